@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `precue` command: loads the TypeScript engine through tsx (no build step) and runs the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../engine/cli/main.ts');
+const code = await runCli(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  exit: (c) => process.exit(c),
+});
+process.exitCode = code;

@@ -1,0 +1,53 @@
+import { describeError } from '../core/errors.js';
+import type { CliContext, Command } from './command.js';
+
+/**
+ * The command table. Each subcommand lives in `commands/<name>.ts` and is loaded only when used, so
+ * `precue validate` never pays for TensorFlow.
+ */
+const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: () => Promise<Command> }> = [
+];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.join(' ').length), 8);
+  const lines = commands.map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    'precue — show-control automation: listens, predicts the next cue, fires it on the beat.',
+    '',
+    'Usage: precue <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    "Run 'precue <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI and returns the exit code. User errors print one line; bugs print a stack. */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    ctx.stdout(usage());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const entry = [...commands]
+    .sort((a, b) => b.name.length - a.name.length)
+    .find((c) => c.name.every((word, i) => argv[i] === word));
+  if (entry === undefined) {
+    ctx.stderr(`precue: unknown command '${argv.join(' ')}'.\n\n${usage()}`);
+    return 2;
+  }
+  const rest = argv.slice(entry.name.length);
+  try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.stdout(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+      return 0;
+    }
+    return await command.run(rest, ctx);
+  } catch (err) {
+    const { line, isBug } = describeError(err);
+    ctx.stderr(isBug ? `precue: internal error (please report):\n${line}\n` : `precue: ${line}\n`);
+    return isBug ? 70 : 1;
+  }
+}
