@@ -1,0 +1,120 @@
+/**
+ * JSON with positions: parse a file's text so that every problem can name its line, column and JSON
+ * path. Pure (jsonc-parser is plain JavaScript).
+ */
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { FileProblem } from '../errors.js';
+
+/** A parsed JSON document that can locate paths in its source text. */
+export interface LocatedJson {
+  readonly file: string;
+  readonly value: unknown;
+  /** Problems found while parsing (broken JSON); empty when the text is well formed. */
+  readonly syntaxProblems: readonly FileProblem[];
+  /** Builds a problem at a JSON path, with line and column when the path exists in the text. */
+  problemAt(path: readonly (string | number)[], message: string, expected?: string): FileProblem;
+}
+
+/** Formats a path as `departments[0].cues[3].levels.par9`. */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else {
+      const s = String(part);
+      out += /^[A-Za-z_$][\w$]*$/.test(s) ? (out === '' ? s : `.${s}`) : `[${JSON.stringify(s)}]`;
+    }
+  }
+  return out;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function toLineColumn(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
+}
+
+function parseErrorExpected(error: ParseError): string {
+  switch (printParseErrorCode(error.error)) {
+    case 'CommaExpected':
+      return 'a comma between items';
+    case 'ColonExpected':
+      return 'a colon after the property name';
+    case 'PropertyNameExpected':
+      return 'a property name in double quotes';
+    case 'ValueExpected':
+      return 'a value';
+    case 'CloseBraceExpected':
+      return "a closing '}'";
+    case 'CloseBracketExpected':
+      return "a closing ']'";
+    case 'EndOfFileExpected':
+      return 'the end of the file';
+    case 'InvalidCommentToken':
+      return 'no comments (JSON has none)';
+    case 'UnexpectedEndOfString':
+      return 'a closing double quote';
+    default:
+      return 'valid JSON';
+  }
+}
+
+/**
+ * Parses JSON text strictly (no comments, no trailing commas) and keeps positions. Broken JSON gives
+ * every syntax problem found, each with line and column; `value` is then undefined.
+ */
+export function parseLocatedJson(text: string, file: string): LocatedJson {
+  const starts = lineStarts(text);
+  const errors: ParseError[] = [];
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const root: Node | undefined = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const syntaxProblems: FileProblem[] = errors.map((e) => ({
+    file,
+    path: '',
+    ...toLineColumn(starts, e.offset),
+    message: `broken JSON: ${printParseErrorCode(e.error)}`,
+    expected: parseErrorExpected(e),
+  }));
+  if (root === undefined && syntaxProblems.length === 0) {
+    syntaxProblems.push({ file, path: '', line: 1, column: 1, message: 'the file is empty', expected: 'a JSON object' });
+  }
+  let value: unknown;
+  if (syntaxProblems.length === 0 && root !== undefined) {
+    try {
+      value = JSON.parse(source) as unknown;
+    } catch (err) {
+      syntaxProblems.push({ file, path: '', line: 1, column: 1, message: `broken JSON: ${err instanceof Error ? err.message : String(err)}`, expected: 'valid JSON' });
+    }
+  }
+  const problemAt = (path: readonly (string | number)[], message: string, expected?: string): FileProblem => {
+    let node: Node | undefined;
+    let known = [...path];
+    while (root !== undefined && node === undefined && known.length >= 0) {
+      node = known.length === 0 ? root : findNodeAtLocation(root, known);
+      if (node === undefined) known = known.slice(0, -1);
+      if (known.length === 0 && node === undefined) node = root;
+    }
+    // Point at the property name where there is one: that is what an editor highlights.
+    const anchor = node?.parent?.type === 'property' && node.parent.children?.[1] === node ? node.parent : node;
+    const at = anchor !== undefined ? toLineColumn(starts, anchor.offset) : undefined;
+    return {
+      file,
+      path: formatJsonPath(path),
+      ...(at !== undefined ? at : {}),
+      message,
+      ...(expected !== undefined ? { expected } : {}),
+    };
+  };
+  return { file, value, syntaxProblems, problemAt };
+}

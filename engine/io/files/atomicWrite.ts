@@ -1,0 +1,56 @@
+/**
+ * Atomic file writes: a crash never leaves a half-written show, venue or model file. The new text goes
+ * to a temporary file beside the target, is fsynced, and is renamed over the target; the previous
+ * version is kept as `<file>.bak`.
+ */
+import { constants } from 'node:fs';
+import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** File-system calls that `writeFileAtomic` uses, replaceable so tests can make any step fail. */
+export interface AtomicFs {
+  open: typeof open;
+  rename: typeof rename;
+  copyFile: typeof copyFile;
+  rm: typeof rm;
+}
+
+const realFs: AtomicFs = { open, rename, copyFile, rm };
+
+/**
+ * Writes `data` to `file` atomically, keeping the previous file as `file.bak` when `backup` is true.
+ * If any step fails, the original file is untouched and the temporary file is removed.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs } = {}): Promise<void> {
+  const fs = options.fs ?? realFs;
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    if (options.backup !== false && (await exists(file))) await fs.copyFile(file, `${file}.bak`);
+    await fs.rename(temp, file);
+  } catch (err) {
+    if (handle !== undefined) await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Make the rename itself durable.
+  const dir = await open(dirname(file), 'r').catch(() => undefined);
+  if (dir !== undefined) {
+    await dir.sync().catch(() => undefined);
+    await dir.close();
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
