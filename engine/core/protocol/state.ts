@@ -1,0 +1,169 @@
+/**
+ * The engine state a console sees: one snapshot type (sent in `init`) and the deltas that move it on.
+ * Types and their zod validators live together; the page validates what it receives with the same
+ * schemas the server uses for its own output tests.
+ */
+import { z } from 'zod';
+
+/** Automation mode of a department (see DESIGN: the operator always wins). */
+export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
+/** `manual` (model shows, never fires), `assist` (model arms, a human confirms), `auto` (model fires). */
+export type DeptMode = z.infer<typeof deptModeSchema>;
+
+/** Every mode, in the order the page shows them. */
+export const DEPT_MODES: readonly DeptMode[] = deptModeSchema.options;
+
+/** A cue number as written in the show: digits with an optional point, e.g. `12.5`. */
+export const cueNumberSchema = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, 'a cue number such as 12 or 12.5');
+
+/** A department id such as `LX`, `VID`, `CAM`. */
+export const deptIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,15}$/, 'a department id such as LX');
+
+/** One line of a department's cue stack as the console lists it. */
+export const cueSummarySchema = z.strictObject({
+  number: cueNumberSchema,
+  name: z.string().max(200).optional(),
+  /** Fade-up time, for display. */
+  fadeUpMs: z.number().nonnegative().optional(),
+});
+/** One line of a department's cue stack. */
+export type CueSummary = z.infer<typeof cueSummarySchema>;
+
+/** Where a fire (or a prediction) came from. */
+export const decisionSourceSchema = z.enum(['operator', 'model', 'follow', 'timecode', 'osc', 'midi', 'system']);
+/** Where a fire (or a prediction) came from. */
+export type DecisionSource = z.infer<typeof decisionSourceSchema>;
+
+/** The model's (or timecode's) idea of the next cue in a department. */
+export const predictionSchema = z.strictObject({
+  cue: cueNumberSchema,
+  /** 0..1. */
+  confidence: z.number().min(0).max(1),
+  /** Engine clock (ms, see `EngineSnapshot.engineTimeMs`) of the predicted fire; null when not yet timed. */
+  fireAtMs: z.number().nullable(),
+  /** True when the arbiter armed it: in `assist` it waits for a confirm, in `auto` it will fire. */
+  armed: z.boolean(),
+  source: decisionSourceSchema,
+});
+/** The model's idea of the next cue in a department. */
+export type Prediction = z.infer<typeof predictionSchema>;
+
+/** What the console shows of one department. */
+export const deptStateSchema = z.strictObject({
+  id: deptIdSchema,
+  label: z.string().max(100),
+  mode: deptModeSchema,
+  /** 0..1; `auto` fires only above it. */
+  confidenceThreshold: z.number().min(0).max(1),
+  cues: z.array(cueSummarySchema).max(10_000),
+  /** The live cue (last GO), the one a GO will fire, and the one after it. */
+  current: cueNumberSchema.nullable(),
+  standby: cueNumberSchema.nullable(),
+  next: cueNumberSchema.nullable(),
+  /** HOLD in force: fades paused, follows and the model stopped. */
+  held: z.boolean(),
+  /** A fade in progress, 0..1, or null. */
+  fadeProgress: z.number().min(0).max(1).nullable(),
+  /** Engine clock until which the model is locked out after a manual GO, or null. */
+  lockoutUntilMs: z.number().nullable(),
+  prediction: predictionSchema.nullable(),
+});
+/** What the console shows of one department. */
+export type DeptState = z.infer<typeof deptStateSchema>;
+
+/** A partial department update; `id` never changes. */
+export const deptPatchSchema = deptStateSchema.omit({ id: true }).partial().strict();
+/** A partial department update. */
+export type DeptPatch = z.infer<typeof deptPatchSchema>;
+
+/** Live listening figures. Levels are dBFS (-120..0). */
+export const audioStateSchema = z.strictObject({
+  running: z.boolean(),
+  rmsDb: z.number().min(-200).max(20),
+  peakDb: z.number().min(-200).max(20),
+  tempoBpm: z.number().positive().max(400).nullable(),
+  tempoConfidence: z.number().min(0).max(1),
+  /** Beats counted since the audio started. */
+  beatCount: z.number().int().nonnegative(),
+  /** 1-based position of the last beat in its bar. */
+  beatInBar: z.number().int().min(1).max(16),
+  beatsPerBar: z.number().int().min(1).max(16),
+  /** 1-based bar number of the last beat. */
+  bar: z.number().int().nonnegative(),
+  /** Engine clock of the last beat, or null. */
+  lastBeatAtMs: z.number().nullable(),
+});
+/** Live listening figures. */
+export type AudioState = z.infer<typeof audioStateSchema>;
+
+/** One DMX universe's output after merge and grand master, 512 bytes base64-encoded. */
+export const universeStateSchema = z.strictObject({
+  id: z.number().int().min(0).max(65_535),
+  label: z.string().max(100),
+  /** Base64 of up to 512 bytes (see `encodeDmx`/`decodeDmx`). */
+  dmx: z.string().max(700).regex(/^[A-Za-z0-9+/]*={0,2}$/),
+});
+/** One DMX universe's output. */
+export type UniverseState = z.infer<typeof universeStateSchema>;
+
+/** Something that moved a department: who or what, which cue, how sure. */
+export const decisionSchema = z.strictObject({
+  /** Engine clock. */
+  atMs: z.number(),
+  /** Department, or null for whole-engine actions (PANIC all, load). */
+  dept: deptIdSchema.nullable(),
+  action: z.enum(['go', 'back', 'goto', 'hold', 'resume', 'panic', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  cue: cueNumberSchema.nullable(),
+  source: decisionSourceSchema,
+  /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
+  who: z.string().max(120).nullable(),
+  /** The prediction's confidence for model fires, else null. */
+  confidence: z.number().min(0).max(1).nullable(),
+  note: z.string().max(300).optional(),
+});
+/** One entry of the decision log. */
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** The whole state a console needs, sent in `init`. */
+export const engineSnapshotSchema = z.strictObject({
+  /** Changes on every engine start, so a console can tell a restart from a reconnect. */
+  engineId: z.string().min(1).max(100),
+  show: z.strictObject({ name: z.string().max(200), path: z.string().max(1000).nullable() }).nullable(),
+  /** The engine clock when the snapshot was taken (ms); countdowns are against this clock. */
+  engineTimeMs: z.number(),
+  /** PANIC in force (outputs faded to black until the next GO). */
+  panic: z.boolean(),
+  /** 0..1 applied after the merge. */
+  grandMaster: z.number().min(0).max(1),
+  depts: z.array(deptStateSchema).max(64),
+  audio: audioStateSchema,
+  universes: z.array(universeStateSchema).max(64),
+  /** The most recent decisions, oldest first. */
+  log: z.array(decisionSchema).max(1000),
+});
+/** The whole state a console needs. */
+export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
+
+/** A change to the snapshot. `reset` means the engine changed wholesale (a show load): re-send `init`. */
+export const engineDeltaSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('dept'), dept: deptIdSchema, patch: deptPatchSchema }),
+  z.strictObject({ type: z.literal('audio'), audio: audioStateSchema }),
+  z.strictObject({ type: z.literal('universe'), universe: universeStateSchema }),
+  z.strictObject({ type: z.literal('decision'), decision: decisionSchema }),
+  z.strictObject({
+    type: z.literal('engine'),
+    patch: z.strictObject({ panic: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
+  }),
+  z.strictObject({ type: z.literal('reset') }),
+]);
+/** A change to the snapshot. */
+export type EngineDelta = z.infer<typeof engineDeltaSchema>;
+
+/** How many decisions a snapshot keeps. */
+export const LOG_LIMIT = 200;
+
+/** An audio state for an engine that is not listening. */
+export const SILENT_AUDIO: AudioState = {
+  running: false, rmsDb: -120, peakDb: -120, tempoBpm: null, tempoConfidence: 0,
+  beatCount: 0, beatInBar: 1, beatsPerBar: 4, bar: 0, lastBeatAtMs: null,
+};

@@ -1,0 +1,51 @@
+/**
+ * The console page, built in memory at start: `console/web/main.ts` bundled by esbuild's JS API,
+ * plus `index.html` and `console.css` read as they are. Nothing is written to disk.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { DeviceError } from '../../core/errors.js';
+
+/** One file the server sends. */
+export interface PageAsset {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+/** The page's files by URL path (`/`, `/app.js`, `/console.css`). */
+export type PageAssets = ReadonlyMap<string, PageAsset>;
+
+/** The `console/web` folder of this checkout. */
+export const defaultWebRoot = fileURLToPath(new URL('../../../console/web/', import.meta.url));
+
+/** Bundles and reads the console page. Fails with a DeviceError naming the file when the build fails. */
+export async function buildConsolePage(webRoot: string = defaultWebRoot, options: { minify?: boolean } = {}): Promise<PageAssets> {
+  let js: Buffer;
+  try {
+    const result = await build({
+      entryPoints: [join(webRoot, 'main.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: ['chrome109', 'firefox115', 'safari16'],
+      minify: options.minify ?? true,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    const out = result.outputFiles[0];
+    if (out === undefined) throw new Error('esbuild produced no output');
+    js = Buffer.from(out.contents);
+  } catch (err) {
+    throw new DeviceError('console page', `cannot bundle ${join(webRoot, 'main.ts')}: ${err instanceof Error ? err.message : String(err)}`, 'run the typecheck to find the error', { cause: err });
+  }
+  const [html, css] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css'))]);
+  return new Map<string, PageAsset>([
+    ['/', { contentType: 'text/html; charset=utf-8', body: html }],
+    ['/index.html', { contentType: 'text/html; charset=utf-8', body: html }],
+    ['/app.js', { contentType: 'text/javascript; charset=utf-8', body: js }],
+    ['/console.css', { contentType: 'text/css; charset=utf-8', body: css }],
+  ]);
+}
