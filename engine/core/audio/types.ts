@@ -27,8 +27,10 @@ export interface AudioBlock {
 
 /** Per-hop audio features: the model's input vector and the console's meters. */
 export interface FeatureFrame {
-  /** Seconds of the centre of the analysis window's newest hop (the frame's end minus half a hop). */
+  /** Seconds of the centre of the analysis window (the frame is available bufferSize/2 samples later). */
   readonly t: number;
+  /** True on the first frame after a reset (new song, gap, rate change): trackers start over. */
+  readonly reset?: boolean;
   /** Root mean square of the windowed frame, linear (0..~0.6 for a full-scale sine after windowing). */
   readonly rms: number;
   /** Level of the frame in dBFS (20·log10 of the unwindowed RMS), floored at -120. */
@@ -48,6 +50,8 @@ export interface FeatureFrame {
    * consecutive hops, over a mel-like band set): our onset strength. ≥ 0.
    */
   readonly flux: number;
+  /** The same flux over the bands below ~250 Hz (kick and bass onsets; bar-position evidence). */
+  readonly fluxLow: number;
   /** Chroma vector, 12 pitch classes starting at C, each 0..1. */
   readonly chroma: Float32Array;
   /** 13 MFCC coefficients. */

@@ -1,0 +1,78 @@
+/**
+ * Streaming sample-rate conversion with a windowed-sinc kernel (band-limited, so downsampling does
+ * not alias transients into false onsets). Pure: push blocks in, get blocks out.
+ */
+
+const PHASES = 256;
+
+/** Converts a stream of samples from `inRate` to `outRate`, block by block, keeping state between pushes. */
+export class Resampler {
+  readonly inRate: number;
+  readonly outRate: number;
+  private readonly ratio: number;
+  private readonly halfWidth: number;
+  private readonly table: Float32Array;
+  private history: Float32Array = new Float32Array(0);
+  /** Absolute index (in input samples) of history[0]. */
+  private historyStart = 0;
+  /** Absolute count of input samples pushed. */
+  private pushed = 0;
+  /** Index of the next output sample. */
+  private nextOut = 0;
+
+  /** `halfTaps` sets the kernel length (zero crossings each side); 8 is ample for analysis. */
+  constructor(inRate: number, outRate: number, halfTaps = 8) {
+    if (!(inRate > 0) || !(outRate > 0)) throw new RangeError(`sample rates must be positive, got ${inRate} → ${outRate}`);
+    this.inRate = inRate;
+    this.outRate = outRate;
+    this.ratio = inRate / outRate;
+    const cutoff = Math.min(1, outRate / inRate) * 0.95;
+    this.halfWidth = Math.ceil(halfTaps / cutoff);
+    const len = this.halfWidth * PHASES + 2;
+    this.table = new Float32Array(len);
+    for (let i = 0; i < len; i++) {
+      const d = i / PHASES;
+      const x = Math.PI * cutoff * d;
+      const sinc = d === 0 ? 1 : Math.sin(x) / x;
+      const w = d >= this.halfWidth ? 0 : 0.5 + 0.5 * Math.cos((Math.PI * d) / this.halfWidth);
+      this.table[i] = cutoff * sinc * w;
+    }
+  }
+
+  /** True when input and output rates are the same (blocks pass through unchanged). */
+  get isIdentity(): boolean {
+    return this.inRate === this.outRate;
+  }
+
+  /** Pushes input samples, returns the output samples they complete (possibly none). */
+  push(input: Float32Array): Float32Array {
+    if (this.isIdentity) return input;
+    const merged = new Float32Array(this.history.length + input.length);
+    merged.set(this.history, 0);
+    merged.set(input, this.history.length);
+    this.pushed += input.length;
+    const out: number[] = [];
+    const hw = this.halfWidth;
+    const table = this.table;
+    for (;;) {
+      const centre = this.nextOut * this.ratio;
+      const hi = Math.floor(centre) + hw;
+      if (hi >= this.pushed) break;
+      const lo = Math.max(0, Math.ceil(centre) - hw);
+      let acc = 0;
+      for (let j = lo; j <= hi; j++) {
+        const d = Math.abs(centre - j) * PHASES;
+        const i0 = Math.floor(d);
+        const frac = d - i0;
+        const h = table[i0]! + (table[i0 + 1]! - table[i0]!) * frac;
+        acc += h * merged[j - this.historyStart]!;
+      }
+      out.push(acc);
+      this.nextOut++;
+    }
+    const keepFrom = Math.max(this.historyStart, Math.floor(this.nextOut * this.ratio) - hw - 1);
+    this.history = merged.slice(keepFrom - this.historyStart);
+    this.historyStart = keepFrom;
+    return Float32Array.from(out);
+  }
+}
