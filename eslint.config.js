@@ -57,7 +57,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: nodeBuiltins, message: 'The console page runs in a browser.' },
-          { group: ['**/engine/**', '!**/engine/core/protocol', '!**/engine/core/protocol/**'], message: 'console/web imports only engine/core/protocol.' },
+          { regex: '(^|/)engine/(?!core/protocol(/|$))', message: 'console/web imports only engine/core/protocol.' },
         ],
       }],
     },
