@@ -231,6 +231,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   };
 
   const onMessage = (client: Client, data: RawData, isBinary: boolean): void => {
+    if (client.ws.readyState !== WebSocket.OPEN) return; // closing (e.g. for flooding): the rest is dropped unread
     const t = now();
     if (!client.bucket.take(t)) {
       stats.rateLimited++;
@@ -354,6 +355,14 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (url.pathname === '/healthz') {
       const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size });
       res.writeHead(200, { 'Content-Type': 'application/json', ...securityHeaders }).end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (url.pathname === '/auth') {
+      // Lets a page tell a refused token from an engine that is down (a browser hides the upgrade's status).
+      const role = auth.authenticate(tokenFromRequest(req.headers, url));
+      if (role === null) stats.unauthorized++;
+      res.writeHead(role === null ? 401 : 200, { 'Content-Type': 'application/json', ...securityHeaders });
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(role === null ? { ok: false } : { ok: true, role }));
       return;
     }
     const asset = options.page?.get(url.pathname);
