@@ -1,0 +1,59 @@
+/**
+ * What goes into the arbiter and what comes out: predictions from the model, commands from people
+ * and other controllers, and the decisions that drive playback.
+ */
+import { type CueId, type DeptId } from '../ids.js';
+import { type AutomationMode } from '../show/schema.js';
+
+/** The model's idea of the next cue in a department. */
+export interface Prediction {
+  readonly dept: DeptId;
+  readonly cue: CueId;
+  /** 0..1. */
+  readonly confidence: number;
+  /** When the cue should fire, in seconds on the engine clock (scheduler time / 1000). */
+  readonly fireAt: number;
+  readonly source: 'model';
+}
+
+/** What a decision does to a department's stack. */
+export type DecisionAction =
+  /** Fire the standby cue, or `cue` when given (a fire of a named cue). */
+  | 'go'
+  /** Return to the previous cue. */
+  | 'back'
+  /** Fire `cue` (jump). */
+  | 'goto'
+  /** Make `cue` the standby. */
+  | 'load'
+  /** Stop fades, waits and effects where they are. */
+  | 'stop'
+  /** Pause fades and waits. */
+  | 'hold'
+  /** Continue after a hold. */
+  | 'resume'
+  /** Everything to its safe state (intensities to 0) over `fadeMs`; automation stops. */
+  | 'panic';
+
+/** Who or what asked for a decision. */
+export type DecisionSource = 'operator' | 'model' | 'timecode' | 'osc' | 'msc' | 'midi' | 'keyboard' | 'system';
+
+/** One decision: playback carries it out, the log records it. */
+export interface Decision {
+  /** Engine clock, seconds. */
+  readonly t: number;
+  /** The department, or null for every department (PANIC, HOLD all…). */
+  readonly dept: DeptId | null;
+  readonly action: DecisionAction;
+  readonly cue?: CueId;
+  readonly source: DecisionSource;
+  /** The prediction's confidence behind a model fire. */
+  readonly confidence?: number;
+  /** Console user or device (`operator@10.0.0.5`, `127.0.0.1:50123`). */
+  readonly user?: string;
+  /** Fade time override (MSC TIMED_GO) or PANIC fade time. */
+  readonly fadeMs?: number;
+}
+
+/** Automation mode of a department. */
+export type DeptMode = AutomationMode;

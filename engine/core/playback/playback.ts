@@ -1,0 +1,279 @@
+/**
+ * Playback for a whole show: one `DeptPlayback` per department, decisions routed to them, and the
+ * per-frame path that turns every department's levels, the effects and the submasters into looks and
+ * the looks, through the fixture profiles, into universe buffers (one playback source per universe).
+ *
+ * `frame(nowMs)` is the one thing the frame clock calls (44 Hz, with the scheduler's now). It does
+ * not allocate: buffers are created once and refilled.
+ */
+import { asyncScheduler, BehaviorSubject, merge, type Observable, type SchedulerLike, Subscription } from 'rxjs';
+import { type DeptId } from '../ids.js';
+import { type FixtureLook, type ShowFile } from '../show/schema.js';
+import { createLogger, type Logger } from '../log.js';
+import { InputError } from '../errors.js';
+import { type Decision } from '../arbiter/types.js';
+import { AudioFeed } from './audioFeed.js';
+import { buildFixtureSpace, compileDepartment, type FixtureSpace, resolveTarget } from './compile.js';
+import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
+import { type MutableLook, readLook, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
+
+/** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
+export interface LookRenderer {
+  /** Writes the fixture's channels for `look` into `out` starting at `offset` (0-based). */
+  render(look: FixtureLook, out: Uint8Array, offset: number): void;
+}
+
+/** What playback needs besides the show. */
+export interface PlaybackOptions {
+  /** A renderer per fixture id (its profile for its type and mode); fixtures without one are not output. */
+  readonly renderers: ReadonlyMap<string, LookRenderer>;
+  /** Audio facts for effects; a fresh, silent feed when absent. */
+  readonly feed?: AudioFeed;
+  /** File name for error messages. */
+  readonly file?: string;
+  readonly log?: Logger;
+}
+
+/** How a submaster acts on its fixtures. */
+export type SubmasterMode = 'inhibitive' | 'additive';
+
+interface Submaster {
+  readonly fixtures: Int32Array;
+  readonly mode: SubmasterMode;
+  readonly look: Float64Array | null;
+  level: number;
+}
+
+/** One frame of playback output. The buffers are reused: copy them if you keep them past the next frame. */
+export interface PlaybackFrame {
+  readonly tMs: number;
+  /** 512-byte buffer per show universe id. */
+  readonly universes: ReadonlyMap<number, Uint8Array>;
+  /** Final slot values (fixture-major, SLOTS_PER_FIXTURE per fixture), after effects and submasters. */
+  readonly slots: Float64Array;
+}
+
+/** Every department's stack as the console shows it. */
+export interface PlaybackState {
+  readonly depts: readonly StackState[];
+}
+
+/** Playback for a whole show. */
+export class Playback {
+  /** Departments in show order. */
+  readonly depts: ReadonlyMap<DeptId, DeptPlayback>;
+  readonly space: FixtureSpace;
+  readonly feed: AudioFeed;
+  /** Due output messages of every department (OSC, MIDI, MSC, VISCA). */
+  readonly messages$: Observable<TimedMessage>;
+  /** Everything that happens in every stack. */
+  readonly events$: Observable<PlaybackEvent>;
+  private readonly stateSubject: BehaviorSubject<PlaybackState>;
+  /** Stack states, re-emitted after every event. */
+  readonly state$: Observable<PlaybackState>;
+
+  private readonly log: Logger;
+  private readonly levelDepts: DeptPlayback[];
+  private readonly scratch: Float64Array[];
+  private readonly slots: Float64Array;
+  private readonly blank: Float64Array;
+  private readonly buffers = new Map<number, Uint8Array>();
+  private readonly renderList: { base: number; renderer: LookRenderer; out: Uint8Array; offset: number; look: MutableLook; color: { r: number; g: number; b: number; w?: number } }[] = [];
+  private readonly submasters = new Map<string, Submaster>();
+  private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
+  private readonly subscription = new Subscription();
+
+  constructor(
+    show: ShowFile,
+    options: PlaybackOptions,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    const file = options.file ?? 'show.json';
+    this.log = options.log ?? createLogger('core/playback');
+    this.feed = options.feed ?? new AudioFeed();
+    this.space = buildFixtureSpace(show, file);
+    const panicFadeMs = show.safety.panicFadeMs;
+    const depts = new Map<DeptId, DeptPlayback>();
+    show.departments.forEach((d, i) => {
+      const program = compileDepartment(d, i, this.space, file);
+      const dp = new DeptPlayback(program, { feed: this.feed, log: this.log, panicFadeMs }, scheduler);
+      depts.set(dp.id, dp);
+    });
+    this.depts = depts;
+    this.levelDepts = [...depts.values()].filter((d) => d.fades !== null);
+    this.slots = new Float64Array(this.space.slotCount);
+    this.blank = new Float64Array(this.space.slotCount).fill(NaN);
+    for (let s = SLOT_INTENSITY; s < this.blank.length; s += SLOTS_PER_FIXTURE) this.blank[s] = 0;
+    this.slots.set(this.blank);
+    this.scratch = this.levelDepts.length > 1 ? this.levelDepts.map(() => new Float64Array(this.space.slotCount)) : [];
+    show.fixtures.forEach((f, i) => {
+      const renderer = options.renderers.get(f.id);
+      if (renderer === undefined) {
+        this.log.warn(`fixture '${f.id}' has no profile: it is not output`, { fixture: f.id });
+        return;
+      }
+      let out = this.buffers.get(f.universe);
+      if (out === undefined) {
+        out = new Uint8Array(512);
+        this.buffers.set(f.universe, out);
+      }
+      this.renderList.push({ base: i * SLOTS_PER_FIXTURE, renderer, out, offset: f.address - 1, look: {}, color: { r: 0, g: 0, b: 0 } });
+    });
+    for (const u of show.outputs.universes) if (!this.buffers.has(u.id)) this.buffers.set(u.id, new Uint8Array(512));
+    this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots };
+    const all = [...depts.values()];
+    this.messages$ = merge(...all.map((d) => d.messages$));
+    this.events$ = merge(...all.map((d) => d.events$));
+    this.stateSubject = new BehaviorSubject<PlaybackState>(this.snapshot());
+    this.state$ = this.stateSubject.asObservable();
+    this.subscription.add(this.events$.subscribe(() => this.stateSubject.next(this.snapshot())));
+  }
+
+  /** The stacks now. */
+  snapshot(): PlaybackState {
+    return { depts: [...this.depts.values()].map((d) => d.state()) };
+  }
+
+  /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */
+  apply(decision: Decision): void {
+    try {
+      if (decision.dept === null) {
+        switch (decision.action) {
+          case 'panic':
+          case 'hold':
+          case 'resume':
+          case 'stop':
+            for (const d of this.depts.values()) d.apply(decision);
+            return;
+          default:
+            throw new InputError('playback', `'${decision.action}' needs a department`);
+        }
+      }
+      const dept = this.depts.get(decision.dept);
+      if (dept === undefined) throw new InputError('playback', `there is no department '${decision.dept}'`);
+      dept.apply(decision);
+    } catch (err) {
+      this.log.warn(`decision dropped: ${err instanceof Error ? err.message : String(err)}`, { decision });
+    }
+  }
+
+  /** Applies every decision of a stream until unsubscribed. */
+  connect(decisions$: Observable<Decision>): Subscription {
+    const sub = decisions$.subscribe({
+      next: (d) => this.apply(d),
+      error: (err: unknown) => this.log.error('decision stream failed', { error: String(err) }),
+    });
+    this.subscription.add(sub);
+    return sub;
+  }
+
+  /**
+   * Defines (or redefines) a submaster over fixtures or groups. `inhibitive` scales their intensity by
+   * the level; `additive` raises it to at least `look.intensity × level` (HTP) and, while up, sets the
+   * look's other attributes.
+   */
+  defineSubmaster(id: string, targets: readonly string[], mode: SubmasterMode, look: FixtureLook = { intensity: 1 }): void {
+    const fixtures: number[] = [];
+    for (const t of targets) {
+      const r = resolveTarget(this.space, t);
+      if (r === undefined) throw new InputError(`submaster ${id}`, `'${t}' is neither a patched fixture nor a group`);
+      fixtures.push(...r);
+    }
+    let lookSlots: Float64Array | null = null;
+    if (mode === 'additive') {
+      lookSlots = new Float64Array(SLOTS_PER_FIXTURE).fill(NaN);
+      lookSlots[SLOT_INTENSITY] = 1;
+      writeLook(look, lookSlots, 0, this.space.discrete);
+    }
+    this.submasters.set(id, { fixtures: Int32Array.from(fixtures), mode, look: lookSlots, level: mode === 'inhibitive' ? 1 : 0 });
+  }
+
+  /** Sets a submaster's level, 0..1. */
+  setSubmaster(id: string, level: number): void {
+    const sub = this.submasters.get(id);
+    if (sub === undefined) throw new InputError('playback', `there is no submaster '${id}'`);
+    if (!(level >= 0 && level <= 1)) throw new InputError(`submaster ${id}`, `level ${level} is outside 0..1`);
+    sub.level = level;
+  }
+
+  /** Per frame: levels of every department at `nowMs`, effects, submasters, then DMX. No allocation. */
+  frame(nowMs: number): PlaybackFrame {
+    const slots = this.slots;
+    const n = this.space.slotCount;
+    const deps = this.levelDepts;
+    if (deps.length === 1) deps[0]!.evaluate(nowMs, slots);
+    else if (deps.length === 0) slots.set(this.blank);
+    else this.mergeDepts(nowMs, n);
+    for (const d of this.depts.values()) d.applyEffects(nowMs, slots);
+    if (this.submasters.size > 0) this.applySubmasters();
+    const list = this.renderList;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      readLook(slots, r.base, this.space.discrete, r.look, r.color);
+      r.renderer.render(r.look, r.out, r.offset);
+    }
+    this.frameOut.tMs = nowMs;
+    return this.frameOut;
+  }
+
+  /** Several departments with levels: intensity highest-takes-precedence, the rest latest-takes-precedence. */
+  private mergeDepts(nowMs: number, n: number): void {
+    const deps = this.levelDepts;
+    for (let k = 0; k < deps.length; k++) deps[k]!.evaluate(nowMs, this.scratch[k]!);
+    for (let s = 0; s < n; s++) {
+      if (s % SLOTS_PER_FIXTURE === SLOT_INTENSITY) {
+        let v = 0;
+        for (let k = 0; k < deps.length; k++) {
+          const x = this.scratch[k]![s]!;
+          if (x > v) v = x;
+        }
+        this.slots[s] = v;
+      } else {
+        let v = NaN;
+        let stamp = -Infinity;
+        for (let k = 0; k < deps.length; k++) {
+          const st = deps[k]!.fades!.stamp[s]!;
+          if (st > stamp) {
+            stamp = st;
+            v = this.scratch[k]![s]!;
+          }
+        }
+        this.slots[s] = v;
+      }
+    }
+  }
+
+  private applySubmasters(): void {
+    for (const sub of this.submasters.values()) {
+      const f = sub.fixtures;
+      if (sub.mode === 'inhibitive') {
+        for (let i = 0; i < f.length; i++) {
+          const s = f[i]! * SLOTS_PER_FIXTURE + SLOT_INTENSITY;
+          this.slots[s] = this.slots[s]! * sub.level;
+        }
+      } else if (sub.level > 0 && sub.look !== null) {
+        for (let i = 0; i < f.length; i++) {
+          const base = f[i]! * SLOTS_PER_FIXTURE;
+          const want = sub.look[SLOT_INTENSITY]! * sub.level;
+          if (want > this.slots[base]!) this.slots[base] = want;
+          for (let k = 1; k < SLOTS_PER_FIXTURE; k++) {
+            const v = sub.look[k]!;
+            if (!Number.isNaN(v)) this.slots[base + k] = v;
+          }
+        }
+      }
+    }
+  }
+
+  /** Stops timers and streams of every department. */
+  dispose(): void {
+    this.subscription.unsubscribe();
+    for (const d of this.depts.values()) d.dispose();
+    this.stateSubject.complete();
+  }
+}
+
+/** Builds playback for a show (the composition root's entry point). */
+export function createPlayback(show: ShowFile, options: PlaybackOptions, scheduler: SchedulerLike = asyncScheduler): Playback {
+  return new Playback(show, options, scheduler);
+}
