@@ -6,6 +6,7 @@ import type { CliContext, Command } from './command.js';
  * `precue validate` never pays for TensorFlow.
  */
 const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: () => Promise<Command> }> = [
+  { name: ['validate'], summary: 'check a show folder (and its venues): every problem, located', load: async () => (await import('./commands/validate.js')).command },
   { name: ['schema'], summary: 'write the JSON Schemas of show and venue files', load: async () => (await import('./commands/schema.js')).command },
 ];
 

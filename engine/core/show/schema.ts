@@ -37,7 +37,7 @@ export const patchedFixtureSchema = z
     type: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'a fixture type "manufacturer/model"'),
     mode: z.string().min(1).describe('Mode name or short name from the fixture definition'),
     universe: z.number().int().min(1).max(63999),
-    address: z.number().int().min(1).max(512).describe('DMX start address, 1..512'),
+    address: z.number().int().min(1).describe('DMX start address, 1..512 (checked with the footprint)'),
     label: z.string().optional(),
     invertPan: z.boolean().optional(),
     invertTilt: z.boolean().optional(),

@@ -88,7 +88,7 @@ export function checkShowText(text: string, file: string, catalog: FixtureCatalo
         : f.kind === 'no-version'
           ? `"version" is ${JSON.stringify(f.found)}`
           : `no migration from version ${f.missingFrom}`;
-    return { value: undefined, problems: [doc.problemAt(['version'], message, `an integer version from 1 to ${SHOW_VERSION}`)] };
+    return { value: undefined, problems: [doc.problemAt(['version'], message, SHOW_VERSION === 1 ? 'version 1' : `an integer version from 1 to ${SHOW_VERSION}`)] };
   }
   const parsed = showFileSchema.safeParse(migrated.doc);
   if (!parsed.success) return { value: undefined, problems: zodProblems(doc, parsed.error) };
@@ -136,7 +136,9 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       return;
     }
     const last = f.address + mode.channelCount - 1;
-    if (last > 512) {
+    if (f.address > 512) {
+      problems.push(at(['fixtures', i, 'address'], `fixture '${f.id}' starts at address ${f.address}, past channel 512`, `a start address from 1 to ${513 - mode.channelCount}`));
+    } else if (last > 512) {
       problems.push(at(['fixtures', i, 'address'], `fixture '${f.id}' needs ${mode.channelCount} channels from address ${f.address}, past channel 512 (ends at ${last})`, `a start address from 1 to ${513 - mode.channelCount}`));
     }
     if (!universeIds.has(f.universe)) {
