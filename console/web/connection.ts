@@ -33,7 +33,7 @@ export interface ConnectionEvents {
 
 const PING_EVERY_MS = 2000;
 const STALE_AFTER_MS = 6000;
-const BACKOFF_MS = [100, 250, 500, 1000, 2000];
+const BACKOFF_MS = [100, 250, 500, 1000];
 
 /** The console's connection. */
 export class ConsoleConnection {
@@ -135,7 +135,7 @@ export class ConsoleConnection {
     this.attempt++;
     const reason = this.opened ? `closed (${ev.code}${ev.reason !== '' ? `: ${ev.reason}` : ''})` : 'engine unreachable';
     this.events.onLink({ kind: 'lost', attempt: this.attempt, reason });
-    const delay = BACKOFF_MS[Math.min(this.attempt - 1, BACKOFF_MS.length - 1)] ?? 2000;
+    const delay = BACKOFF_MS[Math.min(this.attempt - 1, BACKOFF_MS.length - 1)] ?? 1000;
     window.setTimeout(() => this.connect(), delay);
   }
 

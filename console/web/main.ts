@@ -194,7 +194,7 @@ function renderHeader(s: EngineSnapshot): void {
 }
 
 const logActionText: Record<Decision['action'], string> = {
-  go: 'GO', back: 'BACK', goto: 'GOTO', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', confirm: 'CONFIRM',
+  go: 'GO', back: 'BACK', goto: 'GOTO', standby: 'STANDBY', stop: 'STOP', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', confirm: 'CONFIRM',
   reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET',
 };
 
@@ -206,7 +206,7 @@ function renderLog(s: EngineSnapshot): void {
     tr.append(
       el('td', 'log-time', `${String(mm).padStart(2, '0')}:${(t - mm * 60).toFixed(1).padStart(4, '0')}`),
       el('td', 'log-dept', d.dept ?? 'ALL'),
-      el('td', 'log-action', logActionText[d.action]),
+      el('td', 'log-action', d.action === 'mode' && d.note !== undefined ? `MODE ${d.note.toUpperCase()}` : logActionText[d.action]),
       el('td', 'log-cue', d.cue ?? ''),
       el('td', 'log-source', d.source),
       el('td', 'log-who', d.who ?? ''),
@@ -227,7 +227,7 @@ function renderUniverses(s: EngineSnapshot): void {
     let canvas = canvases.get(u.id);
     if (canvas === undefined) {
       const box = el('figure', 'universe');
-      box.append(el('figcaption', undefined, `U${u.id}${u.label !== '' ? ` · ${u.label}` : ''}`));
+      box.append(el('figcaption'));
       canvas = el('canvas');
       canvas.width = 32 * 12;
       canvas.height = 16 * 12;
@@ -238,6 +238,13 @@ function renderUniverses(s: EngineSnapshot): void {
     const ctx = canvas.getContext('2d');
     if (ctx === null) continue;
     const values = decodeDmx(u.dmx);
+    let up = 0;
+    let max = 0;
+    for (const v of values) { if (v > 0) up++; if (v > max) max = v; }
+    const caption = canvas.parentElement?.querySelector('figcaption');
+    if (caption !== null && caption !== undefined) {
+      caption.textContent = `U${u.id}${u.label !== '' ? ` · ${u.label}` : ''} · ${up} ch up${up > 0 ? ` · max ${max}` : ''}`;
+    }
     ctx.fillStyle = '#0b0d10';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     for (let i = 0; i < 512; i++) {

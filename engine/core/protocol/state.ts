@@ -30,7 +30,7 @@ export const cueSummarySchema = z.strictObject({
 export type CueSummary = z.infer<typeof cueSummarySchema>;
 
 /** Where a fire (or a prediction) came from. */
-export const decisionSourceSchema = z.enum(['operator', 'model', 'follow', 'timecode', 'osc', 'midi', 'system']);
+export const decisionSourceSchema = z.enum(['operator', 'keyboard', 'model', 'follow', 'timecode', 'osc', 'msc', 'midi', 'system']);
 /** Where a fire (or a prediction) came from. */
 export type DecisionSource = z.infer<typeof decisionSourceSchema>;
 
@@ -112,7 +112,8 @@ export const decisionSchema = z.strictObject({
   atMs: z.number(),
   /** Department, or null for whole-engine actions (PANIC all, load). */
   dept: deptIdSchema.nullable(),
-  action: z.enum(['go', 'back', 'goto', 'hold', 'resume', 'panic', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are. */
+  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
   cue: cueNumberSchema.nullable(),
   source: decisionSourceSchema,
   /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
