@@ -88,12 +88,16 @@ export function checkShowText(text: string, file: string, catalog: FixtureCatalo
         : f.kind === 'no-version'
           ? `"version" is ${JSON.stringify(f.found)}`
           : `no migration from version ${f.missingFrom}`;
-    return { value: undefined, problems: [doc.problemAt(['version'], message, SHOW_VERSION === 1 ? 'version 1' : `an integer version from 1 to ${SHOW_VERSION}`)] };
+    return { value: undefined, problems: [doc.problemAt(['version'], message, versionsExpected(SHOW_VERSION))] };
   }
   const parsed = showFileSchema.safeParse(migrated.doc);
   if (!parsed.success) return { value: undefined, problems: zodProblems(doc, parsed.error) };
   const problems = checkShowSemantics(parsed.data, catalog, (path, message, expected) => doc.problemAt(path, message, expected));
   return { value: problems.length === 0 ? parsed.data : undefined, problems };
+}
+
+function versionsExpected(supported: number): string {
+  return supported === 1 ? 'version 1' : `an integer version from 1 to ${supported}`;
 }
 
 type Locate = (path: readonly (string | number)[], message: string, expected?: string) => FileProblem;
