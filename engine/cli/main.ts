@@ -8,6 +8,7 @@ import type { CliContext, Command } from './command.js';
 const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: () => Promise<Command> }> = [
   { name: ['validate'], summary: 'check a show folder (and its venues): every problem, located', load: async () => (await import('./commands/validate.js')).command },
   { name: ['schema'], summary: 'write the JSON Schemas of show and venue files', load: async () => (await import('./commands/schema.js')).command },
+  { name: ['fixtures', 'import'], summary: 'convert OFL .json and QLC+ .qxf fixture definitions into the fixture library', load: async () => (await import('./commands/fixturesImport.js')).command },
 ];
 
 function usage(): string {
