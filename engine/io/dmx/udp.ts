@@ -1,0 +1,88 @@
+/**
+ * One UDP socket shared by many drivers (one per protocol in the frame clock worker): a universe
+ * costs a preallocated packet buffer, not a socket. Sends are fire-and-forget with errors counted.
+ */
+import dgram from 'node:dgram';
+import { DeviceError } from '../../core/errors.js';
+
+/** Options for the shared socket. */
+export interface UdpOutOptions {
+  /** Enable SO_BROADCAST (Art-Net to x.x.x.255). */
+  readonly broadcast?: boolean;
+  /** Multicast TTL (sACN), default 8… and loopback on so a local receiver sees it. */
+  readonly multicastTtl?: number;
+  /** Local interface address for multicast. */
+  readonly multicastInterface?: string;
+  /** Local port to bind (0 = any). */
+  readonly bindPort?: number;
+}
+
+/** A bound UDP socket for sending. */
+export class UdpOut {
+  private socket: dgram.Socket | undefined;
+  /** Send errors (reported asynchronously by the socket). */
+  errors = 0;
+  lastError: string | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly options: UdpOutOptions = {},
+  ) {}
+
+  /** Binds the socket. */
+  async open(): Promise<void> {
+    if (this.socket !== undefined) return;
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    socket.on('error', (err) => {
+      this.errors++;
+      this.lastError = err.message;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new DeviceError(this.name, `cannot bind a UDP socket: ${err.message}`, 'check the network interface and that the port is free', { cause: err }));
+      socket.once('error', onError);
+      socket.bind(this.options.bindPort ?? 0, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    if (this.options.broadcast === true) socket.setBroadcast(true);
+    if (this.options.multicastTtl !== undefined) {
+      socket.setMulticastTTL(this.options.multicastTtl);
+      socket.setMulticastLoopback(true);
+      if (this.options.multicastInterface !== undefined) socket.setMulticastInterface(this.options.multicastInterface);
+    }
+    this.socket = socket;
+  }
+
+  /** Sends `length` bytes of `packet` (the buffer must stay untouched until the next event-loop turn). */
+  send(packet: Uint8Array, length: number, port: number, host: string): void {
+    const s = this.socket;
+    if (s === undefined) {
+      this.errors++;
+      this.lastError = 'socket not open';
+      return;
+    }
+    try {
+      s.send(packet, 0, length, port, host, (err) => {
+        if (err !== null && err !== undefined) {
+          this.errors++;
+          this.lastError = err.message;
+        }
+      });
+    } catch (err) {
+      this.errors++;
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Closes the socket after pending sends. */
+  async close(): Promise<void> {
+    const s = this.socket;
+    this.socket = undefined;
+    if (s === undefined) return;
+    await new Promise<void>((resolve) => {
+      // Let queued sends (dispatched on the next tick) go out before closing.
+      setImmediate(() => s.close(() => resolve()));
+    });
+  }
+}

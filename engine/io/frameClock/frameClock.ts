@@ -1,0 +1,224 @@
+/**
+ * The frame clock's main-thread handle. Start it with the show's `outputs.universes`; write looks into
+ * it (directly, or by rendering a core `Universe`); it sends them from its own worker thread at each
+ * universe's rate, however busy the main thread gets.
+ *
+ * ```ts
+ * const clock = await FrameClock.start({ universes: show.outputs.universes });
+ * clock.render(universe, nowMs);   // each playback frame (cheap when nothing changed)
+ * await clock.stop('clean');       // sACN says goodbye; 'hold' keeps receivers on the last look
+ * ```
+ */
+import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { DeviceError, InputError } from '../../core/errors.js';
+import { createLogger, type Logger } from '../../core/log.js';
+import { type UniverseOutput } from '../../core/show/schema.js';
+import { type Universe } from '../../core/universe/universe.js';
+import { type CloseMode } from '../dmx/driver.js';
+import { dataOffset, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type ToWorker } from './protocol.js';
+
+/** Options for starting the clock. */
+export interface FrameClockOptions {
+  /** The show's `outputs.universes` (validated: rateHz, sendOnChange, keepAliveMs filled in). */
+  readonly universes: readonly UniverseOutput[];
+  /** sACN CID (a UUID); stable per installation so receivers recognise us after a restart. Random if absent. */
+  readonly cid?: string;
+  readonly multicastInterface?: string;
+  /** Keep per-send timing statistics (default true; a few ns per packet). */
+  readonly measure?: boolean;
+  /**
+   * Scheduling of the sending thread (default `realtime`: SCHED_FIFO 20 through `chrt`, falling back
+   * to nice -10, then normal, logging the fallback once; both need CAP_SYS_NICE).
+   */
+  readonly priority?: 'realtime' | 'nice' | 'normal';
+  /** Reject `start` when a device cannot be opened (default false: log it, keep the others running). */
+  readonly strict?: boolean;
+  readonly log?: Logger;
+}
+
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+function spawnWorker(data: FrameClockWorkerData): Worker {
+  if (workerUrl.pathname.endsWith('.ts')) {
+    // No build step: load the TypeScript worker through tsx, as bin/precue.js does for the main thread.
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+    return new Worker(boot, { eval: true, workerData: data });
+  }
+  return new Worker(workerUrl, { workerData: data });
+}
+
+/** Sends universes from a worker thread at their configured rates. */
+export class FrameClock {
+  private readonly header: Int32Array;
+  private readonly views = new Map<number, { index: number; view: Uint8Array }>();
+  private readonly scratch = new Uint8Array(512);
+  private requestId = 0;
+  private readonly pending = new Map<number, (s: FrameClockStats) => void>();
+  private stopped: Promise<void> | undefined;
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    shared: SharedArrayBuffer,
+    universes: readonly UniverseOutput[],
+    private readonly log: Logger,
+    /** Devices that could not be opened (their universes count errors until fixed by a restart). */
+    readonly openErrors: readonly DeviceError[],
+  ) {
+    this.header = new Int32Array(shared, 0, 1 + universes.length);
+    universes.forEach((u, index) => this.views.set(u.id, { index, view: new Uint8Array(shared, dataOffset(universes.length, index), 512) }));
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+  }
+
+  /** Starts the worker, opens every driver, and begins sending (all channels 0 until written). */
+  static async start(options: FrameClockOptions): Promise<FrameClock> {
+    const log = options.log ?? createLogger('io/frameClock');
+    const ids = new Set<number>();
+    for (const u of options.universes) {
+      if (ids.has(u.id)) throw new InputError('frame clock', `universe ${u.id} is listed twice in outputs.universes`);
+      ids.add(u.id);
+    }
+    const shared = new SharedArrayBuffer(sharedBytes(options.universes.length));
+    const worker = spawnWorker({
+      universes: options.universes,
+      shared,
+      cidHex: (options.cid ?? randomUUID()).replace(/-/g, ''),
+      measure: options.measure ?? true,
+      priority: options.priority ?? 'realtime',
+      ...(options.multicastInterface !== undefined ? { multicastInterface: options.multicastInterface } : {}),
+    });
+    const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'ready') {
+          cleanup();
+          resolve(m);
+        } else if (m.type === 'fatal') {
+          cleanup();
+          reject(new DeviceError('frame clock', m.message));
+        }
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(new DeviceError('frame clock', `worker failed to start: ${err.message}`, undefined, { cause: err }));
+      };
+      const cleanup = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+    });
+    const openErrors = ready.openErrors.map((e) => new DeviceError(e.device, e.detail.startsWith(`${e.device}: `) ? e.detail.slice(e.device.length + 2).replace(/ — .*$/, '') : e.detail, e.hint));
+    const clock = new FrameClock(worker, shared, options.universes, log, openErrors);
+    worker.on('error', (err) => log.error('frame clock worker crashed', { error: err.message }));
+    worker.on('exit', () => {
+      clock.exited = true;
+    });
+    for (const e of openErrors) log.warn(e.message);
+    if (options.strict === true && openErrors.length > 0) {
+      await clock.stop('hold');
+      throw openErrors[0]!;
+    }
+    return clock;
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'stats': {
+        const resolve = this.pending.get(m.requestId);
+        this.pending.delete(m.requestId);
+        resolve?.(m.stats);
+        break;
+      }
+      case 'log':
+        this.log[m.level](m.message, m.fields);
+        break;
+      case 'fatal':
+        this.log.error(`frame clock: ${m.message}`);
+        break;
+      case 'ready':
+      case 'stopped':
+        break;
+    }
+  }
+
+  private slot(universeId: number): { index: number; view: Uint8Array } {
+    const s = this.views.get(universeId);
+    if (s === undefined) throw new InputError('frame clock', `universe ${universeId} is not in outputs.universes`);
+    return s;
+  }
+
+  /** Universe ids this clock sends. */
+  get universeIds(): number[] {
+    return [...this.views.keys()];
+  }
+
+  /** Writes a whole look (512 bytes, channel 1 at index 0) for the next frame. */
+  write(universeId: number, dmxValues: Uint8Array): void {
+    const { index, view } = this.slot(universeId);
+    const cell = 1 + index;
+    Atomics.add(this.header, cell, 1); // odd: writing
+    view.set(dmxValues.length > 512 ? dmxValues.subarray(0, 512) : dmxValues);
+    Atomics.add(this.header, cell, 1); // even: consistent
+  }
+
+  /**
+   * Renders a core Universe (merge + masters) when it needs it and hands the result over if it changed.
+   * Returns true when a new look was handed over.
+   */
+  render(universe: Universe, nowMs: number): boolean {
+    if (!universe.needsRender(nowMs)) return false;
+    const { view } = this.slot(universe.id);
+    this.scratch.set(view);
+    if (!universe.render(this.scratch, nowMs)) return false;
+    this.write(universe.id, this.scratch);
+    return true;
+  }
+
+  /** The look last handed over for a universe (a copy). */
+  current(universeId: number): Uint8Array {
+    return this.slot(universeId).view.slice();
+  }
+
+  /** Counters and timing since start or the last reset. */
+  async stats(options: { reset?: boolean } = {}): Promise<FrameClockStats> {
+    if (this.exited) throw new DeviceError('frame clock', 'the worker has stopped');
+    const requestId = ++this.requestId;
+    const p = new Promise<FrameClockStats>((resolve) => this.pending.set(requestId, resolve));
+    this.post({ type: 'stats', reset: options.reset ?? false, requestId });
+    return p;
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /**
+   * Stops sending. `clean`: sACN sends three stream-terminated packets per universe (receivers release
+   * at once). `hold`: nothing more is sent, so receivers keep the last look (restart, crash handling).
+   */
+  stop(mode: CloseMode): Promise<void> {
+    this.stopped ??= (async () => {
+      if (!this.exited) {
+        const done = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          this.worker.on('message', (m: FromWorker) => {
+            if (m.type === 'stopped') {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          this.worker.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        this.post({ type: 'stop', mode });
+        await done;
+      }
+      await this.worker.terminate();
+    })();
+    return this.stopped;
+  }
+}
