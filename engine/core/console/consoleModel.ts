@@ -1,0 +1,284 @@
+/**
+ * The engine as the console sees it: implements the protocol's `ConsoleEngine` port from the show
+ * pipeline (playback stacks, arbiter state, decisions, universes) and the listening streams.
+ *
+ * Commands are checked here first so a console gets a clear refusal (unknown department or cue, no
+ * armed prediction to confirm, end of the list) instead of a silent no-op; accepted ones go to the
+ * arbiter, which alone decides what fires. Time comes only from the scheduler.
+ */
+import { asyncScheduler, interval, Subject, type Observable, type SchedulerLike, Subscription } from 'rxjs';
+import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
+import type { Decision as CoreDecision } from '../arbiter/types.js';
+import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
+import { compareCueNumbers } from '../playback/timing.js';
+import type { PlaybackState } from '../playback/playback.js';
+import type { ShowPipeline } from '../pipeline.js';
+import { encodeDmx } from '../protocol/dmx.js';
+import type { ConsoleCommand } from '../protocol/messages.js';
+import type { CommandIssuer, CommandResult, ConsoleEngine } from '../protocol/port.js';
+import {
+  LOG_LIMIT,
+  SILENT_AUDIO,
+  type AudioState,
+  type Decision,
+  type DeptPatch,
+  type DeptState,
+  type EngineDelta,
+  type EngineSnapshot,
+  type UniverseState,
+} from '../protocol/state.js';
+
+/** What the console model needs besides the pipeline. */
+export interface ConsoleModelOptions {
+  readonly engineId: string;
+  readonly showName: string;
+  readonly showPath: string | null;
+  /** Listening streams for meters, tempo and the beat indicator (absent: the meters stay silent). */
+  readonly listening?: { features$: Observable<FeatureFrame>; tempo$: Observable<TempoEstimate>; beats$: Observable<Beat> };
+  /** Engine ms of audio time 0. */
+  readonly audioOffsetMs?: number;
+  /** Where accepted commands go (the pipeline's `console$` input). */
+  readonly commands: { next(input: ConsoleInput): void };
+  /** How often universes and meters are sent (Hz). Default 10. */
+  readonly refreshHz?: number;
+}
+
+const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(b) as Array<keyof DeptState>) {
+    if (key === 'id') continue;
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) patch[key] = b[key];
+  }
+  return patch;
+};
+
+const toDb = (linear: number): number => (linear > 1e-6 ? Math.max(-120, Math.min(20, 20 * Math.log10(linear))) : -120);
+
+/** Implements `ConsoleEngine` over a show pipeline. */
+export class ConsoleModel implements ConsoleEngine {
+  private readonly deltas = new Subject<EngineDelta>();
+  readonly deltas$: Observable<EngineDelta> = this.deltas.asObservable();
+  private readonly subscription = new Subscription();
+  private depts: DeptState[];
+  private playbackState: PlaybackState;
+  private arbiterState: ArbiterState | undefined;
+  private readonly log: Decision[] = [];
+  private audio: AudioState = SILENT_AUDIO;
+  private audioChanged = false;
+  private peak = 0;
+  private panic = false;
+  private grandMaster: number;
+  private readonly universeText = new Map<number, string>();
+
+  constructor(
+    private readonly pipeline: ShowPipeline,
+    private readonly options: ConsoleModelOptions,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    this.grandMaster = pipeline.show.safety.grandMaster;
+    this.playbackState = pipeline.playback.snapshot();
+    this.depts = this.buildDepts();
+    this.subscription.add(
+      pipeline.playback.state$.subscribe((s) => {
+        this.playbackState = s;
+        this.refreshDepts();
+      }),
+    );
+    this.subscription.add(
+      pipeline.arbiter.state$.subscribe((s) => {
+        this.arbiterState = s;
+        this.refreshDepts();
+      }),
+    );
+    this.subscription.add(pipeline.decisions$.subscribe((d) => this.onDecision(d)));
+    const offsetMs = options.audioOffsetMs ?? 0;
+    if (options.listening !== undefined) {
+      this.audio = { ...SILENT_AUDIO, running: true };
+      this.subscription.add(
+        options.listening.features$.subscribe((f) => {
+          this.peak = Math.max(this.peak * 0.9, f.rms * Math.SQRT2);
+          this.audio = { ...this.audio, rmsDb: Number.isFinite(f.levelDb) ? Math.max(-120, Math.min(20, f.levelDb)) : -120, peakDb: toDb(this.peak) };
+          this.audioChanged = true;
+        }),
+      );
+      this.subscription.add(
+        options.listening.tempo$.subscribe((t) => {
+          this.audio = { ...this.audio, tempoBpm: t.bpm > 0 && t.bpm <= 400 ? t.bpm : null, tempoConfidence: Math.max(0, Math.min(1, t.confidence)) };
+          this.audioChanged = true;
+        }),
+      );
+      this.subscription.add(
+        options.listening.beats$.subscribe((b) => {
+          this.audio = {
+            ...this.audio,
+            beatCount: b.index + 1,
+            beatInBar: Math.min(16, Math.max(1, b.beatInBar + 1)),
+            beatsPerBar: Math.min(16, Math.max(1, b.beatsPerBar)),
+            bar: Math.max(0, b.barIndex + 1),
+            lastBeatAtMs: b.t * 1000 + offsetMs,
+          };
+          this.audioChanged = true;
+        }),
+      );
+    }
+    const refreshMs = 1000 / (options.refreshHz ?? 10);
+    this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
+  }
+
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      engineId: this.options.engineId,
+      show: { name: this.options.showName.slice(0, 200), path: this.options.showPath },
+      engineTimeMs: this.now(),
+      panic: this.panic,
+      grandMaster: this.grandMaster,
+      depts: this.depts,
+      audio: this.audio,
+      universes: this.universes(),
+      log: this.log.slice(-LOG_LIMIT),
+    };
+  }
+
+  execute(command: ConsoleCommand, who: CommandIssuer): CommandResult {
+    const refusal = this.check(command);
+    if (refusal !== undefined) return refusal;
+    if (command.type === 'set-grand-master') {
+      for (const u of this.pipeline.universes.values()) u.setGrandMaster(command.level, 0, this.now());
+      this.grandMaster = command.level;
+      this.deltas.next({ type: 'engine', patch: { grandMaster: command.level } });
+      this.record({ atMs: this.now(), dept: null, action: 'setting', cue: null, source: 'operator', who: who.name, confidence: null, note: `grand master ${Math.round(command.level * 100)}%` });
+      return { ok: true };
+    }
+    this.options.commands.next({ command, user: who.name });
+    return { ok: true };
+  }
+
+  /** Stops the refresh timer and the subscriptions. */
+  dispose(): void {
+    this.subscription.unsubscribe();
+    this.deltas.complete();
+  }
+
+  private check(c: ConsoleCommand): Exclude<CommandResult, { ok: true }> | undefined {
+    if (c.type === 'load') {
+      return { ok: false, code: 'unavailable', message: 'loading another show while running is not supported by this engine; restart it with `precue run <show>`' };
+    }
+    if (c.type === 'set-grand-master') return undefined;
+    const deptIdOf = 'dept' in c ? c.dept : undefined;
+    if (deptIdOf === undefined) return undefined;
+    const dept = this.depts.find((d) => d.id === deptIdOf);
+    if (dept === undefined) return { ok: false, code: 'not-found', message: `there is no department '${deptIdOf}' (this show has ${this.depts.map((d) => d.id).join(', ')})` };
+    if ('cue' in c && c.cue !== undefined && !dept.cues.some((q) => compareCueNumbers(q.number, c.cue!) === 0)) {
+      return { ok: false, code: 'not-found', message: `${dept.id} has no cue ${c.cue}` };
+    }
+    switch (c.type) {
+      case 'go':
+        if (dept.standby === null) return { ok: false, code: 'conflict', message: `${dept.id} is at the end of its cue list; GOTO a cue or BACK` };
+        return undefined;
+      case 'back':
+        if (dept.current === null) return { ok: false, code: 'conflict', message: `${dept.id} has no live cue to go back from` };
+        return undefined;
+      case 'confirm-prediction': {
+        const p = dept.prediction;
+        if (p === null || !p.armed) return { ok: false, code: 'conflict', message: `${dept.id} has no armed prediction to confirm` };
+        if (c.cue !== undefined && compareCueNumbers(c.cue, p.cue) !== 0) return { ok: false, code: 'conflict', message: `the armed prediction in ${dept.id} is now cue ${p.cue}, not ${c.cue}` };
+        return undefined;
+      }
+      case 'reject-prediction':
+        return dept.prediction === null ? { ok: false, code: 'conflict', message: `${dept.id} has no prediction to reject` } : undefined;
+      case 'clear-lockout':
+        return dept.lockoutUntilMs === null ? { ok: false, code: 'conflict', message: `${dept.id} is not locked out` } : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private buildDepts(): DeptState[] {
+    const show = this.pipeline.show;
+    return show.departments.map((d) => {
+      const stack = this.playbackState.depts.find((s) => s.dept === d.id);
+      const arb = this.arbiterState?.depts.find((s) => s.dept === d.id);
+      const p = arb?.prediction ?? null;
+      return {
+        id: d.id,
+        label: (d.label ?? d.id).slice(0, 100),
+        mode: arb?.mode ?? d.mode,
+        confidenceThreshold: arb?.confidenceThreshold ?? d.confidenceThreshold,
+        cues: d.cues.map((c) => ({ number: c.number, ...(c.name !== undefined ? { name: c.name.slice(0, 200) } : {}), fadeUpMs: c.fadeUpMs })),
+        current: stack?.current ?? null,
+        standby: stack?.standby ?? null,
+        next: stack?.next ?? null,
+        held: stack?.held ?? false,
+        fadeProgress: stack?.fadeProgress ?? null,
+        lockoutUntilMs: arb?.lockoutUntilMs ?? null,
+        prediction: p === null ? null : { cue: p.cue, confidence: Math.max(0, Math.min(1, p.confidence)), fireAtMs: Number.isFinite(p.fireAtMs) ? p.fireAtMs : null, armed: p.armed, source: 'model' },
+      };
+    });
+  }
+
+  private refreshDepts(): void {
+    const next = this.buildDepts();
+    next.forEach((d, i) => {
+      const before = this.depts[i];
+      if (before === undefined) return;
+      const patch = sameDept(before, d);
+      if (Object.keys(patch).length > 0) {
+        this.depts[i] = d;
+        this.deltas.next({ type: 'dept', dept: d.id, patch });
+      }
+    });
+  }
+
+  private onDecision(d: CoreDecision): void {
+    if (d.action === 'panic') {
+      this.panic = true;
+      this.deltas.next({ type: 'engine', patch: { panic: true } });
+    } else if (this.panic && (d.action === 'go' || d.action === 'goto' || d.action === 'resume')) {
+      this.panic = false;
+      this.deltas.next({ type: 'engine', patch: { panic: false } });
+    }
+    const source = d.source === 'msc' ? 'midi' : d.source === 'keyboard' ? 'operator' : d.source;
+    this.record({
+      atMs: d.t * 1000,
+      dept: d.dept,
+      action: d.action === 'load' ? 'load' : d.action === 'stop' ? 'hold' : d.action,
+      cue: d.cue ?? null,
+      source,
+      who: d.user?.slice(0, 120) ?? null,
+      confidence: d.confidence ?? null,
+      ...(d.action === 'stop' ? { note: 'stop' } : d.fadeMs !== undefined ? { note: `fade ${Math.round(d.fadeMs)} ms` } : {}),
+    });
+  }
+
+  private record(entry: Decision): void {
+    this.log.push(entry);
+    if (this.log.length > 2 * LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    this.deltas.next({ type: 'decision', decision: entry });
+  }
+
+  private universes(): UniverseState[] {
+    const labels = new Map(this.pipeline.show.outputs.universes.map((u) => [u.id, u.label ?? `Universe ${u.id}`]));
+    return [...this.pipeline.universes.keys()].map((id) => ({ id, label: (labels.get(id) ?? `Universe ${id}`).slice(0, 100), dmx: this.renderUniverse(id) }));
+  }
+
+  private renderUniverse(id: number): string {
+    const out = this.pipeline.outputs.get(id);
+    return out === undefined ? '' : encodeDmx(out);
+  }
+
+  private refreshOutputs(): void {
+    for (const u of this.universes()) {
+      if (this.universeText.get(u.id) === u.dmx) continue;
+      this.universeText.set(u.id, u.dmx);
+      this.deltas.next({ type: 'universe', universe: u });
+    }
+    if (this.audioChanged) {
+      this.audioChanged = false;
+      this.deltas.next({ type: 'audio', audio: this.audio });
+    }
+  }
+}
