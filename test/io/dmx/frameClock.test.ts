@@ -1,0 +1,68 @@
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { universeId } from '../../../engine/core/ids.js';
+import { Universe } from '../../../engine/core/universe/universe.js';
+import { FrameClock } from '../../../engine/io/frameClock/frameClock.js';
+
+const nullUniverse = (id: number, rateHz = 44) => ({ id, rateHz, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'null' as const } });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('FrameClock', () => {
+  it('hands a rendered Universe to the worker only when the look changed', async () => {
+    const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
+    try {
+      const u = new Universe(universeId(1), { intensityChannels: [1] });
+      u.addSource({ id: 'playback', priority: 100 });
+      u.setLevels('playback', 1, [200, 50]);
+      u.setGrandMaster(0.5);
+      expect(clock.render(u, 0)).toBe(true);
+      expect([...clock.current(1).subarray(0, 2)]).toEqual([100, 50]);
+      expect(clock.render(u, 0)).toBe(false);
+    } finally {
+      await clock.stop('hold');
+    }
+  });
+
+  it('keeps sending the last look while the main thread is blocked', async () => {
+    const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
+    try {
+      clock.write(1, new Uint8Array(512).fill(9));
+      await sleep(100);
+      await clock.stats({ reset: true });
+      const end = performance.now() + 500;
+      while (performance.now() < end) {
+        // the main thread is stuck (a model load, a long GC): the worker must not notice
+      }
+      const s = await clock.stats();
+      expect(s.packets).toBeGreaterThanOrEqual(19); // 44 Hz × 0.5 s = 22
+    } finally {
+      await clock.stop('hold');
+    }
+  });
+
+  it('sends each universe at its own rate', async () => {
+    const clock = await FrameClock.start({ universes: [nullUniverse(1, 44), nullUniverse(2, 10)] });
+    try {
+      await sleep(100);
+      await clock.stats({ reset: true });
+      await sleep(1000);
+      const s = await clock.stats();
+      const hz = s.universes.map((u) => u.sent);
+      expect(hz[0]! - hz[1]!).toBeGreaterThan(25);
+      expect(s.packets / (s.elapsedMs / 1000)).toBeGreaterThan(48);
+      expect(s.packets / (s.elapsedMs / 1000)).toBeLessThan(60);
+    } finally {
+      await clock.stop('hold');
+    }
+  });
+
+  it('rejects unknown universes and duplicate ids with clear errors', async () => {
+    await expect(FrameClock.start({ universes: [nullUniverse(1), nullUniverse(1)] })).rejects.toThrow(/listed twice/);
+    const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
+    try {
+      expect(() => clock.write(5, new Uint8Array(512))).toThrow(/universe 5 is not in outputs.universes/);
+    } finally {
+      await clock.stop('hold');
+    }
+  });
+});
