@@ -1,0 +1,88 @@
+/**
+ * The local engine the desk app starts: `node bin/precue.js run <show> --port N --token-operator T`
+ * run with Electron's own Node (ELECTRON_RUN_AS_NODE), watched until its console answers `/healthz`.
+ * The engine never knows Electron exists.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A running local engine. */
+export interface LocalEngine {
+  readonly show: string;
+  readonly port: number;
+  /** The console URL with the operator token in the fragment. */
+  readonly consoleUrl: string;
+  readonly child: ChildProcess;
+  /** True until the process exits. */
+  running(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the engine exited (${child.exitCode ?? child.signalCode ?? '?'}) before its console was up`);
+    try {
+      const res = await fetch(`${url}healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the engine's console did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Starts `precue run <show>` from the app folder `appRoot`, logging to `logDir/engine.log`. */
+export async function startLocalEngine(appRoot: string, show: string, logDir: string, timeoutMs = 60_000): Promise<LocalEngine> {
+  const port = await freePort();
+  const token = randomBytes(24).toString('base64url');
+  const log = createWriteStream(join(logDir, 'engine.log'), { flags: 'a' });
+  log.write(`\n--- ${new Date().toISOString()} precue run ${show} (console port ${port})\n`);
+  const child = spawn(process.execPath, [join(appRoot, 'bin', 'precue.js'), 'run', show, '--port', String(port), '--token-operator', token], {
+    cwd: appRoot,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitForHealth(url, child, timeoutMs);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; see ${join(logDir, 'engine.log')}`);
+  }
+  return {
+    show,
+    port,
+    consoleUrl: `${url}#token=${encodeURIComponent(token)}`,
+    child,
+    running: () => child.exitCode === null && child.signalCode === null,
+    stop: async (graceMs = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
