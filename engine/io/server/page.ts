@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { DeviceError } from '../../core/errors.js';
 
@@ -12,6 +13,8 @@ import { DeviceError } from '../../core/errors.js';
 export interface PageAsset {
   readonly contentType: string;
   readonly body: Buffer;
+  /** The body gzip-compressed, sent to clients that accept it. */
+  readonly gzip: Buffer;
 }
 
 /** The page's files by URL path (`/`, `/app.js`, `/console.css`). */
@@ -42,10 +45,12 @@ export async function buildConsolePage(webRoot: string = defaultWebRoot, options
     throw new DeviceError('console page', `cannot bundle ${join(webRoot, 'main.ts')}: ${err instanceof Error ? err.message : String(err)}`, 'run the typecheck to find the error', { cause: err });
   }
   const [html, css] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css'))]);
+  const asset = (contentType: string, body: Buffer): PageAsset => ({ contentType, body, gzip: gzipSync(body, { level: 9 }) });
+  const page = asset('text/html; charset=utf-8', html);
   return new Map<string, PageAsset>([
-    ['/', { contentType: 'text/html; charset=utf-8', body: html }],
-    ['/index.html', { contentType: 'text/html; charset=utf-8', body: html }],
-    ['/app.js', { contentType: 'text/javascript; charset=utf-8', body: js }],
-    ['/console.css', { contentType: 'text/css; charset=utf-8', body: css }],
+    ['/', page],
+    ['/index.html', page],
+    ['/app.js', asset('text/javascript; charset=utf-8', js)],
+    ['/console.css', asset('text/css; charset=utf-8', css)],
   ]);
 }

@@ -370,8 +370,13 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders }).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'Content-Type': asset.contentType, 'Content-Length': asset.body.length, ...securityHeaders });
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const body = gzip ? asset.gzip : asset.body;
+    res.writeHead(200, {
+      'Content-Type': asset.contentType, 'Content-Length': body.length, Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}), ...securityHeaders,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
   };
 
   const server: HttpServer = options.tls !== undefined

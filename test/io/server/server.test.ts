@@ -46,6 +46,7 @@ describe('console server: page and health', () => {
     expect(await html.text()).toContain('<title>Precue console</title>');
     const js = await fetch(`${server.url}app.js`);
     expect(js.headers.get('content-type')).toContain('javascript');
+    expect(js.headers.get('content-encoding')).toBe('gzip');
     expect((await js.text()).length).toBeGreaterThan(1000);
     expect((await fetch(`${server.url}nope`)).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
