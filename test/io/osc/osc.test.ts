@@ -1,0 +1,124 @@
+/**
+ * OSC against liblo's tools: `oscdump` receives what a cue sends (types included), `oscsend` drives
+ * GO and PANIC through the incoming control address space. Loopback only; skips without liblo-tools.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ControlEvent } from '../../../engine/core/control.js';
+import { encodeOscMessage } from '../../../engine/core/osc/packet.js';
+import { OscControlListener } from '../../../engine/io/osc/oscControlListener.js';
+import { OscSender } from '../../../engine/io/osc/oscSender.js';
+
+const has = (tool: string): boolean => spawnSync(tool, ['-h'], { timeout: 5000 }).error === undefined;
+const hasOscdump = has('oscdump');
+const hasOscsend = has('oscsend');
+if (!hasOscdump || !hasOscsend) console.warn('skipping liblo interop tests: oscdump/oscsend missing (apt-get install liblo-tools)');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const p = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+describe.skipIf(!hasOscdump)('OSC out, as oscdump sees it', () => {
+  it('receives messages and bundles with their type tags', async () => {
+    const port = await freePort();
+    const dump = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => void dump.kill());
+    let out = '';
+    dump.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await sleep(500);
+    const sender = new OscSender([{ id: 'resolume', host: '127.0.0.1', port }]);
+    await sender.open();
+    cleanups.push(() => sender.close());
+    sender.send('resolume', { address: '/composition/layers/1/clips/2/connect', args: [1] });
+    sender.send('resolume', { address: '/precue/test', args: [0.5, 'intro', true, false, { type: 'N' }, { type: 'f', value: 3 }] });
+    sender.sendBundle('resolume', [{ address: '/layer/1/opacity', args: [0.25] }, { address: '/layer/2/opacity', args: [{ type: 'i', value: 0 }] }]);
+    for (let i = 0; i < 40 && out.split('\n').length < 5; i++) await sleep(50);
+    // oscdump prints "<timetag> <address> <types> <values>"; bundle members share the bundle's timetag.
+    const lines = out.trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
+    expect(lines).toEqual([
+      '/composition/layers/1/clips/2/connect i 1',
+      '/precue/test fsTFNf 0.500000 "intro" #T #F Nil 3.000000',
+      '/layer/1/opacity f 0.250000',
+      '/layer/2/opacity i 0',
+    ]);
+    const stamps = out.trim().split('\n').map((l) => l.split(' ')[0]);
+    expect(stamps[2]).toBe(stamps[3]);
+    expect(sender.stats).toMatchObject({ sent: 3, errors: 0 });
+  });
+
+  it('throws a clear error for an unknown target', async () => {
+    const sender = new OscSender([]);
+    await sender.open();
+    cleanups.push(() => sender.close());
+    expect(() => sender.send('nowhere', { address: '/x' })).toThrow(/unknown OSC target 'nowhere'/);
+  });
+});
+
+describe('OSC control in', () => {
+  it.skipIf(!hasOscsend)('oscsend drives GO, cue start and PANIC through the address space', async () => {
+    const listener = new OscControlListener({ port: 0, host: '127.0.0.1', allow: ['127.0.0.1'] });
+    await listener.open();
+    cleanups.push(() => listener.close());
+    const got = firstValueFrom(listener.commands$.pipe(take(4), toArray()));
+    const send = (...args: string[]): void => {
+      const r = spawnSync('oscsend', ['127.0.0.1', String(listener.port), ...args], { timeout: 5000 });
+      expect(r.status).toBe(0);
+    };
+    send('/go');
+    send('/go', 's', 'LX');
+    send('/cue/12.5/start');
+    send('/panic', 'i', '1500');
+    const events: ControlEvent[] = await got;
+    expect(events.map((e) => e.command)).toEqual([
+      { type: 'go' },
+      { type: 'go', dept: 'LX' },
+      { type: 'cueStart', cue: '12.5' },
+      { type: 'panic', fadeMs: 1500 },
+    ]);
+    expect(events[0]!.origin).toBe('osc');
+    expect(events[0]!.from).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('counts and drops malformed packets, unknown addresses and refused senders', async () => {
+    const listener = new OscControlListener({ port: 0, host: '127.0.0.1' });
+    await listener.open();
+    cleanups.push(() => listener.close());
+    const s = dgram.createSocket('udp4');
+    cleanups.push(() => new Promise<void>((r) => s.close(() => r())));
+    const send = (b: Uint8Array): Promise<void> => new Promise((r) => s.send(b, listener.port, '127.0.0.1', () => r()));
+    const got = firstValueFrom(listener.commands$.pipe(take(1)));
+    await send(Uint8Array.of(1, 2, 3));
+    await send(new TextEncoder().encode('/go\0,zz\0'));
+    await send(encodeOscMessage({ address: '/explode' }));
+    await send(encodeOscMessage({ address: '/precue/mode/LX', args: ['auto'] }));
+    expect((await got).command).toEqual({ type: 'setMode', dept: 'LX', mode: 'auto' });
+    expect(listener.stats).toMatchObject({ packets: 4, commands: 1, malformed: 2, unknown: 1 });
+
+    const strict = new OscControlListener({ port: 0, host: '127.0.0.1', allow: ['10.0.0.9'] });
+    await strict.open();
+    cleanups.push(() => strict.close());
+    await new Promise<void>((r) => s.send(encodeOscMessage({ address: '/go' }), strict.port, '127.0.0.1', () => r()));
+    for (let i = 0; i < 20 && strict.stats.refused === 0; i++) await sleep(20);
+    expect(strict.stats).toMatchObject({ refused: 1, commands: 0 });
+  });
+
+  it('names the port when it cannot listen', async () => {
+    const a = new OscControlListener({ port: 0, host: '127.0.0.1' });
+    await a.open();
+    cleanups.push(() => a.close());
+    const b = new OscControlListener({ port: a.port, host: '127.0.0.1' });
+    await expect(b.open()).rejects.toThrow(new RegExp(`osc in 127.0.0.1:${a.port}`));
+  });
+});
