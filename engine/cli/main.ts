@@ -6,8 +6,12 @@ import type { CliContext, Command } from './command.js';
  * `precue validate` never pays for TensorFlow.
  */
 const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: () => Promise<Command> }> = [
+  { name: ['run'], summary: 'run a show live: audio in, predictions, playback, outputs, console', load: async () => (await import('./commands/run.js')).command },
   { name: ['validate'], summary: 'check a show folder (and its venues): every problem, located', load: async () => (await import('./commands/validate.js')).command },
   { name: ['schema'], summary: 'write the JSON Schemas of show and venue files', load: async () => (await import('./commands/schema.js')).command },
+  { name: ['train'], summary: 'train the cue model from rehearsal takes', load: async () => (await import('./commands/train.js')).command },
+  { name: ['eval'], summary: 'score a model on a held-out take against two baselines', load: async () => (await import('./commands/eval.js')).command },
+  { name: ['record'], summary: "record a run of a show as a take (audio + every cue fired)", load: async () => (await import('./commands/record.js')).command },
   { name: ['fixtures', 'import'], summary: 'convert OFL .json and QLC+ .qxf fixture definitions into the fixture library', load: async () => (await import('./commands/fixturesImport.js')).command },
 ];
 

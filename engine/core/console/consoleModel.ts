@@ -10,6 +10,7 @@ import { asyncScheduler, interval, Subject, type Observable, type SchedulerLike,
 import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
 import type { Decision as CoreDecision } from '../arbiter/types.js';
 import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
+import { cueSummaries, deptStates, toLogEntry } from '../arbiter/consoleState.js';
 import { compareCueNumbers } from '../playback/timing.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
@@ -63,6 +64,7 @@ export class ConsoleModel implements ConsoleEngine {
   private playbackState: PlaybackState;
   private arbiterState: ArbiterState | undefined;
   private readonly log: Decision[] = [];
+  private readonly cueLists: ReturnType<typeof cueSummaries>;
   private audio: AudioState = SILENT_AUDIO;
   private audioChanged = false;
   private peak = 0;
@@ -77,6 +79,7 @@ export class ConsoleModel implements ConsoleEngine {
   ) {
     this.grandMaster = pipeline.show.safety.grandMaster;
     this.playbackState = pipeline.playback.snapshot();
+    this.cueLists = cueSummaries(pipeline.show);
     this.depts = this.buildDepts();
     this.subscription.add(
       pipeline.playback.state$.subscribe((s) => {
@@ -198,26 +201,8 @@ export class ConsoleModel implements ConsoleEngine {
   }
 
   private buildDepts(): DeptState[] {
-    const show = this.pipeline.show;
-    return show.departments.map((d) => {
-      const stack = this.playbackState.depts.find((s) => s.dept === d.id);
-      const arb = this.arbiterState?.depts.find((s) => s.dept === d.id);
-      const p = arb?.prediction ?? null;
-      return {
-        id: d.id,
-        label: (d.label ?? d.id).slice(0, 100),
-        mode: arb?.mode ?? d.mode,
-        confidenceThreshold: arb?.confidenceThreshold ?? d.confidenceThreshold,
-        cues: d.cues.map((c) => ({ number: c.number, ...(c.name !== undefined ? { name: c.name.slice(0, 200) } : {}), fadeUpMs: c.fadeUpMs })),
-        current: stack?.current ?? null,
-        standby: stack?.standby ?? null,
-        next: stack?.next ?? null,
-        held: stack?.held ?? false,
-        fadeProgress: stack?.fadeProgress ?? null,
-        lockoutUntilMs: arb?.lockoutUntilMs ?? null,
-        prediction: p === null ? null : { cue: p.cue, confidence: Math.max(0, Math.min(1, p.confidence)), fireAtMs: Number.isFinite(p.fireAtMs) ? p.fireAtMs : null, armed: p.armed, source: 'model' },
-      };
-    });
+    const arbiter = this.arbiterState ?? { tMs: this.now(), depts: [] };
+    return deptStates(this.pipeline.show, this.playbackState, arbiter, this.cueLists);
   }
 
   private refreshDepts(): void {
@@ -241,17 +226,8 @@ export class ConsoleModel implements ConsoleEngine {
       this.panic = false;
       this.deltas.next({ type: 'engine', patch: { panic: false } });
     }
-    const source = d.source === 'msc' ? 'midi' : d.source === 'keyboard' ? 'operator' : d.source;
-    this.record({
-      atMs: d.t * 1000,
-      dept: d.dept,
-      action: d.action === 'load' ? 'load' : d.action === 'stop' ? 'hold' : d.action,
-      cue: d.cue ?? null,
-      source,
-      who: d.user?.slice(0, 120) ?? null,
-      confidence: d.confidence ?? null,
-      ...(d.action === 'stop' ? { note: 'stop' } : d.fadeMs !== undefined ? { note: `fade ${Math.round(d.fadeMs)} ms` } : {}),
-    });
+    const entry = toLogEntry(d);
+    this.record(d.fadeMs !== undefined && entry.note === undefined ? { ...entry, note: `fade ${Math.round(d.fadeMs)} ms` } : entry);
   }
 
   private record(entry: Decision): void {

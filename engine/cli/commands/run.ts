@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { setLogSink, type LogLevel } from '../../core/log.js';
+import { stderrLogSink } from '../../io/logSink.js';
+import { startEngine } from '../../main.js';
+import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { defaultFixturesDir } from '../paths.js';
+
+export const command: Command = {
+  name: ['run'],
+  summary: 'run a show live: audio in, predictions, playback, outputs, console',
+  help: `Usage: precue run <show-folder> [options]
+
+Runs a show until stopped (Ctrl-C or SIGTERM: outputs stop cleanly; sACN sends stream-terminated).
+Prints where every output goes and the console URL.
+
+Options:
+  --venue <name>            apply venues/<name>.json (universes, addresses, IPs, ports)
+  --port <n>                console HTTP/WebSocket port (default 8080; 0 picks a free port)
+  --host <addr>             console interface (default 127.0.0.1; 0.0.0.0 for remote operators)
+  --token-operator <t>      operator token (else $PRECUE_TOKEN_OPERATOR, the token file, or generated)
+  --token-viewer <t>        viewer token (else $PRECUE_TOKEN_VIEWER or the token file)
+  --token-admin <t>         admin token (else $PRECUE_TOKEN_ADMIN or the token file)
+  --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE)
+  --tls-cert <file>         serve https/wss with this PEM certificate …
+  --tls-key <file>          … and this key
+  --allow-origin <origin>   another Origin allowed to open the console (repeatable)
+  --no-console              run without the console server
+  --artnet-host <addr>      send every Art-Net universe to this host instead of the show's
+  --artnet-port <n>         … and this UDP port
+  --fixtures <dir>          fixture library (default: Precue's fixtures/)
+  --log-level <level>       debug, info, warn or error (default info)
+
+Example:
+  precue run shows/demo --venue touring --port 8080
+`,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('run', args, {
+      venue: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'token-operator': { type: 'string' },
+      'token-viewer': { type: 'string' },
+      'token-admin': { type: 'string' },
+      'token-file': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'no-console': { type: 'boolean', default: false },
+      'artnet-host': { type: 'string' },
+      'artnet-port': { type: 'string' },
+      fixtures: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+    });
+    const showDir = positionals[0];
+    if (showDir === undefined || positionals.length > 1) throw new UsageError("precue run: give one show folder, e.g. 'precue run shows/demo'.");
+    const level = values['log-level'];
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`precue run: --log-level must be debug, info, warn or error, got '${level}'.`);
+    setLogSink(stderrLogSink(ctx.stderr), level as LogLevel);
+    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('precue run: --tls-cert and --tls-key go together.');
+    const readPem = (file: string): Buffer => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`precue run: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}.`);
+      }
+    };
+    const port = numberOption('run', 'port', values.port, 8080);
+    const artnetPort = values['artnet-port'] !== undefined ? numberOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
+    const engine = await startEngine({
+      showDir,
+      ...(values.venue !== undefined ? { venue: values.venue } : {}),
+      fixturesDir: values.fixtures ?? defaultFixturesDir(),
+      console: values['no-console']
+        ? null
+        : {
+            host: values.host ?? '127.0.0.1',
+            port,
+            tokens: {
+              flags: {
+                ...(values['token-operator'] !== undefined ? { operator: values['token-operator'] } : {}),
+                ...(values['token-viewer'] !== undefined ? { viewer: values['token-viewer'] } : {}),
+                ...(values['token-admin'] !== undefined ? { admin: values['token-admin'] } : {}),
+              },
+              env: process.env,
+              ...(values['token-file'] !== undefined ? { file: values['token-file'] } : {}),
+              generateOperator: true,
+            },
+            ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: readPem(values['tls-cert']), key: readPem(values['tls-key']) } } : {}),
+            ...(values['allow-origin'] !== undefined ? { allowedOrigins: values['allow-origin'] } : {}),
+          },
+      ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
+      ...(artnetPort !== undefined ? { artnetPort } : {}),
+    });
+    ctx.stdout(`precue: running\n${engine.banner.map((l) => `  ${l}`).join('\n')}\n  stop with Ctrl-C\n`);
+    return await new Promise<number>((resolveExit) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) return;
+        stopping = true;
+        ctx.stderr(`precue: ${signal}: stopping cleanly\n`);
+        engine.stop('clean').then(
+          () => resolveExit(0),
+          (err: unknown) => {
+            ctx.stderr(`precue: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            resolveExit(1);
+          },
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};

@@ -1,0 +1,178 @@
+/**
+ * The one composition root: builds the pipeline for a show and wires the edges (audio, DMX, OSC,
+ * MIDI, VISCA, the console server) to the pure core. Everything is made here with constructor
+ * arguments; nothing below reaches for a global. `process.exit` is never called here: the CLI owns it.
+ */
+import { randomUUID } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { asyncScheduler, interval, Subject, Subscription } from 'rxjs';
+import type { ConsoleInput } from './core/arbiter/arbiter.js';
+import { ConsoleModel } from './core/console/consoleModel.js';
+import { DeviceError } from './core/errors.js';
+import type { FixtureProfile } from './core/fixtures/profile.js';
+import { createLogger, type Logger } from './core/log.js';
+import { buildShowPipeline, type ShowPipeline } from './core/pipeline.js';
+import { catalogFromDefinitions } from './core/show/catalog.js';
+import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
+import { FrameClock } from './io/frameClock/frameClock.js';
+import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
+import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
+import { buildConsolePage } from './io/server/page.js';
+import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { loadShow } from './io/show/loadShow.js';
+
+/** How to run a show. */
+export interface EngineConfig {
+  readonly showDir: string;
+  readonly venue?: string;
+  readonly fixturesDir: string;
+  /** The console server, or null for none. */
+  readonly console: {
+    readonly host: string;
+    readonly port: number;
+    readonly tokens: TokenSources;
+    readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+    readonly allowedOrigins?: readonly string[];
+  } | null;
+  /** Send every Art-Net universe to this host instead of the show's (tests, a desk without the rig). */
+  readonly artnetHost?: string;
+  /** Send every Art-Net universe to this UDP port instead of the show's. */
+  readonly artnetPort?: number;
+  /** DMX frame rate of the playback loop (default 44 Hz; each universe's own rate governs sending). */
+  readonly frameRateHz?: number;
+}
+
+/** A running engine. */
+export interface RunningEngine {
+  readonly show: ShowFile;
+  readonly pipeline: ShowPipeline;
+  /** Lines for the start banner: where the output goes, the console URL. */
+  readonly banner: readonly string[];
+  readonly server: ConsoleServer | null;
+  /** The console URL with the operator token (local desk), when there is one. */
+  readonly operatorUrl: string | null;
+  /**
+   * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
+   * the last look (what a crash would do).
+   */
+  stop(mode: 'clean' | 'hold'): Promise<void>;
+}
+
+function withOverrides(show: ShowFile, config: EngineConfig): ShowFile {
+  if (config.artnetHost === undefined && config.artnetPort === undefined) return show;
+  const universes = show.outputs.universes.map((u) => {
+    if (u.driver.kind !== 'artnet') return u;
+    const driver: DmxDriverConfig = { ...u.driver, host: config.artnetHost ?? u.driver.host, port: config.artnetPort ?? u.driver.port };
+    return { ...u, driver };
+  });
+  return { ...show, outputs: { ...show.outputs, universes } };
+}
+
+function describeDriver(d: DmxDriverConfig): string {
+  switch (d.kind) {
+    case 'artnet':
+      return `Art-Net to ${d.host}:${d.port} (net ${d.net}, subnet ${d.subnet}, universe ${d.universe})`;
+    case 'sacn':
+      return `sACN universe ${d.universe} priority ${d.priority} ${d.host !== undefined ? `to ${d.host}` : 'multicast'}:${d.port}`;
+    case 'enttec-usb-pro':
+      return `Enttec DMX USB Pro on ${d.port}`;
+    case 'open-dmx':
+      return `Open DMX on ${d.port}`;
+    case 'null':
+      return 'nowhere (null driver)';
+    default:
+      return 'unknown driver';
+  }
+}
+
+/** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot. */
+export async function startEngine(config: EngineConfig, log: Logger = createLogger('main')): Promise<RunningEngine> {
+  const scheduler = asyncScheduler;
+  const library = await loadFixtureLibrary(resolve(config.fixturesDir));
+  for (const p of library.problems) log.warn(`fixture file left out: ${p.file}: ${p.message}`);
+  const loaded = await loadShow(config.showDir, catalogFromDefinitions(library), config.venue);
+  const show = withOverrides(loaded.show, config);
+
+  const profiles = new Map<string, FixtureProfile>();
+  for (const f of show.fixtures) {
+    const options = { ...(f.invertPan !== undefined ? { invertPan: f.invertPan } : {}), ...(f.invertTilt !== undefined ? { invertTilt: f.invertTilt } : {}) };
+    profiles.set(f.id, library.profile(f.type, f.mode, options));
+  }
+
+  const subscription = new Subscription();
+  const console$ = new Subject<ConsoleInput>();
+  const pipeline = buildShowPipeline(show, profiles, { console$, log: createLogger('core/pipeline') }, scheduler);
+
+  // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
+  const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
+  const frameRateHz = config.frameRateHz ?? 44;
+  subscription.add(
+    interval(1000 / frameRateHz, scheduler).subscribe(() => {
+      const now = scheduler.now();
+      for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
+    }),
+  );
+
+  const banner: string[] = [`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`];
+  for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
+  for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
+  for (const t of show.outputs.osc) banner.push(`OSC ${t.id}: ${t.host}:${t.port}`);
+  for (const c of show.outputs.visca) banner.push(`VISCA camera ${c.id}: ${c.host}:${c.port}`);
+
+  let server: ConsoleServer | null = null;
+  let operatorUrl: string | null = null;
+  let model: ConsoleModel | null = null;
+  if (config.console !== null) {
+    const tokens = resolveRoleTokens({ ...config.console.tokens, showDir: loaded.dir });
+    for (const w of tokens.warnings) log.warn(w);
+    model = new ConsoleModel(pipeline, { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$ }, scheduler);
+    const page = await buildConsolePage();
+    try {
+      server = await startConsoleServer({
+        engine: model,
+        tokens: tokens.tokens,
+        host: config.console.host,
+        port: config.console.port,
+        page,
+        ...(config.console.tls !== undefined ? { tls: config.console.tls } : {}),
+        ...(config.console.allowedOrigins !== undefined ? { allowedOrigins: config.console.allowedOrigins } : {}),
+        log: createLogger('io/server'),
+      });
+    } catch (err) {
+      await clock.stop('hold');
+      pipeline.dispose();
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new DeviceError(
+        `console server ${config.console.host}:${config.console.port}`,
+        code === 'EADDRINUSE' ? 'the port is already in use' : `cannot listen (${err instanceof Error ? err.message : String(err)})`,
+        code === 'EADDRINUSE' ? 'stop the other engine or pass --port <n>' : undefined,
+        { cause: err },
+      );
+    }
+    const operator = tokens.tokens.operator;
+    operatorUrl = operator !== undefined ? server.consoleUrl(operator) : null;
+    banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? '  (operator token generated for this run)' : ''}`);
+    const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => tokens.tokens[r] !== undefined);
+    banner.push(`console roles: ${roles.map((r) => `${r} (${tokens.sources[r] ?? '?'})`).join(', ')}`);
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    show,
+    pipeline,
+    banner,
+    server,
+    operatorUrl,
+    stop(mode) {
+      stopped ??= (async () => {
+        subscription.unsubscribe();
+        await server?.close();
+        model?.dispose();
+        pipeline.dispose();
+        console$.complete();
+        await clock.stop(mode);
+      })();
+      return stopped;
+    },
+  };
+}
