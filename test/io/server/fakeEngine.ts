@@ -55,9 +55,9 @@ export class FakeEngine implements ConsoleEngine {
       engineTimeMs: this.clock(),
       panic: false,
       grandMaster: 1,
-      depts: [dept('LX', 'Lighting', lxCues, lxCurrent), dept('VID', 'Video', ['1', '2', '3'], null)],
+      depts: [dept('LX', 'Lighting', lxCues, lxCurrent), dept('VID', 'Video', ['1', '2', '3'], null), dept('CAM', 'Cameras', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], null)],
       audio: { ...SILENT_AUDIO },
-      universes: [{ id: 1, label: 'stage', dmx: encodeDmx(lxLevelsFor(lxCurrent)) }],
+      universes: [{ id: 1, label: 'stage', dmx: encodeDmx(lxLevelsFor(lxCurrent)) }, { id: 2, label: 'heads + haze', dmx: encodeDmx(new Uint8Array(512).map((_, i) => (i < 48 ? (i * 5) % 256 : 0))) }],
       log: [],
     };
   }

@@ -78,7 +78,7 @@ describe('console server: authentication before the upgrade', () => {
     clients.push(b);
     const init = await b.nextOf('init');
     expect(init.role).toBe('admin');
-    expect(init.snapshot.depts.map((d) => d.id)).toEqual(['LX', 'VID']);
+    expect(init.snapshot.depts.map((d) => d.id)).toEqual(['LX', 'VID', 'CAM']);
     expect(serverMessageSchema.safeParse(init).success).toBe(true);
   });
 
