@@ -133,15 +133,17 @@ export class BeatTracker {
   private predictAtFrame = -1;
   private beatIndex = 0;
   private barIndex = -1;
-  private lastBeatT = -Infinity;
   private readonly chromaAcc = new Float64Array(12);
   private chromaFrames = 0;
   private recentLow: number[] = [];
   private lastTempoUpdate = 0;
   private scale = 1e-3;
+  /** Seconds from a frame's time stamp to the moment its last sample has arrived. */
+  private readonly frameLagS: number;
 
   constructor(settings: ListeningSettings, tuning: Partial<BeatTrackerTuning> = {}) {
     this.fps = settings.sampleRate / settings.hopSize;
+    this.frameLagS = settings.bufferSize / 2 / settings.sampleRate;
     this.tuning = { ...defaultBeatTuning, ...tuning };
     this.tempo = new TempoEstimator(settings);
     this.cum = new Float64Array(Math.ceil((2 * 60 * this.fps) / settings.minBpm) + 8);
@@ -159,7 +161,6 @@ export class BeatTracker {
     this.predictAtFrame = -1;
     this.beatIndex = 0;
     this.barIndex = -1;
-    this.lastBeatT = -Infinity;
     this.chromaAcc.fill(0);
     this.chromaFrames = 0;
     this.recentLow = [];
@@ -269,7 +270,6 @@ export class BeatTracker {
     const { beatInBar, beatsPerBar } = this.bars.position(index);
     if (beatInBar === 0 || this.barIndex < 0) this.barIndex++;
     this.lastBeatFrame = Math.round(beatFrame);
-    this.lastBeatT = t;
     const periodS = this.period / this.fps;
     return {
       t,
@@ -281,7 +281,7 @@ export class BeatTracker {
       isDownbeat: beatInBar === 0,
       barIndex: this.barIndex,
       nextBeatT: t + periodS,
-      decidedT: Math.max(t, f.t),
+      decidedT: f.t + this.frameLagS,
     };
   }
 }

@@ -26,10 +26,9 @@ export class FeatureFramer {
   private dcY = 0;
   private pendingReset = true;
 
-  /** `meydaEvery`: refresh Meyda descriptors every N hops (flux is computed every hop). */
-  constructor(settings: ListeningSettings, meydaEvery = 2) {
+  constructor(settings: ListeningSettings) {
     this.settings = settings;
-    this.meydaEvery = meydaEvery;
+    this.meydaEvery = settings.descriptorEveryHops;
     this.extractor = new FeatureExtractor(settings);
     this.ring = new Float32Array(settings.bufferSize * 4);
   }
@@ -110,10 +109,10 @@ export class FeatureFramer {
  * Operator: audio blocks in, one `FeatureFrame` per hop out (≈86 per second by default). A block with
  * `reset`, a new sample rate or a time gap starts over, and the next frame carries `reset: true`.
  */
-export function extractFeatures(settings: ListeningSettings, meydaEvery = 2): OperatorFunction<AudioBlock, FeatureFrame> {
+export function extractFeatures(settings: ListeningSettings): OperatorFunction<AudioBlock, FeatureFrame> {
   return (source) =>
     new Observable<FeatureFrame>((subscriber) => {
-      const framer = new FeatureFramer(settings, meydaEvery);
+      const framer = new FeatureFramer(settings);
       return source.subscribe({
         next: (block) => {
           for (const frame of framer.push(block)) subscriber.next(frame);

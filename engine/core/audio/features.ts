@@ -89,6 +89,9 @@ export class FeatureExtractor {
   private readonly settings: ListeningSettings;
   private readonly fft: MagnitudeFft;
   private readonly bands: Band[];
+  private readonly bandFrom: Int32Array;
+  private readonly bandLen: Int32Array;
+  private readonly bandWeights: Float32Array;
   private readonly lowBands: number;
   private readonly prevLog: Float32Array;
   private readonly curLog: Float32Array;
@@ -106,6 +109,14 @@ export class FeatureExtractor {
     this.bands = melBandsFor(bins, settings.sampleRate, settings.melBands, 30, fMax);
     const mel = (f: number) => 2595 * Math.log10(1 + f / 700);
     this.lowBands = Math.max(1, Math.round((settings.melBands * (mel(250) - mel(30))) / (mel(fMax) - mel(30))));
+    this.bandFrom = Int32Array.from(this.bands, (b) => b.from);
+    this.bandLen = Int32Array.from(this.bands, (b) => b.weights.length);
+    this.bandWeights = new Float32Array(this.bands.reduce((a, b) => a + b.weights.length, 0));
+    let at = 0;
+    for (const b of this.bands) {
+      this.bandWeights.set(b.weights, at);
+      at += b.weights.length;
+    }
     this.prevLog = new Float32Array(this.bands.length);
     this.curLog = new Float32Array(this.bands.length);
   }
@@ -121,7 +132,7 @@ export class FeatureExtractor {
    * Features of one frame of `bufferSize` analysis-rate samples centred at `t`. Meyda's descriptors
    * are refreshed every `meydaEvery` hops (they cost ten times the flux) and held in between.
    */
-  compute(frame: Float32Array, t: number, meydaEvery = 2): Omit<FeatureFrame, 'reset'> {
+  compute(frame: Float32Array, t: number, meydaEvery = 4): Omit<FeatureFrame, 'reset'> {
     const n = frame.length;
     let sumSq = 0;
     for (let i = 0; i < n; i++) sumSq += frame[i]! * frame[i]!;
@@ -131,10 +142,14 @@ export class FeatureExtractor {
     const norm = 2 / n;
     let flux = 0;
     let fluxLow = 0;
-    for (let b = 0; b < this.bands.length; b++) {
-      const band = this.bands[b]!;
+    const { bandFrom, bandLen, bandWeights } = this;
+    let w = 0;
+    for (let b = 0; b < bandFrom.length; b++) {
+      const from = bandFrom[b]!;
+      const len = bandLen[b]!;
       let e = 0;
-      for (let k = 0; k < band.weights.length; k++) e += band.weights[k]! * mag[band.from + k]!;
+      for (let k = 0; k < len; k++) e += bandWeights[w + k]! * mag[from + k]!;
+      w += len;
       const l = Math.log1p(1000 * e * norm);
       this.curLog[b] = l;
       if (this.havePrev) {
@@ -152,7 +167,21 @@ export class FeatureExtractor {
 
     if (this.last === undefined || this.hop % Math.max(1, meydaEvery) === 0) this.last = this.meyda(frame, sumSq);
     this.hop++;
-    return { t, flux, fluxLow, levelDb, ...this.last };
+    const d = this.last;
+    return {
+      t,
+      flux,
+      fluxLow,
+      levelDb,
+      rms: d.rms,
+      loudness: d.loudness,
+      spectralCentroidHz: d.spectralCentroidHz,
+      spectralFlatness: d.spectralFlatness,
+      spectralRolloffHz: d.spectralRolloffHz,
+      zcr: d.zcr,
+      chroma: d.chroma,
+      mfcc: d.mfcc,
+    };
   }
 
   private meyda(frame: Float32Array, sumSq: number): Omit<FeatureFrame, 't' | 'flux' | 'fluxLow' | 'levelDb' | 'reset'> {

@@ -44,31 +44,44 @@ export class MagnitudeFft {
    */
   magnitude(frame: ArrayLike<number>): Float32Array {
     const n = this.size;
-    const { re, im, rev, window } = this;
+    const re = this.re;
+    const im = this.im;
+    const rev = this.rev;
+    const win = this.window;
+    const cosT = this.cos;
+    const sinT = this.sin;
     for (let i = 0; i < n; i++) {
       const j = rev[i]!;
-      re[j] = frame[i]! * window[i]!;
+      re[j] = frame[i]! * win[i]!;
       im[j] = 0;
     }
     for (let len = 2; len <= n; len <<= 1) {
       const half = len >>> 1;
       const step = n / len;
-      for (let start = 0; start < n; start += len) {
-        for (let k = 0; k < half; k++) {
-          const wr = this.cos[k * step]!;
-          const wi = this.sin[k * step]!;
-          const a = start + k;
+      for (let k = 0; k < half; k++) {
+        const wr = cosT[k * step]!;
+        const wi = sinT[k * step]!;
+        for (let a = k; a < n; a += len) {
           const b = a + half;
-          const xr = re[b]! * wr - im[b]! * wi;
-          const xi = re[b]! * wi + im[b]! * wr;
-          re[b] = re[a]! - xr;
-          im[b] = im[a]! - xi;
-          re[a] = re[a]! + xr;
-          im[a] = im[a]! + xi;
+          const br = re[b]!;
+          const bi = im[b]!;
+          const xr = br * wr - bi * wi;
+          const xi = br * wi + bi * wr;
+          const ar = re[a]!;
+          const ai = im[a]!;
+          re[b] = ar - xr;
+          im[b] = ai - xi;
+          re[a] = ar + xr;
+          im[a] = ai + xi;
         }
       }
     }
-    for (let k = 0; k <= n / 2; k++) this.mag[k] = Math.hypot(re[k]!, im[k]!);
-    return this.mag;
+    const mag = this.mag;
+    for (let k = 0; k <= n / 2; k++) {
+      const r = re[k]!;
+      const m = im[k]!;
+      mag[k] = Math.sqrt(r * r + m * m);
+    }
+    return mag;
   }
 }

@@ -22,17 +22,19 @@ export class TempoEstimator {
   private readonly lags: Float64Array;
   private readonly prior: Float64Array;
   private belief: Float64Array;
-  private readonly transition: Float64Array[];
+  /** Row-major n×n transition matrix between tempo states. */
+  private readonly transition: Float64Array;
   private readonly maxLag: number;
   private readonly acf: Float64Array;
   private readonly scratch: Float64Array;
+  private readonly prefix: Float64Array;
   private current: TempoBelief | undefined;
 
   constructor(settings: ListeningSettings) {
     this.fps = settings.sampleRate / settings.hopSize;
     this.window = new Float64Array(Math.round(settings.tempoWindowS * this.fps));
     const states: number[] = [];
-    for (let b = settings.minBpm; b <= settings.maxBpm + 1e-9; b += 0.5) states.push(b);
+    for (let b = settings.minBpm; b <= settings.maxBpm + 1e-9; b += 1) states.push(b);
     this.bpms = Float64Array.from(states);
     this.lags = this.bpms.map((b) => (60 * this.fps) / b);
     this.prior = this.bpms.map((b) => {
@@ -41,22 +43,22 @@ export class TempoEstimator {
     });
     this.belief = new Float64Array(this.bpms.length).fill(1 / this.bpms.length);
     // Transition: stay near the same tempo (σ = 2% in tempo), with a small chance of a jump anywhere.
-    this.transition = [];
     const n = this.bpms.length;
+    this.transition = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
-      const row = new Float64Array(n);
       let sum = 0;
       for (let j = 0; j < n; j++) {
         const d = Math.log2(this.bpms[j]! / this.bpms[i]!) / 0.03;
-        row[j] = Math.exp(-0.5 * d * d) + 0.002;
-        sum += row[j]!;
+        const v = Math.exp(-0.5 * d * d) + 0.002;
+        this.transition[i * n + j] = v;
+        sum += v;
       }
-      for (let j = 0; j < n; j++) row[j]! /= sum;
-      this.transition.push(row);
+      for (let j = 0; j < n; j++) this.transition[i * n + j]! /= sum;
     }
     this.maxLag = Math.min(this.window.length - 1, Math.ceil(4 * this.lags[0]!) + 4);
     this.acf = new Float64Array(this.maxLag + 1);
     this.scratch = new Float64Array(this.window.length);
+    this.prefix = new Float64Array(this.window.length + 1);
   }
 
   /** Forgets everything (new song). */
@@ -93,14 +95,13 @@ export class TempoEstimator {
     // Adaptive threshold: remove the local mean (±8 frames), keep what stands out.
     const half = 8;
     let total = 0;
+    const prefix = this.prefix;
+    prefix[0] = 0;
+    for (let i = 0; i < len; i++) prefix[i + 1] = prefix[i]! + this.window[start + i]!;
     for (let i = 0; i < len; i++) {
-      let s = 0;
-      let c = 0;
-      for (let k = Math.max(0, i - half); k <= Math.min(len - 1, i + half); k++) {
-        s += this.window[start + k]!;
-        c++;
-      }
-      const v = this.window[start + i]! - s / c;
+      const lo = Math.max(0, i - half);
+      const hi = Math.min(len - 1, i + half);
+      const v = this.window[start + i]! - (prefix[hi + 1]! - prefix[lo]!) / (hi - lo + 1);
       x[i] = v > 0 ? v : 0;
       total += x[i]!;
     }
@@ -137,7 +138,7 @@ export class TempoEstimator {
     let norm = 0;
     for (let j = 0; j < n; j++) {
       let p = 0;
-      for (let i = 0; i < n; i++) p += this.belief[i]! * this.transition[i]![j]!;
+      for (let i = 0; i < n; i++) p += this.belief[i]! * this.transition[i * n + j]!;
       const obs = (score[j]! / best) ** 4;
       next[j] = p * obs;
       norm += next[j]!;

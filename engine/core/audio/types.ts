@@ -118,6 +118,12 @@ export interface ListeningSettings {
   readonly bufferSize: number;
   /** Samples between frames. sampleRate / hopSize is the frame rate (≈86 Hz by default). */
   readonly hopSize: number;
+  /**
+   * Meyda's descriptors (RMS, loudness, centroid, flatness, rolloff, ZCR, chroma, MFCC) are refreshed
+   * every this many hops and held in between (flux is computed every hop). They cost ~10× the flux;
+   * 4 keeps them at ≈21 Hz and the whole analysis well above 50× real time.
+   */
+  readonly descriptorEveryHops: number;
   /** Number of MFCC coefficients (13). */
   readonly mfccCoefficients: number;
   /** Mel bands used by the MFCC and the flux. */
@@ -141,11 +147,12 @@ export const defaultListeningSettings: ListeningSettings = {
   sampleRate: 22050,
   bufferSize: 1024,
   hopSize: 256,
+  descriptorEveryHops: 4,
   mfccCoefficients: 13,
   melBands: 40,
-  minBpm: 60,
+  minBpm: 50,
   maxBpm: 200,
-  priorBpm: 120,
+  priorBpm: 100,
   priorWidthOctaves: 0.9,
   tempoWindowS: 6,
   minSectionS: 6,
