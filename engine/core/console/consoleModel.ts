@@ -247,6 +247,9 @@ export class ConsoleModel implements ConsoleEngine {
   }
 
   private refreshOutputs(): void {
+    // Fade progress moves between events: re-read the stacks at the refresh rate.
+    this.playbackState = this.pipeline.playback.snapshot();
+    this.refreshDepts();
     for (const u of this.universes()) {
       if (this.universeText.get(u.id) === u.dmx) continue;
       this.universeText.set(u.id, u.dmx);
