@@ -1,0 +1,90 @@
+import { basename } from 'node:path';
+import { analyzeRecording } from '../../core/audio/analyze.js';
+import { UsageError } from '../../core/errors.js';
+import { pcmBlocks, checkPcmLayout } from '../../io/audio/pcmStream.js';
+import { writePlot } from '../../io/audio/plot.js';
+import { readWavFile } from '../../io/audio/wavFile.js';
+import { lastValueFrom, reduce } from 'rxjs';
+import { numberOption, parseCommandArgs, type Command } from '../command.js';
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+async function readStdinPcm(rate: number, channels: number, format: string): Promise<{ samples: Float32Array; sampleRate: number }> {
+  const layout = checkPcmLayout(rate, channels, format);
+  const parts = await lastValueFrom(
+    pcmBlocks(process.stdin, layout).pipe(reduce((acc: Float32Array[], b) => (acc.push(b.samples), acc), [])),
+    { defaultValue: [] },
+  );
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const samples = new Float32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    samples.set(p, at);
+    at += p.length;
+  }
+  return { samples, sampleRate: layout.sampleRate };
+}
+
+export const command: Command = {
+  name: ['analyze'],
+  summary: 'run the causal listening pipeline on a recording: tempo, beats, downbeats, onsets, sections',
+  help: `Usage: precue analyze <audio.wav | -> [--json] [--plot <file.png|file.html>]
+                      [--rate <Hz> --channels <n> --format <s16le|s24le|s32le|f32le|u8>]
+
+Runs the same causal pipeline the live engine runs (nothing looks at future audio), over the whole
+recording as fast as the CPU allows, and prints the tempo, beats, downbeats, onsets and section
+boundaries. WAV files may be PCM 8/16/24/32-bit or float, any sample rate, mono or stereo (mixed
+down). '-' reads raw interleaved PCM from standard input, described by --rate, --channels, --format.
+
+Options:
+  --json             print { "tempoBpm", "beats": [s], "downbeats": [s], "onsets": [s], "sections": [s] }
+  --plot <file>      also write a plot of the onset strength with beats (blue), downbeats (red) and
+                     section boundaries (green); .png or .html by extension
+  --rate <Hz>        sample rate of raw PCM on stdin (default 44100)
+  --channels <n>     channels of raw PCM on stdin (default 1)
+  --format <fmt>     sample format of raw PCM on stdin (default s16le)
+
+Examples:
+  precue analyze take/audio.wav --plot beats.html
+  sox song.mp3 -t raw -e signed -b 16 -r 44100 -c 2 - | precue analyze - --rate 44100 --channels 2 --json
+`,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('analyze', args, {
+      json: { type: 'boolean', default: false },
+      plot: { type: 'string' },
+      rate: { type: 'string' },
+      channels: { type: 'string' },
+      format: { type: 'string' },
+    });
+    const input = positionals[0];
+    if (input === undefined || positionals.length > 1) {
+      throw new UsageError("precue analyze: give one audio file (or '-' for raw PCM on stdin), e.g. 'precue analyze take/audio.wav'.");
+    }
+    const audio =
+      input === '-'
+        ? await readStdinPcm(numberOption('analyze', 'rate', values.rate, 44100), numberOption('analyze', 'channels', values.channels, 1), values.format ?? 's16le')
+        : await readWavFile(input);
+    const result = await analyzeRecording(audio.samples, audio.sampleRate);
+    if (values.plot !== undefined) await writePlot(values.plot, result, input === '-' ? 'stdin' : basename(input));
+    const beats = result.beats.map((b) => r3(b.t));
+    const downbeats = result.beats.filter((b) => b.isDownbeat).map((b) => r3(b.t));
+    const onsets = result.onsets.map((o) => r3(o.t));
+    const sections = result.sections.map((s) => r3(s.t));
+    if (values.json === true) {
+      ctx.stdout(`${JSON.stringify({ tempoBpm: Math.round(result.tempoBpm * 10) / 10, beats, downbeats, onsets, sections })}\n`);
+      return 0;
+    }
+    const meter = result.beats.at(-1)?.beatsPerBar ?? 4;
+    const lines = [
+      `${input}: ${result.durationS.toFixed(1)} s`,
+      `tempo     ${result.tempoBpm.toFixed(1)} BPM, ${meter} beats per bar`,
+      `beats     ${beats.length}${beats.length > 0 ? `, first at ${beats[0]!.toFixed(2)} s` : ''}`,
+      `downbeats ${downbeats.length}`,
+      `onsets    ${onsets.length}`,
+      `sections  ${sections.length}: ${sections.map((s) => `${s.toFixed(1)}`).join(', ')}`,
+    ];
+    if (values.plot !== undefined) lines.push(`plot      ${values.plot}`);
+    ctx.stdout(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * `listen`, run in a worker thread. Same inputs and outputs as core's `listen`, but the analysis
+ * happens off the main event loop; results come back one batch per block.
+ *
+ * The worker loads its TypeScript source through tsx when the engine runs from source, or the
+ * compiled `.js` next to this file when it is built.
+ */
+import { Worker } from 'node:worker_threads';
+import { Observable, share, Subject, type Subscription } from 'rxjs';
+import { DeviceError } from '../../core/errors.js';
+import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
+import type { WorkerIn, WorkerOut } from './workerProtocol.js';
+
+/** The worker's streams plus a way to stop it. */
+export interface WorkerListening extends ListeningStreams {
+  /** Stops the worker and completes every stream. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the worker script. From source (`.ts`), Node 20 does not pass `--import tsx` loader hooks to
+ * workers, so a two-line bootstrap registers tsx inside the worker and then imports the script.
+ */
+function spawnWorker(settings: Partial<ListeningSettings>): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./analysisWorker.js', here), { workerData: { settings } });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./analysisWorker.ts', here).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(boot, { eval: true, workerData: { settings } });
+}
+
+/**
+ * Starts a worker that analyses `blocks$`. The source is subscribed when the first output is; the
+ * outputs are shared. A worker crash or load failure errors every stream with a `DeviceError`.
+ */
+export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partial<ListeningSettings> = {}): WorkerListening {
+  const features = new Subject<FeatureFrame>();
+  const onsets = new Subject<Onset>();
+  const tempo = new Subject<TempoEstimate>();
+  const beats = new Subject<Beat>();
+  const sections = new Subject<SectionChange>();
+  const subjects = [features, onsets, tempo, beats, sections] as const;
+  let worker: Worker | undefined;
+  let source: Subscription | undefined;
+  let finished = false;
+
+  const fail = (err: Error) => {
+    if (finished) return;
+    finished = true;
+    for (const s of subjects) s.error(err);
+    void worker?.terminate();
+  };
+  const completeAll = () => {
+    if (finished) return;
+    finished = true;
+    for (const s of subjects) s.complete();
+    void worker?.terminate();
+  };
+
+  const start = () => {
+    if (worker !== undefined) return;
+    const w = spawnWorker(settings);
+    worker = w;
+    w.on('message', (m: WorkerOut) => {
+      switch (m.type) {
+        case 'out':
+          for (const v of m.batch.features) features.next(v);
+          for (const v of m.batch.onsets) onsets.next(v);
+          for (const v of m.batch.tempo) tempo.next(v);
+          for (const v of m.batch.beats) beats.next(v);
+          for (const v of m.batch.sections) sections.next(v);
+          break;
+        case 'done':
+          completeAll();
+          break;
+        case 'error':
+          fail(new DeviceError('audio analysis worker', m.message));
+          break;
+      }
+    });
+    w.on('error', (err) => fail(new DeviceError('audio analysis worker', err.message, undefined, { cause: err })));
+    w.on('exit', (code) => {
+      if (!finished && code !== 0) fail(new DeviceError('audio analysis worker', `stopped with exit code ${code}`));
+    });
+    source = blocks$.subscribe({
+      next: (b) => {
+        const samples = Float32Array.from(b.samples);
+        const msg: WorkerIn = { type: 'block', t: b.t, sampleRate: b.sampleRate, samples, reset: b.reset === true };
+        w.postMessage(msg, [samples.buffer]);
+      },
+      error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
+      complete: () => w.postMessage({ type: 'end' } satisfies WorkerIn),
+    });
+  };
+
+  const output = <T>(subject: Subject<T>): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      const sub = subject.subscribe(subscriber);
+      queueMicrotask(start);
+      return sub;
+    }).pipe(share());
+
+  return {
+    features$: output(features),
+    onsets$: output(onsets),
+    tempo$: output(tempo),
+    beats$: output(beats),
+    sections$: output(sections),
+    close: async () => {
+      source?.unsubscribe();
+      completeAll();
+      await worker?.terminate();
+    },
+  };
+}
