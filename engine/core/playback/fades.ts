@@ -8,7 +8,7 @@
  * `evaluate` is the per-frame path: no allocation.
  */
 import { type CompiledCue, type CompiledDept } from './compile.js';
-import { applyCurve, CURVE_LINEAR, curveId, familyTiming } from './timing.js';
+import { applyCurve, CURVE_EXPONENTIAL, CURVE_LINEAR, CURVE_LOGARITHMIC, CURVE_S, curveId, familyTiming } from './timing.js';
 import { SLOT_DISCRETE, SLOT_FAMILY, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
 
 const sameValue = (x: number, y: number): boolean => x === y || (Number.isNaN(x) && Number.isNaN(y));
@@ -175,17 +175,41 @@ export class DeptFades {
     }
   }
 
-  /** Per-frame: writes every slot's value at dept time `t` into `out`. No allocation. */
+  /**
+   * Per-frame: writes every slot's value at dept time `t` into `out`. No allocation: the fade maths
+   * is written out here rather than called, because a double returned from a call V8 does not
+   * inline is boxed on the heap.
+   */
   evaluate(t: number, out: Float64Array): void {
-    for (let s = 0; s < this.slotCount; s++) {
-      if (this.bPending[s] === 1 && t >= this.bStart[s]!) this.fold(s);
-      const start = this.aStart[s]!;
-      const dur = this.aDur[s]!;
+    const aFrom = this.aFrom;
+    const aTo = this.aTo;
+    const aStart = this.aStart;
+    const aDur = this.aDur;
+    const aCurve = this.aCurve;
+    const bPending = this.bPending;
+    const n = this.slotCount;
+    for (let s = 0; s < n; s++) {
+      if (bPending[s] === 1 && t >= this.bStart[s]!) this.fold(s);
+      const start = aStart[s]!;
+      const to = aTo[s]!;
+      const dur = aDur[s]!;
       if (t >= start + dur) {
-        out[s] = this.aTo[s]!;
+        out[s] = to;
         continue;
       }
-      out[s] = this.aValue(s, t);
+      const from = aFrom[s]!;
+      if (t < start || to !== to) {
+        out[s] = from; // before its start, or releasing to "unset" (held until the end)
+        continue;
+      }
+      if (from !== from || SLOT_DISCRETE[s % SLOTS_PER_FIXTURE] === 1) {
+        out[s] = to;
+        continue;
+      }
+      const x = (t - start) / dur;
+      const c = aCurve[s];
+      const k = c === CURVE_LINEAR ? x : c === CURVE_S ? x * x * (3 - 2 * x) : c === CURVE_EXPONENTIAL ? x * x : c === CURVE_LOGARITHMIC ? 1 - (1 - x) * (1 - x) : 1;
+      out[s] = from + (to - from) * k;
     }
   }
 }

@@ -15,7 +15,7 @@ import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace, resolveTarget } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
-import { type MutableLook, readLook, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
+import { createLookScratch, type LookScratch, readLook, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
@@ -74,11 +74,12 @@ export class Playback {
 
   private readonly log: Logger;
   private readonly levelDepts: DeptPlayback[];
+  private readonly deptList: DeptPlayback[];
   private readonly scratch: Float64Array[];
   private readonly slots: Float64Array;
   private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
-  private readonly renderList: { base: number; renderer: LookRenderer; out: Uint8Array; offset: number; look: MutableLook; color: { r: number; g: number; b: number; w?: number } }[] = [];
+  private readonly renderList: { base: number; renderer: LookRenderer; out: Uint8Array; offset: number; scratch: LookScratch }[] = [];
   private readonly submasters = new Map<string, Submaster>();
   private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
   private readonly subscription = new Subscription();
@@ -100,7 +101,8 @@ export class Playback {
       depts.set(dp.id, dp);
     });
     this.depts = depts;
-    this.levelDepts = [...depts.values()].filter((d) => d.fades !== null);
+    this.deptList = [...depts.values()];
+    this.levelDepts = this.deptList.filter((d) => d.fades !== null);
     this.slots = new Float64Array(this.space.slotCount);
     this.blank = new Float64Array(this.space.slotCount).fill(NaN);
     for (let s = SLOT_INTENSITY; s < this.blank.length; s += SLOTS_PER_FIXTURE) this.blank[s] = 0;
@@ -117,7 +119,7 @@ export class Playback {
         out = new Uint8Array(512);
         this.buffers.set(f.universe, out);
       }
-      this.renderList.push({ base: i * SLOTS_PER_FIXTURE, renderer, out, offset: f.address - 1, look: {}, color: { r: 0, g: 0, b: 0 } });
+      this.renderList.push({ base: i * SLOTS_PER_FIXTURE, renderer, out, offset: f.address - 1, scratch: createLookScratch() });
     });
     for (const u of show.outputs.universes) if (!this.buffers.has(u.id)) this.buffers.set(u.id, new Uint8Array(512));
     this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots };
@@ -204,13 +206,14 @@ export class Playback {
     if (deps.length === 1) deps[0]!.evaluate(nowMs, slots);
     else if (deps.length === 0) slots.set(this.blank);
     else this.mergeDepts(nowMs, n);
-    for (const d of this.depts.values()) d.applyEffects(nowMs, slots);
+    const all = this.deptList;
+    for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots);
     if (this.submasters.size > 0) this.applySubmasters();
     const list = this.renderList;
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!;
-      readLook(slots, r.base, this.space.discrete, r.look, r.color);
-      r.renderer.render(r.look, r.out, r.offset);
+      readLook(slots, r.base, this.space.discrete, r.scratch);
+      r.renderer.render(r.scratch.look, r.out, r.offset);
     }
     this.frameOut.tMs = nowMs;
     return this.frameOut;

@@ -95,54 +95,92 @@ export function writeLook(look: FixtureLook, slots: Float64Array, base: number, 
 
 /** A reusable, mutable look (one per fixture) that a frame refills in place. */
 export interface MutableLook {
-  intensity?: number;
-  color?: { r: number; g: number; b: number; w?: number };
-  pan?: number;
-  tilt?: number;
-  zoom?: number;
-  focus?: number;
-  gobo?: string | number;
-  colorWheel?: string;
-  strobeHz?: number;
-  haze?: number;
-  fan?: number;
+  intensity: number;
+  color: { r: number; g: number; b: number; w?: number } | undefined;
+  pan: number | undefined;
+  tilt: number | undefined;
+  zoom: number | undefined;
+  focus: number | undefined;
+  gobo: string | number | undefined;
+  colorWheel: string | undefined;
+  strobeHz: number | undefined;
+  haze: number | undefined;
+  fan: number | undefined;
 }
 
-const num = (v: number | undefined): number | undefined => (v === undefined || Number.isNaN(v) ? undefined : v);
+/** Per-fixture reusable objects for `readLook`. */
+export interface LookScratch {
+  readonly look: MutableLook;
+  /** Colour without white, and with white: two fixed shapes so writes stay in place. */
+  readonly rgb: { r: number; g: number; b: number };
+  readonly rgbw: { r: number; g: number; b: number; w: number };
+}
+
+/** Fresh scratch for one fixture: every field present from the start, so the object's shape never changes. */
+export function createLookScratch(): LookScratch {
+  return {
+    look: {
+      intensity: 0.5, color: undefined, pan: undefined, tilt: undefined, zoom: undefined, focus: undefined,
+      gobo: undefined, colorWheel: undefined, strobeHz: undefined, haze: undefined, fan: undefined,
+    },
+    rgb: { r: 0.5, g: 0.5, b: 0.5 },
+    rgbw: { r: 0.5, g: 0.5, b: 0.5, w: 0.5 },
+  };
+}
 
 /**
- * Fills `look` from the slots at `base`, reusing `color` (no allocation once every fixture has had a
- * colour). Unset slots become `undefined`, so the profile's defaults apply.
+ * Fills the scratch look from the slots at `base`. Unset slots become `undefined`, so the profile's
+ * defaults apply. Optional attributes are written only when they change: a number written over a
+ * field that may hold `undefined` costs an allocation, and most attributes hold still most frames.
  */
-export function readLook(
-  slots: Float64Array,
-  base: number,
-  discrete: DiscreteValues,
-  look: MutableLook,
-  color: { r: number; g: number; b: number; w?: number },
-): void {
+export function readLook(slots: Float64Array, base: number, discrete: DiscreteValues, scratch: LookScratch): void {
+  // Written out without helper calls: a double returned from a call that is not inlined is boxed.
+  const look = scratch.look;
   const i = slots[base + SLOT_INTENSITY]!;
   look.intensity = i > 0 ? (i < 1 ? i : 1) : 0;
   const r = slots[base + SLOT_RED]!;
   const g = slots[base + SLOT_GREEN]!;
   const b = slots[base + SLOT_BLUE]!;
-  if (Number.isNaN(r) && Number.isNaN(g) && Number.isNaN(b)) {
-    look.color = undefined;
+  const w = slots[base + SLOT_WHITE]!;
+  if (r !== r && g !== g && b !== b) {
+    if (look.color !== undefined) look.color = undefined;
+  } else if (w !== w) {
+    const c = scratch.rgb;
+    c.r = r === r ? r : 0;
+    c.g = g === g ? g : 0;
+    c.b = b === b ? b : 0;
+    if (look.color !== c) look.color = c;
   } else {
-    color.r = Number.isNaN(r) ? 0 : r;
-    color.g = Number.isNaN(g) ? 0 : g;
-    color.b = Number.isNaN(b) ? 0 : b;
-    color.w = num(slots[base + SLOT_WHITE]);
-    look.color = color;
+    const c = scratch.rgbw;
+    c.r = r === r ? r : 0;
+    c.g = g === g ? g : 0;
+    c.b = b === b ? b : 0;
+    c.w = w;
+    if (look.color !== c) look.color = c;
   }
-  look.pan = num(slots[base + SLOT_PAN]);
-  look.tilt = num(slots[base + SLOT_TILT]);
-  look.zoom = num(slots[base + SLOT_ZOOM]);
-  look.focus = num(slots[base + SLOT_FOCUS]);
-  look.gobo = discrete.value(slots[base + SLOT_GOBO]!);
-  const wheel = discrete.value(slots[base + SLOT_COLOR_WHEEL]!);
-  look.colorWheel = wheel === undefined ? undefined : String(wheel);
-  look.strobeHz = num(slots[base + SLOT_STROBE]);
-  look.haze = num(slots[base + SLOT_HAZE]);
-  look.fan = num(slots[base + SLOT_FAN]);
+  let v = slots[base + SLOT_PAN]!;
+  if (v !== v) { if (look.pan !== undefined) look.pan = undefined; } else if (look.pan !== v) look.pan = v;
+  v = slots[base + SLOT_TILT]!;
+  if (v !== v) { if (look.tilt !== undefined) look.tilt = undefined; } else if (look.tilt !== v) look.tilt = v;
+  v = slots[base + SLOT_ZOOM]!;
+  if (v !== v) { if (look.zoom !== undefined) look.zoom = undefined; } else if (look.zoom !== v) look.zoom = v;
+  v = slots[base + SLOT_FOCUS]!;
+  if (v !== v) { if (look.focus !== undefined) look.focus = undefined; } else if (look.focus !== v) look.focus = v;
+  v = slots[base + SLOT_STROBE]!;
+  if (v !== v) { if (look.strobeHz !== undefined) look.strobeHz = undefined; } else if (look.strobeHz !== v) look.strobeHz = v;
+  v = slots[base + SLOT_HAZE]!;
+  if (v !== v) { if (look.haze !== undefined) look.haze = undefined; } else if (look.haze !== v) look.haze = v;
+  v = slots[base + SLOT_FAN]!;
+  if (v !== v) { if (look.fan !== undefined) look.fan = undefined; } else if (look.fan !== v) look.fan = v;
+  v = slots[base + SLOT_GOBO]!;
+  if (v === v || look.gobo !== undefined) {
+    const gobo = discrete.value(v);
+    if (look.gobo !== gobo) look.gobo = gobo;
+  }
+  v = slots[base + SLOT_COLOR_WHEEL]!;
+  if (v === v || look.colorWheel !== undefined) {
+    const wheel = discrete.value(v);
+    const wheelName = wheel === undefined ? undefined : typeof wheel === 'string' ? wheel : String(wheel);
+    if (look.colorWheel !== wheelName) look.colorWheel = wheelName;
+  }
 }
