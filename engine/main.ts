@@ -5,16 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, interval, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { ConsoleModel } from './core/console/consoleModel.js';
+import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
+import { openShowAudio } from './io/audio/showAudio.js';
+import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { OscControlListener } from './io/osc/oscControlListener.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
@@ -38,6 +42,10 @@ export interface EngineConfig {
   readonly artnetHost?: string;
   /** Send every Art-Net universe to this UDP port instead of the show's. */
   readonly artnetPort?: number;
+  /** Listen for OSC control on this UDP port instead of the show's (0 picks a free one: tests). */
+  readonly oscInPort?: number;
+  /** False: ignore the show's audio input (no listening, effects hold still). */
+  readonly audio?: boolean;
   /** DMX frame rate of the playback loop (default 44 Hz; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
 }
@@ -101,7 +109,47 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
   const subscription = new Subscription();
   const console$ = new Subject<ConsoleInput>();
-  const pipeline = buildShowPipeline(show, profiles, { console$, log: createLogger('core/pipeline') }, scheduler);
+  const banner: string[] = [`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`];
+
+  // Listening: the show's audio, analysed in a worker thread so a heavy frame never delays DMX.
+  let listening: WorkerListening | undefined;
+  if (show.audio !== undefined && config.audio !== false) {
+    const audio = await openShowAudio(show.audio.source, loaded.dir, scheduler);
+    listening = listenInWorker(audio.blocks$, { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize });
+    banner.push(`audio: ${audio.description}`);
+  } else {
+    banner.push('audio: none (the show has no audio input)');
+  }
+
+  // Remote control: OSC (QLab-style addresses and Precue's own).
+  const controls: Array<Observable<ControlEvent>> = [];
+  let oscIn: OscControlListener | undefined;
+  if (show.inputs.osc !== undefined) {
+    oscIn = new OscControlListener({ ...show.inputs.osc, ...(config.oscInPort !== undefined ? { port: config.oscInPort } : {}) }, createLogger('io/osc-in'));
+    await oscIn.open();
+    controls.push(oscIn.commands$);
+    banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
+  }
+
+  const audioOffsetMs = scheduler.now();
+  const pipeline = buildShowPipeline(
+    show,
+    profiles,
+    {
+      console$,
+      ...(controls.length > 0 ? { controls$: merge(...controls) } : {}),
+      ...(listening !== undefined ? { listening } : {}),
+      audioOffsetMs,
+      log: createLogger('core/pipeline'),
+    },
+    scheduler,
+  );
+  if (listening !== undefined) {
+    // Keep the analysis running even when nothing else listens to a stream; report a failure once.
+    const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
+    subscription.add(listening.sections$.subscribe({ error: failed }));
+    subscription.add(listening.tempo$.subscribe({ error: () => undefined }));
+  }
 
   // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
   const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
@@ -113,7 +161,6 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }),
   );
 
-  const banner: string[] = [`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`];
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   for (const t of show.outputs.osc) banner.push(`OSC ${t.id}: ${t.host}:${t.port}`);
@@ -125,7 +172,11 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   if (config.console !== null) {
     const tokens = resolveRoleTokens({ ...config.console.tokens, showDir: loaded.dir });
     for (const w of tokens.warnings) log.warn(w);
-    model = new ConsoleModel(pipeline, { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$ }, scheduler);
+    model = new ConsoleModel(
+      pipeline,
+      { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+      scheduler,
+    );
     const page = await buildConsolePage();
     try {
       server = await startConsoleServer({
@@ -168,6 +219,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         subscription.unsubscribe();
         await server?.close();
         model?.dispose();
+        await listening?.close();
+        await oscIn?.close();
         pipeline.dispose();
         console$.complete();
         await clock.stop(mode);

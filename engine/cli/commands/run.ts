@@ -28,6 +28,8 @@ Options:
   --no-console              run without the console server
   --artnet-host <addr>      send every Art-Net universe to this host instead of the show's
   --artnet-port <n>         … and this UDP port
+  --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
+  --no-audio                ignore the show's audio input
   --fixtures <dir>          fixture library (default: Precue's fixtures/)
   --log-level <level>       debug, info, warn or error (default info)
 
@@ -49,6 +51,8 @@ Example:
       'no-console': { type: 'boolean', default: false },
       'artnet-host': { type: 'string' },
       'artnet-port': { type: 'string' },
+      'osc-in-port': { type: 'string' },
+      'no-audio': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     });
@@ -91,6 +95,8 @@ Example:
           },
       ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
       ...(artnetPort !== undefined ? { artnetPort } : {}),
+      ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], 53000) } : {}),
+      ...(values['no-audio'] ? { audio: false } : {}),
     });
     ctx.stdout(`precue: running\n${engine.banner.map((l) => `  ${l}`).join('\n')}\n  stop with Ctrl-C\n`);
     return await new Promise<number>((resolveExit) => {
