@@ -198,13 +198,22 @@ const logActionText: Record<Decision['action'], string> = {
   reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET',
 };
 
+/** An engine clock reading: wall-clock time of day when the engine runs on epoch ms, else mm:ss.t since start. */
+function formatEngineTime(atMs: number): string {
+  if (atMs > 1e11) {
+    const d = new Date(atMs);
+    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
+  }
+  const t = atMs / 1000;
+  const mm = Math.floor(t / 60);
+  return `${String(mm).padStart(2, '0')}:${(t - mm * 60).toFixed(1).padStart(4, '0')}`;
+}
+
 function renderLog(s: EngineSnapshot): void {
   const rows = s.log.slice(-60).reverse().map((d) => {
     const tr = el('tr', `src-${d.source}`);
-    const t = d.atMs / 1000;
-    const mm = Math.floor(t / 60);
     tr.append(
-      el('td', 'log-time', `${String(mm).padStart(2, '0')}:${(t - mm * 60).toFixed(1).padStart(4, '0')}`),
+      el('td', 'log-time', formatEngineTime(d.atMs)),
       el('td', 'log-dept', d.dept ?? 'ALL'),
       el('td', 'log-action', d.action === 'mode' && d.note !== undefined ? `MODE ${d.note.toUpperCase()}` : logActionText[d.action]),
       el('td', 'log-cue', d.cue ?? ''),
@@ -327,8 +336,10 @@ function onOutcome(o: CommandOutcome): void {
 function moveCursor(delta: number): void {
   const d = selectedDept();
   if (d === undefined || d.cues.length === 0) return;
-  const start = cursor.get(d.id) ?? Math.max(0, d.cues.findIndex((c) => c.number === d.standby));
-  cursor.set(d.id, Math.max(0, Math.min(d.cues.length - 1, start + delta)));
+  const at = cursor.get(d.id);
+  // The first press puts the cursor on the standby cue; later presses move it.
+  const next = at === undefined ? Math.max(0, d.cues.findIndex((c) => c.number === (d.standby ?? d.current))) : at + delta;
+  cursor.set(d.id, Math.max(0, Math.min(d.cues.length - 1, next)));
   dirty.depts = true;
 }
 

@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
     expect(await page.locator('#log-body tr').first().locator('.log-conf').textContent()).toBe('87%');
   });
 
-  it('shows the console mid-show (screenshot saved to test-output/console.png)', async () => {
+  it('shows the console mid-show (screenshot saved to test-output/console-fake.png)', async () => {
     const page = pages[1]!;
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press(' '); // VID cue 1
@@ -105,7 +105,7 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
     await expect.poll(() => page.locator('#tempo').textContent()).toBe('120.2 BPM');
     await expect.poll(() => page.locator('#rtt').textContent()).toMatch(/RTT/);
     mkdirSync('test-output', { recursive: true });
-    await page.screenshot({ path: 'test-output/console.png' });
+    await page.screenshot({ path: 'test-output/console-fake.png' });
   });
 
   it('PANICs from the page (ESC twice) and the receiver sees black', async () => {
