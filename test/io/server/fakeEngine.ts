@@ -1,11 +1,12 @@
 /**
  * A small in-test implementation of the ConsoleEngine port: two departments with cue stacks, GO/BACK/
- * GOTO/HOLD/PANIC/modes/predictions, one universe whose levels follow the live LX cue. It keeps its
- * snapshot by folding its own deltas with `applyDelta`, exactly as the contract says.
+ * GOTO/HOLD/PANIC/modes/predictions, one universe whose levels follow the live LX cue. Its state lives
+ * in a ConsoleStateStore, which folds every delta into the snapshot as the port's contract says.
  */
-import { Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { ConsoleStateStore } from '../../../engine/core/protocol/store.js';
 import {
-  applyDelta, encodeDmx, SILENT_AUDIO,
+  encodeDmx, SILENT_AUDIO,
   type CommandIssuer, type CommandResult, type ConsoleCommand, type ConsoleEngine, type DeptState,
   type EngineDelta, type EngineSnapshot, type Decision,
 } from '../../../engine/core/protocol/index.js';
@@ -33,9 +34,9 @@ export function lxLevelsFor(cue: string | null): Uint8Array {
 
 /** The fake engine plus handles a test uses. */
 export class FakeEngine implements ConsoleEngine {
-  readonly deltas$ = new Subject<EngineDelta>();
+  readonly deltas$: Observable<EngineDelta>;
   readonly executed: Array<{ command: ConsoleCommand; who: CommandIssuer }> = [];
-  private state: EngineSnapshot;
+  private readonly store: ConsoleStateStore;
   /** Make `execute` throw (to test that the server survives an engine failure). */
   throwOnNext = false;
   private readonly clock: () => number;
@@ -49,7 +50,7 @@ export class FakeEngine implements ConsoleEngine {
       held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
     });
     const lxCurrent = options.lxCurrent ?? null;
-    this.state = {
+    const initial: EngineSnapshot = {
       engineId: options.engineId ?? 'fake-1',
       show: { name: 'Fake show', path: null },
       engineTimeMs: this.clock(),
@@ -60,6 +61,12 @@ export class FakeEngine implements ConsoleEngine {
       universes: [{ id: 1, label: 'stage', dmx: encodeDmx(lxLevelsFor(lxCurrent)) }, { id: 2, label: 'heads + haze', dmx: encodeDmx(new Uint8Array(512).map((_, i) => (i < 48 ? (i * 5) % 256 : 0))) }],
       log: [],
     };
+    this.store = new ConsoleStateStore(initial, this.clock);
+    this.deltas$ = this.store.deltas$;
+  }
+
+  private get state(): EngineSnapshot {
+    return this.store.snapshot();
   }
 
   now(): number {
@@ -67,13 +74,12 @@ export class FakeEngine implements ConsoleEngine {
   }
 
   snapshot(): EngineSnapshot {
-    return { ...this.state, engineTimeMs: this.clock() };
+    return this.store.snapshot();
   }
 
   /** Emits a delta and folds it into the snapshot. */
   emit(delta: EngineDelta): void {
-    this.state = applyDelta(this.state, delta, this.clock());
-    this.deltas$.next(delta);
+    this.store.emit(delta);
   }
 
   dept(id: string): DeptState | undefined {
