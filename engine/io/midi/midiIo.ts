@@ -96,6 +96,11 @@ export class MidiIo {
     return io;
   }
 
+  /** Ids of the configured ports that send (direction out or both). */
+  get outputIds(): string[] {
+    return [...this.outs.values()].filter((o) => o.config.direction !== 'in').map((o) => o.config.id);
+  }
+
   /** True when a MIDI system was found. */
   get available(): boolean {
     return this.unavailableReason === undefined;

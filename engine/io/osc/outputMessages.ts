@@ -1,0 +1,130 @@
+/**
+ * Sends the messages a cue carries (`cue.messages`: OSC, OSC bundles, MIDI, MSC, VISCA) to the
+ * right transport, and puts those outputs in their safe state on PANIC (MIDI all-notes-off on every
+ * channel, cameras stop moving). A bad or undeliverable message is logged and counted, never thrown:
+ * one broken message must not stop the cue's other messages or the show.
+ *
+ * (Lives beside the OSC sender because OSC is most of the traffic; it spans every message transport.)
+ */
+import { InputError } from '../../core/errors.js';
+import { createLogger, type Logger } from '../../core/log.js';
+import { parseTimecode } from '../../core/midi/timecode.js';
+import { type OutputMessage } from '../../core/show/schema.js';
+import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
+import { type MidiIo } from '../midi/midiIo.js';
+import { type ViscaClient } from '../visca/viscaClient.js';
+import { type OscSender } from './oscSender.js';
+
+/** The transports a show has (any may be absent). */
+export interface OutputTransports {
+  readonly osc?: OscSender;
+  readonly midi?: MidiIo;
+  /** Cameras by `outputs.visca[].id`. */
+  readonly cameras?: ReadonlyMap<string, ViscaClient>;
+  readonly log?: Logger;
+}
+
+/** Counters. */
+export interface OutputMessageStats {
+  sent: number;
+  failed: number;
+  lastError?: string;
+}
+
+/** Routes cue messages to OSC, MIDI/MSC and VISCA. */
+export class OutputMessageSender {
+  readonly stats: OutputMessageStats = { sent: 0, failed: 0 };
+  private readonly log: Logger;
+
+  constructor(private readonly t: OutputTransports) {
+    this.log = t.log ?? createLogger('io/outputs');
+  }
+
+  private fail(msg: OutputMessage, err: unknown): void {
+    this.stats.failed++;
+    this.stats.lastError = `${msg.kind} → ${msg.target}: ${err instanceof Error ? err.message : String(err)}`;
+    this.log.warn(`cue message not sent: ${this.stats.lastError}`);
+  }
+
+  private camera(id: string): ViscaClient {
+    const c = this.t.cameras?.get(id);
+    if (c === undefined) throw new InputError('visca', `unknown camera '${id}' (known: ${[...(this.t.cameras?.keys() ?? [])].join(', ') || 'none'})`);
+    return c;
+  }
+
+  /** Sends one cue message. Never throws. */
+  send(msg: OutputMessage): void {
+    try {
+      switch (msg.kind) {
+        case 'osc':
+          this.need(this.t.osc, 'OSC').send(msg.target, { address: msg.address, args: msg.args });
+          break;
+        case 'osc-bundle':
+          this.need(this.t.osc, 'OSC').sendBundle(msg.target, msg.messages);
+          break;
+        case 'midi':
+          this.need(this.t.midi, 'MIDI').send(msg.target, msg.message);
+          break;
+        case 'msc': {
+          const { kind: _k, target, time, ...rest } = msg;
+          this.need(this.t.midi, 'MIDI').sendMsc(target, { ...rest, ...(time !== undefined ? { time: { ...parseTimecode(time, 30), fractionalFrames: 0 } } : {}) });
+          break;
+        }
+        case 'visca': {
+          const cam = this.camera(msg.target);
+          let payload: Uint8Array;
+          switch (msg.action) {
+            case 'recall':
+              payload = viscaPresetRecall(msg.preset);
+              break;
+            case 'store':
+              payload = viscaPresetStore(msg.preset);
+              break;
+            case 'pan-tilt':
+              payload = viscaPanTilt(msg.direction, msg.panSpeed, msg.tiltSpeed);
+              break;
+            case 'zoom':
+              payload = viscaZoom(msg.direction, msg.speed);
+              break;
+          }
+          cam.send(payload).catch((err: unknown) => this.fail(msg, err));
+          break;
+        }
+      }
+      this.stats.sent++;
+    } catch (err) {
+      this.fail(msg, err);
+    }
+  }
+
+  /** Sends every message of a cue, in order. */
+  sendAll(messages: readonly OutputMessage[]): void {
+    for (const m of messages) this.send(m);
+  }
+
+  private need<T>(transport: T | undefined, what: string): T {
+    if (transport === undefined) throw new InputError('outputs', `the show has no ${what} outputs configured`);
+    return transport;
+  }
+
+  /** PANIC for message outputs: MIDI all-notes-off (CC 123) on every channel of every port; cameras stop. */
+  panic(): void {
+    const midi = this.t.midi;
+    if (midi !== undefined) {
+      for (const id of midi.outputIds) {
+        for (let channel = 1; channel <= 16; channel++) {
+          try {
+            midi.send(id, { type: 'cc', channel, number: 123, value: 0 });
+          } catch (err) {
+            this.log.warn(`PANIC: MIDI '${id}': ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+      }
+    }
+    for (const [id, cam] of this.t.cameras ?? []) {
+      for (const payload of [viscaPanTilt('stop', 1, 1), viscaZoom('stop')]) {
+        cam.send(payload).catch((err: unknown) => this.log.warn(`PANIC: camera '${id}': ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }
+  }
+}
