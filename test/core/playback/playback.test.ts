@@ -334,3 +334,44 @@ describe('show problems', () => {
     expect(() => createPlayback(show, { renderers: renderersFor(show) })).toThrow(/appears twice/);
   });
 });
+
+describe('more than one department with levels', () => {
+  it('merges intensity highest-takes-precedence and the rest latest-takes-precedence', () => {
+    const show = makeShow([
+      lx([{ number: '1', levels: { p1: { intensity: 0.3, pan: 100 } } }]),
+      { id: 'LX2', mode: 'manual', minGoIntervalMs: 0, cues: [{ number: '1', levels: { p1: { intensity: 0.6, pan: 200 } } }, { number: '2', levels: { p1: { intensity: 0.1 } } }] },
+    ]);
+    const LX2 = deptId('LX2');
+    const got: number[] = [];
+    virtual(show, (pb, at) => {
+      at(0, () => pb.apply(go(0, LX2)));
+      at(10, () => pb.apply(go()));
+      at(20, () => got.push(intensity(pb, 0), pan(pb, 0)));
+      at(30, () => pb.apply(go(0, LX2)));
+      at(40, () => got.push(intensity(pb, 0), pan(pb, 0)));
+    });
+    expect(got).toEqual([0.6, 100, 0.3, 100]);
+  });
+});
+
+describe('GO details', () => {
+  it('a GO during HOLD releases the hold', () => {
+    const show = makeShow([lx([
+      { number: '1', fadeUpMs: 1000, levels: { p1: { intensity: 1 } } },
+      { number: '2', fadeUpMs: 1000, levels: { p2: { intensity: 1 } } },
+    ])]);
+    const held: boolean[] = [];
+    virtual(show, (pb, at) => {
+      at(0, () => pb.apply(go()));
+      at(500, () => pb.apply(decision('hold')));
+      at(800, () => { pb.apply(go()); held.push(pb.snapshot().depts[0]!.held); });
+      at(1300, () => held.push(intensity(pb, 0) === 1));
+    });
+    expect(held).toEqual([false, true]);
+  });
+
+  it('a timed GO (MSC TIMED_GO) overrides the cue times', () => {
+    const show = makeShow([lx([{ number: '1', fadeUpMs: 10_000, levels: { p1: { intensity: 1 } } }])]);
+    expect(sampleIntensity(show, [[0, { ...go(), fadeMs: 1000 }]], [500, 1000])).toEqual([0.5, 1]);
+  });
+});
