@@ -1,0 +1,102 @@
+/** `precue train`: learns a model from rehearsal takes and writes a model folder. */
+import { UsageError } from '../../core/errors.js';
+import { trainModel, type TrainingTake } from '../../core/model/train.js';
+import { loadTf } from '../../io/model/backend.js';
+import { saveModelFolder } from '../../io/model/modelFolder.js';
+import { replayAllCached } from '../../io/model/replayPool.js';
+import { readTake } from '../../io/takes/take.js';
+import { numberOption, parseCommandArgs, type Command } from '../command.js';
+
+const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
+
+Learns when each department's cues go from rehearsal takes (audio.wav + cues.jsonl) and writes a
+model folder (TensorFlow.js files + precue-model.json). One take in five is held out for validation.
+
+Options:
+  --takes <dir>...   take folders (repeat the option or list them after it)
+  --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
+  --seed <n>         random seed (default 7): same takes + same seed = same model
+  --epochs <n>       most epochs (default 40; training stops early when validation stops improving)
+  --hidden <n>       GRU units (default 48)
+  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 3)
+  --cache <dir>      keep replayed takes here to skip re-listening next time
+  --threads <n>      takes replayed in parallel (default: CPU cores)
+
+Example:
+  precue train --takes shows/demo/takes/rehearsal-1 shows/demo/takes/rehearsal-2 --out shows/demo/model
+`;
+
+function bar(fraction: number, width = 20): string {
+  const n = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+function duration(s: number): string {
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** The `train` command. */
+export const command: Command = {
+  name: ['train'],
+  summary: 'train the cue model from rehearsal takes',
+  help,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('train', args, {
+      takes: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      epochs: { type: 'string' },
+      hidden: { type: 'string' },
+      augment: { type: 'string' },
+      cache: { type: 'string' },
+      threads: { type: 'string' },
+    });
+    const dirs = [...(values.takes ?? []), ...positionals];
+    if (dirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... See 'precue train --help'.");
+    if (values.out === undefined) throw new UsageError("precue train: give the model folder with --out <dir>. See 'precue train --help'.");
+    const seed = numberOption('train', 'seed', values.seed, 7);
+    const epochs = numberOption('train', 'epochs', values.epochs, 40);
+    const hidden = numberOption('train', 'hidden', values.hidden, 48);
+    const augment = numberOption('train', 'augment', values.augment, 3);
+    const threads = values.threads === undefined ? undefined : numberOption('train', 'threads', values.threads, 1);
+    const started = performance.now();
+    const clock = (): number => (performance.now() - started) / 1000;
+
+    const takes = await Promise.all(dirs.map((d) => readTake(d)));
+    ctx.stderr(`precue train: listening to ${takes.length} takes…\n`);
+    let done = 0;
+    const replays = await replayAllCached(
+      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer })),
+      values.cache,
+      {
+        ...(threads !== undefined ? { threads } : {}),
+        onDone: () => ctx.stderr(`\r  listened ${++done}/${takes.length} ${bar(done / takes.length)} ${duration(clock())}`),
+      },
+    );
+    ctx.stderr('\n');
+    const training: TrainingTake[] = takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events }));
+    const { tf, backend } = await loadTf();
+    ctx.stderr(`precue train: training on tfjs ${backend}…\n`);
+    const trained = await trainModel(tf, training, {
+      seed,
+      epochs,
+      hiddenSize: hidden,
+      augment,
+      createdBy: 'precue 0.1.0',
+      clock,
+      progress: (p) =>
+        ctx.stderr(
+          `  epoch ${String(p.epoch).padStart(2)}/${p.epochs} ${bar(p.epoch / p.epochs)} loss ${p.loss.toFixed(4)} val ${p.validationLoss.toFixed(4)} val-fire-F1 ${p.validationFireF1.toFixed(3)}${p.best ? ' *' : '  '} ~${duration(p.secondsLeft)} left\n`,
+        ),
+    });
+    await saveModelFolder(values.out, trained.model, trained.meta, trained.alignment);
+    const t = trained.meta.training;
+    ctx.stdout(
+      `wrote ${values.out}: ${trained.meta.depts.map((d) => `${d} ${trained.meta.vocab[d]?.length ?? 0} cues`).join(', ')}; ` +
+        `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
+        `${t.epochs} epochs, validation loss ${t.validationLoss.toFixed(4)}, fire threshold ${trained.meta.inference.fireThreshold}, ${duration(clock())}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,238 @@
+/**
+ * The model's input vector, built per beat from the listening streams, performer events and the cue
+ * history. The same code builds training rows (offline) and live rows (streaming), so what the model
+ * learned from is exactly what it sees on the night.
+ */
+import type { Beat, FeatureFrame, Onset, SectionChange } from '../audio/types.js';
+
+/** Names of the audio entries (z-normalised with the training statistics). */
+export const AUDIO_FEATURE_NAMES: readonly string[] = [
+  ...Array.from({ length: 12 }, (_, i) => `chroma${i}`),
+  ...Array.from({ length: 13 }, (_, i) => `mfcc${i}`),
+  'logRms',
+  'loudness',
+  'logCentroid',
+  'flatness',
+  'logRolloff',
+  'fluxMean',
+  'fluxMax',
+  'onsetStrength',
+  'onsetCount',
+  'chromaChange',
+  'mfccChange',
+  'sectionNovelty',
+  'performerEvents',
+];
+
+/** Names of the beat entries (already in 0..1 or one-hot). */
+export const BEAT_FEATURE_NAMES: readonly string[] = ['beatInBar0', 'beatInBar1', 'beatInBar2', 'beatInBar3', 'tripleMeter', 'beatConfidence', 'tempo', 'beatsSinceSection'];
+
+/** Beats of history a department's counter distinguishes (beats since its last cue, one-hot mod this). */
+export const COUNTER_PERIOD = 16;
+/** Beats after which "beats since" saturates. */
+export const MAX_BEATS = 64;
+
+/** Audio + beat entries of one beat, before normalisation. */
+export interface BeatRow {
+  /** The beat's time and the predicted time of the next beat (seconds, audio time base). */
+  readonly t: number;
+  readonly nextBeatT: number;
+  /** Seconds per beat at this beat. */
+  readonly periodS: number;
+  /** Raw audio entries (AUDIO_FEATURE_NAMES order). */
+  readonly audio: Float32Array;
+  /** Beat entries (BEAT_FEATURE_NAMES order). */
+  readonly beat: Float32Array;
+}
+
+const AUDIO_N = AUDIO_FEATURE_NAMES.length;
+
+/**
+ * Accumulates per-hop features, onsets, section changes and performer events between beats, and
+ * turns them into one `BeatRow` when a beat arrives. Cheap per hop (a few additions).
+ */
+export class BeatAccumulator {
+  private readonly sum = new Float64Array(AUDIO_N);
+  private frames = 0;
+  private fluxMax = 0;
+  private onsetStrength = 0;
+  private onsets = 0;
+  private novelty = 0;
+  private performer = 0;
+  private prevChroma: Float64Array | undefined;
+  private prevMfcc: Float64Array | undefined;
+  private lastSectionT = Number.NEGATIVE_INFINITY;
+
+  /** Forgets everything (new take). */
+  reset(): void {
+    this.clearBeat();
+    this.prevChroma = undefined;
+    this.prevMfcc = undefined;
+    this.lastSectionT = Number.NEGATIVE_INFINITY;
+  }
+
+  private clearBeat(): void {
+    this.sum.fill(0);
+    this.frames = 0;
+    this.fluxMax = 0;
+    this.onsetStrength = 0;
+    this.onsets = 0;
+    this.novelty = 0;
+    this.performer = 0;
+  }
+
+  /** Adds one feature frame. */
+  pushFrame(f: FeatureFrame): void {
+    const s = this.sum;
+    for (let i = 0; i < 12; i++) s[i]! += f.chroma[i] ?? 0;
+    for (let i = 0; i < 13; i++) s[12 + i]! += f.mfcc[i] ?? 0;
+    s[25]! += Math.log(f.rms + 1e-5);
+    s[26]! += f.loudness;
+    s[27]! += Math.log(f.spectralCentroidHz + 1);
+    s[28]! += f.spectralFlatness;
+    s[29]! += Math.log(f.spectralRolloffHz + 1);
+    s[30]! += f.flux;
+    if (f.flux > this.fluxMax) this.fluxMax = f.flux;
+    this.frames++;
+  }
+
+  /** Adds one detected onset. */
+  pushOnset(o: Onset): void {
+    this.onsetStrength += o.strength;
+    this.onsets++;
+  }
+
+  /** Adds one section boundary. */
+  pushSection(s: SectionChange): void {
+    if (s.novelty > this.novelty) this.novelty = s.novelty;
+    this.lastSectionT = s.t;
+  }
+
+  /** Adds one performer event. */
+  pushPerformer(): void {
+    this.performer++;
+  }
+
+  /** Closes the beat: the row of everything heard since the previous beat. */
+  takeBeat(beat: Beat): BeatRow {
+    const n = Math.max(1, this.frames);
+    const audio = new Float32Array(AUDIO_N);
+    for (let i = 0; i <= 30; i++) audio[i] = this.sum[i]! / n;
+    audio[31] = this.fluxMax;
+    audio[32] = this.onsetStrength;
+    audio[33] = this.onsets;
+    const chroma = this.sum.slice(0, 12).map((v) => v / n);
+    const mfcc = this.sum.slice(12, 25).map((v) => v / n);
+    audio[34] = this.prevChroma === undefined ? 0 : 1 - cosine(chroma, this.prevChroma);
+    audio[35] = this.prevMfcc === undefined ? 0 : distance(mfcc, this.prevMfcc);
+    audio[36] = this.novelty;
+    audio[37] = Math.log1p(this.performer);
+    if (this.frames > 0) {
+      this.prevChroma = chroma;
+      this.prevMfcc = mfcc;
+    }
+    const periodS = beat.bpm > 0 ? 60 / beat.bpm : Math.max(0.2, beat.nextBeatT - beat.t);
+    const row = new Float32Array(BEAT_FEATURE_NAMES.length);
+    row[Math.min(3, Math.max(0, beat.beatInBar))] = 1;
+    row[4] = beat.beatsPerBar === 3 ? 1 : 0;
+    row[5] = beat.confidence;
+    row[6] = beat.bpm / 120;
+    row[7] = Number.isFinite(this.lastSectionT) ? Math.min(1, (beat.t - this.lastSectionT) / periodS / MAX_BEATS) : 1;
+    this.clearBeat();
+    return { t: beat.t, nextBeatT: beat.nextBeatT, periodS, audio, beat: row };
+  }
+}
+
+function cosine(a: Float64Array, b: Float64Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 1;
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * The cue history part of the input: per department, beats since its last cue (scaled and one-hot
+ * modulo COUNTER_PERIOD), whether it has fired yet, and which cue it was (one-hot over its list).
+ * Fires are placed on the beat nearest their time, even when they are reported after that beat.
+ */
+export class CueHistory {
+  private readonly beatTimes: number[] = [];
+  private readonly last = new Map<string, { t: number; index: number }>();
+
+  constructor(
+    readonly depts: readonly string[],
+    readonly vocab: Readonly<Record<string, readonly string[]>>,
+  ) {}
+
+  /** Width of the history vector. */
+  get size(): number {
+    return this.depts.reduce((s, d) => s + 2 + COUNTER_PERIOD + (this.vocab[d]?.length ?? 0), 0);
+  }
+
+  /** Names of the history entries. */
+  names(): string[] {
+    const out: string[] = [];
+    for (const d of this.depts) {
+      out.push(`${d}.beatsSince`, `${d}.never`);
+      for (let i = 0; i < COUNTER_PERIOD; i++) out.push(`${d}.mod${i}`);
+      for (const c of this.vocab[d] ?? []) out.push(`${d}.last=${c}`);
+    }
+    return out;
+  }
+
+  /** Forgets everything (new take). */
+  reset(): void {
+    this.beatTimes.length = 0;
+    this.last.clear();
+  }
+
+  /** Records a fired cue (any source). Unknown cues keep the time but no identity. */
+  fired(dept: string, cue: string, t: number): void {
+    const list = this.vocab[dept];
+    if (list === undefined) return;
+    const prev = this.last.get(dept);
+    if (prev !== undefined && prev.t > t) return;
+    this.last.set(dept, { t, index: list.indexOf(cue) });
+  }
+
+  /** Advances to a new beat and returns the history vector as it stands at that beat. */
+  onBeat(t: number, periodS: number): Float32Array {
+    this.beatTimes.push(t);
+    if (this.beatTimes.length > 4 * MAX_BEATS) this.beatTimes.splice(0, this.beatTimes.length - 2 * MAX_BEATS);
+    const out = new Float32Array(this.size);
+    let o = 0;
+    for (const d of this.depts) {
+      const vocabSize = this.vocab[d]?.length ?? 0;
+      const last = this.last.get(d);
+      if (last === undefined) {
+        out[o] = 1;
+        out[o + 1] = 1;
+      } else {
+        const since = this.beatsSince(last.t, periodS);
+        out[o] = Math.min(since, MAX_BEATS) / MAX_BEATS;
+        out[o + 2 + (since % COUNTER_PERIOD)] = 1;
+        if (last.index >= 0) out[o + 2 + COUNTER_PERIOD + last.index] = 1;
+      }
+      o += 2 + COUNTER_PERIOD + vocabSize;
+    }
+    return out;
+  }
+
+  private beatsSince(t: number, periodS: number): number {
+    const after = t + 0.5 * periodS;
+    let n = 0;
+    for (let i = this.beatTimes.length - 1; i >= 0 && this.beatTimes[i]! > after; i--) n++;
+    return n;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Training sequences from analysed takes: cue labels placed on beats, the cue history rebuilt by
+ * teacher forcing, and section-level rearrangements of the rehearsals (a section played twice, one
+ * skipped) so the model learns to follow the music rather than the rehearsal's order.
+ */
+import { BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS, type BeatRow } from './beatInput.js';
+import type { TakeCue } from './types.js';
+
+/** An analysed take: its beat rows and ground-truth cues. */
+export interface AnalysedTake {
+  readonly name: string;
+  readonly durationS: number;
+  readonly rows: readonly BeatRow[];
+  readonly cues: readonly TakeCue[];
+}
+
+/** One beat of a sequence: its row and, per department, the vocabulary index of a cue due on the next beat (-1: none). */
+interface Step {
+  readonly row: BeatRow;
+  readonly events: Int32Array;
+}
+
+/** A training sequence: unnormalised inputs plus targets, `length` steps. */
+export interface Sequence {
+  readonly length: number;
+  /** [length × inputSize], audio entries not yet normalised. */
+  readonly inputs: Float32Array;
+  /** [length × depts]: 1 when the department fires on the next beat. */
+  readonly fire: Float32Array;
+  /** [length × depts]: vocabulary index of the department's next cue, -1 when none is left. */
+  readonly cue: Int32Array;
+  /** [length × depts]: log1p(beats to the next cue), -1 when none is left. */
+  readonly count: Float32Array;
+}
+
+/** Deterministic PRNG (mulberry32), so the same seed gives the same data order and model. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Places each cue on the beat step whose predicted next beat is nearest; counts cues too far from any beat. */
+export function labelSteps(take: AnalysedTake, depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): { steps: Step[]; unplaced: number } {
+  const steps: Step[] = take.rows.map((row) => ({ row, events: new Int32Array(depts.length).fill(-1) }));
+  let unplaced = 0;
+  let k = 0;
+  const sorted = [...take.cues].sort((a, b) => a.t - b.t);
+  for (const c of sorted) {
+    const d = depts.indexOf(c.dept);
+    const index = vocab[c.dept]?.indexOf(c.cue) ?? -1;
+    if (d < 0 || index < 0) continue;
+    while (k + 1 < steps.length && Math.abs(steps[k + 1]!.row.nextBeatT - c.t) <= Math.abs(steps[k]!.row.nextBeatT - c.t)) k++;
+    const step = steps[k];
+    if (step === undefined || Math.abs(step.row.nextBeatT - c.t) > 0.5 * step.row.periodS) {
+      unplaced++;
+      continue;
+    }
+    step.events[d] = index;
+  }
+  return { steps, unplaced };
+}
+
+/** Splits steps into sections at the boundaries of the first department (LX: a cue per section start). */
+function sections(steps: readonly Step[]): Step[][] {
+  const out: Step[][] = [];
+  let current: Step[] = [];
+  for (const s of steps) {
+    if (s.events[0]! >= 0 && current.length > 0) {
+      out.push(current);
+      current = [];
+    }
+    current.push(s);
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** A rearranged copy of the steps: one middle section played twice and another one skipped. */
+export function rearrange(steps: readonly Step[], random: () => number): Step[] {
+  const parts = sections(steps);
+  if (parts.length < 4) return [...steps];
+  const pick = (): number => 1 + Math.floor(random() * (parts.length - 2));
+  const repeated = pick();
+  let skipped = pick();
+  for (let i = 0; i < 8 && skipped === repeated; i++) skipped = pick();
+  const out: Step[] = [];
+  parts.forEach((p, i) => {
+    if (i === skipped && skipped !== repeated) return;
+    out.push(...p);
+    if (i === repeated) out.push(...p);
+  });
+  return out;
+}
+
+/** Builds inputs and targets for a run of steps, with beat times re-derived so history is consistent. */
+export function buildSequence(steps: readonly Step[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Sequence {
+  const history = new CueHistory(depts, vocab);
+  const audioN = steps[0]?.row.audio.length ?? 0;
+  const beatN = BEAT_FEATURE_NAMES.length;
+  const inputSize = audioN + beatN + history.size;
+  const n = steps.length;
+  const D = depts.length;
+  const inputs = new Float32Array(n * inputSize);
+  const fire = new Float32Array(n * D);
+  const cue = new Int32Array(n * D).fill(-1);
+  const count = new Float32Array(n * D).fill(-1);
+  let t = steps[0]?.row.t ?? 0;
+  const times: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const { row, events } = steps[k]!;
+    times.push(t);
+    const h = history.onBeat(t, row.periodS);
+    const base = k * inputSize;
+    inputs.set(row.audio, base);
+    inputs.set(row.beat, base + audioN);
+    inputs.set(h, base + audioN + beatN);
+    for (let d = 0; d < D; d++) {
+      const e = events[d]!;
+      if (e >= 0) {
+        fire[k * D + d] = 1;
+        history.fired(depts[d]!, vocab[depts[d]!]![e]!, t + row.periodS);
+      }
+    }
+    t += row.periodS;
+  }
+  // Next cue and beats to it, scanning backwards.
+  for (let d = 0; d < D; d++) {
+    let nextIndex = -1;
+    let nextStep = -1;
+    for (let k = n - 1; k >= 0; k--) {
+      const e = steps[k]!.events[d]!;
+      if (e >= 0) {
+        nextIndex = e;
+        nextStep = k;
+      }
+      if (nextIndex >= 0) {
+        cue[k * D + d] = nextIndex;
+        count[k * D + d] = Math.log1p(Math.min(MAX_BEATS, nextStep - k + 1));
+      }
+    }
+  }
+  return { length: n, inputs, fire, cue, count };
+}
+
+/** The cue vocabulary per department, in order of first appearance across the takes (sorted numerically). */
+export function buildVocab(takes: readonly { cues: readonly TakeCue[] }[], depts: readonly string[]): Record<string, string[]> {
+  const vocab: Record<string, string[]> = {};
+  for (const d of depts) {
+    const set = new Set<string>();
+    for (const take of takes) for (const c of take.cues) if (c.dept === d) set.add(c.cue);
+    vocab[d] = [...set].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  }
+  return vocab;
+}
+
+/** Mean and standard deviation of the audio entries over every row. */
+export function audioStats(takes: readonly AnalysedTake[]): { mean: number[]; std: number[] } {
+  const n0 = takes[0]?.rows[0]?.audio.length ?? 0;
+  const sum = new Float64Array(n0);
+  const sq = new Float64Array(n0);
+  let n = 0;
+  for (const take of takes)
+    for (const r of take.rows) {
+      for (let i = 0; i < n0; i++) {
+        const v = r.audio[i]!;
+        sum[i]! += v;
+        sq[i]! += v * v;
+      }
+      n++;
+    }
+  const mean = Array.from(sum, (s) => s / Math.max(1, n));
+  const std = Array.from(sq, (s, i) => Math.sqrt(Math.max(1e-8, s / Math.max(1, n) - mean[i]! ** 2)));
+  return { mean, std };
+}
+
+/** Normalises the audio entries of every step of `inputs` in place. */
+export function normaliseInputs(inputs: Float32Array, inputSize: number, mean: readonly number[], std: readonly number[]): void {
+  for (let base = 0; base < inputs.length; base += inputSize)
+    for (let i = 0; i < mean.length; i++) inputs[base + i] = (inputs[base + i]! - mean[i]!) / std[i]!;
+}
+
+/** Windows of a sequence for truncated back-propagation: `[start, end)` step ranges. */
+export function windows(length: number, size: number, stride: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < length; s += stride) {
+    out.push([s, Math.min(length, s + size)]);
+    if (s + size >= length) break;
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+/**
+ * Replaying a take's listening events through the predictor with every department in `auto`, plus the
+ * two baselines, and turning analysed events into training rows. Pure: the caller replays the audio.
+ */
+import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
+import { BeatAccumulator, type BeatRow } from './beatInput.js';
+import type { TimedCue } from './metrics.js';
+import { CuePredictor, type LoadedModel, type PredictorEvent } from './predictor.js';
+import type { RehearsalSummary } from './types.js';
+
+/** Beat rows (the model's per-beat inputs before history) from a replay's events. */
+export function rowsFromEvents(events: readonly PredictorEvent[]): BeatRow[] {
+  const acc = new BeatAccumulator();
+  const rows: BeatRow[] = [];
+  for (const e of events) {
+    switch (e.kind) {
+      case 'frame':
+        if (e.v.reset === true) acc.reset();
+        acc.pushFrame(e.v);
+        break;
+      case 'onset':
+        acc.pushOnset(e.v);
+        break;
+      case 'section':
+        acc.pushSection(e.v);
+        break;
+      case 'performer':
+        acc.pushPerformer();
+        break;
+      case 'beat':
+        rows.push(acc.takeBeat(e.v));
+        break;
+      case 'fired':
+        break;
+    }
+  }
+  return rows;
+}
+
+/** Alignment vectors and their times from a replay's events. */
+export function alignmentFromEvents(events: readonly PredictorEvent[]): { times: Float32Array; vectors: Float32Array } {
+  const af = new AlignmentFeatures();
+  const times: number[] = [];
+  const vecs: Float32Array[] = [];
+  for (const e of events) {
+    if (e.kind !== 'frame') continue;
+    const out = af.push(e.v);
+    if (out !== undefined) {
+      times.push(out.t);
+      vecs.push(out.v);
+    }
+  }
+  const vectors = new Float32Array(vecs.length * ALIGN_DIMS);
+  vecs.forEach((v, i) => vectors.set(v, i * ALIGN_DIMS));
+  return { times: Float32Array.from(times), vectors };
+}
+
+/** The auto-mode firing rule used offline. */
+export interface AutoRule {
+  /** Fire when the prediction's confidence is at least this. */
+  readonly threshold: number;
+  /** Never fire a department twice within this many seconds. */
+  readonly minGoIntervalS: number;
+}
+
+/**
+ * Runs the model over the events with every department in auto: a prediction at or above the
+ * threshold fires its cue at its `fireAt` (a predicted beat), at most once per `minGoIntervalS` per
+ * department, and every fire goes back into the model's cue history as a real show's would.
+ */
+export function runModel(model: LoadedModel, events: readonly PredictorEvent[], rule: AutoRule): TimedCue[] {
+  const predictor = new CuePredictor(model);
+  const fired: TimedCue[] = [];
+  const last = new Map<string, number>();
+  for (const e of events) {
+    predictor.push(e);
+    if (e.kind !== 'frame') continue;
+    for (const p of predictor.predictions()) {
+      if (p.confidence < rule.threshold) continue;
+      const prev = last.get(p.dept);
+      if (prev !== undefined && p.fireAt - prev < rule.minGoIntervalS) continue;
+      if (p.fireAt < e.v.t - 0.05) continue;
+      last.set(p.dept, p.fireAt);
+      fired.push({ t: p.fireAt, dept: p.dept, cue: p.cue });
+      predictor.fired(p.dept, p.cue, p.fireAt);
+    }
+  }
+  return fired;
+}
+
+/** Groups rehearsals that carry the same cue list (the same song) and returns the group of `ref`. */
+function sameSong(rehearsals: readonly RehearsalSummary[], ref: RehearsalSummary): RehearsalSummary[] {
+  const key = (r: RehearsalSummary): string => r.cues.map((c) => `${c.dept}:${c.cue}`).join(',');
+  return rehearsals.filter((r) => key(r) === key(ref));
+}
+
+/** Picks the rehearsal nearest the live take in mean alignment features (the song being played). */
+export function nearestRehearsal(rehearsals: readonly RehearsalSummary[], alignment: Float32Array, live: Float32Array): RehearsalSummary | undefined {
+  const mean = (v: Float32Array, offset: number, frames: number): Float64Array => {
+    const m = new Float64Array(ALIGN_DIMS);
+    for (let f = 0; f < frames; f++) for (let k = 0; k < ALIGN_DIMS; k++) m[k]! += v[(offset + f) * ALIGN_DIMS + k]! / Math.max(1, frames);
+    return m;
+  };
+  const liveMean = mean(live, 0, live.length / ALIGN_DIMS);
+  let best: RehearsalSummary | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const r of rehearsals) {
+    const m = mean(alignment, r.alignment.offset, r.alignment.frames);
+    let d = 0;
+    for (let k = 0; k < ALIGN_DIMS; k++) d += (m[k]! - liveMean[k]!) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = r;
+    }
+  }
+  return best;
+}
+
+/** Rehearsal-timing baseline: each cue of the song at its mean time over the song's rehearsals. */
+export function rehearsalTiming(rehearsals: readonly RehearsalSummary[], ref: RehearsalSummary): TimedCue[] {
+  const group = sameSong(rehearsals, ref);
+  return ref.cues.map((c, i) => ({ t: group.reduce((s, r) => s + (r.cues[i]?.t ?? c.t), 0) / group.length, dept: c.dept, cue: c.cue }));
+}
+
+/** Online-alignment baseline over the live alignment vectors. */
+export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }): TimedCue[] {
+  const refVec = alignment.subarray(ref.alignment.offset * ALIGN_DIMS, (ref.alignment.offset + ref.alignment.frames) * ALIGN_DIMS);
+  const aligner = new OnlineAligner(refVec, refTimes, [...ref.cues].sort((a, b) => a.t - b.t));
+  const fired: TimedCue[] = [];
+  for (let j = 0; j < live.times.length; j++) fired.push(...aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!));
+  return fired;
+}
+
+/** Times of a stored rehearsal's alignment vectors (uniform hops from its first frame). */
+export function refTimesOf(ref: RehearsalSummary): Float32Array {
+  return Float32Array.from({ length: ref.alignment.frames }, (_, i) => ref.alignment.firstT + i * ref.alignment.hopS);
+}

@@ -1,0 +1,186 @@
+/**
+ * Streaming inference: the listening streams (plus performer events and the cues actually fired) in,
+ * one `Prediction` per department per hop out. The recurrent state advances once per beat; between
+ * beats each department's prediction stands and its fire time stays on a predicted beat (the next beat
+ * when the model says "now", else the beat its countdown lands on).
+ */
+import { asyncScheduler, EMPTY, map, merge, Observable, observeOn, type SchedulerLike } from 'rxjs';
+import { cueId, deptId } from '../ids.js';
+import type { Prediction } from '../arbiter/types.js';
+import type { Beat, FeatureFrame, ListeningStreams, Onset, SectionChange } from '../audio/types.js';
+import { BEAT_FEATURE_NAMES, BeatAccumulator, CueHistory } from './beatInput.js';
+import { StreamingNet } from './streamingNet.js';
+import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
+
+/** A model ready for inference: its metadata and plain weights. */
+export interface LoadedModel {
+  readonly meta: ModelMeta;
+  readonly weights: NetWeights;
+}
+
+/** One event of the merged input stream, in arrival order. */
+export type PredictorEvent =
+  | { readonly kind: 'frame'; readonly v: FeatureFrame }
+  | { readonly kind: 'beat'; readonly v: Beat }
+  | { readonly kind: 'onset'; readonly v: Onset }
+  | { readonly kind: 'section'; readonly v: SectionChange }
+  | { readonly kind: 'performer'; readonly v: PerformerEvent }
+  | { readonly kind: 'fired'; readonly v: { readonly dept: string; readonly cue: string; readonly t: number } };
+
+/** Merges the listening streams (and optional performer and fired-cue streams) into one tagged stream. */
+export function predictorEvents(
+  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$' | 'sections$'>,
+  performer$: Observable<PerformerEvent> = EMPTY,
+  fired$: Observable<{ dept: string; cue: string; t: number }> = EMPTY,
+): Observable<PredictorEvent> {
+  return merge(
+    streams.features$.pipe(map((v): PredictorEvent => ({ kind: 'frame', v }))),
+    streams.beats$.pipe(map((v): PredictorEvent => ({ kind: 'beat', v }))),
+    streams.onsets$.pipe(map((v): PredictorEvent => ({ kind: 'onset', v }))),
+    streams.sections$.pipe(map((v): PredictorEvent => ({ kind: 'section', v }))),
+    performer$.pipe(map((v): PredictorEvent => ({ kind: 'performer', v }))),
+    fired$.pipe(map((v): PredictorEvent => ({ kind: 'fired', v }))),
+  );
+}
+
+/** The state of one department's prediction after the latest beat. */
+interface DeptState {
+  cue: string;
+  confidence: number;
+  fireAt: number;
+  beatsToNext: number;
+}
+
+/**
+ * The predictor as a plain state machine (one call per event), so offline replay, the bench and the
+ * live operator share it. Not thread-safe; one per pipeline.
+ */
+export class CuePredictor {
+  private readonly accumulator = new BeatAccumulator();
+  private readonly history: CueHistory;
+  private readonly net: StreamingNet;
+  private readonly input: Float32Array;
+  private readonly audioN: number;
+  private readonly states: (DeptState | undefined)[];
+  private lastBeat: Beat | undefined;
+
+  constructor(readonly model: LoadedModel) {
+    const { meta } = model;
+    this.history = new CueHistory(meta.depts, meta.vocab);
+    this.net = new StreamingNet(model.weights);
+    this.input = new Float32Array(meta.inputSize);
+    this.audioN = meta.features.mean.length;
+    this.states = meta.depts.map(() => undefined);
+    const expected = this.audioN + BEAT_FEATURE_NAMES.length + this.history.size;
+    if (expected !== meta.inputSize) throw new RangeError(`model input size ${meta.inputSize} does not match its features (${expected})`);
+  }
+
+  /** Starts a new take: clears the recurrent state, history and accumulators. */
+  reset(): void {
+    this.accumulator.reset();
+    this.history.reset();
+    this.net.reset();
+    this.states.fill(undefined);
+    this.lastBeat = undefined;
+  }
+
+  /** Feeds one event. Returns true when a beat advanced the model. */
+  push(e: PredictorEvent): boolean {
+    switch (e.kind) {
+      case 'frame':
+        if (e.v.reset === true) this.reset();
+        this.accumulator.pushFrame(e.v);
+        return false;
+      case 'onset':
+        this.accumulator.pushOnset(e.v);
+        return false;
+      case 'section':
+        this.accumulator.pushSection(e.v);
+        return false;
+      case 'performer':
+        this.accumulator.pushPerformer();
+        return false;
+      case 'fired':
+        this.history.fired(e.v.dept, e.v.cue, e.v.t);
+        return false;
+      case 'beat':
+        this.step(e.v);
+        return true;
+    }
+  }
+
+  /** Records a cue that fired (from any source) into the cue history. */
+  fired(dept: string, cue: string, t: number): void {
+    this.history.fired(dept, cue, t);
+  }
+
+  private step(beat: Beat): void {
+    const { meta } = this.model;
+    const row = this.accumulator.takeBeat(beat);
+    const x = this.input;
+    const { mean, std } = meta.features;
+    for (let i = 0; i < this.audioN; i++) x[i] = (row.audio[i]! - mean[i]!) / std[i]!;
+    x.set(row.beat, this.audioN);
+    x.set(this.history.onBeat(beat.t, row.periodS), this.audioN + BEAT_FEATURE_NAMES.length);
+    const outs = this.net.step(x);
+    this.lastBeat = beat;
+    meta.depts.forEach((d, i) => {
+      const o = outs[i]!;
+      const vocab = meta.vocab[d] ?? [];
+      const beats = o.fire >= meta.inference.fireThreshold ? 1 : Math.max(1, Math.round(o.beatsToNext));
+      this.states[i] = {
+        cue: vocab[o.cueIndex] ?? vocab[0] ?? '',
+        confidence: o.fire,
+        fireAt: beat.nextBeatT + (beats - 1) * row.periodS,
+        beatsToNext: beats,
+      };
+    });
+  }
+
+  /** The current prediction of every department (none before the first beat). */
+  predictions(): Prediction[] {
+    const out: Prediction[] = [];
+    this.model.meta.depts.forEach((d, i) => {
+      const s = this.states[i];
+      if (s === undefined) return;
+      out.push({ dept: deptId(d), cue: cueId(s.cue), confidence: s.confidence, fireAt: s.fireAt, source: 'model' });
+    });
+    return out;
+  }
+
+  /** The beat the model last advanced on. */
+  get beat(): Beat | undefined {
+    return this.lastBeat;
+  }
+}
+
+/**
+ * The function the composition root calls: the loaded model and the listening streams in, an
+ * Observable of predictions out — every department's current prediction on every feature hop (after
+ * the first beat). `fired$` should carry every cue that actually fired (operator or model), so the cue
+ * history matches the show; `performer$` the performer events. Emissions are delivered on `scheduler`.
+ */
+export function predictCues(
+  model: LoadedModel,
+  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$' | 'sections$'>,
+  inputs: { performer$?: Observable<PerformerEvent>; fired$?: Observable<{ dept: string; cue: string; t: number }> } = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<Prediction> {
+  return new Observable<Prediction>((subscriber) => {
+    const predictor = new CuePredictor(model);
+    return predictorEvents(streams, inputs.performer$, inputs.fired$)
+      .pipe(observeOn(scheduler))
+      .subscribe({
+        next: (e) => {
+          try {
+            predictor.push(e);
+            if (e.kind === 'frame') for (const p of predictor.predictions()) subscriber.next(p);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+  });
+}

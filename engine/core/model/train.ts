@@ -1,0 +1,169 @@
+/**
+ * Training end to end, given replayed takes: checks the cues, builds the vocabulary, the per-beat
+ * rows and the training sequences (rehearsals plus section rearrangements of them), trains the
+ * network, calibrates the fire threshold on the validation takes, and assembles `precue-model.json`.
+ */
+import { ShowFileError, type FileProblem } from '../errors.js';
+import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
+import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
+import { audioStats, buildSequence, buildVocab, labelSteps, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
+import { evaluateFires } from './fireScore.js';
+import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
+import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
+import type { PredictorEvent } from './predictor.js';
+import { MODEL_FORMAT_VERSION, type ModelMeta, type RehearsalSummary, type TakeCue } from './types.js';
+import type * as tfTypes from '@tensorflow/tfjs';
+
+/** A replayed take ready for training. */
+export interface TrainingTake {
+  readonly name: string;
+  /** Where the take's cues came from, for error messages. */
+  readonly cueFile: string;
+  readonly durationS: number;
+  readonly cues: readonly TakeCue[];
+  readonly events: readonly PredictorEvent[];
+}
+
+/** Options of `trainModel`. */
+export interface TrainOptions extends Partial<TrainConfig> {
+  readonly seed?: number;
+  readonly hiddenSize?: number;
+  readonly headSize?: number;
+  /** Rearranged copies of each training take (a section repeated, one skipped). */
+  readonly augment?: number;
+  /** Departments and their cue lists from the show, when training for a show: cues outside them are refused. */
+  readonly show?: Readonly<Record<string, readonly string[]>>;
+  readonly createdBy?: string;
+  readonly progress?: (p: EpochProgress) => void;
+  readonly clock?: () => number;
+}
+
+const CUE_NUMBER = /^\d+(\.\d+)?$/;
+const PREFERRED = ['LX', 'VID', 'CAM'];
+
+/** Refuses cues the model cannot use, naming the file, line order and what was expected. */
+export function checkCues(takes: readonly Pick<TrainingTake, 'name' | 'cueFile' | 'durationS' | 'cues'>[], show?: Readonly<Record<string, readonly string[]>>): void {
+  const problems: FileProblem[] = [];
+  for (const take of takes) {
+    if (take.cues.length === 0) problems.push({ file: take.cueFile, path: '', message: 'has no cues', expected: 'at least one cue to learn from' });
+    take.cues.forEach((c, i) => {
+      const path = `cue ${i + 1} (${c.dept} ${c.cue} at ${c.t.toFixed(3)} s)`;
+      if (!CUE_NUMBER.test(c.cue)) problems.push({ file: take.cueFile, path, message: `cue '${c.cue}' is not a cue number`, expected: 'digits with an optional point, e.g. "12.5"' });
+      if (c.t > take.durationS + 0.5) problems.push({ file: take.cueFile, path, message: `is after the end of the audio (${take.durationS.toFixed(1)} s)`, expected: 'cue times inside the take' });
+      if (show !== undefined) {
+        const list = show[c.dept];
+        if (list === undefined) problems.push({ file: take.cueFile, path, message: `department '${c.dept}' is not in the show`, expected: `one of ${Object.keys(show).join(', ')}` });
+        else if (!list.includes(c.cue)) problems.push({ file: take.cueFile, path, message: `cue '${c.cue}' is not in ${c.dept}'s cue list`, expected: `one of ${list.slice(0, 12).join(', ')}${list.length > 12 ? '…' : ''}` });
+      }
+    });
+  }
+  if (problems.length > 0) throw new ShowFileError(problems);
+}
+
+/** What `trainModel` produced. */
+export interface TrainedModel {
+  readonly model: tfTypes.LayersModel;
+  readonly meta: ModelMeta;
+  readonly alignment: Float32Array;
+}
+
+/** Trains a model on the takes. Same takes, same options, same seed → same model. */
+export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options: TrainOptions = {}): Promise<TrainedModel> {
+  checkCues(takes, options.show);
+  const seed = options.seed ?? 7;
+  const clock = options.clock ?? (() => 0);
+  const started = clock();
+  const sorted = [...takes].sort((a, b) => a.name.localeCompare(b.name));
+  const deptSet = new Set(sorted.flatMap((t) => t.cues.map((c) => c.dept)));
+  const depts = [...PREFERRED.filter((d) => deptSet.has(d)), ...[...deptSet].filter((d) => !PREFERRED.includes(d)).sort()];
+  const vocab = buildVocab(sorted, depts);
+  const analysed: AnalysedTake[] = sorted.map((t) => ({ name: t.name, durationS: t.durationS, cues: t.cues, rows: rowsFromEvents(t.events) }));
+  const validationIdx = new Set<number>();
+  if (sorted.length >= 5) for (let i = 4; i < sorted.length; i += 5) validationIdx.add(i);
+  else if (sorted.length >= 2) validationIdx.add(sorted.length - 1);
+  const trainTakes = analysed.filter((_, i) => !validationIdx.has(i));
+  const valTakes = analysed.filter((_, i) => validationIdx.has(i));
+  const norm = audioStats(trainTakes);
+  const random = seededRandom(seed);
+  const augment = options.augment ?? 3;
+  const trainSeqs: Sequence[] = [];
+  for (const take of trainTakes) {
+    const { steps } = labelSteps(take, depts, vocab);
+    trainSeqs.push(buildSequence(steps, depts, vocab));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab));
+  }
+  const valSeqs = valTakes.map((take) => buildSequence(labelSteps(take, depts, vocab).steps, depts, vocab));
+  const history = new CueHistory(depts, vocab);
+  const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size;
+  const cfg = {
+    inputSize,
+    hiddenSize: options.hiddenSize ?? 48,
+    headSize: options.headSize ?? 32,
+    depts,
+    vocabSizes: depts.map((d) => vocab[d]?.length ?? 1),
+    seed,
+  };
+  const result = await trainNetwork(tf, cfg, trainSeqs, valSeqs, norm, { ...options, clock });
+  const weights = extractWeights(result.model, cfg);
+
+  // Alignment features of every take, for the online-alignment baseline.
+  const rehearsals: RehearsalSummary[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  for (const t of sorted) {
+    const { times, vectors } = alignmentFromEvents(t.events);
+    const frames = times.length;
+    const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
+    rehearsals.push({ name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 } });
+    chunks.push(vectors);
+    offset += frames;
+  }
+  const alignment = new Float32Array(offset * ALIGN_DIMS);
+  let o = 0;
+  for (const c of chunks) {
+    alignment.set(c, o);
+    o += c.length;
+  }
+
+  const meta: ModelMeta = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    createdBy: options.createdBy ?? 'precue',
+    seed,
+    depts,
+    vocab,
+    inputSize,
+    hiddenSize: cfg.hiddenSize,
+    headSize: cfg.headSize,
+    features: {
+      names: [...AUDIO_FEATURE_NAMES, ...BEAT_FEATURE_NAMES, ...history.names()],
+      sampleRate: 22050,
+      hopSize: 256,
+      bufferSize: 1024,
+      mean: norm.mean,
+      std: norm.std,
+    },
+    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS },
+    training: {
+      takes: trainTakes.map((t) => t.name),
+      validationTakes: valTakes.map((t) => t.name),
+      epochs: result.epochs,
+      trainLoss: result.trainLoss,
+      validationLoss: result.validationLoss,
+      validationFireF1: result.validationFireF1,
+      seconds: 0,
+      audioMinutes: sorted.reduce((s, t) => s + t.durationS, 0) / 60,
+    },
+    rehearsals,
+    files: { topology: 'model.json', weights: 'weights.bin', alignment: 'alignment.bin' },
+  };
+  // Calibrate the fire threshold on the validation takes (or the training takes when there are none).
+  const calib = valTakes.length > 0 ? sorted.filter((_, i) => validationIdx.has(i)) : sorted;
+  let best = { threshold: 0.5, f1: -1 };
+  for (const threshold of [0.3, 0.4, 0.5, 0.6, 0.7]) {
+    const m = { ...meta, inference: { ...meta.inference, fireThreshold: threshold } };
+    const f1 = evaluateFires(calib.map((t) => ({ fired: runModel({ meta: m, weights }, t.events, { threshold, minGoIntervalS: 0.25 }), expected: t.cues, durationS: t.durationS })), depts);
+    if (f1 > best.f1) best = { threshold, f1 };
+  }
+  const finalMeta: ModelMeta = { ...meta, inference: { ...meta.inference, fireThreshold: best.threshold }, training: { ...meta.training, seconds: clock() - started } };
+  return { model: result.model, meta: finalMeta, alignment };
+}

@@ -1,0 +1,113 @@
+/**
+ * The learning contract: takes (what a rehearsal or show recorded), the model folder's metadata
+ * (`precue-model.json`) and its validator.
+ *
+ * The sequence model is beat-synchronous: its hop is the listening stage's beat. Every beat the
+ * recurrent state advances once, from the features of the beat just heard, the beat/bar position and
+ * tempo, section novelty, performer events and the cue history; the heads then say, per department,
+ * whether a cue fires on the next (predicted) beat, which cue, and how many beats away the next cue is.
+ * Between beats the prediction stands and only its countdown moves.
+ */
+import { z } from 'zod';
+
+/** Version of the model folder format this build writes and reads. Newer folders are refused. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** One cue line of a take's `cues.jsonl`. */
+export interface TakeCue {
+  /** Seconds from the start of the take's audio. */
+  readonly t: number;
+  readonly dept: string;
+  readonly cue: string;
+  /** Who fired it (`model`, `operator`…); absent in hand-written takes. */
+  readonly by?: string;
+}
+
+/** One line of a take's optional `performer.jsonl`: a performer trigger (MIDI note, OSC, pedal…). */
+export interface PerformerEvent {
+  readonly t: number;
+  /** Free-form kind, e.g. `note`, `osc`, `pedal`. */
+  readonly kind: string;
+  /** Optional value (note number, OSC argument). */
+  readonly value?: number | string;
+}
+
+const finite = z.number().refine(Number.isFinite, 'a finite number');
+
+/** Schema of one stored rehearsal take summary (used by the baselines). */
+export const rehearsalSummarySchema = z.object({
+  name: z.string(),
+  durationS: finite,
+  cues: z.array(z.object({ t: finite, dept: z.string(), cue: z.string() })),
+  /** Offset and frame count of this take's alignment features in `alignment.bin`. */
+  alignment: z.object({ offset: z.number().int().nonnegative(), frames: z.number().int().nonnegative(), hopS: finite, firstT: finite }),
+});
+
+/** Schema of `precue-model.json`. */
+export const modelMetaSchema = z.object({
+  formatVersion: z.number().int().positive(),
+  createdBy: z.string(),
+  seed: z.number().int(),
+  depts: z.array(z.string()).min(1),
+  /** Cue vocabulary per department, in list order. */
+  vocab: z.record(z.string(), z.array(z.string()).min(1)),
+  inputSize: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  headSize: z.number().int().positive(),
+  features: z.object({
+    /** Names of the input vector's entries, in order (audio part, then beat, then cue history). */
+    names: z.array(z.string()),
+    sampleRate: z.number().int().positive(),
+    hopSize: z.number().int().positive(),
+    bufferSize: z.number().int().positive(),
+    /** Mean and standard deviation of the normalised audio entries. */
+    mean: z.array(finite),
+    std: z.array(finite),
+  }),
+  /** Fire threshold and beat-snap settings chosen at training time. */
+  inference: z.object({ fireThreshold: finite, maxBeatsToCount: z.number().int().positive() }),
+  training: z.object({
+    takes: z.array(z.string()),
+    validationTakes: z.array(z.string()),
+    epochs: z.number().int().nonnegative(),
+    trainLoss: finite,
+    validationLoss: finite,
+    validationFireF1: finite,
+    seconds: finite,
+    audioMinutes: finite,
+  }),
+  rehearsals: z.array(rehearsalSummarySchema),
+  files: z.object({ topology: z.string(), weights: z.string(), alignment: z.string() }),
+});
+
+/** Parsed `precue-model.json`. */
+export type ModelMeta = z.infer<typeof modelMetaSchema>;
+/** One stored rehearsal summary. */
+export type RehearsalSummary = z.infer<typeof rehearsalSummarySchema>;
+
+/** Plain weights of the trained network, as the streaming forward pass uses them. */
+export interface NetWeights {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly headSize: number;
+  /** GRU kernel [inputSize × 3H], recurrent kernel [H × 3H], bias [3H]; gate order z, r, h (tfjs). */
+  readonly kernel: Float32Array;
+  readonly recurrentKernel: Float32Array;
+  readonly bias: Float32Array;
+  /** Shared dense layer [H × headSize] + bias, ReLU. */
+  readonly sharedKernel: Float32Array;
+  readonly sharedBias: Float32Array;
+  /** Per department: fire (1), cue (vocab) and beats-to-next (1) heads, each [headSize × n] + bias. */
+  readonly heads: readonly DeptHeadWeights[];
+}
+
+/** One department's output heads. */
+export interface DeptHeadWeights {
+  readonly dept: string;
+  readonly fireKernel: Float32Array;
+  readonly fireBias: Float32Array;
+  readonly cueKernel: Float32Array;
+  readonly cueBias: Float32Array;
+  readonly countKernel: Float32Array;
+  readonly countBias: Float32Array;
+}

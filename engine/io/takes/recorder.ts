@@ -1,0 +1,154 @@
+/**
+ * Writing a take while it happens, so a crash loses at most the last second: audio goes to
+ * `audio.wav` in chunks (16-bit PCM, mono) with the RIFF/data sizes patched and the file fsynced about
+ * once a second; every cue is appended to `cues.jsonl` and fsynced at once. A take cut short by a
+ * crash is therefore a valid take up to its last sync.
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PerformerEvent, TakeCue } from '../../core/model/types.js';
+
+const HEADER_BYTES = 44;
+
+/** The 44-byte header of a mono 16-bit PCM WAV with `dataBytes` of samples. */
+export function wavHeader(sampleRate: number, dataBytes: number): Uint8Array {
+  const b = new Uint8Array(HEADER_BYTES);
+  const v = new DataView(b.buffer);
+  const tag = (o: number, s: string): void => {
+    for (let i = 0; i < 4; i++) b[o + i] = s.charCodeAt(i);
+  };
+  tag(0, 'RIFF');
+  v.setUint32(4, 36 + dataBytes, true);
+  tag(8, 'WAVE');
+  tag(12, 'fmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, sampleRate, true);
+  v.setUint32(28, sampleRate * 2, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  tag(36, 'data');
+  v.setUint32(40, dataBytes, true);
+  return b;
+}
+
+/** Options of a recorder. */
+export interface RecorderOptions {
+  readonly sampleRate: number;
+  /** Seconds of audio between header patches + fsyncs (default 1). */
+  readonly syncEveryS?: number;
+}
+
+/** A take being recorded. Call `close` at the end; after a crash the files are valid up to the last sync. */
+export class TakeRecorder {
+  private audio: FileHandle | undefined;
+  private cues: FileHandle | undefined;
+  private performer: FileHandle | undefined;
+  private dataBytes = 0;
+  private unsyncedSamples = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private cueCount = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: Required<RecorderOptions>,
+  ) {}
+
+  /** Creates the take folder (it must not exist yet, or be empty) and its files. */
+  static async create(dir: string, options: RecorderOptions): Promise<TakeRecorder> {
+    await mkdir(dir, { recursive: true });
+    const r = new TakeRecorder(dir, { syncEveryS: 1, ...options });
+    r.audio = await open(join(dir, 'audio.wav'), 'wx');
+    await r.audio.write(wavHeader(options.sampleRate, 0), 0, HEADER_BYTES, 0);
+    await r.audio.sync();
+    r.cues = await open(join(dir, 'cues.jsonl'), 'ax');
+    await r.cues.sync();
+    return r;
+  }
+
+  /** Seconds of audio written so far. */
+  get durationS(): number {
+    return this.dataBytes / 2 / this.options.sampleRate;
+  }
+
+  /** Cues recorded so far. */
+  get cueTotal(): number {
+    return this.cueCount;
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.chain = this.chain.then(job).catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+
+  /** Appends mono samples in [-1, 1] (at the recorder's sample rate). */
+  writeAudio(samples: Float32Array): void {
+    const pcm = new Uint8Array(samples.length * 2);
+    const v = new DataView(pcm.buffer);
+    for (let i = 0; i < samples.length; i++) {
+      const s = Math.max(-1, Math.min(1, samples[i]!));
+      v.setInt16(i * 2, Math.round(s < 0 ? s * 32768 : s * 32767), true);
+    }
+    this.enqueue(async () => {
+      const h = this.audio;
+      if (h === undefined) return;
+      await h.write(pcm, 0, pcm.length, HEADER_BYTES + this.dataBytes);
+      this.dataBytes += pcm.length;
+      this.unsyncedSamples += samples.length;
+      if (this.unsyncedSamples >= this.options.syncEveryS * this.options.sampleRate) await this.syncAudio();
+    });
+  }
+
+  private async syncAudio(): Promise<void> {
+    const h = this.audio;
+    if (h === undefined) return;
+    await h.write(wavHeader(this.options.sampleRate, this.dataBytes), 0, HEADER_BYTES, 0);
+    await h.sync();
+    this.unsyncedSamples = 0;
+  }
+
+  /** Appends one fired cue to cues.jsonl and fsyncs it. */
+  writeCue(cue: TakeCue): void {
+    const line = JSON.stringify(cue.by === undefined ? { t: round(cue.t), dept: cue.dept, cue: cue.cue } : { t: round(cue.t), dept: cue.dept, cue: cue.cue, by: cue.by }) + '\n';
+    this.cueCount++;
+    this.enqueue(async () => {
+      if (this.cues === undefined) return;
+      await this.cues.appendFile(line);
+      await this.cues.sync();
+    });
+  }
+
+  /** Appends one performer event to performer.jsonl (created on first use) and fsyncs it. */
+  writePerformer(e: PerformerEvent): void {
+    const line = JSON.stringify({ ...e, t: round(e.t) }) + '\n';
+    this.enqueue(async () => {
+      this.performer ??= await open(join(this.dir, 'performer.jsonl'), 'a');
+      await this.performer.appendFile(line);
+      await this.performer.sync();
+    });
+  }
+
+  /** Waits for everything queued so far to reach the disk; rethrows the first write failure. */
+  async flush(): Promise<void> {
+    this.enqueue(() => this.syncAudio());
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure instanceof Error ? this.failure : new Error('take write failed', { cause: this.failure });
+  }
+
+  /** Flushes and closes the files. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await Promise.all([this.audio?.close(), this.cues?.close(), this.performer?.close()]);
+      this.audio = undefined;
+      this.cues = undefined;
+      this.performer = undefined;
+    }
+  }
+}
+
+const round = (t: number): number => Math.round(t * 1000) / 1000;
