@@ -133,7 +133,7 @@ function renderDept(d: DeptState, index: number, s: EngineSnapshot): HTMLElement
     const row = el('li', 'cue');
     let tag = '';
     if (c.number === d.current) { row.classList.add('current'); tag = 'LIVE'; }
-    else if (c.number === d.standby) { row.classList.add('standby'); tag = 'STANDBY'; }
+    else if (c.number === d.standby) { row.classList.add('standby'); tag = 'STBY'; }
     else if (c.number === d.next) { row.classList.add('next'); tag = 'NEXT'; }
     if (p !== null && c.number === p.cue) row.classList.add('predicted');
     if (cur === i) row.classList.add('cursor');
@@ -172,7 +172,7 @@ function renderHeader(s: EngineSnapshot): void {
   byId('show-name').textContent = s.show?.name ?? 'no show loaded';
   byId('role').textContent = connection?.role?.toUpperCase() ?? '';
   document.body.classList.toggle('viewer', connection?.role === 'viewer');
-  document.body.classList.toggle('panic', s.panic);
+  document.body.classList.toggle('in-panic', s.panic);
   byId('gm').textContent = `GM ${pct(s.grandMaster)}`;
   const a = s.audio;
   byId('tempo').textContent = a.tempoBpm === null ? '— BPM' : `${a.tempoBpm.toFixed(1)} BPM`;

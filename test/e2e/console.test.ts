@@ -115,7 +115,7 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
     await expect.poll(() => page.locator('#status').textContent()).toContain('ESC again');
     await page.keyboard.press('Escape');
     await receiver.waitFor((p) => p.data.every((v) => v === 0), t0);
-    await expect.poll(() => page.evaluate(() => document.body.classList.contains('panic'))).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.body.classList.contains('in-panic'))).toBe(true);
     await expect.poll(() => page.locator('#log-body tr').first().locator('.log-action').textContent()).toBe('PANIC');
   });
 
@@ -128,7 +128,7 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
     await expect.poll(() => page.locator('#link-text').textContent(), { timeout: 10_000 }).toBe('CONNECTED');
     await expect.poll(() => lxCurrent(page)).toBe('3');
     expect(await page.evaluate(() => (window as unknown as { precueMarker?: number }).precueMarker)).toBe(42);
-    expect(await page.evaluate(() => document.body.classList.contains('panic'))).toBe(false);
+    expect(await page.evaluate(() => document.body.classList.contains('in-panic'))).toBe(false);
     const t0 = performance.now();
     await page.keyboard.press(' ');
     await receiver.waitFor((p) => p.data[0] === lxLevelsFor('4')[0], t0);
