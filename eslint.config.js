@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'net', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'crypto', 'stream', 'events', 'url', 'util', 'process', 'timers'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'console/electron/**', 'bin/**', '**/*.cjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.tmp*', '.tmp*/**', 'test-output/**', 'console/electron/**', 'bin/**', '**/*.cjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
