@@ -84,6 +84,8 @@ export interface ShownPrediction {
   readonly confidence: number;
   /** Engine ms of the predicted fire. */
   readonly fireAtMs: number;
+  /** `fireAtMs` minus the state's time: the countdown the console shows (negative once due). */
+  readonly countdownMs: number;
   /** Armed: in `assist` waiting for a confirm, in `auto` going to fire. */
   readonly armed: boolean;
   /** Why it is not armed, when it is not. */
@@ -198,6 +200,7 @@ class ArbiterCore {
           cue: d.prediction.cue,
           confidence: d.prediction.confidence,
           fireAtMs: d.prediction.fireAt * 1000,
+          countdownMs: d.prediction.fireAt * 1000 - now,
           armed: d.armed,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
         },

@@ -8,20 +8,33 @@
  */
 import { type FixtureLook } from '../show/schema.js';
 
-/** Slot offsets within one fixture. */
+/** Slot offsets within one fixture. Intensity, 0..1 (never NaN). */
 export const SLOT_INTENSITY = 0;
+/** Red, 0..1. */
 export const SLOT_RED = 1;
+/** Green, 0..1. */
 export const SLOT_GREEN = 2;
+/** Blue, 0..1. */
 export const SLOT_BLUE = 3;
+/** White, 0..1 (NaN: the profile derives it). */
 export const SLOT_WHITE = 4;
+/** Pan, degrees. */
 export const SLOT_PAN = 5;
+/** Tilt, degrees. */
 export const SLOT_TILT = 6;
+/** Zoom, beam angle in degrees. */
 export const SLOT_ZOOM = 7;
+/** Focus, 0..1. */
 export const SLOT_FOCUS = 8;
+/** Gobo, interned discrete value. */
 export const SLOT_GOBO = 9;
+/** Colour wheel slot, interned discrete value. */
 export const SLOT_COLOR_WHEEL = 10;
+/** Strobe rate, Hz. */
 export const SLOT_STROBE = 11;
+/** Haze output, 0..1. */
 export const SLOT_HAZE = 12;
+/** Fan speed, 0..1. */
 export const SLOT_FAN = 13;
 /** Number of slots per fixture. */
 export const SLOTS_PER_FIXTURE = 14;

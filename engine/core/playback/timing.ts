@@ -11,11 +11,15 @@ export function compareCueNumbers(a: string, b: string): number {
   return d < 0 ? -1 : d > 0 ? 1 : 0;
 }
 
-/** Curve ids used in the per-frame arrays (`Uint8Array`), in the order of `FADE_CURVES`. */
+/** Curve ids used in the per-frame arrays (`Uint8Array`). Linear. */
 export const CURVE_LINEAR = 0;
+/** Smoothstep (slow-fast-slow). */
 export const CURVE_S = 1;
+/** x²: starts slow. */
 export const CURVE_EXPONENTIAL = 2;
+/** 1-(1-x)²: starts fast. */
 export const CURVE_LOGARITHMIC = 3;
+/** Jumps to the target when the fade starts. */
 export const CURVE_SNAP = 4;
 
 /** The numeric id of a curve name. */

@@ -165,7 +165,7 @@ describe('arbiter state', () => {
     });
     const lx = (s: ArbiterState) => s.depts.find((d) => d.dept === LX)!;
     const armed = states.find((s) => lx(s).prediction?.armed === true)!;
-    expect(lx(armed)).toMatchObject({ mode: 'assist', prediction: { cue: '2', confidence: 0.9, fireAtMs: 5000, armed: true }, lockoutUntilMs: null });
+    expect(lx(armed)).toMatchObject({ mode: 'assist', prediction: { cue: '2', confidence: 0.9, fireAtMs: 5000, countdownMs: 5000, armed: true }, lockoutUntilMs: null });
     const afterGo = states.filter((s) => s.tMs === 1000).at(-1)!;
     expect(lx(afterGo)).toMatchObject({ prediction: null, lockoutUntilMs: 11_000 });
     // When the lockout ends the state says so by itself.
