@@ -5,8 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
+import { existsSync } from 'node:fs';
+import { asyncScheduler, interval, map, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
+import type { Prediction } from './core/arbiter/types.js';
+import { predictCues } from './core/model/predictor.js';
 import { ConsoleModel } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
@@ -20,6 +23,7 @@ import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
+import { loadModelFolder, MODEL_META_FILE } from './io/model/modelFolder.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
@@ -131,7 +135,27 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
   }
 
+  // The model: predictions per hop from the listening streams, in the audio's time base.
+  const fired$ = new Subject<{ dept: string; cue: string; t: number }>();
+  let predictions$: Observable<Prediction> | undefined;
   const audioOffsetMs = scheduler.now();
+  if (show.model.enabled && listening !== undefined) {
+    const dir = resolve(loaded.dir, show.model.path);
+    if (!existsSync(resolve(dir, MODEL_META_FILE))) {
+      banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
+    } else {
+      try {
+        const model = await loadModelFolder(dir);
+        const offsetS = audioOffsetMs / 1000;
+        predictions$ = predictCues(model, listening, { fired$ }, scheduler).pipe(map((p) => ({ ...p, fireAt: p.fireAt + offsetS })));
+        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${model.meta.depts.join(', ')})`);
+      } catch (err) {
+        // A broken model never stops the show: the operator runs it by hand.
+        banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
+      }
+    }
+  }
+
   const pipeline = buildShowPipeline(
     show,
     profiles,
@@ -139,10 +163,17 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       console$,
       ...(controls.length > 0 ? { controls$: merge(...controls) } : {}),
       ...(listening !== undefined ? { listening } : {}),
+      ...(predictions$ !== undefined ? { predictions$ } : {}),
       audioOffsetMs,
       log: createLogger('core/pipeline'),
     },
     scheduler,
+  );
+  // The model's cue history follows what really fired, whoever fired it.
+  subscription.add(
+    pipeline.playback.events$.subscribe((e) => {
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: (e.tMs - audioOffsetMs) / 1000 });
+    }),
   );
   if (listening !== undefined) {
     // Keep the analysis running even when nothing else listens to a stream; report a failure once.
