@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { connect } from '../io/server/wsClient.js';
 import { ArtnetReceiver, e2eTokens, freePort, startRealEngine, type EngineProcess, type ReceivedDmx } from './consoleHarness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -109,6 +110,38 @@ describe.skipIf(!ready)(`console against 'precue run shows/demo' (needs ${CHROMI
     } finally {
       await viewer.close();
     }
+  });
+
+  it('refuses and counts malformed, oversized and flooding WebSocket input; the show goes on', async () => {
+    const wsUrl = `${engine.url.replace(/^http/, 'ws')}ws`;
+    const auth = { Authorization: `Bearer ${e2eTokens.operator}` };
+    const wrong = await connect(wsUrl, { Authorization: 'Bearer wrong-token-0000000000' });
+    expect(wrong).toEqual({ ok: false, status: 401 });
+    const c = await connect(wsUrl, auth);
+    if (!c.ok) throw new Error(`refused: ${c.status}`);
+    await c.client.nextOf('init');
+    c.client.send('{"type":"command","id":"x","command":{"type":"go"}}');
+    expect(await c.client.nextOf('refused')).toMatchObject({ id: 'x', code: 'malformed' });
+    c.client.send('not json at all');
+    c.client.send({ type: 'command', id: 'big', command: { type: 'load', show: 'x'.repeat(20_000) } });
+    expect(await c.client.nextOf('refused')).toMatchObject({ code: 'malformed' });
+    expect(await c.client.nextOf('refused')).toMatchObject({ code: 'oversized' });
+    c.client.ws.send('y'.repeat(300_000));
+    expect((await c.client.closed).code).toBe(1009);
+    const f = await connect(wsUrl, auth);
+    if (!f.ok) throw new Error(`refused: ${f.status}`);
+    await f.client.nextOf('init');
+    for (let i = 0; i < 400; i++) f.client.send({ type: 'ping', id: `f${i}`, clientTime: i });
+    expect((await f.client.closed).code).toBe(1008);
+    const health = await (await fetch(`${engine.url}healthz`)).json() as { refused: Record<string, number> };
+    console.info(`console e2e (precue run shows/demo): refused and counted: ${JSON.stringify(health.refused)}`);
+    expect(health.refused).toMatchObject({ unauthorized: 1, malformed: 2, oversized: 2, closedForFlooding: 1 });
+    expect(health.refused['rateLimited']).toBeGreaterThan(0);
+    // The engine kept running: the operator's page still fires.
+    const t0 = performance.now();
+    await page.keyboard.press(' ');
+    await receiver.waitFor((p) => universe0(p), t0, 3000);
+    await expect.poll(lxCurrent).toBe('4');
   });
 
   it('shows the console mid-show (screenshot saved to test-output/console.png)', async () => {

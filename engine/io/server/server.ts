@@ -353,7 +353,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return;
     }
     if (url.pathname === '/healthz') {
-      const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size });
+      const refused = {
+        unauthorized: stats.unauthorized, badOrigin: stats.badOrigin, malformed: stats.malformed, oversized: stats.oversized,
+        rateLimited: stats.rateLimited, forbidden: stats.forbidden, closedForFlooding: stats.closedForFlooding, closedAsSlow: stats.closedAsSlow,
+      };
+      const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size, refused });
       res.writeHead(200, { 'Content-Type': 'application/json', ...securityHeaders }).end(req.method === 'HEAD' ? undefined : body);
       return;
     }
