@@ -92,7 +92,7 @@ async function score(items: Item[], withAubio: boolean): Promise<Row[]> {
 function table(title: string, rows: Row[]): void {
   const f = (x: number | undefined) => (x === undefined ? '   -  ' : x.toFixed(3).padStart(6));
   console.log(`\n${title}`);
-  console.log(`${'track'.padEnd(28)}  precueF  aubioF  downbeatF  sectHit  sectF   bpm    rtf`);
+  console.log(`${'track'.padEnd(28)}  precueF  aubioF  downbeatF  sectHit  sectF   bpm  wall×`);
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(28)}  ${f(r.precue.f)}  ${f(r.aubio?.f)}  ${f(r.downbeat.f)}     ${f(r.sections?.recall)} ${f(r.sections?.f)}  ${r.bpm.toFixed(1).padStart(5)}  ${r.rtf.toFixed(0).padStart(4)}×`,

@@ -26,10 +26,10 @@ export interface BeatTrackerTuning {
 
 /** Defaults for `BeatTrackerTuning`. */
 export const defaultBeatTuning: BeatTrackerTuning = {
-  alpha: 0.9,
-  tightness: 5,
-  offsetS: 0,
-  tempoEveryS: 0.5,
+  alpha: 0.85,
+  tightness: 7,
+  offsetS: 0.01,
+  tempoEveryS: 1,
   warmupS: 2,
 };
 

@@ -39,6 +39,25 @@ export class Resampler {
     }
   }
 
+  private readonly phaseWeights = new Map<number, Float32Array>();
+
+  /** Kernel taps for output positions whose fractional offset is `frac` (quantised to 1/PHASES of a sample). */
+  private weightsFor(frac: number): Float32Array {
+    const q = Math.round(frac * PHASES);
+    let w = this.phaseWeights.get(q);
+    if (w !== undefined) return w;
+    const f = q / PHASES;
+    const hw = this.halfWidth;
+    w = new Float32Array(2 * hw);
+    for (let m = 0; m < 2 * hw; m++) {
+      const d = Math.abs(f - (m - hw + 1)) * PHASES;
+      const i0 = Math.floor(d);
+      w[m] = i0 + 1 < this.table.length ? this.table[i0]! + (this.table[i0 + 1]! - this.table[i0]!) * (d - i0) : 0;
+    }
+    this.phaseWeights.set(q, w);
+    return w;
+  }
+
   /** True when input and output rates are the same (blocks pass through unchanged). */
   get isIdentity(): boolean {
     return this.inRate === this.outRate;
@@ -53,19 +72,17 @@ export class Resampler {
     this.pushed += input.length;
     const out: number[] = [];
     const hw = this.halfWidth;
-    const table = this.table;
+    const hs = this.historyStart;
     for (;;) {
       const centre = this.nextOut * this.ratio;
-      const hi = Math.floor(centre) + hw;
-      if (hi >= this.pushed) break;
-      const lo = Math.max(0, Math.ceil(centre) - hw);
+      const base = Math.floor(centre);
+      if (base + hw >= this.pushed) break;
+      const weights = this.weightsFor(centre - base);
       let acc = 0;
-      for (let j = lo; j <= hi; j++) {
-        const d = Math.abs(centre - j) * PHASES;
-        const i0 = Math.floor(d);
-        const frac = d - i0;
-        const h = table[i0]! + (table[i0 + 1]! - table[i0]!) * frac;
-        acc += h * merged[j - this.historyStart]!;
+      const first = base - hw + 1;
+      for (let m = 0; m < weights.length; m++) {
+        const j = first + m;
+        if (j >= 0) acc += weights[m]! * merged[j - hs]!;
       }
       out.push(acc);
       this.nextOut++;

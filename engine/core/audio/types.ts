@@ -154,7 +154,7 @@ export const defaultListeningSettings: ListeningSettings = {
   maxBpm: 200,
   priorBpm: 100,
   priorWidthOctaves: 0.9,
-  tempoWindowS: 6,
+  tempoWindowS: 8,
   minSectionS: 6,
   sectionKernelS: 4,
 };
