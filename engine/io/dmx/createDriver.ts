@@ -46,6 +46,11 @@ export class DriverFactory {
     }
   }
 
+  /** Send errors on the shared UDP sockets so far. */
+  udpErrors(): number {
+    return (this.artnet?.errors ?? 0) + (this.sacn?.errors ?? 0);
+  }
+
   /** Closes the shared sockets. */
   async close(): Promise<void> {
     await Promise.all([this.artnet?.close(), this.sacn?.close()]);

@@ -67,7 +67,7 @@ export interface FrameClockStats {
   /** Frames sent (all universes) in the span. */
   readonly packets: number;
   readonly universes: readonly UniverseSendStats[];
-  /** UDP send errors. */
+  /** UDP send errors since start (Art-Net and sACN sockets). */
   readonly udpErrors: number;
 }
 

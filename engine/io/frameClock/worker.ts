@@ -181,7 +181,7 @@ function stats(reset: boolean): FrameClockStats {
     overruns,
     packets,
     universes: slots.map((x) => ({ id: x.id, description: x.driver.description, ...x.driver.stats })),
-    udpErrors: 0,
+    udpErrors: factory.udpErrors(),
   };
   if (reset) {
     histogram.reset();

@@ -27,11 +27,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 const universes: UniverseOutput[] = [
   { id: 1, rateHz: 44, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'artnet', host: '127.0.0.1', port: ARTNET_PORT, net: 0, subnet: 1, universe: 2 } },
-  { id: 2, rateHz: 30, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'sacn', universe: 7, priority: 150, host: '127.0.0.1', port: SACN_PORT, sourceName: 'Precue test' } },
+  { id: 2, rateHz: 30, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'sacn', universe: 7, priority: 150, host: '127.0.0.1', port: SACN_PORT, sourceName: 'Precue test', syncUniverse: 9 } },
   { id: 3, rateHz: 40, sendOnChange: true, keepAliveMs: 250, driver: { kind: 'sacn', universe: 300, priority: 100, host: '127.0.0.1', port: SACN_PORT, sourceName: 'Precue test' } },
 ];
 
 interface Capture {
+  /** Raw E1.31 synchronisation packets (Wireshark's ACN dissector predates them: shown as data). */
+  sync: { t: number; bytes: number[] }[];
   artnet: { t: number; universe: number; sequence: number; data: number[] }[];
   sacn: { t: number; universe: number; sequence: number; priority: number; terminated: boolean; data: number[] }[];
 }
@@ -74,8 +76,10 @@ async function captureRun(): Promise<Capture> {
 
   const art = spawnSync('tshark', ['-r', pcap, '-d', `udp.port==${ARTNET_PORT},artnet`, '-Y', 'artnet.output', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'artnet.output.universe', '-e', 'artnet.output.sequence', '-e', 'dmx_chan.data_filter'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const acn = spawnSync('tshark', ['-r', pcap, '--enable-heuristic', 'acn', '-o', 'acn.dmx_enable:TRUE', '-o', 'acn.dmx_display_view:Decimal', '-o', 'acn.dmx_display_zeros:TRUE', '-Y', 'acn.dmx.universe', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'frame.time_epoch', '-e', 'acn.dmx.universe', '-e', 'acn.dmx.seq_number', '-e', 'acn.dmx.priority', '-e', 'acn.dmx.option_s', '-e', 'acn.dmx.data'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const sync = spawnSync('tshark', ['-r', pcap, '-Y', `udp.dstport == ${SACN_PORT} && udp.length == 57`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'data.data'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = (s: string): string[][] => s.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
   return {
+    sync: lines(sync.stdout).map(([t, hex]) => ({ t: Number(t), bytes: (hex ?? '').replace(/:/g, '').match(/../g)!.map((h) => parseInt(h, 16)) })),
     artnet: lines(art.stdout).map(([t, u, seq, hex]) => ({ t: Number(t), universe: Number(u), sequence: Number(seq), data: (hex ?? '').match(/../g)!.map((h) => parseInt(h, 16)) })),
     sacn: lines(acn.stdout).map(([t, u, seq, prio, term, data]) => ({
       t: Number(t),
@@ -128,6 +132,18 @@ describe.skipIf(skipReason !== undefined)('Art-Net and sACN on the wire (tshark 
     const gaps = withChange.slice(1).map((p, i) => p.t - withChange[i]!.t);
     for (const g of gaps) expect(g).toBeGreaterThan(0.22);
     for (const g of gaps) expect(g).toBeLessThan(0.3);
+  });
+
+  it('sACN sync: a 49-byte synchronisation packet for sync universe 9 follows each frame of universe 7', () => {
+    const u7 = cap.sacn.filter((p) => p.universe === 7 && !p.terminated);
+    expect(Math.abs(cap.sync.length - u7.length)).toBeLessThanOrEqual(1);
+    const s = cap.sync[0]!.bytes;
+    expect(s.length).toBe(49);
+    expect(s.slice(18, 22)).toEqual([0, 0, 0, 8]); // VECTOR_ROOT_E131_EXTENDED
+    expect(s.slice(40, 44)).toEqual([0, 0, 0, 1]); // VECTOR_E131_EXTENDED_SYNCHRONIZATION
+    expect(s.slice(45, 47)).toEqual([0, 9]);
+    const seqs = cap.sync.map((x) => x.bytes[44]!);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe((seqs[i - 1]! + 1) & 0xff);
   });
 
   it('a clean stop sends three stream-terminated packets per sACN universe', () => {
