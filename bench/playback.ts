@@ -1,7 +1,8 @@
 /**
  * How much CPU playback's per-frame path costs: N universes × 512 channels of RGBW pars
  * (generic/rgbw-par, 8-channel: 64 per universe), every channel mid-fade, rendered at 44 Hz through
- * the real fixture profiles. Prints ms per frame, p99, the CPU share of one core at 44 Hz, and the
+ * the real fixture profiles. Prints wall ms per frame and its p99, CPU ms per frame (process CPU
+ * time, so other load on the machine does not inflate it) and the CPU share of one core at 44 Hz, and the
  * load average (the figures are only as quiet as the machine). Fades, effects and submasters
  * allocate nothing per frame; handing a changing number to the profile's `FixtureLook` object costs
  * one 16-byte heap number (see with `node --import tsx --trace-gc bench/playback.ts 64`).
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const [load1] = (await import('node:os')).loadavg();
   console.log(`load average ${load1!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores while measuring; ${FRAMES} frames after ${WARMUP} warm-up`);
   console.log(`playback per-frame cost, ${RATE_HZ} Hz, ${PER_UNIVERSE} × ${profile.fixtureName} (${profile.footprint} ch) per universe, all fading (node ${process.version})`);
-  console.log('universes  channels  fixtures  variant            ms/frame   p99 ms   CPU share@44Hz');
+  console.log('universes  channels  fixtures  variant            wall ms/frame  wall p99  CPU ms/frame  CPU share@44Hz');
   for (const n of universes) {
     for (const variant of ['levels only', 'levels + DMX', 'levels + DMX + fx'] as const) {
       const show = makeShow(n, variant === 'levels + DMX + fx');
@@ -80,17 +81,20 @@ async function main(): Promise<void> {
       };
       for (let i = 0; i < WARMUP; i++) tick();
       const times = new Float64Array(FRAMES);
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < FRAMES; i++) {
         const a = performance.now();
         tick();
         times[i] = performance.now() - a;
       }
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000 / FRAMES;
       const sorted = Float64Array.from(times).sort();
       const mean = times.reduce((s, x) => s + x, 0) / FRAMES;
       const p99 = sorted[Math.floor(FRAMES * 0.99)]!;
-      const share = (mean * RATE_HZ) / 1000;
+      const share = (cpuMs * RATE_HZ) / 1000;
       console.log(
-        `${String(n).padStart(9)}  ${String(n * 512).padStart(8)}  ${String(show.fixtures.length).padStart(8)}  ${variant.padEnd(17)}  ${mean.toFixed(3).padStart(8)}  ${p99.toFixed(3).padStart(7)}  ${(share * 100).toFixed(2).padStart(13)} %`,
+        `${String(n).padStart(9)}  ${String(n * 512).padStart(8)}  ${String(show.fixtures.length).padStart(8)}  ${variant.padEnd(17)}  ${mean.toFixed(3).padStart(13)}  ${p99.toFixed(3).padStart(8)}  ${cpuMs.toFixed(3).padStart(12)}  ${(share * 100).toFixed(2).padStart(13)} %`,
       );
       pb.dispose();
     }
