@@ -9,11 +9,13 @@
 import { InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
-import { type OutputMessage } from '../../core/show/schema.js';
+import { type DeptId } from '../../core/ids.js';
+import { type Inputs, type MidiPortConfig, type OscTarget, type OutputMessage, type ViscaCamera } from '../../core/show/schema.js';
 import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
-import { type MidiIo } from '../midi/midiIo.js';
-import { type ViscaClient } from '../visca/viscaClient.js';
-import { type OscSender } from './oscSender.js';
+import { type MidiAvailability } from '../midi/backend.js';
+import { MidiIo } from '../midi/midiIo.js';
+import { ViscaClient } from '../visca/viscaClient.js';
+import { OscSender } from './oscSender.js';
 
 /** The transports a show has (any may be absent). */
 export interface OutputTransports {
@@ -127,4 +129,62 @@ export class OutputMessageSender {
       }
     }
   }
+}
+
+/** Everything `openMessageOutputs` opened. */
+export interface MessageOutputs {
+  /** Routes `pipeline.messages$` (cue messages) to the transports. */
+  readonly sender: OutputMessageSender;
+  readonly osc: OscSender;
+  readonly midi: MidiIo;
+  readonly cameras: ReadonlyMap<string, ViscaClient>;
+  /** One line per transport for the start-up banner (including what is off and why). */
+  readonly banner: readonly string[];
+  /** Closes every transport. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the show's message outputs (OSC targets, MIDI ports with MSC in and MTC chase, VISCA cameras)
+ * and the router for cue messages. Missing MIDI hardware or ports never reject: they are reported in
+ * `banner` and `midi.problems`, and those sends are dropped and counted.
+ */
+export async function openMessageOutputs(
+  outputs: { readonly osc: readonly OscTarget[]; readonly midi: readonly MidiPortConfig[]; readonly visca: readonly ViscaCamera[] },
+  inputs: Pick<Inputs, 'midi' | 'timecode'>,
+  options: { readonly deptForFormat?: (commandFormat: number) => DeptId | undefined; readonly midiAvailability?: MidiAvailability; readonly log?: Logger } = {},
+): Promise<MessageOutputs> {
+  const log = options.log ?? createLogger('io/outputs');
+  const osc = new OscSender(outputs.osc, createLogger('io/osc'));
+  await osc.open();
+  const midi = await MidiIo.open({
+    ports: outputs.midi,
+    inputs,
+    ...(options.deptForFormat !== undefined ? { deptForFormat: options.deptForFormat } : {}),
+    ...(options.midiAvailability !== undefined ? { availability: options.midiAvailability } : {}),
+    log: createLogger('io/midi'),
+  });
+  const cameras = new Map<string, ViscaClient>();
+  for (const c of outputs.visca) {
+    const client = new ViscaClient(c, { log: createLogger('io/visca') });
+    await client.open();
+    cameras.set(c.id, client);
+  }
+  const banner: string[] = [];
+  if (outputs.midi.length > 0 || inputs.midi !== undefined || inputs.timecode !== undefined) {
+    banner.push(midi.available ? `MIDI: ${outputs.midi.map((p) => `${p.id} '${p.port}' (${p.direction})`).join(', ') || 'inputs only'}` : `MIDI: off — ${midi.unavailableReason ?? ''}`);
+    for (const p of midi.problems) banner.push(`  MIDI problem: ${p.message}`);
+  }
+  const sender = new OutputMessageSender({ osc, midi, cameras, log });
+  return {
+    sender,
+    osc,
+    midi,
+    cameras,
+    banner,
+    async close() {
+      midi.close();
+      await Promise.all([osc.close(), ...[...cameras.values()].map((c) => c.close())]);
+    },
+  };
 }
