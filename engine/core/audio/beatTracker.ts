@@ -22,6 +22,12 @@ export interface BeatTrackerTuning {
   readonly tempoEveryS: number;
   /** Seconds of audio before the first beat may be emitted. */
   readonly warmupS: number;
+  /** Weight of the bass onset against the harmonic change as downbeat evidence. */
+  readonly barLowWeight: number;
+  /** Per-beat decay of the accumulated bar-position evidence (0..1; closer to 1 = longer memory). */
+  readonly barDecay: number;
+  /** Handicap of 3 beats per bar against 4 (in contrast units). */
+  readonly tripleHandicap: number;
 }
 
 /** Defaults for `BeatTrackerTuning`. */
@@ -31,6 +37,9 @@ export const defaultBeatTuning: BeatTrackerTuning = {
   offsetS: 0.01,
   tempoEveryS: 1,
   warmupS: 2,
+  barLowWeight: 0.5,
+  barDecay: 0.93,
+  tripleHandicap: 0.25,
 };
 
 /** Accumulates evidence for which beat of the bar is the downbeat. */
@@ -42,6 +51,15 @@ export class BarTracker {
   private pendingIndex = -1;
   private beatsPerBar: 3 | 4 = 4;
   private downbeatPos = 0;
+  private readonly lowWeight: number;
+  private readonly decay: number;
+  private readonly tripleHandicap: number;
+
+  constructor(tuning: Pick<BeatTrackerTuning, 'barLowWeight' | 'barDecay' | 'tripleHandicap'> = defaultBeatTuning) {
+    this.lowWeight = tuning.barLowWeight;
+    this.decay = tuning.barDecay;
+    this.tripleHandicap = tuning.tripleHandicap;
+  }
 
   reset(): void {
     this.score[3].fill(0);
@@ -60,10 +78,10 @@ export class BarTracker {
     if (this.prevChroma !== undefined && this.pendingIndex >= 0) {
       // Change between the beat before the pending beat and the beat after it.
       const change = 1 - cosine(this.prevChroma, chromaSinceLastBeat);
-      const evidence = change + 0.5 * this.pendingLow;
+      const evidence = change + this.lowWeight * this.pendingLow;
       for (const m of this.meters) {
         const s = this.score[m];
-        for (let p = 0; p < m; p++) s[p]! *= 0.93;
+        for (let p = 0; p < m; p++) s[p]! *= this.decay;
         s[this.pendingIndex % m]! += evidence;
       }
       this.choose();
@@ -87,7 +105,7 @@ export class BarTracker {
       }
       const mean = sum / m;
       // 4/4 is far more common: 3/4 must stand out clearly to win.
-      const contrast = mean > 0 ? (s[arg]! - mean) / mean - (m === 3 ? 0.25 : 0) : 0;
+      const contrast = mean > 0 ? (s[arg]! - mean) / mean - (m === 3 ? this.tripleHandicap : 0) : 0;
       if (contrast > bestContrast) {
         bestContrast = contrast;
         bestMeter = m;
@@ -122,7 +140,7 @@ export class BeatTracker {
   private readonly fps: number;
   private readonly tuning: BeatTrackerTuning;
   readonly tempo: TempoEstimator;
-  private readonly bars = new BarTracker();
+  private readonly bars: BarTracker;
   /** Cumulative score history, newest last. */
   private readonly cum: Float64Array;
   private frame = 0;
@@ -146,6 +164,7 @@ export class BeatTracker {
     this.frameLagS = settings.bufferSize / 2 / settings.sampleRate;
     this.tuning = { ...defaultBeatTuning, ...tuning };
     this.tempo = new TempoEstimator(settings);
+    this.bars = new BarTracker(this.tuning);
     this.cum = new Float64Array(Math.ceil((2 * 60 * this.fps) / settings.minBpm) + 8);
   }
 
