@@ -320,13 +320,17 @@ class ArbiterCore {
     return this.targets(id)[0];
   }
 
-  /** A human (or an external controller) takes the department: disarm, clear panic, maybe lock the model out. */
-  private humanTakes(d: DeptRuntime, lock: boolean, source: DecisionSource): void {
+  /**
+   * A person (or a controller a person drives: OSC, MSC) takes the department: disarm, clear PANIC and
+   * HOLD, lock the model out. A timecode trigger only disarms.
+   */
+  private humanTakes(d: DeptRuntime, human: boolean, source: DecisionSource): void {
     this.disarm(d, true);
     d.reason = undefined;
+    if (!human) return;
     d.panicked = false;
     d.held = false;
-    if (lock && source !== 'timecode') {
+    if (source !== 'timecode') {
       d.lockoutUntilMs = this.now() + d.lockoutMs;
       // Lockouts end with time, not with an event: re-check the department then.
       d.lockoutTimer?.unsubscribe();
@@ -345,7 +349,12 @@ class ArbiterCore {
     user: string | undefined,
     extra: { cue?: CueId; fadeMs?: number; confidence?: number } = {},
   ): void {
-    this.humanTakes(d, true, source);
+    if (source === 'timecode' && (d.panicked || d.held)) {
+      // Timecode is automation too: after PANIC or during HOLD only a person moves the department.
+      this.log.info(`${d.config.id} timecode trigger${extra.cue !== undefined ? ` of cue ${extra.cue}` : ''} ignored: ${d.panicked ? 'PANIC' : 'held'}`);
+      return;
+    }
+    this.humanTakes(d, source !== 'timecode', source);
     if (action !== 'back' && extra.cue !== undefined) d.current = extra.cue;
     this.decide({ t: this.now() / 1000, dept: d.config.id, action, source, ...extra, ...(user !== undefined ? { user } : {}) });
   }

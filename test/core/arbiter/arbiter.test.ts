@@ -119,6 +119,22 @@ describe('the operator always wins', () => {
     );
   });
 
+  it('after PANIC, timecode triggers wait for an operator too', () => {
+    const panic: ControlEvent = { command: { type: 'panic' }, origin: 'console', from: 'op' };
+    const tc = (cue: string): ControlEvent => ({ command: { type: 'cueStart', dept: LX, cue: cueId(cue) }, origin: 'timecode', from: 'mtc' });
+    run(
+      'manual',
+      ({ hot }) => ({ controls$: hot('a 9ms p 9ms b 9ms g 9ms c', { a: tc('1'), p: panic, b: tc('2'), g: { command: { type: 'go', dept: LX }, origin: 'console', from: 'op' }, c: tc('3') }) }),
+      'a 9ms p 19ms g 9ms c',
+      {
+        a: { t: 0, dept: LX, action: 'goto', cue: cueId('1'), source: 'timecode', user: 'mtc' },
+        p: { t: 0.01, dept: null, action: 'panic', source: 'operator', user: 'op' },
+        g: { t: 0.03, dept: LX, action: 'go', source: 'operator', user: 'op' },
+        c: { t: 0.04, dept: LX, action: 'goto', cue: cueId('3'), source: 'timecode', user: 'mtc' },
+      },
+    );
+  });
+
   it('HOLD blocks the model until RESUME', () => {
     // Held at 1 s, the armed fire is kept back; after RESUME at 3 s it fires at its time, 3.2 s.
     run(
