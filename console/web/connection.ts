@@ -17,7 +17,8 @@ export type LinkState =
 
 /** A command's outcome, as the page reports it. */
 export interface CommandOutcome {
-  readonly command: ConsoleCommand;
+  /** The command answered, or null for a notice about no command in particular (e.g. rate limiting). */
+  readonly command: ConsoleCommand | null;
   readonly ok: boolean;
   readonly message: string;
   readonly rttMs: number;
@@ -66,6 +67,13 @@ export class ConsoleConnection {
 
   start(): void {
     this.connect();
+  }
+
+  /** Closes the link for good (a new token replaces this connection). */
+  stop(): void {
+    this.stopped = true;
+    window.clearInterval(this.pingTimer);
+    this.ws?.close(1000, 'replaced');
   }
 
   /** Sends a command; the outcome arrives through `onOutcome`. */
@@ -198,7 +206,7 @@ export class ConsoleConnection {
             message: msg.type === 'ack' ? (msg.detail ?? 'done') : `refused by the engine (${msg.code}): ${msg.message}`,
           });
         } else if (msg.type === 'refused') {
-          this.events.onOutcome({ command: { type: 'hold' }, ok: false, rttMs: 0, message: `engine: ${msg.message}` });
+          this.events.onOutcome({ command: null, ok: false, rttMs: 0, message: `engine: ${msg.message}` });
         }
         return;
       }

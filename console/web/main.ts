@@ -279,6 +279,9 @@ function renderLink(): void {
   }
   document.body.classList.toggle('offline', linkState.kind !== 'open');
   const banner = byId('banner');
+  const form = byId<HTMLFormElement>('token-form');
+  form.hidden = linkState.kind !== 'refused';
+  if (!form.hidden) byId<HTMLInputElement>('token-input').focus();
   if (linkState.kind === 'open') banner.hidden = true;
   else {
     banner.hidden = false;
@@ -329,7 +332,9 @@ function command(cmd: ConsoleCommand): void {
 }
 
 function onOutcome(o: CommandOutcome): void {
-  const what = `${o.command.type.toUpperCase()}${'dept' in o.command && o.command.dept !== undefined ? ` ${o.command.dept}` : ''}`;
+  const c = o.command;
+  if (c === null) { showStatus(o.message, 'error'); return; }
+  const what = `${c.type.toUpperCase()}${'dept' in c && c.dept !== undefined ? ` ${c.dept}` : ''}`;
   showStatus(o.ok ? `${what}: ${o.message} (${o.rttMs.toFixed(0)} ms)` : `${what}: ${o.message}`, o.ok ? 'ok' : 'error');
 }
 
@@ -399,16 +404,8 @@ function onKey(e: KeyboardEvent): void {
 
 // ---------- start ----------
 
-function start(): void {
-  byId('panic').addEventListener('click', () => command({ type: 'panic' }));
-  byId('panic').addEventListener('mousedown', (e) => e.preventDefault());
-  document.addEventListener('keydown', onKey);
-  const token = takeToken();
-  if (token === null) {
-    linkState = { kind: 'refused', reason: 'no token: open the console URL the engine printed (…/#token=…)' };
-    renderLink();
-    return;
-  }
+function connectWith(token: string): void {
+  connection?.stop();
   const wsScheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   connection = new ConsoleConnection(
     { wsUrl: `${wsScheme}//${location.host}/ws`, authUrl: `${location.origin}/auth` },
@@ -435,7 +432,30 @@ function start(): void {
   );
   renderLink();
   connection.start();
+}
+
+function start(): void {
+  byId('panic').addEventListener('click', () => command({ type: 'panic' }));
+  byId('panic').addEventListener('mousedown', (e) => e.preventDefault());
+  document.addEventListener('keydown', onKey);
+  byId<HTMLFormElement>('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = byId<HTMLInputElement>('token-input');
+    const token = input.value.trim();
+    if (token === '') return;
+    sessionStorage.setItem('precue-token', token);
+    input.value = '';
+    input.blur();
+    connectWith(token);
+  });
   requestAnimationFrame(frame);
+  const token = takeToken();
+  if (token === null) {
+    linkState = { kind: 'refused', reason: 'no token: open the console URL the engine printed (…/#token=…) or type the token' };
+    renderLink();
+    return;
+  }
+  connectWith(token);
 }
 
 start();

@@ -45,10 +45,16 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
   const lxCurrent = (page: Page): Promise<string | null> =>
     page.locator('.dept[data-dept="LX"] .cue.current .cue-num').textContent({ timeout: 5000 }).catch(() => null);
 
-  it('refuses a wrong token and says so on the page', async () => {
+  it('refuses a wrong token and says so on the page, then accepts a typed one', async () => {
     const page = await openConsole('not-the-right-token-123');
     await expect.poll(() => page.locator('#link-text').textContent(), { timeout: 10_000 }).toBe('REFUSED');
     expect(await page.locator('#banner').textContent()).toContain('refused this token');
+    // The token field has the focus: typing the right token connects without a reload.
+    await page.keyboard.type(e2eTokens.viewer);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#link-text').textContent(), { timeout: 10_000 }).toBe('CONNECTED');
+    expect(await page.locator('#role').textContent()).toBe('VIEWER');
+    expect(await page.locator('#token-form').isHidden()).toBe(true);
   });
 
   it('fires GO from the space bar and the Art-Net receiver sees the new levels (key press → packet timed)', async () => {
