@@ -8,12 +8,53 @@
  *
  * Packets go to 127.0.0.1:6454 over loopback (nobody needs to listen). Targets: 256 universes within
  * half a core, p99 ≤ 2 ms.
+ *
+ *   npx tsx bench/outputs.ts libraries
+ *
+ * measures why we do not send through dmx-ts's own drivers: sACN keep-alive and goodbye packets, and
+ * Art-Net packets per update() (no rate cap).
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { FrameClock } from '../engine/io/frameClock/frameClock.js';
 import { type FrameClockStats } from '../engine/io/frameClock/protocol.js';
 import { type UniverseOutput } from '../engine/core/show/schema.js';
+
+import dgram from 'node:dgram';
+import { ArtnetDriver, SACNDriver } from 'dmx-ts';
+
+async function librariesBench(): Promise<void> {
+  const listen = async (port: number): Promise<{ count: () => number; close: () => void }> => {
+    const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    let n = 0;
+    s.on('message', () => n++);
+    await new Promise<void>((r) => s.bind(port, '127.0.0.1', () => r()));
+    return { count: () => n, close: () => s.close() };
+  };
+  const art = await listen(36454);
+  const artnet = new ArtnetDriver('127.0.0.1', { port: 36454 });
+  await artnet.init();
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) {
+    artnet.update({ 1: i });
+    await sleep(1); // 100 updates within ~0.2 s, as an effect engine would call it
+  }
+  const updateMs = performance.now() - t0;
+  await sleep(300);
+  console.log(`dmx-ts Art-Net: 100 update() calls over ${updateMs.toFixed(0)} ms → ${art.count()} packets (a 44 Hz cap would send ${Math.ceil((updateMs / 1000) * 44) + 1})`);
+  await artnet.close();
+  art.close();
+
+  const sacnRx = await listen(35568);
+  const sacn = new SACNDriver(1, { reuseAddr: true, port: 35568, ip: '127.0.0.1' });
+  sacn.update({ 1: 255 }, undefined);
+  await sleep(3000);
+  const static3s = sacnRx.count();
+  sacn.close();
+  await sleep(300);
+  console.log(`dmx-ts sACN: one update() then a static look for 3 s → ${static3s} packet(s) (receivers time out after 2.5 s); close() added ${sacnRx.count() - static3s} stream-terminated packets (E1.31 wants 3)`);
+  sacnRx.close();
+}
 
 const phaseSeconds = Number(process.argv[2] ?? 5);
 const counts = [1, 16, 64, 256];
@@ -32,6 +73,12 @@ function universes(n: number): UniverseOutput[] {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+if (process.argv[2] === 'libraries') {
+  await librariesBench();
+  process.exit(0);
+}
+
 
 /** Burns the main thread like FFT + dense layers would, writing looks every 20 ms, never yielding. */
 function busyMainThread(clock: FrameClock, ids: number[], ms: number): number {
