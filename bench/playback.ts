@@ -3,9 +3,9 @@
  * (generic/rgbw-par, 8-channel: 64 per universe), every channel mid-fade, rendered at 44 Hz through
  * the real fixture profiles. Prints wall ms per frame and its p99, CPU ms per frame (process CPU
  * time, so other load on the machine does not inflate it) and the CPU share of one core at 44 Hz, and the
- * load average (the figures are only as quiet as the machine). Fades, effects and submasters
- * allocate nothing per frame; handing a changing number to the profile's `FixtureLook` object costs
- * one 16-byte heap number (see with `node --import tsx --trace-gc bench/playback.ts 64`).
+ * load average. Fades, effects and submasters allocate nothing per frame, and the profile reads each
+ * fixture's look through a view over the slot array (nothing copied); what remains on the heap per
+ * frame is the profile's own arithmetic (see `node --import tsx --trace-gc bench/playback.ts 64`).
  *
  * Run: npx tsx bench/playback.ts            (1, 16, 64, 128 universes)
  *      npx tsx bench/playback.ts 64 256     (chosen sizes)

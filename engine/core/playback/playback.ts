@@ -15,7 +15,7 @@ import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace, resolveTarget } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
-import { createLookScratch, type LookScratch, readLook, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
+import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
@@ -79,7 +79,7 @@ export class Playback {
   private readonly slots: Float64Array;
   private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
-  private readonly renderList: { base: number; renderer: LookRenderer; out: Uint8Array; offset: number; scratch: LookScratch }[] = [];
+  private readonly renderList: { renderer: LookRenderer; out: Uint8Array; offset: number; look: LookView }[] = [];
   private readonly submasters = new Map<string, Submaster>();
   private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
   private readonly subscription = new Subscription();
@@ -119,7 +119,7 @@ export class Playback {
         out = new Uint8Array(512);
         this.buffers.set(f.universe, out);
       }
-      this.renderList.push({ base: i * SLOTS_PER_FIXTURE, renderer, out, offset: f.address - 1, scratch: createLookScratch() });
+      this.renderList.push({ renderer, out, offset: f.address - 1, look: new LookView(this.slots, i * SLOTS_PER_FIXTURE, this.space.discrete) });
     });
     for (const u of show.outputs.universes) if (!this.buffers.has(u.id)) this.buffers.set(u.id, new Uint8Array(512));
     this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots };
@@ -212,8 +212,7 @@ export class Playback {
     const list = this.renderList;
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!;
-      readLook(slots, r.base, this.space.discrete, r.scratch);
-      r.renderer.render(r.scratch.look, r.out, r.offset);
+      r.renderer.render(r.look, r.out, r.offset);
     }
     this.frameOut.tMs = nowMs;
     return this.frameOut;

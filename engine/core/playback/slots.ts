@@ -106,94 +106,90 @@ export function writeLook(look: FixtureLook, slots: Float64Array, base: number, 
   if (look.fan !== undefined) slots[base + SLOT_FAN] = look.fan;
 }
 
-/** A reusable, mutable look (one per fixture) that a frame refills in place. */
-export interface MutableLook {
-  intensity: number;
-  color: { r: number; g: number; b: number; w?: number } | undefined;
-  pan: number | undefined;
-  tilt: number | undefined;
-  zoom: number | undefined;
-  focus: number | undefined;
-  gobo: string | number | undefined;
-  colorWheel: string | undefined;
-  strobeHz: number | undefined;
-  haze: number | undefined;
-  fan: number | undefined;
-}
-
-/** Per-fixture reusable objects for `readLook`. */
-export interface LookScratch {
-  readonly look: MutableLook;
-  /** Colour without white, and with white: two fixed shapes so writes stay in place. */
-  readonly rgb: { r: number; g: number; b: number };
-  readonly rgbw: { r: number; g: number; b: number; w: number };
-}
-
-/** Fresh scratch for one fixture: every field present from the start, so the object's shape never changes. */
-export function createLookScratch(): LookScratch {
-  return {
-    look: {
-      intensity: 0.5, color: undefined, pan: undefined, tilt: undefined, zoom: undefined, focus: undefined,
-      gobo: undefined, colorWheel: undefined, strobeHz: undefined, haze: undefined, fan: undefined,
-    },
-    rgb: { r: 0.5, g: 0.5, b: 0.5 },
-    rgbw: { r: 0.5, g: 0.5, b: 0.5, w: 0.5 },
-  };
+/** A fixture's colour read straight from the slots (see `LookView`). */
+export class ColorView {
+  constructor(
+    private readonly slots: Float64Array,
+    private readonly base: number,
+  ) {}
+  get r(): number {
+    const v = this.slots[this.base + SLOT_RED]!;
+    return v === v ? v : 0;
+  }
+  get g(): number {
+    const v = this.slots[this.base + SLOT_GREEN]!;
+    return v === v ? v : 0;
+  }
+  get b(): number {
+    const v = this.slots[this.base + SLOT_BLUE]!;
+    return v === v ? v : 0;
+  }
+  get w(): number | undefined {
+    const v = this.slots[this.base + SLOT_WHITE]!;
+    return v === v ? v : undefined;
+  }
 }
 
 /**
- * Fills the scratch look from the slots at `base`. Unset slots become `undefined`, so the profile's
- * defaults apply. Optional attributes are written only when they change: a number written over a
- * field that may hold `undefined` costs an allocation, and most attributes hold still most frames.
+ * One fixture's look, read straight from the final slot values when the profile asks for a field:
+ * nothing is copied and nothing is allocated per frame (an object field holding a changing number
+ * would cost a heap number per write). Unset slots read as `undefined`, so the profile's defaults
+ * apply. Valid only during the frame that filled the slots.
  */
-export function readLook(slots: Float64Array, base: number, discrete: DiscreteValues, scratch: LookScratch): void {
-  // Written out without helper calls: a double returned from a call that is not inlined is boxed.
-  const look = scratch.look;
-  const i = slots[base + SLOT_INTENSITY]!;
-  look.intensity = i > 0 ? (i < 1 ? i : 1) : 0;
-  const r = slots[base + SLOT_RED]!;
-  const g = slots[base + SLOT_GREEN]!;
-  const b = slots[base + SLOT_BLUE]!;
-  const w = slots[base + SLOT_WHITE]!;
-  if (r !== r && g !== g && b !== b) {
-    if (look.color !== undefined) look.color = undefined;
-  } else if (w !== w) {
-    const c = scratch.rgb;
-    c.r = r === r ? r : 0;
-    c.g = g === g ? g : 0;
-    c.b = b === b ? b : 0;
-    if (look.color !== c) look.color = c;
-  } else {
-    const c = scratch.rgbw;
-    c.r = r === r ? r : 0;
-    c.g = g === g ? g : 0;
-    c.b = b === b ? b : 0;
-    c.w = w;
-    if (look.color !== c) look.color = c;
+export class LookView {
+  private readonly colorView: ColorView;
+
+  constructor(
+    private readonly slots: Float64Array,
+    private readonly base: number,
+    private readonly discrete: DiscreteValues,
+  ) {
+    this.colorView = new ColorView(slots, base);
   }
-  let v = slots[base + SLOT_PAN]!;
-  if (v !== v) { if (look.pan !== undefined) look.pan = undefined; } else if (look.pan !== v) look.pan = v;
-  v = slots[base + SLOT_TILT]!;
-  if (v !== v) { if (look.tilt !== undefined) look.tilt = undefined; } else if (look.tilt !== v) look.tilt = v;
-  v = slots[base + SLOT_ZOOM]!;
-  if (v !== v) { if (look.zoom !== undefined) look.zoom = undefined; } else if (look.zoom !== v) look.zoom = v;
-  v = slots[base + SLOT_FOCUS]!;
-  if (v !== v) { if (look.focus !== undefined) look.focus = undefined; } else if (look.focus !== v) look.focus = v;
-  v = slots[base + SLOT_STROBE]!;
-  if (v !== v) { if (look.strobeHz !== undefined) look.strobeHz = undefined; } else if (look.strobeHz !== v) look.strobeHz = v;
-  v = slots[base + SLOT_HAZE]!;
-  if (v !== v) { if (look.haze !== undefined) look.haze = undefined; } else if (look.haze !== v) look.haze = v;
-  v = slots[base + SLOT_FAN]!;
-  if (v !== v) { if (look.fan !== undefined) look.fan = undefined; } else if (look.fan !== v) look.fan = v;
-  v = slots[base + SLOT_GOBO]!;
-  if (v === v || look.gobo !== undefined) {
-    const gobo = discrete.value(v);
-    if (look.gobo !== gobo) look.gobo = gobo;
+
+  private opt(k: number): number | undefined {
+    const v = this.slots[this.base + k]!;
+    return v === v ? v : undefined;
   }
-  v = slots[base + SLOT_COLOR_WHEEL]!;
-  if (v === v || look.colorWheel !== undefined) {
-    const wheel = discrete.value(v);
-    const wheelName = wheel === undefined ? undefined : typeof wheel === 'string' ? wheel : String(wheel);
-    if (look.colorWheel !== wheelName) look.colorWheel = wheelName;
+
+  get intensity(): number {
+    const i = this.slots[this.base + SLOT_INTENSITY]!;
+    return i > 0 ? (i < 1 ? i : 1) : 0;
+  }
+  get color(): ColorView | undefined {
+    const s = this.slots;
+    const b = this.base;
+    const r = s[b + SLOT_RED]!;
+    const g = s[b + SLOT_GREEN]!;
+    const bl = s[b + SLOT_BLUE]!;
+    return r !== r && g !== g && bl !== bl ? undefined : this.colorView;
+  }
+  get pan(): number | undefined {
+    return this.opt(SLOT_PAN);
+  }
+  get tilt(): number | undefined {
+    return this.opt(SLOT_TILT);
+  }
+  get zoom(): number | undefined {
+    return this.opt(SLOT_ZOOM);
+  }
+  get focus(): number | undefined {
+    return this.opt(SLOT_FOCUS);
+  }
+  get strobeHz(): number | undefined {
+    return this.opt(SLOT_STROBE);
+  }
+  get haze(): number | undefined {
+    return this.opt(SLOT_HAZE);
+  }
+  get fan(): number | undefined {
+    return this.opt(SLOT_FAN);
+  }
+  get gobo(): string | number | undefined {
+    return this.discrete.value(this.slots[this.base + SLOT_GOBO]!);
+  }
+  get colorWheel(): string | undefined {
+    const v = this.discrete.value(this.slots[this.base + SLOT_COLOR_WHEEL]!);
+    return v === undefined ? undefined : typeof v === 'string' ? v : String(v);
   }
 }
