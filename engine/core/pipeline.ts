@@ -125,7 +125,10 @@ export function buildShowPipeline(
   subscription.add(playback.state$.subscribe((s) => stacks$.next(s)));
   subscription.add(
     arbiter.decisions$.subscribe({
-      next: (d) => {
+      next: (decision) => {
+        // A plain GO fires the standby cue: name it, so the log says which cue went.
+        const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
+        const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
           const fadeMs = d.fadeMs ?? show.safety.panicFadeMs;
           for (const u of universes.values()) u.startPanic(fadeMs, scheduler.now());

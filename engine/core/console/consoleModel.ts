@@ -157,6 +157,9 @@ export class ConsoleModel implements ConsoleEngine {
       return { ok: true };
     }
     this.options.commands.next({ command, user: who.name });
+    if (command.type === 'set-mode') {
+      this.record({ atMs: this.now(), dept: command.dept, action: 'mode', cue: null, source: 'operator', who: who.name, confidence: null, note: `${command.dept} → ${command.mode}` });
+    }
     return { ok: true };
   }
 

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { FileProblem } from '../errors.js';
-import { parseLocatedJson, type LocatedJson } from './locate.js';
+import { parseLocatedJson, type LocatedJson } from '../json/locate.js';
 import { migrate } from './migrations.js';
 import { SHOW_VERSION, showFileSchema, type ShowFile } from './schema.js';
 import { applyVenue, VENUE_VERSION, venueFileSchema, type VenueFile } from './venue.js';
