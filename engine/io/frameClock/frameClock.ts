@@ -9,6 +9,7 @@
  * await clock.stop('clean');       // sACN says goodbye; 'hold' keeps receivers on the last look
  * ```
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { DeviceError, InputError } from '../../core/errors.js';
@@ -48,6 +49,38 @@ function spawnWorker(data: FrameClockWorkerData): Worker {
   return new Worker(workerUrl, { workerData: data });
 }
 
+type Ready = Extract<FromWorker, { type: 'ready' }>;
+
+/** Spawns the worker and waits until its drivers are open. */
+async function bootWorker(data: FrameClockWorkerData): Promise<{ worker: Worker; ready: Ready }> {
+  const worker = spawnWorker(data);
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const onMessage = (m: FromWorker): void => {
+      if (m.type === 'ready') {
+        cleanup();
+        resolve(m);
+      } else if (m.type === 'fatal') {
+        cleanup();
+        reject(new DeviceError('frame clock', m.message));
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new DeviceError('frame clock', `worker failed to start: ${err.message}`, undefined, { cause: err }));
+    };
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  });
+  return { worker, ready };
+}
+
+/** Restarts allowed per minute before the clock gives up (a worker that dies at once would spin). */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
 /** Sends universes from a worker thread at their configured rates. */
 export class FrameClock {
   private readonly header: Int32Array;
@@ -57,18 +90,62 @@ export class FrameClock {
   private readonly pending = new Map<number, (s: FrameClockStats) => void>();
   private stopped: Promise<void> | undefined;
   private exited = false;
+  private readonly restartTimes: number[] = [];
+  /** Times the worker died and was restarted (the shared buffers keep the look, so it resumes where it was). */
+  restarts = 0;
 
   private constructor(
-    private readonly worker: Worker,
-    shared: SharedArrayBuffer,
-    universes: readonly UniverseOutput[],
+    private worker: Worker,
+    private readonly data: FrameClockWorkerData,
     private readonly log: Logger,
     /** Devices that could not be opened (their universes count errors until fixed by a restart). */
     readonly openErrors: readonly DeviceError[],
   ) {
-    this.header = new Int32Array(shared, 0, 1 + universes.length);
-    universes.forEach((u, index) => this.views.set(u.id, { index, view: new Uint8Array(shared, dataOffset(universes.length, index), 512) }));
+    const universes = data.universes;
+    this.header = new Int32Array(data.shared, 0, 1 + universes.length);
+    universes.forEach((u, index) => this.views.set(u.id, { index, view: new Uint8Array(data.shared, dataOffset(universes.length, index), 512) }));
+    this.attach(worker);
+  }
+
+  private attach(worker: Worker): void {
     worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (err) => this.log.error(`frame clock worker crashed: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      if (this.stopped !== undefined) {
+        this.exited = true;
+        return;
+      }
+      this.restart(code);
+    });
+  }
+
+  /** The worker died without being stopped: start a new one on the same shared buffers (the look survives). */
+  private restart(code: number): void {
+    const now = performance.now();
+    while (this.restartTimes.length > 0 && now - this.restartTimes[0]! > 60_000) this.restartTimes.shift();
+    if (this.restartTimes.length >= MAX_RESTARTS_PER_MINUTE) {
+      this.exited = true;
+      this.log.error(`frame clock worker died ${MAX_RESTARTS_PER_MINUTE} times within a minute (exit ${code}); DMX output has stopped, receivers hold their last look`);
+      return;
+    }
+    this.restartTimes.push(now);
+    this.log.error(`frame clock worker exited unexpectedly (code ${code}); restarting it with the last look`);
+    bootWorker(this.data).then(
+      ({ worker }) => {
+        if (this.stopped !== undefined) {
+          void worker.terminate();
+          return;
+        }
+        this.worker = worker;
+        this.restarts++;
+        this.attach(worker);
+      },
+      (err: unknown) => {
+        this.exited = true;
+        this.log.error(`frame clock worker could not be restarted: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   }
 
   /** Starts the worker, opens every driver, and begins sending (all channels 0 until written). */
@@ -79,42 +156,17 @@ export class FrameClock {
       if (ids.has(u.id)) throw new InputError('frame clock', `universe ${u.id} is listed twice in outputs.universes`);
       ids.add(u.id);
     }
-    const shared = new SharedArrayBuffer(sharedBytes(options.universes.length));
-    const worker = spawnWorker({
+    const data: FrameClockWorkerData = {
       universes: options.universes,
-      shared,
+      shared: new SharedArrayBuffer(sharedBytes(options.universes.length)),
       cidHex: (options.cid ?? randomUUID()).replace(/-/g, ''),
       measure: options.measure ?? true,
       priority: options.priority ?? 'realtime',
       ...(options.multicastInterface !== undefined ? { multicastInterface: options.multicastInterface } : {}),
-    });
-    const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
-      const onMessage = (m: FromWorker): void => {
-        if (m.type === 'ready') {
-          cleanup();
-          resolve(m);
-        } else if (m.type === 'fatal') {
-          cleanup();
-          reject(new DeviceError('frame clock', m.message));
-        }
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(new DeviceError('frame clock', `worker failed to start: ${err.message}`, undefined, { cause: err }));
-      };
-      const cleanup = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-    });
+    };
+    const { worker, ready } = await bootWorker(data);
     const openErrors = ready.openErrors.map((e) => new DeviceError(e.device, e.detail.startsWith(`${e.device}: `) ? e.detail.slice(e.device.length + 2).replace(/ — .*$/, '') : e.detail, e.hint));
-    const clock = new FrameClock(worker, shared, options.universes, log, openErrors);
-    worker.on('error', (err) => log.error('frame clock worker crashed', { error: err.message }));
-    worker.on('exit', () => {
-      clock.exited = true;
-    });
+    const clock = new FrameClock(worker, data, log, openErrors);
     for (const e of openErrors) log.warn(e.message);
     if (options.strict === true && openErrors.length > 0) {
       await clock.stop('hold');

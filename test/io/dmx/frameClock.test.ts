@@ -40,6 +40,22 @@ describe('FrameClock', () => {
     }
   });
 
+  it('restarts a worker that died and resumes with the last look', async () => {
+    const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
+    try {
+      clock.write(1, new Uint8Array(512).fill(42));
+      await (clock as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate(); // as if it crashed
+      for (let i = 0; i < 100 && clock.restarts === 0; i++) await sleep(50);
+      expect(clock.restarts).toBe(1);
+      await sleep(200);
+      const s = await clock.stats();
+      expect(s.packets).toBeGreaterThan(3);
+      expect(clock.current(1)[0]).toBe(42);
+    } finally {
+      await clock.stop('hold');
+    }
+  });
+
   it('sends each universe at its own rate', async () => {
     const clock = await FrameClock.start({ universes: [nullUniverse(1, 44), nullUniverse(2, 10)] });
     try {
