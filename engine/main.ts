@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { asyncScheduler, interval, map, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import type { Prediction } from './core/arbiter/types.js';
+import { timecodeTriggers } from './core/arbiter/timecode.js';
+import { deptId, type DeptId } from './core/ids.js';
 import { predictCues } from './core/model/predictor.js';
 import { ConsoleModel } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
@@ -22,6 +24,7 @@ import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
+import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
 import { loadModelFolder, MODEL_META_FILE } from './io/model/modelFolder.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
@@ -138,6 +141,21 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   // The model: predictions per hop from the listening streams, in the audio's time base.
   const fired$ = new Subject<{ dept: string; cue: string; t: number }>();
   let predictions$: Observable<Prediction> | undefined;
+  // Messages (OSC, MIDI/MSC, VISCA) out; MSC and MIDI timecode in.
+  const deptForFormat = (format: number): DeptId | undefined => {
+    // MSC command formats name a department kind: 0x01 lighting, 0x30 video, 0x10 sound; else the first.
+    const wanted = format >= 0x01 && format <= 0x0f ? 'LX' : format >= 0x30 && format <= 0x3f ? 'VID' : undefined;
+    const found = show.departments.find((d) => d.id === wanted) ?? show.departments[0];
+    return found === undefined ? undefined : deptId(found.id);
+  };
+  const messageOutputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, log: createLogger('io/outputs') });
+  banner.push(...messageOutputs.banner);
+  controls.push(messageOutputs.midi.commands$);
+  if (show.inputs.timecode !== undefined) {
+    controls.push(messageOutputs.midi.timecode$.pipe(timecodeTriggers(show)));
+    banner.push(`timecode: chasing MTC on '${show.inputs.timecode.midiPort}' at ${show.inputs.timecode.fps} fps`);
+  }
+
   const audioOffsetMs = scheduler.now();
   if (show.model.enabled && listening !== undefined) {
     const dir = resolve(loaded.dir, show.model.path);
@@ -169,6 +187,13 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     },
     scheduler,
   );
+  subscription.add(pipeline.messages$.subscribe((m) => messageOutputs.sender.send(m.message)));
+  subscription.add(
+    pipeline.decisions$.subscribe((d) => {
+      if (d.action === 'panic') messageOutputs.sender.panic();
+    }),
+  );
+
   // The model's cue history follows what really fired, whoever fired it.
   subscription.add(
     pipeline.playback.events$.subscribe((e) => {
@@ -252,6 +277,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         model?.dispose();
         await listening?.close();
         await oscIn?.close();
+        await messageOutputs.close();
         pipeline.dispose();
         console$.complete();
         await clock.stop(mode);
