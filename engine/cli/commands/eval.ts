@@ -51,7 +51,7 @@ export function fireAll(model: ModelFolder, take: Take, replay: { durationS: num
   if (trained.has(take.name)) throw new UsageError(`precue eval: take '${take.name}' was used to train this model; evaluate on a held-out take.`);
   const fired = runModel(model, replay.events, { threshold: model.meta.inference.fireThreshold, minGoIntervalS: 0.25 });
   const live = alignmentFromEvents(replay.events);
-  const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live.vectors);
+  const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
   const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
   const aligned = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live);
   return { take: take.name, durationS: replay.durationS, expected: take.cues, model: fired, rehearsalTiming: timing, onlineAlignment: aligned };

@@ -8,19 +8,22 @@ import type { TimedCue } from './metrics.js';
 
 /** Feature frames averaged per alignment hop (4 hops ≈ 46 ms at the default listening settings). */
 export const ALIGN_FRAMES = 4;
-/** Entries per alignment vector: 12 chroma (unit length) + 12 MFCC (1..12, scaled). */
+/**
+ * Entries per alignment vector: 12 chroma (unit length) + 12 positive chroma changes since the
+ * previous vector. Both are timbre-invariant, so a show on another instrument sound still aligns.
+ */
 export const ALIGN_DIMS = 24;
 
 /** Turns feature frames into alignment vectors, one per `ALIGN_FRAMES` frames. */
 export class AlignmentFeatures {
-  private readonly acc = new Float64Array(ALIGN_DIMS);
+  private readonly acc = new Float64Array(12);
+  private readonly prev = new Float64Array(12);
   private n = 0;
   private t = 0;
 
   /** Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames. */
   push(f: FeatureFrame): { t: number; v: Float32Array } | undefined {
     for (let i = 0; i < 12; i++) this.acc[i]! += f.chroma[i] ?? 0;
-    for (let i = 1; i < 13; i++) this.acc[11 + i]! += (f.mfcc[i] ?? 0) / 20;
     this.n++;
     this.t = f.t;
     if (this.n < ALIGN_FRAMES) return undefined;
@@ -28,8 +31,12 @@ export class AlignmentFeatures {
     let norm = 0;
     for (let i = 0; i < 12; i++) norm += this.acc[i]! ** 2;
     norm = Math.sqrt(norm) || 1;
-    for (let i = 0; i < 12; i++) v[i] = this.acc[i]! / norm;
-    for (let i = 12; i < ALIGN_DIMS; i++) v[i] = this.acc[i]! / this.n;
+    for (let i = 0; i < 12; i++) {
+      const c = this.acc[i]! / norm;
+      v[i] = c;
+      v[12 + i] = Math.max(0, c - this.prev[i]!);
+      this.prev[i] = c;
+    }
     this.acc.fill(0);
     this.n = 0;
     return { t: this.t, v };
@@ -50,6 +57,7 @@ export class OnlineAligner {
   private position = 0;
   private j = 0;
   private nextCue = 0;
+  private lastScore = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly ref: Float32Array,
@@ -62,6 +70,11 @@ export class OnlineAligner {
     this.cur = new Float64Array(this.n).fill(Number.POSITIVE_INFINITY);
     this.prevLen = new Float64Array(this.n);
     this.curLen = new Float64Array(this.n);
+  }
+
+  /** Path-length-normalised cost of the best cell after the latest push (lower = better match). */
+  get score(): number {
+    return this.lastScore;
   }
 
   /** Current position in the rehearsal, in its seconds. */
@@ -119,6 +132,7 @@ export class OnlineAligner {
     [this.prev, this.cur] = [this.cur, this.prev];
     [this.prevLen, this.curLen] = [this.curLen, this.prevLen];
     this.j++;
+    this.lastScore = bestScore;
     if (best > this.position) this.position = best;
     const out: TimedCue[] = [];
     const refT = this.refTime;

@@ -206,6 +206,11 @@ export class CueHistory {
     this.last.set(dept, { t, index: list.indexOf(cue) });
   }
 
+  /** True once `dept` has a recorded fire. */
+  hasFired(dept: string): boolean {
+    return this.last.has(dept);
+  }
+
   /** Advances to a new beat and returns the history vector as it stands at that beat. */
   onBeat(t: number, periodS: number): Float32Array {
     this.beatTimes.push(t);

@@ -61,6 +61,8 @@ export interface AutoRule {
   readonly threshold: number;
   /** Never fire a department twice within this many seconds. */
   readonly minGoIntervalS: number;
+  /** A prediction whose fire time is more than this far in the past is dropped (default 0.15 s). */
+  readonly staleS?: number;
 }
 
 /**
@@ -68,7 +70,8 @@ export interface AutoRule {
  * threshold fires its cue at its `fireAt` (a predicted beat), at most once per `minGoIntervalS` per
  * department, and every fire goes back into the model's cue history as a real show's would.
  */
-export function runModel(model: LoadedModel, events: readonly PredictorEvent[], rule: AutoRule): TimedCue[] {
+export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule): TimedCue[] {
+  const rule = { staleS: 0.15, ...autoRule };
   const predictor = new CuePredictor(model);
   const fired: TimedCue[] = [];
   const last = new Map<string, number>();
@@ -78,11 +81,13 @@ export function runModel(model: LoadedModel, events: readonly PredictorEvent[], 
     for (const p of predictor.predictions()) {
       if (p.confidence < rule.threshold) continue;
       const prev = last.get(p.dept);
-      if (prev !== undefined && p.fireAt - prev < rule.minGoIntervalS) continue;
-      if (p.fireAt < e.v.t - 0.05) continue;
-      last.set(p.dept, p.fireAt);
-      fired.push({ t: p.fireAt, dept: p.dept, cue: p.cue });
-      predictor.fired(p.dept, p.cue, p.fireAt);
+      if (prev !== undefined && Math.max(p.fireAt, e.v.t) - prev < rule.minGoIntervalS) continue;
+      // A fire time just past goes now (the arbiter cannot fire in the past); a stale one never.
+      if (p.fireAt < e.v.t - rule.staleS) continue;
+      const t = Math.max(p.fireAt, e.v.t);
+      last.set(p.dept, t);
+      fired.push({ t, dept: p.dept, cue: p.cue });
+      predictor.fired(p.dept, p.cue, t);
     }
   }
   return fired;
@@ -94,22 +99,30 @@ function sameSong(rehearsals: readonly RehearsalSummary[], ref: RehearsalSummary
   return rehearsals.filter((r) => key(r) === key(ref));
 }
 
-/** Picks the rehearsal nearest the live take in mean alignment features (the song being played). */
-export function nearestRehearsal(rehearsals: readonly RehearsalSummary[], alignment: Float32Array, live: Float32Array): RehearsalSummary | undefined {
-  const mean = (v: Float32Array, offset: number, frames: number): Float64Array => {
-    const m = new Float64Array(ALIGN_DIMS);
-    for (let f = 0; f < frames; f++) for (let k = 0; k < ALIGN_DIMS; k++) m[k]! += v[(offset + f) * ALIGN_DIMS + k]! / Math.max(1, frames);
-    return m;
-  };
-  const liveMean = mean(live, 0, live.length / ALIGN_DIMS);
+/**
+ * Picks the song being played: the rehearsal (one per song) whose opening `seconds` the live opening
+ * aligns to most cheaply under the same online DTW. A show would name the song; a take does not.
+ */
+export function nearestRehearsal(rehearsals: readonly RehearsalSummary[], alignment: Float32Array, live: { times: Float32Array; vectors: Float32Array }, seconds = 45): RehearsalSummary | undefined {
+  const seen = new Set<string>();
+  const key = (r: RehearsalSummary): string => r.cues.map((c) => `${c.dept}:${c.cue}`).join(',');
   let best: RehearsalSummary | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
+  let bestScore = Number.POSITIVE_INFINITY;
   for (const r of rehearsals) {
-    const m = mean(alignment, r.alignment.offset, r.alignment.frames);
-    let d = 0;
-    for (let k = 0; k < ALIGN_DIMS; k++) d += (m[k]! - liveMean[k]!) ** 2;
-    if (d < bestD) {
-      bestD = d;
+    if (seen.has(key(r))) continue;
+    seen.add(key(r));
+    const refVec = alignment.subarray(r.alignment.offset * ALIGN_DIMS, (r.alignment.offset + r.alignment.frames) * ALIGN_DIMS);
+    const aligner = new OnlineAligner(refVec, refTimesOf(r), []);
+    let total = 0;
+    let n = 0;
+    for (let j = 0; j < live.times.length && live.times[j]! <= (live.times[0] ?? 0) + seconds; j++) {
+      aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!);
+      total += aligner.score;
+      n++;
+    }
+    const score = n > 0 ? total / n : Number.POSITIVE_INFINITY;
+    if (score < bestScore) {
+      bestScore = score;
       best = r;
     }
   }

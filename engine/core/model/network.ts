@@ -39,9 +39,9 @@ export interface TrainConfig {
 /** Defaults that reach the acceptance figures on the POP909 set (bench/model.ts). */
 export const defaultTrainConfig: TrainConfig = {
   epochs: 40,
-  batchSize: 16,
-  windowSteps: 96,
-  learningRate: 0.004,
+  batchSize: 64,
+  windowSteps: 64,
+  learningRate: 0.01,
   firePositiveWeight: 3,
   patience: 8,
 };

@@ -29,7 +29,7 @@ export type PredictorEvent =
 
 /** Merges the listening streams (and optional performer and fired-cue streams) into one tagged stream. */
 export function predictorEvents(
-  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$' | 'sections$'>,
+  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>>,
   performer$: Observable<PerformerEvent> = EMPTY,
   fired$: Observable<{ dept: string; cue: string; t: number }> = EMPTY,
 ): Observable<PredictorEvent> {
@@ -37,7 +37,7 @@ export function predictorEvents(
     streams.features$.pipe(map((v): PredictorEvent => ({ kind: 'frame', v }))),
     streams.beats$.pipe(map((v): PredictorEvent => ({ kind: 'beat', v }))),
     streams.onsets$.pipe(map((v): PredictorEvent => ({ kind: 'onset', v }))),
-    streams.sections$.pipe(map((v): PredictorEvent => ({ kind: 'section', v }))),
+    (streams.sections$ ?? EMPTY).pipe(map((v): PredictorEvent => ({ kind: 'section', v }))),
     performer$.pipe(map((v): PredictorEvent => ({ kind: 'performer', v }))),
     fired$.pipe(map((v): PredictorEvent => ({ kind: 'fired', v }))),
   );
@@ -63,6 +63,8 @@ export class CuePredictor {
   private readonly audioN: number;
   private readonly states: (DeptState | undefined)[];
   private lastBeat: Beat | undefined;
+  /** Time of the first onset while no beat has come yet: the start cues go then. */
+  private startAt: number | undefined;
 
   constructor(readonly model: LoadedModel) {
     const { meta } = model;
@@ -82,6 +84,7 @@ export class CuePredictor {
     this.net.reset();
     this.states.fill(undefined);
     this.lastBeat = undefined;
+    this.startAt = undefined;
   }
 
   /** Feeds one event. Returns true when a beat advanced the model. */
@@ -93,6 +96,7 @@ export class CuePredictor {
         return false;
       case 'onset':
         this.accumulator.pushOnset(e.v);
+        if (this.lastBeat === undefined && this.startAt === undefined) this.startAt = e.v.t;
         return false;
       case 'section':
         this.accumulator.pushSection(e.v);
@@ -137,9 +141,20 @@ export class CuePredictor {
     });
   }
 
-  /** The current prediction of every department (none before the first beat). */
+  /**
+   * The current prediction of every department. Before the first beat: the start cues, once the music
+   * has started (first onset), with full confidence; nothing before that.
+   */
   predictions(): Prediction[] {
     const out: Prediction[] = [];
+    if (this.lastBeat === undefined) {
+      const start = this.startAt;
+      if (start === undefined) return out;
+      for (const [d, cue] of Object.entries(this.model.meta.inference.startCues)) {
+        if (!this.history.hasFired(d)) out.push({ dept: deptId(d), cue: cueId(cue), confidence: 1, fireAt: start, source: 'model' });
+      }
+      return out;
+    }
     this.model.meta.depts.forEach((d, i) => {
       const s = this.states[i];
       if (s === undefined) return;
@@ -162,7 +177,7 @@ export class CuePredictor {
  */
 export function predictCues(
   model: LoadedModel,
-  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$' | 'sections$'>,
+  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>>,
   inputs: { performer$?: Observable<PerformerEvent>; fired$?: Observable<{ dept: string; cue: string; t: number }> } = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<Prediction> {

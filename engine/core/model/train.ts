@@ -60,6 +60,23 @@ export function checkCues(takes: readonly Pick<TrainingTake, 'name' | 'cueFile' 
   if (problems.length > 0) throw new ShowFileError(problems);
 }
 
+/** Per department, the cue most rehearsals fire before their first tracked beat (see `startCues` in the meta). */
+export function startCues(takes: readonly AnalysedTake[], depts: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of depts) {
+    const counts = new Map<string, number>();
+    for (const take of takes) {
+      const first = take.rows[0];
+      if (first === undefined) continue;
+      const cue = take.cues.find((c) => c.dept === d && c.t < first.nextBeatT - 0.5 * first.periodS);
+      if (cue !== undefined) counts.set(cue.cue, (counts.get(cue.cue) ?? 0) + 1);
+    }
+    const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    if (best !== undefined && best[1] * 2 >= takes.length) out[d] = best[0];
+  }
+  return out;
+}
+
 /** What `trainModel` produced. */
 export interface TrainedModel {
   readonly model: tfTypes.LayersModel;
@@ -142,7 +159,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       mean: norm.mean,
       std: norm.std,
     },
-    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS },
+    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts) },
     training: {
       takes: trainTakes.map((t) => t.name),
       validationTakes: valTakes.map((t) => t.name),

@@ -65,7 +65,15 @@ export const modelMetaSchema = z.object({
     std: z.array(finite),
   }),
   /** Fire threshold and beat-snap settings chosen at training time. */
-  inference: z.object({ fireThreshold: finite, maxBeatsToCount: z.number().int().positive() }),
+  inference: z.object({
+    fireThreshold: finite,
+    maxBeatsToCount: z.number().int().positive(),
+    /**
+     * Per department, the cue the rehearsals fire when the music starts, before the beat tracker has
+     * its first beat: fired on the first onset (the model cannot see a beat to put it on).
+     */
+    startCues: z.record(z.string(), z.string()),
+  }),
   training: z.object({
     takes: z.array(z.string()),
     validationTakes: z.array(z.string()),

@@ -3,13 +3,12 @@
  * audio is cut into the blocks a live source would deliver and every stream's output is gathered in
  * arrival order, exactly as the live predictor would receive it.
  */
-import { lastValueFrom, queueScheduler, toArray } from 'rxjs';
+import { asyncScheduler, lastValueFrom, toArray } from 'rxjs';
 import { audioBlocks } from '../../core/audio/analyze.js';
 import { listen } from '../../core/audio/listen.js';
 import type { ListeningSettings } from '../../core/audio/types.js';
 import { predictorEvents, type PredictorEvent } from '../../core/model/predictor.js';
 import type { PerformerEvent } from '../../core/model/types.js';
-import { from } from 'rxjs';
 import { readWavFile } from '../audio/wavFile.js';
 
 /** What a replay produced. */
@@ -21,10 +20,12 @@ export interface Replay {
 /** Replays `audio.wav` (and performer events) through `listen` and returns every event in order. */
 export async function replayAudio(audioPath: string, performer: readonly PerformerEvent[] = [], settings: Partial<ListeningSettings> = {}): Promise<Replay> {
   const wav = await readWavFile(audioPath);
-  const streams = listen(audioBlocks(wav.samples, wav.sampleRate, 1024), settings, queueScheduler);
+  // listen() subscribes its source on the scheduler: deferring it (asyncScheduler) lets every output
+  // stream subscribe first, so the analysis runs once and the events arrive interleaved in time order
+  // (a synchronous scheduler would run the whole take before the beat stream even subscribed).
+  const streams = listen(audioBlocks(wav.samples, wav.sampleRate, 1024), settings, asyncScheduler);
   const listened = await lastValueFrom(predictorEvents(streams).pipe(toArray()));
   const events = performer.length === 0 ? listened : mergePerformer(listened, performer);
-  void from;
   return { durationS: wav.durationS, events };
 }
 

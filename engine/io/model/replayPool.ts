@@ -79,7 +79,7 @@ export async function replayAllCached(jobs: readonly ReplayJob[], cacheDir: stri
     jobs.map(async (j) => {
       const st = await stat(j.audioPath);
       const perf = JSON.stringify(j.performer ?? []);
-      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|v1`).digest('hex');
+      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|v2`).digest('hex');
     }),
   );
   const results: (Replay | undefined)[] = await Promise.all(

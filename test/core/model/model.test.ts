@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSequence, labelSteps, rearrange, seededRandom } from '../../../engine/core/model/dataset.js';
+import { rowsFromEvents, runModel } from '../../../engine/core/model/evaluate.js';
+import { buildNetwork, extractWeights } from '../../../engine/core/model/network.js';
+import { StreamingNet } from '../../../engine/core/model/streamingNet.js';
+import { checkCues, trainModel } from '../../../engine/core/model/train.js';
+import { ShowFileError } from '../../../engine/core/errors.js';
+import { syntheticTake } from './synthetic.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('streaming inference', () => {
+  it('steps beat by beat to exactly what the tfjs model computes over the whole sequence', () => {
+    const cfg = { inputSize: 7, hiddenSize: 5, headSize: 4, depts: ['LX', 'CAM'], vocabSizes: [3, 2], seed: 3 };
+    const model = buildNetwork(tf, cfg);
+    const net = new StreamingNet(extractWeights(model, cfg));
+    const random = seededRandom(1);
+    const T = 6;
+    const x = Float32Array.from({ length: T * cfg.inputSize }, () => random() * 2 - 1);
+    const outs = model.predict(tf.tensor3d(x, [1, T, cfg.inputSize])) as tf.Tensor[];
+    const fireLx = outs[0]!.dataSync();
+    const cueCam = outs[4]!.dataSync();
+    for (let k = 0; k < T; k++) {
+      const o = net.step(x.subarray(k * cfg.inputSize, (k + 1) * cfg.inputSize));
+      expect(o[0]!.fire).toBeCloseTo(1 / (1 + Math.exp(-fireLx[k]!)), 5);
+      const logits = [cueCam[k * 2]!, cueCam[k * 2 + 1]!];
+      expect(o[1]!.cueIndex).toBe(logits[0]! >= logits[1]! ? 0 : 1);
+    }
+  });
+});
+
+describe('training data', () => {
+  it('places each cue on the beat before it and rebuilds the history from the labels', () => {
+    const take = syntheticTake();
+    const rows = rowsFromEvents(take.events);
+    const vocab = { LX: ['1', '2', '3'], CAM: ['1', '2'] };
+    const { steps, unplaced } = labelSteps({ name: 's', durationS: take.durationS, rows, cues: take.cues }, ['LX', 'CAM'], vocab);
+    // The opening cues come before the first beat: no beat step precedes them (the start cues cover them).
+    expect(unplaced).toBe(2);
+    expect(steps.filter((s) => s.events[0]! >= 0)).toHaveLength(4);
+    const seq = buildSequence(steps, ['LX', 'CAM'], vocab);
+    expect(seq.length).toBe(rows.length);
+    expect(seq.fire.reduce((a, b) => a + b, 0)).toBe(take.cues.length - 2);
+  });
+
+  it('rearranges sections: one played twice, another skipped, labels moving with them', () => {
+    const take = syntheticTake();
+    const rows = rowsFromEvents(take.events);
+    const { steps } = labelSteps({ name: 's', durationS: take.durationS, rows, cues: take.cues }, ['LX', 'CAM'], { LX: ['1', '2', '3'], CAM: ['1', '2'] });
+    const out = rearrange(steps, seededRandom(5));
+    const lx = (s: typeof steps): number => s.filter((x) => x.events[0]! >= 0).length;
+    expect(lx(out)).toBe(lx(steps));
+    const order = (s: typeof steps): string => s.map((x) => x.events[0]).filter((e) => e! >= 0).join(',');
+    expect(order(out)).not.toBe(order(steps));
+  });
+
+  it('refuses cues it cannot use, naming the file and the cue', () => {
+    const bad = [{ name: 't', cueFile: 't/cues.jsonl', durationS: 10, cues: [{ t: 20, dept: 'LX', cue: 'blue' }] }];
+    expect(() => checkCues(bad)).toThrow(ShowFileError);
+    expect(() => checkCues(bad)).toThrow(/t\/cues.jsonl.*cue 'blue' is not a cue number/);
+    expect(() => checkCues([{ name: 't', cueFile: 'x/cues.jsonl', durationS: 10, cues: [{ t: 1, dept: 'SND', cue: '1' }] }], { LX: ['1'] })).toThrow(/department 'SND' is not in the show/);
+    expect(() => checkCues([{ name: 't', cueFile: 'x/cues.jsonl', durationS: 10, cues: [] }])).toThrow(/has no cues/);
+  });
+});
+
+describe('training', () => {
+  const takes = [0.5, 0.48, 0.52].map((p, i) => ({ name: `take-${i}`, cueFile: `take-${i}/cues.jsonl`, ...syntheticTake(p) }));
+  const options = { seed: 11, epochs: 2, hiddenSize: 8, headSize: 8, augment: 1, batchSize: 8, windowSteps: 16 };
+
+  it('gives the same model for the same seed', async () => {
+    const a = await trainModel(tf, takes, options);
+    const b = await trainModel(tf, takes, options);
+    const wa = a.model.getWeights().map((w) => Array.from(w.dataSync()));
+    const wb = b.model.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(wa).toEqual(wb);
+    expect(a.meta.vocab).toEqual({ LX: ['1', '2', '3'], CAM: ['1', '2'] });
+    expect(a.meta.training.validationTakes).toEqual(['take-2']);
+    expect(a.meta.features.names).toHaveLength(a.meta.inputSize);
+  }, 60000);
+
+  it('runs on a take with every department in auto and fires only known cues on predicted beats', async () => {
+    const trained = await trainModel(tf, takes, options);
+    const weights = extractWeights(trained.model, {
+      inputSize: trained.meta.inputSize,
+      hiddenSize: trained.meta.hiddenSize,
+      headSize: trained.meta.headSize,
+      depts: trained.meta.depts,
+      vocabSizes: trained.meta.depts.map((d) => trained.meta.vocab[d]!.length),
+      seed: 11,
+    });
+    const fired = runModel({ meta: trained.meta, weights }, syntheticTake(0.5).events, { threshold: 0.01, minGoIntervalS: 0.25 });
+    expect(fired.length).toBeGreaterThan(0);
+    for (const f of fired) {
+      expect(trained.meta.vocab[f.dept]).toContain(f.cue);
+      const phase = ((f.t - 1) / 0.5) % 1;
+      expect(Math.min(phase, 1 - phase)).toBeLessThan(1e-6);
+    }
+  }, 60000);
+});
