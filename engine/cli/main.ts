@@ -1,4 +1,4 @@
-import { describeError } from '../core/errors.js';
+import { describeError, formatProblem, ShowFileError } from '../core/errors.js';
 import type { CliContext, Command } from './command.js';
 
 /**
@@ -54,6 +54,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     }
     return await command.run(rest, ctx);
   } catch (err) {
+    if (err instanceof ShowFileError && err.problems.length > 1) {
+      ctx.stderr(`precue: ${err.problems.length} problems:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
+      return 1;
+    }
     const { line, isBug } = describeError(err);
     ctx.stderr(isBug ? `precue: internal error (please report):\n${line}\n` : `precue: ${line}\n`);
     return isBug ? 70 : 1;
