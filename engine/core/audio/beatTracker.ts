@@ -38,7 +38,7 @@ export const defaultBeatTuning: BeatTrackerTuning = {
   tempoEveryS: 1,
   warmupS: 2,
   barLowWeight: 0.5,
-  barDecay: 0.93,
+  barDecay: 0.985,
   tripleHandicap: 0.25,
 };
 
