@@ -19,6 +19,7 @@ import type { TimedMessage } from './playback/deptPlayback.js';
 import { createPlayback, type Playback } from './playback/playback.js';
 import { AudioFeed } from './playback/audioFeed.js';
 import type { ShowFile } from './show/schema.js';
+import { UniverseSafety } from './universe/safety.js';
 import { Universe } from './universe/universe.js';
 
 /** The playback source's priority in every universe (sACN's default). */
@@ -53,6 +54,8 @@ export interface ShowPipeline {
   readonly universes: ReadonlyMap<number, Universe>;
   /** Every decision carried out, in order. */
   readonly decisions$: Observable<Decision>;
+  /** PANIC, ALL_OFF, blackout and grand master on every universe. */
+  readonly safety: UniverseSafety;
   /** Messages due now (OSC, MIDI, MSC, VISCA). */
   readonly messages$: Observable<TimedMessage>;
   /**
@@ -117,6 +120,7 @@ export function buildShowPipeline(
     scheduler,
   );
   const universes = buildUniverses(show, profiles);
+  const safety = new UniverseSafety([...universes.values()], show.safety);
   const decisions$ = new Subject<Decision>();
   const outputs = new Map([...universes.keys()].map((id) => [id, new Uint8Array(512)]));
   const changed: number[] = [];
@@ -130,11 +134,10 @@ export function buildShowPipeline(
         const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
         const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
-          const fadeMs = d.fadeMs ?? show.safety.panicFadeMs;
-          for (const u of universes.values()) u.startPanic(fadeMs, scheduler.now());
-        } else if (d.action === 'go' || d.action === 'goto') {
-          // A GO after PANIC brings the masters back at once: the operator is taking the show back.
-          for (const u of universes.values()) if (u.panicAmount(scheduler.now()) > 0) u.clearPanic(0, scheduler.now());
+          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now());
+        } else if ((d.action === 'go' || d.action === 'goto') && d.source !== 'model' && d.source !== 'timecode' && safety.current.panic) {
+          // A person's GO after PANIC brings the masters back at once: they are taking the show back.
+          safety.clearPanic(scheduler.now());
         }
         playback.apply(d);
         decisions$.next(d);
@@ -143,7 +146,17 @@ export function buildShowPipeline(
     }),
   );
   if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
-  for (const u of show.outputs.universes) universes.get(u.id)?.setGrandMaster(show.safety.grandMaster, 0, scheduler.now());
+  // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
+  if (inputs.controls$ !== undefined) {
+    subscription.add(
+      inputs.controls$.subscribe({
+        next: (e) => {
+          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+        },
+        error: () => undefined,
+      }),
+    );
+  }
 
   return {
     show,
@@ -162,8 +175,9 @@ export function buildShowPipeline(
       }
       return changed;
     },
+    safety,
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
-      for (const u of universes.values()) u.startPanic(fadeMs, nowMs);
+      safety.handle({ type: 'panic', fadeMs }, nowMs);
       playback.apply({ t: nowMs / 1000, dept: null, action: 'panic', source: 'operator', fadeMs });
     },
     dispose() {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { setLogSink, type LogLevel } from '../../core/log.js';
+import { config as rxConfig } from 'rxjs';
+import { createLogger, setLogSink, type LogLevel } from '../../core/log.js';
 import { stderrLogSink } from '../../io/logSink.js';
 import { startEngine } from '../../main.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
@@ -61,6 +62,9 @@ Example:
     const level = values['log-level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`precue run: --log-level must be debug, info, warn or error, got '${level}'.`);
     setLogSink(stderrLogSink(ctx.stderr), level as LogLevel);
+    // A subscriber that throws must not crash the show: log it; the other subscribers carry on.
+    const log = createLogger('cli/run');
+    rxConfig.onUnhandledError = (err: unknown) => log.error(`unhandled error in a stream (dropped): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('precue run: --tls-cert and --tls-key go together.');
     const readPem = (file: string): Buffer => {
       try {

@@ -150,7 +150,7 @@ export class ConsoleModel implements ConsoleEngine {
     const refusal = this.check(command);
     if (refusal !== undefined) return refusal;
     if (command.type === 'set-grand-master') {
-      for (const u of this.pipeline.universes.values()) u.setGrandMaster(command.level, 0, this.now());
+      this.pipeline.safety.handle({ type: 'grandMaster', level: command.level }, this.now());
       this.grandMaster = command.level;
       this.deltas.next({ type: 'engine', patch: { grandMaster: command.level } });
       this.record({ atMs: this.now(), dept: null, action: 'setting', cue: null, source: 'operator', who: who.name, confidence: null, note: `grand master ${Math.round(command.level * 100)}%` });
