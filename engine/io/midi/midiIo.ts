@@ -86,6 +86,11 @@ export class MidiIo {
   /** Detects MIDI, opens the configured ports, and starts listening. Never rejects for missing hardware. */
   static async open(options: MidiIoOptions): Promise<MidiIo> {
     const log = options.log ?? createLogger('io/midi');
+    const wanted = options.ports.length > 0 || options.inputs?.midi !== undefined || options.inputs?.timecode !== undefined;
+    if (!wanted && options.availability === undefined) {
+      // A show without MIDI never touches the MIDI system (and never warns about it).
+      return new MidiIo(options, { available: false, reason: 'the show uses no MIDI' }, log);
+    }
     const availability = options.availability ?? (await detectMidi());
     const io = new MidiIo(options, availability, log);
     if (!availability.available) {
