@@ -1,10 +1,14 @@
 import { basename } from 'node:path';
 import { analyzeRecording } from '../../core/audio/analyze.js';
 import { UsageError } from '../../core/errors.js';
+import { captureBlocks } from '../../io/audio/capture.js';
 import { pcmBlocks, checkPcmLayout } from '../../io/audio/pcmStream.js';
+import { listenInWorker } from '../../io/audio/workerListen.js';
 import { writePlot } from '../../io/audio/plot.js';
 import { readWavFile } from '../../io/audio/wavFile.js';
-import { lastValueFrom, reduce } from 'rxjs';
+import { lastValueFrom, reduce, timer, takeUntil, type Observable } from 'rxjs';
+import type { CliContext } from '../command.js';
+import type { AudioBlock } from '../../core/audio/types.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -25,11 +29,47 @@ async function readStdinPcm(rate: number, channels: number, format: string): Pro
   return { samples, sampleRate: layout.sampleRate };
 }
 
+/**
+ * Live mode: capture from the sound card for `seconds`, analyse in the worker thread, print each beat
+ * as it is emitted (with the predicted next beat) and each section change.
+ */
+async function runLive(ctx: CliContext, device: string | undefined, seconds: number, tool: string | undefined): Promise<number> {
+  if (tool !== undefined && tool !== 'arecord' && tool !== 'sox' && tool !== 'ffmpeg') {
+    throw new UsageError(`precue analyze: --tool must be arecord, sox or ffmpeg, got '${tool}'`);
+  }
+  const blocks$: Observable<AudioBlock> = captureBlocks({
+    ...(device !== undefined && device !== '' ? { device } : {}),
+    ...(tool !== undefined ? { tool: tool } : {}),
+    sampleRate: 22050,
+  }).pipe(takeUntil(timer(seconds * 1000)));
+  const l = listenInWorker(blocks$);
+  try {
+    // Errors reach the caller through beats$ below; this subscription only prints.
+    l.sections$.subscribe({
+      next: (s) => ctx.stdout(`section change at ${s.t.toFixed(2)} s (novelty ${s.novelty.toFixed(2)})\n`),
+      error: () => undefined,
+    });
+    const count = await lastValueFrom(
+      l.beats$.pipe(
+        reduce((n, b) => {
+          ctx.stdout(`${b.isDownbeat ? 'BAR ' : '    '}beat ${b.index} at ${b.t.toFixed(2)} s  ${b.bpm.toFixed(1)} BPM  ${b.beatInBar + 1}/${b.beatsPerBar}  next ${b.nextBeatT.toFixed(2)} s\n`);
+          return n + 1;
+        }, 0),
+      ),
+    );
+    ctx.stdout(`${count} beats in ${seconds} s\n`);
+    return 0;
+  } finally {
+    await l.close();
+  }
+}
+
 export const command: Command = {
   name: ['analyze'],
   summary: 'run the causal listening pipeline on a recording: tempo, beats, downbeats, onsets, sections',
   help: `Usage: precue analyze <audio.wav | -> [--json] [--plot <file.png|file.html>]
                       [--rate <Hz> --channels <n> --format <s16le|s24le|s32le|f32le|u8>]
+       precue analyze --live [--device <name>] [--seconds <n>] [--tool arecord|sox|ffmpeg]
 
 Runs the same causal pipeline the live engine runs (nothing looks at future audio), over the whole
 recording as fast as the CPU allows, and prints the tempo, beats, downbeats, onsets and section
@@ -43,9 +83,15 @@ Options:
   --rate <Hz>        sample rate of raw PCM on stdin (default 44100)
   --channels <n>     channels of raw PCM on stdin (default 1)
   --format <fmt>     sample format of raw PCM on stdin (default s16le)
+  --live             capture from the sound card (arecord, sox or ffmpeg, whichever is installed),
+                     analyse in a worker thread and print beats and section changes as they happen
+  --device <name>    capture device (ALSA name, default 'default')
+  --seconds <n>      how long to listen live (default 30)
+  --tool <name>      force a capture tool
 
 Examples:
   precue analyze take/audio.wav --plot beats.html
+  precue analyze --live --device hw:1,0 --seconds 60
   sox song.mp3 -t raw -e signed -b 16 -r 44100 -c 2 - | precue analyze - --rate 44100 --channels 2 --json
 `,
   async run(args, ctx) {
@@ -55,7 +101,17 @@ Examples:
       rate: { type: 'string' },
       channels: { type: 'string' },
       format: { type: 'string' },
+      live: { type: 'boolean', default: false },
+      device: { type: 'string' },
+      seconds: { type: 'string' },
+      tool: { type: 'string' },
     });
+    if (values.live === true) {
+      if (positionals.length > 0) throw new UsageError('precue analyze: --live takes no audio file.');
+      const seconds = numberOption('analyze', 'seconds', values.seconds, 30);
+      if (!(seconds > 0)) throw new UsageError('precue analyze: --seconds must be positive.');
+      return runLive(ctx, values.device, seconds, values.tool);
+    }
     const input = positionals[0];
     if (input === undefined || positionals.length > 1) {
       throw new UsageError("precue analyze: give one audio file (or '-' for raw PCM on stdin), e.g. 'precue analyze take/audio.wav'.");

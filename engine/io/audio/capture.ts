@@ -84,13 +84,35 @@ export function captureBlocks(options: CaptureOptions = {}): Observable<AudioBlo
       stderr = (stderr + d.toString()).slice(-2000);
     });
     child.once('error', (err) => subscriber.error(new DeviceError(`audio capture (${cmd})`, err.message, 'check the tool is installed', { cause: err })));
-    child.once('exit', (code, signal) => {
-      if (code !== 0 && signal === null && !subscriber.closed) {
+    // Finish only when both stdout has ended and the tool has exited, so a failing tool (no sound
+    // card, busy device) is reported as an error rather than as a silent, empty stream.
+    let stdoutEnded = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const finish = () => {
+      if (!stdoutEnded || exit === undefined || subscriber.closed) return;
+      if (exit.code !== 0 && exit.signal === null) {
         const last = stderr.trim().split('\n').at(-1) ?? '';
-        subscriber.error(new DeviceError(`audio capture (${cmd} ${device})`, `exited with code ${code}${last ? `: ${last}` : ''}`, 'check the device name (arecord -L lists them) and that it is not busy'));
-      }
+        subscriber.error(
+          new DeviceError(
+            `audio capture (${cmd} ${device})`,
+            `exited with code ${exit.code}${last ? `: ${last}` : ''}`,
+            'check the device name (arecord -L lists them), that a sound card is present and that it is not busy',
+          ),
+        );
+      } else subscriber.complete();
+    };
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      finish();
     });
-    const sub = pcmBlocks(child.stdout!, { sampleRate: rate, channels, format: 's16le' }).subscribe(subscriber);
+    const sub = pcmBlocks(child.stdout!, { sampleRate: rate, channels, format: 's16le' }).subscribe({
+      next: (b) => subscriber.next(b),
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => {
+        stdoutEnded = true;
+        finish();
+      },
+    });
     return () => {
       sub.unsubscribe();
       if (child.exitCode === null) child.kill('SIGTERM');
