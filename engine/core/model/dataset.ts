@@ -46,9 +46,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Places each cue on the beat step whose predicted next beat is nearest; counts cues too far from any beat. */
-export function labelSteps(take: AnalysedTake, depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): { steps: Step[]; unplaced: number } {
+export function labelSteps(take: AnalysedTake, depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): { steps: Step[]; unplaced: number; preRoll: TakeCue[] } {
   const steps: Step[] = take.rows.map((row) => ({ row, events: new Int32Array(depts.length).fill(-1) }));
   let unplaced = 0;
+  const preRoll: TakeCue[] = [];
   let k = 0;
   const sorted = [...take.cues].sort((a, b) => a.t - b.t);
   for (const c of sorted) {
@@ -58,12 +59,14 @@ export function labelSteps(take: AnalysedTake, depts: readonly string[], vocab: 
     while (k + 1 < steps.length && Math.abs(steps[k + 1]!.row.nextBeatT - c.t) <= Math.abs(steps[k]!.row.nextBeatT - c.t)) k++;
     const step = steps[k];
     if (step === undefined || Math.abs(step.row.nextBeatT - c.t) > 0.5 * step.row.periodS) {
+      // Cues before the first beat go into the history as fired (the start cues do so live).
+      if (k === 0 && step !== undefined && c.t < step.row.nextBeatT) preRoll.push(c);
       unplaced++;
       continue;
     }
     step.events[d] = index;
   }
-  return { steps, unplaced };
+  return { steps, unplaced, preRoll };
 }
 
 /** Splits steps into sections at the boundaries of the first department (LX: a cue per section start). */
@@ -99,8 +102,16 @@ export function rearrange(steps: readonly Step[], random: () => number): Step[] 
 }
 
 /** Builds inputs and targets for a run of steps, with beat times re-derived so history is consistent. */
-export function buildSequence(steps: readonly Step[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Sequence {
+export function buildSequence(
+  steps: readonly Step[],
+  depts: readonly string[],
+  vocab: Readonly<Record<string, readonly string[]>>,
+  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; random?: () => number } = {},
+): Sequence {
   const history = new CueHistory(depts, vocab);
+  for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t);
+  const drop = options.dropHistory ?? 0;
+  const random = options.random ?? (() => 1);
   const audioN = steps[0]?.row.audio.length ?? 0;
   const beatN = BEAT_FEATURE_NAMES.length;
   const inputSize = audioN + beatN + history.size;
@@ -124,7 +135,9 @@ export function buildSequence(steps: readonly Step[], depts: readonly string[], 
       const e = events[d]!;
       if (e >= 0) {
         fire[k * D + d] = 1;
-        history.fired(depts[d]!, vocab[depts[d]!]![e]!, t + row.periodS);
+        // Sometimes leave a fire out of the history, as a missed fire would live, so the model
+        // learns to keep following the music rather than only its own count.
+        if (drop === 0 || random() >= drop) history.fired(depts[d]!, vocab[depts[d]!]![e]!, t + row.periodS);
       }
     }
     t += row.periodS;

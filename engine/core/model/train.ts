@@ -29,6 +29,8 @@ export interface TrainOptions extends Partial<TrainConfig> {
   readonly seed?: number;
   readonly hiddenSize?: number;
   readonly headSize?: number;
+  /** Chance that a fire is left out of the history of a rearranged copy (default 0.1). */
+  readonly dropHistory?: number;
   /** Rearranged copies of each training take (a section repeated, one skipped). */
   readonly augment?: number;
   /** Departments and their cue lists from the show, when training for a show: cues outside them are refused. */
@@ -105,11 +107,14 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const augment = options.augment ?? 3;
   const trainSeqs: Sequence[] = [];
   for (const take of trainTakes) {
-    const { steps } = labelSteps(take, depts, vocab);
-    trainSeqs.push(buildSequence(steps, depts, vocab));
-    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab));
+    const { steps, preRoll } = labelSteps(take, depts, vocab);
+    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll }));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.1, random }));
   }
-  const valSeqs = valTakes.map((take) => buildSequence(labelSteps(take, depts, vocab).steps, depts, vocab));
+  const valSeqs = valTakes.map((take) => {
+    const { steps, preRoll } = labelSteps(take, depts, vocab);
+    return buildSequence(steps, depts, vocab, { preRoll });
+  });
   const history = new CueHistory(depts, vocab);
   const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size;
   const cfg = {

@@ -6,6 +6,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ShowFileError } from '../../core/errors.js';
 import type { PerformerEvent, TakeCue } from '../../core/model/types.js';
 
 const HEADER_BYTES = 44;
@@ -60,7 +61,14 @@ export class TakeRecorder {
   static async create(dir: string, options: RecorderOptions): Promise<TakeRecorder> {
     await mkdir(dir, { recursive: true });
     const r = new TakeRecorder(dir, { syncEveryS: 1, ...options });
-    r.audio = await open(join(dir, 'audio.wav'), 'wx');
+    try {
+      r.audio = await open(join(dir, 'audio.wav'), 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new ShowFileError([{ file: join(dir, 'audio.wav'), path: '', message: 'already exists: this take folder holds a recording', expected: 'a new take name (--take)' }], { cause: err });
+      }
+      throw err;
+    }
     await r.audio.write(wavHeader(options.sampleRate, 0), 0, HEADER_BYTES, 0);
     await r.audio.sync();
     r.cues = await open(join(dir, 'cues.jsonl'), 'ax');
