@@ -8,7 +8,7 @@ import { detectSections } from './detectSections.js';
 import { extractFeatures } from './extractFeatures.js';
 import { trackBeats } from './trackBeats.js';
 import { trackTempo } from './trackTempo.js';
-import { defaultListeningSettings, type AudioBlock, type ListeningSettings, type ListeningStreams } from './types.js';
+import { defaultListeningSettings, type AudioBlock, type Listen, type ListeningSettings, type ListeningStreams } from './types.js';
 
 /** Fills in defaults and checks the settings that would otherwise fail deep inside. */
 export function resolveListeningSettings(partial: Partial<ListeningSettings> = {}): ListeningSettings {
@@ -41,3 +41,6 @@ export function listen(
   const sections$ = features$.pipe(detectSections(s, beats$), share());
   return { features$, onsets$, tempo$, beats$, sections$ };
 }
+
+/** Compile-time check that `listen` matches the published `Listen` signature in types.ts. */
+export const listenSignature: Listen = listen;
