@@ -22,6 +22,8 @@ export interface BeatTrackerTuning {
   readonly tempoEveryS: number;
   /** Seconds of audio before the first beat may be emitted. */
   readonly warmupS: number;
+  /** Weight of the bass-band flux added to the full-band flux in the beat tracker's onset envelope. */
+  readonly odfLowWeight: number;
   /** Weight of the bass onset against the harmonic change as downbeat evidence. */
   readonly barLowWeight: number;
   /** Per-beat decay of the accumulated bar-position evidence (0..1; closer to 1 = longer memory). */
@@ -37,6 +39,7 @@ export const defaultBeatTuning: BeatTrackerTuning = {
   offsetS: 0.01,
   tempoEveryS: 1,
   warmupS: 2,
+  odfLowWeight: 0.75,
   barLowWeight: 0.5,
   barDecay: 0.985,
   tripleHandicap: 0.25,
@@ -198,9 +201,10 @@ export class BeatTracker {
     if (this.frame === 0) this.t0 = f.t;
     const n = this.frame;
     // Scale-free onset strength: divide by a slowly decaying running peak.
-    this.scale = Math.max(f.flux, this.scale * 0.9995, 1e-6);
-    const odf = f.flux / this.scale;
-    this.tempo.push(f.flux);
+    const raw = f.flux + this.tuning.odfLowWeight * f.fluxLow;
+    this.scale = Math.max(raw, this.scale * 0.9995, 1e-6);
+    const odf = raw / this.scale;
+    this.tempo.push(raw);
     for (let i = 0; i < 12; i++) this.chromaAcc[i]! += f.chroma[i] ?? 0;
     this.chromaFrames++;
     this.recentLow.push(f.fluxLow);
