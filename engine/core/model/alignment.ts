@@ -63,7 +63,7 @@ export class OnlineAligner {
     private readonly ref: Float32Array,
     private readonly refTimes: Float32Array,
     private readonly cues: readonly TimedCue[],
-    private readonly band: { behind: number; ahead: number } = { behind: 40, ahead: 160 },
+    private readonly band: { behind: number; ahead: number } = { behind: 40, ahead: 600 },
   ) {
     this.n = refTimes.length;
     this.prev = new Float64Array(this.n).fill(Number.POSITIVE_INFINITY);

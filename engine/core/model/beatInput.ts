@@ -62,6 +62,10 @@ export class BeatAccumulator {
   private prevChroma: Float64Array | undefined;
   private prevMfcc: Float64Array | undefined;
   private lastSectionT = Number.NEGATIVE_INFINITY;
+  /** Running mean and variance of the timbre entries (MFCC, level, spectral shape), per take. */
+  private readonly runMean = new Float64Array(AUDIO_N);
+  private readonly runVar = new Float64Array(AUDIO_N);
+  private beats = 0;
 
   /** Forgets everything (new take). */
   reset(): void {
@@ -69,6 +73,9 @@ export class BeatAccumulator {
     this.prevChroma = undefined;
     this.prevMfcc = undefined;
     this.lastSectionT = Number.NEGATIVE_INFINITY;
+    this.runMean.fill(0);
+    this.runVar.fill(0);
+    this.beats = 0;
   }
 
   private clearBeat(): void {
@@ -113,6 +120,26 @@ export class BeatAccumulator {
     this.performer++;
   }
 
+  /**
+   * Replaces the timbre entries by their deviation from this take's running mean (≈ 64 beats). A
+   * different instrument sound, microphone or noise floor shifts them as a whole; the model should
+   * see how the music moves within the take, not the room it was recorded in.
+   */
+  private adapt(audio: Float32Array): void {
+    this.beats++;
+    const alpha = Math.max(1 / 64, 1 / this.beats);
+    for (const i of TIMBRE) {
+      const v = audio[i]!;
+      const m = this.runMean[i]!;
+      const d = v - m;
+      const mean = m + alpha * d;
+      const variance = (1 - alpha) * (this.runVar[i]! + alpha * d * d);
+      this.runMean[i] = mean;
+      this.runVar[i] = variance;
+      audio[i] = this.beats < 2 ? 0 : (v - mean) / Math.sqrt(variance + 1e-6);
+    }
+  }
+
   /** Closes the beat: the row of everything heard since the previous beat. */
   takeBeat(beat: Beat): BeatRow {
     const n = Math.max(1, this.frames);
@@ -131,6 +158,7 @@ export class BeatAccumulator {
       this.prevChroma = chroma;
       this.prevMfcc = mfcc;
     }
+    this.adapt(audio);
     const periodS = beat.bpm > 0 ? 60 / beat.bpm : Math.max(0.2, beat.nextBeatT - beat.t);
     const row = new Float32Array(BEAT_FEATURE_NAMES.length);
     row[Math.min(3, Math.max(0, beat.beatInBar))] = 1;
@@ -142,6 +170,9 @@ export class BeatAccumulator {
     return { t: beat.t, nextBeatT: beat.nextBeatT, periodS, audio, beat: row };
   }
 }
+
+/** Entries made relative to the take's own running statistics: MFCC 1..12, level, loudness, spectral shape. */
+const TIMBRE = [...Array.from({ length: 12 }, (_, i) => 13 + i), 25, 26, 27, 28, 29, 30, 31, 32, 35];
 
 function cosine(a: Float64Array, b: Float64Array): number {
   let ab = 0;
@@ -197,13 +228,16 @@ export class CueHistory {
     this.last.clear();
   }
 
-  /** Records a fired cue (any source). Unknown cues keep the time but no identity. */
-  fired(dept: string, cue: string, t: number): void {
+  /**
+   * Records a fired cue (any source). Unknown cues — and fires recorded with `identity: false`, such
+   * as the start cues, whose number is a guess — keep the time but no identity.
+   */
+  fired(dept: string, cue: string, t: number, identity = true): void {
     const list = this.vocab[dept];
     if (list === undefined) return;
     const prev = this.last.get(dept);
     if (prev !== undefined && prev.t > t) return;
-    this.last.set(dept, { t, index: list.indexOf(cue) });
+    this.last.set(dept, { t, index: identity ? list.indexOf(cue) : -1 });
   }
 
   /** True once `dept` has a recorded fire. */

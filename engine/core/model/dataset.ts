@@ -106,11 +106,12 @@ export function buildSequence(
   steps: readonly Step[],
   depts: readonly string[],
   vocab: Readonly<Record<string, readonly string[]>>,
-  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; random?: () => number } = {},
+  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number } = {},
 ): Sequence {
   const history = new CueHistory(depts, vocab);
-  for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t);
+  for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t, false);
   const drop = options.dropHistory ?? 0;
+  const corrupt = options.corruptIdentity ?? 0;
   const random = options.random ?? (() => 1);
   const audioN = steps[0]?.row.audio.length ?? 0;
   const beatN = BEAT_FEATURE_NAMES.length;
@@ -137,7 +138,14 @@ export function buildSequence(
         fire[k * D + d] = 1;
         // Sometimes leave a fire out of the history, as a missed fire would live, so the model
         // learns to keep following the music rather than only its own count.
-        if (drop === 0 || random() >= drop) history.fired(depts[d]!, vocab[depts[d]!]![e]!, t + row.periodS);
+        // Sometimes record the wrong cue, as a wrong guess would be, so identity comes from the audio too.
+        if (drop === 0 || random() >= drop) {
+          const list = vocab[depts[d]!]!;
+          const id = corrupt > 0 && random() < corrupt ? Math.floor(random() * list.length) : e;
+          // …and sometimes a beat early or late, as a fire on the wrong beat would be.
+          const shift = corrupt > 0 && random() < corrupt ? (random() < 0.5 ? -1 : 1) : 0;
+          history.fired(depts[d]!, list[id]!, t + row.periodS * (1 + shift));
+        }
       }
     }
     t += row.periodS;

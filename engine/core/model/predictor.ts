@@ -12,6 +12,9 @@ import { BEAT_FEATURE_NAMES, BeatAccumulator, CueHistory } from './beatInput.js'
 import { StreamingNet } from './streamingNet.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
 
+/** dB above the quietest level so far at which an onset counts as the start of the music. */
+const START_ABOVE_FLOOR_DB = 10;
+
 /** A model ready for inference: its metadata and plain weights. */
 export interface LoadedModel {
   readonly meta: ModelMeta;
@@ -65,6 +68,9 @@ export class CuePredictor {
   private lastBeat: Beat | undefined;
   /** Time of the first onset while no beat has come yet: the start cues go then. */
   private startAt: number | undefined;
+  /** Quietest frame level so far (dBFS) and the latest level: the music starts well above the floor. */
+  private floorDb = Number.POSITIVE_INFINITY;
+  private levelDb = Number.NEGATIVE_INFINITY;
 
   constructor(readonly model: LoadedModel) {
     const { meta } = model;
@@ -85,6 +91,8 @@ export class CuePredictor {
     this.states.fill(undefined);
     this.lastBeat = undefined;
     this.startAt = undefined;
+    this.floorDb = Number.POSITIVE_INFINITY;
+    this.levelDb = Number.NEGATIVE_INFINITY;
   }
 
   /** Feeds one event. Returns true when a beat advanced the model. */
@@ -93,10 +101,13 @@ export class CuePredictor {
       case 'frame':
         if (e.v.reset === true) this.reset();
         this.accumulator.pushFrame(e.v);
+        this.levelDb = e.v.levelDb;
+        if (e.v.levelDb < this.floorDb) this.floorDb = e.v.levelDb;
         return false;
       case 'onset':
         this.accumulator.pushOnset(e.v);
-        if (this.lastBeat === undefined && this.startAt === undefined) this.startAt = e.v.t;
+        // The music has started at the first onset clearly above the noise floor (not a noise burst).
+        if (this.lastBeat === undefined && this.startAt === undefined && this.levelDb > Math.max(this.floorDb, -100) + START_ABOVE_FLOOR_DB) this.startAt = e.v.t;
         return false;
       case 'section':
         this.accumulator.pushSection(e.v);
@@ -105,7 +116,7 @@ export class CuePredictor {
         this.accumulator.pushPerformer();
         return false;
       case 'fired':
-        this.history.fired(e.v.dept, e.v.cue, e.v.t);
+        this.fired(e.v.dept, e.v.cue, e.v.t);
         return false;
       case 'beat':
         this.step(e.v);
@@ -113,9 +124,12 @@ export class CuePredictor {
     }
   }
 
-  /** Records a cue that fired (from any source) into the cue history. */
+  /**
+   * Records a cue that fired (from any source) into the cue history. Before the first beat only its
+   * time counts: the start cues are a guess from the rehearsals, and the model learned them that way.
+   */
   fired(dept: string, cue: string, t: number): void {
-    this.history.fired(dept, cue, t);
+    this.history.fired(dept, cue, t, this.lastBeat !== undefined);
   }
 
   private step(beat: Beat): void {

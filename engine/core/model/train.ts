@@ -29,7 +29,9 @@ export interface TrainOptions extends Partial<TrainConfig> {
   readonly seed?: number;
   readonly hiddenSize?: number;
   readonly headSize?: number;
-  /** Chance that a fire is left out of the history of a rearranged copy (default 0.1). */
+  /** Chance that a fire is recorded with a wrong cue in the history of a rearranged copy (default 0.15). */
+  readonly corruptIdentity?: number;
+  /** Chance that a fire is left out of the history of a rearranged copy (default 0.25). */
   readonly dropHistory?: number;
   /** Rearranged copies of each training take (a section repeated, one skipped). */
   readonly augment?: number;
@@ -109,7 +111,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   for (const take of trainTakes) {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
     trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll }));
-    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.1, random }));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random }));
   }
   const valSeqs = valTakes.map((take) => {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
