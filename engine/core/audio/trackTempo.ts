@@ -3,6 +3,7 @@
  * once a second or at once when the tempo moves by more than 3%.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import { defaultBeatTuning } from './beatTracker.js';
 import { TempoEstimator } from './tempo.js';
 import type { FeatureFrame, ListeningSettings, TempoEstimate } from './types.js';
 
@@ -23,7 +24,8 @@ export function trackTempo(settings: ListeningSettings): OperatorFunction<Featur
             lastEmitT = -Infinity;
             lastBpm = 0;
           }
-          est.push(f.flux);
+          // The same onset envelope the beat tracker uses, so tempo$ agrees with the beats' bpm.
+          est.push(f.flux + defaultBeatTuning.odfLowWeight * f.fluxLow);
           if (++sinceUpdate < 0.5 * fps) return;
           sinceUpdate = 0;
           const b = est.update();
