@@ -22,6 +22,8 @@ describe('listening pipeline on synthetic signals', () => {
       expect(b.beatInBar).toBeLessThan(b.beatsPerBar);
       expect(b.isDownbeat).toBe(b.beatInBar === 0);
     }
+    expect(Math.abs(r.tempo.at(-1)!.bpm - 120)).toBeLessThan(3);
+    expect(r.tempo.at(-1)!.confidence).toBeGreaterThan(0.2);
     expect(r.onsets.length).toBeGreaterThan(truth.length * 0.9);
     expect(r.onsets.length).toBeLessThan(truth.length * 1.1);
   });
