@@ -34,6 +34,15 @@ export interface TrainConfig {
   readonly firePositiveWeight: number;
   /** Stop after this many epochs without a better validation loss. */
   readonly patience: number;
+  /**
+   * Noise added to the first `noiseDims` (normalised audio) entries of training windows, and the
+   * relative jitter of the entry at `tempoIndex`: neither a take's exact sound nor its exact tempo
+   * may serve as a fingerprint the model memorises.
+   */
+  readonly inputNoise: number;
+  readonly noiseDims: number;
+  readonly tempoIndex: number;
+  readonly tempoJitter: number;
 }
 
 /** Defaults that reach the acceptance figures on the POP909 set (bench/model.ts). */
@@ -44,6 +53,10 @@ export const defaultTrainConfig: TrainConfig = {
   learningRate: 0.01,
   firePositiveWeight: 3,
   patience: 8,
+  inputNoise: 0.3,
+  noiseDims: 0,
+  tempoIndex: -1,
+  tempoJitter: 0.08,
 };
 
 /** Progress of one epoch. */
@@ -90,7 +103,15 @@ interface Batch {
   valid: tfTypes.Tensor2D;
 }
 
-function makeBatch(tf: Tf, seqs: readonly Sequence[], parts: readonly [number, number, number][], inputSize: number, D: number, T: number): Batch {
+function makeBatch(
+  tf: Tf,
+  seqs: readonly Sequence[],
+  parts: readonly [number, number, number][],
+  inputSize: number,
+  D: number,
+  T: number,
+  noise?: { random: () => number; sigma: number; dims: number; tempoIndex: number; tempoJitter: number },
+): Batch {
   const B = parts.length;
   const x = new Float32Array(B * T * inputSize);
   const fire = new Float32Array(B * T * D);
@@ -105,6 +126,15 @@ function makeBatch(tf: Tf, seqs: readonly Sequence[], parts: readonly [number, n
     for (let k = 0; k < n * D; k++) cue[i * T * D + k] = seq.cue[a * D + k]!;
     count.set(seq.count.subarray(a * D, b * D), i * T * D);
     valid.fill(1, i * T, i * T + n);
+    if (noise !== undefined) {
+      const r = noise.random;
+      const tempoScale = 1 + (r() * 2 - 1) * noise.tempoJitter;
+      for (let k = 0; k < n; k++) {
+        const base = (i * T + k) * inputSize;
+        for (let j = 0; j < noise.dims; j++) x[base + j]! += noise.sigma * (r() + r() + r() - 1.5) * 2;
+        if (noise.tempoIndex >= 0) x[base + noise.tempoIndex]! *= tempoScale;
+      }
+    }
   });
   return {
     x: tf.tensor3d(x, [B, T, inputSize]),
@@ -226,7 +256,13 @@ export async function trainNetwork(
       let lossSum = 0;
       let batches = 0;
       for (let i = 0; i < trainParts.length; i += tc.batchSize) {
-        const b = makeBatch(tf, train, trainParts.slice(i, i + tc.batchSize), cfg.inputSize, D, T);
+        const b = makeBatch(tf, train, trainParts.slice(i, i + tc.batchSize), cfg.inputSize, D, T, {
+          random,
+          sigma: tc.inputNoise,
+          dims: tc.noiseDims,
+          tempoIndex: tc.tempoIndex,
+          tempoJitter: tc.tempoJitter,
+        });
         const loss = optimizer.minimize(() => batchLoss(tf, model, b, cfg, tc.firePositiveWeight), true);
         lossSum += loss === null ? 0 : (await loss.data())[0]!;
         loss?.dispose();

@@ -183,27 +183,44 @@ export class CuePredictor {
   }
 }
 
+/** Optional inputs of `predictCues`. */
+export interface PredictCuesInputs {
+  /** Performer events (audio time base). */
+  readonly performer$?: Observable<PerformerEvent>;
+  /**
+   * Every cue that actually fired, from any source, with `t` in engine-clock seconds (the arbiter's
+   * `Decision.t`), so the cue history matches the show.
+   */
+  readonly fired$?: Observable<{ dept: string; cue: string; t: number }>;
+  /**
+   * Engine-clock milliseconds at audio time 0 (the pipeline's `audioOffsetMs`). Predictions' `fireAt`
+   * are engine-clock seconds, audio times plus this offset. Default 0 (offline: the clocks coincide).
+   */
+  readonly audioOffsetMs?: number;
+}
+
 /**
  * The function the composition root calls: the loaded model and the listening streams in, an
  * Observable of predictions out — every department's current prediction on every feature hop (after
- * the first beat). `fired$` should carry every cue that actually fired (operator or model), so the cue
- * history matches the show; `performer$` the performer events. Emissions are delivered on `scheduler`.
+ * the first beat, or the start cues once the music starts). Emissions are delivered on `scheduler`.
  */
 export function predictCues(
   model: LoadedModel,
   streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>>,
-  inputs: { performer$?: Observable<PerformerEvent>; fired$?: Observable<{ dept: string; cue: string; t: number }> } = {},
+  inputs: PredictCuesInputs = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<Prediction> {
+  const offsetS = (inputs.audioOffsetMs ?? 0) / 1000;
+  const fired$ = inputs.fired$?.pipe(map((f) => ({ ...f, t: f.t - offsetS })));
   return new Observable<Prediction>((subscriber) => {
     const predictor = new CuePredictor(model);
-    return predictorEvents(streams, inputs.performer$, inputs.fired$)
+    return predictorEvents(streams, inputs.performer$, fired$)
       .pipe(observeOn(scheduler))
       .subscribe({
         next: (e) => {
           try {
             predictor.push(e);
-            if (e.kind === 'frame') for (const p of predictor.predictions()) subscriber.next(p);
+            if (e.kind === 'frame') for (const p of predictor.predictions()) subscriber.next(offsetS === 0 ? p : { ...p, fireAt: p.fireAt + offsetS });
           } catch (err) {
             subscriber.error(err);
           }

@@ -127,7 +127,12 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     vocabSizes: depts.map((d) => vocab[d]?.length ?? 1),
     seed,
   };
-  const result = await trainNetwork(tf, cfg, trainSeqs, valSeqs, norm, { ...options, clock });
+  const result = await trainNetwork(tf, cfg, trainSeqs, valSeqs, norm, {
+    noiseDims: AUDIO_FEATURE_NAMES.length,
+    tempoIndex: AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.indexOf('tempo'),
+    ...options,
+    clock,
+  });
   const weights = extractWeights(result.model, cfg);
 
   // Alignment features of every take, for the online-alignment baseline.
