@@ -3,7 +3,7 @@
  * take each), trains on the rehearsals, evaluates the model and both baselines on the show takes
  * (table per department), and measures per-hop inference time and training time per minute of takes.
  *
- * Run: `npx tsx bench/model.ts [--songs 10] [--epochs 25] [--model .tmp/model] [--skip-train] [--json]`
+ * Run: `npx tsx bench/model.ts [--songs 10] [--epochs 18] [--model .tmp/model] [--skip-train] [--json]`
  * (listening results are cached in .tmp/replay-cache; delete it to re-listen).
  */
 import { resolve } from 'node:path';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       tf,
       takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events })),
       {
-        epochs: Number(opt('epochs') ?? 25),
+        epochs: Number(opt('epochs') ?? 18),
         clock: () => (performance.now() - t1) / 1000,
         progress: (p) => process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.validationLoss.toFixed(4)}${p.best ? ' *' : ''}\n`),
       },

@@ -16,9 +16,9 @@ Options:
   --takes <dir>...   take folders (repeat the option or list them after it)
   --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
   --seed <n>         random seed (default 7): same takes + same seed = same model
-  --epochs <n>       most epochs (default 40; training stops early when validation stops improving)
+  --epochs <n>       most epochs (default 18; training stops early when validation stops improving)
   --hidden <n>       GRU units (default 48)
-  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 3)
+  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 4)
   --cache <dir>      keep replayed takes here to skip re-listening next time
   --threads <n>      takes replayed in parallel (default: CPU cores)
 
@@ -56,9 +56,9 @@ export const command: Command = {
     if (dirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... See 'precue train --help'.");
     if (values.out === undefined) throw new UsageError("precue train: give the model folder with --out <dir>. See 'precue train --help'.");
     const seed = numberOption('train', 'seed', values.seed, 7);
-    const epochs = numberOption('train', 'epochs', values.epochs, 40);
+    const epochs = numberOption('train', 'epochs', values.epochs, 18);
     const hidden = numberOption('train', 'hidden', values.hidden, 48);
-    const augment = numberOption('train', 'augment', values.augment, 3);
+    const augment = numberOption('train', 'augment', values.augment, 4);
     const threads = values.threads === undefined ? undefined : numberOption('train', 'threads', values.threads, 1);
     const started = performance.now();
     const clock = (): number => (performance.now() - started) / 1000;

@@ -47,7 +47,7 @@ export interface TrainConfig {
 
 /** Defaults that reach the acceptance figures on the POP909 set (bench/model.ts). */
 export const defaultTrainConfig: TrainConfig = {
-  epochs: 40,
+  epochs: 18,
   batchSize: 64,
   windowSteps: 64,
   learningRate: 0.01,

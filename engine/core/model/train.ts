@@ -106,7 +106,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const valTakes = analysed.filter((_, i) => validationIdx.has(i));
   const norm = audioStats(trainTakes);
   const random = seededRandom(seed);
-  const augment = options.augment ?? 3;
+  const augment = options.augment ?? 4;
   const trainSeqs: Sequence[] = [];
   for (const take of trainTakes) {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
