@@ -52,7 +52,18 @@ interface DeptState {
   confidence: number;
   fireAt: number;
   beatsToNext: number;
+  /** When armed for the next beat: the window in which a detected onset becomes the fire time. */
+  snap: { from: number; to: number; done: boolean } | undefined;
 }
+
+/**
+ * Onset snapping: an armed cue goes on the first onset heard from `SNAP_EARLY` beats before its
+ * predicted beat to `SNAP_LATE` beats after it (onsets are detected about one hop after they sound,
+ * and cues sit on the notes that start a bar far more reliably than on a tracked beat); with no onset
+ * in the window it goes at the window's end.
+ */
+const SNAP_EARLY = 0.05;
+const SNAP_LATE = 0.12;
 
 /**
  * The predictor as a plain state machine (one call per event), so offline replay, the bench and the
@@ -108,6 +119,12 @@ export class CuePredictor {
         this.accumulator.pushOnset(e.v);
         // The music has started at the first onset clearly above the noise floor (not a noise burst).
         if (this.lastBeat === undefined && this.startAt === undefined && this.levelDb > Math.max(this.floorDb, -100) + START_ABOVE_FLOOR_DB) this.startAt = e.v.t;
+        for (const st of this.states) {
+          const snap = st?.snap;
+          if (st === undefined || snap === undefined || snap.done || e.v.t < snap.from || e.v.t > snap.to) continue;
+          snap.done = true;
+          st.fireAt = e.v.t;
+        }
         return false;
       case 'section':
         this.accumulator.pushSection(e.v);
@@ -145,12 +162,16 @@ export class CuePredictor {
     meta.depts.forEach((d, i) => {
       const o = outs[i]!;
       const vocab = meta.vocab[d] ?? [];
-      const beats = o.fire >= meta.inference.fireThreshold ? 1 : Math.max(1, Math.round(o.beatsToNext));
+      const armed = o.fire >= meta.inference.fireThreshold;
+      const beats = armed ? 1 : Math.max(1, Math.round(o.beatsToNext));
+      const target = beat.nextBeatT + (beats - 1) * row.periodS;
+      const snapping = armed && meta.inference.snapToOnsets;
       this.states[i] = {
         cue: vocab[o.cueIndex] ?? vocab[0] ?? '',
         confidence: o.fire,
-        fireAt: beat.nextBeatT + (beats - 1) * row.periodS,
+        fireAt: snapping ? target + SNAP_LATE * row.periodS : target,
         beatsToNext: beats,
+        snap: snapping ? { from: target - SNAP_EARLY * row.periodS, to: target + SNAP_LATE * row.periodS, done: false } : undefined,
       };
     });
   }

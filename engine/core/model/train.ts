@@ -171,7 +171,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       mean: norm.mean,
       std: norm.std,
     },
-    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts) },
+    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
     training: {
       takes: trainTakes.map((t) => t.name),
       validationTakes: valTakes.map((t) => t.name),

@@ -73,6 +73,8 @@ export const modelMetaSchema = z.object({
      * its first beat: fired on the first onset (the model cannot see a beat to put it on).
      */
     startCues: z.record(z.string(), z.string()),
+    /** Fire an armed cue on the first onset near its predicted beat rather than on the beat itself (off: on the bench it lost more than it gained). */
+    snapToOnsets: z.boolean().default(false),
   }),
   training: z.object({
     takes: z.array(z.string()),

@@ -28,7 +28,7 @@ const meta: ModelMeta = {
   hiddenSize: 3,
   headSize: 2,
   features: { names: ['a', 'b', 'c', 'd'], sampleRate: 22050, hopSize: 256, bufferSize: 1024, mean: [0], std: [1] },
-  inference: { fireThreshold: 0.5, maxBeatsToCount: 64, startCues: { LX: '1' } },
+  inference: { fireThreshold: 0.5, maxBeatsToCount: 64, startCues: { LX: '1' }, snapToOnsets: false },
   training: { takes: ['a'], validationTakes: [], epochs: 1, trainLoss: 1, validationLoss: 1, validationFireF1: 0, seconds: 1, audioMinutes: 1 },
   rehearsals: [{ name: 'a', durationS: 10, cues: [{ t: 1, dept: 'LX', cue: '1' }], alignment: { offset: 0, frames: 1, hopS: 0.05, firstT: 0 } }],
   files: { topology: 'model.json', weights: 'weights.bin', alignment: 'alignment.bin' },
