@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { asyncScheduler, interval, map, merge, type Observable, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import type { Prediction } from './core/arbiter/types.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
@@ -164,8 +164,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     } else {
       try {
         const model = await loadModelFolder(dir);
-        const offsetS = audioOffsetMs / 1000;
-        predictions$ = predictCues(model, listening, { fired$ }, scheduler).pipe(map((p) => ({ ...p, fireAt: p.fireAt + offsetS })));
+        predictions$ = predictCues(model, listening, { fired$, audioOffsetMs }, scheduler);
         banner.push(`model: ${relative(process.cwd(), dir) || dir} (${model.meta.depts.join(', ')})`);
       } catch (err) {
         // A broken model never stops the show: the operator runs it by hand.
@@ -197,7 +196,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   // The model's cue history follows what really fired, whoever fired it.
   subscription.add(
     pipeline.playback.events$.subscribe((e) => {
-      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: (e.tMs - audioOffsetMs) / 1000 });
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000 });
     }),
   );
   if (listening !== undefined) {
