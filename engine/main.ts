@@ -26,7 +26,7 @@ import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, MODEL_META_FILE } from './io/model/modelFolder.js';
+import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
@@ -118,11 +118,34 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   const console$ = new Subject<ConsoleInput>();
   const banner: string[] = [`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`];
 
+  // The model, first: it fixes the analysis settings it was trained with.
+  let cueModel: ModelFolder | undefined;
+  const listensToAudio = show.audio !== undefined && config.audio !== false;
+  if (show.model.enabled && listensToAudio) {
+    const dir = resolve(loaded.dir, show.model.path);
+    if (!existsSync(resolve(dir, MODEL_META_FILE))) {
+      banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
+    } else {
+      try {
+        cueModel = await loadModelFolder(dir);
+        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${cueModel.meta.depts.join(', ')})`);
+      } catch (err) {
+        // A broken model never stops the show: the operator runs it by hand.
+        banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
+      }
+    }
+  }
+
   // Listening: the show's audio, analysed in a worker thread so a heavy frame never delays DMX.
   let listening: WorkerListening | undefined;
-  if (show.audio !== undefined && config.audio !== false) {
+  if (show.audio !== undefined && listensToAudio) {
     const audio = await openShowAudio(show.audio.source, loaded.dir, scheduler);
-    listening = listenInWorker(audio.blocks$, { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize });
+    const f = cueModel?.meta.features;
+    const settings = f !== undefined ? { sampleRate: f.sampleRate, bufferSize: f.bufferSize, hopSize: f.hopSize } : { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize };
+    if (f !== undefined && (f.bufferSize !== show.audio.bufferSize || f.hopSize !== show.audio.hopSize)) {
+      log.warn(`the model was trained with analysis buffer ${f.bufferSize}/hop ${f.hopSize}; using those instead of the show's ${show.audio.bufferSize}/${show.audio.hopSize}`);
+    }
+    listening = listenInWorker(audio.blocks$, settings);
     banner.push(`audio: ${audio.description}`);
   } else {
     banner.push('audio: none (the show has no audio input)');
@@ -138,9 +161,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
   }
 
-  // The model: predictions per hop from the listening streams, in the audio's time base.
+  // The model's cue history: what really fired, whoever fired it (fed from playback below).
   const fired$ = new Subject<{ dept: string; cue: string; t: number }>();
-  let predictions$: Observable<Prediction> | undefined;
   // Messages (OSC, MIDI/MSC, VISCA) out; MSC and MIDI timecode in.
   const deptForFormat = (format: number): DeptId | undefined => {
     // MSC command formats name a department kind: 0x01 lighting, 0x30 video, 0x10 sound; else the first.
@@ -156,22 +178,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner.push(`timecode: chasing MTC on '${show.inputs.timecode.midiPort}' at ${show.inputs.timecode.fps} fps`);
   }
 
+  // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
   const audioOffsetMs = scheduler.now();
-  if (show.model.enabled && listening !== undefined) {
-    const dir = resolve(loaded.dir, show.model.path);
-    if (!existsSync(resolve(dir, MODEL_META_FILE))) {
-      banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
-    } else {
-      try {
-        const model = await loadModelFolder(dir);
-        predictions$ = predictCues(model, listening, { fired$, audioOffsetMs }, scheduler);
-        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${model.meta.depts.join(', ')})`);
-      } catch (err) {
-        // A broken model never stops the show: the operator runs it by hand.
-        banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
-      }
-    }
-  }
+  const predictions$: Observable<Prediction> | undefined =
+    cueModel !== undefined && listening !== undefined ? predictCues(cueModel, listening, { fired$, audioOffsetMs }, scheduler) : undefined;
 
   const pipeline = buildShowPipeline(
     show,

@@ -344,8 +344,8 @@ const powerOfTwo = z
 export const audioSettingsSchema = z
   .object({
     source: audioSourceSchema,
-    bufferSize: powerOfTwo.default(2048),
-    hopSize: z.number().int().min(64).max(16384).default(512),
+    bufferSize: powerOfTwo.default(1024),
+    hopSize: z.number().int().min(64).max(16384).default(256),
   })
   .strict();
 export type AudioSettings = z.infer<typeof audioSettingsSchema>;
