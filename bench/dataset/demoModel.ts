@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     dirs.push(dir);
     process.stdout.write(`take ${dir} (tempo ×${f})\n`);
   }
-  const { stdout } = await run(process.execPath, ['bin/precue.js', 'train', '--takes', ...dirs, '--out', values.out], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(process.execPath, ['bin/precue.js', 'train', '--takes', ...dirs, '--out', values.out, '--epochs', '40', '--augment', '3'], { maxBuffer: 64 << 20 });
   process.stdout.write(stdout.split('\n').filter((l) => !l.includes('epoch')).join('\n'));
   const evalOut = await run(process.execPath, ['bin/precue.js', 'eval', '--model', values.out, '--take', demo], { maxBuffer: 64 << 20 });
   process.stdout.write(evalOut.stdout);
