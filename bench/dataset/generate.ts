@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { seededRandom } from '../../engine/core/model/dataset.js';
 import { readSmf, toSong, writeSmf, type MidiEvent, type MidiNote, type MidiSong } from './smf.js';
 
 const run = promisify(execFile);
@@ -81,17 +82,8 @@ export function parseSections(text: string): Section[] {
   return out;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the one training uses). */
+export const rng = seededRandom;
 
 interface SourceSong {
   readonly id: string;

@@ -9,6 +9,7 @@
  */
 import { TempoEstimator } from './tempo.js';
 import type { Beat, FeatureFrame, ListeningSettings } from './types.js';
+import { cosine } from '../vector.js';
 
 /** Tuning of the beat tracker (defaults chosen on bench/beats.ts). */
 export interface BeatTrackerTuning {
@@ -124,18 +125,6 @@ export class BarTracker {
     const m = this.beatsPerBar;
     return { beatInBar: (((index - this.downbeatPos) % m) + m) % m, beatsPerBar: m };
   }
-}
-
-function cosine(a: Float64Array, b: Float64Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 1;
 }
 
 /** Frame-by-frame causal beat tracker. Feed every `FeatureFrame`; collect the beats it returns. */

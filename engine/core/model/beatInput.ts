@@ -4,6 +4,7 @@
  * learned from is exactly what it sees on the night.
  */
 import type { Beat, FeatureFrame, Onset, SectionChange } from '../audio/types.js';
+import { cosine } from '../vector.js';
 
 /** Names of the audio entries (z-normalised with the training statistics). */
 export const AUDIO_FEATURE_NAMES: readonly string[] = [
@@ -173,18 +174,6 @@ export class BeatAccumulator {
 
 /** Entries made relative to the take's own running statistics: MFCC 1..12, level, loudness, spectral shape. */
 const TIMBRE = [...Array.from({ length: 12 }, (_, i) => 13 + i), 25, 26, 27, 28, 29, 30, 31, 32, 35];
-
-function cosine(a: Float64Array, b: Float64Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 1;
-}
 
 function distance(a: Float64Array, b: Float64Array): number {
   let s = 0;
