@@ -51,6 +51,8 @@ export interface EngineConfig {
   readonly artnetPort?: number;
   /** Listen for OSC control on this UDP port instead of the show's (0 picks a free one: tests). */
   readonly oscInPort?: number;
+  /** False: do not load the show's model (every department runs by hand). */
+  readonly model?: boolean;
   /** False: ignore the show's audio input (no listening, effects hold still). */
   readonly audio?: boolean;
   /** DMX frame rate of the playback loop (default 44 Hz; each universe's own rate governs sending). */
@@ -121,7 +123,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   // The model, first: it fixes the analysis settings it was trained with.
   let cueModel: ModelFolder | undefined;
   const listensToAudio = show.audio !== undefined && config.audio !== false;
-  if (show.model.enabled && listensToAudio) {
+  if (config.model === false) {
+    banner.push('model: off (--no-model); departments run by hand');
+  } else if (show.model.enabled && listensToAudio) {
     const dir = resolve(loaded.dir, show.model.path);
     if (!existsSync(resolve(dir, MODEL_META_FILE))) {
       banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);

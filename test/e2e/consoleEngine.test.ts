@@ -81,8 +81,16 @@ describe.skipIf(!ready)(`console against 'precue run shows/demo' (needs ${CHROMI
       const black = await steadyFrame();
       // Cursor to cue 3 (300 ms linear fade) and GOTO it.
       const cursorCue = async (): Promise<number> => Number(await page.locator('.dept[data-dept="LX"] .cue.cursor .cue-num').textContent({ timeout: 2000 }));
+      // The first press puts the cursor on the standby cue; after that each press is awaited until the
+      // page has moved the cursor, so the loop never runs ahead of the page.
       await page.keyboard.press('ArrowDown');
-      for (let i = 0; i < 10 && (await cursorCue()) !== 3; i++) await page.keyboard.press((await cursorCue()) > 3 ? 'ArrowUp' : 'ArrowDown');
+      await expect.poll(() => page.locator('.dept[data-dept="LX"] .cue.cursor').count()).toBe(1);
+      for (let i = 0; i < 20; i++) {
+        const at = await cursorCue();
+        if (at === 3) break;
+        await page.keyboard.press(at > 3 ? 'ArrowUp' : 'ArrowDown');
+        await expect.poll(cursorCue, { timeout: 2000 }).not.toBe(at);
+      }
       expect(await cursorCue()).toBe(3);
       const t1 = performance.now();
       await page.keyboard.press('g');

@@ -139,11 +139,15 @@ export function startFakeEngine(port: number, artnetPort: number, lxCurrent?: st
   );
 }
 
-/** Starts the real engine, `precue run <show>`, with its console on `port` and Art-Net sent to 127.0.0.1:`artnetPort`. */
+/**
+ * Starts the real engine, `precue run <show>`, with its console on `port` and Art-Net sent to
+ * 127.0.0.1:`artnetPort`. Without the model (the tests drive every department by hand) and with OSC
+ * control on a free port (parallel test files must not collide).
+ */
 export function startRealEngine(port: number, artnetPort: number, show = 'shows/demo'): Promise<EngineProcess> {
   return spawnEngine(
     ['bin/precue.js', 'run', show, '--port', String(port), '--artnet-host', '127.0.0.1', '--artnet-port', String(artnetPort),
-      '--token-operator', e2eTokens.operator, '--token-viewer', e2eTokens.viewer, '--token-admin', e2eTokens.admin],
+      '--no-model', '--osc-in-port', '0', '--token-operator', e2eTokens.operator, '--token-viewer', e2eTokens.viewer, '--token-admin', e2eTokens.admin],
     /console: (https?:\/\/[^\s#]+\/)/,
     60_000,
   );

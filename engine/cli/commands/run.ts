@@ -31,6 +31,7 @@ Options:
   --artnet-port <n>         … and this UDP port
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
+  --no-model                do not load the show's model: every department runs by hand
   --fixtures <dir>          fixture library (default: Precue's fixtures/)
   --log-level <level>       debug, info, warn or error (default info)
 
@@ -54,6 +55,7 @@ Example:
       'artnet-port': { type: 'string' },
       'osc-in-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
+      'no-model': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     });
@@ -101,6 +103,7 @@ Example:
       ...(artnetPort !== undefined ? { artnetPort } : {}),
       ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], 53000) } : {}),
       ...(values['no-audio'] ? { audio: false } : {}),
+      ...(values['no-model'] ? { model: false } : {}),
     });
     ctx.stdout(`precue: running\n${engine.banner.map((l) => `  ${l}`).join('\n')}\n  stop with Ctrl-C\n`);
     return await new Promise<number>((resolveExit) => {
