@@ -57,7 +57,12 @@ async function main(): Promise<void> {
   const model = await loadModelFolder(modelDir);
   const shows = await Promise.all(ds.shows.map((d) => readTake(d)));
   const replays = await replayAllCached(shows.map((t) => ({ audioPath: t.audioPath })), cache);
-  const fires = shows.map((t, i) => fireAll(model, t, replays[i]!));
+  const t2 = performance.now();
+  const fires = [];
+  for (const [i, t] of shows.entries()) fires.push(await fireAll(model, t, replays[i]!));
+  const pipelineS = (performance.now() - t2) / 1000;
+  const showMinutes = shows.reduce((s, _, i) => s + replays[i]!.durationS, 0) / 60;
+  out(`eval through the live pipeline (offline clock): ${pipelineS.toFixed(0)} s for ${showMinutes.toFixed(1)} min of show takes (${((showMinutes * 60) / pipelineS).toFixed(0)}× real time)`);
   const result = report(fires, model.meta.depts);
   out(`\nheld-out show takes (${shows.length}), every department in auto, fire threshold ${model.meta.inference.fireThreshold}:`);
   out(formatTable(result, model.meta.depts));

@@ -25,8 +25,12 @@ export interface ReplayOptions {
   /** The take's audio, in order, in the audio time base (first sample at t = 0). */
   readonly blocks: readonly AudioBlock[];
   readonly listening?: Partial<ListeningSettings>;
-  /** The model (or any predictor) over the listening streams. */
-  readonly predict?: (streams: ListeningStreams) => Observable<Prediction>;
+  /**
+   * The model (or any predictor) over the listening streams and the cues that actually fired (every
+   * playback 'fire', from any source, `t` in engine seconds: the pipeline's `audioOffsetMs` is the
+   * scheduler's time when the replay starts, 0 on a fresh offline scheduler).
+   */
+  readonly predict?: (streams: ListeningStreams, fired$: Observable<FiredCue>) => Observable<Prediction>;
   /** Departments the predictor may fire in (default all). */
   readonly modelDepts?: readonly DeptId[];
   /** Operator commands at engine times (ms). */
@@ -39,6 +43,13 @@ export interface ReplayOptions {
   readonly durationMs?: number;
   /** Called on every frame with the universes' outputs (reused buffers: copy what you keep). */
   readonly onFrame?: (tMs: number, outputs: ReadonlyMap<number, Uint8Array>, pipeline: ShowPipeline) => void;
+}
+
+/** A cue that playback fired, as the predictor's cue history wants it (`t` in engine seconds). */
+export interface FiredCue {
+  readonly dept: string;
+  readonly cue: string;
+  readonly t: number;
 }
 
 /** What happened in a replay. */
@@ -63,7 +74,8 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
   const console$ = new Subject<ConsoleInput>();
   const controls$ = new Subject<ControlEvent>();
   const predictions: Prediction[] = [];
-  const predictions$ = options.predict?.(streams);
+  const fired$ = new Subject<FiredCue>();
+  const predictions$ = options.predict?.(streams, fired$);
   const start = scheduler.now();
   const pipeline = buildShowPipeline(
     options.show,
@@ -82,6 +94,11 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
   const messages: TimedMessage[] = [];
   subscription.add(pipeline.decisions$.subscribe((d) => decisions.push(d)));
   subscription.add(pipeline.messages$.subscribe((m) => messages.push(m)));
+  subscription.add(
+    pipeline.playback.events$.subscribe((e) => {
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000 });
+    }),
+  );
   // Keep every listening stream hot for the whole replay, as the live engine does.
   subscription.add(streams.sections$.subscribe());
   subscription.add(streams.tempo$.subscribe());

@@ -1,6 +1,8 @@
 /** `precue eval`: replays a held-out take with every department in auto and scores it beside two baselines. */
 import { UsageError } from '../../core/errors.js';
-import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, runModel } from '../../core/model/evaluate.js';
+import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel, takeBlocks } from '../../core/model/evaluate.js';
+import type { PredictorEvent } from '../../core/model/predictor.js';
+import { readWavFile } from '../../io/audio/wavFile.js';
 import { scoreReport, type Metrics, type Report, type TimedCue } from '../../core/model/metrics.js';
 import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js';
 import { replayAllCached } from '../../io/model/replayPool.js';
@@ -9,10 +11,10 @@ import { parseCommandArgs, type Command } from '../command.js';
 
 const help = `Usage: precue eval --model <modelDir> --take <takeDir> [--json]
 
-Replays the take's audio through the live listening pipeline on the offline clock, with every
-department in auto (a prediction at or above the model's fire threshold fires on its predicted beat,
-at most once per 250 ms per department, and goes back into the cue history), and compares what fired
-with the take's cues.jsonl. Beside the model it runs two baselines on the same take:
+Replays the take's audio through the real live pipeline (listening, model, arbiter, playback) on the
+offline clock, with every department in auto (a prediction at or above the model's fire threshold
+fires at its predicted beat, at most once per 250 ms per department, and every cue fired goes back
+into the model's cue history), and compares what the arbiter fired with the take's cues.jsonl. Beside the model it runs two baselines on the same take:
   rehearsalTiming   each cue at its mean time in the song's training takes
   onlineAlignment   online DTW of the live features against the song's rehearsal, carrying its cue times
 
@@ -45,11 +47,15 @@ export interface TakeFires {
   readonly onlineAlignment: readonly TimedCue[];
 }
 
-/** Runs the model and both baselines over one take's replay. */
-export function fireAll(model: ModelFolder, take: Take, replay: { durationS: number; events: Parameters<typeof runModel>[1] }): TakeFires {
+/**
+ * Runs the model (the take's audio through the live pipeline on the offline clock) and both baselines
+ * (over the take's cached listening events) on one take.
+ */
+export async function fireAll(model: ModelFolder, take: Take, replay: { durationS: number; events: readonly PredictorEvent[] }): Promise<TakeFires> {
   const trained = new Set([...model.meta.training.takes, ...model.meta.training.validationTakes]);
   if (trained.has(take.name)) throw new UsageError(`precue eval: take '${take.name}' was used to train this model; evaluate on a held-out take.`);
-  const fired = runModel(model, replay.events, { threshold: model.meta.inference.fireThreshold, minGoIntervalS: 0.25 });
+  const wav = await readWavFile(take.audioPath);
+  const { fired } = replayModel(model, takeBlocks(wav.samples, wav.sampleRate, 1024));
   const live = alignmentFromEvents(replay.events);
   const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
   const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
@@ -113,7 +119,8 @@ export const command: Command = {
       takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer })),
       values.cache,
     );
-    const fires = takes.map((t, i) => fireAll(model, t, replays[i]!));
+    const fires: TakeFires[] = [];
+    for (const [i, t] of takes.entries()) fires.push(await fireAll(model, t, replays[i]!));
     const depts = [...new Set([...model.meta.depts, ...takes.flatMap((t) => t.cues.map((c) => c.dept))])];
     const result = report(fires, depts);
     if (values.json === true) ctx.stdout(JSON.stringify(result) + '\n');

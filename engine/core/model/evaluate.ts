@@ -1,12 +1,82 @@
 /**
- * Replaying a take's listening events through the predictor with every department in `auto`, plus the
- * two baselines, and turning analysed events into training rows. Pure: the caller replays the audio.
+ * Replaying a take through the live pipeline (listening → model → arbiter → playback) on the offline
+ * clock with every department in `auto`, the two baselines, the training-time firing rule, and turning
+ * analysed events into training rows. Pure: the caller reads the audio.
  */
+import type { VirtualTimeScheduler } from 'rxjs';
+import type { AudioBlock } from '../audio/types.js';
+import { deptId } from '../ids.js';
+import { offlineScheduler, replayTake, type ReplayResult } from '../offline.js';
+import { showFileSchema, type AutomationMode, type ShowFile } from '../show/schema.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
-import { CuePredictor, type LoadedModel, type PredictorEvent } from './predictor.js';
-import type { RehearsalSummary } from './types.js';
+import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent } from './predictor.js';
+import type { ModelMeta, RehearsalSummary } from './types.js';
+
+/** Never fire a department twice within this many ms in an evaluation (the show file's default). */
+export const EVAL_MIN_GO_INTERVAL_MS = 250;
+
+/**
+ * The show an evaluation runs: one department per model department holding its cue vocabulary (no
+ * levels, no fixtures, no outputs), every department in `mode` (default `auto`) with the model's
+ * calibrated fire threshold as its confidence threshold.
+ */
+export function evalShow(meta: Pick<ModelMeta, 'depts' | 'vocab' | 'inference'>, modes: Readonly<Record<string, AutomationMode>> = {}): ShowFile {
+  return showFileSchema.parse({
+    version: 1,
+    name: 'precue eval',
+    departments: meta.depts.map((id) => ({
+      id,
+      mode: modes[id] ?? 'auto',
+      confidenceThreshold: Math.min(1, Math.max(0, meta.inference.fireThreshold)),
+      minGoIntervalMs: EVAL_MIN_GO_INTERVAL_MS,
+      cues: (meta.vocab[id] ?? []).map((number) => ({ number })),
+    })),
+  });
+}
+
+/** Cuts decoded audio into the blocks a live source delivers (`blockSize` samples; the first resets). */
+export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = 1024): AudioBlock[] {
+  const blocks: AudioBlock[] = [];
+  for (let i = 0; i < samples.length; i += blockSize) {
+    blocks.push({ t: i / sampleRate, sampleRate, samples: samples.subarray(i, Math.min(samples.length, i + blockSize)), ...(i === 0 ? { reset: true } : {}) });
+  }
+  return blocks;
+}
+
+/** What the model fired in a replay through the live pipeline, and the whole replay. */
+export interface ModelReplay {
+  /** The model's GOs as the arbiter decided them (`t` in audio seconds). */
+  readonly fired: TimedCue[];
+  readonly replay: ReplayResult;
+}
+
+/**
+ * Replays a take's audio through the real live pipeline on the offline clock: listening with the
+ * model's analysis settings, the model's predictions (fed back every cue that actually fired), the
+ * arbiter with every department in auto (or `show`'s modes), playback. The model's fires are the
+ * arbiter's model decisions.
+ */
+export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
+  const { sampleRate, bufferSize, hopSize } = model.meta.features;
+  const startMs = scheduler.now();
+  const replay = replayTake(
+    {
+      show: options.show ?? evalShow(model.meta),
+      profiles: new Map(),
+      blocks,
+      listening: { sampleRate, bufferSize, hopSize },
+      predict: (streams, fired$) => predictCues(model, streams, { fired$, audioOffsetMs: startMs }, scheduler),
+      modelDepts: model.meta.depts.map((d) => deptId(d)),
+    },
+    scheduler,
+  );
+  const fired = replay.decisions
+    .filter((d) => d.source === 'model' && (d.action === 'go' || d.action === 'goto') && d.dept !== null && d.cue !== undefined)
+    .map((d) => ({ t: d.t - startMs / 1000, dept: String(d.dept), cue: String(d.cue) }));
+  return { fired, replay };
+}
 
 /** Beat rows (the model's per-beat inputs before history) from a replay's events. */
 export function rowsFromEvents(events: readonly PredictorEvent[]): BeatRow[] {
@@ -55,7 +125,7 @@ export function alignmentFromEvents(events: readonly PredictorEvent[]): { times:
   return { times: Float32Array.from(times), vectors };
 }
 
-/** The auto-mode firing rule used offline. */
+/** The auto-mode firing rule used at training time to calibrate the fire threshold. */
 export interface AutoRule {
   /** Fire when the prediction's confidence is at least this. */
   readonly threshold: number;
@@ -66,7 +136,8 @@ export interface AutoRule {
 }
 
 /**
- * Runs the model over the events with every department in auto: a prediction at or above the
+ * The training-time approximation of auto mode (fast, over cached events; `replayModel` is the real
+ * pipeline that `eval` uses): a prediction at or above the
  * threshold fires its cue at its `fireAt` (a predicted beat), at most once per `minGoIntervalS` per
  * department, and every fire goes back into the model's cue history as a real show's would.
  */
