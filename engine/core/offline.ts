@@ -7,7 +7,7 @@
  */
 import { Observable, Subject, Subscription, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { ConsoleInput } from './arbiter/arbiter.js';
-import type { Decision, Prediction } from './arbiter/types.js';
+import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import { listen } from './audio/listen.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './audio/types.js';
 import type { ControlEvent } from './control.js';
@@ -50,6 +50,8 @@ export interface FiredCue {
   readonly dept: string;
   readonly cue: string;
   readonly t: number;
+  /** Who fired it: the decision's source, or 'follow' for an auto-follow / auto-continue. */
+  readonly source: DecisionSource | 'follow';
 }
 
 /** What happened in a replay. */
@@ -96,7 +98,7 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
   subscription.add(pipeline.messages$.subscribe((m) => messages.push(m)));
   subscription.add(
     pipeline.playback.events$.subscribe((e) => {
-      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000 });
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000, source: e.source });
     }),
   );
   // Keep every listening stream hot for the whole replay, as the live engine does.

@@ -29,8 +29,8 @@ describe('replayTake fired-cue feed', () => {
       ],
     });
     expect(heard).toEqual([
-      { dept: 'LX', cue: '1', t: 0.5 },
-      { dept: 'LX', cue: '3', t: 1.25 },
+      { dept: 'LX', cue: '1', t: 0.5, source: 'operator' },
+      { dept: 'LX', cue: '3', t: 1.25, source: 'operator' },
     ]);
     expect(result.decisions.map((d) => [d.t, d.action, d.source])).toEqual([
       [0.5, 'go', 'operator'],

@@ -47,7 +47,7 @@ export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize 
 
 /** What the model fired in a replay through the live pipeline, and the whole replay. */
 export interface ModelReplay {
-  /** The model's GOs as the arbiter decided them (`t` in audio seconds). */
+  /** The cues playback fired on the model's decisions (`t` in audio seconds). */
   readonly fired: TimedCue[];
   readonly replay: ReplayResult;
 }
@@ -56,25 +56,29 @@ export interface ModelReplay {
  * Replays a take's audio through the real live pipeline on the offline clock: listening with the
  * model's analysis settings, the model's predictions (fed back every cue that actually fired), the
  * arbiter with every department in auto (or `show`'s modes), playback. The model's fires are the
- * arbiter's model decisions.
+ * cues playback fired on the arbiter's model decisions.
  */
 export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
   const { sampleRate, bufferSize, hopSize } = model.meta.features;
-  const startMs = scheduler.now();
+  const startS = scheduler.now() / 1000;
+  const fired: TimedCue[] = [];
   const replay = replayTake(
     {
       show: options.show ?? evalShow(model.meta),
       profiles: new Map(),
       blocks,
       listening: { sampleRate, bufferSize, hopSize },
-      predict: (streams, fired$) => predictCues(model, streams, { fired$, audioOffsetMs: startMs }, scheduler),
+      predict: (streams, fired$) => {
+        // What counts is what playback fired for the model (a GO it swallows never happened).
+        fired$.subscribe((f) => {
+          if (f.source === 'model') fired.push({ t: f.t - startS, dept: f.dept, cue: f.cue });
+        });
+        return predictCues(model, streams, { fired$, audioOffsetMs: startS * 1000 }, scheduler);
+      },
       modelDepts: model.meta.depts.map((d) => deptId(d)),
     },
     scheduler,
   );
-  const fired = replay.decisions
-    .filter((d) => d.source === 'model' && (d.action === 'go' || d.action === 'goto') && d.dept !== null && d.cue !== undefined)
-    .map((d) => ({ t: d.t - startMs / 1000, dept: String(d.dept), cue: String(d.cue) }));
   return { fired, replay };
 }
 
@@ -139,13 +143,15 @@ export interface AutoRule {
  * The training-time approximation of auto mode (fast, over cached events; `replayModel` is the real
  * pipeline that `eval` uses): a prediction at or above the
  * threshold fires its cue at its `fireAt` (a predicted beat), at most once per `minGoIntervalS` per
- * department, and every fire goes back into the model's cue history as a real show's would.
+ * department and never when it is the department's live cue (as the arbiter), and every fire goes
+ * back into the model's cue history as a real show's would.
  */
 export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule): TimedCue[] {
   const rule = { staleS: 0.15, ...autoRule };
   const predictor = new CuePredictor(model);
   const fired: TimedCue[] = [];
   const last = new Map<string, number>();
+  const live = new Map<string, string>();
   for (const e of events) {
     predictor.push(e);
     if (e.kind !== 'frame') continue;
@@ -153,10 +159,13 @@ export function runModel(model: LoadedModel, events: readonly PredictorEvent[], 
       if (p.confidence < rule.threshold) continue;
       const prev = last.get(p.dept);
       if (prev !== undefined && Math.max(p.fireAt, e.v.t) - prev < rule.minGoIntervalS) continue;
+      // As the arbiter: the cue already live in a department is never fired again.
+      if (live.get(p.dept) === p.cue) continue;
       // A fire time just past goes now (the arbiter cannot fire in the past); a stale one never.
       if (p.fireAt < e.v.t - rule.staleS) continue;
       const t = Math.max(p.fireAt, e.v.t);
       last.set(p.dept, t);
+      live.set(p.dept, p.cue);
       fired.push({ t, dept: p.dept, cue: p.cue });
       predictor.fired(p.dept, p.cue, t);
     }

@@ -36,7 +36,7 @@ describe.skipIf(!present)('eval through the live pipeline (demo model, first 25 
     expect(show.fixtures).toEqual([]);
   });
 
-  it('scores exactly the arbiter’s model decisions, and the model hears back what fired', () => {
+  it('scores what playback fired on the arbiter’s model decisions', () => {
     const { fired, replay } = replayModel(model, blocks);
     expect(fired.length).toBeGreaterThan(0);
     const decided = replay.decisions.filter((d) => d.source === 'model').map((d) => ({ t: d.t, dept: String(d.dept), cue: String(d.cue) }));
