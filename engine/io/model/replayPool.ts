@@ -3,9 +3,10 @@
  * single-threaded), falling back to the calling thread when workers cannot start.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { ShowFileError } from '../../core/errors.js';
@@ -68,18 +69,38 @@ export async function replayAll(jobs: readonly ReplayJob[], options: { threads?:
 }
 
 /**
+ * A fingerprint of the code that makes a replay: the listening stage (engine/core/audio) and the
+ * predictor's event builder. A cached replay made by other code is stale and must not be read back.
+ */
+async function replayCodeHash(): Promise<string> {
+  const hash = createHash('sha1');
+  const coreDir = fileURLToPath(new URL('../../core/', import.meta.url));
+  const audioDir = join(coreDir, 'audio');
+  const files = [...(await readdir(audioDir)).filter((n) => /\.[jt]s$/.test(n)).sort().map((n) => join(audioDir, n)), join(coreDir, 'model', 'predictor.ts')];
+  for (const f of files) {
+    try {
+      hash.update(await readFile(f));
+    } catch {
+      hash.update(`missing:${f}`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/**
  * `replayAll` with a disk cache: a take whose audio (path, size, modification time) was replayed
- * before is read back instead of listened to again. The cache is a plain folder of v8-serialised
- * replays; delete it to start over.
+ * before by the same listening code is read back instead of listened to again. The cache is a plain
+ * folder of v8-serialised replays; delete it to start over.
  */
 export async function replayAllCached(jobs: readonly ReplayJob[], cacheDir: string | undefined, options: { threads?: number; onDone?: (index: number, replay: Replay) => void } = {}): Promise<Replay[]> {
   if (cacheDir === undefined) return replayAll(jobs, options);
   await mkdir(cacheDir, { recursive: true });
+  const code = await replayCodeHash();
   const keys = await Promise.all(
     jobs.map(async (j) => {
       const st = await stat(j.audioPath);
       const perf = JSON.stringify(j.performer ?? []);
-      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|v2`).digest('hex');
+      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|${code}`).digest('hex');
     }),
   );
   const results: (Replay | undefined)[] = await Promise.all(
