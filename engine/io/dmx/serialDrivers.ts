@@ -41,7 +41,29 @@ abstract class SerialDmxDriver implements DmxDriver {
     this.stats.lastError = errorText(err);
   }
 
-  abstract send(data: Uint8Array): void;
+  /**
+   * Sends one frame unless the previous one is still being written (then it is skipped and counted).
+   * `transmit` writes the frame and calls `done` once the port has taken it (with an error, if any).
+   */
+  send(data: Uint8Array): void {
+    const port = this.port;
+    if (port === undefined) {
+      this.fail(new Error(`${this.path} is not open`));
+      return;
+    }
+    if (this.busy) {
+      this.stats.skipped++;
+      return;
+    }
+    this.busy = true;
+    this.transmit(port, data, (err) => {
+      this.busy = false;
+      if (err) this.fail(err);
+    });
+    this.stats.sent++;
+  }
+
+  protected abstract transmit(port: SerialPort, data: Uint8Array, done: (err?: Error | null) => void): void;
 
   async close(_mode: CloseMode): Promise<void> {
     const port = this.port;
@@ -60,22 +82,8 @@ export class EnttecProDriver extends SerialDmxDriver {
     super(`enttec-usb-pro ${path}`, path, { baudRate: 115200, stopBits: 1 });
   }
 
-  send(data: Uint8Array): void {
-    const port = this.port;
-    if (port === undefined) {
-      this.fail(new Error(`${this.path} is not open`));
-      return;
-    }
-    if (this.busy) {
-      this.stats.skipped++;
-      return;
-    }
-    this.busy = true;
-    port.write(this.encoder.encode(data), (err) => {
-      this.busy = false;
-      if (err) this.fail(err);
-    });
-    this.stats.sent++;
+  protected transmit(port: SerialPort, data: Uint8Array, done: (err?: Error | null) => void): void {
+    port.write(this.encoder.encode(data), done);
   }
 }
 
@@ -87,37 +95,21 @@ export class OpenDmxDriver extends SerialDmxDriver {
     super(`open-dmx ${path}`, path, { baudRate: 250000, stopBits: 2 });
   }
 
-  send(data: Uint8Array): void {
-    const port = this.port;
-    if (port === undefined) {
-      this.fail(new Error(`${this.path} is not open`));
-      return;
-    }
-    if (this.busy) {
-      this.stats.skipped++;
-      return;
-    }
-    this.busy = true;
+  protected transmit(port: SerialPort, data: Uint8Array, done: (err?: Error | null) => void): void {
     const frame = this.encoder.encode(data);
     // Break (≥ 88 µs) then mark-after-break (≥ 8 µs): each ioctl round-trip through libuv takes longer than that.
     port.set({ brk: true, rts: false }, (e1) => {
       if (e1) {
-        this.busy = false;
-        this.fail(e1);
+        done(e1);
         return;
       }
       port.set({ brk: false, rts: false }, (e2) => {
         if (e2) {
-          this.busy = false;
-          this.fail(e2);
+          done(e2);
           return;
         }
-        port.write(frame, (err) => {
-          this.busy = false;
-          if (err) this.fail(err);
-        });
+        port.write(frame, done);
       });
     });
-    this.stats.sent++;
   }
 }
