@@ -4,21 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { decodeArtnet } from '../../engine/core/dmx/artnet.js';
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port free on 127.0.0.1 right now: the desk app's helper, so tests and the desk agree. */
+export { freePort } from '../../console/electron/engineProcess.js';
 
 /** One ArtDmx packet as received. */
 export interface ReceivedDmx {
