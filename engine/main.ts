@@ -12,6 +12,7 @@ import type { Prediction } from './core/arbiter/types.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import { deptId, type DeptId } from './core/ids.js';
 import { predictCues } from './core/model/predictor.js';
+import { modelListening } from './core/model/types.js';
 import { ConsoleModel } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
@@ -132,7 +133,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     } else {
       try {
         cueModel = await loadModelFolder(dir);
-        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${cueModel.meta.depts.join(', ')})`);
+        const tempo = cueModel.meta.features.tempo;
+        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${cueModel.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
       } catch (err) {
         // A broken model never stops the show: the operator runs it by hand.
         banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
@@ -145,7 +147,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   if (show.audio !== undefined && listensToAudio) {
     const audio = await openShowAudio(show.audio.source, loaded.dir, scheduler);
     const f = cueModel?.meta.features;
-    const settings = f !== undefined ? { sampleRate: f.sampleRate, bufferSize: f.bufferSize, hopSize: f.hopSize } : { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize };
+    const settings = cueModel !== undefined ? modelListening(cueModel.meta) : { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize };
     if (f !== undefined && (f.bufferSize !== show.audio.bufferSize || f.hopSize !== show.audio.hopSize)) {
       log.warn(`the model was trained with analysis buffer ${f.bufferSize}/hop ${f.hopSize}; using those instead of the show's ${show.audio.bufferSize}/${show.audio.hopSize}`);
     }

@@ -1,6 +1,10 @@
 /** `precue train`: learns a model from rehearsal takes and writes a model folder. */
 import { UsageError } from '../../core/errors.js';
-import { trainModel, type TrainingTake } from '../../core/model/train.js';
+import { showTempoRange, TEMPO_CANDIDATES_BPM, type TempoRange } from '../../core/model/tempoFit.js';
+import { checkCues, trainModel, type TrainingTake } from '../../core/model/train.js';
+import { readWavFile } from '../../io/audio/wavFile.js';
+import { learnTempo } from '../../io/model/learnTempo.js';
+import type { Replay } from '../../io/model/replay.js';
 import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
 import { replayAllCached } from '../../io/model/replayPool.js';
@@ -19,6 +23,9 @@ Options:
   --epochs <n>       most epochs (default 18; training stops early when validation stops improving)
   --hidden <n>       GRU units (default 48)
   --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 4)
+  --tempo <t>        auto (default): learn the song's tempo range from the takes (the range in which
+                     the beat tracker's beats carry the most rehearsal cues; several listening
+                     passes); off: the tracker's defaults; <bpm>: the show's tempo, tracked ±13 %
   --cache <dir>      keep replayed takes here to skip re-listening next time
   --threads <n>      takes replayed in parallel (default: CPU cores)
 
@@ -50,6 +57,7 @@ export const command: Command = {
       hidden: { type: 'string' },
       augment: { type: 'string' },
       cache: { type: 'string' },
+      tempo: { type: 'string' },
       threads: { type: 'string' },
     });
     const dirs = [...(values.takes ?? []), ...positionals];
@@ -64,17 +72,41 @@ export const command: Command = {
     const clock = (): number => (performance.now() - started) / 1000;
 
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
-    ctx.stderr(`precue train: listening to ${takes.length} takes…\n`);
-    let done = 0;
-    const replays = await replayAllCached(
-      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer })),
-      values.cache,
-      {
-        ...(threads !== undefined ? { threads } : {}),
-        onDone: () => ctx.stderr(`\r  listened ${++done}/${takes.length} ${bar(done / takes.length)} ${duration(clock())}`),
-      },
-    );
-    ctx.stderr('\n');
+    checkCues(await Promise.all(takes.map(async (t) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: (await readWavFile(t.audioPath)).durationS, cues: t.cues }))));
+    const tempoMode = values.tempo ?? 'auto';
+    const jobs = takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer }));
+    const threadOpt = threads !== undefined ? { threads } : {};
+    let replays: Replay[];
+    let tempo: TempoRange | undefined;
+    if (tempoMode === 'auto') {
+      ctx.stderr(`precue train: learning the tempo from ${takes.length} takes (${1 + TEMPO_CANDIDATES_BPM.length} listening passes)…\n`);
+      const learned = await learnTempo(
+        takes.map((t, i) => ({ job: jobs[i]!, cues: t.cues })),
+        values.cache,
+        { ...threadOpt, onTrial: (label, fit) => ctx.stderr(`  ${label.padEnd(14)} ${bar(fit)} ${(fit * 100).toFixed(0)} % of cues on a beat  ${duration(clock())}\n`) },
+      );
+      replays = learned.replays;
+      tempo = learned.range;
+      ctx.stderr(
+        tempo !== undefined
+          ? `precue train: tempo ${learned.bpm.toFixed(1)} BPM, tracked in ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM (${(learned.fit * 100).toFixed(0)} % of cues on a beat, ${(learned.defaultFit * 100).toFixed(0)} % with the defaults)\n`
+          : `precue train: no tempo range learned (best ${(learned.fit * 100).toFixed(0)} % of cues on a beat, defaults ${(learned.defaultFit * 100).toFixed(0)} %); the tracker keeps its defaults\n`,
+      );
+    } else {
+      if (tempoMode !== 'off') {
+        const bpm = Number(tempoMode);
+        if (!Number.isFinite(bpm) || bpm < 30 || bpm > 300) throw new UsageError(`precue train: --tempo must be auto, off or a tempo in BPM (30–300), got '${tempoMode}'.`);
+        tempo = showTempoRange(bpm);
+      }
+      ctx.stderr(`precue train: listening to ${takes.length} takes…\n`);
+      let done = 0;
+      replays = await replayAllCached(
+        jobs.map((j) => ({ ...j, ...(tempo !== undefined ? { settings: { ...tempo } } : {}) })),
+        values.cache,
+        { ...threadOpt, onDone: () => ctx.stderr(`\r  listened ${++done}/${takes.length} ${bar(done / takes.length)} ${duration(clock())}`) },
+      );
+      ctx.stderr('\n');
+    }
     const training: TrainingTake[] = takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events }));
     const { tf, backend } = await loadTf();
     ctx.stderr(`precue train: training on tfjs ${backend}…\n`);
@@ -83,6 +115,7 @@ export const command: Command = {
       epochs,
       hiddenSize: hidden,
       augment,
+      ...(tempo !== undefined ? { tempo } : {}),
       createdBy: 'precue 0.1.0',
       clock,
       progress: (p) =>

@@ -12,7 +12,7 @@ import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
 import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent } from './predictor.js';
-import type { ModelMeta, RehearsalSummary } from './types.js';
+import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
 
 /** Never fire a department twice within this many ms in an evaluation (the show file's default). */
 export const EVAL_MIN_GO_INTERVAL_MS = 250;
@@ -59,7 +59,6 @@ export interface ModelReplay {
  * cues playback fired on the arbiter's model decisions.
  */
 export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
-  const { sampleRate, bufferSize, hopSize } = model.meta.features;
   const startS = scheduler.now() / 1000;
   const fired: TimedCue[] = [];
   const replay = replayTake(
@@ -67,7 +66,7 @@ export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], o
       show: options.show ?? evalShow(model.meta),
       profiles: new Map(),
       blocks,
-      listening: { sampleRate, bufferSize, hopSize },
+      listening: modelListening(model.meta),
       predict: (streams, fired$) => {
         // What counts is what playback fired for the model (a GO it swallows never happened).
         fired$.subscribe((f) => {

@@ -11,6 +11,7 @@ import { evaluateFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
 import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
 import type { PredictorEvent } from './predictor.js';
+import type { TempoRange } from './tempoFit.js';
 import { MODEL_FORMAT_VERSION, type ModelMeta, type RehearsalSummary, type TakeCue } from './types.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -38,6 +39,8 @@ export interface TrainOptions extends Partial<TrainConfig> {
   /** Departments and their cue lists from the show, when training for a show: cues outside them are refused. */
   readonly show?: Readonly<Record<string, readonly string[]>>;
   readonly createdBy?: string;
+  /** The tempo range the takes were listened in (`learnTempo`); stored so the show is tracked the same way. */
+  readonly tempo?: TempoRange;
   readonly progress?: (p: EpochProgress) => void;
   readonly clock?: () => number;
 }
@@ -170,6 +173,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       bufferSize: 1024,
       mean: norm.mean,
       std: norm.std,
+      ...(options.tempo !== undefined ? { tempo: { ...options.tempo } } : {}),
     },
     inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
     training: {

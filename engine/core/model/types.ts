@@ -9,6 +9,7 @@
  * Between beats the prediction stands and only its countdown moves.
  */
 import { z } from 'zod';
+import type { ListeningSettings } from '../audio/types.js';
 
 /** Version of the model folder format this build writes and reads. Newer folders are refused. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -63,6 +64,14 @@ export const modelMetaSchema = z.object({
     /** Mean and standard deviation of the normalised audio entries. */
     mean: z.array(finite),
     std: z.array(finite),
+    /**
+     * The tempo range learned from the rehearsals (see `tempoFit.ts`): the beat tracker runs inside
+     * it on the night. Absent when the rehearsals did not settle one (the tracker's defaults apply).
+     */
+    tempo: z
+      .object({ minBpm: finite, maxBpm: finite, priorBpm: finite, priorWidthOctaves: finite })
+      .refine((t) => t.minBpm > 0 && t.maxBpm > t.minBpm, 'a tempo range with 0 < minBpm < maxBpm')
+      .optional(),
   }),
   /** Fire threshold and beat-snap settings chosen at training time. */
   inference: z.object({
@@ -92,6 +101,12 @@ export const modelMetaSchema = z.object({
 
 /** Parsed `precue-model.json`. */
 export type ModelMeta = z.infer<typeof modelMetaSchema>;
+
+/** The listening settings a model was trained with (analysis frame and, when learned, tempo range): they win over the show's. */
+export function modelListening(meta: Pick<ModelMeta, 'features'>): Partial<ListeningSettings> {
+  const { sampleRate, bufferSize, hopSize, tempo } = meta.features;
+  return { sampleRate, bufferSize, hopSize, ...(tempo ?? {}) };
+}
 /** One stored rehearsal summary. */
 export type RehearsalSummary = z.infer<typeof rehearsalSummarySchema>;
 

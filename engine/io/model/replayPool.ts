@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { ShowFileError } from '../../core/errors.js';
+import type { ListeningSettings } from '../../core/audio/types.js';
 import type { PerformerEvent } from '../../core/model/types.js';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { replayAudio, type Replay } from './replay.js';
@@ -18,6 +19,8 @@ import { replayAudio, type Replay } from './replay.js';
 export interface ReplayJob {
   readonly audioPath: string;
   readonly performer?: readonly PerformerEvent[];
+  /** Listening settings other than the defaults (a model's analysis and tempo range). */
+  readonly settings?: Partial<ListeningSettings>;
 }
 
 /** Replays every job, `threads` at a time (default: the machine's cores); results in job order. */
@@ -27,7 +30,7 @@ export async function replayAll(jobs: readonly ReplayJob[], options: { threads?:
   if (threads === 1) {
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
-      const replay = await replayAudio(job.audioPath, job.performer ?? []);
+      const replay = await replayAudio(job.audioPath, job.performer ?? [], job.settings ?? {});
       results[i] = replay;
       options.onDone?.(i, replay);
     }
@@ -52,7 +55,7 @@ export async function replayAll(jobs: readonly ReplayJob[], options: { threads?:
           };
           worker.on('message', onMessage);
           worker.once('error', reject);
-          worker.postMessage({ id, audioPath: job.audioPath, performer: job.performer ?? [] });
+          worker.postMessage({ id, audioPath: job.audioPath, performer: job.performer ?? [], settings: job.settings ?? {} });
         });
         if (answer.replay === undefined) {
           throw new ShowFileError([{ file: job.audioPath, path: '', message: answer.error ?? 'replay failed', expected: 'a readable WAV file' }]);
@@ -100,7 +103,8 @@ export async function replayAllCached(jobs: readonly ReplayJob[], cacheDir: stri
     jobs.map(async (j) => {
       const st = await stat(j.audioPath);
       const perf = JSON.stringify(j.performer ?? []);
-      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|${code}`).digest('hex');
+      const settings = j.settings === undefined || Object.keys(j.settings).length === 0 ? '' : `|${JSON.stringify(Object.entries(j.settings).sort(([a], [b]) => a.localeCompare(b)))}`;
+      return createHash('sha1').update(`${resolve(j.audioPath)}|${st.size}|${st.mtimeMs}|${perf}|${code}${settings}`).digest('hex');
     }),
   );
   const results: (Replay | undefined)[] = await Promise.all(
