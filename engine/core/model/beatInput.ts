@@ -182,9 +182,23 @@ function distance(a: Float64Array, b: Float64Array): number {
 }
 
 /**
+ * Per department and cue (vocabulary index): how many beats after that cue the department's next cue
+ * came in the rehearsals (the median; 0 when the rehearsals never showed one). Learned at training
+ * time (`learnSchedule`) and stored in the model, it turns the cue history into "the next cue is due
+ * in n beats", which holds through a tempo change, a repeated section (the same length again) and a
+ * skipped one (the section playing now still ends when it ends).
+ */
+export type CueSchedule = Readonly<Record<string, readonly number[]>>;
+
+/** Beats either side over which `dueIn` is scaled to -1..1. */
+const DUE_SCALE = 16;
+
+/**
  * The cue history part of the input: per department, beats since its last cue (scaled and one-hot
- * modulo COUNTER_PERIOD), whether it has fired yet, and which cue it was (one-hot over its list).
- * Fires are placed on the beat nearest their time, even when they are reported after that beat.
+ * modulo COUNTER_PERIOD), whether it has fired yet, which cue it was (one-hot over its list) and,
+ * with a schedule, how many beats until the rehearsals' next cue after that one (scaled, plus
+ * "due on the next beat" and "overdue" flags). Fires are placed on the beat nearest their time, even
+ * when they are reported after that beat.
  */
 export class CueHistory {
   private readonly beatTimes: number[] = [];
@@ -193,11 +207,16 @@ export class CueHistory {
   constructor(
     readonly depts: readonly string[],
     readonly vocab: Readonly<Record<string, readonly string[]>>,
+    readonly schedule?: CueSchedule,
   ) {}
+
+  private get perDeptExtra(): number {
+    return this.schedule === undefined ? 0 : 3;
+  }
 
   /** Width of the history vector. */
   get size(): number {
-    return this.depts.reduce((s, d) => s + 2 + COUNTER_PERIOD + (this.vocab[d]?.length ?? 0), 0);
+    return this.depts.reduce((s, d) => s + 2 + COUNTER_PERIOD + (this.vocab[d]?.length ?? 0) + this.perDeptExtra, 0);
   }
 
   /** Names of the history entries. */
@@ -207,6 +226,7 @@ export class CueHistory {
       out.push(`${d}.beatsSince`, `${d}.never`);
       for (let i = 0; i < COUNTER_PERIOD; i++) out.push(`${d}.mod${i}`);
       for (const c of this.vocab[d] ?? []) out.push(`${d}.last=${c}`);
+      if (this.schedule !== undefined) out.push(`${d}.dueIn`, `${d}.dueNext`, `${d}.overdue`);
     }
     return out;
   }
@@ -251,8 +271,18 @@ export class CueHistory {
         out[o] = Math.min(since, MAX_BEATS) / MAX_BEATS;
         out[o + 2 + (since % COUNTER_PERIOD)] = 1;
         if (last.index >= 0) out[o + 2 + COUNTER_PERIOD + last.index] = 1;
+        const interval = last.index >= 0 ? (this.schedule?.[d]?.[last.index] ?? 0) : 0;
+        if (interval > 0) {
+          // Steps from a fire to the next one: the next one is due on the next beat when this many
+          // beats have passed since the fire, less one.
+          const remaining = interval - 1 - since;
+          const e = o + 2 + COUNTER_PERIOD + vocabSize;
+          out[e] = Math.max(-1, Math.min(1, remaining / DUE_SCALE));
+          out[e + 1] = remaining === 0 ? 1 : 0;
+          out[e + 2] = remaining < 0 ? 1 : 0;
+        }
       }
-      o += 2 + COUNTER_PERIOD + vocabSize;
+      o += 2 + COUNTER_PERIOD + vocabSize + this.perDeptExtra;
     }
     return out;
   }

@@ -3,7 +3,7 @@
  * teacher forcing, and section-level rearrangements of the rehearsals (a section played twice, one
  * skipped) so the model learns to follow the music rather than the rehearsal's order.
  */
-import { BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS, type BeatRow } from './beatInput.js';
+import { BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS, type BeatRow, type CueSchedule } from './beatInput.js';
 import type { TakeCue } from './types.js';
 
 /** An analysed take: its beat rows and ground-truth cues. */
@@ -106,9 +106,9 @@ export function buildSequence(
   steps: readonly Step[],
   depts: readonly string[],
   vocab: Readonly<Record<string, readonly string[]>>,
-  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number } = {},
+  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule } = {},
 ): Sequence {
-  const history = new CueHistory(depts, vocab);
+  const history = new CueHistory(depts, vocab, options.schedule);
   for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t, false);
   const drop = options.dropHistory ?? 0;
   const corrupt = options.corruptIdentity ?? 0;
@@ -167,6 +167,34 @@ export function buildSequence(
     }
   }
   return { length: n, inputs, fire, cue, count };
+}
+
+/**
+ * The rehearsals' cue schedule (see `CueSchedule`): per department and cue, the median number of beat
+ * steps from a fire of that cue to the department's next fire, over the labelled takes.
+ */
+export function learnSchedule(takes: readonly { steps: readonly Step[] }[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  depts.forEach((dept, d) => {
+    const gaps: number[][] = (vocab[dept] ?? []).map(() => []);
+    for (const { steps } of takes) {
+      let prev = -1;
+      let prevIndex = -1;
+      steps.forEach((s, k) => {
+        const e = s.events[d]!;
+        if (e < 0) return;
+        if (prev >= 0 && prevIndex >= 0) gaps[prevIndex]!.push(k - prev);
+        prev = k;
+        prevIndex = e;
+      });
+    }
+    out[dept] = gaps.map((g) => {
+      if (g.length === 0) return 0;
+      const sorted = [...g].sort((a, b) => a - b);
+      return sorted[Math.floor((sorted.length - 1) / 2)]!;
+    });
+  });
+  return out;
 }
 
 /** The cue vocabulary per department, in order of first appearance across the takes (sorted numerically). */

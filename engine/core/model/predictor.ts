@@ -4,10 +4,11 @@
  * beats each department's prediction stands and its fire time stays on a predicted beat (the next beat
  * when the model says "now", else the beat its countdown lands on).
  */
-import { asyncScheduler, EMPTY, map, merge, Observable, observeOn, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, map, Observable, observeOn, type SchedulerLike } from 'rxjs';
 import { cueId, deptId } from '../ids.js';
 import type { Prediction } from '../arbiter/types.js';
-import type { Beat, FeatureFrame, ListeningStreams, Onset, SectionChange } from '../audio/types.js';
+import type { Beat, ListeningStreams } from '../audio/types.js';
+import { predictorEvents, type PredictorEvent } from './events.js';
 import { BEAT_FEATURE_NAMES, BeatAccumulator, CueHistory } from './beatInput.js';
 import { StreamingNet } from './streamingNet.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
@@ -21,30 +22,7 @@ export interface LoadedModel {
   readonly weights: NetWeights;
 }
 
-/** One event of the merged input stream, in arrival order. */
-export type PredictorEvent =
-  | { readonly kind: 'frame'; readonly v: FeatureFrame }
-  | { readonly kind: 'beat'; readonly v: Beat }
-  | { readonly kind: 'onset'; readonly v: Onset }
-  | { readonly kind: 'section'; readonly v: SectionChange }
-  | { readonly kind: 'performer'; readonly v: PerformerEvent }
-  | { readonly kind: 'fired'; readonly v: { readonly dept: string; readonly cue: string; readonly t: number } };
-
-/** Merges the listening streams (and optional performer and fired-cue streams) into one tagged stream. */
-export function predictorEvents(
-  streams: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>>,
-  performer$: Observable<PerformerEvent> = EMPTY,
-  fired$: Observable<{ dept: string; cue: string; t: number }> = EMPTY,
-): Observable<PredictorEvent> {
-  return merge(
-    streams.features$.pipe(map((v): PredictorEvent => ({ kind: 'frame', v }))),
-    streams.beats$.pipe(map((v): PredictorEvent => ({ kind: 'beat', v }))),
-    streams.onsets$.pipe(map((v): PredictorEvent => ({ kind: 'onset', v }))),
-    (streams.sections$ ?? EMPTY).pipe(map((v): PredictorEvent => ({ kind: 'section', v }))),
-    performer$.pipe(map((v): PredictorEvent => ({ kind: 'performer', v }))),
-    fired$.pipe(map((v): PredictorEvent => ({ kind: 'fired', v }))),
-  );
-}
+export { predictorEvents, type PredictorEvent } from './events.js';
 
 /** The state of one department's prediction after the latest beat. */
 interface DeptState {
@@ -85,7 +63,7 @@ export class CuePredictor {
 
   constructor(readonly model: LoadedModel) {
     const { meta } = model;
-    this.history = new CueHistory(meta.depts, meta.vocab);
+    this.history = new CueHistory(meta.depts, meta.vocab, meta.features.schedule);
     this.net = new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;

@@ -6,7 +6,7 @@
 import { ShowFileError, type FileProblem } from '../errors.js';
 import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
 import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
-import { audioStats, buildSequence, buildVocab, labelSteps, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
+import { audioStats, buildSequence, buildVocab, labelSteps, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
 import { evaluateFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
 import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
@@ -111,16 +111,17 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const random = seededRandom(seed);
   const augment = options.augment ?? 4;
   const trainSeqs: Sequence[] = [];
-  for (const take of trainTakes) {
-    const { steps, preRoll } = labelSteps(take, depts, vocab);
-    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll }));
-    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random }));
+  const labelled = trainTakes.map((take) => labelSteps(take, depts, vocab));
+  const schedule = learnSchedule(labelled, depts, vocab);
+  for (const { steps, preRoll } of labelled) {
+    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll, schedule }));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random, schedule }));
   }
   const valSeqs = valTakes.map((take) => {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
-    return buildSequence(steps, depts, vocab, { preRoll });
+    return buildSequence(steps, depts, vocab, { preRoll, schedule });
   });
-  const history = new CueHistory(depts, vocab);
+  const history = new CueHistory(depts, vocab, schedule);
   const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size;
   const cfg = {
     inputSize,
@@ -174,6 +175,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       mean: norm.mean,
       std: norm.std,
       ...(options.tempo !== undefined ? { tempo: { ...options.tempo } } : {}),
+      schedule,
     },
     inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
     training: {

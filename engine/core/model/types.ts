@@ -68,6 +68,11 @@ export const modelMetaSchema = z.object({
      * The tempo range learned from the rehearsals (see `tempoFit.ts`): the beat tracker runs inside
      * it on the night. Absent when the rehearsals did not settle one (the tracker's defaults apply).
      */
+    /**
+     * Per department and cue: beats from that cue to the department's next cue in the rehearsals
+     * (median; 0 = never seen). The cue history's "due in" entries come from it (see `CueSchedule`).
+     */
+    schedule: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
     tempo: z
       .object({ minBpm: finite, maxBpm: finite, priorBpm: finite, priorWidthOctaves: finite })
       .refine((t) => t.minBpm > 0 && t.maxBpm > t.minBpm, 'a tempo range with 0 < minBpm < maxBpm')
