@@ -1,7 +1,7 @@
-/** Overall F1 (±100 ms) of several takes' fires: the figure the fire threshold is calibrated on. */
+/** F1 (±100 ms) of several takes' fires: the figure the fire thresholds are calibrated on. */
 import { poolTakes, type TimedCue } from './metrics.js';
 
-/** Pooled F1 at ±100 ms over takes. */
-export function evaluateFires(takes: readonly { fired: readonly TimedCue[]; expected: readonly TimedCue[]; durationS: number }[], depts: readonly string[]): number {
-  return poolTakes(takes, depts).overall.f1;
+/** Pooled F1 (±100 ms) of one department over takes: what its fire point is calibrated on. */
+export function evaluateDeptFires(takes: readonly { fired: readonly TimedCue[]; expected: readonly TimedCue[]; durationS: number }[], depts: readonly string[], dept: string): number {
+  return poolTakes(takes, depts).depts[dept]?.f1 ?? 0;
 }

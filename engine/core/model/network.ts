@@ -30,8 +30,8 @@ export interface TrainConfig {
   readonly batchSize: number;
   readonly windowSteps: number;
   readonly learningRate: number;
-  /** Weight of positive fire targets (fires are rare among beats). */
-  readonly firePositiveWeight: number;
+  /** Weight of positive fire targets (fires are rare among beats): one for all, or one per department. */
+  readonly firePositiveWeight: number | readonly number[];
   /** Stop after this many epochs without a better validation loss. */
   readonly patience: number;
   /**
@@ -154,12 +154,13 @@ function disposeBatch(b: Batch): void {
 }
 
 /** Loss of a batch: weighted fire cross-entropy + cue cross-entropy + count error, masked. */
-function batchLoss(tf: Tf, model: tfTypes.LayersModel, b: Batch, cfg: NetConfig, posWeight: number): tfTypes.Scalar {
+function batchLoss(tf: Tf, model: tfTypes.LayersModel, b: Batch, cfg: NetConfig, posWeights: number | readonly number[]): tfTypes.Scalar {
   const outs = model.apply(b.x, { training: true }) as tfTypes.Tensor[];
   const D = cfg.depts.length;
   let total: tfTypes.Tensor = tf.scalar(0);
   const validSum = tf.maximum(tf.sum(b.valid), 1);
   for (let d = 0; d < D; d++) {
+    const posWeight = typeof posWeights === 'number' ? posWeights : (posWeights[d] ?? 1);
     const fireLogit = tf.squeeze(outs[3 * d]!, [2]);
     const cueLogits = outs[3 * d + 1]!;
     const countOut = tf.squeeze(outs[3 * d + 2]!, [2]);

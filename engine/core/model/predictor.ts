@@ -44,6 +44,15 @@ const SNAP_EARLY = 0.05;
 const SNAP_LATE = 0.12;
 
 /**
+ * A department's fire output rescaled so that its calibrated point `own` reads as `common` (piecewise
+ * linear, 0 and 1 fixed): above its own threshold a department reads above the common one.
+ */
+export function calibratedConfidence(raw: number, own: number | undefined, common: number): number {
+  if (own === undefined || !(own > 0 && own < 1) || !(common > 0 && common < 1)) return raw;
+  return raw < own ? (raw / own) * common : common + ((raw - own) / (1 - own)) * (1 - common);
+}
+
+/**
  * The predictor as a plain state machine (one call per event), so offline replay, the bench and the
  * live operator share it. Not thread-safe; one per pipeline.
  */
@@ -140,13 +149,16 @@ export class CuePredictor {
     meta.depts.forEach((d, i) => {
       const o = outs[i]!;
       const vocab = meta.vocab[d] ?? [];
-      const armed = o.fire >= meta.inference.fireThreshold;
+      const confidence = calibratedConfidence(o.fire, meta.inference.deptThresholds?.[d], meta.inference.fireThreshold);
+      const armed = confidence >= meta.inference.fireThreshold;
       const beats = armed ? 1 : Math.max(1, Math.round(o.beatsToNext));
       const target = beat.nextBeatT + (beats - 1) * row.periodS;
       const snapping = armed && meta.inference.snapToOnsets;
       this.states[i] = {
-        cue: vocab[o.cueIndex] ?? vocab[0] ?? '',
-        confidence: o.fire,
+        // A department never fires the cue it is already on (the arbiter refuses it): when the
+        // model's first choice is the live cue, its next cue is the runner-up.
+        cue: vocab[o.cueIndex === this.history.lastIndex(d) ? o.secondIndex : o.cueIndex] ?? vocab[0] ?? '',
+        confidence,
         fireAt: snapping ? target + SNAP_LATE * row.periodS : target,
         beatsToNext: beats,
         snap: snapping ? { from: target - SNAP_EARLY * row.periodS, to: target + SNAP_LATE * row.periodS, done: false } : undefined,

@@ -7,7 +7,7 @@ import { ShowFileError, type FileProblem } from '../errors.js';
 import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
 import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
 import { audioStats, buildSequence, buildVocab, labelSteps, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
-import { evaluateFires } from './fireScore.js';
+import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
 import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
 import type { PredictorEvent } from './predictor.js';
@@ -131,7 +131,19 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     vocabSizes: depts.map((d) => vocab[d]?.length ?? 1),
     seed,
   };
+  // Fires are rare, and rarer in some departments (a look per section against a shot every two
+  // bars): each department's positives weigh about as much as its negatives, tempered.
+  const firePositiveWeight = depts.map((_, d) => {
+    let pos = 0;
+    let all = 0;
+    for (const q of trainSeqs) {
+      for (let k = 0; k < q.length; k++) pos += q.fire[k * depts.length + d]!;
+      all += q.length;
+    }
+    return pos === 0 ? 1 : Math.min(15, Math.max(1.5, ((all - pos) / pos) ** 0.6));
+  });
   const result = await trainNetwork(tf, cfg, trainSeqs, valSeqs, norm, {
+    firePositiveWeight,
     noiseDims: AUDIO_FEATURE_NAMES.length,
     tempoIndex: AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.indexOf('tempo'),
     ...options,
@@ -191,14 +203,30 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     rehearsals,
     files: { topology: 'model.json', weights: 'weights.bin', alignment: 'alignment.bin' },
   };
-  // Calibrate the fire threshold on the validation takes (or the training takes when there are none).
+  // Calibrate each department's fire point on the validation takes (or the training takes when there
+  // are none), one department at a time, the others held at their current point.
   const calib = valTakes.length > 0 ? sorted.filter((_, i) => validationIdx.has(i)) : sorted;
-  let best = { threshold: 0.5, f1: -1 };
-  for (const threshold of [0.3, 0.4, 0.5, 0.6, 0.7]) {
-    const m = { ...meta, inference: { ...meta.inference, fireThreshold: threshold } };
-    const f1 = evaluateFires(calib.map((t) => ({ fired: runModel({ meta: m, weights }, t.events, { threshold, minGoIntervalS: 0.25 }), expected: t.cues, durationS: t.durationS })), depts);
-    if (f1 > best.f1) best = { threshold, f1 };
+  const common = 0.5;
+  const thresholds: Record<string, number> = Object.fromEntries(depts.map((d) => [d, common]));
+  const scoreWith = (t: Record<string, number>, dept: string): number => {
+    const m = { ...meta, inference: { ...meta.inference, fireThreshold: common, deptThresholds: { ...t } } };
+    const fires = calib.map((take) => ({ fired: runModel({ meta: m, weights }, take.events, { threshold: common, minGoIntervalS: 0.25 }), expected: take.cues, durationS: take.durationS }));
+    return evaluateDeptFires(fires, depts, dept);
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    for (const d of depts) {
+      let best = { threshold: thresholds[d]!, f1: scoreWith(thresholds, d) };
+      for (const threshold of [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+        const f1 = scoreWith({ ...thresholds, [d]: threshold }, d);
+        if (f1 > best.f1 + 1e-9) best = { threshold, f1 };
+      }
+      thresholds[d] = best.threshold;
+    }
   }
-  const finalMeta: ModelMeta = { ...meta, inference: { ...meta.inference, fireThreshold: best.threshold }, training: { ...meta.training, seconds: clock() - started } };
+  const finalMeta: ModelMeta = {
+    ...meta,
+    inference: { ...meta.inference, fireThreshold: common, deptThresholds: thresholds },
+    training: { ...meta.training, seconds: clock() - started },
+  };
   return { model: result.model, meta: finalMeta, alignment };
 }

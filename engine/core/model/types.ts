@@ -87,6 +87,12 @@ export const modelMetaSchema = z.object({
      * its first beat: fired on the first onset (the model cannot see a beat to put it on).
      */
     startCues: z.record(z.string(), z.string()),
+    /**
+     * Per department, the raw fire output that counts as `fireThreshold` (calibrated on the validation
+     * takes): the confidence a department reports is rescaled so that its own calibrated point reads as
+     * the common threshold, and one threshold means the same in every department. Absent: raw outputs.
+     */
+    deptThresholds: z.record(z.string(), finite.refine((v) => v > 0 && v < 1, 'a threshold between 0 and 1')).optional(),
     /** Fire an armed cue on the first onset near its predicted beat rather than on the beat itself (off: on the bench it lost more than it gained). */
     snapToOnsets: z.boolean().default(false),
   }),
