@@ -1,13 +1,10 @@
 /** `precue train`: learns a model from rehearsal takes and writes a model folder. */
 import { UsageError } from '../../core/errors.js';
-import { showTempoRange, TEMPO_CANDIDATES_BPM, type TempoRange } from '../../core/model/tempoFit.js';
-import { checkCues, trainModel, type TrainingTake } from '../../core/model/train.js';
-import { readWavFile } from '../../io/audio/wavFile.js';
-import { learnTempo } from '../../io/model/learnTempo.js';
-import type { Replay } from '../../io/model/replay.js';
+import { TEMPO_CANDIDATES_BPM } from '../../core/model/tempoFit.js';
+import { trainModel } from '../../core/model/train.js';
+import { listenTakes, type TempoMode } from '../../io/model/listenTakes.js';
 import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
-import { replayAllCached } from '../../io/model/replayPool.js';
 import { readTake } from '../../io/takes/take.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 
@@ -71,43 +68,35 @@ export const command: Command = {
     const started = performance.now();
     const clock = (): number => (performance.now() - started) / 1000;
 
+    const tempoOption = values.tempo ?? 'auto';
+    let tempoMode: TempoMode = 'auto';
+    if (tempoOption === 'off') tempoMode = 'off';
+    else if (tempoOption !== 'auto') {
+      const bpm = Number(tempoOption);
+      if (!Number.isFinite(bpm) || bpm < 30 || bpm > 300) throw new UsageError(`precue train: --tempo must be auto, off or a tempo in BPM (30–300), got '${tempoOption}'.`);
+      tempoMode = bpm;
+    }
+
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
-    checkCues(await Promise.all(takes.map(async (t) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: (await readWavFile(t.audioPath)).durationS, cues: t.cues }))));
-    const tempoMode = values.tempo ?? 'auto';
-    const jobs = takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer }));
-    const threadOpt = threads !== undefined ? { threads } : {};
-    let replays: Replay[];
-    let tempo: TempoRange | undefined;
-    if (tempoMode === 'auto') {
-      ctx.stderr(`precue train: learning the tempo from ${takes.length} takes (${1 + TEMPO_CANDIDATES_BPM.length} listening passes)…\n`);
-      const learned = await learnTempo(
-        takes.map((t, i) => ({ job: jobs[i]!, cues: t.cues })),
-        values.cache,
-        { ...threadOpt, onTrial: (label, fit) => ctx.stderr(`  ${label.padEnd(14)} ${bar(fit)} ${(fit * 100).toFixed(0)} % of cues on a beat  ${duration(clock())}\n`) },
-      );
-      replays = learned.replays;
-      tempo = learned.range;
+    ctx.stderr(
+      tempoMode === 'auto'
+        ? `precue train: learning the tempo from ${takes.length} takes (${1 + TEMPO_CANDIDATES_BPM.length} listening passes)…\n`
+        : `precue train: listening to ${takes.length} takes…\n`,
+    );
+    const { training, tempo, learned } = await listenTakes(takes, {
+      ...(values.cache !== undefined ? { cache: values.cache } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      tempo: tempoMode,
+      onTrial: (label, fit) => ctx.stderr(`  ${label.padEnd(14)} ${bar(fit)} ${(fit * 100).toFixed(0)} % of cues on a beat  ${duration(clock())}\n`),
+      onListened: (done, total) => ctx.stderr(`\r  listened ${done}/${total} ${bar(done / total)} ${duration(clock())}${done === total ? '\n' : ''}`),
+    });
+    if (learned !== undefined) {
       ctx.stderr(
         tempo !== undefined
           ? `precue train: tempo ${learned.bpm.toFixed(1)} BPM, tracked in ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM (${(learned.fit * 100).toFixed(0)} % of cues on a beat, ${(learned.defaultFit * 100).toFixed(0)} % with the defaults)\n`
           : `precue train: no tempo range learned (best ${(learned.fit * 100).toFixed(0)} % of cues on a beat, defaults ${(learned.defaultFit * 100).toFixed(0)} %); the tracker keeps its defaults\n`,
       );
-    } else {
-      if (tempoMode !== 'off') {
-        const bpm = Number(tempoMode);
-        if (!Number.isFinite(bpm) || bpm < 30 || bpm > 300) throw new UsageError(`precue train: --tempo must be auto, off or a tempo in BPM (30–300), got '${tempoMode}'.`);
-        tempo = showTempoRange(bpm);
-      }
-      ctx.stderr(`precue train: listening to ${takes.length} takes…\n`);
-      let done = 0;
-      replays = await replayAllCached(
-        jobs.map((j) => ({ ...j, ...(tempo !== undefined ? { settings: { ...tempo } } : {}) })),
-        values.cache,
-        { ...threadOpt, onDone: () => ctx.stderr(`\r  listened ${++done}/${takes.length} ${bar(done / takes.length)} ${duration(clock())}`) },
-      );
-      ctx.stderr('\n');
     }
-    const training: TrainingTake[] = takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events }));
     const { tf, backend } = await loadTf();
     ctx.stderr(`precue train: training on tfjs ${backend}…\n`);
     const trained = await trainModel(tf, training, {
