@@ -197,7 +197,7 @@ const DUE_SCALE = 16;
  * The cue history part of the input: per department, beats since its last cue (scaled and one-hot
  * modulo COUNTER_PERIOD), whether it has fired yet, which cue it was (one-hot over its list) and,
  * with a schedule, how many beats until the rehearsals' next cue after that one (scaled, plus
- * "due on the next beat" and "overdue" flags). Fires are placed on the beat nearest their time, even
+ * "due on the next beat" and "overdue" flags; once overdue the count runs on in whole intervals). Fires are placed on the beat nearest their time, even
  * when they are reported after that beat.
  */
 export class CueHistory {
@@ -279,12 +279,13 @@ export class CueHistory {
         const interval = last.index >= 0 ? (this.schedule?.[d]?.[last.index] ?? 0) : 0;
         if (interval > 0) {
           // Steps from a fire to the next one: the next one is due on the next beat when this many
-          // beats have passed since the fire, less one.
-          const remaining = interval - 1 - since;
+          // beats have passed since the fire, less one. Past that (a fire missed, or not heard) the
+          // count runs on in whole intervals, so one missed cue does not lose the department's beat.
+          const remaining = (((interval - 1 - since) % interval) + interval) % interval;
           const e = o + 2 + COUNTER_PERIOD + vocabSize;
-          out[e] = Math.max(-1, Math.min(1, remaining / DUE_SCALE));
+          out[e] = remaining / DUE_SCALE > 1 ? 1 : remaining / DUE_SCALE;
           out[e + 1] = remaining === 0 ? 1 : 0;
-          out[e + 2] = remaining < 0 ? 1 : 0;
+          out[e + 2] = since >= interval ? 1 : 0;
         }
       }
       o += 2 + COUNTER_PERIOD + vocabSize + this.perDeptExtra;

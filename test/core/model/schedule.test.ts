@@ -43,10 +43,13 @@ describe('the cue schedule learned from rehearsals', () => {
     // Interval 4 steps: fired for step 0 → due for step 4 (the beat at 2.5 s, decided at the beat at 2.0 s).
     expect(rows.map((r) => r[due + 1])).toEqual([0, 0, 0, 1, 0, 0]);
     expect(rows.map((r) => r[due + 2])).toEqual([0, 0, 0, 0, 1, 1]);
+    // Missed: the count runs on, due again one interval later (the beat at 4.5 s, decided at 4.0 s).
+    for (let k = 7; k <= 8; k++) rows.push(history.onBeat(k * period, period));
+    expect(rows.map((r) => r[due + 1])).toEqual([0, 0, 0, 1, 0, 0, 0, 1]);
     expect(rows[0]![due]).toBeCloseTo(3 / 16);
     // Cue 2 has no learned interval: nothing is due.
-    history.fired('CAM', '2', 3.5);
-    const after = history.onBeat(3.5, period);
+    history.fired('CAM', '2', 4.5);
+    const after = history.onBeat(4.5, period);
     expect([after[due], after[due + 1], after[due + 2]]).toEqual([0, 0, 0]);
   });
 });
