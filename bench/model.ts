@@ -1,19 +1,24 @@
 /**
  * The learning bench: regenerates the POP909 data set (10 songs: 2 rehearsals + 1 held-out show
- * take each), trains on the rehearsals, evaluates the model and both baselines on the show takes
- * (table per department), and measures per-hop inference time and training time per minute of takes.
+ * take each) and, per song — each song is a show with its own model, as a production learns its own
+ * rehearsals — learns the tempo range and trains on the song's two rehearsals (one trains, one
+ * validates), then evaluates the model and both baselines on the song's show take through the live
+ * pipeline. Prints the pooled table per department, the per-song figures, per-hop inference time and
+ * training time per minute of takes.
  *
- * Run: `npx tsx bench/model.ts [--songs 10] [--epochs 18] [--model .tmp/model] [--skip-train] [--json]`
+ * Run: `npx tsx bench/model.ts [--songs 10] [--epochs 40] [--augment 16] [--out .tmp/bench-models] [--skip-train] [--json]`
  * (listening results are cached in .tmp/replay-cache; delete it to re-listen).
  */
-import { resolve } from 'node:path';
+import { resolve, join } from 'node:path';
 import { generateDataset } from './dataset/generate.js';
-import { fireAll, formatTable, report } from '../engine/cli/commands/eval.js';
+import { fireAll, formatTable, report, type TakeFires } from '../engine/cli/commands/eval.js';
 import { CuePredictor } from '../engine/core/model/predictor.js';
 import { StreamingNet } from '../engine/core/model/streamingNet.js';
 import { trainModel } from '../engine/core/model/train.js';
+import { scoreReport } from '../engine/core/model/metrics.js';
 import { loadTf } from '../engine/io/model/backend.js';
-import { loadModelFolder, saveModelFolder } from '../engine/io/model/modelFolder.js';
+import { listenTakes } from '../engine/io/model/listenTakes.js';
+import { loadModelFolder, saveModelFolder, type ModelFolder } from '../engine/io/model/modelFolder.js';
 import { replayAllCached } from '../engine/io/model/replayPool.js';
 import { readTake } from '../engine/io/takes/take.js';
 
@@ -29,44 +34,67 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const modelDir = resolve(opt('model') ?? '.tmp/model');
+  const modelsDir = resolve(opt('out') ?? '.tmp/bench-models');
   const cache = resolve('.tmp/replay-cache');
   const ds = await generateDataset({ out: resolve('.tmp/dataset'), count: Number(opt('songs') ?? 10) });
   out(`data set: ${ds.rehearsals.length} rehearsal takes, ${ds.shows.length} show takes (${(ds.takes.reduce((s, t) => s + t.durationS, 0) / 60).toFixed(1)} min)`);
-  if (!args.includes('--skip-train')) {
-    const takes = await Promise.all(ds.rehearsals.map((d) => readTake(d)));
-    const t0 = performance.now();
-    const replays = await replayAllCached(takes.map((t) => ({ audioPath: t.audioPath })), cache);
-    const listenS = (performance.now() - t0) / 1000;
-    const { tf, backend } = await loadTf();
-    const t1 = performance.now();
-    const trained = await trainModel(
-      tf,
-      takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events })),
-      {
-        epochs: Number(opt('epochs') ?? 18),
+  const songs = [...new Set(ds.takes.map((t) => t.song))].sort();
+  const { tf, backend } = await loadTf();
+  let trainS = 0;
+  let listenS = 0;
+  let trainMinutes = 0;
+  const fires: TakeFires[] = [];
+  const models: ModelFolder[] = [];
+  const depts = new Set<string>();
+  let pipelineS = 0;
+  let showMinutes = 0;
+  out(`\nper song (model / rehearsal timing / online alignment, overall F1 ±100 ms):`);
+  for (const song of songs) {
+    const dir = join(modelsDir, song);
+    const rehearsals = ds.rehearsals.filter((d) => d.includes(`${song}-rehearsal`));
+    const showDir = ds.shows.find((d) => d.includes(`${song}-show`));
+    if (showDir === undefined) continue;
+    let tempoNote = '';
+    if (!args.includes('--skip-train')) {
+      const takes = await Promise.all(rehearsals.map((d) => readTake(d)));
+      const t0 = performance.now();
+      const listened = await listenTakes(takes, { cache });
+      listenS += (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      const trained = await trainModel(tf, listened.training, {
+        epochs: Number(opt('epochs') ?? 40),
+        augment: Number(opt('augment') ?? 16),
+        ...(listened.tempo !== undefined ? { tempo: listened.tempo } : {}),
         clock: () => (performance.now() - t1) / 1000,
-        progress: (p) => process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.validationLoss.toFixed(4)}${p.best ? ' *' : ''}\n`),
-      },
-    );
-    const trainS = (performance.now() - t1) / 1000;
-    await saveModelFolder(modelDir, trained.model, trained.meta, trained.alignment);
-    const minutes = trained.meta.training.audioMinutes;
-    out(`training (tfjs ${backend}): ${trained.meta.training.epochs} epochs in ${trainS.toFixed(0)} s = ${(trainS / minutes).toFixed(1)} s per minute of takes (${minutes.toFixed(1)} min); listening ${listenS.toFixed(0)} s (cached: ${listenS < 5 ? 'yes' : 'no'})`);
+      });
+      trainS += (performance.now() - t1) / 1000;
+      trainMinutes += trained.meta.training.audioMinutes;
+      await saveModelFolder(dir, trained.model, trained.meta, trained.alignment);
+      tempoNote = listened.tempo !== undefined ? `tempo ${listened.tempo.priorBpm.toFixed(0)} BPM learned` : 'tracker defaults';
+    }
+    const model = await loadModelFolder(dir);
+    models.push(model);
+    for (const d of model.meta.depts) depts.add(d);
+    const show = await readTake(showDir);
+    const [replay] = await replayAllCached([{ audioPath: show.audioPath }], cache);
+    const t2 = performance.now();
+    const f = await fireAll(model, show, replay!);
+    pipelineS += (performance.now() - t2) / 1000;
+    showMinutes += replay!.durationS / 60;
+    fires.push(f);
+    const one = (c: TakeFires['model']): string => scoreReport(c, f.expected, model.meta.depts, f.durationS).overall.f1.toFixed(3);
+    out(`  ${song}: ${one(f.model)} / ${one(f.rehearsalTiming)} / ${one(f.onlineAlignment)}  (${tempoNote || 'trained before'}${tempoNote ? `, thresholds ${JSON.stringify(model.meta.inference.deptThresholds ?? {})}` : ''})`);
   }
-  const model = await loadModelFolder(modelDir);
-  const shows = await Promise.all(ds.shows.map((d) => readTake(d)));
-  const replays = await replayAllCached(shows.map((t) => ({ audioPath: t.audioPath })), cache);
-  const t2 = performance.now();
-  const fires = [];
-  for (const [i, t] of shows.entries()) fires.push(await fireAll(model, t, replays[i]!));
-  const pipelineS = (performance.now() - t2) / 1000;
-  const showMinutes = shows.reduce((s, _, i) => s + replays[i]!.durationS, 0) / 60;
+  if (!args.includes('--skip-train')) {
+    out(`\ntraining (tfjs ${backend}): ${trainS.toFixed(0)} s for ${trainMinutes.toFixed(1)} min of takes = ${(trainS / trainMinutes).toFixed(1)} s per minute of takes; tempo search and listening ${listenS.toFixed(0)} s`);
+  }
   out(`eval through the live pipeline (offline clock): ${pipelineS.toFixed(0)} s for ${showMinutes.toFixed(1)} min of show takes (${((showMinutes * 60) / pipelineS).toFixed(0)}× real time)`);
-  const result = report(fires, model.meta.depts);
-  out(`\nheld-out show takes (${shows.length}), every department in auto, fire threshold ${model.meta.inference.fireThreshold}:`);
-  out(formatTable(result, model.meta.depts));
+  const result = report(fires, [...depts]);
+  out(`\nheld-out show takes (${fires.length}), pooled, every department in auto:`);
+  out(formatTable(result, [...depts]));
   if (args.includes('--json')) out(JSON.stringify(result));
+  const model = models[0]!;
+  const replays = await replayAllCached([{ audioPath: (await readTake(ds.shows[0]!)).audioPath }], cache);
 
   // Per-hop inference time: every event of a show take through the predictor, timed per feature hop.
   const events = replays[0]!.events;
