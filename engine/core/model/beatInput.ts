@@ -202,21 +202,28 @@ const DUE_SCALE = 16;
  */
 export class CueHistory {
   private readonly beatTimes: number[] = [];
-  private readonly last = new Map<string, { t: number; index: number }>();
+  private readonly last = new Map<string, { t: number; index: number; count: number }>();
 
+  /**
+   * `order`: per department, the rehearsal's cues in firing order (vocabulary indices). With it the
+   * history also says which cue the rehearsal played after the last one at about this point in the
+   * list (the occurrence of the last cue nearest the number of cues fired so far), so after a repeated
+   * or skipped section the next cue follows the music's place rather than a count.
+   */
   constructor(
     readonly depts: readonly string[],
     readonly vocab: Readonly<Record<string, readonly string[]>>,
     readonly schedule?: CueSchedule,
+    readonly order?: CueSchedule,
   ) {}
 
-  private get perDeptExtra(): number {
-    return this.schedule === undefined ? 0 : 3;
+  private extra(d: string): number {
+    return (this.schedule === undefined ? 0 : 3) + (this.order === undefined ? 0 : (this.vocab[d]?.length ?? 0));
   }
 
   /** Width of the history vector. */
   get size(): number {
-    return this.depts.reduce((s, d) => s + 2 + COUNTER_PERIOD + (this.vocab[d]?.length ?? 0) + this.perDeptExtra, 0);
+    return this.depts.reduce((s, d) => s + 2 + COUNTER_PERIOD + (this.vocab[d]?.length ?? 0) + this.extra(d), 0);
   }
 
   /** Names of the history entries. */
@@ -227,6 +234,7 @@ export class CueHistory {
       for (let i = 0; i < COUNTER_PERIOD; i++) out.push(`${d}.mod${i}`);
       for (const c of this.vocab[d] ?? []) out.push(`${d}.last=${c}`);
       if (this.schedule !== undefined) out.push(`${d}.dueIn`, `${d}.dueNext`, `${d}.overdue`);
+      if (this.order !== undefined) for (const c of this.vocab[d] ?? []) out.push(`${d}.rehearsalNext=${c}`);
     }
     return out;
   }
@@ -246,7 +254,7 @@ export class CueHistory {
     if (list === undefined) return;
     const prev = this.last.get(dept);
     if (prev !== undefined && prev.t > t) return;
-    this.last.set(dept, { t, index: identity ? list.indexOf(cue) : -1 });
+    this.last.set(dept, { t, index: identity ? list.indexOf(cue) : -1, count: (prev?.count ?? 0) + 1 });
   }
 
   /** Vocabulary index of `dept`'s last recorded cue (-1: none, or its identity unknown). */
@@ -287,10 +295,21 @@ export class CueHistory {
           out[e + 1] = remaining === 0 ? 1 : 0;
           out[e + 2] = since >= interval ? 1 : 0;
         }
+        const next = this.rehearsalNext(d, last.index, last.count);
+        if (next >= 0) out[o + 2 + COUNTER_PERIOD + vocabSize + (this.schedule === undefined ? 0 : 3) + next] = 1;
       }
-      o += 2 + COUNTER_PERIOD + vocabSize + this.perDeptExtra;
+      o += 2 + COUNTER_PERIOD + vocabSize + this.extra(d);
     }
     return out;
+  }
+
+  /** The cue the rehearsal fired after `index` at the occurrence nearest position `count - 1` (-1: none). */
+  private rehearsalNext(d: string, index: number, count: number): number {
+    const seq = this.order?.[d];
+    if (seq === undefined || index < 0) return -1;
+    let best = -1;
+    for (let i = 0; i + 1 < seq.length; i++) if (seq[i] === index && (best < 0 || Math.abs(i - (count - 1)) < Math.abs(best - (count - 1)))) best = i;
+    return best < 0 ? -1 : seq[best + 1]!;
   }
 
   private beatsSince(t: number, periodS: number): number {

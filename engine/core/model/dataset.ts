@@ -106,9 +106,9 @@ export function buildSequence(
   steps: readonly Step[],
   depts: readonly string[],
   vocab: Readonly<Record<string, readonly string[]>>,
-  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule } = {},
+  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule; order?: CueSchedule } = {},
 ): Sequence {
-  const history = new CueHistory(depts, vocab, options.schedule);
+  const history = new CueHistory(depts, vocab, options.schedule, options.order);
   for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t, false);
   const drop = options.dropHistory ?? 0;
   const corrupt = options.corruptIdentity ?? 0;
@@ -193,6 +193,22 @@ export function learnSchedule(takes: readonly { steps: readonly Step[] }[], dept
       const sorted = [...g].sort((a, b) => a - b);
       return sorted[Math.floor((sorted.length - 1) / 2)]!;
     });
+  });
+  return out;
+}
+
+/**
+ * The rehearsal's cue order per department (vocabulary indices in firing order, the start cues
+ * first): of the first take that has any cues. See `CueHistory`'s `order`.
+ */
+export function learnOrder(takes: readonly { steps: readonly Step[]; preRoll: readonly TakeCue[] }[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Record<string, number[]> {
+  const take = takes.find((t) => t.steps.some((s) => s.events.some((e) => e >= 0)));
+  const out: Record<string, number[]> = {};
+  depts.forEach((dept, d) => {
+    const seq: number[] = [];
+    for (const c of take?.preRoll ?? []) if (c.dept === dept) seq.push(vocab[dept]?.indexOf(c.cue) ?? -1);
+    for (const s of take?.steps ?? []) if (s.events[d]! >= 0) seq.push(s.events[d]!);
+    out[dept] = seq;
   });
   return out;
 }

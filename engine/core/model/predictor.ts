@@ -72,7 +72,7 @@ export class CuePredictor {
 
   constructor(readonly model: LoadedModel) {
     const { meta } = model;
-    this.history = new CueHistory(meta.depts, meta.vocab, meta.features.schedule);
+    this.history = new CueHistory(meta.depts, meta.vocab, meta.features.schedule, meta.features.order);
     this.net = new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;

@@ -6,7 +6,7 @@
 import { ShowFileError, type FileProblem } from '../errors.js';
 import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
 import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
-import { audioStats, buildSequence, buildVocab, labelSteps, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
+import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
 import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
 import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
@@ -113,15 +113,16 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const trainSeqs: Sequence[] = [];
   const labelled = trainTakes.map((take) => labelSteps(take, depts, vocab));
   const schedule = learnSchedule(labelled, depts, vocab);
+  const order = learnOrder(labelled, depts, vocab);
   for (const { steps, preRoll } of labelled) {
-    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll, schedule }));
-    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random, schedule }));
+    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll, schedule, order }));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random, schedule, order }));
   }
   const valSeqs = valTakes.map((take) => {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
-    return buildSequence(steps, depts, vocab, { preRoll, schedule });
+    return buildSequence(steps, depts, vocab, { preRoll, schedule, order });
   });
-  const history = new CueHistory(depts, vocab, schedule);
+  const history = new CueHistory(depts, vocab, schedule, order);
   const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size;
   const cfg = {
     inputSize,
@@ -188,6 +189,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       std: norm.std,
       ...(options.tempo !== undefined ? { tempo: { ...options.tempo } } : {}),
       schedule,
+      order,
     },
     inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
     training: {

@@ -73,6 +73,8 @@ export const modelMetaSchema = z.object({
      * (median; 0 = never seen). The cue history's "due in" entries come from it (see `CueSchedule`).
      */
     schedule: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
+    /** Per department, the rehearsal's cues in firing order (vocabulary indices; -1 unknown): see `CueHistory`. */
+    order: z.record(z.string(), z.array(z.number().int().min(-1))).optional(),
     tempo: z
       .object({ minBpm: finite, maxBpm: finite, priorBpm: finite, priorWidthOctaves: finite })
       .refine((t) => t.minBpm > 0 && t.maxBpm > t.minBpm, 'a tempo range with 0 < minBpm < maxBpm')

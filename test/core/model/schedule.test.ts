@@ -53,3 +53,28 @@ describe('the cue schedule learned from rehearsals', () => {
     expect([after[due], after[due + 1], after[due + 2]]).toEqual([0, 0, 0]);
   });
 });
+
+describe("the rehearsal's cue order", () => {
+  it('names the cue the rehearsal played after the last one at the nearest point in the list', () => {
+    const vocab = { LX: ['1', '2', '3', '4'] };
+    const history = new CueHistory(['LX'], vocab, undefined, { LX: [0, 1, 2, 1, 3] });
+    const names = history.names();
+    const first = names.indexOf('LX.rehearsalNext=1');
+    expect(names.slice(first)).toEqual(['LX.rehearsalNext=1', 'LX.rehearsalNext=2', 'LX.rehearsalNext=3', 'LX.rehearsalNext=4']);
+    const next = (t: number): number[] => Array.from(history.onBeat(t, 0.5).subarray(first, first + 4));
+    // The start cue goes by onset, its number a guess: no identity, nothing to follow yet.
+    history.fired('LX', '1', 0, false);
+    expect(next(0.5)).toEqual([0, 0, 0, 0]);
+    // Cue 2 as the second cue: the rehearsal went on to 3.
+    history.fired('LX', '2', 1);
+    expect(next(1.5)).toEqual([0, 0, 1, 0]);
+    history.fired('LX', '3', 2);
+    expect(next(2.5)).toEqual([0, 1, 0, 0]);
+    // Cue 2 again as the fourth cue: the second time round the rehearsal went on to 4.
+    history.fired('LX', '2', 3);
+    expect(next(3.5)).toEqual([0, 0, 0, 1]);
+    // The last cue of the rehearsal has no successor.
+    history.fired('LX', '4', 4);
+    expect(next(4.5)).toEqual([0, 0, 0, 0]);
+  });
+});
