@@ -11,15 +11,17 @@ import { numberOption, parseCommandArgs, type Command } from '../command.js';
 const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
 
 Learns when each department's cues go from rehearsal takes (audio.wav + cues.jsonl) and writes a
-model folder (TensorFlow.js files + precue-model.json). One take in five is held out for validation.
+model folder (TensorFlow.js files + precue-model.json). One take in five (with two to four takes:
+the last) is held out for validation. Train one model per show: it learns that show's tempo, the
+beats between its cues and the order of its cue lists.
 
 Options:
   --takes <dir>...   take folders (repeat the option or list them after it)
   --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
   --seed <n>         random seed (default 7): same takes + same seed = same model
-  --epochs <n>       most epochs (default 18; training stops early when validation stops improving)
+  --epochs <n>       most epochs (default 40; training stops early when validation stops improving)
   --hidden <n>       GRU units (default 48)
-  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 4)
+  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 16)
   --tempo <t>        auto (default): learn the song's tempo range from the takes (the range in which
                      the beat tracker's beats carry the most rehearsal cues; several listening
                      passes); off: the tracker's defaults; <bpm>: the show's tempo, tracked ±13 %
@@ -61,9 +63,9 @@ export const command: Command = {
     if (dirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... See 'precue train --help'.");
     if (values.out === undefined) throw new UsageError("precue train: give the model folder with --out <dir>. See 'precue train --help'.");
     const seed = numberOption('train', 'seed', values.seed, 7);
-    const epochs = numberOption('train', 'epochs', values.epochs, 18);
+    const epochs = numberOption('train', 'epochs', values.epochs, 40);
     const hidden = numberOption('train', 'hidden', values.hidden, 48);
-    const augment = numberOption('train', 'augment', values.augment, 4);
+    const augment = numberOption('train', 'augment', values.augment, 16);
     const threads = values.threads === undefined ? undefined : numberOption('train', 'threads', values.threads, 1);
     const started = performance.now();
     const clock = (): number => (performance.now() - started) / 1000;
