@@ -4,6 +4,7 @@
  * Rehearsal takes are the demo take time-stretched with sox's WSOLA `tempo` effect (pitch kept) to
  * 94%, 97%, 103% and 106% of its tempo; their cue times are the demo take's divided by the factor,
  * exactly. The demo take itself (100%) is never trained on, so `precue eval` on it is a held-out score.
+ * The takes are byte-identical from run to run (sox -R), so with the fixed seed so is the model.
  *
  * Run: `npx tsx bench/dataset/demoModel.ts [--out shows/demo/model] [--takes .tmp/demo-takes]`
  */
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   for (const f of FACTORS) {
     const dir = resolve(values.takes, `rehearsal-${Math.round(f * 100)}`);
     await mkdir(dir, { recursive: true });
-    await run('sox', [join(demo, 'audio.wav'), join(dir, 'audio.wav'), 'tempo', '-m', String(f)]);
+    // -R: sox dithers its 16-bit output with a random seed per run unless told to repeat itself, and
+    // different dither noise in the takes means a different model from the same seed.
+    await run('sox', ['-R', join(demo, 'audio.wav'), join(dir, 'audio.wav'), 'tempo', '-m', String(f)]);
     const lines = cues.map((c) => JSON.stringify({ t: Math.round((c.t / f) * 1000) / 1000, dept: c.dept, cue: c.cue }));
     await writeFile(join(dir, 'cues.jsonl'), `${lines.join('\n')}\n`);
     dirs.push(dir);
