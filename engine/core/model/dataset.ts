@@ -109,7 +109,7 @@ export function buildSequence(
   options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule; order?: CueSchedule } = {},
 ): Sequence {
   const history = new CueHistory(depts, vocab, options.schedule, options.order);
-  for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t, false);
+  for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t);
   const drop = options.dropHistory ?? 0;
   const corrupt = options.corruptIdentity ?? 0;
   const random = options.random ?? (() => 1);
@@ -173,17 +173,27 @@ export function buildSequence(
  * The rehearsals' cue schedule (see `CueSchedule`): per department and cue, the median number of beat
  * steps from a fire of that cue to the department's next fire, over the labelled takes.
  */
-export function learnSchedule(takes: readonly { steps: readonly Step[] }[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Record<string, number[]> {
+export function learnSchedule(takes: readonly { steps: readonly Step[]; preRoll?: readonly TakeCue[] }[], depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   depts.forEach((dept, d) => {
     const gaps: number[][] = (vocab[dept] ?? []).map(() => []);
-    for (const { steps } of takes) {
+    for (const { steps, preRoll } of takes) {
       let prev = -1;
       let prevIndex = -1;
+      // A cue before the first beat (the start cue): its gap is counted as the history counts it live,
+      // in beats heard after it, plus one.
+      const start = [...(preRoll ?? [])].reverse().find((c) => c.dept === dept);
+      let startIndex = start === undefined ? -1 : (vocab[dept]?.indexOf(start.cue) ?? -1);
       steps.forEach((s, k) => {
         const e = s.events[d]!;
         if (e < 0) return;
         if (prev >= 0 && prevIndex >= 0) gaps[prevIndex]!.push(k - prev);
+        else if (prev < 0 && startIndex >= 0 && start !== undefined) {
+          let since = 0;
+          for (let j = 0; j <= k; j++) if (steps[j]!.row.t > start.t + 0.5 * steps[j]!.row.periodS) since++;
+          gaps[startIndex]!.push(since + 1);
+          startIndex = -1;
+        }
         prev = k;
         prevIndex = e;
       });

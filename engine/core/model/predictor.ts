@@ -129,11 +129,11 @@ export class CuePredictor {
   }
 
   /**
-   * Records a cue that fired (from any source) into the cue history. Before the first beat only its
-   * time counts: the start cues are a guess from the rehearsals, and the model learned them that way.
+   * Records a cue that fired (from any source) into the cue history, the start cues included: the
+   * model learned them from the rehearsals' openings the same way.
    */
   fired(dept: string, cue: string, t: number): void {
-    this.history.fired(dept, cue, t, this.lastBeat !== undefined);
+    this.history.fired(dept, cue, t);
   }
 
   private step(beat: Beat): void {

@@ -10,7 +10,7 @@ describe('the cue schedule learned from rehearsals', () => {
     const rows = rowsFromEvents(take.events);
     const vocab = { LX: ['1', '2', '3'], CAM: ['1', '2'] };
     const labelled = labelSteps({ name: 's', durationS: take.durationS, rows, cues: take.cues }, ['LX', 'CAM'], vocab);
-    const schedule = learnSchedule([labelled], ['LX', 'CAM'], vocab);
+    const schedule = learnSchedule([{ steps: labelled.steps }], ['LX', 'CAM'], vocab);
     // Recompute by hand from the labelled steps.
     for (const [d, dept] of ['LX', 'CAM'].entries()) {
       const fires = labelled.steps.map((s, k) => ({ k, e: s.events[d]! })).filter((f) => f.e >= 0);
@@ -23,6 +23,15 @@ describe('the cue schedule learned from rehearsals', () => {
       expect(schedule[dept]).toEqual(expected);
     }
     expect(schedule.LX!.some((v) => v > 0)).toBe(true);
+    // The start cue (before the first beat) counts too: the beats heard after it up to the first
+    // labelled fire, plus one — the gap the live history sees.
+    const withStart = learnSchedule([labelled], ['LX', 'CAM'], vocab);
+    const start = labelled.preRoll.find((c) => c.dept === 'LX')!;
+    const firstFire = labelled.steps.findIndex((st) => st.events[0]! >= 0);
+    const heard = labelled.steps.slice(0, firstFire + 1).filter((st) => st.row.t > start.t + 0.5 * st.row.periodS).length;
+    expect(schedule.LX![vocab.LX.indexOf(start.cue)]).toBe(0);
+    expect(withStart.LX![vocab.LX.indexOf(start.cue)]).toBe(heard + 1);
+    expect(heard + 1).toBe(8);
     // A sequence built with the schedule is wider by three entries per department.
     const plain = buildSequence(labelled.steps, ['LX', 'CAM'], vocab);
     const scheduled = buildSequence(labelled.steps, ['LX', 'CAM'], vocab, { schedule });
