@@ -1,7 +1,14 @@
 /**
- * The online-alignment baseline: online dynamic time warping of the live features against a rehearsal
- * take (the classical score-following approach), carrying the rehearsal's cue times across the
- * alignment path. Also the compact alignment features both sides use.
+ * The online-alignment baseline: a classical online score follower that aligns the live features to a
+ * rehearsal take and carries the rehearsal's cue times across, and the compact alignment features
+ * both sides use.
+ *
+ * The follower is a streaming Viterbi/online-DTW over the whole rehearsal: each live hop the rehearsal
+ * position holds, advances one or advances two hops (tempo from half to double), and it may also jump
+ * anywhere at a fixed cost, so a repeated or skipped section is followed instead of derailing it (as
+ * the "any-time" followers of Arzt and Widmer). The position is the end of the cheapest path. Cues
+ * are fired ahead of time: from the position and the local tempo ratio the follower predicts when the
+ * next cue falls and schedules it then, never before the moment the deciding frame was heard.
  */
 import type { FeatureFrame } from '../audio/types.js';
 import type { TimedCue } from './metrics.js';
@@ -9,27 +16,53 @@ import type { TimedCue } from './metrics.js';
 /** Feature frames averaged per alignment hop (4 hops ≈ 46 ms at the default listening settings). */
 export const ALIGN_FRAMES = 4;
 /**
- * Entries per alignment vector: 12 chroma (unit length) + 12 positive chroma changes since the
- * previous vector. Both are timbre-invariant, so a show on another instrument sound still aligns.
+ * Entries per alignment vector: 12 log-compressed chroma (unit length), 12 positive chroma changes
+ * since the previous vector, and spectral flux and low-band flux, each divided by its recent peak.
+ * Chroma is timbre-invariant and the log compression keeps quiet notes and a noise floor from
+ * flattening it; the flux entries mark note onsets, which pin the timing within a chord.
  */
-export const ALIGN_DIMS = 24;
+export const ALIGN_DIMS = 26;
 
-/** Turns feature frames into alignment vectors, one per `ALIGN_FRAMES` frames. */
+/** Log compression of the chroma before normalising (log(1 + γ·c)). */
+const CHROMA_GAMMA = 100;
+/** Weight of the two flux entries against the unit-length chroma. */
+const FLUX_WEIGHT = 0.5;
+/** Per-hop decay of the flux peak the flux is divided by (about a 9 s memory). */
+const FLUX_PEAK_DECAY = 0.995;
+
+/**
+ * Seconds from a frame's time (the centre of its analysis window) until it has been heard: half of
+ * the default 1024-sample window at 22.05 kHz. The follower never fires a cue before this.
+ */
+export const DEFAULT_ALIGN_LATENCY_S = 512 / 22050;
+
+/** Turns feature frames into alignment vectors, one per `ALIGN_FRAMES` frames. Causal. */
 export class AlignmentFeatures {
   private readonly acc = new Float64Array(12);
   private readonly prev = new Float64Array(12);
+  private flux = 0;
+  private fluxLow = 0;
+  private fluxPeak = 1e-6;
+  private fluxLowPeak = 1e-6;
   private n = 0;
   private t = 0;
 
   /** Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames. */
   push(f: FeatureFrame): { t: number; v: Float32Array } | undefined {
+    if (f.reset === true) this.reset();
     for (let i = 0; i < 12; i++) this.acc[i]! += f.chroma[i] ?? 0;
+    this.flux += Number.isFinite(f.flux) ? f.flux : 0;
+    this.fluxLow += Number.isFinite(f.fluxLow) ? f.fluxLow : 0;
     this.n++;
     this.t = f.t;
     if (this.n < ALIGN_FRAMES) return undefined;
     const v = new Float32Array(ALIGN_DIMS);
     let norm = 0;
-    for (let i = 0; i < 12; i++) norm += this.acc[i]! ** 2;
+    for (let i = 0; i < 12; i++) {
+      const c = Math.log1p((CHROMA_GAMMA * Math.max(0, this.acc[i]!)) / ALIGN_FRAMES);
+      this.acc[i] = c;
+      norm += c * c;
+    }
     norm = Math.sqrt(norm) || 1;
     for (let i = 0; i < 12; i++) {
       const c = this.acc[i]! / norm;
@@ -37,44 +70,100 @@ export class AlignmentFeatures {
       v[12 + i] = Math.max(0, c - this.prev[i]!);
       this.prev[i] = c;
     }
+    this.fluxPeak = Math.max(this.flux, this.fluxPeak * FLUX_PEAK_DECAY);
+    this.fluxLowPeak = Math.max(this.fluxLow, this.fluxLowPeak * FLUX_PEAK_DECAY);
+    v[24] = (FLUX_WEIGHT * this.flux) / this.fluxPeak;
+    v[25] = (FLUX_WEIGHT * this.fluxLow) / this.fluxLowPeak;
     this.acc.fill(0);
+    this.flux = 0;
+    this.fluxLow = 0;
     this.n = 0;
     return { t: this.t, v };
   }
+
+  private reset(): void {
+    this.acc.fill(0);
+    this.prev.fill(0);
+    this.flux = 0;
+    this.fluxLow = 0;
+    this.fluxPeak = 1e-6;
+    this.fluxLowPeak = 1e-6;
+    this.n = 0;
+  }
 }
 
+/** Tuning of the online follower (defaults measured on the POP909 show takes, see bench notes). */
+export interface AlignerOptions {
+  /** Cost of holding the rehearsal position for a live hop (the live is slower). Default 0.1. */
+  readonly holdCost?: number;
+  /** Extra cost of advancing two rehearsal hops in one live hop (the live is faster). Default 0.1. */
+  readonly skipCost?: number;
+  /** Cost of a jump to anywhere in the rehearsal (a repeated or skipped section). Default 5; `Infinity`: no jumps. */
+  readonly jumpCost?: number;
+  /** A move of more than this many rehearsal seconds in one hop counts as a jump. Default 1.5. */
+  readonly jumpS?: number;
+  /** A cue the position reaches more than this late is dropped (it was skipped). Default 0.25. */
+  readonly staleS?: number;
+  /** Seconds of path over which the local tempo ratio is measured. Default 3. */
+  readonly tempoWindowS?: number;
+  /** Seconds from a vector's time until it has been heard. Default `DEFAULT_ALIGN_LATENCY_S`. */
+  readonly latencyS?: number;
+}
+
+const INF = Number.POSITIVE_INFINITY;
+
 /**
- * Online DTW (Dixon-style, banded): each live vector extends the cumulative cost by one column over a
- * band around the current position; the position is the band's cheapest cell (path-length
- * normalised) and never moves backwards. A rehearsal cue fires when the position reaches it.
+ * Online score follower over a rehearsal's alignment vectors (`ref`, `ALIGN_DIMS` per hop, at
+ * `refTimes`), firing the rehearsal's `cues` as the live performance reaches them. Causal: each
+ * `push` uses only the vectors pushed so far, and every fire it returns is at or after the moment the
+ * latest vector was heard.
  */
 export class OnlineAligner {
   private readonly n: number;
+  private readonly cues: readonly TimedCue[];
+  private readonly opt: Required<AlignerOptions>;
   private prev: Float64Array;
   private cur: Float64Array;
-  private prevLen: Float64Array;
-  private curLen: Float64Array;
   private position = 0;
-  private j = 0;
   private nextCue = 0;
-  private lastScore = Number.POSITIVE_INFINITY;
+  private frames = 0;
+  private total = 0;
+  private ratio = 1;
+  private lastT: number | undefined;
+  private stepS = (ALIGN_FRAMES * 256) / 22050;
+  private histLive: number[] = [];
+  private histRef: number[] = [];
+  private readonly live = new Float64Array(ALIGN_DIMS);
+  /** Highest rehearsal hop any path has reached (cells beyond stay unreachable without jumps). */
+  private reach = 0;
 
   constructor(
     private readonly ref: Float32Array,
     private readonly refTimes: Float32Array,
-    private readonly cues: readonly TimedCue[],
-    private readonly band: { behind: number; ahead: number } = { behind: 40, ahead: 600 },
+    cues: readonly TimedCue[],
+    options: AlignerOptions = {},
   ) {
     this.n = refTimes.length;
-    this.prev = new Float64Array(this.n).fill(Number.POSITIVE_INFINITY);
-    this.cur = new Float64Array(this.n).fill(Number.POSITIVE_INFINITY);
-    this.prevLen = new Float64Array(this.n);
-    this.curLen = new Float64Array(this.n);
+    if (ref.length < this.n * ALIGN_DIMS) throw new RangeError(`OnlineAligner: ${ref.length} values cannot hold ${this.n} vectors of ${ALIGN_DIMS}`);
+    this.cues = [...cues].sort((a, b) => a.t - b.t);
+    this.opt = {
+      holdCost: options.holdCost ?? 0.1,
+      skipCost: options.skipCost ?? 0.1,
+      jumpCost: options.jumpCost ?? 5,
+      jumpS: options.jumpS ?? 1.5,
+      staleS: options.staleS ?? 0.25,
+      tempoWindowS: options.tempoWindowS ?? 3,
+      latencyS: options.latencyS ?? DEFAULT_ALIGN_LATENCY_S,
+    };
+    // Before the first hop the follower sits at the top of the rehearsal; anywhere else costs a jump.
+    this.prev = new Float64Array(this.n).fill(INF);
+    if (this.n > 0) this.prev[0] = 0;
+    this.cur = new Float64Array(this.n).fill(INF);
   }
 
-  /** Path-length-normalised cost of the best cell after the latest push (lower = better match). */
+  /** Mean cost per hop of the best path so far (lower = better match); infinite before the first push. */
   get score(): number {
-    return this.lastScore;
+    return this.frames === 0 ? INF : this.total / this.frames;
   }
 
   /** Current position in the rehearsal, in its seconds. */
@@ -82,63 +171,92 @@ export class OnlineAligner {
     return this.refTimes[this.position] ?? 0;
   }
 
-  /** Adds one live vector at live time `t`; returns the rehearsal cues the position passed. */
+  /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
+  get tempoRatio(): number {
+    return this.ratio;
+  }
+
+  /** Adds one live vector (its frame time `t`); returns the cues to fire, at their fire times. */
   push(v: Float32Array, t: number): TimedCue[] {
-    const lo = Math.max(0, this.position - this.band.behind);
-    const hi = Math.min(this.n - 1, this.position + this.band.ahead);
-    this.cur.fill(Number.POSITIVE_INFINITY, Math.max(0, lo - 1), Math.min(this.n, hi + 2));
-    let best = this.position;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (let i = lo; i <= hi; i++) {
+    if (this.n === 0) return [];
+    if (this.lastT !== undefined && t > this.lastT) this.stepS = t - this.lastT;
+    this.lastT = t;
+    const { holdCost, skipCost, jumpCost } = this.opt;
+    const prev = this.prev;
+    const cur = this.cur;
+    const ref = this.ref;
+    const live = this.live;
+    for (let k = 0; k < ALIGN_DIMS; k++) live[k] = v[k] ?? 0;
+    // prev is kept relative to its best cell (0), so a jump starts from cost 0.
+    let best = 0;
+    let bestCost = INF;
+    // Without jumps only the cells a path can reach (two hops per hop) are computed.
+    const last = Number.isFinite(jumpCost) ? this.n - 1 : Math.min(this.n - 1, this.reach + 2);
+    for (let i = 0; i <= last; i++) {
+      let c = jumpCost;
+      const hold = prev[i]! + holdCost;
+      if (hold < c) c = hold;
+      if (i > 0 && prev[i - 1]! < c) c = prev[i - 1]!;
+      if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
       let d = 0;
-      const base = i * 24;
-      for (let k = 0; k < 24; k++) {
-        const x = v[k]! - this.ref[base + k]!;
+      const base = i * ALIGN_DIMS;
+      for (let k = 0; k < ALIGN_DIMS; k++) {
+        const x = live[k]! - ref[base + k]!;
         d += x * x;
       }
-      d = Math.sqrt(d);
-      let c: number;
-      let len: number;
-      if (this.j === 0) {
-        c = i === 0 ? d : Number.POSITIVE_INFINITY;
-        len = 1;
-        if (i > 0 && this.cur[i - 1]! < Number.POSITIVE_INFINITY) {
-          c = this.cur[i - 1]! + d;
-          len = this.curLen[i - 1]! + 1;
-        }
-      } else {
-        const diag = i > 0 ? this.prev[i - 1]! + 2 * d : Number.POSITIVE_INFINITY;
-        const horiz = this.prev[i]! + d;
-        const vert = i > 0 ? this.cur[i - 1]! + d : Number.POSITIVE_INFINITY;
-        if (diag <= horiz && diag <= vert) {
-          c = diag;
-          len = this.prevLen[i - 1]! + 2;
-        } else if (horiz <= vert) {
-          c = horiz;
-          len = this.prevLen[i]! + 1;
-        } else {
-          c = vert;
-          len = this.curLen[i - 1]! + 1;
-        }
-      }
-      this.cur[i] = c;
-      this.curLen[i] = len;
-      const score = c / len;
-      if (score < bestScore) {
-        bestScore = score;
+      c += Math.sqrt(d);
+      cur[i] = c;
+      if (c < bestCost) {
+        bestCost = c;
         best = i;
       }
     }
-    [this.prev, this.cur] = [this.cur, this.prev];
-    [this.prevLen, this.curLen] = [this.curLen, this.prevLen];
-    this.j++;
-    this.lastScore = bestScore;
-    if (best > this.position) this.position = best;
+    for (let i = 0; i <= last; i++) cur[i]! -= bestCost;
+    this.reach = last;
+    this.prev = cur;
+    this.cur = prev;
+    this.total += bestCost;
+    this.frames++;
+    return this.follow(best, t);
+  }
+
+  /** Moves the position to `best` (live time `t`) and returns the cues due before the next hop. */
+  private follow(best: number, t: number): TimedCue[] {
+    const { jumpS, staleS, tempoWindowS, latencyS } = this.opt;
+    const refNow = this.refTimes[best]!;
+    const moved = refNow - this.refTime;
+    if (this.frames > 1 && Math.abs(moved) > jumpS) {
+      // A jump: the cues in between were skipped; those just behind the new position still go (late).
+      this.histLive = [];
+      this.histRef = [];
+      let k = 0;
+      while (k < this.cues.length && this.cues[k]!.t <= refNow - staleS) k++;
+      this.nextCue = k;
+    }
+    this.position = best;
+    this.histLive.push(t);
+    this.histRef.push(refNow);
+    const keep = Math.max(2, Math.round(tempoWindowS / this.stepS) + 1);
+    if (this.histLive.length > keep) {
+      this.histLive.shift();
+      this.histRef.shift();
+    }
+    // The tempo ratio over the window, once it spans most of it (else the last one stands).
+    const span = this.histLive[this.histLive.length - 1]! - this.histLive[0]!;
+    if (span >= tempoWindowS * 0.6) {
+      const r = (this.histRef[this.histRef.length - 1]! - this.histRef[0]!) / span;
+      this.ratio = Math.min(1.3, Math.max(0.75, r));
+    }
+    const heard = t + latencyS;
     const out: TimedCue[] = [];
-    const refT = this.refTime;
-    while (this.nextCue < this.cues.length && this.cues[this.nextCue]!.t <= refT + 1e-9) {
-      const c = this.cues[this.nextCue++]!;
-      out.push({ t, dept: c.dept, cue: c.cue });
+    while (this.nextCue < this.cues.length) {
+      const c = this.cues[this.nextCue]!;
+      const when = t + (c.t - refNow) / this.ratio;
+      // Not due before the next hop: decide then, with more evidence.
+      if (when > heard + this.stepS) break;
+      this.nextCue++;
+      if (when < heard - staleS) continue;
+      out.push({ t: Math.max(when, heard), dept: c.dept, cue: c.cue });
     }
     return out;
   }

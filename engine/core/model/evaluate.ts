@@ -8,7 +8,8 @@ import type { AudioBlock } from '../audio/types.js';
 import { deptId } from '../ids.js';
 import { offlineScheduler, replayTake, type ReplayResult } from '../offline.js';
 import { showFileSchema, type AutomationMode, type ShowFile } from '../show/schema.js';
-import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
+import { InputError } from '../errors.js';
+import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
 import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent } from './predictor.js';
@@ -179,29 +180,44 @@ function sameSong(rehearsals: readonly RehearsalSummary[], ref: RehearsalSummary
 }
 
 /**
- * Picks the song being played: the rehearsal (one per song) whose opening `seconds` the live opening
- * aligns to most cheaply under the same online DTW. A show would name the song; a take does not.
+ * The rehearsal's alignment vectors in `alignment` (the model folder's `alignment.bin`). A folder whose
+ * vectors have another size (written by an older build) gives a clear error rather than a silently
+ * wrong baseline.
+ */
+export function rehearsalVectors(ref: RehearsalSummary, alignment: Float32Array): Float32Array {
+  const end = (ref.alignment.offset + ref.alignment.frames) * ALIGN_DIMS;
+  if (end > alignment.length) {
+    throw new InputError('alignment.bin', `rehearsal '${ref.name}' needs ${end} values but the file holds ${alignment.length}: it was written with other alignment features (${ALIGN_DIMS} per hop here); retrain the model with 'precue train' to refresh it`);
+  }
+  return alignment.subarray(ref.alignment.offset * ALIGN_DIMS, end);
+}
+
+/** Checks that `alignment` holds exactly the rehearsals' vectors at this build's `ALIGN_DIMS` (see `rehearsalVectors`). */
+export function checkAlignment(rehearsals: readonly RehearsalSummary[], alignment: Float32Array): void {
+  const frames = rehearsals.reduce((m, r) => Math.max(m, r.alignment.offset + r.alignment.frames), 0);
+  if (frames * ALIGN_DIMS !== alignment.length) {
+    const per = frames > 0 ? alignment.length / frames : 0;
+    throw new InputError('alignment.bin', `holds ${per.toFixed(1)} values per hop for ${frames} hops, this build uses ${ALIGN_DIMS} (alignment features changed); retrain the model with 'precue train' to refresh it`);
+  }
+}
+
+/**
+ * Picks the song and the take to follow: the rehearsal whose opening `seconds` the live opening
+ * aligns to most cheaply under the online follower (of two rehearsals of a song, the closer in tempo
+ * and sound). A show would name the song; a take does not.
  */
 export function nearestRehearsal(rehearsals: readonly RehearsalSummary[], alignment: Float32Array, live: { times: Float32Array; vectors: Float32Array }, seconds = 45): RehearsalSummary | undefined {
-  const seen = new Set<string>();
-  const key = (r: RehearsalSummary): string => r.cues.map((c) => `${c.dept}:${c.cue}`).join(',');
+  checkAlignment(rehearsals, alignment);
   let best: RehearsalSummary | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const r of rehearsals) {
-    if (seen.has(key(r))) continue;
-    seen.add(key(r));
-    const refVec = alignment.subarray(r.alignment.offset * ALIGN_DIMS, (r.alignment.offset + r.alignment.frames) * ALIGN_DIMS);
-    const aligner = new OnlineAligner(refVec, refTimesOf(r), []);
-    let total = 0;
-    let n = 0;
+    // Without jumps: the opening is followed from the top, and only the reachable cells cost time.
+    const aligner = new OnlineAligner(rehearsalVectors(r, alignment), refTimesOf(r), [], { jumpCost: Number.POSITIVE_INFINITY });
     for (let j = 0; j < live.times.length && live.times[j]! <= (live.times[0] ?? 0) + seconds; j++) {
       aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!);
-      total += aligner.score;
-      n++;
     }
-    const score = n > 0 ? total / n : Number.POSITIVE_INFINITY;
-    if (score < bestScore) {
-      bestScore = score;
+    if (aligner.score < bestScore) {
+      bestScore = aligner.score;
       best = r;
     }
   }
@@ -214,10 +230,12 @@ export function rehearsalTiming(rehearsals: readonly RehearsalSummary[], ref: Re
   return ref.cues.map((c, i) => ({ t: group.reduce((s, r) => s + (r.cues[i]?.t ?? c.t), 0) / group.length, dept: c.dept, cue: c.cue }));
 }
 
-/** Online-alignment baseline over the live alignment vectors. */
-export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }): TimedCue[] {
-  const refVec = alignment.subarray(ref.alignment.offset * ALIGN_DIMS, (ref.alignment.offset + ref.alignment.frames) * ALIGN_DIMS);
-  const aligner = new OnlineAligner(refVec, refTimes, [...ref.cues].sort((a, b) => a.t - b.t));
+/**
+ * Online-alignment baseline over the live alignment vectors: the online follower (`OnlineAligner`)
+ * against the rehearsal, firing its cues as the live performance reaches them.
+ */
+export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }, options: AlignerOptions = {}): TimedCue[] {
+  const aligner = new OnlineAligner(rehearsalVectors(ref, alignment), refTimes, ref.cues, options);
   const fired: TimedCue[] = [];
   for (let j = 0; j < live.times.length; j++) fired.push(...aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!));
   return fired;
