@@ -16,7 +16,8 @@ offline clock, with every department in auto (a prediction at or above the model
 fires at its predicted beat, at most once per 250 ms per department, and every cue fired goes back
 into the model's cue history), and compares what the arbiter fired with the take's cues.jsonl. Beside the model it runs two baselines on the same take:
   rehearsalTiming   each cue at its mean time in the song's training takes
-  onlineAlignment   online DTW of the live features against the song's rehearsal, carrying its cue times
+  onlineAlignment   online score following (online DTW with jumps for repeats and skips) of the live
+                    features against the song's first rehearsal, carrying its cue times across
 
 Scores per department and overall: precision, recall, F1 within ±100 ms (also ±50 and ±250 ms),
 median and p90 absolute timing error, early/late split, cue identity accuracy, false fires per hour.

@@ -202,15 +202,20 @@ export function checkAlignment(rehearsals: readonly RehearsalSummary[], alignmen
 }
 
 /**
- * Picks the song and the take to follow: the rehearsal whose opening `seconds` the live opening
- * aligns to most cheaply under the online follower (of two rehearsals of a song, the closer in tempo
- * and sound). A show would name the song; a take does not.
+ * Picks the song being played: of the songs' first rehearsals (one per cue list), the one whose
+ * opening `seconds` the live opening aligns to most cheaply under the online follower. This looks
+ * ahead, but only to name the song, which a show would name itself; the rehearsal followed is then
+ * always the song's first, never the one that happens to match the show best.
  */
 export function nearestRehearsal(rehearsals: readonly RehearsalSummary[], alignment: Float32Array, live: { times: Float32Array; vectors: Float32Array }, seconds = 45): RehearsalSummary | undefined {
   checkAlignment(rehearsals, alignment);
+  const seen = new Set<string>();
+  const key = (r: RehearsalSummary): string => r.cues.map((c) => `${c.dept}:${c.cue}`).join(',');
   let best: RehearsalSummary | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const r of rehearsals) {
+    if (seen.has(key(r))) continue;
+    seen.add(key(r));
     // Without jumps: the opening is followed from the top, and only the reachable cells cost time.
     const aligner = new OnlineAligner(rehearsalVectors(r, alignment), refTimesOf(r), [], { jumpCost: Number.POSITIVE_INFINITY });
     for (let j = 0; j < live.times.length && live.times[j]! <= (live.times[0] ?? 0) + seconds; j++) {
@@ -232,12 +237,22 @@ export function rehearsalTiming(rehearsals: readonly RehearsalSummary[], ref: Re
 
 /**
  * Online-alignment baseline over the live alignment vectors: the online follower (`OnlineAligner`)
- * against the rehearsal, firing its cues as the live performance reaches them.
+ * against the rehearsal, firing its cues as the live performance reaches them. As the arbiter does
+ * for the model, a department never fires twice within `minGoIntervalS` (the later GO is dropped).
  */
-export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }, options: AlignerOptions = {}): TimedCue[] {
+export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }, options: AlignerOptions & { minGoIntervalS?: number } = {}): TimedCue[] {
   const aligner = new OnlineAligner(rehearsalVectors(ref, alignment), refTimes, ref.cues, options);
+  const minGo = options.minGoIntervalS ?? EVAL_MIN_GO_INTERVAL_MS / 1000;
+  const last = new Map<string, number>();
   const fired: TimedCue[] = [];
-  for (let j = 0; j < live.times.length; j++) fired.push(...aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!));
+  for (let j = 0; j < live.times.length; j++) {
+    for (const c of aligner.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!)) {
+      const prev = last.get(c.dept);
+      if (prev !== undefined && c.t - prev < minGo) continue;
+      last.set(c.dept, c.t);
+      fired.push(c);
+    }
+  }
   return fired;
 }
 
