@@ -181,10 +181,9 @@ export class OnlineAligner {
     if (this.n === 0) return [];
     if (this.lastT !== undefined && t > this.lastT) this.stepS = t - this.lastT;
     this.lastT = t;
-    const { holdCost, skipCost, jumpCost } = this.opt;
+    const { jumpCost } = this.opt;
     const prev = this.prev;
     const cur = this.cur;
-    const ref = this.ref;
     const live = this.live;
     for (let k = 0; k < ALIGN_DIMS; k++) live[k] = v[k] ?? 0;
     // prev is kept relative to its best cell (0), so a jump starts from cost 0.
@@ -192,24 +191,19 @@ export class OnlineAligner {
     let bestCost = INF;
     // Without jumps only the cells a path can reach (two hops per hop) are computed.
     const last = Number.isFinite(jumpCost) ? this.n - 1 : Math.min(this.n - 1, this.reach + 2);
+    // A cell ending at least `jumpCost` above the column's best is no better than a fresh jump next
+    // hop: its exact cost does not matter, so its distance stops as soon as it gets there (exact, and
+    // most cells far from the position stop after a few entries). `bound` (≥ the column's best) starts
+    // from the cell one hop on from the position.
+    let bound = this.cellCost(Math.min(last, this.position + 1), INF);
     for (let i = 0; i <= last; i++) {
-      let c = jumpCost;
-      const hold = prev[i]! + holdCost;
-      if (hold < c) c = hold;
-      if (i > 0 && prev[i - 1]! < c) c = prev[i - 1]!;
-      if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
-      let d = 0;
-      const base = i * ALIGN_DIMS;
-      for (let k = 0; k < ALIGN_DIMS; k++) {
-        const x = live[k]! - ref[base + k]!;
-        d += x * x;
-      }
-      c += Math.sqrt(d);
+      const c = this.cellCost(i, bound + jumpCost);
       cur[i] = c;
       if (c < bestCost) {
         bestCost = c;
         best = i;
       }
+      if (c < bound) bound = c;
     }
     for (let i = 0; i <= last; i++) cur[i]! -= bestCost;
     this.reach = last;
@@ -218,6 +212,33 @@ export class OnlineAligner {
     this.total += bestCost;
     this.frames++;
     return this.follow(best, t);
+  }
+
+  /**
+   * Cost of the best path ending at rehearsal hop `i` after the live vector in `live`: the cheapest
+   * step into it (hold, advance one, advance two, or a jump) plus the distance. Once that reaches
+   * `cap` the rest of the distance is skipped and `cap` is returned.
+   */
+  private cellCost(i: number, cap: number): number {
+    const { holdCost, skipCost, jumpCost } = this.opt;
+    const prev = this.prev;
+    let c = jumpCost;
+    const hold = prev[i]! + holdCost;
+    if (hold < c) c = hold;
+    if (i > 0 && prev[i - 1]! < c) c = prev[i - 1]!;
+    if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
+    if (c >= cap) return cap;
+    const room = (cap - c) ** 2;
+    const ref = this.ref;
+    const live = this.live;
+    const base = i * ALIGN_DIMS;
+    let d = 0;
+    for (let k = 0; k < ALIGN_DIMS; k++) {
+      const x = live[k]! - ref[base + k]!;
+      d += x * x;
+      if ((k & 3) === 3 && d >= room) return cap;
+    }
+    return c + Math.sqrt(d);
   }
 
   /** Moves the position to `best` (live time `t`) and returns the cues due before the next hop. */
