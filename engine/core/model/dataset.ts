@@ -4,6 +4,7 @@
  * skipped) so the model learns to follow the music rather than the rehearsal's order.
  */
 import { BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS, type BeatRow, type CueSchedule } from './beatInput.js';
+import type { FollowTrack } from './followInput.js';
 import type { TakeCue } from './types.js';
 
 /** An analysed take: its beat rows and ground-truth cues. */
@@ -12,12 +13,16 @@ export interface AnalysedTake {
   readonly durationS: number;
   readonly rows: readonly BeatRow[];
   readonly cues: readonly TakeCue[];
+  /** Per row, the alignment vectors heard since the previous beat (for the follower input). */
+  readonly aligned?: readonly (readonly { t: number; v: Float32Array }[])[];
 }
 
 /** One beat of a sequence: its row and, per department, the vocabulary index of a cue due on the next beat (-1: none). */
 interface Step {
   readonly row: BeatRow;
   readonly events: Int32Array;
+  /** The alignment vectors heard since the previous beat, when the take has them. */
+  readonly aligned?: readonly { t: number; v: Float32Array }[];
 }
 
 /** A training sequence: unnormalised inputs plus targets, `length` steps. */
@@ -47,7 +52,10 @@ export function seededRandom(seed: number): () => number {
 
 /** Places each cue on the beat step whose predicted next beat is nearest; counts cues too far from any beat. */
 export function labelSteps(take: AnalysedTake, depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): { steps: Step[]; unplaced: number; preRoll: TakeCue[] } {
-  const steps: Step[] = take.rows.map((row) => ({ row, events: new Int32Array(depts.length).fill(-1) }));
+  const steps: Step[] = take.rows.map((row, k) => {
+    const aligned = take.aligned?.[k];
+    return { row, events: new Int32Array(depts.length).fill(-1), ...(aligned !== undefined ? { aligned } : {}) };
+  });
   let unplaced = 0;
   const preRoll: TakeCue[] = [];
   let k = 0;
@@ -106,16 +114,19 @@ export function buildSequence(
   steps: readonly Step[],
   depts: readonly string[],
   vocab: Readonly<Record<string, readonly string[]>>,
-  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule; order?: CueSchedule } = {},
+  options: { preRoll?: readonly TakeCue[]; dropHistory?: number; corruptIdentity?: number; random?: () => number; schedule?: CueSchedule; order?: CueSchedule; follow?: FollowTrack } = {},
 ): Sequence {
   const history = new CueHistory(depts, vocab, options.schedule, options.order);
+  const follow = options.follow;
+  follow?.reset();
+  const followN = follow?.size ?? 0;
   for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t);
   const drop = options.dropHistory ?? 0;
   const corrupt = options.corruptIdentity ?? 0;
   const random = options.random ?? (() => 1);
   const audioN = steps[0]?.row.audio.length ?? 0;
   const beatN = BEAT_FEATURE_NAMES.length;
-  const inputSize = audioN + beatN + history.size;
+  const inputSize = audioN + beatN + history.size + followN;
   const n = steps.length;
   const D = depts.length;
   const inputs = new Float32Array(n * inputSize);
@@ -132,6 +143,11 @@ export function buildSequence(
     inputs.set(row.audio, base);
     inputs.set(row.beat, base + audioN);
     inputs.set(h, base + audioN + beatN);
+    if (follow !== undefined) {
+      // The follower hears this beat's vectors at their place in the (possibly rearranged) sequence.
+      for (const a of steps[k]!.aligned ?? []) follow.push(a.v, t - (row.t - a.t));
+      inputs.set(follow.features(t + (row.nextBeatT - row.t), row.periodS), base + audioN + beatN + history.size);
+    }
     for (let d = 0; d < D; d++) {
       const e = events[d]!;
       if (e >= 0) {

@@ -11,6 +11,8 @@ import type { Beat, ListeningStreams } from '../audio/types.js';
 import { predictorEvents, type PredictorEvent } from './events.js';
 import { BEAT_FEATURE_NAMES, BeatAccumulator, CueHistory } from './beatInput.js';
 import { StreamingNet } from './streamingNet.js';
+import { AlignmentFeatures } from './alignment.js';
+import { FollowTrack, followReference } from './followInput.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
 
 /** dB above the quietest level so far at which an onset counts as the start of the music. */
@@ -20,6 +22,8 @@ const START_ABOVE_FLOOR_DB = 10;
 export interface LoadedModel {
   readonly meta: ModelMeta;
   readonly weights: NetWeights;
+  /** The stored rehearsals' alignment vectors (`alignment.bin`): needed when the model has a follower input. */
+  readonly alignment?: Float32Array;
 }
 
 export { predictorEvents, type PredictorEvent } from './events.js';
@@ -58,6 +62,8 @@ export function calibratedConfidence(raw: number, own: number | undefined, commo
  */
 export class CuePredictor {
   private readonly accumulator = new BeatAccumulator();
+  private readonly alignFeatures = new AlignmentFeatures();
+  private readonly follow: FollowTrack | undefined;
   private readonly history: CueHistory;
   private readonly net: StreamingNet;
   private readonly input: Float32Array;
@@ -77,7 +83,14 @@ export class CuePredictor {
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;
     this.states = meta.depts.map(() => undefined);
-    const expected = this.audioN + BEAT_FEATURE_NAMES.length + this.history.size;
+    const follow = meta.features.follow;
+    if (follow !== undefined) {
+      const summary = meta.rehearsals.find((r) => r.name === follow.reference);
+      if (summary === undefined) throw new RangeError(`the model's follower tracks rehearsal '${follow.reference}', which the model does not store`);
+      if (model.alignment === undefined) throw new RangeError("the model has a follower input but no alignment data (alignment.bin) was loaded");
+      this.follow = new FollowTrack(followReference(summary, model.alignment), meta.depts, meta.vocab);
+    }
+    const expected = this.audioN + BEAT_FEATURE_NAMES.length + this.history.size + (this.follow?.size ?? 0);
     if (expected !== meta.inputSize) throw new RangeError(`model input size ${meta.inputSize} does not match its features (${expected})`);
   }
 
@@ -85,6 +98,7 @@ export class CuePredictor {
   reset(): void {
     this.accumulator.reset();
     this.history.reset();
+    this.follow?.reset();
     this.net.reset();
     this.states.fill(undefined);
     this.lastBeat = undefined;
@@ -96,12 +110,17 @@ export class CuePredictor {
   /** Feeds one event. Returns true when a beat advanced the model. */
   push(e: PredictorEvent): boolean {
     switch (e.kind) {
-      case 'frame':
+      case 'frame': {
         if (e.v.reset === true) this.reset();
         this.accumulator.pushFrame(e.v);
+        if (this.follow !== undefined) {
+          const a = this.alignFeatures.push(e.v);
+          if (a !== undefined) this.follow.push(a.v, a.t);
+        }
         this.levelDb = e.v.levelDb;
         if (e.v.levelDb < this.floorDb) this.floorDb = e.v.levelDb;
         return false;
+      }
       case 'onset':
         this.accumulator.pushOnset(e.v);
         // The music has started at the first onset clearly above the noise floor (not a noise burst).
@@ -144,6 +163,7 @@ export class CuePredictor {
     for (let i = 0; i < this.audioN; i++) x[i] = (row.audio[i]! - mean[i]!) / std[i]!;
     x.set(row.beat, this.audioN);
     x.set(this.history.onBeat(beat.t, row.periodS), this.audioN + BEAT_FEATURE_NAMES.length);
+    if (this.follow !== undefined) x.set(this.follow.features(beat.nextBeatT, row.periodS), this.audioN + BEAT_FEATURE_NAMES.length + this.history.size);
     const outs = this.net.step(x);
     this.lastBeat = beat;
     meta.depts.forEach((d, i) => {

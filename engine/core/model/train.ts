@@ -6,6 +6,7 @@
 import { ShowFileError, type FileProblem } from '../errors.js';
 import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
 import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
+import { alignedByBeat, FollowTrack, followReference } from './followInput.js';
 import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
 import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
@@ -39,6 +40,8 @@ export interface TrainOptions extends Partial<TrainConfig> {
   /** Departments and their cue lists from the show, when training for a show: cues outside them are refused. */
   readonly show?: Readonly<Record<string, readonly string[]>>;
   readonly createdBy?: string;
+  /** Feed the model a score follower's view of the rehearsal (default true). */
+  readonly follow?: boolean;
   /** The tempo range the takes were listened in (`learnTempo`); stored so the show is tracked the same way. */
   readonly tempo?: TempoRange;
   readonly progress?: (p: EpochProgress) => void;
@@ -101,12 +104,37 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const deptSet = new Set(sorted.flatMap((t) => t.cues.map((c) => c.dept)));
   const depts = [...PREFERRED.filter((d) => deptSet.has(d)), ...[...deptSet].filter((d) => !PREFERRED.includes(d)).sort()];
   const vocab = buildVocab(sorted, depts);
-  const analysed: AnalysedTake[] = sorted.map((t) => ({ name: t.name, durationS: t.durationS, cues: t.cues, rows: rowsFromEvents(t.events) }));
+  // Alignment features of every take: for the follower input and the online-alignment baseline.
+  const rehearsals: RehearsalSummary[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  for (const t of sorted) {
+    const { times, vectors } = alignmentFromEvents(t.events);
+    const frames = times.length;
+    const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
+    rehearsals.push({ name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 } });
+    chunks.push(vectors);
+    offset += frames;
+  }
+  const alignment = new Float32Array(offset * ALIGN_DIMS);
+  let o = 0;
+  for (const c of chunks) {
+    alignment.set(c, o);
+    o += c.length;
+  }
+
+  const follow = options.follow ?? true;
+  const analysed: AnalysedTake[] = sorted.map((t) => ({ name: t.name, durationS: t.durationS, cues: t.cues, rows: rowsFromEvents(t.events), ...(follow ? { aligned: alignedByBeat(t.events) } : {}) }));
+  // Each take is heard by a follower tracking another rehearsal (the next one by name), as the show
+  // will be: following the take itself would be perfect and teach the model to trust it blindly.
+  const trackFor = (i: number): FollowTrack | undefined => (follow ? new FollowTrack(followReference(rehearsals[(i + 1) % rehearsals.length]!, alignment), depts, vocab) : undefined);
   const validationIdx = new Set<number>();
   if (sorted.length >= 5) for (let i = 4; i < sorted.length; i += 5) validationIdx.add(i);
   else if (sorted.length >= 2) validationIdx.add(sorted.length - 1);
-  const trainTakes = analysed.filter((_, i) => !validationIdx.has(i));
-  const valTakes = analysed.filter((_, i) => validationIdx.has(i));
+  const trainIdx = analysed.map((_, i) => i).filter((i) => !validationIdx.has(i));
+  const valIdx = analysed.map((_, i) => i).filter((i) => validationIdx.has(i));
+  const trainTakes = trainIdx.map((i) => analysed[i]!);
+  const valTakes = valIdx.map((i) => analysed[i]!);
   const norm = audioStats(trainTakes);
   const random = seededRandom(seed);
   const augment = options.augment ?? 4;
@@ -114,16 +142,22 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const labelled = trainTakes.map((take) => labelSteps(take, depts, vocab));
   const schedule = learnSchedule(labelled, depts, vocab);
   const order = learnOrder(labelled, depts, vocab);
-  for (const { steps, preRoll } of labelled) {
-    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll, schedule, order }));
-    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random, schedule, order }));
-  }
-  const valSeqs = valTakes.map((take) => {
+  labelled.forEach(({ steps, preRoll }, j) => {
+    const track = trackFor(trainIdx[j]!);
+    const withTrack = track !== undefined ? { follow: track } : {};
+    trainSeqs.push(buildSequence(steps, depts, vocab, { preRoll, schedule, order, ...withTrack }));
+    for (let a = 0; a < augment; a++) trainSeqs.push(buildSequence(rearrange(steps, random), depts, vocab, { preRoll, dropHistory: options.dropHistory ?? 0.25, corruptIdentity: options.corruptIdentity ?? 0.15, random, schedule, order, ...withTrack }));
+  });
+  const valSeqs = valTakes.map((take, j) => {
     const { steps, preRoll } = labelSteps(take, depts, vocab);
-    return buildSequence(steps, depts, vocab, { preRoll, schedule, order });
+    const track = trackFor(valIdx[j]!);
+    return buildSequence(steps, depts, vocab, { preRoll, schedule, order, ...(track !== undefined ? { follow: track } : {}) });
   });
   const history = new CueHistory(depts, vocab, schedule, order);
-  const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size;
+  // Live, the follower tracks the first training take.
+  const liveReference = rehearsals[trainIdx[0] ?? 0]!;
+  const liveTrack = follow ? new FollowTrack(followReference(liveReference, alignment), depts, vocab) : undefined;
+  const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size + (liveTrack?.size ?? 0);
   const cfg = {
     inputSize,
     hiddenSize: options.hiddenSize ?? 48,
@@ -152,25 +186,6 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   });
   const weights = extractWeights(result.model, cfg);
 
-  // Alignment features of every take, for the online-alignment baseline.
-  const rehearsals: RehearsalSummary[] = [];
-  const chunks: Float32Array[] = [];
-  let offset = 0;
-  for (const t of sorted) {
-    const { times, vectors } = alignmentFromEvents(t.events);
-    const frames = times.length;
-    const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
-    rehearsals.push({ name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 } });
-    chunks.push(vectors);
-    offset += frames;
-  }
-  const alignment = new Float32Array(offset * ALIGN_DIMS);
-  let o = 0;
-  for (const c of chunks) {
-    alignment.set(c, o);
-    o += c.length;
-  }
-
   const meta: ModelMeta = {
     formatVersion: MODEL_FORMAT_VERSION,
     createdBy: options.createdBy ?? 'precue',
@@ -181,7 +196,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     hiddenSize: cfg.hiddenSize,
     headSize: cfg.headSize,
     features: {
-      names: [...AUDIO_FEATURE_NAMES, ...BEAT_FEATURE_NAMES, ...history.names()],
+      names: [...AUDIO_FEATURE_NAMES, ...BEAT_FEATURE_NAMES, ...history.names(), ...(liveTrack?.names() ?? [])],
       sampleRate: 22050,
       hopSize: 256,
       bufferSize: 1024,
@@ -190,6 +205,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       ...(options.tempo !== undefined ? { tempo: { ...options.tempo } } : {}),
       schedule,
       order,
+      ...(follow ? { follow: { reference: liveReference.name } } : {}),
     },
     inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
     training: {
@@ -212,13 +228,13 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const thresholds: Record<string, number> = Object.fromEntries(depts.map((d) => [d, common]));
   const scoreWith = (t: Record<string, number>, dept: string): number => {
     const m = { ...meta, inference: { ...meta.inference, fireThreshold: common, deptThresholds: { ...t } } };
-    const fires = calib.map((take) => ({ fired: runModel({ meta: m, weights }, take.events, { threshold: common, minGoIntervalS: 0.25 }), expected: take.cues, durationS: take.durationS }));
+    const fires = calib.map((take) => ({ fired: runModel({ meta: m, weights, alignment }, take.events, { threshold: common, minGoIntervalS: 0.25 }), expected: take.cues, durationS: take.durationS }));
     return evaluateDeptFires(fires, depts, dept);
   };
-  for (let pass = 0; pass < 2; pass++) {
+  for (let pass = 0; pass < 1; pass++) {
     for (const d of depts) {
       let best = { threshold: thresholds[d]!, f1: scoreWith(thresholds, d) };
-      for (const threshold of [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+      for (const threshold of [0.2, 0.35, 0.65, 0.8]) {
         const f1 = scoreWith({ ...thresholds, [d]: threshold }, d);
         if (f1 > best.f1 + 1e-9) best = { threshold, f1 };
       }

@@ -73,6 +73,11 @@ export const modelMetaSchema = z.object({
      * (median; 0 = never seen). The cue history's "due in" entries come from it (see `CueSchedule`).
      */
     schedule: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
+    /**
+     * The score follower the model hears (`followInput.ts`): the stored rehearsal it tracks live. Its
+     * entries come last in the input vector. Absent: the model has no follower input.
+     */
+    follow: z.object({ reference: z.string() }).optional(),
     /** Per department, the rehearsal's cues in firing order (vocabulary indices; -1 unknown): see `CueHistory`. */
     order: z.record(z.string(), z.array(z.number().int().min(-1))).optional(),
     tempo: z

@@ -92,7 +92,7 @@ describe('training', () => {
       vocabSizes: trained.meta.depts.map((d) => trained.meta.vocab[d]!.length),
       seed: 11,
     });
-    const fired = runModel({ meta: trained.meta, weights }, syntheticTake(0.5).events, { threshold: 0.01, minGoIntervalS: 0.25 });
+    const fired = runModel({ meta: trained.meta, weights, alignment: trained.alignment }, syntheticTake(0.5).events, { threshold: 0.01, minGoIntervalS: 0.25 });
     expect(fired.length).toBeGreaterThan(0);
     for (const f of fired) {
       expect(trained.meta.vocab[f.dept]).toContain(f.cue);

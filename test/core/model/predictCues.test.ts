@@ -23,7 +23,7 @@ describe('predictCues (the show pipeline entry)', () => {
     const beats$ = new Subject<Beat>();
     const onsets$ = new Subject<Onset>();
     const out: Prediction[] = [];
-    const sub = predictCues({ meta: m, weights }, { features$, beats$, onsets$ }, {}, queueScheduler).subscribe((p) => out.push(p));
+    const sub = predictCues({ meta: m, weights, alignment: trained.alignment }, { features$, beats$, onsets$ }, {}, queueScheduler).subscribe((p) => out.push(p));
     const events = syntheticTake(0.5).events;
     let framesBeforeBeat = 0;
     let sawBeat = false;

@@ -1,0 +1,140 @@
+/**
+ * Score following as a model input. An online follower (`OnlineAligner`, with jumps, so a repeated
+ * or skipped section is followed) tracks where the live performance is in a reference rehearsal; at
+ * every beat this turns its position into, per department, "the rehearsal's next cue falls this many
+ * beats from the next beat" and which cue that is. The sequence model learns how far to trust it
+ * against the beat count, the cue schedule and the audio — in training it follows a *different*
+ * rehearsal than the one it hears, rearranged copies included, so it meets the follower's real
+ * mistakes.
+ */
+import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
+import type { PredictorEvent } from './events.js';
+import type { TimedCue } from './metrics.js';
+
+/** Beats either side over which the distance to the follower's next cue is scaled to -1..1. */
+const FOLLOW_SCALE = 8;
+/** Entries per department before the cue one-hot: beats to the cue (scaled), on the next beat, within one beat. */
+const FIXED = 3;
+
+/** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
+export interface FollowReference {
+  readonly vectors: Float32Array;
+  readonly times: Float32Array;
+  readonly cues: readonly TimedCue[];
+}
+
+/** Follows one reference and yields the per-beat follower entries of the model's input. */
+export class FollowTrack {
+  private aligner: OnlineAligner;
+  /** Per department, the reference's cues of that department in time order. */
+  private readonly byDept: { t: number; index: number }[][];
+  private latestT: number | undefined;
+
+  constructor(
+    private readonly reference: FollowReference,
+    readonly depts: readonly string[],
+    readonly vocab: Readonly<Record<string, readonly string[]>>,
+  ) {
+    if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
+    this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
+    this.byDept = depts.map((d) =>
+      reference.cues
+        .filter((c) => c.dept === d)
+        .map((c) => ({ t: c.t, index: vocab[d]?.indexOf(c.cue) ?? -1 }))
+        .sort((a, b) => a.t - b.t),
+    );
+  }
+
+  /** Width of the follower entries. */
+  get size(): number {
+    return this.depts.reduce((s, d) => s + FIXED + (this.vocab[d]?.length ?? 0), 0);
+  }
+
+  /** Names of the follower entries. */
+  names(): string[] {
+    const out: string[] = [];
+    for (const d of this.depts) {
+      out.push(`${d}.followIn`, `${d}.followNext`, `${d}.followNear`);
+      for (const c of this.vocab[d] ?? []) out.push(`${d}.followCue=${c}`);
+    }
+    return out;
+  }
+
+  /** Starts over (a new take). */
+  reset(): void {
+    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
+    this.latestT = undefined;
+  }
+
+  /** Adds one live alignment vector (frame time `t`). */
+  push(v: Float32Array, t: number): void {
+    this.aligner.push(v, t);
+    this.latestT = t;
+  }
+
+  /**
+   * The follower entries at a beat whose next beat is predicted at `nextBeatT` (`periodS` apart):
+   * per department, where the reference's next cue (not yet passed) would land, in beats from the
+   * next beat, through the follower's position and local tempo.
+   */
+  features(nextBeatT: number, periodS: number): Float32Array {
+    const out = new Float32Array(this.size);
+    if (this.latestT === undefined) return out;
+    const refNow = this.aligner.refTime;
+    const ratio = this.aligner.tempoRatio;
+    let o = 0;
+    this.depts.forEach((d, i) => {
+      const cues = this.byDept[i]!;
+      const vocabSize = this.vocab[d]?.length ?? 0;
+      // The first cue not yet passed by more than half a beat of the reference.
+      const from = refNow - 0.5 * periodS * ratio;
+      let lo = 0;
+      let hi = cues.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cues[mid]!.t < from) lo = mid + 1;
+        else hi = mid;
+      }
+      const next = cues[lo];
+      if (next !== undefined) {
+        const when = this.latestT! + (next.t - refNow) / ratio;
+        const beats = (when - nextBeatT) / periodS;
+        out[o] = Math.max(-1, Math.min(1, beats / FOLLOW_SCALE));
+        out[o + 1] = Math.abs(beats) < 0.5 ? 1 : 0;
+        out[o + 2] = Math.abs(beats) < 1.5 ? 1 : 0;
+        if (next.index >= 0) out[o + FIXED + next.index] = 1;
+      } else out[o] = 1;
+      o += FIXED + vocabSize;
+    });
+    return out;
+  }
+}
+
+/** A stored rehearsal's alignment vectors and times, as a follower reference. */
+export function followReference(summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } }, alignment: Float32Array): FollowReference {
+  const { offset, frames, hopS, firstT } = summary.alignment;
+  const end = (offset + frames) * ALIGN_DIMS;
+  if (end > alignment.length) throw new RangeError(`rehearsal '${summary.name}' needs alignment vectors up to ${end}, the model has ${alignment.length}`);
+  return {
+    vectors: alignment.subarray(offset * ALIGN_DIMS, end),
+    times: Float32Array.from({ length: frames }, (_, i) => firstT + i * hopS),
+    cues: summary.cues,
+  };
+}
+
+/** Alignment vectors grouped by beat: those finished after the previous beat, up to each beat. */
+export function alignedByBeat(events: readonly PredictorEvent[]): { t: number; v: Float32Array }[][] {
+  const af = new AlignmentFeatures();
+  const out: { t: number; v: Float32Array }[][] = [];
+  let current: { t: number; v: Float32Array }[] = [];
+  for (const e of events) {
+    if (e.kind === 'frame') {
+      const r = af.push(e.v);
+      if (r !== undefined) current.push(r);
+    } else if (e.kind === 'beat') {
+      out.push(current);
+      current = [];
+    }
+  }
+  return out;
+}
