@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ALIGN_DIMS, ALIGN_FRAMES } from '../../../engine/core/model/alignment.js';
+import { seededRandom } from '../../../engine/core/model/dataset.js';
+import { FollowTrack, followReference } from '../../../engine/core/model/followInput.js';
+
+const HOP = (ALIGN_FRAMES * 256) / 22050;
+
+/** 600 hops of "notes" (random unit vectors held 6 hops); LX cues at hops 150 and 400. */
+function reference(): { vectors: Float32Array; times: Float32Array; cues: { t: number; dept: string; cue: string }[] } {
+  const rand = seededRandom(3);
+  const n = 600;
+  const vectors = new Float32Array(n * ALIGN_DIMS);
+  let note = new Float32Array(ALIGN_DIMS);
+  for (let i = 0; i < n; i++) {
+    if (i % 6 === 0) {
+      note = Float32Array.from({ length: ALIGN_DIMS }, () => rand());
+      const norm = Math.hypot(...note);
+      for (let k = 0; k < ALIGN_DIMS; k++) note[k]! /= norm;
+    }
+    vectors.set(note, i * ALIGN_DIMS);
+  }
+  const times = Float32Array.from({ length: n }, (_, i) => i * HOP);
+  return { vectors, times, cues: [{ t: 150 * HOP, dept: 'LX', cue: '1' }, { t: 400 * HOP, dept: 'LX', cue: '2' }] };
+}
+
+describe('the score follower as a model input', () => {
+  const vocab = { LX: ['1', '2'] };
+
+  it('says, at each beat, how many beats from the next beat the rehearsal puts its next cue, and which', () => {
+    const ref = reference();
+    const track = new FollowTrack(ref, ['LX'], vocab);
+    expect(track.names()).toEqual(['LX.followIn', 'LX.followNext', 'LX.followNear', 'LX.followCue=1', 'LX.followCue=2']);
+    expect(track.features(1, 0.5)).toEqual(new Float32Array(5)); // nothing heard yet
+    const rand = seededRandom(9);
+    const period = 0.5;
+    const at = (hop: number): Float32Array => {
+      // The live performance is the rehearsal with a little noise, in time: hop k at k·HOP.
+      for (let k = pushed; k <= hop; k++) {
+        const v = ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS).map((x) => x + (rand() - 0.5) * 0.05);
+        track.push(v, k * HOP);
+      }
+      pushed = hop + 1;
+      return track.features(hop * HOP + period, period);
+    };
+    let pushed = 0;
+    // Four beats before cue 1 (its next beat is 3 beats before the cue).
+    const early = at(Math.round(150 - (4 * period) / HOP));
+    expect(early[0]).toBeCloseTo(3 / 8, 1);
+    expect([early[1], early[2], early[3], early[4]]).toEqual([0, 0, 1, 0]);
+    // One beat before cue 1: due on the next beat.
+    const due = at(Math.round(150 - period / HOP));
+    expect(Math.abs(due[0]!)).toBeLessThan(0.5 / 8);
+    expect([due[1], due[2], due[3], due[4]]).toEqual([1, 1, 1, 0]);
+    // Past cue 1: the next is cue 2, far off (clamped at 1).
+    const after = at(200);
+    expect(after[0]).toBe(1);
+    expect([after[1], after[3], after[4]]).toEqual([0, 0, 1]);
+    // After the last cue: nothing ahead.
+    const end = at(590);
+    expect(Array.from(end)).toEqual([1, 0, 0, 0, 0]);
+    // A new take starts over.
+    track.reset();
+    expect(track.features(1, 0.5)).toEqual(new Float32Array(5));
+  });
+
+  it('reads a stored rehearsal out of alignment.bin and refuses one that does not fit', () => {
+    const ref = reference();
+    const summary = { name: 'r1', cues: ref.cues, alignment: { offset: 0, frames: 600, hopS: HOP, firstT: 0 } };
+    const got = followReference(summary, ref.vectors);
+    expect(got.vectors.length).toBe(600 * ALIGN_DIMS);
+    expect(got.times[10]).toBeCloseTo(10 * HOP);
+    expect(() => followReference({ ...summary, alignment: { ...summary.alignment, frames: 700 } }, ref.vectors)).toThrow(/needs alignment vectors/);
+  });
+});
