@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const depts = new Set<string>();
   let pipelineS = 0;
   let showMinutes = 0;
-  out(`\nper song (model / rehearsal timing / online alignment, overall F1 ±100 ms):`);
+  out(`\nper song (overall F1 ±100 ms: model / rehearsal timing / online alignment (classical online DTW) / for reference the jump-capable follower the model hears):`);
   for (const song of songs) {
     const dir = join(modelsDir, song);
     const rehearsals = ds.rehearsals.filter((d) => d.includes(`${song}-rehearsal`));
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     showMinutes += replay!.durationS / 60;
     fires.push(f);
     const one = (c: TakeFires['model']): string => scoreReport(c, f.expected, model.meta.depts, f.durationS).overall.f1.toFixed(3);
-    out(`  ${song}: ${one(f.model)} / ${one(f.rehearsalTiming)} / ${one(f.onlineAlignment)}  (${tempoNote || 'trained before'}${tempoNote ? `, thresholds ${JSON.stringify(model.meta.inference.deptThresholds ?? {})}` : ''})`);
+    out(`  ${song}: ${one(f.model)} / ${one(f.rehearsalTiming)} / ${one(f.onlineAlignment)} / ${one(f.followerWithJumps)}  (${tempoNote || 'trained before'}${tempoNote ? `, thresholds ${JSON.stringify(model.meta.inference.deptThresholds ?? {})}` : ''})`);
   }
   if (!args.includes('--skip-train')) {
     out(`\ntraining (tfjs ${backend}): ${trainS.toFixed(0)} s for ${trainMinutes.toFixed(1)} min of takes = ${(trainS / trainMinutes).toFixed(1)} s per minute of takes; tempo search and listening ${listenS.toFixed(0)} s`);

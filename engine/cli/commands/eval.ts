@@ -16,8 +16,11 @@ offline clock, with every department in auto (a prediction at or above the model
 fires at its predicted beat, at most once per 250 ms per department, and every cue fired goes back
 into the model's cue history), and compares what the arbiter fired with the take's cues.jsonl. Beside the model it runs two baselines on the same take:
   rehearsalTiming   each cue at its mean time in the song's training takes
-  onlineAlignment   online score following (online DTW with jumps for repeats and skips) of the live
-                    features against the song's first rehearsal, carrying its cue times across
+  onlineAlignment   classical online score following (online DTW, no jumps) of the live features
+                    against the song's first rehearsal, carrying its cue times across
+and, for reference, the follower the model itself listens to:
+  follower+jumps    the same online DTW allowed to jump (so it follows a repeated or skipped section),
+                    firing the rehearsal's cues by itself
 
 Scores per department and overall: precision, recall, F1 within ±100 ms (also ±50 and ±250 ms),
 median and p90 absolute timing error, early/late split, cue identity accuracy, false fires per hour.
@@ -25,7 +28,8 @@ median and p90 absolute timing error, early/late split, cue identity accuracy, f
 Options:
   --model <dir>   model folder written by 'precue train'
   --take <dir>    a take the model did not train on (repeat to pool several takes)
-  --json          print one JSON object { model, baselines: { rehearsalTiming, onlineAlignment } }
+  --json          print one JSON object { model, baselines: { rehearsalTiming, onlineAlignment },
+                  references: { followerWithJumps } }
   --cache <dir>   replay cache shared with 'precue train'
 
 Example:
@@ -36,6 +40,8 @@ Example:
 export interface EvalResult {
   readonly model: Report;
   readonly baselines: { readonly rehearsalTiming: Report; readonly onlineAlignment: Report };
+  /** Not a baseline: the jump-capable follower the model hears, scored firing cues on its own. */
+  readonly references: { readonly followerWithJumps: Report };
 }
 
 /** Fires of the model and the two baselines on one replayed take. */
@@ -46,6 +52,7 @@ export interface TakeFires {
   readonly model: readonly TimedCue[];
   readonly rehearsalTiming: readonly TimedCue[];
   readonly onlineAlignment: readonly TimedCue[];
+  readonly followerWithJumps: readonly TimedCue[];
 }
 
 /**
@@ -60,8 +67,11 @@ export async function fireAll(model: ModelFolder, take: Take, replay: { duration
   const live = alignmentFromEvents(replay.events);
   const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
   const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
-  const aligned = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live);
-  return { take: take.name, durationS: replay.durationS, expected: take.cues, model: fired, rehearsalTiming: timing, onlineAlignment: aligned };
+  // The issue's baseline is classical online DTW, which cannot jump; the jump-capable follower is
+  // what the model listens to, scored on its own for reference.
+  const aligned = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live, { jumpCost: Number.POSITIVE_INFINITY });
+  const jumping = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live);
+  return { take: take.name, durationS: replay.durationS, expected: take.cues, model: fired, rehearsalTiming: timing, onlineAlignment: aligned, followerWithJumps: jumping };
 }
 
 /** Pools several takes' fires into the three reports. */
@@ -77,7 +87,11 @@ export function report(takes: readonly TakeFires[], depts: readonly string[]): E
     }
     return scoreReport(fired, expected, depts, takes.reduce((s, t) => s + t.durationS, 0));
   };
-  return { model: pool((t) => t.model), baselines: { rehearsalTiming: pool((t) => t.rehearsalTiming), onlineAlignment: pool((t) => t.onlineAlignment) } };
+  return {
+    model: pool((t) => t.model),
+    baselines: { rehearsalTiming: pool((t) => t.rehearsalTiming), onlineAlignment: pool((t) => t.onlineAlignment) },
+    references: { followerWithJumps: pool((t) => t.followerWithJumps) },
+  };
 }
 
 const pct = (x: number): string => x.toFixed(3);
@@ -95,6 +109,7 @@ export function formatTable(r: EvalResult, depts: readonly string[]): string {
     lines.push(row('model', pick(r.model)));
     lines.push(row('rehearsalTiming', pick(r.baselines.rehearsalTiming)));
     lines.push(row('onlineAlignment', pick(r.baselines.onlineAlignment)));
+    lines.push(row('(follower+jumps)', pick(r.references.followerWithJumps)));
   }
   return lines.join('\n') + '\n';
 }
