@@ -17,6 +17,8 @@ import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
 
 /** dB above the quietest level so far at which an onset counts as the start of the music. */
 const START_ABOVE_FLOOR_DB = 10;
+/** Seconds after the music starts during which a department that has not fired is offered its start cue. */
+const START_WINDOW_S = 1;
 
 /** A model ready for inference: its metadata and plain weights. */
 export interface LoadedModel {
@@ -75,6 +77,8 @@ export class CuePredictor {
   /** Quietest frame level so far (dBFS) and the latest level: the music starts well above the floor. */
   private floorDb = Number.POSITIVE_INFINITY;
   private levelDb = Number.NEGATIVE_INFINITY;
+  /** Time of the latest frame. */
+  private nowT = 0;
 
   constructor(readonly model: LoadedModel) {
     const { meta } = model;
@@ -105,6 +109,7 @@ export class CuePredictor {
     this.startAt = undefined;
     this.floorDb = Number.POSITIVE_INFINITY;
     this.levelDb = Number.NEGATIVE_INFINITY;
+    this.nowT = 0;
   }
 
   /** Feeds one event. Returns true when a beat advanced the model. */
@@ -118,13 +123,14 @@ export class CuePredictor {
           if (a !== undefined) this.follow.push(a.v, a.t);
         }
         this.levelDb = e.v.levelDb;
+        this.nowT = e.v.t;
         if (e.v.levelDb < this.floorDb) this.floorDb = e.v.levelDb;
         return false;
       }
       case 'onset':
         this.accumulator.pushOnset(e.v);
         // The music has started at the first onset clearly above the noise floor (not a noise burst).
-        if (this.lastBeat === undefined && this.startAt === undefined && this.levelDb > Math.max(this.floorDb, -100) + START_ABOVE_FLOOR_DB) this.startAt = e.v.t;
+        if (this.startAt === undefined && this.levelDb > Math.max(this.floorDb, -100) + START_ABOVE_FLOOR_DB) this.startAt = e.v.t;
         for (const st of this.states) {
           const snap = st?.snap;
           if (st === undefined || snap === undefined || snap.done || e.v.t < snap.from || e.v.t > snap.to) continue;
@@ -192,15 +198,20 @@ export class CuePredictor {
    */
   predictions(): Prediction[] {
     const out: Prediction[] = [];
+    const start = this.startAt;
+    const { startCues } = this.model.meta.inference;
+    // A department that has not fired yet opens with its start cue when the music starts, whether or
+    // not the beat tracker has found a beat by then (noise can give it one first).
+    const opening = (d: string): boolean => start !== undefined && startCues[d] !== undefined && !this.history.hasFired(d) && this.nowT - start <= START_WINDOW_S;
     if (this.lastBeat === undefined) {
-      const start = this.startAt;
-      if (start === undefined) return out;
-      for (const [d, cue] of Object.entries(this.model.meta.inference.startCues)) {
-        if (!this.history.hasFired(d)) out.push({ dept: deptId(d), cue: cueId(cue), confidence: 1, fireAt: start, source: 'model' });
-      }
+      for (const d of Object.keys(startCues)) if (opening(d)) out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: start!, source: 'model' });
       return out;
     }
     this.model.meta.depts.forEach((d, i) => {
+      if (opening(d)) {
+        out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: start!, source: 'model' });
+        return;
+      }
       const s = this.states[i];
       if (s === undefined) return;
       out.push({ dept: deptId(d), cue: cueId(s.cue), confidence: s.confidence, fireAt: s.fireAt, source: 'model' });
