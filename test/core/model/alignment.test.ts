@@ -4,40 +4,20 @@ import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, DEFAULT_ALIGN_LATENCY_S, O
 import { checkAlignment, onlineAlignment, rehearsalVectors } from '../../../engine/core/model/evaluate.js';
 import { scoreCues, type TimedCue } from '../../../engine/core/model/metrics.js';
 import type { RehearsalSummary } from '../../../engine/core/model/types.js';
+import { seededRandom } from '../../../engine/core/model/dataset.js';
+import { noteVectors } from './notes.js';
 
 const HOP = (ALIGN_FRAMES * 256) / 22050;
 const T0 = 0.035;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A rehearsal of five 12 s sections (A B C D E), each a different run of "notes" (random unit
  * vectors held for 6 hops), and cues at every section start and every 3 s inside.
  */
 function rehearsal(): { ref: Float32Array; times: Float32Array; cues: TimedCue[]; sectionHops: number } {
-  const rand = rng(7);
   const sectionHops = Math.round(12 / HOP);
   const n = 5 * sectionHops;
-  const ref = new Float32Array(n * ALIGN_DIMS);
-  let note = new Float32Array(ALIGN_DIMS);
-  for (let i = 0; i < n; i++) {
-    if (i % 6 === 0) {
-      note = Float32Array.from({ length: ALIGN_DIMS }, () => rand());
-      const norm = Math.hypot(...note);
-      for (let k = 0; k < ALIGN_DIMS; k++) note[k]! /= norm;
-    }
-    ref.set(note, i * ALIGN_DIMS);
-  }
+  const ref = noteVectors(n, 7);
   const times = Float32Array.from({ length: n }, (_, i) => T0 + i * HOP);
   const cues: TimedCue[] = [];
   for (let s = 0; s < 5; s++) {
@@ -52,7 +32,7 @@ function rehearsal(): { ref: Float32Array; times: Float32Array; cues: TimedCue[]
  * every rehearsal cue it plays (a repeated section's cues twice, a skipped one's never).
  */
 function perform(r: ReturnType<typeof rehearsal>, sections: readonly number[], speed: (t: number) => number): { times: Float32Array; vectors: Float32Array; expected: TimedCue[] } {
-  const rand = rng(11);
+  const rand = seededRandom(11);
   const vecs: number[] = [];
   const times: number[] = [];
   const expected: TimedCue[] = [];

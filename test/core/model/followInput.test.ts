@@ -2,23 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ALIGN_DIMS, ALIGN_FRAMES } from '../../../engine/core/model/alignment.js';
 import { seededRandom } from '../../../engine/core/model/dataset.js';
 import { FollowTrack, followReference } from '../../../engine/core/model/followInput.js';
+import { noteVectors } from './notes.js';
 
 const HOP = (ALIGN_FRAMES * 256) / 22050;
 
 /** 600 hops of "notes" (random unit vectors held 6 hops); LX cues at hops 150 and 400. */
 function reference(): { vectors: Float32Array; times: Float32Array; cues: { t: number; dept: string; cue: string }[] } {
-  const rand = seededRandom(3);
   const n = 600;
-  const vectors = new Float32Array(n * ALIGN_DIMS);
-  let note = new Float32Array(ALIGN_DIMS);
-  for (let i = 0; i < n; i++) {
-    if (i % 6 === 0) {
-      note = Float32Array.from({ length: ALIGN_DIMS }, () => rand());
-      const norm = Math.hypot(...note);
-      for (let k = 0; k < ALIGN_DIMS; k++) note[k]! /= norm;
-    }
-    vectors.set(note, i * ALIGN_DIMS);
-  }
+  const vectors = noteVectors(n, 3);
   const times = Float32Array.from({ length: n }, (_, i) => i * HOP);
   return { vectors, times, cues: [{ t: 150 * HOP, dept: 'LX', cue: '1' }, { t: 400 * HOP, dept: 'LX', cue: '2' }] };
 }
