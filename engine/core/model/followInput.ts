@@ -29,6 +29,8 @@ export class FollowTrack {
   /** Per department, the reference's cues of that department in time order. */
   private readonly byDept: { t: number; index: number }[][];
   private latestT: number | undefined;
+  /** Per department, after `features`: the vocabulary index of the cue the follower expects within 1.5 beats of the next beat (-1: none). */
+  private readonly dueNext: number[];
 
   constructor(
     private readonly reference: FollowReference,
@@ -37,6 +39,7 @@ export class FollowTrack {
   ) {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
     this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
+    this.dueNext = depts.map(() => -1);
     this.byDept = depts.map((d) =>
       reference.cues
         .filter((c) => c.dept === d)
@@ -64,6 +67,12 @@ export class FollowTrack {
   reset(): void {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
     this.latestT = undefined;
+    this.dueNext.fill(-1);
+  }
+
+  /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
+  cueNear(deptIndex: number): number {
+    return this.dueNext[deptIndex] ?? -1;
   }
 
   /** Adds one live alignment vector (frame time `t`). */
@@ -79,6 +88,7 @@ export class FollowTrack {
    */
   features(nextBeatT: number, periodS: number): Float32Array {
     const out = new Float32Array(this.size);
+    this.dueNext.fill(-1);
     if (this.latestT === undefined) return out;
     const refNow = this.aligner.refTime;
     const ratio = this.aligner.tempoRatio;
@@ -96,6 +106,7 @@ export class FollowTrack {
         else hi = mid;
       }
       const next = cues[lo];
+      this.dueNext[i] = next !== undefined && Math.abs((this.latestT! + (next.t - refNow) / ratio - nextBeatT) / periodS) < 1.5 ? next.index : -1;
       if (next !== undefined) {
         const when = this.latestT! + (next.t - refNow) / ratio;
         const beats = (when - nextBeatT) / periodS;

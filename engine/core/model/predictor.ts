@@ -154,6 +154,19 @@ export class CuePredictor {
   }
 
   /**
+   * Which cue a department's next fire is. The model decides when; for which, the score follower's
+   * cue wins when it expects one of this department's cues around the next beat (within a beat and a
+   * half; it knows where in the song the music is, repeats and skips included). A department never fires the cue it is already
+   * on (the arbiter refuses it): if the model's first choice is the live cue, the runner-up goes.
+   */
+  private cueFor(deptIndex: number, dept: string, first: number, second: number): number {
+    const live = this.history.lastIndex(dept);
+    const followed = this.follow?.cueNear(deptIndex) ?? -1;
+    if (followed >= 0 && followed !== live) return followed;
+    return first === live ? second : first;
+  }
+
+  /**
    * Records a cue that fired (from any source) into the cue history, the start cues included: the
    * model learned them from the rehearsals' openings the same way.
    */
@@ -183,7 +196,7 @@ export class CuePredictor {
       this.states[i] = {
         // A department never fires the cue it is already on (the arbiter refuses it): when the
         // model's first choice is the live cue, its next cue is the runner-up.
-        cue: vocab[o.cueIndex === this.history.lastIndex(d) ? o.secondIndex : o.cueIndex] ?? vocab[0] ?? '',
+        cue: vocab[this.cueFor(i, d, o.cueIndex, o.secondIndex)] ?? vocab[0] ?? '',
         confidence,
         fireAt: snapping ? target + SNAP_LATE * row.periodS : target,
         beatsToNext: beats,

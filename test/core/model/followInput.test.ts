@@ -38,14 +38,18 @@ describe('the score follower as a model input', () => {
     const early = at(Math.round(150 - (4 * period) / HOP));
     expect(early[0]).toBeCloseTo(3 / 8, 1);
     expect([early[1], early[2], early[3], early[4]]).toEqual([0, 0, 1, 0]);
+    expect(track.cueNear(0)).toBe(-1); // three beats off: not near
+
     // One beat before cue 1: due on the next beat.
     const due = at(Math.round(150 - period / HOP));
     expect(Math.abs(due[0]!)).toBeLessThan(0.5 / 8);
     expect([due[1], due[2], due[3], due[4]]).toEqual([1, 1, 1, 0]);
+    expect(track.cueNear(0)).toBe(0); // cue '1' is expected around the next beat
     // Past cue 1: the next is cue 2, far off (clamped at 1).
     const after = at(200);
     expect(after[0]).toBe(1);
     expect([after[1], after[3], after[4]]).toEqual([0, 0, 1]);
+    expect(track.cueNear(0)).toBe(-1);
     // After the last cue: nothing ahead.
     const end = at(590);
     expect(Array.from(end)).toEqual([1, 0, 0, 0, 0]);
