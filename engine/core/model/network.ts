@@ -53,7 +53,7 @@ export const defaultTrainConfig: TrainConfig = {
   learningRate: 0.01,
   firePositiveWeight: 3,
   patience: 8,
-  inputNoise: 0.3,
+  inputNoise: 0.6,
   noiseDims: 0,
   tempoIndex: -1,
   tempoJitter: 0.08,
