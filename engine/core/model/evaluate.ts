@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
-import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent } from './predictor.js';
+import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
 import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
 
 /** Never fire a department twice within this many ms in an evaluation (the show file's default). */
@@ -141,33 +141,49 @@ export interface AutoRule {
 
 /**
  * The training-time approximation of auto mode (fast, over cached events; `replayModel` is the real
- * pipeline that `eval` uses): a prediction at or above the
- * threshold fires its cue at its `fireAt` (a predicted beat), at most once per `minGoIntervalS` per
- * department and never when it is the department's live cue (as the arbiter), and every fire goes
- * back into the model's cue history as a real show's would.
+ * pipeline that `eval` uses). As the arbiter: each department's latest prediction at or above the
+ * threshold is armed and fires its cue at its `fireAt` unless a later prediction replaces or disarms it
+ * first; never twice within `minGoIntervalS` in a department, never the department's live cue, never a
+ * prediction whose moment has passed; every fire goes back into the model's cue history as a real
+ * show's would.
  */
-export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule): TimedCue[] {
+export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule, net?: PredictorNet): TimedCue[] {
   const rule = { staleS: 0.15, ...autoRule };
-  const predictor = new CuePredictor(model);
+  const predictor = new CuePredictor(model, net);
   const fired: TimedCue[] = [];
   const last = new Map<string, number>();
   const live = new Map<string, string>();
+  /** Per department, the armed prediction and when it was armed. */
+  const armed = new Map<string, { cue: string; fireAt: number; since: number }>();
+  const fire = (dept: string, cue: string, t: number): void => {
+    armed.delete(dept);
+    last.set(dept, t);
+    live.set(dept, cue);
+    fired.push({ t, dept, cue });
+    predictor.fired(dept, cue, t);
+  };
   for (const e of events) {
+    if (e.kind === 'frame') {
+      // The armed fires whose time came before this frame went at their time.
+      const due = [...armed.entries()].filter(([, a]) => a.fireAt <= e.v.t).sort((x, y) => x[1].fireAt - y[1].fireAt);
+      for (const [dept, a] of due) fire(dept, a.cue, Math.max(a.fireAt, a.since));
+    }
     predictor.push(e);
     if (e.kind !== 'frame') continue;
+    const now = e.v.t;
     for (const p of predictor.predictions()) {
-      if (p.confidence < rule.threshold) continue;
       const prev = last.get(p.dept);
-      if (prev !== undefined && Math.max(p.fireAt, e.v.t) - prev < rule.minGoIntervalS) continue;
-      // As the arbiter: the cue already live in a department is never fired again.
-      if (live.get(p.dept) === p.cue) continue;
-      // A fire time just past goes now (the arbiter cannot fire in the past); a stale one never.
-      if (p.fireAt < e.v.t - rule.staleS) continue;
-      const t = Math.max(p.fireAt, e.v.t);
-      last.set(p.dept, t);
-      live.set(p.dept, p.cue);
-      fired.push({ t, dept: p.dept, cue: p.cue });
-      predictor.fired(p.dept, p.cue, t);
+      const blocked =
+        p.confidence < rule.threshold ||
+        (prev !== undefined && Math.max(p.fireAt, now) - prev < rule.minGoIntervalS) ||
+        live.get(p.dept) === p.cue ||
+        p.fireAt < now - rule.staleS;
+      if (blocked) {
+        armed.delete(p.dept);
+        continue;
+      }
+      if (p.fireAt <= now) fire(p.dept, p.cue, now);
+      else armed.set(p.dept, { cue: p.cue, fireAt: p.fireAt, since: now });
     }
   }
   return fired;

@@ -31,6 +31,8 @@ export class FollowTrack {
   private latestT: number | undefined;
   /** Per department, after `features`: the vocabulary index of the cue the follower expects within 1.5 beats of the next beat (-1: none). */
   private readonly dueNext: number[];
+  /** Per department, after `features`: when (live seconds) the follower expects that cue, NaN when none is near. */
+  private readonly dueAt: number[];
 
   constructor(
     private readonly reference: FollowReference,
@@ -40,6 +42,7 @@ export class FollowTrack {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
     this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
     this.dueNext = depts.map(() => -1);
+    this.dueAt = depts.map(() => Number.NaN);
     this.byDept = depts.map((d) =>
       reference.cues
         .filter((c) => c.dept === d)
@@ -68,6 +71,7 @@ export class FollowTrack {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
     this.latestT = undefined;
     this.dueNext.fill(-1);
+    this.dueAt.fill(Number.NaN);
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -75,10 +79,39 @@ export class FollowTrack {
     return this.dueNext[deptIndex] ?? -1;
   }
 
+  /**
+   * When (live seconds) the follower expected the cue of `cueNear` to fall, at the last `features`
+   * call; NaN when it expected none near the next beat.
+   */
+  timeNear(deptIndex: number): number {
+    return this.dueAt[deptIndex] ?? Number.NaN;
+  }
+
   /** Adds one live alignment vector (frame time `t`). */
   push(v: Float32Array, t: number): void {
     this.aligner.push(v, t);
     this.latestT = t;
+  }
+
+  /**
+   * The department's next cue in the reference (the first not passed by more than half a beat of
+   * `periodS`) and when, through the follower's position and local tempo, it falls live.
+   */
+  nextCue(deptIndex: number, periodS: number): { index: number; when: number } | undefined {
+    if (this.latestT === undefined) return undefined;
+    const cues = this.byDept[deptIndex] ?? [];
+    const refNow = this.aligner.refTime;
+    const ratio = this.aligner.tempoRatio;
+    const from = refNow - 0.5 * periodS * ratio;
+    let lo = 0;
+    let hi = cues.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cues[mid]!.t < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = cues[lo];
+    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio };
   }
 
   /**
@@ -89,27 +122,17 @@ export class FollowTrack {
   features(nextBeatT: number, periodS: number): Float32Array {
     const out = new Float32Array(this.size);
     this.dueNext.fill(-1);
+    this.dueAt.fill(Number.NaN);
     if (this.latestT === undefined) return out;
-    const refNow = this.aligner.refTime;
-    const ratio = this.aligner.tempoRatio;
     let o = 0;
     this.depts.forEach((d, i) => {
-      const cues = this.byDept[i]!;
       const vocabSize = this.vocab[d]?.length ?? 0;
-      // The first cue not yet passed by more than half a beat of the reference.
-      const from = refNow - 0.5 * periodS * ratio;
-      let lo = 0;
-      let hi = cues.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cues[mid]!.t < from) lo = mid + 1;
-        else hi = mid;
-      }
-      const next = cues[lo];
-      this.dueNext[i] = next !== undefined && Math.abs((this.latestT! + (next.t - refNow) / ratio - nextBeatT) / periodS) < 1.5 ? next.index : -1;
+      const next = this.nextCue(i, periodS);
+      const near = next !== undefined && Math.abs((next.when - nextBeatT) / periodS) < 1.5;
+      this.dueNext[i] = near ? next.index : -1;
+      this.dueAt[i] = near ? next.when : Number.NaN;
       if (next !== undefined) {
-        const when = this.latestT! + (next.t - refNow) / ratio;
-        const beats = (when - nextBeatT) / periodS;
+        const beats = (next.when - nextBeatT) / periodS;
         out[o] = Math.max(-1, Math.min(1, beats / FOLLOW_SCALE));
         out[o + 1] = Math.abs(beats) < 0.5 ? 1 : 0;
         out[o + 2] = Math.abs(beats) < 1.5 ? 1 : 0;

@@ -10,7 +10,7 @@ import type { Prediction } from '../arbiter/types.js';
 import type { Beat, ListeningStreams } from '../audio/types.js';
 import { predictorEvents, type PredictorEvent } from './events.js';
 import { BEAT_FEATURE_NAMES, BeatAccumulator, CueHistory } from './beatInput.js';
-import { StreamingNet } from './streamingNet.js';
+import { StreamingNet, type DeptOutput } from './streamingNet.js';
 import { AlignmentFeatures } from './alignment.js';
 import { FollowTrack, followReference } from './followInput.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
@@ -19,6 +19,10 @@ import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
 const START_ABOVE_FLOOR_DB = 10;
 /** Seconds after the music starts during which a department that has not fired is offered its start cue. */
 const START_WINDOW_S = 1;
+/** Seconds ahead of the follower's time for a start cue that it is offered (the console's countdown). */
+const START_LOOKAHEAD_S = 2;
+/** Beat period assumed before the beat tracker has found one (120 BPM). */
+const DEFAULT_PERIOD_S = 0.5;
 
 /** A model ready for inference: its metadata and plain weights. */
 export interface LoadedModel {
@@ -30,6 +34,12 @@ export interface LoadedModel {
 
 export { predictorEvents, type PredictorEvent } from './events.js';
 
+/** The network as the predictor uses it: one step per beat, per-department outputs (`StreamingNet`). */
+export interface PredictorNet {
+  step(x: Float32Array): readonly DeptOutput[];
+  reset(): void;
+}
+
 /** The state of one department's prediction after the latest beat. */
 interface DeptState {
   cue: string;
@@ -38,7 +48,21 @@ interface DeptState {
   beatsToNext: number;
   /** When armed for the next beat: the window in which a detected onset becomes the fire time. */
   snap: { from: number; to: number; done: boolean } | undefined;
+  /** Armed (confidence at or above the fire point) when the beat was stepped. */
+  armed: boolean;
+  /**
+   * When armed on the follower's timing: the cue it expected (vocabulary index), the beat it was armed
+   * for and the beat period, so each new follower position can refine the fire time.
+   */
+  followed: { index: number; beatT: number; periodS: number } | undefined;
 }
+
+/**
+ * An armed fire goes at the score follower's time for the cue rather than the tracked beat when the
+ * two are within this many beats: the follower places a cue on the rehearsal's own timing, the beat
+ * tracker only on its beat grid, which drifts in a noisy intro or a tempo change.
+ */
+const FOLLOW_TIMING_BEATS = 0.6;
 
 /**
  * Onset snapping: an armed cue goes on the first onset heard from `SNAP_EARLY` beats before its
@@ -67,7 +91,7 @@ export class CuePredictor {
   private readonly alignFeatures = new AlignmentFeatures();
   private readonly follow: FollowTrack | undefined;
   private readonly history: CueHistory;
-  private readonly net: StreamingNet;
+  private readonly net: PredictorNet;
   private readonly input: Float32Array;
   private readonly audioN: number;
   private readonly states: (DeptState | undefined)[];
@@ -80,10 +104,14 @@ export class CuePredictor {
   /** Time of the latest frame. */
   private nowT = 0;
 
-  constructor(readonly model: LoadedModel) {
+  /** `net` replaces the model's network (tests drive the predictor with a scripted one). */
+  constructor(
+    readonly model: LoadedModel,
+    net?: PredictorNet,
+  ) {
     const { meta } = model;
     this.history = new CueHistory(meta.depts, meta.vocab, meta.features.schedule, meta.features.order);
-    this.net = new StreamingNet(model.weights);
+    this.net = net ?? new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;
     this.states = meta.depts.map(() => undefined);
@@ -120,7 +148,10 @@ export class CuePredictor {
         this.accumulator.pushFrame(e.v);
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
-          if (a !== undefined) this.follow.push(a.v, a.t);
+          if (a !== undefined) {
+            this.follow.push(a.v, a.t);
+            this.refine(e.v.t);
+          }
         }
         this.levelDb = e.v.levelDb;
         this.nowT = e.v.t;
@@ -174,6 +205,23 @@ export class CuePredictor {
     this.history.fired(dept, cue, t);
   }
 
+  /**
+   * Moves each armed, still pending fire that was placed on the follower's timing to the follower's
+   * latest estimate for the same cue, as long as it stays near the beat it was armed for: the closer
+   * the cue, the more of the music the estimate has heard.
+   */
+  private refine(now: number): void {
+    const follow = this.follow;
+    if (follow === undefined) return;
+    this.states.forEach((st, i) => {
+      const f = st?.followed;
+      if (st === undefined || f === undefined || !st.armed || st.fireAt <= now) return;
+      const next = follow.nextCue(i, f.periodS);
+      if (next === undefined || next.index !== f.index || Math.abs(next.when - f.beatT) > FOLLOW_TIMING_BEATS * f.periodS) return;
+      st.fireAt = next.when;
+    });
+  }
+
   private step(beat: Beat): void {
     const { meta } = this.model;
     const row = this.accumulator.takeBeat(beat);
@@ -190,10 +238,18 @@ export class CuePredictor {
       const vocab = meta.vocab[d] ?? [];
       const confidence = calibratedConfidence(o.fire, meta.inference.deptThresholds?.[d], meta.inference.fireThreshold);
       const armed = confidence >= meta.inference.fireThreshold;
+      const prev = this.states[i];
+      // A fire armed at the previous beat for a time still to come stands while the model, a beat
+      // on, no longer calls it (it learned "the cue is on the next beat", which is now this one).
+      if (!armed && prev !== undefined && prev.armed && prev.fireAt > beat.t) return;
       const beats = armed ? 1 : Math.max(1, Math.round(o.beatsToNext));
-      const target = beat.nextBeatT + (beats - 1) * row.periodS;
+      const followT = armed ? (this.follow?.timeNear(i) ?? Number.NaN) : Number.NaN;
+      const onFollow = Number.isFinite(followT) && Math.abs(followT - beat.nextBeatT) <= FOLLOW_TIMING_BEATS * row.periodS;
+      const target = onFollow ? followT : beat.nextBeatT + (beats - 1) * row.periodS;
       const snapping = armed && meta.inference.snapToOnsets;
       this.states[i] = {
+        armed,
+        followed: onFollow ? { index: this.follow!.cueNear(i), beatT: beat.nextBeatT, periodS: row.periodS } : undefined,
         // A department never fires the cue it is already on (the arbiter refuses it): when the
         // model's first choice is the live cue, its next cue is the runner-up.
         cue: vocab[this.cueFor(i, d, o.cueIndex, o.secondIndex)] ?? vocab[0] ?? '',
@@ -211,18 +267,20 @@ export class CuePredictor {
    */
   predictions(): Prediction[] {
     const out: Prediction[] = [];
-    const start = this.startAt;
     const { startCues } = this.model.meta.inference;
-    // A department that has not fired yet opens with its start cue when the music starts, whether or
-    // not the beat tracker has found a beat by then (noise can give it one first).
-    const opening = (d: string): boolean => start !== undefined && startCues[d] !== undefined && !this.history.hasFired(d) && this.nowT - start <= START_WINDOW_S;
+    const { depts } = this.model.meta;
+    const startFires = depts.map((d, i) => this.startFireAt(d, i));
     if (this.lastBeat === undefined) {
-      for (const d of Object.keys(startCues)) if (opening(d)) out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: start!, source: 'model' });
+      depts.forEach((d, i) => {
+        const at = startFires[i];
+        if (at !== undefined) out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: at, source: 'model' });
+      });
       return out;
     }
-    this.model.meta.depts.forEach((d, i) => {
-      if (opening(d)) {
-        out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: start!, source: 'model' });
+    depts.forEach((d, i) => {
+      const at = startFires[i];
+      if (at !== undefined) {
+        out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: at, source: 'model' });
         return;
       }
       const s = this.states[i];
@@ -230,6 +288,23 @@ export class CuePredictor {
       out.push({ dept: deptId(d), cue: cueId(s.cue), confidence: s.confidence, fireAt: s.fireAt, source: 'model' });
     });
     return out;
+  }
+
+  /**
+   * When a department that has not fired yet opens with its start cue, or undefined. With a score
+   * follower: when the follower places the rehearsal's start cue (so a start cue the rehearsals gave a
+   * second before the band, or a bar into a pickup, goes at that point of the music, not at the
+   * first note), shown up to `START_LOOKAHEAD_S` ahead as a countdown. Without one, or once the
+   * follower has moved past it: when the music starts (the first onset well above the noise floor),
+   * whether or not the beat tracker has found a beat by then (noise can give it one first).
+   */
+  private startFireAt(dept: string, deptIndex: number): number | undefined {
+    const cue = this.model.meta.inference.startCues[dept];
+    if (cue === undefined || this.history.hasFired(dept)) return undefined;
+    const next = this.follow?.nextCue(deptIndex, this.lastBeat !== undefined && this.lastBeat.bpm > 0 ? 60 / this.lastBeat.bpm : DEFAULT_PERIOD_S);
+    if (next !== undefined && this.model.meta.vocab[dept]?.[next.index] === cue) return next.when - this.nowT <= START_LOOKAHEAD_S ? next.when : undefined;
+    const start = this.startAt;
+    return start !== undefined && this.nowT - start <= START_WINDOW_S ? start : undefined;
   }
 
   /** The beat the model last advanced on. */

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSequence, labelSteps, rearrange, seededRandom } from '../../../engine/core/model/dataset.js';
 import { rowsFromEvents, runModel } from '../../../engine/core/model/evaluate.js';
+import type { PredictorEvent } from '../../../engine/core/model/predictor.js';
+import type { DeptOutput } from '../../../engine/core/model/streamingNet.js';
 import { buildNetwork, extractWeights } from '../../../engine/core/model/network.js';
 import { StreamingNet } from '../../../engine/core/model/streamingNet.js';
 import { checkCues, trainModel } from '../../../engine/core/model/train.js';
@@ -99,5 +101,48 @@ describe('training', () => {
       const phase = ((f.t - 1) / 0.5) % 1;
       expect(Math.min(phase, 1 - phase)).toBeLessThan(1e-6);
     }
+  }, 60000);
+
+  it('puts armed fires and the start cues on the score follower’s time when the beat tracker’s grid is off', async () => {
+    const trained = await trainModel(tf, takes, options);
+    const { meta } = trained;
+    // A scripted network that calls a department's cue exactly when the follower expects it on the
+    // next beat (what the trained network learns to do with a reliable follower), and holds it a beat on.
+    const at = (name: string): number => meta.features.names.indexOf(name);
+    const net = {
+      reset(): void {},
+      step: (x: Float32Array): DeptOutput[] =>
+        meta.depts.map((d) => {
+          const cues = meta.vocab[d]!.map((_, k) => x[at(`${d}.followCue=${meta.vocab[d]![k]}`)]!);
+          const cueIndex = Math.max(0, cues.indexOf(1));
+          return { fire: x[at(`${d}.followNext`)] === 1 ? 0.99 : 0.01, cueIndex, cueProbability: 1, secondIndex: cueIndex, beatsToNext: 4 };
+        }),
+    };
+    // The live take as rehearsed, but its beats tracked 0.2 s (0.4 beat) late, and no onsets to hear
+    // the music start by: the start cues and the fires can only be on time through the follower.
+    const live = syntheticTake(0.5);
+    const lag = 0.2;
+    const frames = live.events.filter((e) => e.kind === 'frame');
+    const beats = live.events.flatMap((e) => (e.kind === 'beat' ? [{ ...e.v, t: e.v.t + lag, nextBeatT: e.v.nextBeatT + lag, decidedT: e.v.decidedT + lag }] : []));
+    const events: PredictorEvent[] = [];
+    let b = 0;
+    for (const f of frames) {
+      events.push(f);
+      while (b < beats.length && beats[b]!.decidedT <= f.v.t) events.push({ kind: 'beat', v: beats[b++]! });
+    }
+    expect(meta.inference.startCues).toEqual({ LX: '1', CAM: '1' });
+    const loaded = { meta, weights: extractWeights(trained.model, { inputSize: meta.inputSize, hiddenSize: meta.hiddenSize, headSize: meta.headSize, depts: meta.depts, vocabSizes: meta.depts.map((d) => meta.vocab[d]!.length), seed: 11 }), alignment: trained.alignment };
+    const fired = runModel(loaded, events, { threshold: 0.5, minGoIntervalS: 0.25 }, net);
+    for (const d of ['LX', 'CAM']) {
+      const first = fired.find((f) => f.dept === d);
+      expect(first?.cue).toBe('1');
+      expect(first?.t).toBeCloseTo(1, 1);
+    }
+    // Every cue goes within 60 ms (on the tracked beats it would have been 200 ms late), except one
+    // that repeats its department's live cue, which the arbiter never fires.
+    const expected = live.cues.filter((c, i) => live.cues.slice(0, i).findLast((p) => p.dept === c.dept)?.cue !== c.cue);
+    const missed = expected.filter((c) => !fired.some((f) => f.dept === c.dept && f.cue === c.cue && Math.abs(f.t - c.t) <= 0.06));
+    expect(missed).toEqual([]);
+    expect(fired).toHaveLength(expected.length);
   }, 60000);
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 describe('predictCues (the show pipeline entry)', () => {
-  it('emits every department’s prediction on each hop after the first beat, fire times on predicted beats', async () => {
+  it('emits every department’s prediction on each hop after the first beat (before it, only start cues), fire times on predicted beats or, when armed, near them on the follower’s time', async () => {
     const takes = [0.5, 0.52].map((p, i) => ({ name: `t${i}`, cueFile: `t${i}/cues.jsonl`, ...syntheticTake(p) }));
     const trained = await trainModel(tf, takes, { seed: 3, epochs: 1, hiddenSize: 6, headSize: 6, augment: 0, batchSize: 4, windowSteps: 16 });
     const m = trained.meta;
@@ -38,14 +38,23 @@ describe('predictCues (the show pipeline entry)', () => {
     }
     sub.unsubscribe();
     const frames = events.filter((e) => e.kind === 'frame').length;
-    expect(out.length).toBe((frames - framesBeforeBeat) * m.depts.length);
-    for (const p of out) {
+    const before = out.slice(0, out.length - (frames - framesBeforeBeat) * m.depts.length);
+    const after = out.slice(before.length);
+    expect(after.length).toBe((frames - framesBeforeBeat) * m.depts.length);
+    for (const p of before) {
+      expect(m.inference.startCues[p.dept]).toBe(p.cue);
+      expect(p.confidence).toBe(1);
+    }
+    for (const p of after) {
       expect(p.source).toBe('model');
       expect(m.vocab[p.dept]).toContain(p.cue);
       expect(p.confidence).toBeGreaterThanOrEqual(0);
       expect(p.confidence).toBeLessThanOrEqual(1);
       const phase = ((p.fireAt - 1) / 0.5) % 1;
-      expect(Math.min(phase, 1 - phase)).toBeLessThan(1e-6);
+      const offBeat = Math.min(phase, 1 - phase);
+      const armed = p.confidence >= m.inference.fireThreshold;
+      if (!armed) expect(offBeat).toBeLessThan(1e-6);
+      else expect(offBeat).toBeLessThanOrEqual(0.6 + 1e-6);
     }
   }, 30000);
 });
