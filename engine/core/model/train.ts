@@ -37,7 +37,6 @@ export interface TrainOptions extends Partial<TrainConfig> {
   readonly dropHistory?: number;
   /** Rearranged copies of each training take (a section repeated, one skipped). */
   readonly augment?: number;
-
   /** Departments and their cue lists from the show, when training for a show: cues outside them are refused. */
   readonly show?: Readonly<Record<string, readonly string[]>>;
   readonly createdBy?: string;
