@@ -6,7 +6,7 @@
  * pipeline. Prints the pooled table per department, the per-song figures, per-hop inference time and
  * training time per minute of takes.
  *
- * Run: `npx tsx bench/model.ts [--songs 10] [--epochs 40] [--augment 16] [--out .tmp/bench-models] [--skip-train] [--json]`
+ * Run: `npx tsx bench/model.ts [--songs 10] [--skip 0] [--epochs 40] [--augment 16] [--out .tmp/bench-models] [--skip-train] [--json]`
  * (listening results are cached in .tmp/replay-cache; delete it to re-listen).
  */
 import { resolve, join } from 'node:path';
@@ -36,7 +36,8 @@ function quantile(sorted: readonly number[], q: number): number {
 async function main(): Promise<void> {
   const modelsDir = resolve(opt('out') ?? '.tmp/bench-models');
   const cache = resolve('.tmp/replay-cache');
-  const ds = await generateDataset({ out: resolve('.tmp/dataset'), count: Number(opt('songs') ?? 10) });
+  const skip = Number(opt('skip') ?? 0);
+  const ds = await generateDataset({ out: resolve(skip > 0 ? `.tmp/dataset-skip${skip}` : '.tmp/dataset'), count: Number(opt('songs') ?? 10), skip });
   out(`data set: ${ds.rehearsals.length} rehearsal takes, ${ds.shows.length} show takes (${(ds.takes.reduce((s, t) => s + t.durationS, 0) / 60).toFixed(1)} min)`);
   const songs = [...new Set(ds.takes.map((t) => t.song))].sort();
   const { tf, backend } = await loadTf();

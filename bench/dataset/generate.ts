@@ -14,7 +14,8 @@
  *   CAM at every 2 bars counted from each section start: shots 1, 2, 3, 4 cycling, restarting at 1 on a
  *       new section (a camera director cutting on the phrase).
  *
- * Run: `npx tsx bench/dataset/generate.ts [--out .tmp/dataset] [--songs 10]`.
+ * Run: `npx tsx bench/dataset/generate.ts [--out .tmp/dataset] [--songs 10] [--skip 0]` (`--skip 10`: the next ten
+ * songs, a set no setting was chosen on).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -225,6 +226,8 @@ export interface DatasetOptions {
   readonly out: string;
   readonly songs?: readonly string[];
   readonly count?: number;
+  /** Songs of POP909 passed over before the first one taken (default 0): `--skip 10 --songs 10` is a second, disjoint set. */
+  readonly skip?: number;
   readonly dataDir?: string;
   readonly log?: (line: string) => void;
 }
@@ -240,7 +243,7 @@ export interface Dataset {
 export async function generateDataset(options: DatasetOptions): Promise<Dataset> {
   const dataDir = options.dataDir ?? POP909_DIR;
   const log = options.log ?? (() => undefined);
-  const ids = options.songs ?? (await readdir(dataDir)).filter((d) => /^\d{3}$/.test(d)).sort().slice(0, options.count ?? 10);
+  const ids = options.songs ?? (await readdir(dataDir)).filter((d) => /^\d{3}$/.test(d)).sort().slice(options.skip ?? 0, (options.skip ?? 0) + (options.count ?? 10));
   const manifest = join(options.out, 'dataset.json');
   if (existsSync(manifest)) {
     const old = JSON.parse(await readFile(manifest, 'utf8')) as { songs: string[]; takes: TakeInfo[] };
@@ -318,8 +321,9 @@ async function main(): Promise<void> {
   };
   const out = resolve(get('out') ?? '.tmp/dataset');
   const count = Number(get('songs') ?? 10);
+  const skip = Number(get('skip') ?? 0);
   const started = performance.now();
-  const ds = await generateDataset({ out, count, log: (l) => process.stdout.write(`${l}\n`) });
+  const ds = await generateDataset({ out, count, skip, log: (l) => process.stdout.write(`${l}\n`) });
   const minutes = ds.takes.reduce((s, t) => s + t.durationS, 0) / 60;
   process.stdout.write(`dataset: ${ds.takes.length} takes (${ds.rehearsals.length} rehearsal, ${ds.shows.length} show), ${minutes.toFixed(1)} min of audio, in ${out} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   for (const t of ds.takes.filter((x) => x.kind === 'show')) process.stdout.write(`  ${t.name}: form ${t.form}, speeds ${t.speeds.join('→')}, repeated ${t.repeated ?? '-'}, skipped ${t.skipped ?? '-'}\n`);
