@@ -8,7 +8,8 @@
  * - A human GO/BACK/HOLD/STOP/PANIC is carried out at once and disarms the department; a manual GO
  *   (or GOTO, BACK) locks the model out of that department for `lockoutMs`. PANIC blocks the model in
  *   every department until an operator GOes or resumes there.
- * - The model never fires the live cue again (no cue twice in a row), never a cue outside the
+ * - The model fires the live cue again only for a new moment (a repeated chorus may re-fire its
+ *   look; the same prediction, re-sent each hop, never fires twice), never a cue outside the
  *   departments it may drive, never while the department is held.
  *
  * Every decision is logged with its source and confidence. Time comes only from the scheduler.
@@ -132,6 +133,8 @@ interface DeptRuntime {
   lockoutMs: number;
   lockoutUntilMs: number | null;
   current: CueId | null;
+  /** Engine ms when the live cue last went (from any source), or null. */
+  currentSinceMs: number | null;
   prediction: Prediction | null;
   armed: boolean;
   reason: string | undefined;
@@ -145,6 +148,12 @@ interface DeptRuntime {
 
 /** A prediction whose `fireAt` is further in the past than this is stale: never armed, never fired. */
 export const STALE_PREDICTION_MS = 500;
+/**
+ * The model may fire the live cue again (a repeated section's look) only for a moment at least this
+ * long after the cue went: the same prediction, re-sent on every hop until the next beat, never
+ * fires twice. Longer than the stale window, shorter than any musical section.
+ */
+export const REFIRE_MIN_MS = 1000;
 
 const SOURCE_OF_ORIGIN: Record<ControlOrigin, DecisionSource> = {
   osc: 'osc',
@@ -172,7 +181,7 @@ class ArbiterCore {
     this.order = config.depts.map((c) => {
       const rt: DeptRuntime = {
         config: c, mode: c.mode, threshold: c.confidenceThreshold, lockoutMs: c.lockoutMs, lockoutUntilMs: null,
-        current: null, prediction: null, armed: false, reason: undefined, rejectedCue: null, panicked: false, held: false,
+        current: null, currentSinceMs: null, prediction: null, armed: false, reason: undefined, rejectedCue: null, panicked: false, held: false,
         allowed: allowed === undefined || allowed.has(c.id), timer: undefined, lockoutTimer: undefined,
       };
       this.depts.set(c.id, rt);
@@ -240,7 +249,7 @@ class ArbiterCore {
     if (d.lockoutUntilMs !== null && this.now() < d.lockoutUntilMs) return 'locked out after a manual GO';
     if (!(p.confidence >= d.threshold)) return 'below the confidence threshold';
     if (p.fireAt * 1000 < this.now() - STALE_PREDICTION_MS) return 'its moment has passed';
-    if (d.current !== null && compareCueNumbers(d.current, p.cue) === 0) return 'already the live cue';
+    if (d.current !== null && compareCueNumbers(d.current, p.cue) === 0 && (d.currentSinceMs === null || p.fireAt * 1000 < d.currentSinceMs + REFIRE_MIN_MS)) return 'already the live cue';
     if (d.rejectedCue !== null && compareCueNumbers(d.rejectedCue, p.cue) === 0) return 'rejected by the operator';
     return undefined;
   }
@@ -276,6 +285,7 @@ class ArbiterCore {
       return;
     }
     d.current = p.cue;
+    d.currentSinceMs = this.now();
     d.prediction = null;
     d.armed = false;
     d.reason = undefined;
@@ -355,7 +365,10 @@ class ArbiterCore {
       return;
     }
     this.humanTakes(d, source !== 'timecode', source);
-    if (action !== 'back' && extra.cue !== undefined) d.current = extra.cue;
+    if (action !== 'back' && extra.cue !== undefined) {
+      d.current = extra.cue;
+      d.currentSinceMs = this.now();
+    }
     this.decide({ t: this.now() / 1000, dept: d.config.id, action, source, ...extra, ...(user !== undefined ? { user } : {}) });
   }
 
@@ -499,6 +512,7 @@ class ArbiterCore {
         }
         this.disarm(d, true);
         d.current = p.cue;
+        d.currentSinceMs = this.now();
         d.rejectedCue = null;
         this.decide({ t: this.now() / 1000, dept: d.config.id, action: 'go', cue: p.cue, source: 'operator', confidence: p.confidence, user });
         break;
@@ -548,6 +562,7 @@ class ArbiterCore {
       if (d === undefined) continue;
       if (d.current !== st.current) {
         d.current = st.current;
+        d.currentSinceMs = this.now();
         changed = true;
         if (d.prediction !== null) this.rearm(d);
       }

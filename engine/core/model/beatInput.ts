@@ -257,11 +257,6 @@ export class CueHistory {
     this.last.set(dept, { t, index: identity ? list.indexOf(cue) : -1, count: (prev?.count ?? 0) + 1 });
   }
 
-  /** Vocabulary index of `dept`'s last recorded cue (-1: none, or its identity unknown). */
-  lastIndex(dept: string): number {
-    return this.last.get(dept)?.index ?? -1;
-  }
-
   /** True once `dept` has a recorded fire. */
   hasFired(dept: string): boolean {
     return this.last.has(dept);

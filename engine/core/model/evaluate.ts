@@ -9,6 +9,7 @@ import { deptId } from '../ids.js';
 import { offlineScheduler, replayTake, type ReplayResult } from '../offline.js';
 import { showFileSchema, type AutomationMode, type ShowFile } from '../show/schema.js';
 import { InputError } from '../errors.js';
+import { REFIRE_MIN_MS } from '../arbiter/arbiter.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
@@ -143,8 +144,8 @@ export interface AutoRule {
  * The training-time approximation of auto mode (fast, over cached events; `replayModel` is the real
  * pipeline that `eval` uses). As the arbiter: each department's latest prediction at or above the
  * threshold is armed and fires its cue at its `fireAt` unless a later prediction replaces or disarms it
- * first; never twice within `minGoIntervalS` in a department, never the department's live cue, never a
- * prediction whose moment has passed; every fire goes back into the model's cue history as a real
+ * first; never twice within `minGoIntervalS` in a department, the live cue again only for a new moment
+ * (`REFIRE_MIN_MS`), never a prediction whose moment has passed; every fire goes back into the model's cue history as a real
  * show's would.
  */
 export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule, net?: PredictorNet): TimedCue[] {
@@ -176,7 +177,7 @@ export function runModel(model: LoadedModel, events: readonly PredictorEvent[], 
       const blocked =
         p.confidence < rule.threshold ||
         (prev !== undefined && Math.max(p.fireAt, now) - prev < rule.minGoIntervalS) ||
-        live.get(p.dept) === p.cue ||
+        (live.get(p.dept) === p.cue && prev !== undefined && p.fireAt < prev + REFIRE_MIN_MS / 1000) ||
         p.fireAt < now - rule.staleS;
       if (blocked) {
         armed.delete(p.dept);

@@ -187,14 +187,13 @@ export class CuePredictor {
   /**
    * Which cue a department's next fire is. The model decides when; for which, the score follower's
    * cue wins when it expects one of this department's cues around the next beat (within a beat and a
-   * half; it knows where in the song the music is, repeats and skips included). A department never fires the cue it is already
-   * on (the arbiter refuses it): if the model's first choice is the live cue, the runner-up goes.
+   * half; it knows where in the song the music is, repeats and skips included), else the model's own
+   * first choice — the live cue included: a repeated section re-fires its look (the arbiter allows
+   * that for a new moment) rather than jumping to another.
    */
-  private cueFor(deptIndex: number, dept: string, first: number, second: number): number {
-    const live = this.history.lastIndex(dept);
+  private cueFor(deptIndex: number, first: number): number {
     const followed = this.follow?.cueNear(deptIndex) ?? -1;
-    if (followed >= 0 && followed !== live) return followed;
-    return first === live ? second : first;
+    return followed >= 0 ? followed : first;
   }
 
   /**
@@ -250,9 +249,7 @@ export class CuePredictor {
       this.states[i] = {
         armed,
         followed: onFollow ? { index: this.follow!.cueNear(i), beatT: beat.nextBeatT, periodS: row.periodS } : undefined,
-        // A department never fires the cue it is already on (the arbiter refuses it): when the
-        // model's first choice is the live cue, its next cue is the runner-up.
-        cue: vocab[this.cueFor(i, d, o.cueIndex, o.secondIndex)] ?? vocab[0] ?? '',
+        cue: vocab[this.cueFor(i, o.cueIndex)] ?? vocab[0] ?? '',
         confidence,
         fireAt: snapping ? target + SNAP_LATE * row.periodS : target,
         beatsToNext: beats,

@@ -12,8 +12,6 @@ export interface DeptOutput {
   /** Index (in the department's vocabulary) of the most likely next cue, and its probability. */
   cueIndex: number;
   cueProbability: number;
-  /** Index of the second most likely next cue (equal to `cueIndex` when the list has one cue). */
-  secondIndex: number;
   /** Predicted beats until the next cue (≥ 1). */
   beatsToNext: number;
 }
@@ -39,7 +37,7 @@ export class StreamingNet {
     this.gh = new Float32Array(3 * H);
     this.shared = new Float32Array(weights.headSize);
     this.logits = weights.heads.map((hw) => new Float32Array(hw.cueBias.length));
-    this.outputs = weights.heads.map(() => ({ fire: 0, cueIndex: 0, cueProbability: 0, secondIndex: 0, beatsToNext: 1 }));
+    this.outputs = weights.heads.map(() => ({ fire: 0, cueIndex: 0, cueProbability: 0, beatsToNext: 1 }));
   }
 
   /** Clears the recurrent state. */
@@ -114,15 +112,8 @@ export class StreamingNet {
         for (let j = 0; j < V; j++) logits[j]! += si * hw.cueKernel[row + j]!;
       }
       let best = 0;
-      let second = -1;
-      for (let j = 1; j < V; j++) {
-        if (logits[j]! > logits[best]!) {
-          second = best;
-          best = j;
-        } else if (second < 0 || logits[j]! > logits[second]!) second = j;
-      }
+      for (let j = 1; j < V; j++) if (logits[j]! > logits[best]!) best = j;
       const max = logits[best]!;
-      out.secondIndex = second < 0 ? best : second;
       let total = 0;
       for (let j = 0; j < V; j++) total += Math.exp(logits[j]! - max);
       out.cueIndex = best;

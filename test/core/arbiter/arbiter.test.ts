@@ -71,12 +71,16 @@ describe('arbiter modes', () => {
     run('auto', ({ hot }) => ({ predictions$: hot('a', { a: predict('2', 0.95, 1, VID) }) }), '', {}, config('auto', { modelDepts: [LX] }));
   });
 
-  it('the model never fires the same cue twice in a row', () => {
+  it('the model fires the live cue again only for a new moment, never twice for the same one', () => {
     run(
       'auto',
-      ({ hot }) => ({ predictions$: hot('a 1999ms b', { a: predict('2', 0.9, 1), b: predict('2', 0.95, 3) }) }),
-      '1000ms a',
-      { a: modelGo(1, '2', 0.9) },
+      ({ hot }) => ({
+        // The fired prediction re-sent after its moment (as every hop re-sends it), the live cue for a
+        // beat later (too soon), then for a new section four seconds on.
+        predictions$: hot('a 1049ms a 199ms b 2749ms c', { a: predict('2', 0.9, 1), b: predict('2', 0.95, 1.5), c: predict('2', 0.95, 5) }),
+      }),
+      '1000ms a 3999ms c',
+      { a: modelGo(1, '2', 0.9), c: modelGo(5, '2', 0.95) },
     );
   });
 });

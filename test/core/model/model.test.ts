@@ -84,7 +84,7 @@ describe('training', () => {
     expect(a.meta.features.names).toHaveLength(a.meta.inputSize);
   }, 60000);
 
-  it('runs on a take with every department in auto and fires only known cues on predicted beats', async () => {
+  it('runs on a take with every department in auto and fires only known cues, on the beats', async () => {
     const trained = await trainModel(tf, takes, options);
     const weights = extractWeights(trained.model, {
       inputSize: trained.meta.inputSize,
@@ -98,8 +98,10 @@ describe('training', () => {
     expect(fired.length).toBeGreaterThan(0);
     for (const f of fired) {
       expect(trained.meta.vocab[f.dept]).toContain(f.cue);
+      // On a predicted beat, or on the follower's time for the cue, which on a take played as
+      // rehearsed is within a few hops of it.
       const phase = ((f.t - 1) / 0.5) % 1;
-      expect(Math.min(phase, 1 - phase)).toBeLessThan(1e-6);
+      expect(Math.min(phase, 1 - phase)).toBeLessThan(0.05);
     }
   }, 60000);
 
@@ -115,7 +117,7 @@ describe('training', () => {
         meta.depts.map((d) => {
           const cues = meta.vocab[d]!.map((_, k) => x[at(`${d}.followCue=${meta.vocab[d]![k]}`)]!);
           const cueIndex = Math.max(0, cues.indexOf(1));
-          return { fire: x[at(`${d}.followNext`)] === 1 ? 0.99 : 0.01, cueIndex, cueProbability: 1, secondIndex: cueIndex, beatsToNext: 4 };
+          return { fire: x[at(`${d}.followNext`)] === 1 ? 0.99 : 0.01, cueIndex, cueProbability: 1, beatsToNext: 4 };
         }),
     };
     // The live take as rehearsed, but its beats tracked 0.2 s (0.4 beat) late, and no onsets to hear
@@ -138,11 +140,10 @@ describe('training', () => {
       expect(first?.cue).toBe('1');
       expect(first?.t).toBeCloseTo(1, 1);
     }
-    // Every cue goes within 60 ms (on the tracked beats it would have been 200 ms late), except one
-    // that repeats its department's live cue, which the arbiter never fires.
-    const expected = live.cues.filter((c, i) => live.cues.slice(0, i).findLast((p) => p.dept === c.dept)?.cue !== c.cue);
-    const missed = expected.filter((c) => !fired.some((f) => f.dept === c.dept && f.cue === c.cue && Math.abs(f.t - c.t) <= 0.06));
+    // Every cue goes within 60 ms (on the tracked beats it would have been 200 ms late), the one
+    // that repeats its department's live cue (CAM 1 at 5 s) included.
+    const missed = live.cues.filter((c) => !fired.some((f) => f.dept === c.dept && f.cue === c.cue && Math.abs(f.t - c.t) <= 0.06));
     expect(missed).toEqual([]);
-    expect(fired).toHaveLength(expected.length);
+    expect(fired).toHaveLength(live.cues.length);
   }, 60000);
 });
