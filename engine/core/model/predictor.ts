@@ -288,20 +288,22 @@ export class CuePredictor {
   }
 
   /**
-   * When a department that has not fired yet opens with its start cue, or undefined. With a score
-   * follower: when the follower places the rehearsal's start cue (so a start cue the rehearsals gave a
-   * second before the band, or a bar into a pickup, goes at that point of the music, not at the
-   * first note), shown up to `START_LOOKAHEAD_S` ahead as a countdown. Without one, or once the
-   * follower has moved past it: when the music starts (the first onset well above the noise floor),
-   * whether or not the beat tracker has found a beat by then (noise can give it one first).
+   * When a department that has not fired yet opens with its start cue, or undefined. Never before the
+   * music starts (the first onset well above the noise floor): a song's opening look does not go
+   * during the walk-in because a rehearsal's did a second after its recording began. Once the music
+   * has started, with a score follower: when the follower places the rehearsal's start cue (a cue a
+   * bar into a pickup goes on that bar, not on the first note), shown up to `START_LOOKAHEAD_S` ahead
+   * as a countdown, and at once if that moment has passed. Without one, or once the follower has
+   * moved past it: when the music starts, whether or not the beat tracker has found a beat by then
+   * (noise can give it one first).
    */
   private startFireAt(dept: string, deptIndex: number): number | undefined {
     const cue = this.model.meta.inference.startCues[dept];
-    if (cue === undefined || this.history.hasFired(dept)) return undefined;
-    const next = this.follow?.nextCue(deptIndex, this.lastBeat !== undefined && this.lastBeat.bpm > 0 ? 60 / this.lastBeat.bpm : DEFAULT_PERIOD_S);
-    if (next !== undefined && this.model.meta.vocab[dept]?.[next.index] === cue) return next.when - this.nowT <= START_LOOKAHEAD_S ? next.when : undefined;
     const start = this.startAt;
-    return start !== undefined && this.nowT - start <= START_WINDOW_S ? start : undefined;
+    if (cue === undefined || start === undefined || this.history.hasFired(dept)) return undefined;
+    const next = this.follow?.nextCue(deptIndex, this.lastBeat !== undefined && this.lastBeat.bpm > 0 ? 60 / this.lastBeat.bpm : DEFAULT_PERIOD_S);
+    if (next !== undefined && this.model.meta.vocab[dept]?.[next.index] === cue) return next.when - this.nowT <= START_LOOKAHEAD_S ? Math.max(next.when, start) : undefined;
+    return this.nowT - start <= START_WINDOW_S ? start : undefined;
   }
 
   /** The beat the model last advanced on. */

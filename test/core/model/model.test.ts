@@ -120,21 +120,34 @@ describe('training', () => {
           return { fire: x[at(`${d}.followNext`)] === 1 ? 0.99 : 0.01, cueIndex, cueProbability: 1, beatsToNext: 4 };
         }),
     };
-    // The live take as rehearsed, but its beats tracked 0.2 s (0.4 beat) late, and no onsets to hear
-    // the music start by: the start cues and the fires can only be on time through the follower.
+    // The live take as rehearsed, but its beats tracked 0.2 s (0.4 beat) late, and the music heard to
+    // start with a pickup note at 0.6 s, out of silence: the start cues belong on the bar at 1 s and
+    // the fires on the cues' times, which only the follower knows.
     const live = syntheticTake(0.5);
     const lag = 0.2;
-    const frames = live.events.filter((e) => e.kind === 'frame');
+    const pickup = 0.6;
+    const frames = live.events.flatMap((e) => (e.kind === 'frame' ? [{ kind: 'frame' as const, v: { ...e.v, levelDb: e.v.t < pickup ? -70 : -20 } }] : []));
     const beats = live.events.flatMap((e) => (e.kind === 'beat' ? [{ ...e.v, t: e.v.t + lag, nextBeatT: e.v.nextBeatT + lag, decidedT: e.v.decidedT + lag }] : []));
-    const events: PredictorEvent[] = [];
-    let b = 0;
-    for (const f of frames) {
-      events.push(f);
-      while (b < beats.length && beats[b]!.decidedT <= f.v.t) events.push({ kind: 'beat', v: beats[b++]! });
-    }
+    const liveEvents = (withOnset: boolean): PredictorEvent[] => {
+      const events: PredictorEvent[] = [];
+      let b = 0;
+      let heard = !withOnset;
+      for (const f of frames) {
+        events.push(f);
+        if (!heard && f.v.t >= pickup) {
+          events.push({ kind: 'onset', v: { t: f.v.t, strength: 1 } });
+          heard = true;
+        }
+        while (b < beats.length && beats[b]!.decidedT <= f.v.t) events.push({ kind: 'beat', v: beats[b++]! });
+      }
+      return events;
+    };
     expect(meta.inference.startCues).toEqual({ LX: '1', CAM: '1' });
     const loaded = { meta, weights: extractWeights(trained.model, { inputSize: meta.inputSize, hiddenSize: meta.hiddenSize, headSize: meta.headSize, depts: meta.depts, vocabSizes: meta.depts.map((d) => meta.vocab[d]!.length), seed: 11 }), alignment: trained.alignment };
-    const fired = runModel(loaded, events, { threshold: 0.5, minGoIntervalS: 0.25 }, net);
+    // Never a start cue before the music is heard to start.
+    const unheard = runModel(loaded, liveEvents(false), { threshold: 0.5, minGoIntervalS: 0.25 }, net);
+    expect(unheard.filter((f) => f.t < 2)).toEqual([]);
+    const fired = runModel(loaded, liveEvents(true), { threshold: 0.5, minGoIntervalS: 0.25 }, net);
     for (const d of ['LX', 'CAM']) {
       const first = fired.find((f) => f.dept === d);
       expect(first?.cue).toBe('1');
