@@ -170,7 +170,10 @@ export function arrange(src: SourceSong, segments: readonly Segment[]): { song: 
   });
   const lastNote = notes.reduce((m, n) => Math.max(m, n.off), out);
   controls.sort((x, y) => x.t - y.t);
-  return { song: { notes, controls }, cues, durationS: lastNote + 1.5 };
+  // A closing section can be annotated with bars past its last note: the take runs on in silence to
+  // hold their cues (a cue after the end of the audio is refused by 'precue train').
+  const lastCue = cues.reduce((m, c) => Math.max(m, c.t), 0);
+  return { song: { notes, controls }, cues, durationS: Math.max(lastNote, lastCue) + 1.5 };
 }
 
 async function render(mid: string, sf2: string, wav: string, noise: number, seed: number, durationS: number): Promise<void> {
