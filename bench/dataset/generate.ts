@@ -182,14 +182,14 @@ async function render(mid: string, sf2: string, wav: string, noise: number, seed
   if (noise > 0) {
     const mono = `${wav}.mono.wav`;
     const hiss = `${wav}.noise.wav`;
-    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', mono, 'trim', '0', durationS.toFixed(3)]);
+    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', mono, 'pad', '0', durationS.toFixed(3), 'trim', '0', durationS.toFixed(3)]);
     await run('sox', ['-R', '-n', '-r', '22050', '-c', '1', '-b', '16', hiss, 'synth', durationS.toFixed(3), 'pinknoise', 'vol', String(noise)]);
     await run('sox', ['-R', '-m', mono, hiss, '-b', '16', wav]);
     await rm(mono, { force: true });
     await rm(hiss, { force: true });
     void seed;
   } else {
-    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', wav, 'trim', '0', durationS.toFixed(3)]);
+    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', wav, 'pad', '0', durationS.toFixed(3), 'trim', '0', durationS.toFixed(3)]);
   }
   await rm(stereo, { force: true });
 }
