@@ -31,8 +31,6 @@ export class FollowTrack {
   private latestT: number | undefined;
   /** Per department, after `features`: the vocabulary index of the cue the follower expects within 1.5 beats of the next beat (-1: none). */
   private readonly dueNext: number[];
-  /** Per department, after `features`: when (live seconds) the follower expects that cue, NaN when none is near. */
-  private readonly dueAt: number[];
 
   constructor(
     private readonly reference: FollowReference,
@@ -42,7 +40,6 @@ export class FollowTrack {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
     this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
     this.dueNext = depts.map(() => -1);
-    this.dueAt = depts.map(() => Number.NaN);
     this.byDept = depts.map((d) =>
       reference.cues
         .filter((c) => c.dept === d)
@@ -71,20 +68,11 @@ export class FollowTrack {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
     this.latestT = undefined;
     this.dueNext.fill(-1);
-    this.dueAt.fill(Number.NaN);
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
   cueNear(deptIndex: number): number {
     return this.dueNext[deptIndex] ?? -1;
-  }
-
-  /**
-   * When (live seconds) the follower expected the cue of `cueNear` to fall, at the last `features`
-   * call; NaN when it expected none near the next beat.
-   */
-  timeNear(deptIndex: number): number {
-    return this.dueAt[deptIndex] ?? Number.NaN;
   }
 
   /** Adds one live alignment vector (frame time `t`). */
@@ -122,7 +110,6 @@ export class FollowTrack {
   features(nextBeatT: number, periodS: number): Float32Array {
     const out = new Float32Array(this.size);
     this.dueNext.fill(-1);
-    this.dueAt.fill(Number.NaN);
     if (this.latestT === undefined) return out;
     let o = 0;
     this.depts.forEach((d, i) => {
@@ -130,7 +117,6 @@ export class FollowTrack {
       const next = this.nextCue(i, periodS);
       const near = next !== undefined && Math.abs((next.when - nextBeatT) / periodS) < 1.5;
       this.dueNext[i] = near ? next.index : -1;
-      this.dueAt[i] = near ? next.when : Number.NaN;
       if (next !== undefined) {
         const beats = (next.when - nextBeatT) / periodS;
         out[o] = Math.max(-1, Math.min(1, beats / FOLLOW_SCALE));

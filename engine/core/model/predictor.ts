@@ -242,13 +242,13 @@ export class CuePredictor {
       // on, no longer calls it (it learned "the cue is on the next beat", which is now this one).
       if (!armed && prev !== undefined && prev.armed && prev.fireAt > beat.t) return;
       const beats = armed ? 1 : Math.max(1, Math.round(o.beatsToNext));
-      const followT = armed ? (this.follow?.timeNear(i) ?? Number.NaN) : Number.NaN;
-      const onFollow = Number.isFinite(followT) && Math.abs(followT - beat.nextBeatT) <= FOLLOW_TIMING_BEATS * row.periodS;
-      const target = onFollow ? followT : beat.nextBeatT + (beats - 1) * row.periodS;
+      const next = armed ? this.follow?.nextCue(i, row.periodS) : undefined;
+      const followed = next !== undefined && Math.abs(next.when - beat.nextBeatT) <= FOLLOW_TIMING_BEATS * row.periodS ? next : undefined;
+      const target = followed !== undefined ? followed.when : beat.nextBeatT + (beats - 1) * row.periodS;
       const snapping = armed && meta.inference.snapToOnsets;
       this.states[i] = {
         armed,
-        followed: onFollow ? { index: this.follow!.cueNear(i), beatT: beat.nextBeatT, periodS: row.periodS } : undefined,
+        followed: followed !== undefined ? { index: followed.index, beatT: beat.nextBeatT, periodS: row.periodS } : undefined,
         cue: vocab[this.cueFor(i, o.cueIndex)] ?? vocab[0] ?? '',
         confidence,
         fireAt: snapping ? target + SNAP_LATE * row.periodS : target,
@@ -266,20 +266,13 @@ export class CuePredictor {
     const out: Prediction[] = [];
     const { startCues } = this.model.meta.inference;
     const { depts } = this.model.meta;
-    const startFires = depts.map((d, i) => this.startFireAt(d, i));
-    if (this.lastBeat === undefined) {
-      depts.forEach((d, i) => {
-        const at = startFires[i];
-        if (at !== undefined) out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: at, source: 'model' });
-      });
-      return out;
-    }
     depts.forEach((d, i) => {
-      const at = startFires[i];
+      const at = this.startFireAt(d, i);
       if (at !== undefined) {
         out.push({ dept: deptId(d), cue: cueId(startCues[d]!), confidence: 1, fireAt: at, source: 'model' });
         return;
       }
+      // Nothing else before the first beat (no state yet).
       const s = this.states[i];
       if (s === undefined) return;
       out.push({ dept: deptId(d), cue: cueId(s.cue), confidence: s.confidence, fireAt: s.fireAt, source: 'model' });
