@@ -3,7 +3,9 @@
  * per-frame path that turns every department's levels, and the effects into looks and the looks, through the fixture profiles, into universe buffers (one playback source per universe).
  *
  * `frame(nowMs)` is the one thing the frame clock calls (44 Hz, with the scheduler's now). It does
- * not allocate: buffers are created once and refilled.
+ * not allocate: buffers are created once and refilled. Its cost follows what moves: only fixtures
+ * whose levels changed (a fade, a STOP, an effect) are merged and rendered again, so a rig at rest
+ * costs next to nothing and a big rig pays per fading fixture, not per patched one.
  */
 import { asyncScheduler, BehaviorSubject, merge, type Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { type DeptId } from '../ids.js';
@@ -14,7 +16,8 @@ import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
-import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
+import { FixtureSet } from './fades.js';
+import { BLANK_LOOK, LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
@@ -40,6 +43,17 @@ export interface PlaybackFrame {
   readonly universes: ReadonlyMap<number, Uint8Array>;
   /** Final slot values (fixture-major, SLOTS_PER_FIXTURE per fixture), after effects. */
   readonly slots: Float64Array;
+  /** Ids of the universes whose buffers this frame wrote (the others are as they were). */
+  readonly changed: readonly number[];
+}
+
+interface RenderEntry {
+  readonly renderer: LookRenderer;
+  readonly out: Uint8Array;
+  readonly offset: number;
+  readonly look: LookView;
+  /** Index of the fixture's universe in `universeIds`. */
+  readonly universe: number;
 }
 
 /** Every department's stack as the console shows it. */
@@ -64,12 +78,20 @@ export class Playback {
   private readonly log: Logger;
   private readonly levelDepts: DeptPlayback[];
   private readonly deptList: DeptPlayback[];
-  private readonly scratch: Float64Array[];
+  /** Levels before effects: the one level department's values, the merge of several, or the blank look. */
+  private readonly base: Float64Array;
   private readonly slots: Float64Array;
-  private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
-  private readonly renderList: { renderer: LookRenderer; out: Uint8Array; offset: number; look: LookView }[] = [];
-  private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
+  /** Render entry per fixture index (null: no profile, not output). */
+  private readonly renderAt: (RenderEntry | null)[] = [];
+  /** Fixtures to merge and render this frame. */
+  private readonly dirty: FixtureSet;
+  /** Fixtures an effect wrote to: restored to their levels before the next frame's effects. */
+  private readonly touched: FixtureSet;
+  private readonly universeIds: number[] = [];
+  private readonly universeChanged: Uint8Array;
+  private readonly changed: number[] = [];
+  private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array; changed: readonly number[] };
   private readonly subscription = new Subscription();
 
   constructor(
@@ -91,26 +113,40 @@ export class Playback {
     this.depts = depts;
     this.deptList = [...depts.values()];
     this.levelDepts = this.deptList.filter((d) => d.fades !== null);
+    const fixtureCount = show.fixtures.length;
     this.slots = new Float64Array(this.space.slotCount);
-    this.blank = new Float64Array(this.space.slotCount).fill(NaN);
-    for (let s = SLOT_INTENSITY; s < this.blank.length; s += SLOTS_PER_FIXTURE) this.blank[s] = 0;
-    this.slots.set(this.blank);
-    this.scratch = this.levelDepts.length > 1 ? this.levelDepts.map(() => new Float64Array(this.space.slotCount)) : [];
+    this.base = this.levelDepts.length === 1 ? this.levelDepts[0]!.fades!.values : new Float64Array(this.space.slotCount);
+    if (this.levelDepts.length !== 1) this.space.looks.expand(new Uint32Array(fixtureCount).fill(BLANK_LOOK), this.base);
+    this.slots.set(this.base);
+    this.dirty = new FixtureSet(fixtureCount);
+    this.dirty.addAll(); // the first frame renders everything
+    this.touched = new FixtureSet(fixtureCount);
+    const universeIndex = new Map<number, number>();
+    const indexOf = (id: number): number => {
+      let i = universeIndex.get(id);
+      if (i === undefined) {
+        i = this.universeIds.length;
+        this.universeIds.push(id);
+        universeIndex.set(id, i);
+        this.buffers.set(id, new Uint8Array(512));
+      }
+      return i;
+    };
     show.fixtures.forEach((f, i) => {
       const renderer = options.renderers.get(f.id);
       if (renderer === undefined) {
         this.log.warn(`fixture '${f.id}' has no profile: it is not output`, { fixture: f.id });
+        this.renderAt.push(null);
         return;
       }
-      let out = this.buffers.get(f.universe);
-      if (out === undefined) {
-        out = new Uint8Array(512);
-        this.buffers.set(f.universe, out);
-      }
-      this.renderList.push({ renderer, out, offset: f.address - 1, look: new LookView(this.slots, i * SLOTS_PER_FIXTURE, this.space.discrete) });
+      const universe = indexOf(f.universe);
+      const out = this.buffers.get(f.universe)!;
+      this.renderAt.push({ renderer, out, offset: f.address - 1, look: new LookView(this.slots, i * SLOTS_PER_FIXTURE, this.space.discrete), universe });
     });
-    for (const u of show.outputs.universes) if (!this.buffers.has(u.id)) this.buffers.set(u.id, new Uint8Array(512));
-    this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots };
+    for (const u of show.outputs.universes) indexOf(u.id);
+    this.universeChanged = new Uint8Array(this.universeIds.length).fill(1);
+    this.changed.push(...this.universeIds);
+    this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots, changed: this.changed };
     const all = [...depts.values()];
     this.messages$ = merge(...all.map((d) => d.messages$));
     this.events$ = merge(...all.map((d) => d.events$));
@@ -157,48 +193,82 @@ export class Playback {
     return sub;
   }
 
-  /** Per frame: levels of every department at `nowMs`, effects, then DMX. No allocation. */
+  /**
+   * Per frame: levels of every department at `nowMs`, effects, then DMX for the fixtures whose
+   * values changed. No allocation.
+   */
   frame(nowMs: number): PlaybackFrame {
     const slots = this.slots;
-    const n = this.space.slotCount;
+    const base = this.base;
+    const dirty = this.dirty;
     const deps = this.levelDepts;
-    if (deps.length === 1) deps[0]!.evaluate(nowMs, slots);
-    else if (deps.length === 0) slots.set(this.blank);
-    else this.mergeDepts(nowMs, n);
-    const all = this.deptList;
-    for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots);
-    const list = this.renderList;
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
-      r.renderer.render(r.look, r.out, r.offset);
+    for (let k = 0; k < deps.length; k++) {
+      const d = deps[k]!;
+      d.evaluate(nowMs);
+      const moved = d.fades!.dirty;
+      for (let i = 0; i < moved.size; i++) dirty.add(moved.list[i]!);
+      moved.clear();
     }
+    // What effects wrote last frame goes back to the levels before this frame's effects.
+    const touched = this.touched;
+    for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
+    touched.clear();
+    const merging = deps.length > 1;
+    for (let i = 0; i < dirty.size; i++) {
+      const f = dirty.list[i]!;
+      if (merging) this.mergeFixture(f);
+      const from = f * SLOTS_PER_FIXTURE;
+      for (let k = 0; k < SLOTS_PER_FIXTURE; k++) slots[from + k] = base[from + k]!;
+    }
+    const all = this.deptList;
+    for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots, touched);
+    for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
+    const changed = this.changed;
+    const universeChanged = this.universeChanged;
+    for (let i = 0; i < changed.length; i++) universeChanged[i] = 0;
+    changed.length = 0;
+    const renderAt = this.renderAt;
+    for (let i = 0; i < dirty.size; i++) {
+      const r = renderAt[dirty.list[i]!];
+      if (r === null || r === undefined) continue;
+      r.renderer.render(r.look, r.out, r.offset);
+      universeChanged[r.universe] = 1;
+    }
+    dirty.clear();
+    const ids = this.universeIds;
+    for (let u = 0; u < ids.length; u++) if (universeChanged[u] === 1) changed.push(ids[u]!);
     this.frameOut.tMs = nowMs;
     return this.frameOut;
   }
 
-  /** Several departments with levels: intensity highest-takes-precedence, the rest latest-takes-precedence. */
-  private mergeDepts(nowMs: number, n: number): void {
+  /**
+   * Several departments with levels, one fixture: intensity highest-takes-precedence, the rest
+   * latest-takes-precedence (by when each department's newest fade of the slot started).
+   */
+  private mergeFixture(f: number): void {
     const deps = this.levelDepts;
-    for (let k = 0; k < deps.length; k++) deps[k]!.evaluate(nowMs, this.scratch[k]!);
-    for (let s = 0; s < n; s++) {
-      if (s % SLOTS_PER_FIXTURE === SLOT_INTENSITY) {
+    const base = this.base;
+    const from = f * SLOTS_PER_FIXTURE;
+    for (let s = from; s < from + SLOTS_PER_FIXTURE; s++) {
+      if (s - from === SLOT_INTENSITY) {
         let v = 0;
         for (let k = 0; k < deps.length; k++) {
-          const x = this.scratch[k]![s]!;
+          const x = deps[k]!.fades!.values[s]!;
           if (x > v) v = x;
         }
-        this.slots[s] = v;
+        base[s] = v;
       } else {
         let v = NaN;
         let stamp = -Infinity;
         for (let k = 0; k < deps.length; k++) {
-          const st = deps[k]!.fades!.stamp[s]!;
+          const fades = deps[k]!.fades!;
+          const st = fades.stamp[s]!;
           if (st > stamp) {
             stamp = st;
-            v = this.scratch[k]![s]!;
+            v = fades.values[s]!;
           }
         }
-        this.slots[s] = v;
+        base[s] = v;
       }
     }
   }
