@@ -168,7 +168,11 @@ export function buildShowPipeline(
     outputs,
     frame(nowMs) {
       const frame = playback.frame(nowMs);
-      for (const [id, buffer] of frame.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
+      // Only the universes playback wrote this frame can have new levels.
+      for (let i = 0; i < frame.changed.length; i++) {
+        const id = frame.changed[i]!;
+        universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, frame.universes.get(id)!);
+      }
       changed.length = 0;
       for (const [id, u] of universes) {
         if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);

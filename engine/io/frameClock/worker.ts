@@ -4,8 +4,11 @@
  *
  * Timing: a coarse setTimeout wakes the thread ~4 ms early, then Atomics.wait sleeps the remainder
  * (a futex with sub-millisecond precision) — no spinning. Buffers are preallocated; a tick allocates
- * nothing. Unchanged looks are re-sent at `rateHz` (or every `keepAliveMs` with `sendOnChange`), so
- * receivers never time out. If the main thread stalls or dies mid-show, the last look keeps going out.
+ * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more, then
+ * every `keepAliveMs` (engine/core/dmx/refresh.ts has the protocols' rules), so a rig at rest costs a
+ * packet a second per universe and receivers never time out; a universe that must stream (Open DMX,
+ * or `sendOnChange: false`) goes out at its rate. If the main thread stalls or dies mid-show, the last
+ * look keeps going out.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -13,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { parseCid } from '../../core/dmx/sacn.js';
+import { REPEATS_AFTER_CHANGE, sendsOnChange } from '../../core/dmx/refresh.js';
 import { DeviceError } from '../../core/errors.js';
 import { DriverFactory } from '../dmx/createDriver.js';
 import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
@@ -36,6 +40,8 @@ interface Slot {
   readonly sync: SacnSyncSender | undefined;
   lastSeq: number;
   lastSendMs: number;
+  /** Sends of the current look still owed after its change. */
+  repeats: number;
 }
 
 interface Group {
@@ -64,11 +70,12 @@ const slots: Slot[] = data.universes.map((u, index) => {
     driver,
     view: new Uint8Array(data.shared, dataOffset(data.universes.length, index), 512),
     frame: new Uint8Array(512),
-    sendOnChange: u.sendOnChange,
+    sendOnChange: sendsOnChange(u),
     keepAliveMs: u.keepAliveMs,
     sync,
     lastSeq: -1,
     lastSendMs: -Infinity,
+    repeats: 0,
   };
 });
 const groups: Group[] = [];
@@ -101,24 +108,35 @@ function threadCpuNs(): number {
   }
 }
 
-/** Copies a universe's shared bytes under the seqlock; returns the sequence, or -1 if mid-write. */
+const readBuffer = new Uint8Array(512);
+
+/**
+ * Copies a universe's shared bytes into its frame under the seqlock; returns the sequence, or -1 if
+ * the main thread was writing throughout (the frame then keeps the previous look, never a torn one).
+ */
 function readShared(s: Slot): number {
   for (let attempt = 0; attempt < 3; attempt++) {
     const a = Atomics.load(header, 1 + s.index);
     if ((a & 1) === 1) continue;
-    s.frame.set(s.view);
-    if (Atomics.load(header, 1 + s.index) === a) return a;
+    readBuffer.set(s.view);
+    if (Atomics.load(header, 1 + s.index) === a) {
+      s.frame.set(readBuffer);
+      return a;
+    }
   }
-  return -1; // the main thread is writing right now: send the previous frame again
+  return -1;
 }
 
 function tick(g: Group, idealMs: number): void {
   for (const s of g.slots) {
-    const seq = readShared(s);
+    // A new look is an odd-then-even bump of the universe's sequence; read the bytes only when sending.
+    const changed = Atomics.load(header, 1 + s.index) !== s.lastSeq;
     const now = performance.now();
-    const changed = seq !== -1 && seq !== s.lastSeq;
-    if (s.sendOnChange && !changed && now - s.lastSendMs < s.keepAliveMs) continue;
-    if (seq !== -1) s.lastSeq = seq;
+    if (changed) s.repeats = REPEATS_AFTER_CHANGE + 1;
+    if (s.sendOnChange && s.repeats === 0 && now - s.lastSendMs < s.keepAliveMs) continue;
+    if (s.repeats > 0) s.repeats--;
+    const seq = readShared(s);
+    if (seq !== -1) s.lastSeq = seq; // else mid-write: the previous look goes now, the new one next tick
     s.driver.send(s.frame);
     packets++;
     s.lastSendMs = now;

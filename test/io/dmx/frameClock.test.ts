@@ -1,13 +1,41 @@
+import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { universeId } from '../../../engine/core/ids.js';
 import { Universe } from '../../../engine/core/universe/universe.js';
 import { FrameClock } from '../../../engine/io/frameClock/frameClock.js';
+import { decodeArtnet } from '../../../engine/core/dmx/artnet.js';
 
 const nullUniverse = (id: number, rateHz = 44) => ({ id, rateHz, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'null' as const } });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('FrameClock', () => {
+  it('at rest sends the change, three repeats, then one keep-alive a second (Art-Net by default)', async () => {
+    const node = dgram.createSocket('udp4');
+    await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
+    const seen: { t: number; ch1: number }[] = [];
+    node.on('message', (m) => {
+      const p = decodeArtnet(new Uint8Array(m));
+      if (p.op === 'dmx') seen.push({ t: performance.now(), ch1: p.data[0]! });
+    });
+    const clock = await FrameClock.start({ universes: [{ id: 1, rateHz: 44, keepAliveMs: 1000, driver: { kind: 'artnet', host: '127.0.0.1', port: node.address().port, net: 0, subnet: 0, universe: 0 } }] });
+    try {
+      await sleep(300);
+      const t0 = performance.now();
+      clock.write(1, new Uint8Array(512).fill(200));
+      await sleep(2600);
+      const after = seen.filter((p) => p.t >= t0 && p.ch1 === 200);
+      const gaps = after.slice(1).map((p, i) => p.t - after[i]!.t);
+      expect(after.length).toBeGreaterThanOrEqual(5); // 4 at the change, a keep-alive at ~1 s, ~2 s
+      expect(after.length).toBeLessThanOrEqual(7); // streaming at 44 Hz would be ~115
+      for (const g of gaps.slice(0, 3)) expect(g).toBeLessThan(60); // the repeats follow the frame rate
+      for (const g of gaps.slice(3)) expect(g).toBeGreaterThan(900);
+    } finally {
+      await clock.stop('hold');
+      node.close();
+    }
+  });
+
   it('hands a rendered Universe to the worker only when the look changed', async () => {
     const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
     try {
