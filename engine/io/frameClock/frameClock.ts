@@ -213,6 +213,9 @@ export class FrameClock {
     Atomics.add(this.header, cell, 1); // odd: writing
     view.set(dmxValues.length > 512 ? dmxValues.subarray(0, 512) : dmxValues);
     Atomics.add(this.header, cell, 1); // even: consistent
+    // Ring the doorbell: a worker resting between changes sends this look at once.
+    Atomics.add(this.header, 0, 1);
+    Atomics.notify(this.header, 0);
   }
 
   /**

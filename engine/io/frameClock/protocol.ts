@@ -2,7 +2,8 @@
  * What the frame clock's main-thread handle and its worker share: the SharedArrayBuffer layout and
  * the messages between them.
  *
- * Layout: an Int32Array header — [0] a cell the worker sleeps on, [1 + i] the write sequence of
+ * Layout: an Int32Array header — [0] the doorbell (bumped and notified after every write; a resting
+ * worker sleeps on it), [1 + i] the write sequence of
  * universe i (odd while the main thread is writing: a seqlock, so the worker never sends half a
  * look) — then 512 bytes per universe.
  */

@@ -2,8 +2,12 @@
  * The frame clock's worker thread: owns the DMX drivers and sends each universe on its own grid
  * (k / rateHz), away from audio analysis, the model and the WebSocket server on the main thread.
  *
- * Timing: a coarse setTimeout wakes the thread ~4 ms early, then Atomics.wait sleeps the remainder
- * (a futex with sub-millisecond precision) — no spinning. Buffers are preallocated; a tick allocates
+ * Timing: a coarse wait (Atomics.waitAsync, so messages still arrive) wakes the thread ~4 ms early,
+ * then Atomics.wait sleeps the remainder (a futex with sub-millisecond precision) — no spinning.
+ * A group of universes whose looks are all at rest leaves its grid and sleeps until a keep-alive is
+ * due or the main thread rings the doorbell (header cell 0) with a new look: that look goes out at
+ * once and the group's grid restarts from it, so a GO reaches the wire without waiting for a grid
+ * point, and a rig at rest wakes this thread about once a second. Buffers are preallocated; a tick allocates
  * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more, then
  * every `keepAliveMs` (engine/core/dmx/refresh.ts has the protocols' rules), so a rig at rest costs a
  * packet a second per universe and receivers never time out; a universe that must stream (Open DMX,
@@ -47,8 +51,13 @@ interface Slot {
 interface Group {
   readonly periodMs: number;
   readonly slots: Slot[];
-  /** Grid index of the next tick. */
+  /** Every universe of the group sends on change, so the group may rest between changes. */
+  readonly mayRest: boolean;
+  /** Grid origin (ms) and index of the next tick while the group is moving. */
+  anchorMs: number;
   k: number;
+  /** At rest: off the grid, sending only keep-alives until a new look arrives. */
+  resting: boolean;
 }
 
 const header = new Int32Array(data.shared, 0, 1 + data.universes.length);
@@ -82,9 +91,9 @@ const groups: Group[] = [];
 for (const s of slots) {
   const rate = data.universes[s.index]!.rateHz;
   const periodMs = 1000 / rate;
-  let g = groups.find((x) => Math.abs(x.periodMs - periodMs) < 1e-9);
+  let g = groups.find((x) => Math.abs(x.periodMs - periodMs) < 1e-9 && x.mayRest === s.sendOnChange);
   if (g === undefined) {
-    g = { periodMs, slots: [], k: 0 };
+    g = { periodMs, slots: [], mayRest: s.sendOnChange, anchorMs: 0, k: 0, resting: false };
     groups.push(g);
   }
   g.slots.push(s);
@@ -93,7 +102,6 @@ for (const s of slots) {
 const histogram = new TimingHistogram();
 let overruns = 0;
 let packets = 0;
-let t0 = 0;
 let statsStart = 0;
 let cpuStartNs = 0;
 let stopping = false;
@@ -141,7 +149,7 @@ function tick(g: Group, idealMs: number): void {
     packets++;
     s.lastSendMs = now;
     if (s.sync !== undefined) syncDue.add(s.sync);
-    if (data.measure) histogram.add(performance.now() - idealMs);
+    if (data.measure && idealMs === idealMs) histogram.add(performance.now() - idealMs);
   }
   if (syncDue.size > 0) {
     for (const sync of syncDue) sync.send();
@@ -150,37 +158,95 @@ function tick(g: Group, idealMs: number): void {
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Header cell the main thread bumps and notifies after writing a look. */
+const DOORBELL = 0;
+/** Atomics.waitAsync (V8 since 8.7, Node 16; not yet in TypeScript's ES2023 lib). */
+const atomics = Atomics as unknown as {
+  waitAsync(cell: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+};
+
+/** A new look waits in some universe of the group. */
+function hasNews(g: Group): boolean {
+  for (const s of g.slots) if (Atomics.load(header, 1 + s.index) !== s.lastSeq) return true;
+  return false;
+}
+
+/** Nothing left to send but keep-alives. */
+function settled(g: Group): boolean {
+  for (const s of g.slots) if (s.repeats > 0) return false;
+  return !hasNews(g);
+}
+
+/** When the group's next keep-alive is due. */
+function keepAliveDue(g: Group): number {
+  let due = Infinity;
+  for (const s of g.slots) due = Math.min(due, s.lastSendMs + s.keepAliveMs);
+  return due;
+}
 
 function loop(): void {
   if (stopping) return;
   try {
     for (;;) {
+      // Read the doorbell before looking for news: a look written after this makes the wait below return at once.
+      const bell = Atomics.load(header, DOORBELL);
       let nextMs = Infinity;
       let now = performance.now();
+      let resting = false;
       for (const g of groups) {
-        let ideal = t0 + g.k * g.periodMs;
+        if (g.resting) {
+          if (hasNews(g)) {
+            // A new look after a rest: out now, and the grid restarts from here.
+            g.resting = false;
+            g.anchorMs = now;
+            g.k = 0;
+          } else {
+            if (keepAliveDue(g) <= now + 0.02) {
+              tick(g, NaN);
+              now = performance.now();
+            }
+            nextMs = Math.min(nextMs, keepAliveDue(g));
+            resting = true;
+            continue;
+          }
+        }
+        let ideal = g.anchorMs + g.k * g.periodMs;
         if (ideal <= now + 0.02) {
           if (now - ideal > g.periodMs) {
             // Fell behind (machine stalled): skip to the current grid point instead of bursting.
             const skip = Math.floor((now - ideal) / g.periodMs);
             overruns += skip;
             g.k += skip;
-            ideal = t0 + g.k * g.periodMs;
+            ideal = g.anchorMs + g.k * g.periodMs;
           }
           tick(g, ideal);
           g.k++;
           now = performance.now();
+          if (g.mayRest && settled(g)) {
+            g.resting = true;
+            nextMs = Math.min(nextMs, keepAliveDue(g));
+            resting = true;
+            continue;
+          }
         }
-        nextMs = Math.min(nextMs, t0 + g.k * g.periodMs);
+        nextMs = Math.min(nextMs, g.anchorMs + g.k * g.periodMs);
       }
       if (nextMs === Infinity) return;
+      // Resting groups must hear the doorbell; moving ones tick on their grid anyway.
+      const cell = resting ? header : sleepCell;
+      const value = resting ? bell : 0;
+      const index = resting ? DOORBELL : 0;
       const wait = nextMs - performance.now();
       if (wait > 5) {
         // Wake well before the deadline (timers run late on a loaded machine), then sleep precisely.
-        setTimeout(loop, wait - 4);
-        return;
+        const w = atomics.waitAsync(cell, index, value, wait - 4);
+        if (w.async) {
+          void w.value.then(loop);
+          return;
+        }
+        continue; // the doorbell rang meanwhile
       }
-      if (wait > 0) Atomics.wait(sleepCell, 0, 0, wait);
+      if (wait > 0) Atomics.wait(cell, index, value, wait);
     }
   } catch (err) {
     // A bug in a tick must not stop the look going out: report and carry on next period.
@@ -271,7 +337,8 @@ async function start(): Promise<void> {
     const d = slots[i]!.driver.description;
     return [e instanceof DeviceError ? { device: e.device, detail: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) } : { device: d, detail: `${d}: ${String(e)}` }];
   });
-  t0 = performance.now();
+  const t0 = performance.now();
+  for (const g of groups) g.anchorMs = t0;
   statsStart = t0;
   cpuStartNs = threadCpuNs();
   post({ type: 'ready', openErrors });

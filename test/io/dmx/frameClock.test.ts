@@ -10,7 +10,7 @@ const nullUniverse = (id: number, rateHz = 44) => ({ id, rateHz, sendOnChange: f
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('FrameClock', () => {
-  it('at rest sends the change, three repeats, then one keep-alive a second (Art-Net by default)', async () => {
+  it('at rest sends the change, three repeats, then one keep-alive a second (Art-Net by default); a new look goes at once', async () => {
     const node = dgram.createSocket('udp4');
     await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
     const seen: { t: number; ch1: number }[] = [];
@@ -30,6 +30,12 @@ describe('FrameClock', () => {
       expect(after.length).toBeLessThanOrEqual(7); // streaming at 44 Hz would be ~115
       for (const g of gaps.slice(0, 3)) expect(g).toBeLessThan(60); // the repeats follow the frame rate
       for (const g of gaps.slice(3)) expect(g).toBeGreaterThan(900);
+      // At rest, a new look goes out when written, not at the next grid point or keep-alive.
+      const t1 = performance.now();
+      clock.write(1, new Uint8Array(512).fill(100));
+      await sleep(100);
+      const first = seen.find((p) => p.ch1 === 100)!;
+      expect(first.t - t1).toBeLessThan(12);
     } finally {
       await clock.stop('hold');
       node.close();
