@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import type { Prediction } from './core/arbiter/types.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
@@ -24,6 +24,7 @@ import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { runFrameLoop } from './io/frameClock/frameLoop.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -224,13 +225,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
   // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
   const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
-  const frameRateHz = config.frameRateHz ?? 44;
-  subscription.add(
-    interval(1000 / frameRateHz, scheduler).subscribe(() => {
-      const now = scheduler.now();
-      for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
-    }),
-  );
+  const frameLoop = runFrameLoop(pipeline, clock, { rateHz: config.frameRateHz ?? 44, log: createLogger('io/frameLoop') }, scheduler);
+  subscription.add(() => frameLoop.stop());
 
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);

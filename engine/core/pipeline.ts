@@ -68,6 +68,16 @@ export interface ShowPipeline {
    * merge and masters into `outputs`. Returns the ids of the universes whose output changed.
    */
   frame(nowMs: number): readonly number[];
+  /**
+   * True while frames are still changing the output (a fade or an effect running, a fixture waiting
+   * to be rendered, a master or PANIC ramp): the frame loop may stop ticking when this is false.
+   */
+  busy(nowMs: number): boolean;
+  /**
+   * Emits whenever something may have changed the look (a decision carried out, a playback event, a
+   * safety command): a frame loop at rest runs a frame at once.
+   */
+  readonly work$: Observable<void>;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
@@ -122,6 +132,7 @@ export function buildShowPipeline(
   const universes = buildUniverses(show, profiles);
   const safety = new UniverseSafety([...universes.values()], show.safety);
   const decisions$ = new Subject<Decision>();
+  const work$ = new Subject<void>();
   const outputs = new Map([...universes.keys()].map((id) => [id, new Uint8Array(512)]));
   const changed: number[] = [];
 
@@ -141,10 +152,13 @@ export function buildShowPipeline(
         }
         playback.apply(d);
         decisions$.next(d);
+        work$.next();
       },
       error: (err: unknown) => log.error('arbiter failed; outputs hold the last look', { error: String(err) }),
     }),
   );
+  // Follows, auto-continues, HOLD/RESUME and the like happen inside playback: each is an event.
+  subscription.add(playback.events$.subscribe(() => work$.next()));
   if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
   // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
   if (inputs.controls$ !== undefined) {
@@ -152,6 +166,7 @@ export function buildShowPipeline(
       inputs.controls$.subscribe({
         next: (e) => {
           if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+          work$.next();
         },
         error: () => undefined,
       }),
@@ -166,6 +181,12 @@ export function buildShowPipeline(
     decisions$: decisions$.asObservable(),
     messages$: merge(playback.messages$),
     outputs,
+    work$: work$.asObservable(),
+    busy(nowMs) {
+      if (playback.busy()) return true;
+      for (const u of universes.values()) if (u.needsRender(nowMs)) return true;
+      return false;
+    },
     frame(nowMs) {
       const frame = playback.frame(nowMs);
       // Only the universes playback wrote this frame can have new levels.
@@ -183,9 +204,11 @@ export function buildShowPipeline(
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
       safety.handle({ type: 'panic', fadeMs }, nowMs);
       playback.apply({ t: nowMs / 1000, dept: null, action: 'panic', source: 'operator', fadeMs });
+      work$.next();
     },
     dispose() {
       subscription.unsubscribe();
+      work$.complete();
       decisions$.complete();
       stacks$.complete();
       playback.dispose();

@@ -241,6 +241,17 @@ export class Playback {
     return this.frameOut;
   }
 
+  /** True while the next frame may differ from the last: a fade or effect running, or fixtures left to redo. */
+  busy(): boolean {
+    if (this.dirty.size > 0 || this.touched.size > 0) return true;
+    const all = this.deptList;
+    for (let i = 0; i < all.length; i++) {
+      const d = all[i]!;
+      if (d.effectCount > 0 || (d.fades !== null && (d.fades.activeCount > 0 || d.fades.dirty.size > 0))) return true;
+    }
+    return false;
+  }
+
   /**
    * Several departments with levels, one fixture: intensity highest-takes-precedence, the rest
    * latest-takes-precedence (by when each department's newest fade of the slot started).
