@@ -28,7 +28,7 @@ import { runFrameLoop } from './io/frameClock/frameLoop.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
+import type { ModelFolder } from './io/model/modelFolder.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
@@ -129,6 +129,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner.push('model: off (--no-model); departments run by hand');
   } else if (show.model.enabled && listensToAudio) {
     const dir = resolve(loaded.dir, show.model.path);
+    // TensorFlow.js loads only for a show that runs a model (~55 MB and most of a second saved otherwise).
+    const { loadModelFolder, MODEL_META_FILE } = await import('./io/model/modelFolder.js');
     if (!existsSync(resolve(dir, MODEL_META_FILE))) {
       banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
     } else {
