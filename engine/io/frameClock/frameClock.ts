@@ -10,13 +10,14 @@
  * ```
  */
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { type Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { DeviceError, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { type UniverseOutput } from '../../core/show/schema.js';
 import { type Universe } from '../../core/universe/universe.js';
 import { type CloseMode } from '../dmx/driver.js';
+import { spawnModuleWorker } from '../workers.js';
 import { dataOffset, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type ToWorker } from './protocol.js';
 
 /** Options for starting the clock. */
@@ -38,15 +39,8 @@ export interface FrameClockOptions {
   readonly log?: Logger;
 }
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-
 function spawnWorker(data: FrameClockWorkerData): Worker {
-  if (workerUrl.pathname.endsWith('.ts')) {
-    // No build step: load the TypeScript worker through tsx, as bin/precue.js does for the main thread.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
-    return new Worker(boot, { eval: true, workerData: data });
-  }
-  return new Worker(workerUrl, { workerData: data });
+  return spawnModuleWorker(import.meta.url, './worker', { workerData: data });
 }
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
