@@ -5,6 +5,10 @@
  *
  * Binds `host:port` with SO_REUSEADDR: a peer that binds the wildcard address on the same port (QLC+
  * binds 0.0.0.0:6454) still leaves the packets addressed to `host` to us.
+ *
+ * The counting thread asks for real-time scheduling (SCHED_FIFO through `chrt`, as the frame clock
+ * does; needs CAP_SYS_NICE) so that on a loaded machine the arrival times it stamps are the
+ * packets', not the wait for a CPU. `realtime` says whether it got it.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -33,6 +37,12 @@ export interface WatchHit {
 const WORKER = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const dgram = require('node:dgram');
+let realtime = false;
+try {
+  const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
+  require('node:child_process').execFileSync('chrt', ['--fifo', '--pid', '10', tid], { stdio: 'ignore', timeout: 2000 });
+  realtime = true;
+} catch {}
 const { performance } = require('node:perf_hooks');
 const { host, port } = workerData;
 const MAX_PA = 32768;
@@ -94,7 +104,7 @@ parentPort.on('message', (m) => {
 });
 s.bind(port, host, () => {
   try { s.setRecvBufferSize(4 * 1024 * 1024); } catch {}
-  parentPort.postMessage({ type: 'ready' });
+  parentPort.postMessage({ type: 'ready', realtime });
 });
 `;
 
@@ -104,7 +114,11 @@ export class ArtnetCounter {
   private readonly waiting = new Map<number, (r: CounterReport) => void>();
   private watchListener: ((hit: WatchHit) => void) | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    /** The counting thread runs SCHED_FIFO (its arrival times do not wait for a CPU). */
+    readonly realtime: boolean,
+  ) {
     worker.on('message', (m: { type: string; id?: number; report?: CounterReport } & Partial<WatchHit>) => {
       if (m.type === 'report' && m.id !== undefined && m.report !== undefined) {
         this.waiting.get(m.id)?.(m.report);
@@ -118,11 +132,11 @@ export class ArtnetCounter {
   /** Starts listening on `host:port`. */
   static async start(host: string, port: number): Promise<ArtnetCounter> {
     const worker = new Worker(WORKER, { eval: true, workerData: { host, port } });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { type: string; message?: string }): void => {
+    const realtime = await new Promise<boolean>((resolve, reject) => {
+      const onMessage = (m: { type: string; message?: string; realtime?: boolean }): void => {
         if (m.type === 'ready') {
           worker.off('message', onMessage);
-          resolve();
+          resolve(m.realtime === true);
         } else if (m.type === 'error') {
           reject(new Error(`Art-Net counter on ${host}:${port}: ${m.message ?? 'socket error'}`));
         }
@@ -130,7 +144,7 @@ export class ArtnetCounter {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    return new ArtnetCounter(worker);
+    return new ArtnetCounter(worker, realtime);
   }
 
   /**
