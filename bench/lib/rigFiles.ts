@@ -9,6 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SHOW_VERSION } from '../../engine/core/show/schema.js';
 
 /** Fixtures per universe: 128 × 4 channels = 512. */
 export const FIXTURES_PER_UNIVERSE = 128;
@@ -49,7 +50,7 @@ export function rigShow(universes: number, target: RigTarget, oscPort: number): 
     out[g] = { intensity: 0 };
   }
   return {
-    version: 1,
+    version: SHOW_VERSION,
     name: `bench rig: ${universes} universe${universes === 1 ? '' : 's'}`,
     fixtures,
     groups,

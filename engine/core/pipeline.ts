@@ -1,16 +1,20 @@
 /**
- * The show pipeline, as a pure function of streams and a scheduler: listening streams and the model's
- * predictions, performer/remote controls and console commands go into the arbiter; its decisions
- * drive playback; playback's frames are merged into one `Universe` per output universe.
+ * The show pipeline — the one composition of a running show, as a pure function of streams and a
+ * scheduler: listening streams feed the predictor, whose predictions, performer/remote controls and
+ * console commands go into the arbiter; its decisions drive playback; every cue playback fires goes
+ * back to the predictor's cue history (the feedback loop); the frame loop merges playback's frames
+ * into one `Universe` per output universe and hands the changed ones to a sink.
  *
- * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`eval`, the
- * tests: a virtual clock replaying a take as fast as the CPU allows), so what is measured offline is
- * what runs live. Only the caller subscribes to edges and does I/O.
+ * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`replayTake`:
+ * `eval`, training's calibration, the tests — a virtual clock replaying a take as fast as the CPU
+ * allows), so what is measured offline is what runs live. Only the caller subscribes to edges and does
+ * I/O.
  */
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } from './arbiter/arbiter.js';
-import type { Decision, Prediction } from './arbiter/types.js';
+import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
+import type { PerformerEvent } from './model/types.js';
 import type { ControlEvent } from './control.js';
 import type { FixtureProfile } from './fixtures/profile.js';
 import type { DeptId } from './ids.js';
@@ -26,12 +30,48 @@ import { Universe } from './universe/universe.js';
 export const PLAYBACK_PRIORITY = 100;
 /** The universe source id playback writes to. */
 export const PLAYBACK_SOURCE = 'playback';
+/** DMX frame rate of the frame loop (each universe's own `rateHz` then governs what is sent). */
+export const DEFAULT_FRAME_RATE_HZ = 44;
+/** A resting frame loop still runs a frame this often, for a change that reached it unannounced. */
+export const REST_GUARD_MS = 250;
+
+/** How the frame loop runs. */
+export interface FrameLoopOptions {
+  /** Frames per second while ticking (default DEFAULT_FRAME_RATE_HZ). */
+  readonly rateHz?: number;
+  /**
+   * Stop ticking while nothing moves (`busy` is false), and run a frame at once when something may
+   * have changed the look (`work$`). Live, this is what makes a rig at rest cost next to nothing and
+   * a GO reach the wire without waiting for a tick. Off (the default) the loop ticks on its grid
+   * throughout, as an offline replay wants every frame.
+   */
+  readonly restWhenIdle?: boolean;
+}
+
+/** A cue that playback fired, as the predictor's cue history wants it (`t` in engine seconds). */
+export interface FiredCue {
+  readonly dept: string;
+  readonly cue: string;
+  readonly t: number;
+  /** Who fired it: the decision's source, or 'follow' for an auto-follow / auto-continue. */
+  readonly source: DecisionSource | 'follow';
+}
+
+/**
+ * The predictor as the pipeline wires it: the listening streams and every cue playback fired (from
+ * any source) in, predictions out.
+ */
+export type Predict = (streams: PredictorStreams, fired$: Observable<FiredCue>) => Observable<Prediction>;
+
+/** What the predictor hears: the listening streams and, where there are any, performer events. */
+export type PredictorStreams = Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>> & { readonly performer$?: Observable<PerformerEvent> };
 
 /** What the pipeline listens to. Every stream is optional. */
 export interface PipelineInputs {
-  /** The listening streams (effects follow them, the console shows them). */
-  readonly listening?: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'>;
-  readonly predictions$?: Observable<Prediction>;
+  /** The listening streams (effects follow them, the console shows them, the predictor hears them). */
+  readonly listening?: PredictorStreams;
+  /** The predictor (the cue model and its policy); needs `listening`. */
+  readonly predict?: Predict;
   /** OSC, MSC, MIDI and timecode commands. */
   readonly controls$?: Observable<ControlEvent>;
   readonly console$?: Observable<ConsoleInput>;
@@ -54,6 +94,10 @@ export interface ShowPipeline {
   readonly universes: ReadonlyMap<number, Universe>;
   /** Every decision carried out, in order. */
   readonly decisions$: Observable<Decision>;
+  /** Every prediction the predictor made, in order (hot; nothing without a predictor). */
+  readonly predictions$: Observable<Prediction>;
+  /** Every cue playback fired, from any source (hot): the predictor's feedback. */
+  readonly fired$: Observable<FiredCue>;
   /** PANIC, ALL_OFF, blackout and grand master on every universe. */
   readonly safety: UniverseSafety;
   /** Messages due now (OSC, MIDI, MSC, VISCA). */
@@ -70,14 +114,19 @@ export interface ShowPipeline {
   frame(nowMs: number): readonly number[];
   /**
    * True while frames are still changing the output (a fade or an effect running, a fixture waiting
-   * to be rendered, a master or PANIC ramp): the frame loop may stop ticking when this is false.
+   * to be rendered, a master or PANIC ramp).
    */
   busy(nowMs: number): boolean;
   /**
    * Emits whenever something may have changed the look (a decision carried out, a playback event, a
-   * safety command): a frame loop at rest runs a frame at once.
+   * safety command).
    */
   readonly work$: Observable<void>;
+  /**
+   * Runs the frame loop on the pipeline's scheduler until the subscription ends: each tick computes
+   * the frame and hands `sink` the ids of the universes whose output changed.
+   */
+  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, options?: FrameLoopOptions): Subscription;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
@@ -117,11 +166,16 @@ export function buildShowPipeline(
 ): ShowPipeline {
   const log = inputs.log ?? createLogger('core/pipeline');
   const subscription = new Subscription();
+  const fired$ = new Subject<FiredCue>();
+  const predictions$ = new Subject<Prediction>();
+  const predicted$ = inputs.predict !== undefined && inputs.listening !== undefined ? inputs.predict(inputs.listening, fired$) : undefined;
   const playback = createPlayback(show, { renderers: profiles, log, feed: new AudioFeed(inputs.audioOffsetMs ?? 0) }, scheduler);
   const stacks$ = new Subject<ReturnType<Playback['snapshot']>>();
   const arbiter = arbitrate(
     {
-      ...(inputs.predictions$ !== undefined ? { predictions$: inputs.predictions$ } : {}),
+      ...(predicted$ !== undefined
+        ? { predictions$: new Observable<Prediction>((sub) => predicted$.subscribe({ next: (p) => (predictions$.next(p), sub.next(p)), error: (e: unknown) => sub.error(e), complete: () => sub.complete() })) }
+        : {}),
       ...(inputs.controls$ !== undefined ? { controls$: inputs.controls$ } : {}),
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
       stacks$,
@@ -157,8 +211,14 @@ export function buildShowPipeline(
       error: (err: unknown) => log.error('arbiter failed; outputs hold the last look', { error: String(err) }),
     }),
   );
-  // Follows, auto-continues, HOLD/RESUME and the like happen inside playback: each is an event.
-  subscription.add(playback.events$.subscribe(() => work$.next()));
+  // The feedback loop: every cue playback fired, whoever fired it, goes back to the predictor.
+  // Follows, auto-continues, HOLD/RESUME and the like happen inside playback: each event may move the look.
+  subscription.add(
+    playback.events$.subscribe((e) => {
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000, source: e.source });
+      work$.next();
+    }),
+  );
   if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
   // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
   if (inputs.controls$ !== undefined) {
@@ -173,32 +233,107 @@ export function buildShowPipeline(
     );
   }
 
+  const frame = (nowMs: number): readonly number[] => {
+    const f = playback.frame(nowMs);
+    // Only the universes playback wrote this frame can have new levels.
+    for (let i = 0; i < f.changed.length; i++) {
+      const id = f.changed[i]!;
+      universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, f.universes.get(id)!);
+    }
+    changed.length = 0;
+    for (const [id, u] of universes) {
+      if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+    }
+    return changed;
+  };
+  const busy = (nowMs: number): boolean => {
+    if (playback.busy()) return true;
+    for (const u of universes.values()) if (u.needsRender(nowMs)) return true;
+    return false;
+  };
   return {
     show,
     playback,
     arbiter,
     universes,
     decisions$: decisions$.asObservable(),
+    predictions$: predictions$.asObservable(),
+    fired$: fired$.asObservable(),
     messages$: merge(playback.messages$),
     outputs,
+    frame,
+    busy,
     work$: work$.asObservable(),
-    busy(nowMs) {
-      if (playback.busy()) return true;
-      for (const u of universes.values()) if (u.needsRender(nowMs)) return true;
-      return false;
-    },
-    frame(nowMs) {
-      const frame = playback.frame(nowMs);
-      // Only the universes playback wrote this frame can have new levels.
-      for (let i = 0; i < frame.changed.length; i++) {
-        const id = frame.changed[i]!;
-        universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, frame.universes.get(id)!);
+    runFrames(sink, options = {}) {
+      // Each tick schedules the next as a fresh action due on the frame grid (start + k·period): no
+      // drift on the wall clock, and no chain of nested actions on a virtual one (a periodic action
+      // there nests a new one per tick, which a long replay could not unsubscribe).
+      const periodMs = 1000 / (options.rateHz ?? DEFAULT_FRAME_RATE_HZ);
+      const rest = options.restWhenIdle === true;
+      // A wake-up runs in the same turn live (asap: a microtask), at the same instant on a virtual clock.
+      const wakeScheduler = scheduler === asyncScheduler ? asapScheduler : scheduler;
+      let start = scheduler.now();
+      const loop = new Subscription();
+      let pending: Subscription | undefined;
+      let woken: Subscription | undefined;
+      let resting = false;
+      let k = 1;
+      const schedule = (): void => {
+        if (!loop.closed) pending = scheduler.schedule(gridTick, Math.max(0, start + k * periodMs - scheduler.now()));
+      };
+      /** Computes and hands over the frame at `now`; false when the loop goes to rest. */
+      const frameAt = (now: number): boolean => {
+        // This frame covers any work announced so far.
+        woken?.unsubscribe();
+        woken = undefined;
+        sink(now, frame(now));
+        if (!rest || busy(now)) return true;
+        // At rest: off the grid; a slow guard tick instead, until work arrives.
+        resting = true;
+        if (!loop.closed) pending = scheduler.schedule(guardTick, REST_GUARD_MS);
+        return false;
+      };
+      /** Moving again after a rest: a new grid from this frame. */
+      const restart = (now: number): void => {
+        resting = false;
+        if (!frameAt(now)) return;
+        start = now;
+        k = 1;
+        schedule();
+      };
+      function gridTick(): void {
+        const now = scheduler.now();
+        if (!frameAt(now)) return;
+        k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
+        schedule();
       }
-      changed.length = 0;
-      for (const [id, u] of universes) {
-        if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+      function guardTick(): void {
+        restart(scheduler.now());
       }
-      return changed;
+      if (rest) {
+        loop.add(
+          work$.subscribe(() => {
+            if (woken !== undefined || loop.closed) return;
+            woken = wakeScheduler.schedule(() => {
+              pending?.unsubscribe();
+              const now = scheduler.now();
+              if (resting) {
+                restart(now);
+              } else if (frameAt(now)) {
+                // Mid-fade: this change goes out now, and the grid carries on from its next point.
+                k = Math.floor((now - start) / periodMs) + 1;
+                schedule();
+              }
+            });
+          }),
+        );
+      }
+      loop.add(() => {
+        pending?.unsubscribe();
+        woken?.unsubscribe();
+      });
+      schedule();
+      return loop;
     },
     safety,
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
@@ -210,6 +345,8 @@ export function buildShowPipeline(
       subscription.unsubscribe();
       work$.complete();
       decisions$.complete();
+      predictions$.complete();
+      fired$.complete();
       stacks$.complete();
       playback.dispose();
     },

@@ -11,7 +11,7 @@ import { AudioFeed } from '../../../engine/core/playback/audioFeed.js';
 import { seededRandom } from '../../../engine/core/model/dataset.js';
 import { type Decision } from '../../../engine/core/arbiter/types.js';
 import { cueId, deptId } from '../../../engine/core/ids.js';
-import { showFileSchema, type ShowFile, type ShowFileInput } from '../../../engine/core/show/schema.js';
+import { SHOW_VERSION, showFileSchema, type ShowFile, type ShowFileInput } from '../../../engine/core/show/schema.js';
 import { type Beat } from '../../../engine/core/audio/types.js';
 import { makeShow, renderersFor } from './fixtures.js';
 
@@ -58,7 +58,7 @@ function randomShow(seed: number): ShowFile {
   const depts = [dept('LX', true)];
   if (rand() < 0.6) depts.push(dept('FX', rand() < 0.5));
   return showFileSchema.parse({
-    version: 1,
+    version: SHOW_VERSION,
     name: `random ${seed}`,
     fixtures,
     groups,
