@@ -7,7 +7,8 @@
 import { type Binding, type Cue, type Department, type ShowFile } from '../show/schema.js';
 import { type FileProblem, ShowFileError } from '../errors.js';
 import { compareCueNumbers } from '../ids.js';
-import { BLANK_LOOK, DiscreteValues, LookTable, SLOTS_PER_FIXTURE, SLOT_INTENSITY, writeLook } from './slots.js';
+import { DiscreteValues, SLOTS_PER_FIXTURE, SLOT_INTENSITY, writeLook } from './slots.js';
+import { BLANK_LOOK, LookTable } from './looks.js';
 
 /** Every fixture of the show with a dense index, its groups resolved, and the discrete value table. */
 export interface FixtureSpace {

@@ -17,12 +17,18 @@ import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
 import { FixtureSet } from './fades.js';
-import { BLANK_LOOK, LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
+import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
+import { BLANK_LOOK } from './looks.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
   /** Writes the fixture's channels for `look` into `out` starting at `offset` (0-based). */
   render(look: FixtureLook, out: Uint8Array, offset: number): void;
+  /**
+   * Channels `render` writes, when known: fixtures with the same renderer and the same look then
+   * render once and copy (a wash of identical pars costs one render).
+   */
+  readonly footprint?: number;
 }
 
 /** What playback needs besides the show. */
@@ -47,14 +53,6 @@ export interface PlaybackFrame {
   readonly changed: readonly number[];
 }
 
-interface RenderEntry {
-  readonly renderer: LookRenderer;
-  readonly out: Uint8Array;
-  readonly offset: number;
-  readonly look: LookView;
-  /** Index of the fixture's universe in `universeIds`. */
-  readonly universe: number;
-}
 
 /** Every department's stack as the console shows it. */
 export interface PlaybackState {
@@ -82,8 +80,17 @@ export class Playback {
   private readonly base: Float64Array;
   private readonly slots: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
-  /** Render entry per fixture index (null: no profile, not output). */
-  private readonly renderAt: (RenderEntry | null)[] = [];
+  /** The render table, one entry per fixture index: its renderer (-1: no profile, not output)… */
+  private readonly renderer: Int32Array;
+  /** …its first channel (0-based) in its universe's buffer… */
+  private readonly channel: Int32Array;
+  /** …and its universe, by index into `universeIds`. */
+  private readonly universe: Int32Array;
+  /** The distinct renderers (one per fixture type and mode) and universe buffers the table points into. */
+  private readonly renderers: LookRenderer[] = [];
+  private readonly universeBuffers: Uint8Array[] = [];
+  /** One view over the slots, moved from fixture to fixture as they render. */
+  private readonly view: LookView;
   /** Fixtures to merge and render this frame. */
   private readonly dirty: FixtureSet;
   /** Fixtures an effect wrote to: restored to their levels before the next frame's effects. */
@@ -128,20 +135,32 @@ export class Playback {
         i = this.universeIds.length;
         this.universeIds.push(id);
         universeIndex.set(id, i);
-        this.buffers.set(id, new Uint8Array(512));
+        const buffer = new Uint8Array(512);
+        this.buffers.set(id, buffer);
+        this.universeBuffers.push(buffer);
       }
       return i;
     };
+    this.renderer = new Int32Array(fixtureCount).fill(-1);
+    this.channel = new Int32Array(fixtureCount);
+    this.universe = new Int32Array(fixtureCount);
+    this.view = new LookView(this.slots, 0, this.space.discrete);
+    const rendererIndex = new Map<LookRenderer, number>();
     show.fixtures.forEach((f, i) => {
       const renderer = options.renderers.get(f.id);
       if (renderer === undefined) {
         this.log.warn(`fixture '${f.id}' has no profile: it is not output`, { fixture: f.id });
-        this.renderAt.push(null);
         return;
       }
-      const universe = indexOf(f.universe);
-      const out = this.buffers.get(f.universe)!;
-      this.renderAt.push({ renderer, out, offset: f.address - 1, look: new LookView(this.slots, i * SLOTS_PER_FIXTURE, this.space.discrete), universe });
+      let r = rendererIndex.get(renderer);
+      if (r === undefined) {
+        r = this.renderers.length;
+        this.renderers.push(renderer);
+        rendererIndex.set(renderer, r);
+      }
+      this.renderer[i] = r;
+      this.channel[i] = f.address - 1;
+      this.universe[i] = indexOf(f.universe);
     });
     for (const u of show.outputs.universes) indexOf(u.id);
     this.universeChanged = new Uint8Array(this.universeIds.length).fill(1);
@@ -225,20 +244,44 @@ export class Playback {
     for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
     const changed = this.changed;
     const universeChanged = this.universeChanged;
-    for (let i = 0; i < changed.length; i++) universeChanged[i] = 0;
+    universeChanged.fill(0);
     changed.length = 0;
-    const renderAt = this.renderAt;
-    for (let i = 0; i < dirty.size; i++) {
-      const r = renderAt[dirty.list[i]!];
-      if (r === null || r === undefined) continue;
-      r.renderer.render(r.look, r.out, r.offset);
-      universeChanged[r.universe] = 1;
-    }
+    this.render(dirty);
     dirty.clear();
     const ids = this.universeIds;
     for (let u = 0; u < ids.length; u++) if (universeChanged[u] === 1) changed.push(ids[u]!);
     this.frameOut.tMs = nowMs;
     return this.frameOut;
+  }
+
+  /**
+   * Renders the listed fixtures into their universe buffers. A fixture with the same renderer and
+   * the same slot values as the one rendered just before it copies that one's channels instead.
+   */
+  private render(fixtures: FixtureSet): void {
+    const slots = this.slots;
+    const rendererOf = this.renderer;
+    const universeChanged = this.universeChanged;
+    let prev = -1;
+    for (let i = 0; i < fixtures.size; i++) {
+      const f = fixtures.list[i]!;
+      const r = rendererOf[f]!;
+      if (r < 0) continue;
+      const renderer = this.renderers[r]!;
+      const out = this.universeBuffers[this.universe[f]!]!;
+      const at = this.channel[f]!;
+      const footprint = renderer.footprint;
+      if (prev >= 0 && footprint !== undefined && rendererOf[prev] === r && sameLook(slots, f * SLOTS_PER_FIXTURE, prev * SLOTS_PER_FIXTURE)) {
+        const from = this.universeBuffers[this.universe[prev]!]!;
+        const fromAt = this.channel[prev]!;
+        const n = Math.min(footprint, 512 - at, 512 - fromAt);
+        for (let c = 0; c < n; c++) out[at + c] = from[fromAt + c]!;
+      } else {
+        renderer.render(this.view.at(f * SLOTS_PER_FIXTURE), out, at);
+      }
+      universeChanged[this.universe[f]!] = 1;
+      prev = f;
+    }
   }
 
   /** True while the next frame may differ from the last: a fade or effect running, or fixtures left to redo. */
@@ -290,6 +333,16 @@ export class Playback {
     for (const d of this.depts.values()) d.dispose();
     this.stateSubject.complete();
   }
+}
+
+/** Whether two fixtures' slot vectors are equal (NaN equal to NaN: "not set" on both). */
+function sameLook(slots: Float64Array, a: number, b: number): boolean {
+  for (let k = 0; k < SLOTS_PER_FIXTURE; k++) {
+    const x = slots[a + k]!;
+    const y = slots[b + k]!;
+    if (x !== y && (x === x || y === y)) return false;
+  }
+  return true;
 }
 
 /** Builds playback for a show (the composition root's entry point). */
