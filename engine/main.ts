@@ -114,7 +114,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   const profiles = new Map<string, FixtureProfile>();
   for (const f of show.fixtures) {
     const options = { ...(f.invertPan !== undefined ? { invertPan: f.invertPan } : {}), ...(f.invertTilt !== undefined ? { invertTilt: f.invertTilt } : {}) };
-    profiles.set(f.id, library.profile(f.type, f.mode, options));
+    const profile = library.profile(f.type, f.mode, options);
+    if (profile.darkBy === 'none') for (const w of profile.warnings) log.warn(`fixture '${f.id}' (${f.type}): ${w}`);
+    profiles.set(f.id, profile);
   }
 
   const subscription = new Subscription();
@@ -176,7 +178,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const found = show.departments.find((d) => d.id === wanted) ?? show.departments[0];
     return found === undefined ? undefined : deptId(found.id);
   };
-  const messageOutputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, log: createLogger('io/outputs') });
+  const mscPorts = [...new Set(show.departments.flatMap((d) => d.cues.flatMap((c) => (c.messages ?? []).flatMap((m) => (m.kind === 'msc' ? [m.target] : [])))))];
+  const messageOutputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, mscPorts, log: createLogger('io/outputs') });
   banner.push(...messageOutputs.banner);
   controls.push(messageOutputs.midi.commands$);
   if (show.inputs.timecode !== undefined) {
@@ -225,12 +228,13 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
   const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
   const frameRateHz = config.frameRateHz ?? 44;
-  subscription.add(
-    interval(1000 / frameRateHz, scheduler).subscribe(() => {
-      const now = scheduler.now();
-      for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
-    }),
-  );
+  const writeFrame = (): void => {
+    const now = scheduler.now();
+    for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
+  };
+  subscription.add(interval(1000 / frameRateHz, scheduler).subscribe(writeFrame));
+  // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
+  subscription.add(pipeline.decisions$.subscribe((d) => d.action === 'panic' && writeFrame()));
 
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);

@@ -21,6 +21,7 @@ import { AudioFeed } from './playback/audioFeed.js';
 import type { ShowFile } from './show/schema.js';
 import { UniverseSafety } from './universe/safety.js';
 import { Universe } from './universe/universe.js';
+import { patchFixture } from './universe/patch.js';
 
 /** The playback source's priority in every universe (sACN's default). */
 export const PLAYBACK_PRIORITY = 100;
@@ -73,10 +74,7 @@ export interface ShowPipeline {
   dispose(): void;
 }
 
-/**
- * Marks each fixture's HTP channels as intensity in its universe and gives PANIC a safe value for
- * channels that should go off rather than hold (haze, fan).
- */
+/** One universe per output, each fixture's channel roles and safe values patched in (`patchFixture`). */
 function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixtureProfile>): Map<number, Universe> {
   const universes = new Map<number, Universe>();
   for (const u of show.outputs.universes) {
@@ -88,12 +86,7 @@ function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixturePro
     const universe = universes.get(f.universe);
     const profile = profiles.get(f.id);
     if (universe === undefined || profile === undefined) continue;
-    for (const ch of profile.channels) {
-      const channel = f.address + ch.offset;
-      if (channel > 512) continue;
-      if (profile.htpMask[ch.offset] === 1) universe.setMergeMode(channel, 'htp');
-      if (ch.attribute === 'haze' || ch.attribute === 'fan') universe.setSafeValue(channel, 0);
-    }
+    patchFixture(universe, profile, f.address);
   }
   return universes;
 }

@@ -8,6 +8,7 @@ function rig() {
     const u = new Universe(universeId(n), { intensityChannels: [1] });
     u.addSource({ id: 'playback', priority: 100 });
     u.setLevels('playback', 1, [200, 90]);
+    u.render(new Uint8Array(512), 0);
     return u;
   });
   return { us, safety: new UniverseSafety(us, { panicFadeMs: 2000, grandMaster: 1 }), out: new Uint8Array(512) };
