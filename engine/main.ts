@@ -34,7 +34,8 @@ import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
 import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
-import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
+import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
+import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
 import { loadShow } from './io/show/loadShow.js';
@@ -271,6 +272,7 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
 /** The console: its model of the engine, the page, the server with the show's tokens. */
 async function startConsole(
   config: NonNullable<EngineConfig['console']>,
+  tokens: ResolvedTokens,
   show: ShowFile,
   showDir: string,
   pipeline: ShowPipeline,
@@ -282,7 +284,6 @@ async function startConsole(
   banner: string[],
   log: Logger,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
-  const tokens = resolveRoleTokens({ ...config.tokens, showDir });
   for (const w of tokens.warnings) log.warn(w);
   const model = new ConsoleModel(
     pipeline,
@@ -315,7 +316,8 @@ async function startConsole(
   closers.add(() => server.close());
   const operator = tokens.tokens.operator;
   const operatorUrl = operator !== undefined ? server.consoleUrl(operator) : null;
-  banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? '  (operator token generated for this run)' : ''}`);
+  const kept = config.tokens.store !== undefined ? 'kept for this show; precue token --rotate replaces it' : 'for this run only';
+  banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? `  (operator token generated, ${kept})` : ''}`);
   const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => tokens.tokens[r] !== undefined);
   banner.push(`console roles: ${roles.map((r) => `${r} (${tokens.sources[r] ?? '?'})`).join(', ')}`);
   return { server, operatorUrl };
@@ -327,6 +329,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   const banner: string[] = [];
   const closers = new Closers();
   try {
+    // Tokens first: a bad or unreadable one stops the start before anything opens.
+    const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
@@ -369,7 +373,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
 
     await startDmx(config, show, pipeline, scheduler, closers, banner);
-    const consoleParts = config.console === null ? null : await startConsole(config.console, show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, banner, log);
+    const consoleParts = config.console === null || tokens === null ? null : await startConsole(config.console, tokens, show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, banner, log);
 
     let stopped: Promise<void> | undefined;
     return {

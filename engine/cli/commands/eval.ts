@@ -8,6 +8,7 @@ import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js
 import { replayAllCached } from '../../io/model/replayPool.js';
 import { readTake, type Take } from '../../io/takes/take.js';
 import { parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue eval --model <modelDir> --take <takeDir> [--json]
 
@@ -140,6 +141,6 @@ export const command: Command = {
     const result = report(fires, depts);
     if (values.json === true) ctx.stdout(JSON.stringify(result) + '\n');
     else ctx.stdout(`${takes.length} take(s), ${(fires.reduce((s, f) => s + f.durationS, 0) / 60).toFixed(1)} min; all departments in auto (fire threshold ${model.meta.inference.fireThreshold})\n` + formatTable(result, depts));
-    return 0;
+    return EXIT.ok;
   },
 };

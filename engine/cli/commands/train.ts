@@ -7,6 +7,7 @@ import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
 import { readTake } from '../../io/takes/take.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
 
@@ -121,6 +122,6 @@ export const command: Command = {
         `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
         `${t.epochs} epochs, validation loss ${t.validationLoss.toFixed(4)}, fire threshold ${trained.meta.inference.fireThreshold}, ${duration(clock())}\n`,
     );
-    return 0;
+    return EXIT.ok;
   },
 };
