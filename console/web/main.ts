@@ -194,7 +194,7 @@ function renderHeader(s: EngineSnapshot): void {
 }
 
 const logActionText: Record<Decision['action'], string> = {
-  go: 'GO', back: 'BACK', goto: 'GOTO', standby: 'STANDBY', stop: 'STOP', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', confirm: 'CONFIRM',
+  go: 'GO', back: 'BACK', goto: 'GOTO', standby: 'STANDBY', stop: 'STOP', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', release: 'RELEASE', confirm: 'CONFIRM',
   reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET',
 };
 

@@ -166,10 +166,10 @@ export function buildShowPipeline(
         const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
         const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
-          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now());
+          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now(), d.user ?? d.source);
         } else if ((d.action === 'go' || d.action === 'goto') && d.source !== 'model' && d.source !== 'timecode' && safety.current.panic) {
           // A person's GO after PANIC brings the masters back at once: they are taking the show back.
-          safety.clearPanic(scheduler.now());
+          safety.clearPanic(scheduler.now(), 0, d.user ?? d.source);
         }
         playback.apply(d);
         decisions$.next(d);
@@ -189,7 +189,7 @@ export function buildShowPipeline(
     subscription.add(
       inputs.controls$.subscribe({
         next: (e) => {
-          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now(), e.from !== '' ? `${e.origin} ${e.from}` : e.origin);
         },
         error: () => undefined,
       }),
@@ -252,6 +252,7 @@ export function buildShowPipeline(
       fired$.complete();
       stacks$.complete();
       playback.dispose();
+      safety.dispose();
     },
   };
 }

@@ -55,6 +55,6 @@ describe('UniverseSafety', () => {
     safety.handle({ type: 'blackout', on: true }, 1000);
     us[1]!.render(out, 1000);
     expect(out[0]).toBe(0);
-    expect(safety.current).toEqual({ panic: false, allOff: false, blackout: true, grandMaster: 0.5 });
+    expect(safety.current).toEqual({ panic: false, allOff: false, blackout: true, grandMaster: 0.5, changedBy: 'system' });
   });
 });
