@@ -26,6 +26,7 @@ import { AudioFeed } from './playback/audioFeed.js';
 import type { ShowFile } from './show/schema.js';
 import { UniverseSafety } from './universe/safety.js';
 import { Universe } from './universe/universe.js';
+import { patchFixture } from './universe/patch.js';
 
 /** The playback source's priority in every universe (sACN's default). */
 export const PLAYBACK_PRIORITY = 100;
@@ -110,10 +111,7 @@ export interface ShowPipeline {
   dispose(): void;
 }
 
-/**
- * Marks each fixture's HTP channels as intensity in its universe and gives PANIC a safe value for
- * channels that should go off rather than hold (haze, fan).
- */
+/** One universe per output, each fixture's channel roles and safe values patched in (`patchFixture`). */
 function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixtureProfile>): Map<number, Universe> {
   const universes = new Map<number, Universe>();
   for (const u of show.outputs.universes) {
@@ -125,12 +123,7 @@ function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixturePro
     const universe = universes.get(f.universe);
     const profile = profiles.get(f.id);
     if (universe === undefined || profile === undefined) continue;
-    for (const ch of profile.channels) {
-      const channel = f.address + ch.offset;
-      if (channel > 512) continue;
-      if (profile.htpMask[ch.offset] === 1) universe.setMergeMode(channel, 'htp');
-      if (ch.attribute === 'haze' || ch.attribute === 'fan') universe.setSafeValue(channel, 0);
-    }
+    patchFixture(universe, profile, f.address);
   }
   return universes;
 }
@@ -176,10 +169,10 @@ export function buildShowPipeline(
         const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
         const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
-          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now());
+          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now(), d.user ?? d.source);
         } else if ((d.action === 'go' || d.action === 'goto') && d.source !== 'model' && d.source !== 'timecode' && safety.current.panic) {
           // A person's GO after PANIC brings the masters back at once: they are taking the show back.
-          safety.clearPanic(scheduler.now());
+          safety.clearPanic(scheduler.now(), 0, d.user ?? d.source);
         }
         playback.apply(d);
         decisions$.next(d);
@@ -199,7 +192,7 @@ export function buildShowPipeline(
     subscription.add(
       inputs.controls$.subscribe({
         next: (e) => {
-          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now(), e.from !== '' ? `${e.origin} ${e.from}` : e.origin);
         },
         error: () => undefined,
       }),
@@ -262,6 +255,7 @@ export function buildShowPipeline(
       fired$.complete();
       stacks$.complete();
       playback.dispose();
+      safety.dispose();
     },
   };
 }

@@ -9,6 +9,7 @@ import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js
 import { replayAllCached } from '../../io/model/replayPool.js';
 import { readTake, type Take } from '../../io/takes/take.js';
 import { parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue eval --model <modelDir> --take <takeDir>... [--json]
 
@@ -186,6 +187,6 @@ export const command: Command = {
       ctx.stdout(`${takes.length} take(s), ${(fires.reduce((s, f) => s + f.durationS, 0) / 60).toFixed(1)} min; all departments in auto (cue policy ${model.meta.policy.version}, fire threshold ${model.meta.policy.numbers.fireThreshold})\n` + formatTable(result, depts));
       for (const [scope, v] of Object.entries(said)) ctx.stdout(`${scope}: ${v}\n`);
     }
-    return 0;
+    return EXIT.ok;
   },
 };

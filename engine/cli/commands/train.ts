@@ -7,6 +7,7 @@ import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
 import { readTake } from '../../io/takes/take.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
 
@@ -125,6 +126,6 @@ export const command: Command = {
         `${t.epochs} epochs, validation loss ${t.validationLoss.toFixed(4)}, ${duration(clock())}\n` +
         Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join(''),
     );
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -565,6 +565,14 @@ class ArbiterCore {
         d.lockoutMs = c.lockoutMs;
         break;
       }
+      case 'release-panic':
+        // The operator lifts PANIC without firing a cue: the model may drive the department(s) again.
+        for (const d of this.targets(c.dept === undefined ? undefined : deptId(c.dept))) {
+          d.panicked = false;
+          this.rearm(d);
+        }
+        this.log.info(`${c.dept ?? 'ALL'} PANIC released by ${user}`);
+        break;
       case 'set-grand-master':
       case 'load':
         // Not the stacks' business: the composition root handles these.

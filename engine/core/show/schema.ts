@@ -103,7 +103,18 @@ export const universeOutputSchema = z
   .strict();
 export type UniverseOutput = z.infer<typeof universeOutputSchema>;
 
-export const oscTargetSchema = z.object({ id, host, port, label: z.string().optional() }).strict();
+export const oscTargetSchema = z
+  .object({
+    id,
+    host,
+    port,
+    label: z.string().optional(),
+    panic: z
+      .array(z.object({ address: z.string().regex(/^\/[^\s#*,?[\]{}]*$/, 'an OSC address starting with "/"'), args: z.array(z.union([z.number(), z.string(), z.boolean()])).default([]) }).strict())
+      .optional()
+      .describe('Messages sent to this target on PANIC (e.g. [{"address": "/panic"}] for QLab)'),
+  })
+  .strict();
 export type OscTarget = z.infer<typeof oscTargetSchema>;
 
 export const midiPortSchema = z
