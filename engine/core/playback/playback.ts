@@ -100,6 +100,8 @@ export class Playback {
   private readonly changed: number[] = [];
   private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array; changed: readonly number[] };
   private readonly subscription = new Subscription();
+  /** True once a frame has been computed (so `slots` is what is on stage). */
+  private framed = false;
 
   constructor(
     show: ShowFile,
@@ -182,9 +184,16 @@ export class Playback {
   /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */
   apply(decision: Decision): void {
     try {
+      if (decision.action === 'panic') {
+        // PANIC fades from what is on stage now (effects included), so nothing gets brighter.
+        for (const d of decision.dept === null ? this.depts.values() : [this.depts.get(decision.dept)]) {
+          if (d === undefined) throw new InputError('playback', `there is no department '${String(decision.dept)}'`);
+          d.panic(decision.fadeMs, this.framed ? this.slots : undefined);
+        }
+        return;
+      }
       if (decision.dept === null) {
         switch (decision.action) {
-          case 'panic':
           case 'hold':
           case 'resume':
           case 'stop':
@@ -251,6 +260,7 @@ export class Playback {
     const ids = this.universeIds;
     for (let u = 0; u < ids.length; u++) if (universeChanged[u] === 1) changed.push(ids[u]!);
     this.frameOut.tMs = nowMs;
+    this.framed = true;
     return this.frameOut;
   }
 
