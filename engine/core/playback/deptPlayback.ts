@@ -354,9 +354,12 @@ export class DeptPlayback {
     }
   }
 
-  /** Per frame: brings this department's levels (`fades.values`) to engine time `nowMs` (no-op without levels). */
-  evaluate(nowMs: number): void {
-    this.fades?.evaluate(this.deptTime(nowMs));
+  /**
+   * Per frame: brings this department's levels (`fades.values`, and `out` when given) to engine
+   * time `nowMs`, adding the fixtures that moved to `moved` (no-op without levels).
+   */
+  evaluate(nowMs: number, moved: FixtureSet, out: Float64Array | null = null): void {
+    this.fades?.evaluate(this.deptTime(nowMs), moved, out);
   }
 
   /** Per frame: runs the live effects over `slots`, adding the fixtures they write to `touched`, and drops finished ones. */

@@ -74,7 +74,7 @@ export class DeptFades {
   readonly target: Float64Array;
   /** Engine-clock ms at which the newest fade of each slot was started; -Infinity when never set. */
   readonly stamp: Float64Array;
-  /** Fixtures whose values (or stamps) changed since playback last drained the set. */
+  /** Fixtures whose values (or stamps) changed outside `evaluate` since playback last drained the set. */
   readonly dirty: FixtureSet;
   /** Fade record of each slot, -1 when the slot is settled at `values[s]`. */
   private readonly record: Int32Array;
@@ -318,12 +318,13 @@ export class DeptFades {
   }
 
   /**
-   * Per frame: brings every fading slot's value to dept time `t`, adding the fixtures whose values
-   * changed to `dirty`, and settles the fades that have ended. No allocation: the fade maths is
+   * Per frame: brings every fading slot's value to dept time `t` (also into `out` when given: the
+   * frame's slots, when this department's levels are the only ones), adds the fixtures whose values
+   * changed to `moved`, and settles the fades that have ended. No allocation: the fade maths is
    * written out here rather than called, because a double returned from a call V8 does not inline
    * is boxed on the heap.
    */
-  evaluate(t: number): void {
+  evaluate(t: number, moved: FixtureSet, out: Float64Array | null = null): void {
     const values = this.values;
     const slotOf = this.slotOf;
     const aFrom = this.aFrom;
@@ -332,7 +333,6 @@ export class DeptFades {
     const aDur = this.aDur;
     const aCurve = this.aCurve;
     const bPending = this.bPending;
-    const dirty = this.dirty;
     // Backwards, so the record `close` moves into a freed place has been evaluated already.
     for (let r = this.count - 1; r >= 0; r--) {
       const s = slotOf[r]!;
@@ -359,7 +359,8 @@ export class DeptFades {
       const old = values[s]!;
       if (v !== old && (v === v || old === old)) {
         values[s] = v;
-        dirty.add((s / SLOTS_PER_FIXTURE) | 0);
+        if (out !== null) out[s] = v;
+        moved.add((s / SLOTS_PER_FIXTURE) | 0);
       }
       if (bPending[r] === 0 && t >= start + dur) this.close(r);
     }

@@ -88,11 +88,15 @@ export class Playback {
   private readonly universe: Int32Array;
   /** The distinct renderers (one per fixture type and mode) and universe buffers the table points into. */
   private readonly renderers: LookRenderer[] = [];
+  /** Channels each renderer writes (0: unknown, so fixtures never copy one another). */
+  private footprints = new Int32Array(0);
   private readonly universeBuffers: Uint8Array[] = [];
   /** One view over the slots, moved from fixture to fixture as they render. */
   private readonly view: LookView;
-  /** Fixtures to merge and render this frame. */
+  /** Fixtures to render this frame. */
   private readonly dirty: FixtureSet;
+  /** Fixtures whose slots are copied (or merged) from the levels this frame. */
+  private readonly copy: FixtureSet;
   /** Fixtures an effect wrote to: restored to their levels before the next frame's effects. */
   private readonly touched: FixtureSet;
   private readonly universeIds: number[] = [];
@@ -129,6 +133,7 @@ export class Playback {
     this.slots.set(this.base);
     this.dirty = new FixtureSet(fixtureCount);
     this.dirty.addAll(); // the first frame renders everything
+    this.copy = new FixtureSet(fixtureCount);
     this.touched = new FixtureSet(fixtureCount);
     const universeIndex = new Map<number, number>();
     const indexOf = (id: number): number => {
@@ -165,6 +170,7 @@ export class Playback {
       this.universe[i] = indexOf(f.universe);
     });
     for (const u of show.outputs.universes) indexOf(u.id);
+    this.footprints = Int32Array.from(this.renderers, (r) => r.footprint ?? 0);
     this.universeChanged = new Uint8Array(this.universeIds.length).fill(1);
     this.changed.push(...this.universeIds);
     this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots, changed: this.changed };
@@ -230,24 +236,29 @@ export class Playback {
     const base = this.base;
     const dirty = this.dirty;
     const deps = this.levelDepts;
+    const merging = deps.length > 1;
+    const copy = this.copy;
+    // One level department writes its moving slots straight into the frame's slots; with several,
+    // each fixture that moved is merged again.
     for (let k = 0; k < deps.length; k++) {
       const d = deps[k]!;
-      d.evaluate(nowMs);
-      const moved = d.fades!.dirty;
-      for (let i = 0; i < moved.size; i++) dirty.add(moved.list[i]!);
-      moved.clear();
+      d.evaluate(nowMs, merging ? copy : dirty, merging ? null : slots);
+      const changed = d.fades!.dirty;
+      for (let i = 0; i < changed.size; i++) copy.add(changed.list[i]!);
+      changed.clear();
     }
     // What effects wrote last frame goes back to the levels before this frame's effects.
     const touched = this.touched;
-    for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
+    for (let i = 0; i < touched.size; i++) copy.add(touched.list[i]!);
     touched.clear();
-    const merging = deps.length > 1;
-    for (let i = 0; i < dirty.size; i++) {
-      const f = dirty.list[i]!;
+    for (let i = 0; i < copy.size; i++) {
+      const f = copy.list[i]!;
       if (merging) this.mergeFixture(f);
       const from = f * SLOTS_PER_FIXTURE;
       for (let k = 0; k < SLOTS_PER_FIXTURE; k++) slots[from + k] = base[from + k]!;
+      dirty.add(f);
     }
+    copy.clear();
     const all = this.deptList;
     for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots, touched);
     for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
@@ -271,26 +282,37 @@ export class Playback {
   private render(fixtures: FixtureSet): void {
     const slots = this.slots;
     const rendererOf = this.renderer;
+    const universeOf = this.universe;
+    const channelOf = this.channel;
+    const buffers = this.universeBuffers;
+    const footprints = this.footprints;
     const universeChanged = this.universeChanged;
-    let prev = -1;
+    const list = fixtures.list;
+    // The fixture rendered just before: its renderer, slots, and where its channels went.
+    let prevR = -1;
+    let prevBase = 0;
+    let prevOut: Uint8Array | undefined;
+    let prevAt = 0;
     for (let i = 0; i < fixtures.size; i++) {
-      const f = fixtures.list[i]!;
+      const f = list[i]!;
       const r = rendererOf[f]!;
       if (r < 0) continue;
-      const renderer = this.renderers[r]!;
-      const out = this.universeBuffers[this.universe[f]!]!;
-      const at = this.channel[f]!;
-      const footprint = renderer.footprint;
-      if (prev >= 0 && footprint !== undefined && rendererOf[prev] === r && sameLook(slots, f * SLOTS_PER_FIXTURE, prev * SLOTS_PER_FIXTURE)) {
-        const from = this.universeBuffers[this.universe[prev]!]!;
-        const fromAt = this.channel[prev]!;
-        const n = Math.min(footprint, 512 - at, 512 - fromAt);
-        for (let c = 0; c < n; c++) out[at + c] = from[fromAt + c]!;
+      const u = universeOf[f]!;
+      const out = buffers[u]!;
+      const at = channelOf[f]!;
+      const base = f * SLOTS_PER_FIXTURE;
+      const footprint = footprints[r]!;
+      if (r === prevR && footprint > 0 && sameLook(slots, base, prevBase)) {
+        const n = Math.min(footprint, 512 - at, 512 - prevAt);
+        for (let c = 0; c < n; c++) out[at + c] = prevOut![prevAt + c]!;
       } else {
-        renderer.render(this.view.at(f * SLOTS_PER_FIXTURE), out, at);
+        this.renderers[r]!.render(this.view.at(base), out, at);
       }
-      universeChanged[this.universe[f]!] = 1;
-      prev = f;
+      universeChanged[u] = 1;
+      prevR = r;
+      prevBase = base;
+      prevOut = out;
+      prevAt = at;
     }
   }
 
