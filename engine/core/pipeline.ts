@@ -215,7 +215,15 @@ export function buildShowPipeline(
       work$.next();
     }),
   );
-  if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
+  if (inputs.listening !== undefined) {
+    subscription.add(playback.feed.connect(inputs.listening));
+    // A beat or an onset moves the effects bound to it: their frame goes out now, not at the next tick.
+    const effectsMove = (): void => {
+      if (playback.busy()) work$.next();
+    };
+    subscription.add(inputs.listening.beats$.subscribe({ next: effectsMove, error: () => undefined }));
+    subscription.add(inputs.listening.onsets$.subscribe({ next: effectsMove, error: () => undefined }));
+  }
   // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
   if (inputs.controls$ !== undefined) {
     subscription.add(
