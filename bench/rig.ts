@@ -289,6 +289,7 @@ async function main(): Promise<void> {
   const tmp = join(ROOT, '.tmp', 'rig');
   await rm(tmp, { recursive: true, force: true });
   const counters = { precue: await ArtnetCounter.start(PRECUE_HOST, ARTNET_PORT), qlcplus: await ArtnetCounter.start(QLC_HOST, ARTNET_PORT) };
+  await Promise.all([counters.precue.assertQuiet(), counters.qlcplus.assertQuiet()]);
   const startLoad = loadLine();
   console.log(`bench/rig.ts — ${startLoad}; ${seconds} s windows after ${warmup} s warm-up; Precue via bin/precue.js (runner ${runner}); ${qlc ? `QLC+ up to ${qlcMax} universes` : 'QLC+ not run'}; listener ${counters.precue.realtime ? 'SCHED_FIFO' : 'at normal priority (arrival times include its wait for a CPU)'}`);
   const results: Result[] = [];

@@ -26,11 +26,13 @@ export interface CounterReport {
   readonly other: number;
 }
 
-/** A change seen on the watched channel. */
+/** A change seen on a watched channel. */
 export interface WatchHit {
   /** performance.timeOrigin + performance.now() in the counter thread, ms (comparable across threads). */
   readonly atMs: number;
   readonly portAddress: number;
+  /** 1-based channel. */
+  readonly channel: number;
   readonly value: number;
 }
 
@@ -52,7 +54,7 @@ const frames = new Uint32Array(MAX_PA);
 const last = new Float64Array(MAX_PA);
 const hist = new Uint32Array(BINS + 1);
 let gapMax = 0, gaps = 0, other = 0, maxPa = -1, t0 = performance.now();
-let watch = null; // { pa, channel, last }
+let watch = null; // { pa, channels: number[], last: number[] }
 const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
 s.on('error', (e) => parentPort.postMessage({ type: 'error', message: e.message }));
 s.on('message', (b) => {
@@ -71,10 +73,12 @@ s.on('message', (b) => {
   }
   last[pa] = t;
   if (watch !== null && pa === watch.pa) {
-    const v = b[18 + watch.channel - 1];
-    if (v !== watch.last) {
-      watch.last = v;
-      parentPort.postMessage({ type: 'watch', atMs: performance.timeOrigin + t, portAddress: pa, value: v });
+    for (let k = 0; k < watch.channels.length; k++) {
+      const v = b[18 + watch.channels[k] - 1];
+      if (v !== watch.last[k]) {
+        watch.last[k] = v;
+        parentPort.postMessage({ type: 'watch', atMs: performance.timeOrigin + t, portAddress: pa, channel: watch.channels[k], value: v });
+      }
     }
   }
 });
@@ -97,7 +101,7 @@ parentPort.on('message', (m) => {
       gapP50Ms: pct(0.5), gapP99Ms: pct(0.99), gapMaxMs: gapMax, gaps, other,
     } });
   } else if (m.type === 'watch') {
-    watch = m.portAddress === null ? null : { pa: m.portAddress, channel: m.channel, last: -1 };
+    watch = m.portAddress === null ? null : { pa: m.portAddress, channels: m.channels, last: m.channels.map(() => -1) };
   } else if (m.type === 'close') {
     s.close(() => parentPort.close());
   }
@@ -124,7 +128,7 @@ export class ArtnetCounter {
         this.waiting.get(m.id)?.(m.report);
         this.waiting.delete(m.id);
       } else if (m.type === 'watch') {
-        this.watchListener?.({ atMs: m.atMs!, portAddress: m.portAddress!, value: m.value! });
+        this.watchListener?.({ atMs: m.atMs!, portAddress: m.portAddress!, channel: m.channel!, value: m.value! });
       }
     });
   }
@@ -163,10 +167,22 @@ export class ArtnetCounter {
     return p;
   }
 
-  /** Calls `onHit` whenever 1-based `channel` of `portAddress` changes value (null: stop watching). */
-  watch(portAddress: number | null, channel = 1, onHit?: (hit: WatchHit) => void): void {
+  /**
+   * Throws when anything sends ArtDmx to this address within `ms` before a peer has started (a
+   * leftover engine from an interrupted run would otherwise pass its packets off as the peer's).
+   */
+  async assertQuiet(ms = 1500): Promise<void> {
+    this.reset(true);
+    await new Promise((r) => setTimeout(r, ms));
+    const r = await this.report();
+    const n = r.frames.reduce((a, b) => a + b, 0);
+    if (n > 0) throw new Error(`something already sends Art-Net here (${n} frames in ${ms} ms): stop it first (a leftover 'precue run' or 'qlcplus'?)`);
+  }
+
+  /** Calls `onHit` whenever one of the 1-based `channels` of `portAddress` changes value (null: stop watching). */
+  watch(portAddress: number | null, channels: readonly number[] = [1], onHit?: (hit: WatchHit) => void): void {
     this.watchListener = onHit;
-    this.worker.postMessage({ type: 'watch', portAddress, channel });
+    this.worker.postMessage({ type: 'watch', portAddress, channels });
   }
 
   async close(): Promise<void> {

@@ -205,9 +205,15 @@ function loop(): void {
               tick(g, NaN);
               now = performance.now();
             }
-            nextMs = Math.min(nextMs, keepAliveDue(g));
-            resting = true;
-            continue;
+            if (settled(g)) {
+              nextMs = Math.min(nextMs, keepAliveDue(g));
+              resting = true;
+              continue;
+            }
+            // A look arrived during that keep-alive and went out with it: its repeats follow on a grid.
+            g.resting = false;
+            g.anchorMs = now;
+            g.k = 1;
           }
         }
         let ideal = g.anchorMs + g.k * g.periodMs;
