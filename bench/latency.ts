@@ -17,7 +17,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { SHOW_VERSION } from '../engine/core/show/schema.js';
 import { ArtnetCounter, type WatchHit } from './lib/artnetCounter.js';
 import { loadLine } from './lib/procStats.js';
+import { freePort, stopProcess } from './lib/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HOST = '127.0.0.4';
@@ -51,21 +51,6 @@ if (runner === 'dist' && !existsSync(join(ROOT, 'dist'))) throw new Error('--run
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  if (kind === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const p = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return p;
-  }
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const p = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return p;
-}
 
 interface Stats {
   readonly n: number;
@@ -104,31 +89,26 @@ async function startEngine(showDir: string, extra: string[], stdin: 'pipe' | 'ig
   return child;
 }
 
-async function stopEngine(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
+/** A show of two 8-bit dimmers on one Art-Net universe to the listener, and `rest` (departments, inputs, audio). */
+function dimmerShow(name: string, ids: readonly [string, string], rest: Record<string, unknown>): Record<string, unknown> {
+  return {
+    version: SHOW_VERSION,
+    name,
+    fixtures: ids.map((id, i) => ({ id, type: 'generic/dimmer', mode: '8-bit', universe: 1, address: i + 1 })),
+    outputs: { universes: [{ id: 1, driver: { kind: 'artnet', host: HOST, port: ARTNET_PORT, net: 0, subnet: 0, universe: 0 } }] },
+    ...rest,
+  };
 }
 
 function goShow(oscPort: number): Record<string, unknown> {
-  return {
-    version: SHOW_VERSION,
-    name: 'bench latency: GO',
-    fixtures: [
-      { id: 'd1', type: 'generic/dimmer', mode: '8-bit', universe: 1, address: 1 },
-      { id: 'd2', type: 'generic/dimmer', mode: '8-bit', universe: 1, address: 2 },
-    ],
-    outputs: { universes: [{ id: 1, driver: { kind: 'artnet', host: HOST, port: ARTNET_PORT, net: 0, subnet: 0, universe: 0 } }] },
+  return dimmerShow('bench latency: GO', ['d1', 'd2'], {
     inputs: { osc: { port: oscPort, host: '127.0.0.1' } },
     departments: [
       { id: 'LX', mode: 'manual', minGoIntervalMs: 0, cues: [{ number: '1', levels: { d1: { intensity: 1 } } }, { number: '2', levels: { d1: { intensity: 0 } } }] },
       // Another department that can keep the frame loop ticking (a long fade on d2).
       { id: 'FX', mode: 'manual', minGoIntervalMs: 0, cues: [{ number: '1', fadeUpMs: 600_000, levels: { d2: { intensity: 1 } } }] },
     ],
-  };
+  });
 }
 
 /** GO → wire: `send(cue)` fires cue 1 or 2 of LX; returns ms from each send to the first packet with its level. */
@@ -189,19 +169,12 @@ async function goBench(dir: string, counter: ArtnetCounter): Promise<Record<stri
     return result;
   } finally {
     osc.close();
-    await stopEngine(engine);
+    await stopProcess(engine);
   }
 }
 
 function audioShow(): Record<string, unknown> {
-  return {
-    version: SHOW_VERSION,
-    name: 'bench latency: audio',
-    fixtures: [
-      { id: 'beat', type: 'generic/dimmer', mode: '8-bit', universe: 1, address: 1 },
-      { id: 'onset', type: 'generic/dimmer', mode: '8-bit', universe: 1, address: 2 },
-    ],
-    outputs: { universes: [{ id: 1, driver: { kind: 'artnet', host: HOST, port: ARTNET_PORT, net: 0, subnet: 0, universe: 0 } }] },
+  return dimmerShow('bench latency: audio', ['beat', 'onset'], {
     audio: { source: { kind: 'stdin', rate: RATE, channels: 1, format: 's16le' }, bufferSize: BUFFER, hopSize: HOP },
     departments: [
       {
@@ -220,7 +193,7 @@ function audioShow(): Record<string, unknown> {
         ],
       },
     ],
-  };
+  });
 }
 
 /** A 120 BPM click track: 5 ms of 2 kHz at -2 dBFS every 500 ms, silence between (s16le mono). */

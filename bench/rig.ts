@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { ArtnetCounter, type CounterReport } from './lib/artnetCounter.js';
 import { loadLine, ProcessSampler } from './lib/procStats.js';
+import { freePort, stopProcess } from './lib/processes.js';
 import { RIG_FADE_MS, writeRigShow, writeRigWorkspace } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -117,23 +118,6 @@ async function firstFrame(counter: ArtnetCounter, child: ChildProcess, t0: numbe
   throw new Error(`no Art-Net frame within ${timeoutMs / 1000} s`);
 }
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /**
  * Waits until a one-second window shows no universe above 1.2× the frame rate. QLC+ catches up on
  * every timer tick it missed while loading a big workspace, so it bursts for a few seconds after its
@@ -168,7 +152,7 @@ async function measure(counter: ArtnetCounter, pid: number, universes: number): 
 }
 
 async function runPrecue(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
-  const oscPort = await freeUdpPort();
+  const oscPort = await freePort('udp');
   const showDir = await writeRigShow(join(dir, 'show'), universes, { host: PRECUE_HOST, port: ARTNET_PORT }, oscPort);
   const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : {}) };
   if (runner === 'dist' && !existsSync(join(ROOT, 'dist'))) throw new Error('--runner dist: run `npm run build` first');
@@ -204,7 +188,7 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
   } finally {
     if (goTimer !== undefined) clearInterval(goTimer);
     osc.close();
-    await stopChild(child);
+    await stopProcess(child);
   }
 }
 
@@ -227,7 +211,7 @@ async function runQlc(dir: string, universes: number, fading: boolean, counter: 
   } catch (err) {
     return failed(base, `${err instanceof Error ? err.message : String(err)}${stderr !== '' ? ` — ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`);
   } finally {
-    await stopChild(child);
+    await stopProcess(child);
   }
 }
 

@@ -9,7 +9,6 @@
  *   npm run build && npx tsx bench/startup.ts [--runs 5] [--json <file>]
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ArtnetCounter } from './lib/artnetCounter.js';
 import { loadLine, rssMb } from './lib/procStats.js';
+import { freePort, stopProcess } from './lib/processes.js';
 import { writeRigShow } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -27,14 +27,6 @@ const runs = Number(values.runs);
 if (!existsSync(join(ROOT, 'dist', 'BUILD'))) throw new Error('run `npm run build` first: this bench compares dist/ with the sources');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freeTcpPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const p = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return p;
-}
 
 interface Start {
   readonly readyMs: number;
@@ -75,11 +67,7 @@ async function startOnce(args: string[], source: boolean, counter: ArtnetCounter
     await sleep(1000);
     return { readyMs, firstFrameMs, rssMb: rssMb(child.pid!) };
   } finally {
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
+    await stopProcess(child);
   }
 }
 
@@ -95,7 +83,7 @@ async function main(): Promise<void> {
   const cases: { name: string; args: () => Promise<string[]> }[] = [
     {
       name: 'demo show (model, audio, console)',
-      args: async () => ['run', 'shows/demo', '--port', String(await freeTcpPort()), '--token-operator', 'bench-startup-token-0123456789', '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
+      args: async () => ['run', 'shows/demo', '--port', String(await freePort('tcp')), '--token-operator', 'bench-startup-token-0123456789', '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
     },
     { name: '256-universe rig (no model, no audio, no console)', args: async () => ['run', rigDir, '--no-console'] },
   ];

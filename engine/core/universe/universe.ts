@@ -396,10 +396,15 @@ export class Universe {
         changed = true;
       }
     }
+    this.rendered(out, nowMs);
+    return changed;
+  }
+
+  /** After a render: the output kept (PANIC starts from it), and still dirty while a master or PANIC fade runs. */
+  private rendered(out: Uint8Array, nowMs: number): void {
     this.last.set(out.subarray(0, DMX_CHANNELS));
     // While a fade runs, the next render differs again; the first render at or after its end lands the end value.
     if (this.fading(nowMs)) this.dirty = true;
-    return changed;
   }
 
   /**
@@ -418,8 +423,7 @@ export class Universe {
         changed = true;
       }
     }
-    this.last.set(out.subarray(0, DMX_CHANNELS));
-    if (this.fading(nowMs)) this.dirty = true;
+    this.rendered(out, nowMs);
     return changed;
   }
 }
