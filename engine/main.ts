@@ -259,8 +259,9 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   closers.add((mode) => clock.stop(mode));
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const frames = pipeline.runFrames(
-    (_now, changed) => {
+    (now, changed) => {
       for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
+      clock.setMoving(pipeline.busy(now));
     },
     { rateHz: config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ, restWhenIdle: true },
   );

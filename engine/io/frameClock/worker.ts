@@ -8,11 +8,13 @@
  * due or the main thread rings the doorbell (header cell 0) with a new look: that look goes out at
  * once and the group's grid restarts from it, so a GO reaches the wire without waiting for a grid
  * point, and a rig at rest wakes this thread about once a second. Buffers are preallocated; a tick allocates
- * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more, then
- * every `keepAliveMs` (engine/core/dmx/refresh.ts has the protocols' rules), so a rig at rest costs a
- * packet a second per universe and receivers never time out; a universe that must stream (Open DMX,
- * or `sendOnChange: false`) goes out at its rate. If the main thread stalls or dies mid-show, the last
- * look keeps going out.
+ * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more (and,
+ * while the engine's looks are moving, at its full rate for MOVING_HOLD_MS after each change, so a
+ * fade keeps its frame rate through a stall of the main thread), then every `keepAliveMs`
+ * (engine/core/dmx/refresh.ts has the protocols' rules): a rig at rest costs a packet a second per
+ * universe and receivers never time out. A universe that must stream (Open DMX, or `sendOnChange:
+ * false`) goes out at its rate. If the main thread stalls or dies mid-show, the last look keeps going
+ * out.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -25,7 +27,7 @@ import { DeviceError } from '../../core/errors.js';
 import { DriverFactory } from '../dmx/createDriver.js';
 import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
-import { dataOffset, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
 const port = parentPort;
@@ -46,6 +48,8 @@ interface Slot {
   lastSendMs: number;
   /** Sends of the current look still owed after its change. */
   repeats: number;
+  /** When the look last changed (worker clock, ms). */
+  lastChangeMs: number;
 }
 
 interface Group {
@@ -60,7 +64,7 @@ interface Group {
   resting: boolean;
 }
 
-const header = new Int32Array(data.shared, 0, 1 + data.universes.length);
+const header = new Int32Array(data.shared, 0, SEQ + data.universes.length);
 const cid = parseCid(data.cidHex);
 const factory = new DriverFactory(cid, data.multicastInterface !== undefined ? { multicastInterface: data.multicastInterface } : {});
 const syncSenders = new Map<number, SacnSyncSender>();
@@ -85,6 +89,7 @@ const slots: Slot[] = data.universes.map((u, index) => {
     lastSeq: -1,
     lastSendMs: -Infinity,
     repeats: 0,
+    lastChangeMs: -Infinity,
   };
 });
 const groups: Group[] = [];
@@ -124,10 +129,10 @@ const readBuffer = new Uint8Array(512);
  */
 function readShared(s: Slot): number {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const a = Atomics.load(header, 1 + s.index);
+    const a = Atomics.load(header, SEQ + s.index);
     if ((a & 1) === 1) continue;
     readBuffer.set(s.view);
-    if (Atomics.load(header, 1 + s.index) === a) {
+    if (Atomics.load(header, SEQ + s.index) === a) {
       s.frame.set(readBuffer);
       return a;
     }
@@ -135,13 +140,28 @@ function readShared(s: Slot): number {
   return -1;
 }
 
+/**
+ * While the engine's looks are moving, how long after its last change a universe keeps its full rate
+ * without a new look (the main thread stalled mid-fade: the last look repeats on the grid, as it
+ * would on a DMX line, instead of dropping to keep-alives).
+ */
+const MOVING_HOLD_MS = 500;
+
+/** The universe still goes out at its full rate: repeats owed, or the engine moving and the look changed lately. */
+function streaming(s: Slot, now: number): boolean {
+  return s.repeats > 0 || (Atomics.load(header, MOVING) === 1 && now - s.lastChangeMs < MOVING_HOLD_MS);
+}
+
 function tick(g: Group, idealMs: number): void {
   for (const s of g.slots) {
     // A new look is an odd-then-even bump of the universe's sequence; read the bytes only when sending.
-    const changed = Atomics.load(header, 1 + s.index) !== s.lastSeq;
+    const changed = Atomics.load(header, SEQ + s.index) !== s.lastSeq;
     const now = performance.now();
-    if (changed) s.repeats = REPEATS_AFTER_CHANGE + 1;
-    if (s.sendOnChange && s.repeats === 0 && now - s.lastSendMs < s.keepAliveMs) continue;
+    if (changed) {
+      s.repeats = REPEATS_AFTER_CHANGE + 1;
+      s.lastChangeMs = now;
+    }
+    if (s.sendOnChange && !streaming(s, now) && now - s.lastSendMs < s.keepAliveMs) continue;
     if (s.repeats > 0) s.repeats--;
     const seq = readShared(s);
     if (seq !== -1) s.lastSeq = seq; // else mid-write: the previous look goes now, the new one next tick
@@ -158,8 +178,6 @@ function tick(g: Group, idealMs: number): void {
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Header cell the main thread bumps and notifies after writing a look. */
-const DOORBELL = 0;
 /** Atomics.waitAsync (V8 since 8.7, Node 16; not yet in TypeScript's ES2023 lib). */
 const atomics = Atomics as unknown as {
   waitAsync(cell: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
@@ -167,13 +185,14 @@ const atomics = Atomics as unknown as {
 
 /** A new look waits in some universe of the group. */
 function hasNews(g: Group): boolean {
-  for (const s of g.slots) if (Atomics.load(header, 1 + s.index) !== s.lastSeq) return true;
+  for (const s of g.slots) if (Atomics.load(header, SEQ + s.index) !== s.lastSeq) return true;
   return false;
 }
 
 /** Nothing left to send but keep-alives. */
 function settled(g: Group): boolean {
-  for (const s of g.slots) if (s.repeats > 0) return false;
+  const now = performance.now();
+  for (const s of g.slots) if (streaming(s, now)) return false;
   return !hasNews(g);
 }
 

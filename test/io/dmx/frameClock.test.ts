@@ -57,6 +57,31 @@ describe('FrameClock', () => {
     }
   });
 
+  it('while the looks are moving, a stalled main thread leaves the last look going out at the full rate', async () => {
+    const node = dgram.createSocket('udp4');
+    await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
+    const seen: number[] = [];
+    node.on('message', () => seen.push(performance.now()));
+    const clock = await FrameClock.start({ universes: [{ id: 1, rateHz: 44, keepAliveMs: 1000, driver: { kind: 'artnet', host: '127.0.0.1', port: node.address().port, net: 0, subnet: 0, universe: 0 } }] });
+    try {
+      await sleep(200);
+      clock.setMoving(true);
+      const t0 = performance.now();
+      clock.write(1, new Uint8Array(512).fill(50)); // then nothing for a while: a stalled fade
+      await sleep(450);
+      const moving = seen.filter((t) => t >= t0).length;
+      expect(moving).toBeGreaterThanOrEqual(15); // ~20 at 44 Hz; 4 if it dropped to keep-alives
+      clock.setMoving(false);
+      clock.write(1, new Uint8Array(512).fill(60));
+      await sleep(600);
+      const t1 = performance.now() - 400;
+      expect(seen.filter((t) => t >= t1).length).toBeLessThanOrEqual(1); // at rest: keep-alives only
+    } finally {
+      await clock.stop('hold');
+      node.close();
+    }
+  });
+
   it('keeps sending the last look while the main thread is blocked', async () => {
     const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
     try {
