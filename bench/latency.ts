@@ -69,7 +69,7 @@ const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFix
 
 /** Starts `precue run` on a show folder; resolves once it prints that it runs. */
 async function startEngine(showDir: string, extra: string[], stdin: 'pipe' | 'ignore'): Promise<ChildProcess> {
-  const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : {}) };
+  const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), 'run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra], { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {

@@ -154,7 +154,7 @@ async function measure(counter: ArtnetCounter, pid: number, universes: number): 
 async function runPrecue(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
   const oscPort = await freePort('udp');
   const showDir = await writeRigShow(join(dir, 'show'), universes, { host: PRECUE_HOST, port: ARTNET_PORT }, oscPort);
-  const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : {}) };
+  const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
   if (runner === 'dist' && !existsSync(join(ROOT, 'dist'))) throw new Error('--runner dist: run `npm run build` first');
   const args = [join(ROOT, 'bin', 'precue.js'), 'run', showDir, '--no-audio', '--no-model', '--no-console', '--log-level', 'warn'];
   counter.reset(true);

@@ -39,7 +39,7 @@ async function startOnce(args: string[], source: boolean, counter: ArtnetCounter
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...(source ? { PRECUE_SOURCE: '1' } : {}) },
+    env: { ...process.env, ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
