@@ -2,13 +2,15 @@
 // `npm run build`: compiles the engine to plain JavaScript in dist/ (esbuild, one file per module,
 // with source maps) and bundles the console page into dist/console/web/, so `precue` starts without
 // tsx or esbuild at run time. Type checking stays with `npm run typecheck`. dist/ is never committed.
+// `--out <dir>` builds elsewhere (the build test).
 import { readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const outAt = process.argv.indexOf('--out');
+const dist = outAt > 0 && process.argv[outAt + 1] !== undefined ? resolve(process.argv[outAt + 1]) : join(root, 'dist');
 const t0 = performance.now();
 
 /** Every .ts module under a folder. */
@@ -41,4 +43,4 @@ await writeConsolePage(join(root, 'console', 'web'), webOut);
 
 // What bin/precue.js compares with the sources' modification times.
 writeFileSync(join(dist, 'BUILD'), `${new Date().toISOString()}\n`);
-process.stdout.write(`precue build: ${entryPoints.length} modules and the console page into dist/ in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`precue build: ${entryPoints.length} modules and the console page into ${dist} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
