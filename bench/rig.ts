@@ -139,14 +139,19 @@ function summariseMax(report: CounterReport, universes: number): number {
   return max;
 }
 
-async function measure(counter: ArtnetCounter, pid: number, universes: number): Promise<Pick<Result, 'cpuCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
+async function measure(counter: ArtnetCounter, child: ChildProcess, universes: number): Promise<Pick<Result, 'cpuCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
+  const alive = (): void => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before the window ended`);
+  };
   await settle(counter, universes);
   await sleep(warmup * 1000);
-  const sampler = new ProcessSampler(pid);
+  alive();
+  const sampler = new ProcessSampler(child.pid!);
   counter.reset();
   sampler.start();
   await sleep(seconds * 1000);
   const proc = sampler.stop();
+  alive();
   const report = await counter.report();
   return { cpuCores: proc.cpuCores, rssMeanMb: proc.rssMeanMb, rssMaxMb: proc.rssMaxMb, ...summarise(report, universes) };
 }
@@ -181,7 +186,7 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
       go();
       goTimer = setInterval(go, RIG_FADE_MS);
     }
-    const m = await measure(counter, child.pid!, universes);
+    const m = await measure(counter, child, universes);
     return { ...base, firstFrameMs, readyMs, ...m };
   } catch (err) {
     return failed(base, `${err instanceof Error ? err.message : String(err)}${stderr !== '' ? ` — ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
@@ -206,7 +211,7 @@ async function runQlc(dir: string, universes: number, fading: boolean, counter: 
   const base = { peer: 'qlcplus' as const, universes, fading };
   try {
     const firstFrameMs = await firstFrame(counter, child, t0, 300_000);
-    const m = await measure(counter, child.pid!, universes);
+    const m = await measure(counter, child, universes);
     return { ...base, firstFrameMs, readyMs: null, ...m };
   } catch (err) {
     return failed(base, `${err instanceof Error ? err.message : String(err)}${stderr !== '' ? ` — ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`);
