@@ -11,6 +11,9 @@
  *   npx tsx bench/rig.ts --universes 256 --seconds 30      # one size, longer window
  *   npx tsx bench/rig.ts --idle 1 --universes ''           # the idle comparison only
  *   options: --warmup <s> (5)  --idle <list> (1,256)  --qlc-max <n> (256: larger rigs run Precue alone)
+ *            --qlc-rig <auto|pars|dimmers> (auto: the same 128 pars per universe up to 64 universes,
+ *              then one 512-channel dimmer pack per universe, which QLC+ loads in seconds: see rigFiles.ts)
+ *            --qlc-timeout <s> (300: how long QLC+ may take to load before it is given up)
  *            --no-qlc  --runner <auto|dist|tsx> (how bin/precue.js runs the engine; auto = dist when built)
  *            --json <file> (also write the figures as JSON)
  *
@@ -31,7 +34,7 @@ import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { ArtnetCounter, type CounterReport } from './lib/artnetCounter.js';
 import { loadLine, ProcessSampler } from './lib/procStats.js';
 import { freePort, stopProcess } from './lib/processes.js';
-import { RIG_FADE_MS, writeRigShow, writeRigWorkspace } from './lib/rigFiles.js';
+import { type QlcRig, RIG_FADE_MS, writeRigShow, writeRigWorkspace } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RATE_HZ = 44;
@@ -47,6 +50,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     'qlc-max': { type: 'string', default: '256' },
+    'qlc-rig': { type: 'string', default: 'auto' },
+    'qlc-timeout': { type: 'string', default: '300' },
     'no-qlc': { type: 'boolean', default: false },
     runner: { type: 'string', default: 'auto' },
     json: { type: 'string' },
@@ -59,6 +64,10 @@ const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const qlcMax = Number(values['qlc-max']);
 const runner = values.runner;
+const qlcRigOption = values['qlc-rig'];
+if (!['auto', 'pars', 'dimmers'].includes(qlcRigOption)) throw new Error(`--qlc-rig must be auto, pars or dimmers, not '${qlcRigOption}'`);
+const qlcRig = (n: number): QlcRig => (qlcRigOption === 'auto' ? (n <= 64 ? 'pars' : 'dimmers') : (qlcRigOption as QlcRig));
+const qlcTimeoutMs = Number(values['qlc-timeout']) * 1000;
 if (!['auto', 'dist', 'tsx'].includes(runner)) throw new Error(`--runner must be auto, dist or tsx, not '${runner}'`);
 if ([...sizes, ...idleSizes].some((n) => !Number.isInteger(n) || n < 1 || n > 32768)) throw new Error('universe counts must be integers 1..32768');
 
@@ -90,6 +99,8 @@ interface Result {
   readonly gapMaxMs: number;
   /** Universes that sent nothing in the window. */
   readonly silent: number;
+  /** How QLC+ was patched (QLC+ rows only). */
+  readonly qlcRig?: QlcRig;
   readonly error?: string;
 }
 
@@ -198,7 +209,8 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
 }
 
 async function runQlc(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
-  const { file, configHome } = await writeRigWorkspace(join(dir, 'qlc'), universes, { host: QLC_HOST, port: ARTNET_PORT }, fading, RATE_HZ);
+  const rig = qlcRig(universes);
+  const { file, configHome } = await writeRigWorkspace(join(dir, 'qlc'), universes, { host: QLC_HOST, port: ARTNET_PORT }, fading, RATE_HZ, rig);
   counter.reset(true);
   const t0 = performance.now();
   // -p operate mode (runs the Autostart function), -m -n no window manager, GUI hidden.
@@ -208,9 +220,9 @@ async function runQlc(dir: string, universes: number, fading: boolean, counter: 
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const base = { peer: 'qlcplus' as const, universes, fading };
+  const base = { peer: 'qlcplus' as const, universes, fading, qlcRig: rig };
   try {
-    const firstFrameMs = await firstFrame(counter, child, t0, 300_000);
+    const firstFrameMs = await firstFrame(counter, child, t0, qlcTimeoutMs);
     const m = await measure(counter, child, universes);
     return { ...base, firstFrameMs, readyMs: null, ...m };
   } catch (err) {
@@ -220,7 +232,7 @@ async function runQlc(dir: string, universes: number, fading: boolean, counter: 
   }
 }
 
-function failed(base: Pick<Result, 'peer' | 'universes' | 'fading'>, error: string): Result {
+function failed(base: Pick<Result, 'peer' | 'universes' | 'fading' | 'qlcRig'>, error: string): Result {
   return { ...base, firstFrameMs: NaN, readyMs: null, cpuCores: NaN, rssMeanMb: NaN, rssMaxMb: NaN, minRateHz: NaN, meanRateHz: NaN, maxRateHz: NaN, gapP50Ms: NaN, gapP99Ms: NaN, gapMaxMs: NaN, silent: base.universes, error };
 }
 
@@ -240,7 +252,7 @@ function table(results: readonly Result[], fading: boolean): string {
       if (r === undefined) continue;
       const isP = r.peer === 'precue';
       rows.push(
-        `| ${n} | ${r.peer === 'precue' ? 'Precue' : 'QLC+'} | ${pct(r.cpuCores)} | ${f1(r.rssMeanMb)} / ${f1(r.rssMaxMb)} | ${f1(r.minRateHz)} / ${f1(r.meanRateHz)} / ${f1(r.maxRateHz)} | ${f1(r.gapP50Ms)} / ${f1(r.gapP99Ms)} / ${f1(r.gapMaxMs)} | ${Number.isFinite(r.firstFrameMs) ? (r.firstFrameMs / 1000).toFixed(2) : '—'} | ${isP && q !== undefined ? ratio(r.cpuCores, q.cpuCores) : ''} | ${isP && q !== undefined ? ratio(r.rssMeanMb, q.rssMeanMb) : ''} |`,
+        `| ${n} | ${r.peer === 'precue' ? 'Precue' : `QLC+ (${r.qlcRig ?? 'pars'})`} | ${pct(r.cpuCores)} | ${f1(r.rssMeanMb)} / ${f1(r.rssMaxMb)} | ${f1(r.minRateHz)} / ${f1(r.meanRateHz)} / ${f1(r.maxRateHz)} | ${f1(r.gapP50Ms)} / ${f1(r.gapP99Ms)} / ${f1(r.gapMaxMs)} | ${Number.isFinite(r.firstFrameMs) ? (r.firstFrameMs / 1000).toFixed(2) : '—'} | ${isP && q !== undefined ? ratio(r.cpuCores, q.cpuCores) : ''} | ${isP && q !== undefined ? ratio(r.rssMeanMb, q.rssMeanMb) : ''} |`,
       );
       if (r.error !== undefined) rows.push(`|  | ↳ ${r.peer} failed: ${r.error.replace(/\|/g, '/')} | | | | | | | |`);
     }

@@ -85,10 +85,18 @@ export async function writeRigShow(dir: string, universes: number, target: RigTa
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
+ * How QLC+ is patched: `pars`, the same rig (128 Generic RGBW pars per universe); or `dimmers`, each
+ * universe one 512-channel generic dimmer pack — the same 512 fading channels, but 1 fixture instead
+ * of 128 for QLC+ to keep (less work and memory for it), and a workspace that loads in seconds where
+ * QLC+ 4.12 takes minutes over tens of thousands of fixtures.
+ */
+export type QlcRig = 'pars' | 'dimmers';
+
+/**
  * The same rig as a QLC+ 4 workspace. `fading`: a looping two-step chaser (full ↔ out, 1 s fade-in,
  * no hold) starts on load in operate mode; otherwise nothing runs (idle).
  */
-export function rigWorkspace(universes: number, target: RigTarget, fading: boolean): string {
+export function rigWorkspace(universes: number, target: RigTarget, fading: boolean, rig: QlcRig = 'pars'): string {
   const lines: string[] = [];
   lines.push('<?xml version="1.0" encoding="UTF-8"?>', '<!DOCTYPE Workspace>', '<Workspace xmlns="http://www.qlcplus.org/Workspace" CurrentWindow="VirtualConsole">');
   lines.push(' <Creator><Name>Q Light Controller Plus</Name><Version>4.12.6</Version><Author>precue bench/rig.ts</Author></Creator>');
@@ -105,13 +113,22 @@ export function rigWorkspace(universes: number, target: RigTarget, fading: boole
   let id = 0;
   const full: string[] = [];
   const out: string[] = [];
+  const values = (n: number, v: number): string => Array.from({ length: n }, (_, c) => `${c},${v}`).join(',');
   for (let u = 0; u < universes; u++) {
+    if (rig === 'dimmers') {
+      const n = FIXTURES_PER_UNIVERSE * CHANNELS_PER_FIXTURE;
+      lines.push(`  <Fixture><Manufacturer>Generic</Manufacturer><Model>Generic</Model><Mode>${n} Channel</Mode><ID>${id}</ID><Name>u${u + 1}</Name><Universe>${u}</Universe><Address>0</Address><Channels>${n}</Channels></Fixture>`);
+      full.push(`   <FixtureVal ID="${id}">${values(n, 255)}</FixtureVal>`);
+      out.push(`   <FixtureVal ID="${id}">${values(n, 0)}</FixtureVal>`);
+      id++;
+      continue;
+    }
     for (let i = 0; i < FIXTURES_PER_UNIVERSE; i++, id++) {
       lines.push(
         `  <Fixture><Manufacturer>Generic</Manufacturer><Model>Generic RGBW</Model><Mode>RGBW</Mode><ID>${id}</ID><Name>u${u + 1}p${i + 1}</Name><Universe>${u}</Universe><Address>${i * CHANNELS_PER_FIXTURE}</Address><Channels>${CHANNELS_PER_FIXTURE}</Channels></Fixture>`,
       );
-      full.push(`   <FixtureVal ID="${id}">0,255,1,255,2,255,3,255</FixtureVal>`);
-      out.push(`   <FixtureVal ID="${id}">0,0,1,0,2,0,3,0</FixtureVal>`);
+      full.push(`   <FixtureVal ID="${id}">${values(CHANNELS_PER_FIXTURE, 255)}</FixtureVal>`);
+      out.push(`   <FixtureVal ID="${id}">${values(CHANNELS_PER_FIXTURE, 0)}</FixtureVal>`);
     }
   }
   lines.push('  <Function ID="0" Type="Scene" Name="full">', '   <Speed FadeIn="0" FadeOut="0" Duration="0"/>', ...full, '  </Function>');
@@ -131,10 +148,10 @@ export function rigWorkspace(universes: number, target: RigTarget, fading: boole
 }
 
 /** Writes the workspace and a QLC+ settings folder (XDG_CONFIG_HOME) fixing its timer at `rateHz`. */
-export async function writeRigWorkspace(dir: string, universes: number, target: RigTarget, fading: boolean, rateHz: number): Promise<{ file: string; configHome: string }> {
+export async function writeRigWorkspace(dir: string, universes: number, target: RigTarget, fading: boolean, rateHz: number, rig: QlcRig = 'pars'): Promise<{ file: string; configHome: string }> {
   await mkdir(dir, { recursive: true });
-  const file = join(dir, fading ? 'rig.qxw' : 'rig-idle.qxw');
-  await writeFile(file, rigWorkspace(universes, target, fading));
+  const file = join(dir, `${fading ? 'rig' : 'rig-idle'}-${rig}.qxw`);
+  await writeFile(file, rigWorkspace(universes, target, fading, rig));
   const configHome = join(dir, 'qlcplus-config');
   await mkdir(join(configHome, 'qlcplus'), { recursive: true });
   // QSettings(organization "qlcplus", application "Q Light Controller Plus"); MasterTimer reads mastertimer/frequency.
