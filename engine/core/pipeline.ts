@@ -237,6 +237,10 @@ export function buildShowPipeline(
     );
   }
 
+  // The per-frame path walks arrays, not Map iterators (no entry arrays allocated per frame).
+  const universeIds = [...universes.keys()];
+  const universeList = universeIds.map((id) => universes.get(id)!);
+  const outputList = universeIds.map((id) => outputs.get(id)!);
   const frame = (nowMs: number): readonly number[] => {
     const f = playback.frame(nowMs);
     // Only the universes playback wrote this frame can have new levels.
@@ -245,14 +249,15 @@ export function buildShowPipeline(
       universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, f.universes.get(id)!);
     }
     changed.length = 0;
-    for (const [id, u] of universes) {
-      if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+    for (let i = 0; i < universeList.length; i++) {
+      const u = universeList[i]!;
+      if (u.needsRender(nowMs) && u.render(outputList[i]!, nowMs)) changed.push(universeIds[i]!);
     }
     return changed;
   };
   const busy = (nowMs: number): boolean => {
     if (playback.busy()) return true;
-    for (const u of universes.values()) if (u.needsRender(nowMs)) return true;
+    for (let i = 0; i < universeList.length; i++) if (universeList[i]!.needsRender(nowMs)) return true;
     return false;
   };
   return {

@@ -247,6 +247,15 @@ export class DeptFades {
     if (looks === undefined) return nowMs;
     const table = this.program.looks.data;
     const curve = curveId(timing.curve);
+    // Each slot's delay and fade, worked out once per GO rather than per fixture.
+    const delayUp = new Float64Array(SLOTS_PER_FIXTURE);
+    const fadeUp = new Float64Array(SLOTS_PER_FIXTURE);
+    for (let k = 0; k < SLOTS_PER_FIXTURE; k++) {
+      const t = familyTiming(timing, SLOT_FAMILY[k]!, true, options.withDelay, options.fadeOverrideMs);
+      delayUp[k] = t.delayMs;
+      fadeUp[k] = t.fadeMs;
+    }
+    const down = familyTiming(timing, 'intensity', false, options.withDelay, options.fadeOverrideMs);
     let lastEnd = nowMs;
     const fixtures = this.slotCount / SLOTS_PER_FIXTURE;
     for (let f = 0; f < fixtures; f++) {
@@ -257,12 +266,12 @@ export class DeptFades {
       const ti = table[look + SLOT_INTENSITY]!;
       let darkAt = nowMs;
       if (!sameValue(ti, this.target[si]!)) {
-        const t = familyTiming(timing, 'intensity', true, options.withDelay, options.fadeOverrideMs);
-        const start = nowMs + t.delayMs;
+        const start = nowMs + delayUp[SLOT_INTENSITY]!;
         const up = ti > this.valueAt(si, start);
-        const d = up ? t : familyTiming(timing, 'intensity', false, options.withDelay, options.fadeOverrideMs);
-        this.setFade(si, ti, nowMs + d.delayMs, d.fadeMs, curve, stampMs);
-        lastEnd = Math.max(lastEnd, nowMs + d.delayMs + d.fadeMs);
+        const delayMs = up ? delayUp[SLOT_INTENSITY]! : down.delayMs;
+        const fadeMs = up ? fadeUp[SLOT_INTENSITY]! : down.fadeMs;
+        this.setFade(si, ti, nowMs + delayMs, fadeMs, curve, stampMs);
+        lastEnd = Math.max(lastEnd, nowMs + delayMs + fadeMs);
       }
       const dark = !(ti > 0);
       if (dark && options.moveInBlack) darkAt = this.endOf(si);
@@ -270,10 +279,9 @@ export class DeptFades {
         const s = base + k;
         const to = table[look + k]!;
         if (sameValue(to, this.target[s]!)) continue;
-        const t = familyTiming(timing, SLOT_FAMILY[k]!, true, options.withDelay, options.fadeOverrideMs);
-        const start = dark && options.moveInBlack ? Math.max(nowMs + t.delayMs, darkAt) : nowMs + t.delayMs;
-        this.setFade(s, to, start, t.fadeMs, curve, stampMs);
-        lastEnd = Math.max(lastEnd, start + t.fadeMs);
+        const start = dark && options.moveInBlack ? Math.max(nowMs + delayUp[k]!, darkAt) : nowMs + delayUp[k]!;
+        this.setFade(s, to, start, fadeUp[k]!, curve, stampMs);
+        lastEnd = Math.max(lastEnd, start + fadeUp[k]!);
       }
     }
     return lastEnd;

@@ -402,7 +402,8 @@ export class Universe {
 
   /** After a render: the output kept (PANIC starts from it), and still dirty while a master or PANIC fade runs. */
   private rendered(out: Uint8Array, nowMs: number): void {
-    this.last.set(out.subarray(0, DMX_CHANNELS));
+    const last = this.last;
+    for (let i = 0; i < DMX_CHANNELS; i++) last[i] = out[i]!; // no view allocated per frame
     // While a fade runs, the next render differs again; the first render at or after its end lands the end value.
     if (this.fading(nowMs)) this.dirty = true;
   }
