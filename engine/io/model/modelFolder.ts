@@ -9,6 +9,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ShowFileError } from '../../core/errors.js';
+import { FILE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { extractWeights } from '../../core/model/network.js';
 import type { LoadedModel } from '../../core/model/predictor.js';
 import { MODEL_FORMAT_VERSION, modelMetaSchema, type ModelMeta } from '../../core/model/types.js';
@@ -81,12 +82,9 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
   } catch (err) {
     throw new ShowFileError([{ file, path: '', message: 'is missing', expected: "a model folder written by 'precue train'" }], { cause: err });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ShowFileError([{ file, path: '', message: 'is not valid JSON', expected: "a model folder written by 'precue train'" }], { cause: err });
-  }
+  const parsedJson = parseBoundedJson(text, FILE_JSON_BOUNDS);
+  if (!parsedJson.ok) throw new ShowFileError([{ file, path: '', message: `is not valid JSON (${parsedJson.error})`, expected: "a model folder written by 'precue train'" }]);
+  const raw = parsedJson.value;
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version > MODEL_FORMAT_VERSION) {
     throw new ShowFileError([
@@ -122,12 +120,11 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   };
   const topologyFile = join(root, meta.files.topology);
   let topology: { modelTopology: object; weightsManifest: { weights: tfTypes.io.WeightsManifestEntry[] }[] };
-  try {
-    topology = JSON.parse(new TextDecoder().decode(await read(meta.files.topology))) as typeof topology;
-  } catch (err) {
-    if (err instanceof ShowFileError) throw err;
-    throw new ShowFileError([{ file: topologyFile, path: '', message: 'is not valid JSON', expected: 'a TensorFlow.js layers model' }], { cause: err });
+  const topologyJson = parseBoundedJson(new TextDecoder().decode(await read(meta.files.topology)), FILE_JSON_BOUNDS);
+  if (!topologyJson.ok || typeof topologyJson.value !== 'object' || topologyJson.value === null) {
+    throw new ShowFileError([{ file: topologyFile, path: '', message: `is not valid JSON${topologyJson.ok ? '' : ` (${topologyJson.error})`}`, expected: 'a TensorFlow.js layers model' }]);
   }
+  topology = topologyJson.value as typeof topology;
   const weights = await read(meta.files.weights);
   const { tf } = await loadTf();
   let tfModel: tfTypes.LayersModel;

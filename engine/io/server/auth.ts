@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { LINE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { roleSchema, type Role } from '../../core/protocol/messages.js';
 
 /** Plain tokens per role; an absent role cannot log in. */
@@ -67,12 +68,9 @@ function readTokenFile(file: string, showDir: string | undefined, warnings: stri
   } catch (err) {
     throw new UsageError(`cannot read token file ${file}: ${err instanceof Error ? err.message : String(err)}.`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`token file ${file} is not JSON; expected {"viewer": "…", "operator": "…", "admin": "…"}.`);
-  }
+  const parsed = parseBoundedJson(text, LINE_JSON_BOUNDS);
+  if (!parsed.ok) throw new UsageError(`token file ${file} is not JSON; expected {"viewer": "…", "operator": "…", "admin": "…"}.`);
+  const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new UsageError(`token file ${file}: expected an object {"viewer": "…", "operator": "…", "admin": "…"}.`);
   }
