@@ -29,25 +29,32 @@ export interface JsonBoundsViolation {
 }
 
 /**
- * Checks nesting depth and length in one pass without recursion (strings and escapes are skipped, so
- * a bracket inside a string does not count). Returns undefined when the text is within bounds; the
+ * Checks nesting depth and length in one pass without recursion (strings, escapes and comments are
+ * skipped, so a bracket inside a string does not count). Returns undefined when the text is within bounds; the
  * text need not be valid JSON (the parser reports that).
  */
 export function checkJsonBounds(text: string, bounds: JsonBounds): JsonBoundsViolation | undefined {
   if (text.length > bounds.maxLength) {
     return { offset: bounds.maxLength, message: `the text is ${text.length} characters long`, expected: `at most ${bounds.maxLength} characters` };
   }
+  // Tokens as a JSON lexer sees them (jsonc-parser's included), so that broken text is measured the
+  // way the parser will read it: a string ends at its closing quote or at a line break, a backslash
+  // takes the next character, and comments are skipped.
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22 || s === 0x0a || s === 0x0d) break;
+      }
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      i = end === -1 ? text.length : end + 1;
+    } else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > bounds.maxDepth) {
         return { offset: i, message: `arrays and objects nested more than ${bounds.maxDepth} deep`, expected: `nesting of at most ${bounds.maxDepth} levels` };

@@ -82,6 +82,11 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
   } catch (err) {
     throw new ShowFileError([{ file, path: '', message: 'is missing', expected: "a model folder written by 'precue train'" }], { cause: err });
   }
+  return parseModelMeta(text, file);
+}
+
+/** Checks `precue-model.json` text: bounded JSON, format version, schema. Throws ShowFileError. */
+export function parseModelMeta(text: string, file: string): ModelMeta {
   const parsedJson = parseBoundedJson(text, FILE_JSON_BOUNDS);
   if (!parsedJson.ok) throw new ShowFileError([{ file, path: '', message: `is not valid JSON (${parsedJson.error})`, expected: "a model folder written by 'precue train'" }]);
   const raw = parsedJson.value;

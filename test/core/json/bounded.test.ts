@@ -34,3 +34,14 @@ describe('JSON bounds', () => {
     expect(problems[0]).toMatchObject({ line: 1, message: expect.stringContaining('nested') as string });
   });
 });
+
+describe('JSON bounds on broken text', () => {
+  it('measures broken text as the parser reads it: a string ends at a line break, comments are skipped', () => {
+    // Found by the venue fuzzer: a stray quote made the brackets look like string content.
+    expect(checkJsonBounds(`{""$schema": "x",\n "name": ${nested(100)}}`, { maxDepth: 64, maxLength: 1e6 })).toBeDefined();
+    expect(checkJsonBounds(`/* " */ ${nested(100)}`, { maxDepth: 64, maxLength: 1e6 })).toBeDefined();
+    expect(checkJsonBounds(`// "\n${nested(100)}`, { maxDepth: 64, maxLength: 1e6 })).toBeDefined();
+    const doc = parseLocatedJson(`{""$schema": "x",\n "name": ${nested(20_000)}}`, 'venue.json');
+    expect(doc.syntaxProblems[0]?.message).toMatch(/nested/);
+  });
+});
