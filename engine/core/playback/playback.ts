@@ -16,6 +16,7 @@ import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace, resolveTarget } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
 import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
+import { pushAll } from '../vector.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
@@ -179,7 +180,7 @@ export class Playback {
     for (const t of targets) {
       const r = resolveTarget(this.space, t);
       if (r === undefined) throw new InputError(`submaster ${id}`, `'${t}' is neither a patched fixture nor a group`);
-      fixtures.push(...r);
+      pushAll(fixtures, r);
     }
     let lookSlots: Float64Array | null = null;
     if (mode === 'additive') {

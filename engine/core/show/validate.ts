@@ -11,6 +11,7 @@ import { parseLocatedJson, type LocatedJson } from '../json/locate.js';
 import { migrate } from './migrations.js';
 import { SHOW_VERSION, showFileSchema, type ShowFile } from './schema.js';
 import { applyVenue, VENUE_VERSION, venueFileSchema, type VenueFile } from './venue.js';
+import { pushAll } from '../vector.js';
 
 /** What validation needs to know about fixture types: their modes and each mode's footprint. */
 export interface FixtureCatalog {
@@ -189,7 +190,7 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       numbers.add(n);
       for (const [key, look] of Object.entries(c.levels ?? {})) {
         if (!targets.has(key)) problems.push(at([...base, 'levels', key], `cue ${d.id} ${c.number} sets '${key}', which is neither a patched fixture nor a group`, 'a fixture or group id'));
-        else problems.push(...checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));
+        else pushAll(problems, checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));
       }
       (c.messages ?? []).forEach((m, mi) => {
         const section = m.kind === 'osc' || m.kind === 'osc-bundle' ? 'osc' : m.kind === 'visca' ? 'visca' : 'midi';
