@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import type { Prediction } from './core/arbiter/types.js';
@@ -27,7 +26,7 @@ import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
+import { loadModelFolder, modelFolderToLoad, type ModelFolder } from './io/model/modelFolder.js';
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
@@ -128,7 +127,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner.push('model: off (--no-model); departments run by hand');
   } else if (show.model.enabled && listensToAudio) {
     const dir = resolve(loaded.dir, show.model.path);
-    if (!existsSync(resolve(dir, MODEL_META_FILE))) {
+    if (modelFolderToLoad(dir) === undefined) {
       banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
     } else {
       try {
