@@ -18,6 +18,7 @@ import type { CommandResult, ConsoleEngine } from '../../core/protocol/port.js';
 import { assertNever } from '../../core/errors.js';
 import { TokenAuthenticator, tokenFromRequest, type RoleTokens } from './auth.js';
 import { TokenBucket } from './rateLimit.js';
+import { Admission, servedHostNames, type AdmissionOptions } from './admission.js';
 import type { PageAssets } from './page.js';
 
 /** What `startConsoleServer` needs. Only `engine` and `tokens` are required. */
@@ -33,6 +34,10 @@ export interface ConsoleServerOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Origins allowed besides the page's own (e.g. `http://desk.local:7700`); `*` allows any. */
   readonly allowedOrigins?: readonly string[];
+  /** Host names the console answers to besides this machine's own (the hosts of `allowedOrigins` are added). */
+  readonly allowedHosts?: readonly string[];
+  /** Connection caps and the back-off on wrong tokens (see admission.ts). */
+  readonly admission?: AdmissionOptions;
   /** Largest message accepted (bytes, default 16 KiB); up to 4× larger is refused, beyond that the socket is closed. */
   readonly maxMessageBytes?: number;
   /** Sustained messages per second per connection (default 30) and burst (default 60). */
@@ -60,6 +65,12 @@ export interface ConsoleServerStats {
   /** Upgrades refused: no or wrong token, bad Origin, wrong path. */
   unauthorized: number;
   badOrigin: number;
+  /** Requests refused because the Host header does not name this console (DNS rebinding). */
+  badHost: number;
+  /** Token attempts refused unchecked while the address waits out its back-off. */
+  throttled: number;
+  /** Connections refused by the caps. */
+  overCapacity: number;
   /** Messages refused by kind. */
   malformed: number;
   oversized: number;
@@ -107,10 +118,12 @@ const securityHeaders = {
   'X-Frame-Options': 'DENY',
 };
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+const STATUS_TEXT: Readonly<Record<number, string>> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string, retryAfterS?: number): void {
   const body = `${reason}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${retryAfterS !== undefined ? `Retry-After: ${retryAfterS}\r\n` : ''}` +
       `Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
@@ -123,6 +136,15 @@ function rawLength(data: RawData): number {
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
+}
+
+/** The path and query of a request target; undefined when it cannot be parsed. */
+function parseRequestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://console.invalid');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts the console server and resolves once it listens. */
@@ -144,8 +166,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const now = options.now ?? (() => performance.now());
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const scheme = options.tls !== undefined ? 'https' : 'http';
+  const originHosts = [...allowedOrigins].flatMap((o) => {
+    try {
+      return [new URL(o).hostname];
+    } catch {
+      return [];
+    }
+  });
+  const admission = new Admission(servedHostNames(host, [...(options.allowedHosts ?? []), ...originHosts]), options.admission);
   const stats: ConsoleServerStats = {
-    clients: 0, connections: 0, unauthorized: 0, badOrigin: 0, malformed: 0, oversized: 0, rateLimited: 0,
+    clients: 0, connections: 0, unauthorized: 0, badOrigin: 0, badHost: 0, throttled: 0, overCapacity: 0, malformed: 0, oversized: 0, rateLimited: 0,
     forbidden: 0, closedForFlooding: 0, closedAsSlow: 0, commands: 0, acked: 0, engineRefused: 0, engineErrors: 0, deltas: 0,
   };
   if (auth.roles.length === 0) log.warn('no console tokens configured: nobody can connect');
@@ -287,9 +317,24 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? host}`);
-    if (url.pathname !== '/ws' || closing) {
+    // Path and query only: the Host header is checked below, never parsed into a URL (a malformed
+    // one made `new URL` throw inside the upgrade handler).
+    const url = parseRequestUrl(req.url);
+    if (url === undefined || url.pathname !== '/ws' || closing) {
       refuseUpgrade(socket, 404, 'not found');
+      return;
+    }
+    if (!allowedOrigins.has('*') && !admission.hostAllowed(req.headers.host)) {
+      stats.badHost++;
+      log.warn('console connection refused: host', { host: req.headers.host, remote: req.socket.remoteAddress });
+      refuseUpgrade(socket, 403, `host ${req.headers.host ?? ''} is not this console (use its address, or --allow-origin)`);
+      return;
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = admission.waitMs(address, now());
+    if (waitMs > 0) {
+      stats.throttled++;
+      refuseUpgrade(socket, 429, 'too many wrong tokens from this address; wait and try again', Math.ceil(waitMs / 1000));
       return;
     }
     const origin = req.headers.origin;
@@ -310,10 +355,22 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const role = auth.authenticate(tokenFromRequest(req.headers, url));
     if (role === null) {
       stats.unauthorized++;
-      log.warn('console connection refused: token', { remote: req.socket.remoteAddress });
+      admission.failed(address, now());
+      // A flood of wrong tokens is logged at debug: the counters and /healthz say how many.
+      if (stats.unauthorized <= 10 || stats.unauthorized % 1000 === 0) log.warn('console connection refused: token', { remote: address, refusedSoFar: stats.unauthorized });
       refuseUpgrade(socket, 401, 'a valid token is required (Authorization: Bearer <token> or ?token=)');
       return;
     }
+    admission.succeeded(address);
+    const full = admission.refuseConnection(address);
+    if (full !== null) {
+      stats.overCapacity++;
+      log.warn('console connection refused: capacity', { remote: address, reason: full });
+      refuseUpgrade(socket, 503, full, 5);
+      return;
+    }
+    admission.opened(address);
+    socket.once('close', () => admission.closed(address));
     wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
         ws, role, name: `${role}@${req.socket.remoteAddress ?? 'unknown'}`,
@@ -347,14 +404,23 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? host}`);
+    if (!allowedOrigins.has('*') && !admission.hostAllowed(req.headers.host)) {
+      stats.badHost++;
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders }).end('this host name does not serve the console\n');
+      return;
+    }
+    const url = parseRequestUrl(req.url);
+    if (url === undefined) {
+      res.writeHead(400, securityHeaders).end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', ...securityHeaders }).end();
       return;
     }
     if (url.pathname === '/healthz') {
       const refused = {
-        unauthorized: stats.unauthorized, badOrigin: stats.badOrigin, malformed: stats.malformed, oversized: stats.oversized,
+        unauthorized: stats.unauthorized, badOrigin: stats.badOrigin, badHost: stats.badHost, throttled: stats.throttled, overCapacity: stats.overCapacity, malformed: stats.malformed, oversized: stats.oversized,
         rateLimited: stats.rateLimited, forbidden: stats.forbidden, closedForFlooding: stats.closedForFlooding, closedAsSlow: stats.closedAsSlow,
       };
       const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size, refused });
@@ -363,8 +429,18 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }
     if (url.pathname === '/auth') {
       // Lets a page tell a refused token from an engine that is down (a browser hides the upgrade's status).
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const waitMs = admission.waitMs(address, now());
+      if (waitMs > 0) {
+        stats.throttled++;
+        res.writeHead(429, { 'Retry-After': String(Math.ceil(waitMs / 1000)), 'Content-Type': 'application/json', ...securityHeaders }).end(JSON.stringify({ ok: false, retryAfterS: Math.ceil(waitMs / 1000) }));
+        return;
+      }
       const role = auth.authenticate(tokenFromRequest(req.headers, url));
-      if (role === null) stats.unauthorized++;
+      if (role === null) {
+        stats.unauthorized++;
+        admission.failed(address, now());
+      } else admission.succeeded(address);
       res.writeHead(role === null ? 401 : 200, { 'Content-Type': 'application/json', ...securityHeaders });
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(role === null ? { ok: false } : { ok: true, role }));
       return;
