@@ -134,7 +134,8 @@ export const command: Command = {
       await engine.stop('clean');
     }
     const r = recorder;
-    if (failure !== undefined && r?.failed === undefined) throw failure; // not a write failure: the CLI reports it
+    // Not a write failure: the CLI reports it.
+    if (failure !== undefined && r?.failed === undefined) throw failure instanceof Error ? failure : new Error(describeError(failure).line);
     ctx.stdout(`recorded ${takeDir}: ${(r?.durationS ?? 0).toFixed(1)} s of audio, ${r?.cueTotal ?? 0} cues${skippedGo > 0 ? ` (${skippedGo} GOs without a cue number left out)` : ''}${r?.failed !== undefined ? ' — cut short by a failed write' : ''}\n`);
     if (r?.failed !== undefined) {
       ctx.stderr(`precue record: ${describeError(r.failed).line}\n`);
