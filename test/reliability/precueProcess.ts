@@ -94,7 +94,7 @@ export function descendants(pid: number): number[] {
  * Writes a small show folder at `dir`: the demo show's patch and cues, audio from a short generated
  * WAV (`seconds` at `sampleRate`, looped in real time), no model and no OSC input (no fixed ports).
  */
-export async function writeTestShow(dir: string, options: { seconds?: number; sampleRate?: number } = {}): Promise<void> {
+export async function writeTestShow(dir: string, options: { seconds?: number; sampleRate?: number; edit?: (show: Record<string, unknown>) => void } = {}): Promise<void> {
   const { mkdir, readFile, writeFile } = await import('node:fs/promises');
   const { encodeWav } = await import('../../engine/core/audio/wav.js');
   const show = JSON.parse(await readFile(resolve(root, 'shows/demo/show.json'), 'utf8')) as Record<string, unknown> & { inputs: Record<string, unknown>; model: Record<string, unknown>; audio: { source: Record<string, unknown> } };
@@ -105,6 +105,7 @@ export async function writeTestShow(dir: string, options: { seconds?: number; sa
   const rate = options.sampleRate ?? 48000;
   const n = Math.round((options.seconds ?? 2) * rate);
   const samples = new Float32Array(n).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) * (i % rate < rate / 8 ? 1 : 0.2));
+  options.edit?.(show);
   await mkdir(dir, { recursive: true });
   await writeFile(resolve(dir, 'show.json'), JSON.stringify(show, null, 2));
   await writeFile(resolve(dir, 'audio.wav'), encodeWav([samples], rate));

@@ -11,6 +11,8 @@ import { DeviceError, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { oscToControl } from '../../core/osc/control.js';
 import { decodeOscPacket } from '../../core/osc/packet.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
+import { SourceBudget, type SourceBudgetOptions } from '../sourceBudget.js';
 
 /** Listener settings (the show's `inputs.osc`). */
 export interface OscControlOptions {
@@ -18,6 +20,8 @@ export interface OscControlOptions {
   readonly host: string;
   /** Source IP addresses allowed to send control; absent = anyone. */
   readonly allow?: readonly string[];
+  /** Packets per second per sender and in total before the rest is dropped unread. */
+  readonly budget?: SourceBudgetOptions;
 }
 
 /** Counters. */
@@ -27,6 +31,8 @@ export interface OscControlStats {
   malformed: number;
   refused: number;
   unknown: number;
+  /** Dropped unread: over the per-sender or total packet budget (a flood). */
+  overBudget: number;
   lastProblem?: string;
 }
 
@@ -36,7 +42,10 @@ export class OscControlListener {
   private readonly subject = new Subject<ControlEvent>();
   /** Commands as they arrive. */
   readonly commands$: Observable<ControlEvent> = this.subject.asObservable();
-  readonly stats: OscControlStats = { packets: 0, commands: 0, malformed: 0, refused: 0, unknown: 0 };
+  readonly stats: OscControlStats = { packets: 0, commands: 0, malformed: 0, refused: 0, unknown: 0, overBudget: 0 };
+  /** Spent before decoding: a flood costs a lookup per packet, never a decode on the frame loop's thread. */
+  private readonly budget: SourceBudget;
+  private readonly flood: RepeatingProblem;
   private readonly allow: ReadonlySet<string> | undefined;
 
   constructor(
@@ -44,6 +53,8 @@ export class OscControlListener {
     private readonly log: Logger = createLogger('io/osc-in'),
   ) {
     this.allow = options.allow === undefined ? undefined : new Set(options.allow.map((a) => a.replace(/^::ffff:/, '')));
+    this.budget = new SourceBudget(options.budget, performance.now());
+    this.flood = new RepeatingProblem('OSC control in', (level, message) => this.log[level](message));
   }
 
   /** The bound port (useful when `port` was 0). */
@@ -74,6 +85,12 @@ export class OscControlListener {
 
   private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.packets++;
+    const now = performance.now();
+    if (!this.budget.take(rinfo.address, now)) {
+      this.stats.overBudget++;
+      this.flood.occurred(`more packets than the control budget from ${rinfo.address}; the excess is dropped unread`, now);
+      return;
+    }
     const from = `${rinfo.address}:${rinfo.port}`;
     if (this.allow !== undefined && !this.allow.has(rinfo.address.replace(/^::ffff:/, ''))) {
       this.problem('refused', `${from} is not in inputs.osc.allow`);

@@ -12,6 +12,7 @@
  * Bounded memory: at most `maxTrackedAddresses` addresses are remembered (the oldest go first).
  */
 import { hostname, networkInterfaces } from 'node:os';
+import { SourceBudget } from '../sourceBudget.js';
 
 /** Limits (all optional; the defaults suit a desk with a few remote operators). */
 export interface AdmissionOptions {
@@ -28,6 +29,12 @@ export interface AdmissionOptions {
   readonly forgetAfterMs?: number;
   /** Addresses remembered at most (default 10,000). */
   readonly maxTrackedAddresses?: number;
+  /**
+   * New connections (and /auth checks) per second from one address, and burst (defaults 5/s, 20): a
+   * reconnect flood costs the engine a snapshot per connection, so it is refused before that.
+   */
+  readonly connectsPerSecond?: number;
+  readonly connectBurst?: number;
 }
 
 interface Failures {
@@ -65,6 +72,7 @@ export function hostWithoutPort(header: string): string {
 /** Admission control for the console server. Time is passed in (ms). */
 export class Admission {
   private readonly failures = new Map<string, Failures>();
+  private readonly attempts: SourceBudget;
   private readonly open = new Map<string, number>();
   private total = 0;
   private readonly o: Required<AdmissionOptions>;
@@ -81,7 +89,15 @@ export class Admission {
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
       forgetAfterMs: options.forgetAfterMs ?? 600_000,
       maxTrackedAddresses: options.maxTrackedAddresses ?? 10_000,
+      connectsPerSecond: options.connectsPerSecond ?? 5,
+      connectBurst: options.connectBurst ?? 20,
     };
+    this.attempts = new SourceBudget({ perSourcePerSecond: this.o.connectsPerSecond, perSourceBurst: this.o.connectBurst, totalPerSecond: 1e9, totalBurst: 1e9, maxSources: this.o.maxTrackedAddresses });
+  }
+
+  /** Spends one connection attempt of `address`; false when it comes too fast (refuse it unread). */
+  attempt(address: string, now: number): boolean {
+    return this.attempts.take(address, now);
   }
 
   /** True when the Host header names this console (absent Host: HTTP/1.0 tools on the desk, allowed). */

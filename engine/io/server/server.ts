@@ -332,9 +332,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }
     const address = req.socket.remoteAddress ?? 'unknown';
     const waitMs = admission.waitMs(address, now());
-    if (waitMs > 0) {
+    if (waitMs > 0 || !admission.attempt(address, now())) {
       stats.throttled++;
-      refuseUpgrade(socket, 429, 'too many wrong tokens from this address; wait and try again', Math.ceil(waitMs / 1000));
+      refuseUpgrade(socket, 429, waitMs > 0 ? 'too many wrong tokens from this address; wait and try again' : 'connecting too often from this address; wait and try again', Math.max(1, Math.ceil(waitMs / 1000)));
       return;
     }
     const origin = req.headers.origin;
