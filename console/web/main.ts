@@ -418,7 +418,7 @@ function connectWith(token: string): void {
       onState: (_s, changed) => {
         switch (changed) {
           case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = true; break;
-          case 'dept': dirty.depts = true; break;
+          case 'dept': dirty.depts = dirty.video = true; break;
           case 'audio': case 'engine': dirty.header = true; break;
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;

@@ -24,7 +24,7 @@ const HEALTH_TEXT: Readonly<Record<DeviceState['health'], string>> = {
   off: 'OFF',
 };
 
-function cameraTile(c: CameraState): HTMLElement {
+function cameraTile(c: CameraState, s: EngineSnapshot): HTMLElement {
   const tally = !c.tallyKnown ? 'unknown' : c.program ? 'program' : c.preview ? 'preview' : 'off';
   const tile = el('div', `cam tally-${tally}${c.held !== null ? ' has-held' : ''}`);
   tile.dataset['camera'] = c.id;
@@ -38,7 +38,10 @@ function cameraTile(c: CameraState): HTMLElement {
     alarm.append(el('span', 'cam-held-what', `HELD ${c.held.what} (${c.held.dept} ${c.held.cue}): on air`));
     const timer = el('span', 'cam-held-timer');
     timer.dataset['since'] = String(c.held.sinceMs);
-    timer.dataset['release'] = c.held.releaseAtMs === null ? '' : String(c.held.releaseAtMs);
+    // The standby shot cuts away from this camera: count down to the model's time for it, when timed.
+    const dept = s.depts.find((d) => d.id === c.held?.dept);
+    const at = c.held.standbyCutsAway && dept?.prediction !== null && dept?.prediction !== undefined && dept.prediction.cue === dept.standby ? dept.prediction.fireAtMs : null;
+    timer.dataset['release'] = at === null ? '' : String(at);
     alarm.append(timer);
     tile.append(alarm);
   }
@@ -86,7 +89,7 @@ export class VideoPanel {
     const cams = s.cameras ?? [];
     const devs = s.devices ?? [];
     this.section.hidden = cams.length === 0 && devs.length === 0;
-    this.cameras.replaceChildren(...cams.map(cameraTile));
+    this.cameras.replaceChildren(...cams.map((c) => cameraTile(c, s)));
     this.devices.replaceChildren(...devs.map(deviceRow));
   }
 

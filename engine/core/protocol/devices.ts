@@ -63,10 +63,10 @@ export const heldMoveSchema = z.strictObject({
   /** Engine clock when it was held. */
   sinceMs: z.number(),
   /**
-   * Engine clock when the camera is expected to leave program (the model's time for the department's
-   * next shot, when that shot cuts away from this camera), or null when unknown.
+   * The department's standby cue is a shot on another camera: this camera leaves program when it goes
+   * (the console counts down to the model's time for that cue).
    */
-  releaseAtMs: z.number().nullable(),
+  standbyCutsAway: z.boolean(),
 });
 /** A camera move held back because the camera is on program. */
 export type HeldMove = z.infer<typeof heldMoveSchema>;

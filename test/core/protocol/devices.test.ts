@@ -13,7 +13,7 @@ const device: DeviceState = {
 };
 const camera: CameraState = {
   id: 'cam1', label: 'Close', switcher: 'obs', input: 'Cam 1', program: true, preview: false, tallyKnown: true, moving: false,
-  held: { dept: 'CAM', cue: '5', what: 'preset 1', sinceMs: 100, releaseAtMs: null },
+  held: { dept: 'CAM', cue: '5', what: 'preset 1', sinceMs: 100, standbyCutsAway: true },
 };
 
 describe('devices and cameras in the console protocol', () => {
