@@ -31,6 +31,8 @@ import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/m
 import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { DeviceRegistry } from './io/devices/registry.js';
+import { openVideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 
 /** How to run a show. */
@@ -202,12 +204,21 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     },
     scheduler,
   );
-  subscription.add(pipeline.messages$.subscribe((m) => messageOutputs.sender.send(m.message)));
+  // Devices with a connection of their own (switchers, playout, mixers): the console shows their health.
+  const devices = new DeviceRegistry();
+  // Cue messages go through the video outputs: shots and camera moves are tally-checked there.
+  const video = openVideoOutputs(show, { visca: messageOutputs.cameras, fallback: messageOutputs.sender, registry: devices }, scheduler);
+  banner.push(...video.banner);
+  subscription.add(pipeline.messages$.subscribe((m) => video.route(m)));
+  subscription.add(video.follow(pipeline.playback));
   subscription.add(
     pipeline.decisions$.subscribe((d) => {
-      if (d.action === 'panic') messageOutputs.sender.panic();
+      if (d.action !== 'panic') return;
+      video.panic();
+      messageOutputs.sender.panic();
     }),
   );
+  devices.start();
 
   // The model's cue history follows what really fired, whoever fired it.
   subscription.add(
@@ -245,7 +256,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     for (const w of tokens.warnings) log.warn(w);
     model = new ConsoleModel(
       pipeline,
-      { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+      {
+        engineId: randomUUID(),
+        showName: show.name,
+        showPath: loaded.dir,
+        commands: console$,
+        ...(listening !== undefined ? { listening, audioOffsetMs } : {}),
+        devices,
+        cameras: video.cameras,
+      },
       scheduler,
     );
     const page = await buildConsolePage();
@@ -262,6 +281,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       });
     } catch (err) {
       await clock.stop('hold');
+      await video.close();
+      await devices.stop();
       pipeline.dispose();
       const code = (err as NodeJS.ErrnoException).code;
       throw new DeviceError(
@@ -292,6 +313,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         model?.dispose();
         await listening?.close();
         await oscIn?.close();
+        await video.close();
+        await devices.stop();
         await messageOutputs.close();
         pipeline.dispose();
         console$.complete();

@@ -17,6 +17,7 @@ import { asyncScheduler, BehaviorSubject, merge, type Observable, type Scheduler
 import type { CueId, DeptId } from '../ids.js';
 import { createLogger, type Logger } from '../log.js';
 import type { TimedMessage } from '../playback/deptPlayback.js';
+import { compareCueNumbers } from '../playback/timing.js';
 import type { CameraState } from '../protocol/devices.js';
 import type { OutputMessage, ShowFile } from '../show/schema.js';
 import type { CameraConfig, CameraPosition, ShotMessage, ShotTransition } from '../show/video.js';
@@ -27,7 +28,7 @@ type ViscaMessage = Extract<OutputMessage, { kind: 'visca' }>;
 export type CameraMove =
   | { readonly kind: 'preset'; readonly preset: number }
   | { readonly kind: 'position'; readonly position: CameraPosition }
-  | { readonly kind: 'drive'; readonly message: ViscaMessage };
+  | { readonly kind: 'drive'; readonly message: Extract<ViscaMessage, { action: 'pan-tilt' | 'zoom' }> };
 
 /** How a move ended, as the camera told it. */
 export type Arrival = 'arrived' | 'unknown';
@@ -52,7 +53,7 @@ export function describeMove(move: CameraMove): string {
     case 'position':
       return `pan ${move.position.pan} tilt ${move.position.tilt}${move.position.zoom !== undefined ? ` zoom ${move.position.zoom}` : ''}`;
     case 'drive':
-      return move.message.action === 'zoom' ? `zoom ${move.message.direction}` : move.message.action === 'pan-tilt' ? `pan-tilt ${move.message.direction}` : move.message.action;
+      return `${move.message.action} ${move.message.direction}`;
   }
 }
 
@@ -276,7 +277,9 @@ export class CameraDirector {
       if (c.inFlight !== null && sameMove(c.inFlight.move, move)) waitFor = c.inFlight.id; // prepositioned, still travelling
       else waitFor = this.requestMove(c, move, { why: 'cue', dept, cue, live: shot.moveLive });
     }
-    if (waitFor === null) {
+    // Nothing to wait for: no move, the camera is already there, its move is held (on air), or it
+    // answered at once.
+    if (waitFor === null || (c.inFlight === null && sameMove(c.at, move))) {
       this.take(dept, c, shot.transition);
       return;
     }
@@ -378,4 +381,12 @@ export class CameraDirector {
     for (const dept of [...this.pending.keys()]) this.cancelPending(dept);
     for (const c of this.cameras.values()) c.subject.complete();
   }
+}
+
+/** The shot of a cue (its first `shot` message), or null. */
+export function shotOfCue(show: Pick<ShowFile, 'departments'>, dept: string, cue: string | null): StandbyShot | null {
+  if (cue === null) return null;
+  const c = show.departments.find((d) => d.id === dept)?.cues.find((q) => compareCueNumbers(q.number, cue) === 0);
+  const shot = c?.messages?.find((m): m is ShotMessage => m.kind === 'shot');
+  return shot === undefined ? null : { cue: cue as CueId, shot };
 }

@@ -36,11 +36,16 @@ export interface DeviceConnector<S extends DeviceSession> {
   readonly label: string;
   /** `host:port`, for the console and messages. */
   readonly address: string;
+  /** What to check when the device does not answer at all (added to the timeout message). */
+  readonly timeoutHint?: string;
   /**
    * Opens one session; resolves once commands can be sent (the device answered, its inventory was
-   * read and checked). Rejects with an error whose message says what to check.
+   * read and checked). Rejects with an error whose message says what to check. When `signal` aborts
+   * (the attempt timed out, the engine stops), it gives the attempt up and frees what it opened.
    */
-  open(report: DeviceReporter): Promise<S>;
+  open(report: DeviceReporter, signal: AbortSignal): Promise<S>;
+  /** Frees what the connector keeps between sessions (a library client), when the link stops. */
+  dispose?(): Promise<void>;
 }
 
 /** Timing of a link. */
@@ -72,6 +77,7 @@ export class DeviceLink<S extends DeviceSession> {
   private current: S | null = null;
   private generation = 0;
   private timer: Subscription | undefined;
+  private attemptAbort: AbortController | undefined;
   private stopped = false;
   private started = false;
   private problems: readonly string[] = [];
@@ -171,12 +177,22 @@ export class DeviceLink<S extends DeviceSession> {
         this.set({ problems: [...this.problems], ...(this.current !== null ? this.upHealth() : {}) });
       },
     };
+    const abort = new AbortController();
+    this.attemptAbort = abort;
     const timeout = this.scheduler.schedule(() => {
       if (settled || generation !== this.generation) return;
       settled = true;
-      this.fail(`no answer within ${(this.connectTimeoutMs / 1000).toFixed(1)} s`);
+      abort.abort();
+      const hint = this.connector.timeoutHint;
+      this.fail(`no answer within ${(this.connectTimeoutMs / 1000).toFixed(1)} s${hint !== undefined ? ` (${hint})` : ''}`);
     }, this.connectTimeoutMs);
-    this.connector.open(report).then(
+    let opening: Promise<S>;
+    try {
+      opening = this.connector.open(report, abort.signal);
+    } catch (err) {
+      opening = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    opening.then(
       (session) => {
         timeout.unsubscribe();
         if (settled || generation !== this.generation || this.stopped) {
@@ -257,9 +273,11 @@ export class DeviceLink<S extends DeviceSession> {
     this.stopped = true;
     this.generation++;
     this.timer?.unsubscribe();
+    this.attemptAbort?.abort();
     const session = this.current;
     this.current = null;
     if (session !== null) await session.close().catch(() => undefined);
+    await this.connector.dispose?.().catch(() => undefined);
     this.set({ health: 'off', detail: null, retryAtMs: null });
     this.subject.complete();
   }

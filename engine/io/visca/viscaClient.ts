@@ -37,6 +37,8 @@ export interface ViscaResult {
   readonly completed: boolean;
   /** Re-sends this command needed. */
   readonly resends: number;
+  /** The completion's data (an inquiry's answer), when it carried any. */
+  readonly data?: Uint8Array;
 }
 
 /** Counters. */
@@ -120,10 +122,24 @@ export class ViscaClient {
 
   /** Sends a VISCA command (e.g. `viscaPresetRecall(3)`); resolves on completion, rejects on error or silence. */
   send(payload: Uint8Array): Promise<ViscaResult> {
+    return this.enqueue(ViscaPayloadType.command, payload);
+  }
+
+  /**
+   * Sends a VISCA inquiry (e.g. `viscaPanTiltInquiry()`); resolves with the answer's data. Rejects when
+   * the camera refuses it or stays silent (a camera that does not answer inquiries).
+   */
+  async inquire(payload: Uint8Array): Promise<Uint8Array> {
+    const result = await this.enqueue(ViscaPayloadType.inquiry, payload);
+    if (!result.completed || result.data === undefined) throw new DeviceError(this.name, 'no answer to the inquiry');
+    return result.data;
+  }
+
+  private enqueue(payloadType: number, payload: Uint8Array): Promise<ViscaResult> {
     if (this.socket === undefined) return Promise.reject(new DeviceError(this.name, 'not open (call open() first)'));
     if (payload.length < 3 || payload[payload.length - 1] !== 0xff) return Promise.reject(new InputError('visca', 'a VISCA command is 3..16 bytes ending in FF'));
     return new Promise<ViscaResult>((resolve, reject) => {
-      this.queue.push({ payloadType: ViscaPayloadType.command, payload, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
+      this.queue.push({ payloadType, payload, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
       this.pump();
     });
   }
@@ -158,9 +174,9 @@ export class ViscaClient {
     this.transmit(p);
   }
 
-  private finish(p: Pending, completed: boolean): void {
+  private finish(p: Pending, completed: boolean, data?: Uint8Array): void {
     if (p.timer !== undefined) clearTimeout(p.timer);
-    p.resolve({ sequence: p.sequence, completed, resends: p.resends });
+    p.resolve({ sequence: p.sequence, completed, resends: p.resends, ...(data !== undefined && data.length > 0 ? { data } : {}) });
   }
 
   private onReply(bytes: Uint8Array): void {
@@ -215,7 +231,7 @@ export class ViscaClient {
         if (p !== undefined && packet.sequence === p.sequence) {
           this.inFlight = undefined;
           this.stats.completions++;
-          this.finish(p, true);
+          this.finish(p, true, reply.data);
           this.pump();
           return;
         }
@@ -223,7 +239,7 @@ export class ViscaClient {
         if (e === undefined) return;
         this.executing.delete(reply.socket);
         this.stats.completions++;
-        this.finish(e, true);
+        this.finish(e, true, reply.data);
         return;
       }
       case 'error': {
