@@ -133,8 +133,9 @@ export class DeviceLink<S extends DeviceSession> {
 
   /** The health an open session has: degraded while something is wrong. */
   private upHealth(): Pick<DeviceState, 'health' | 'detail'> {
-    if (this.problems.length > 0) return { health: 'degraded', detail: `${this.problems.length} name${this.problems.length === 1 ? '' : 's'} in the show not found on the device` };
+    // The last failed command first: it is what just went wrong on the show.
     if (this.lastCommandError !== null) return { health: 'degraded', detail: this.lastCommandError };
+    if (this.problems.length > 0) return { health: 'degraded', detail: `${this.problems.length} name${this.problems.length === 1 ? '' : 's'} in the show not found on the device` };
     return { health: 'connected', detail: null };
   }
 
