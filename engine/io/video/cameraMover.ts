@@ -132,6 +132,21 @@ export class CameraMover {
     }
   }
 
+  /**
+   * Asks the camera where it is once, so a camera that does not answer inquiries is known before the
+   * first shot (which then does not wait for it). Never rejects.
+   */
+  async probe(): Promise<boolean> {
+    try {
+      await this.read();
+      return true;
+    } catch (err) {
+      this.answersInquiries = false;
+      this.log.warn(`camera '${this.cameraId}' does not answer position inquiries (${err instanceof Error ? err.message : String(err)}): cuts will not wait for it`);
+      return false;
+    }
+  }
+
   /** Stops polling. */
   stop(): void {
     this.generation++;

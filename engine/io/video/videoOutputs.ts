@@ -120,7 +120,11 @@ export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, sc
   }
   for (const c of show.outputs.cameras) {
     const client = c.visca !== undefined ? options.visca.get(c.visca) : undefined;
-    if (client !== undefined) movers.set(c.id, new CameraMover(c.id, client, { ...(options.cameraPollMs !== undefined ? { pollMs: options.cameraPollMs } : {}) }));
+    if (client !== undefined) {
+      const mover = new CameraMover(c.id, client, { ...(options.cameraPollMs !== undefined ? { pollMs: options.cameraPollMs } : {}) });
+      movers.set(c.id, mover);
+      void mover.probe();
+    }
     banner.push(`camera ${c.id}: ${c.switcher} input ${JSON.stringify(c.input)}${c.visca !== undefined ? `, PTZ over VISCA '${c.visca}'` : ', fixed'}`);
   }
   if (show.outputs.cameras.length > 0) banner.push('cameras: a move for a camera on program waits until it leaves program (unless the cue says moveLive)');
