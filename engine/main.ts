@@ -32,7 +32,7 @@ import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
 import { DeviceRegistry } from './io/devices/registry.js';
-import { openVideoOutputs } from './io/video/videoOutputs.js';
+import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 
 /** How to run a show. */
@@ -71,6 +71,10 @@ export interface RunningEngine {
   readonly server: ConsoleServer | null;
   /** The console URL with the operator token (local desk), when there is one. */
   readonly operatorUrl: string | null;
+  /** External devices (switchers, playout…) and their health, as the console shows them. */
+  readonly devices: DeviceRegistry;
+  /** Cameras and their tally, as the console shows them. */
+  readonly cameras: VideoOutputs['cameras'];
   /**
    * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
    * the last look (what a crash would do).
@@ -306,6 +310,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     banner,
     server,
     operatorUrl,
+    devices,
+    cameras: video.cameras,
     stop(mode) {
       stopped ??= (async () => {
         subscription.unsubscribe();

@@ -4,7 +4,9 @@
  * inputs. On connect it reads what OBS has (scenes, inputs, transitions, the sources in each scene)
  * and reports every name the show uses that OBS lacks; while connected it follows OBS's events and
  * gives the tally per camera: a camera is on program when its scene is the program scene or is
- * nested, visible, in it — and stays on program through a transition away until the transition ends.
+ * nested, visible, in it. During a transition both scenes are on air: OBS (29) says a transition has
+ * started at once but names the new program scene only when it ends, so the incoming scene is asked
+ * for (or known, for a shot Precue took) and the outgoing one stays on program until the end.
  */
 import { OBSWebSocket, OBSWebSocketError, RequestBatchExecutionType } from 'obs-websocket-js/json';
 import { createLogger, type Logger } from '../../core/log.js';
@@ -27,8 +29,15 @@ const MEDIA_ACTIONS: Readonly<Record<Extract<ObsMessage, { action: 'media' }>['m
   previous: 'OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PREVIOUS',
 };
 
-/** A transition away keeps the old scene on program this long past its duration if OBS never says it ended. */
+/** A transition counts as running this long past its duration if OBS never says it ended. */
 const TRANSITION_GRACE_MS = 300;
+
+/** A transition on air: the scene coming in and the one going out (null until known). */
+interface Transition {
+  incoming: string | null;
+  outgoing: string | null;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
 
 interface SceneItem {
   readonly source: string;
@@ -54,8 +63,8 @@ class ObsSession implements SwitcherSession {
   private studio = false;
   private transitionName = '';
   private transitionMs = 0;
-  /** The scene leaving program during a transition, and the timer that ends that if OBS does not. */
-  private leaving: { scene: string; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** The transition running now, or null. */
+  private transition: Transition | null = null;
   private readonly scenes = new Set<string>();
   private readonly items = new Map<string, SceneItem[]>();
   private readonly cameras: readonly CameraConfig[];
@@ -89,6 +98,7 @@ class ObsSession implements SwitcherSession {
       if (!this.studio) this.previewScene = null;
       this.publish();
     });
+    this.obs.on('SceneTransitionStarted', () => this.transitionStarted(null));
     this.obs.on('SceneTransitionEnded', () => this.transitionEnded());
     this.obs.on('CurrentSceneTransitionChanged', (e) => {
       this.transitionName = e.transitionName;
@@ -168,24 +178,37 @@ class ObsSession implements SwitcherSession {
     });
   }
 
-  private programChanged(scene: string): void {
-    const from = this.programScene;
-    this.programScene = scene;
-    if (this.leaving !== null) {
-      clearTimeout(this.leaving.timer);
-      this.leaving = null;
+  /** A transition started: `incoming` when Precue took it, else asked of OBS (which names it at once). */
+  private transitionStarted(incoming: string | null, durationMs = this.transitionMs): void {
+    if (this.transition === null) {
+      const timer = setTimeout(() => this.transitionEnded(), Math.max(0, durationMs) + TRANSITION_GRACE_MS);
+      this.transition = { incoming: null, outgoing: this.programScene, timer };
     }
-    // A transition other than the cut keeps the outgoing scene on air until it ends.
-    if (from !== null && from !== scene && this.transitionName !== this.config.transitions.cut && this.transitionMs > 0) {
-      this.leaving = { scene: from, timer: setTimeout(() => this.transitionEnded(), this.transitionMs + TRANSITION_GRACE_MS) };
+    const t = this.transition;
+    if (incoming !== null) t.incoming = incoming;
+    else if (t.incoming === null) {
+      this.obs.call('GetCurrentProgramScene').then(
+        (r) => {
+          if (this.transition !== t) return;
+          t.incoming = r.currentProgramSceneName;
+          this.publish();
+        },
+        (err: unknown) => this.log.debug(`program scene during a transition: ${errorText(err)}`),
+      );
     }
     this.publish();
   }
 
+  private programChanged(scene: string): void {
+    if (this.transition !== null && this.transition.outgoing === null) this.transition.outgoing = this.programScene;
+    this.programScene = scene;
+    this.publish();
+  }
+
   private transitionEnded(): void {
-    if (this.leaving === null) return;
-    clearTimeout(this.leaving.timer);
-    this.leaving = null;
+    if (this.transition === null) return;
+    clearTimeout(this.transition.timer);
+    this.transition = null;
     this.publish();
   }
 
@@ -198,7 +221,8 @@ class ObsSession implements SwitcherSession {
 
   private publish(): void {
     if (this.closed) return;
-    const onAir = [this.programScene, this.leaving?.scene ?? null].filter((s): s is string => s !== null);
+    const t = this.transition;
+    const onAir = [this.programScene, t?.incoming ?? null, t?.outgoing ?? null].filter((s): s is string => s !== null);
     const program = new Set(this.cameras.filter((c) => onAir.some((s) => this.shows(s, String(c.input)))).map((c) => c.id));
     const preview = new Set(this.studio && this.previewScene !== null ? this.cameras.filter((c) => this.shows(this.previewScene!, String(c.input))).map((c) => c.id) : []);
     this.sink.tally(this.config.id, program, preview);
@@ -220,6 +244,8 @@ class ObsSession implements SwitcherSession {
             { requestType: 'SetCurrentSceneTransitionDuration', requestData: { transitionDuration: Math.max(50, Math.min(20_000, Math.round(transition.durationMs))) } },
           ];
     requests.push({ requestType: 'SetCurrentProgramScene', requestData: { sceneName } });
+    // On air from the moment it is asked for, so the tally never lags the cut.
+    this.transitionStarted(sceneName, transition === 'cut' ? 0 : transition.durationMs);
     await this.batch(requests);
   }
 
@@ -263,7 +289,7 @@ class ObsSession implements SwitcherSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.leaving !== null) clearTimeout(this.leaving.timer);
+    if (this.transition !== null) clearTimeout(this.transition.timer);
     this.obs.removeAllListeners();
     await this.obs.disconnect().catch(() => undefined);
   }
