@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOscMessage } from '../../engine/core/osc/packet.js';
-import type { ShowFileInput } from '../../engine/core/show/schema.js';
+import { SHOW_VERSION, type ShowFileInput } from '../../engine/core/show/schema.js';
 import { startEngine, type RunningEngine } from '../../engine/main.js';
 import { FakeViscaCamera } from '../io/video/fakeViscaCamera.js';
 import { obsUnavailable, startObs, type RunningObs } from './obsHarness.js';
@@ -59,7 +59,7 @@ describe.skipIf(unavailable !== null)('OBS as the show\'s switcher (real OBS Stu
     process.env['PRECUE_TEST_OBS_PASSWORD'] = obs.password;
     const every = 2 * BEAT_MS;
     const show: ShowFileInput = {
-      version: 1,
+      version: SHOW_VERSION,
       name: 'OBS end to end',
       outputs: {
         visca: [{ id: 'v1', host: '127.0.0.1', port: camera.port }],

@@ -9,7 +9,7 @@ import { fraction, host, id, ms, port } from './fields.js';
 import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
 
 /** The show-file version this build writes and reads natively. */
-export const SHOW_VERSION = 1;
+export const SHOW_VERSION = 2;
 
 const timecode = z
   .string()
@@ -368,7 +368,6 @@ export const modelSettingsSchema = z
   .object({
     path: z.string().default('model'),
     enabled: z.boolean().default(true),
-    snapToBeatWithinMs: ms.default(120),
   })
   .strict();
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
@@ -393,7 +392,7 @@ export const showFileSchema = z
     inputs: inputsSchema.default({}),
     departments: z.array(departmentSchema).min(1),
     audio: audioSettingsSchema.optional(),
-    model: modelSettingsSchema.default({ path: 'model', enabled: true, snapToBeatWithinMs: 120 }),
+    model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
   })
   .strict();

@@ -14,10 +14,9 @@
  * comes only from the scheduler (the wait limit), so virtual-time tests drive exactly this code.
  */
 import { asyncScheduler, BehaviorSubject, merge, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { CueId, DeptId } from '../ids.js';
 import { createLogger, type Logger } from '../log.js';
 import type { TimedMessage } from '../playback/deptPlayback.js';
-import { compareCueNumbers } from '../playback/timing.js';
+import { compareCueNumbers, type CueId, type DeptId } from '../ids.js';
 import type { CameraState } from '../protocol/devices.js';
 import type { OutputMessage, ShowFile } from '../show/schema.js';
 import type { CameraConfig, CameraPosition, ShotMessage, ShotTransition } from '../show/video.js';

@@ -7,7 +7,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { cueId, deptId } from '../../../engine/core/ids.js';
 import type { CameraState } from '../../../engine/core/protocol/devices.js';
-import { showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
+import { SHOW_VERSION, showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
 import type { CameraConfig, ShotMessage, ShotTransition } from '../../../engine/core/show/video.js';
 import { CameraDirector, type CameraMove, describeMove } from '../../../engine/core/video/cameraDirector.js';
 
@@ -15,7 +15,7 @@ const CAM = deptId('CAM');
 
 function setup(moveInBlack = true) {
   const input: ShowFileInput = {
-    version: 1,
+    version: SHOW_VERSION,
     name: 'cams',
     outputs: {
       visca: [{ id: 'v1', host: '127.0.0.1' }, { id: 'v2', host: '127.0.0.1' }],

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cueId, deptId } from '../../../engine/core/ids.js';
-import { showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
+import { SHOW_VERSION, showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
 import { DeviceLink } from '../../../engine/io/devices/deviceLink.js';
 import { DeviceRegistry } from '../../../engine/io/devices/registry.js';
 import { atemFrameRate, atemRateFrames, AtemConnector } from '../../../engine/io/video/atemSwitcher.js';
@@ -29,7 +29,7 @@ async function until(what: string, test: () => boolean, timeoutMs = 8000): Promi
 
 function show(port: number, messages: OutputMessage[] = []) {
   const input: ShowFileInput = {
-    version: 1,
+    version: SHOW_VERSION,
     name: 'atem',
     outputs: {
       switchers: [{ id: 'atem', kind: 'atem', host: '127.0.0.1', port }],

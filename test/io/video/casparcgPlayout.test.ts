@@ -5,7 +5,7 @@
  * connect, and a dropped connection — or a server that goes away and comes back — is re-established.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
+import { SHOW_VERSION, showFileSchema, type OutputMessage, type ShowFileInput } from '../../../engine/core/show/schema.js';
 import { casparcgMessageSchema, type CasparcgMessage } from '../../../engine/core/show/video.js';
 import { DeviceLink } from '../../../engine/io/devices/deviceLink.js';
 import { CasparcgConnector, templateName, type PlayoutSession } from '../../../engine/io/video/casparcgPlayout.js';
@@ -26,7 +26,7 @@ async function until(what: string, test: () => boolean, timeoutMs = 8000): Promi
 
 function setup(port: number, messages: OutputMessage[] = []) {
   const input: ShowFileInput = {
-    version: 1,
+    version: SHOW_VERSION,
     name: 'playout',
     outputs: { playout: [{ id: 'caspar', kind: 'casparcg', host: '127.0.0.1', port }] },
     departments: [{ id: 'VID', cues: [{ number: '1', messages }] }],
