@@ -149,8 +149,10 @@ describe.skipIf(unavailable !== null)('OBS as the show\'s switcher (real OBS Stu
     // The move of the camera on program (cue 5) waited until OBS took cam1 off program (cue 6).
     const recalls = camera.recalls();
     expect(recalls.map((r) => r.preset)).toEqual([1, 2, 3]);
-    // (This test's own OBS client hears OBS's events a few ms apart from the engine's client: JITTER_MS.)
-    const JITTER_MS = 25;
+    // This test's own OBS client hears OBS's events some ms apart from the engine's client (two sockets,
+    // one busy process; 26 ms seen on a loaded 2-core machine): JITTER_MS. The engine itself releases
+    // the move on OBS's SceneTransitionEnded, which OBS sends after CurrentProgramSceneChanged.
+    const JITTER_MS = 50;
     const cutAway = started.find((p) => p.scene === 'Wide' && p.atMs >= fires[5]!.atMs)!;
     const offAir = program.find((p) => p.scene === 'Wide' && p.atMs >= fires[5]!.atMs)!;
     expect(recalls[2]!.atMs).toBeGreaterThan(cutAway.atMs);
