@@ -19,6 +19,7 @@ import type { ListeningSettings, ListeningStreams } from './core/audio/types.js'
 import { deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
+import { describeModelCoverage } from './core/model/coverage.js';
 import { ConsoleModel, type ConsoleModelOptions } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
@@ -185,6 +186,7 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
     const model = await loadModelFolder(dir);
     const tempo = model.meta.features.tempo;
     banner.push(`model: ${shown} (${model.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
+    banner.push(...describeModelCoverage(model.meta, show));
     return model;
   } catch (err) {
     banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);

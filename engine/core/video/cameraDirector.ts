@@ -353,6 +353,15 @@ export class CameraDirector {
     }
   }
 
+  /** A switcher (re)connected: each department's next shot on it goes (back) to preview. */
+  switcherUp(switcherId: string): void {
+    for (const [dept, next] of this.standby) {
+      const c = next === null ? undefined : this.cameras.get(next.shot.target);
+      if (c === undefined || c.config.switcher !== switcherId || c.program || this.live.get(dept) === c.config.id) continue;
+      this.ports.preview(c.config);
+    }
+  }
+
   /**
    * A switcher's link went down: its cameras' tally is unknown. The last known tally still guards the
    * cameras (a camera last seen on air stays held: the switcher may still be cutting without us).

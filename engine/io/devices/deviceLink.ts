@@ -236,12 +236,16 @@ export class DeviceLink<S extends DeviceSession> {
   /**
    * Runs a command on the open session without waiting for it. Returns false (and logs) when the
    * device is down; a command that fails is logged, counted and shown as the device's detail.
+   * `quiet` logs a dropped command at debug level only.
    */
-  run(what: string, command: (session: S) => Promise<unknown>): boolean {
+  run(what: string, command: (session: S) => Promise<unknown>, options: { readonly quiet?: boolean } = {}): boolean {
     const session = this.current;
     if (session === null) {
       this.stats.dropped++;
-      this.log.warn(`${this.name}: not sent (${what}): the device is ${this.state.health === 'off' ? 'not started' : 'down'}`);
+      // `quiet`: a command that is redone when the device is back (a preview) is not worth a warning.
+      const line = `${this.name}: not sent (${what}): the device is ${this.state.health === 'off' ? 'not started' : 'down'}`;
+      if (options.quiet === true) this.log.debug(line);
+      else this.log.warn(line);
       return false;
     }
     let started: Promise<unknown>;

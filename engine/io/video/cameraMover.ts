@@ -112,8 +112,7 @@ export class CameraMover {
         },
         (err: unknown) => {
           if (generation !== this.generation) return;
-          this.answersInquiries = false;
-          this.log.warn(`camera '${this.cameraId}' does not answer position inquiries (${err instanceof Error ? err.message : String(err)}): cuts will not wait for it`);
+          this.noInquiries(err);
           done('unknown');
         },
       );
@@ -141,10 +140,14 @@ export class CameraMover {
       await this.read();
       return true;
     } catch (err) {
-      this.answersInquiries = false;
-      this.log.warn(`camera '${this.cameraId}' does not answer position inquiries (${err instanceof Error ? err.message : String(err)}): cuts will not wait for it`);
+      this.noInquiries(err);
       return false;
     }
+  }
+
+  private noInquiries(err: unknown): void {
+    if (this.answersInquiries) this.log.warn(`camera '${this.cameraId}' does not answer position inquiries (${err instanceof Error ? err.message : String(err)}): cuts will not wait for it`);
+    this.answersInquiries = false;
   }
 
   /** Stops polling. */

@@ -52,7 +52,7 @@ function explain(err: unknown, address: string): string {
   }
   const text = errorText(err);
   if (/ECONNREFUSED/.test(text)) return `nothing listens at ${address} (is OBS running with Tools → WebSocket Server Settings → Enable?)`;
-  if (/authentication/i.test(text)) return `OBS at ${address} wants a password (set the switcher's password or passwordEnv)`;
+  if (/authentication/i.test(text)) return `OBS at ${address} wants a password (set the environment variable the switcher's passwordEnv names, or its password)`;
   return `cannot reach OBS at ${address}: ${text}`;
 }
 
@@ -317,8 +317,8 @@ export class ObsConnector implements DeviceConnector<SwitcherSession> {
   }
 
   async open(report: DeviceReporter, signal: AbortSignal): Promise<SwitcherSession> {
+    // An unset passwordEnv means no password (an OBS with authentication off); OBS says if it wants one.
     const password = this.config.password ?? (this.config.passwordEnv !== undefined ? this.env[this.config.passwordEnv] : undefined);
-    if (this.config.passwordEnv !== undefined && password === undefined) throw new Error(`$${this.config.passwordEnv} is not set (OBS '${this.id}' reads its password from it)`);
     const obs = new OBSWebSocket();
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
     try {

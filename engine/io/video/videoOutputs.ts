@@ -85,7 +85,7 @@ export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, sc
         switchers.get(camera.switcher)?.run(`${transition === 'cut' ? 'cut' : transition.style} to ${camera.id}`, (s) => s.take(camera, transition));
       },
       preview(camera) {
-        switchers.get(camera.switcher)?.run(`preview ${camera.id}`, (s) => s.preview(camera));
+        switchers.get(camera.switcher)?.run(`preview ${camera.id}`, (s) => s.preview(camera), { quiet: true });
       },
       forward(message) {
         switch (message.kind) {
@@ -110,6 +110,13 @@ export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, sc
     const link = new DeviceLink<SwitcherSession>(connector, { ...options.link, log: createLogger(`io/video/${sw.kind}`) }, scheduler);
     switchers.set(sw.id, link);
     options.registry.add(link);
+    // On (re)connecting, the next shot's camera goes back on preview.
+    let up = false;
+    link.state$.subscribe((st) => {
+      const now = st.health === 'connected' || st.health === 'degraded';
+      if (now && !up) director.switcherUp(sw.id);
+      up = now;
+    });
     banner.push(`switcher ${sw.id}: ${sw.kind === 'obs' ? 'OBS' : 'ATEM'} at ${connector.address}${sw.kind === 'atem' ? `, M/E ${sw.mixEffect + 1}` : ''}`);
   }
   for (const p of show.outputs.playout) {
