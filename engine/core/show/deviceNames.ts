@@ -52,6 +52,9 @@ export const deviceInventorySchema = z.discriminatedUnion('kind', [
 /** What a device has. */
 export type DeviceInventory = z.infer<typeof deviceInventorySchema>;
 
+/** How crews write each device kind. */
+const DEVICE_NAMES: Readonly<Record<DeviceInventory['kind'], string>> = { obs: 'OBS', atem: 'ATEM', casparcg: 'CasparCG' };
+
 /** One name the device lacks, or one broken reference: where in show.json, what, what was expected. */
 export interface NameProblem {
   readonly path: readonly (string | number)[];
@@ -108,7 +111,7 @@ export function checkDeviceNames(show: ShowFile, deviceId: string, inventory: De
   if (config === undefined) return [{ path: ['outputs'], message: `no switcher or playout output '${deviceId}'` }];
   const base = switcherIndex >= 0 ? ['outputs', 'switchers', switcherIndex] : ['outputs', 'playout', playoutIndex];
   if (config.kind !== inventory.kind) return [{ path: [...base, 'kind'], message: `output '${deviceId}' is ${config.kind}, but its profile describes ${inventory.kind}`, expected: `a ${config.kind} profile` }];
-  const what = `${config.kind.toUpperCase()} '${deviceId}'`;
+  const what = `${DEVICE_NAMES[config.kind]} '${deviceId}'`;
   const cameras = show.outputs.cameras.map((c, i) => ({ c, i })).filter(({ c }) => c.switcher === deviceId);
 
   switch (inventory.kind) {

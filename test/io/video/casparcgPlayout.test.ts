@@ -81,9 +81,9 @@ describe('CasparCG output (casparcg-connection against a loopback AMCP server)',
     ]);
     await until('connected', () => link.state.health === 'degraded');
     expect(link.state.problems).toEqual([
-      "show.json departments[0].cues[0].messages[0].clip: CASPARCG 'caspar' has no clip 'NOPE' (expected one of \"AMB\")",
-      "show.json departments[0].cues[0].messages[1].channel: CASPARCG 'caspar' has 1 channel (expected channel from 1 to 1)",
-      "show.json departments[0].cues[0].messages[1].template: CASPARCG 'caspar' has no template 'LOWER_THIRD' (expected one of (none))",
+      "show.json departments[0].cues[0].messages[0].clip: CasparCG 'caspar' has no clip 'NOPE' (expected one of \"AMB\")",
+      "show.json departments[0].cues[0].messages[1].channel: CasparCG 'caspar' has 1 channel (expected channel from 1 to 1)",
+      "show.json departments[0].cues[0].messages[1].template: CasparCG 'caspar' has no template 'LOWER_THIRD' (expected one of (none))",
     ]);
     let error = '';
     link.run('play NOPE', (s) => s.send(message({ action: 'play', channel: 1, layer: 10, clip: 'NOPE', loop: false })).catch((e: unknown) => { error = String(e); throw e; }));
