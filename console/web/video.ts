@@ -16,6 +16,9 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   return e;
 }
 
+/** Device kinds as crews write them; an unknown kind shows in capitals. */
+const KIND_TEXT: Readonly<Record<string, string>> = { obs: 'OBS', atem: 'ATEM', casparcg: 'CasparCG', x32: 'X32', m32: 'M32' };
+
 const HEALTH_TEXT: Readonly<Record<DeviceState['health'], string>> = {
   connecting: 'CONNECTING',
   connected: 'CONNECTED',
@@ -52,7 +55,7 @@ function deviceRow(d: DeviceState): HTMLElement {
   const row = el('div', `device health-${d.health}`);
   row.dataset['device'] = d.id;
   const head = el('div', 'device-head');
-  head.append(el('span', 'device-dot'), el('span', 'device-id', `${d.kind.toUpperCase()} ${d.label !== '' ? d.label : d.id}`), el('span', 'device-health', HEALTH_TEXT[d.health]));
+  head.append(el('span', 'device-dot'), el('span', 'device-id', `${KIND_TEXT[d.kind] ?? d.kind.toUpperCase()} ${d.label !== '' ? d.label : d.id}`), el('span', 'device-health', HEALTH_TEXT[d.health]));
   row.append(head);
   const facts = Object.entries(d.facts).filter(([, v]) => v !== null && v !== '');
   row.append(el('div', 'device-facts', [d.address, ...facts.map(([k, v]) => `${k} ${String(v)}`)].join(' · ')));
