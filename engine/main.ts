@@ -255,19 +255,18 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
 }
 
 /**
- * Devices with a connection of their own (switchers, playout servers; any kind registers here) and the
- * video outputs: every cue message goes through them, so shots and camera moves are tally-checked.
+ * The video outputs (switchers and playout servers, their links added to `devices`): every cue message
+ * goes through them, so shots and camera moves are tally-checked.
  */
 function startVideo(
   show: ShowFile,
   messages: MessageOutputs,
   pipeline: ShowPipeline,
+  devices: DeviceRegistry,
   scheduler: SchedulerLike,
   closers: Closers,
   banner: string[],
-): { devices: DeviceRegistry; video: VideoOutputs } {
-  const devices = new DeviceRegistry();
-  closers.add(() => devices.stop());
+): VideoOutputs {
   const video = openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
   closers.add(() => video.close());
   banner.push(...video.banner);
@@ -281,8 +280,7 @@ function startVideo(
     }),
   );
   closers.add(() => routed.unsubscribe());
-  devices.start();
-  return { devices, video };
+  return video;
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
@@ -384,7 +382,12 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
-    const { devices, video } = startVideo(show, messages.outputs, pipeline, scheduler, closers, banner);
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = startVideo(show, messages.outputs, pipeline, devices, scheduler, closers, banner);
+    devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
       const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);

@@ -17,6 +17,7 @@ import { SHOW_VERSION, type ShowFileInput } from '../../engine/core/show/schema.
 import { startEngine, type RunningEngine } from '../../engine/main.js';
 import { FakeViscaCamera } from '../io/video/fakeViscaCamera.js';
 import { obsUnavailable, startObs, type RunningObs } from './obsHarness.js';
+import { until } from '../io/video/until.js';
 
 const unavailable = obsUnavailable();
 if (unavailable !== null) console.warn(`skipping the OBS end-to-end test: ${unavailable}`);
@@ -24,13 +25,6 @@ if (unavailable !== null) console.warn(`skipping the OBS end-to-end test: ${unav
 const BEAT_MS = 500;
 const SCENES = ['Cam 1', 'Cam 2', 'Wide'];
 
-async function until(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!test()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.skipIf(unavailable !== null)('OBS as the show\'s switcher (real OBS Studio)', () => {
   let obs: RunningObs;

@@ -13,19 +13,13 @@ import { atemFrameRate, atemRateFrames, AtemConnector } from '../../../engine/io
 import type { SwitcherSession } from '../../../engine/io/video/switcher.js';
 import { openVideoOutputs } from '../../../engine/io/video/videoOutputs.js';
 import { AtemStandIn } from './atemStandIn.js';
+import { until } from './until.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!test()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function show(port: number, messages: OutputMessage[] = []) {
   const input: ShowFileInput = {

@@ -10,19 +10,13 @@ import { casparcgMessageSchema, type CasparcgMessage } from '../../../engine/cor
 import { DeviceLink } from '../../../engine/io/devices/deviceLink.js';
 import { CasparcgConnector, templateName, type PlayoutSession } from '../../../engine/io/video/casparcgPlayout.js';
 import { CasparcgStandIn } from './casparcgStandIn.js';
+import { until } from './until.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!test()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function setup(port: number, messages: OutputMessage[] = []) {
   const input: ShowFileInput = {
