@@ -5,7 +5,7 @@ import {
 } from '../../../engine/core/protocol/index.js';
 
 const base: EngineSnapshot = {
-  engineId: 'e1', show: null, engineTimeMs: 0, panic: false, grandMaster: 1, depts: [], audio: SILENT_AUDIO, universes: [], log: [],
+  engineId: 'e1', show: null, engineTimeMs: 0, panic: false, blackout: false, grandMaster: 1, depts: [], audio: SILENT_AUDIO, universes: [], log: [],
 };
 const device: DeviceState = {
   id: 'obs', kind: 'obs', label: 'Stream', address: '127.0.0.1:4455', health: 'retrying', detail: 'connection refused',
