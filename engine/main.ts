@@ -260,21 +260,18 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
 }
 
 /**
- * The video outputs (switchers and playout servers, their links added to `devices`): every cue message
- * goes through them, so shots and camera moves are tally-checked.
+ * The video outputs (switchers and playout servers, their links added to `devices`), opened before the
+ * pipeline so that routing them is in place before playback can send a message.
  */
-function startVideo(
-  show: ShowFile,
-  messages: MessageOutputs,
-  pipeline: ShowPipeline,
-  devices: DeviceRegistry,
-  scheduler: SchedulerLike,
-  closers: Closers,
-  banner: string[],
-): VideoOutputs {
-  const video = openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
+async function openVideo(show: ShowFile, messages: MessageOutputs, devices: DeviceRegistry, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<VideoOutputs> {
+  const video = await openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
   closers.add(() => video.close());
   banner.push(...video.banner);
+  return video;
+}
+
+/** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
   const routed = pipeline.messages$.subscribe((m) => video.route(m));
   routed.add(video.follow(pipeline.playback));
   routed.add(
@@ -285,7 +282,6 @@ function startVideo(
     }),
   );
   closers.add(() => routed.unsubscribe());
-  return video;
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
@@ -376,6 +372,11 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     if (listening !== undefined) closers.add(() => listening.close());
     const oscControls = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
     const controls = [...(oscControls !== undefined ? [oscControls] : []), ...messages.controls];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
@@ -396,11 +397,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
-    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
-    // here; they connect once every part is built, and the console shows their health.
-    const devices = new DeviceRegistry();
-    closers.add(() => devices.stop());
-    const video = startVideo(show, messages.outputs, pipeline, devices, scheduler, closers, banner);
+    routeMessages(video, messages.outputs, pipeline, closers);
     devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.

@@ -19,10 +19,8 @@ import { CameraDirector, shotOfCue } from '../../core/video/cameraDirector.js';
 import { DeviceLink, type DeviceLinkOptions } from '../devices/deviceLink.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { ViscaClient } from '../visca/viscaClient.js';
-import { AtemConnector } from './atemSwitcher.js';
 import { CameraMover } from './cameraMover.js';
-import { CasparcgConnector, type PlayoutSession } from './casparcgPlayout.js';
-import { ObsConnector } from './obsSwitcher.js';
+import type { PlayoutSession } from './casparcgPlayout.js';
 import type { SwitcherSession } from './switcher.js';
 
 /** What the video outputs need from the engine. */
@@ -61,8 +59,11 @@ export interface VideoOutputs {
   close(): Promise<void>;
 }
 
-/** Builds the video outputs of a show; its devices connect when the registry starts them. */
-export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, scheduler: SchedulerLike = asyncScheduler): VideoOutputs {
+/**
+ * Builds the video outputs of a show; its devices connect when the registry starts them. A device
+ * library (atem-connection, obs-websocket-js, casparcg-connection) loads only when the show has one.
+ */
+export async function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, scheduler: SchedulerLike = asyncScheduler): Promise<VideoOutputs> {
   const log = options.log ?? createLogger('io/video');
   const env = options.env ?? process.env;
   const switchers = new Map<string, DeviceLink<SwitcherSession>>();
@@ -106,7 +107,10 @@ export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, sc
   );
 
   for (const sw of show.outputs.switchers) {
-    const connector = sw.kind === 'obs' ? new ObsConnector(sw, show, director, env) : new AtemConnector(sw, show, director, { threaded: options.atemThreaded ?? true });
+    const connector =
+      sw.kind === 'obs'
+        ? new (await import('./obsSwitcher.js')).ObsConnector(sw, show, director, env)
+        : new (await import('./atemSwitcher.js')).AtemConnector(sw, show, director, { threaded: options.atemThreaded ?? true });
     const link = new DeviceLink<SwitcherSession>(connector, { ...options.link, log: createLogger(`io/video/${sw.kind}`) }, scheduler);
     switchers.set(sw.id, link);
     options.registry.add(link);
@@ -120,6 +124,7 @@ export function openVideoOutputs(show: ShowFile, options: VideoOutputOptions, sc
     banner.push(`switcher ${sw.id}: ${sw.kind === 'obs' ? 'OBS' : 'ATEM'} at ${connector.address}${sw.kind === 'atem' ? `, M/E ${sw.mixEffect + 1}` : ''}`);
   }
   for (const p of show.outputs.playout) {
+    const { CasparcgConnector } = await import('./casparcgPlayout.js');
     const link = new DeviceLink<PlayoutSession>(new CasparcgConnector(p, show), { ...options.link, log: createLogger('io/video/casparcg') }, scheduler);
     playout.set(p.id, link);
     options.registry.add(link);

@@ -94,7 +94,7 @@ describe('ATEM output (atem-connection against a loopback switcher)', () => {
     const s = show(atem.port);
     const registry = new DeviceRegistry();
     const forwarded: OutputMessage[] = [];
-    const video = openVideoOutputs(s, { visca: new Map(), fallback: { send: (m) => forwarded.push(m) }, registry, link: { backoff: { minMs: 100, maxMs: 400, factor: 2 }, connectTimeoutMs: 2000 } });
+    const video = await openVideoOutputs(s, { visca: new Map(), fallback: { send: (m) => forwarded.push(m) }, registry, link: { backoff: { minMs: 100, maxMs: 400, factor: 2 }, connectTimeoutMs: 2000 } });
     cleanups.push(async () => {
       await video.close();
       await registry.stop();
