@@ -47,10 +47,15 @@ export async function startObs(timeoutMs = 90_000): Promise<RunningObs> {
   const home = await mkdtemp(join(tmpdir(), 'precue-obs-'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  await mkdir(join(home, '.config', 'obs-studio'), { recursive: true });
+  await mkdir(join(home, '.config', 'obs-studio', 'basic', 'profiles', 'Untitled'), { recursive: true });
+  // A small canvas at 60 fps: software GL renders it cheaply, and a cut lands on a 16 ms frame grid.
+  await writeFile(
+    join(home, '.config', 'obs-studio', 'basic', 'profiles', 'Untitled', 'basic.ini'),
+    ['[General]', 'Name=Untitled', '', '[Video]', 'BaseCX=640', 'BaseCY=360', 'OutputCX=640', 'OutputCY=360', 'FPSType=0', 'FPSCommon=60', ''].join('\n'),
+  );
   await writeFile(
     join(home, '.config', 'obs-studio', 'global.ini'),
-    ['[General]', 'FirstRun=true', '', '[OBSWebSocket]', 'FirstLoad=false', 'ServerEnabled=true', `ServerPort=${port}`, 'AlertsEnabled=false', 'AuthRequired=true', `ServerPassword=${password}`, ''].join('\n'),
+    ['[General]', 'FirstRun=true', '', '[Basic]', 'Profile=Untitled', 'ProfileDir=Untitled', '', '[OBSWebSocket]', 'FirstLoad=false', 'ServerEnabled=true', `ServerPort=${port}`, 'AlertsEnabled=false', 'AuthRequired=true', `ServerPassword=${password}`, ''].join('\n'),
   );
   let output = '';
   const child: ChildProcess = spawn('xvfb-run', ['-a', 'obs', '--minimize-to-tray', '--disable-shutdown-check', '--multi', '--disable-updater'], {
