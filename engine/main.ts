@@ -20,7 +20,8 @@ import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
-import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
+import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
+import { ENGINE_VERSION } from './io/version.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
@@ -103,6 +104,15 @@ function describeDriver(d: DmxDriverConfig): string {
   }
 }
 
+/** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
+function describeOscControl(osc: OscControlInput, port: number): string {
+  const open = osc.host !== '127.0.0.1' && osc.host !== '::1' && osc.host !== 'localhost';
+  const who = osc.allow !== undefined ? ` from ${osc.allow.join(', ')}` : open ? ' from ANYONE on the network (set inputs.osc.allow)' : '';
+  const passcode = osc.passcode !== undefined ? ', /connect passcode required' : '';
+  const replies = osc.replyPort !== undefined ? `, replies to port ${osc.replyPort}` : ', replies to the sender';
+  return `OSC control in: ${osc.host}:${port}${who}${passcode}${replies}`;
+}
+
 /** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot. */
 export async function startEngine(config: EngineConfig, log: Logger = createLogger('main')): Promise<RunningEngine> {
   const scheduler = asyncScheduler;
@@ -164,7 +174,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     oscIn = new OscControlListener({ ...show.inputs.osc, ...(config.oscInPort !== undefined ? { port: config.oscInPort } : {}) }, createLogger('io/osc-in'));
     await oscIn.open();
     controls.push(oscIn.commands$);
-    banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
+    banner.push(describeOscControl(show.inputs.osc, oscIn.port));
   }
 
   // The model's cue history: what really fired, whoever fired it (fed from playback below).
@@ -239,15 +249,25 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
   let server: ConsoleServer | null = null;
   let operatorUrl: string | null = null;
-  let model: ConsoleModel | null = null;
-  if (config.console !== null) {
+  // The state a console sees, also what OSC control checks commands against and answers from.
+  const model: ConsoleModel | null =
+    config.console !== null || oscIn !== undefined
+      ? new ConsoleModel(
+          pipeline,
+          { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+          scheduler,
+        )
+      : null;
+  if (oscIn !== undefined && model !== null) {
+    const consoleModel = model;
+    oscIn.serve({
+      state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
+      changes$: consoleModel.deltas$,
+    });
+  }
+  if (config.console !== null && model !== null) {
     const tokens = resolveRoleTokens({ ...config.console.tokens, showDir: loaded.dir });
     for (const w of tokens.warnings) log.warn(w);
-    model = new ConsoleModel(
-      pipeline,
-      { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
-      scheduler,
-    );
     const page = await buildConsolePage();
     try {
       server = await startConsoleServer({
@@ -262,6 +282,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       });
     } catch (err) {
       await clock.stop('hold');
+      await oscIn?.close();
+      model.dispose();
       pipeline.dispose();
       const code = (err as NodeJS.ErrnoException).code;
       throw new DeviceError(

@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { config as rxConfig } from 'rxjs';
 import { createLogger, setLogSink, type LogLevel } from '../../core/log.js';
 import { stderrLogSink } from '../../io/logSink.js';
+import { OSC_CONTROL_DEFAULT_PORT } from '../../core/show/schema.js';
 import { startEngine } from '../../main.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 import { defaultFixturesDir } from '../paths.js';
@@ -101,7 +102,7 @@ Example:
           },
       ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
       ...(artnetPort !== undefined ? { artnetPort } : {}),
-      ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], 53000) } : {}),
+      ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) } : {}),
       ...(values['no-audio'] ? { audio: false } : {}),
       ...(values['no-model'] ? { model: false } : {}),
     });

@@ -126,16 +126,31 @@ export const outputsSchema = z
   .strict();
 export type Outputs = z.infer<typeof outputsSchema>;
 
+/** The default OSC control port: not QLab's 53000/53001 (or Go Button's 53100), so both can run on one machine. */
+export const OSC_CONTROL_DEFAULT_PORT = 53200;
+/** OSC control listens on this machine only unless the show (or venue) opens it to the network. */
+export const OSC_CONTROL_DEFAULT_HOST = '127.0.0.1';
+
+/** An allowed OSC control source: an IPv4/IPv6 address or CIDR range. */
+export const oscAllowEntrySchema = z
+  .string()
+  .regex(/^(((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/(3[0-2]|[12]?\d))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?)$/, 'an IP address or CIDR range, e.g. "10.0.0.5" or "10.0.0.0/24"');
+
+/** Incoming OSC control (QLab-style dictionary, see the README). */
+export const oscControlInputSchema = z
+  .object({
+    port: port.default(OSC_CONTROL_DEFAULT_PORT),
+    host: host.default(OSC_CONTROL_DEFAULT_HOST).describe('Interface to listen on: 127.0.0.1 (this machine only) or 0.0.0.0 / an interface address'),
+    allow: z.array(oscAllowEntrySchema).optional().describe('Source addresses or CIDR ranges allowed to send control (others are refused and logged)'),
+    passcode: z.string().min(1).max(64).optional().describe('Senders must /connect <passcode> first (sent in clear: the allow-list is the real guard)'),
+    replyPort: port.optional().describe("Send replies and updates to this port on the sender's address (QLab-style) instead of its source port"),
+  })
+  .strict();
+export type OscControlInput = z.infer<typeof oscControlInputSchema>;
+
 export const inputsSchema = z
   .object({
-    osc: z
-      .object({
-        port: port.default(53000),
-        host: host.default('0.0.0.0'),
-        allow: z.array(z.string()).optional().describe('Source addresses allowed to send control'),
-      })
-      .strict()
-      .optional(),
+    osc: oscControlInputSchema.optional(),
     midi: z.object({ port: z.string().min(1), mscDeviceId: z.number().int().min(0).max(127).default(0) }).strict().optional(),
     timecode: z
       .object({ source: z.literal('mtc'), midiPort: z.string().min(1), fps: z.union([z.literal(24), z.literal(25), z.literal(29.97), z.literal(30)]) })

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { FileProblem } from '../errors.js';
-import { dmxDriverSchema, type ShowFile } from './schema.js';
+import { dmxDriverSchema, oscAllowEntrySchema, oscControlInputSchema, type ShowFile } from './schema.js';
 
 /** The venue-file version this build reads. */
 export const VENUE_VERSION = 1;
@@ -47,7 +47,10 @@ export const venueFileSchema = z
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     inputs: z
       .object({
-        osc: z.object({ port: port.optional(), host: host.optional(), allow: z.array(z.string()).optional() }).strict().optional(),
+        osc: z
+          .object({ port: port.optional(), host: host.optional(), allow: z.array(oscAllowEntrySchema).optional(), passcode: z.string().min(1).max(64).optional(), replyPort: port.optional() })
+          .strict()
+          .optional(),
         midiPort: z.string().min(1).optional(),
         timecodeMidiPort: z.string().min(1).optional(),
       })
@@ -131,12 +134,10 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
 
   const inputs = { ...show.inputs };
   if (venue.inputs.osc !== undefined) {
-    const base = inputs.osc ?? { port: 53000, host: '0.0.0.0' };
-    inputs.osc = {
-      port: venue.inputs.osc.port ?? base.port,
-      host: venue.inputs.osc.host ?? base.host,
-      ...((venue.inputs.osc.allow ?? base.allow) !== undefined ? { allow: venue.inputs.osc.allow ?? base.allow } : {}),
-    };
+    const base = inputs.osc ?? oscControlInputSchema.parse({});
+    const merged: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(venue.inputs.osc)) if (v !== undefined) merged[k] = v;
+    inputs.osc = oscControlInputSchema.parse(merged);
   }
   if (venue.inputs.midiPort !== undefined) {
     if (inputs.midi === undefined) problem('inputs.midiPort', 'renames the MIDI input port, but the show has no MIDI input', 'a show with inputs.midi');
