@@ -22,6 +22,8 @@ import { buildShowPipeline, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { ENGINE_VERSION } from './io/version.js';
+import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
+import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
@@ -51,6 +53,8 @@ export interface EngineConfig {
   readonly artnetHost?: string;
   /** Send every Art-Net universe to this UDP port instead of the show's. */
   readonly artnetPort?: number;
+  /** Answer ArtPoll on this UDP port instead of Art-Net's 6454 (0 picks a free one: tests). */
+  readonly artnetDiscoveryPort?: number;
   /** Listen for OSC control on this UDP port instead of the show's (0 picks a free one: tests). */
   readonly oscInPort?: number;
   /** False: do not load the show's model (every department runs by hand). */
@@ -102,6 +106,35 @@ function describeDriver(d: DmxDriverConfig): string {
     default:
       return 'unknown driver';
   }
+}
+
+/**
+ * Starts answering ArtPoll when the show sends Art-Net, so consoles and visualisers list us. A port
+ * that cannot be bound never stops the show: the banner says discovery is off and why.
+ */
+async function openArtnetDiscovery(show: ShowFile, port: number | undefined, log: Logger): Promise<{ responder?: ArtPollResponder; line?: string }> {
+  const artnet = show.outputs.universes.flatMap((u) => (u.driver.kind === 'artnet' ? [u.driver] : []));
+  if (artnet.length === 0) return {};
+  const iface = artnet.find((d) => d.interface !== undefined)?.interface;
+  const [major = 0, minor = 0] = ENGINE_VERSION.split('.').map(Number);
+  const responder = new ArtPollResponder({
+    universes: artnet,
+    shortName: 'Precue',
+    longName: `Precue - ${show.name}`,
+    ...(port !== undefined ? { port } : {}),
+    ...(iface !== undefined ? { interface: iface } : {}),
+    refreshRateHz: Math.max(...show.outputs.universes.map((u) => u.rateHz)),
+    version: { major, minor },
+    log: createLogger('io/artnet-discovery'),
+  });
+  try {
+    await responder.open();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`Art-Net discovery off: ${message}`);
+    return { line: `Art-Net discovery: off (${message})` };
+  }
+  return { responder, line: `Art-Net discovery: answering ArtPoll on UDP ${responder.port} as 'Precue' (${artnet.length} port${artnet.length === 1 ? '' : 's'})` };
 }
 
 /** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
@@ -233,7 +266,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   }
 
   // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
-  const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
+  // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
+  const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
+  const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
+  const artnetDiscovery = await openArtnetDiscovery(show, config.artnetDiscoveryPort, log);
   const frameRateHz = config.frameRateHz ?? 44;
   subscription.add(
     interval(1000 / frameRateHz, scheduler).subscribe(() => {
@@ -244,6 +280,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
+  if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
+  if (artnetDiscovery.line !== undefined) banner.push(artnetDiscovery.line);
   for (const t of show.outputs.osc) banner.push(`OSC ${t.id}: ${t.host}:${t.port}`);
   for (const c of show.outputs.visca) banner.push(`VISCA camera ${c.id}: ${c.host}:${c.port}`);
 
@@ -282,6 +320,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       });
     } catch (err) {
       await clock.stop('hold');
+      await artnetDiscovery.responder?.close();
       await oscIn?.close();
       model.dispose();
       pipeline.dispose();
@@ -314,6 +353,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         model?.dispose();
         await listening?.close();
         await oscIn?.close();
+        await artnetDiscovery.responder?.close();
         await messageOutputs.close();
         pipeline.dispose();
         console$.complete();

@@ -30,6 +30,7 @@ Options:
   --no-console              run without the console server
   --artnet-host <addr>      send every Art-Net universe to this host instead of the show's
   --artnet-port <n>         … and this UDP port
+  --artnet-discovery-port <n>  answer ArtPoll on this port instead of Art-Net's 6454 (0: any free port)
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
   --no-model                do not load the show's model: every department runs by hand
@@ -55,6 +56,7 @@ Example:
       'artnet-host': { type: 'string' },
       'artnet-port': { type: 'string' },
       'osc-in-port': { type: 'string' },
+      'artnet-discovery-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
@@ -102,6 +104,7 @@ Example:
           },
       ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
       ...(artnetPort !== undefined ? { artnetPort } : {}),
+      ...(values['artnet-discovery-port'] !== undefined ? { artnetDiscoveryPort: numberOption('run', 'artnet-discovery-port', values['artnet-discovery-port'], 6454) } : {}),
       ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) } : {}),
       ...(values['no-audio'] ? { audio: false } : {}),
       ...(values['no-model'] ? { model: false } : {}),

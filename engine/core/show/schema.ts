@@ -48,6 +48,12 @@ export type PatchedFixture = z.infer<typeof patchedFixtureSchema>;
 // ---------------------------------------------------------------------------------------------
 // Outputs
 
+/** The local network interface an output sends from: its name (`eth1`) or one of its IPv4 addresses. */
+const networkInterface = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@-]{1,64}$/, 'an interface name such as "eth1" or a local IPv4 address')
+  .describe('Send from this network interface (name or local IPv4 address); default: the system route');
+
 /** Art-Net 4 output (unicast by default, as Art-Net 4 wants). */
 export const artnetDriverSchema = z
   .object({
@@ -57,6 +63,8 @@ export const artnetDriverSchema = z
     net: z.number().int().min(0).max(127).default(0),
     subnet: z.number().int().min(0).max(15).default(0),
     universe: z.number().int().min(0).max(15).default(0),
+    sync: z.boolean().optional().describe('Send ArtSync after each frame, so synchronous nodes output every universe at once (default false)'),
+    interface: networkInterface.optional(),
   })
   .strict();
 /** sACN / E1.31 output. Without `host` it multicasts to 239.255.hi.lo. */
@@ -69,6 +77,7 @@ export const sacnDriverSchema = z
     port: port.default(5568),
     sourceName: z.string().max(63).default('Precue'),
     syncUniverse: z.number().int().min(1).max(63999).optional(),
+    interface: networkInterface.optional(),
   })
   .strict();
 /** Enttec DMX USB Pro on a serial port. */
@@ -122,6 +131,10 @@ export const outputsSchema = z
     osc: z.array(oscTargetSchema).default([]),
     midi: z.array(midiPortSchema).default([]),
     visca: z.array(viscaCameraSchema).default([]),
+    sacnCid: z
+      .uuid()
+      .optional()
+      .describe("This engine's sACN CID; default: derived from this machine and the show's name (constant across restarts, different on a backup machine)"),
   })
   .strict();
 export type Outputs = z.infer<typeof outputsSchema>;

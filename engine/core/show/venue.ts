@@ -24,6 +24,8 @@ const driverPatchSchema = z
     priority: z.number().int().min(0).max(200).optional(),
     sourceName: z.string().max(63).optional(),
     syncUniverse: z.number().int().min(1).max(63999).optional(),
+    sync: z.boolean().optional(),
+    interface: z.string().min(1).optional(),
   })
   .strict();
 
@@ -45,6 +47,7 @@ export const venueFileSchema = z
     osc: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     midi: z.record(z.string(), z.object({ port: z.string().min(1) }).strict()).default({}),
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    sacnCid: z.uuid().optional().describe("This engine's sACN CID in this venue (a backup engine needs its own)"),
     inputs: z
       .object({
         osc: z
@@ -149,5 +152,6 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   }
 
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, show: { ...show, fixtures, outputs: { universes, osc, midi, visca }, inputs } };
+  const sacnCid = venue.sacnCid ?? show.outputs.sacnCid;
+  return { ok: true, show: { ...show, fixtures, outputs: { universes, osc, midi, visca, ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
 }
