@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const show = await readTake(showDir);
     const [replay] = await replayAllCached([{ audioPath: show.audioPath }], cache);
     const t2 = performance.now();
-    const f = await fireAll(model, show, replay!);
+    const f = fireAll(model, show, replay!);
     pipelineS += (performance.now() - t2) / 1000;
     showMinutes += replay!.durationS / 60;
     fires.push(f);

@@ -4,7 +4,7 @@
  * by the console (`ConsoleModel`) and remote control (OSC replies), so both refuse the same things
  * with the same words.
  */
-import { compareCueNumbers } from './playback/timing.js';
+import { compareCueNumbers } from './ids.js';
 import type { DeptState } from './protocol/state.js';
 
 /** Why a command was refused: the protocol's codes a person can act on. */

@@ -1,16 +1,20 @@
 /**
- * The show pipeline, as a pure function of streams and a scheduler: listening streams and the model's
- * predictions, performer/remote controls and console commands go into the arbiter; its decisions
- * drive playback; playback's frames are merged into one `Universe` per output universe.
+ * The show pipeline — the one composition of a running show, as a pure function of streams and a
+ * scheduler: listening streams feed the predictor, whose predictions, performer/remote controls and
+ * console commands go into the arbiter; its decisions drive playback; every cue playback fires goes
+ * back to the predictor's cue history (the feedback loop); the frame loop merges playback's frames
+ * into one `Universe` per output universe and hands the changed ones to a sink.
  *
- * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`eval`, the
- * tests: a virtual clock replaying a take as fast as the CPU allows), so what is measured offline is
- * what runs live. Only the caller subscribes to edges and does I/O.
+ * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`replayTake`:
+ * `eval`, training's calibration, the tests — a virtual clock replaying a take as fast as the CPU
+ * allows), so what is measured offline is what runs live. Only the caller subscribes to edges and does
+ * I/O.
  */
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } from './arbiter/arbiter.js';
-import type { Decision, Prediction } from './arbiter/types.js';
+import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
+import type { PerformerEvent } from './model/types.js';
 import type { ControlEvent } from './control.js';
 import type { FixtureProfile } from './fixtures/profile.js';
 import type { DeptId } from './ids.js';
@@ -26,12 +30,33 @@ import { Universe } from './universe/universe.js';
 export const PLAYBACK_PRIORITY = 100;
 /** The universe source id playback writes to. */
 export const PLAYBACK_SOURCE = 'playback';
+/** DMX frame rate of the frame loop (each universe's own `rateHz` then governs what is sent). */
+export const DEFAULT_FRAME_RATE_HZ = 44;
+
+/** A cue that playback fired, as the predictor's cue history wants it (`t` in engine seconds). */
+export interface FiredCue {
+  readonly dept: string;
+  readonly cue: string;
+  readonly t: number;
+  /** Who fired it: the decision's source, or 'follow' for an auto-follow / auto-continue. */
+  readonly source: DecisionSource | 'follow';
+}
+
+/**
+ * The predictor as the pipeline wires it: the listening streams and every cue playback fired (from
+ * any source) in, predictions out.
+ */
+export type Predict = (streams: PredictorStreams, fired$: Observable<FiredCue>) => Observable<Prediction>;
+
+/** What the predictor hears: the listening streams and, where there are any, performer events. */
+export type PredictorStreams = Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>> & { readonly performer$?: Observable<PerformerEvent> };
 
 /** What the pipeline listens to. Every stream is optional. */
 export interface PipelineInputs {
-  /** The listening streams (effects follow them, the console shows them). */
-  readonly listening?: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'>;
-  readonly predictions$?: Observable<Prediction>;
+  /** The listening streams (effects follow them, the console shows them, the predictor hears them). */
+  readonly listening?: PredictorStreams;
+  /** The predictor (the cue model and its policy); needs `listening`. */
+  readonly predict?: Predict;
   /** OSC, MSC, MIDI and timecode commands. */
   readonly controls$?: Observable<ControlEvent>;
   readonly console$?: Observable<ConsoleInput>;
@@ -54,6 +79,10 @@ export interface ShowPipeline {
   readonly universes: ReadonlyMap<number, Universe>;
   /** Every decision carried out, in order. */
   readonly decisions$: Observable<Decision>;
+  /** Every prediction the predictor made, in order (hot; nothing without a predictor). */
+  readonly predictions$: Observable<Prediction>;
+  /** Every cue playback fired, from any source (hot): the predictor's feedback. */
+  readonly fired$: Observable<FiredCue>;
   /** PANIC, ALL_OFF, blackout and grand master on every universe. */
   readonly safety: UniverseSafety;
   /** Messages due now (OSC, MIDI, MSC, VISCA). */
@@ -68,6 +97,11 @@ export interface ShowPipeline {
    * merge and masters into `outputs`. Returns the ids of the universes whose output changed.
    */
   frame(nowMs: number): readonly number[];
+  /**
+   * Runs the frame loop on the pipeline's scheduler at `rateHz` until the subscription ends: each tick
+   * computes the frame and hands `sink` the ids of the universes whose output changed.
+   */
+  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, rateHz?: number): Subscription;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
@@ -107,11 +141,16 @@ export function buildShowPipeline(
 ): ShowPipeline {
   const log = inputs.log ?? createLogger('core/pipeline');
   const subscription = new Subscription();
+  const fired$ = new Subject<FiredCue>();
+  const predictions$ = new Subject<Prediction>();
+  const predicted$ = inputs.predict !== undefined && inputs.listening !== undefined ? inputs.predict(inputs.listening, fired$) : undefined;
   const playback = createPlayback(show, { renderers: profiles, log, feed: new AudioFeed(inputs.audioOffsetMs ?? 0) }, scheduler);
   const stacks$ = new Subject<ReturnType<Playback['snapshot']>>();
   const arbiter = arbitrate(
     {
-      ...(inputs.predictions$ !== undefined ? { predictions$: inputs.predictions$ } : {}),
+      ...(predicted$ !== undefined
+        ? { predictions$: new Observable<Prediction>((sub) => predicted$.subscribe({ next: (p) => (predictions$.next(p), sub.next(p)), error: (e: unknown) => sub.error(e), complete: () => sub.complete() })) }
+        : {}),
       ...(inputs.controls$ !== undefined ? { controls$: inputs.controls$ } : {}),
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
       stacks$,
@@ -145,6 +184,12 @@ export function buildShowPipeline(
       error: (err: unknown) => log.error('arbiter failed; outputs hold the last look', { error: String(err) }),
     }),
   );
+  // The feedback loop: every cue playback fired, whoever fired it, goes back to the predictor.
+  subscription.add(
+    playback.events$.subscribe((e) => {
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000, source: e.source });
+    }),
+  );
   if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
   // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
   if (inputs.controls$ !== undefined) {
@@ -158,22 +203,49 @@ export function buildShowPipeline(
     );
   }
 
+  const frame = (nowMs: number): readonly number[] => {
+    const f = playback.frame(nowMs);
+    for (const [id, buffer] of f.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
+    changed.length = 0;
+    for (const [id, u] of universes) {
+      if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+    }
+    return changed;
+  };
   return {
     show,
     playback,
     arbiter,
     universes,
     decisions$: decisions$.asObservable(),
+    predictions$: predictions$.asObservable(),
+    fired$: fired$.asObservable(),
     messages$: merge(playback.messages$),
     outputs,
-    frame(nowMs) {
-      const frame = playback.frame(nowMs);
-      for (const [id, buffer] of frame.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
-      changed.length = 0;
-      for (const [id, u] of universes) {
-        if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
-      }
-      return changed;
+    frame,
+    runFrames(sink, rateHz = DEFAULT_FRAME_RATE_HZ) {
+      // Each tick schedules the next as a fresh action due on the frame grid (start + k·period): no
+      // drift on the wall clock, and no chain of nested actions on a virtual one (a periodic action
+      // there nests a new one per tick, which a long replay could not unsubscribe).
+      const periodMs = 1000 / rateHz;
+      const start = scheduler.now();
+      const loop = new Subscription();
+      let pending: Subscription | undefined;
+      let k = 0;
+      const tick = (): void => {
+        const now = scheduler.now();
+        sink(now, frame(now));
+        k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
+        schedule();
+      };
+      const schedule = (): void => {
+        if (loop.closed) return;
+        pending = scheduler.schedule(tick, Math.max(0, start + k * periodMs - scheduler.now()));
+      };
+      loop.add(() => pending?.unsubscribe());
+      k = 1;
+      schedule();
+      return loop;
     },
     safety,
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
@@ -183,6 +255,8 @@ export function buildShowPipeline(
     dispose() {
       subscription.unsubscribe();
       decisions$.complete();
+      predictions$.complete();
+      fired$.complete();
       stacks$.complete();
       playback.dispose();
     },

@@ -1,8 +1,8 @@
 /** `precue eval`: replays a held-out take with every department in auto and scores it beside two baselines. */
 import { UsageError } from '../../core/errors.js';
-import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel, takeBlocks } from '../../core/model/evaluate.js';
-import type { PredictorEvent } from '../../core/model/predictor.js';
-import { readWavFile } from '../../io/audio/wavFile.js';
+import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel } from '../../core/model/evaluate.js';
+import type { ListenedTake } from '../../core/model/events.js';
+import { modelListening } from '../../core/model/types.js';
 import { scoreReport, type Metrics, type Report, type TimedCue } from '../../core/model/metrics.js';
 import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js';
 import { replayAllCached } from '../../io/model/replayPool.js';
@@ -56,14 +56,13 @@ export interface TakeFires {
 }
 
 /**
- * Runs the model (the take's audio through the live pipeline on the offline clock) and both baselines
- * (over the take's cached listening events) on one take.
+ * Runs the model through the live pipeline on the offline clock and both baselines on one take, all
+ * from what listening to the take emitted (`replay`, made with the model's listening settings).
  */
-export async function fireAll(model: ModelFolder, take: Take, replay: { durationS: number; events: readonly PredictorEvent[] }): Promise<TakeFires> {
+export function fireAll(model: ModelFolder, take: Take, replay: ListenedTake): TakeFires {
   const trained = new Set([...model.meta.training.takes, ...model.meta.training.validationTakes]);
   if (trained.has(take.name)) throw new UsageError(`precue eval: take '${take.name}' was used to train this model; evaluate on a held-out take.`);
-  const wav = await readWavFile(take.audioPath);
-  const { fired } = replayModel(model, takeBlocks(wav.samples, wav.sampleRate, 1024));
+  const { fired } = replayModel(model, { listened: replay });
   const live = alignmentFromEvents(replay.events);
   const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
   const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
@@ -132,11 +131,11 @@ export const command: Command = {
     const model = await loadModelFolder(values.model);
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
     const replays = await replayAllCached(
-      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer })),
+      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer, settings: modelListening(model.meta) })),
       values.cache,
     );
     const fires: TakeFires[] = [];
-    for (const [i, t] of takes.entries()) fires.push(await fireAll(model, t, replays[i]!));
+    for (const [i, t] of takes.entries()) fires.push(fireAll(model, t, replays[i]!));
     const depts = [...new Set([...model.meta.depts, ...takes.flatMap((t) => t.cues.map((c) => c.dept))])];
     const result = report(fires, depts);
     if (values.json === true) ctx.stdout(JSON.stringify(result) + '\n');

@@ -15,13 +15,12 @@
  * Every decision is logged with its source and confidence. Time comes only from the scheduler.
  */
 import { asyncScheduler, BehaviorSubject, Observable, type SchedulerLike, share, Subscription } from 'rxjs';
-import { type CueId, cueId, type DeptId, deptId } from '../ids.js';
+import { compareCueNumbers, type CueId, cueId, type DeptId, deptId } from '../ids.js';
 import { type ControlCommand, type ControlEvent, type ControlOrigin } from '../control.js';
 import { type ConsoleCommand } from '../protocol/messages.js';
 import { type ShowFile } from '../show/schema.js';
 import { createLogger, type Logger } from '../log.js';
 import { assertNever } from '../errors.js';
-import { compareCueNumbers } from '../playback/timing.js';
 import { type Decision, type DecisionSource, type DeptMode, type Prediction } from './types.js';
 
 /** Automation settings of one department. */

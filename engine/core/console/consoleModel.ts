@@ -10,9 +10,9 @@ import { asyncScheduler, interval, Subject, type Observable, type SchedulerLike,
 import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
 import type { Decision as CoreDecision } from '../arbiter/types.js';
 import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
-import { cueSummaries, deptStates, toLogEntry } from '../arbiter/consoleState.js';
+import { cueSummaries, deptStates, toLogEntry } from './consoleState.js';
 import { refuseDeptCommand } from '../commandChecks.js';
-import { compareCueNumbers } from '../playback/timing.js';
+import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
 import { encodeDmx } from '../protocol/dmx.js';

@@ -7,13 +7,14 @@ import type { VirtualTimeScheduler } from 'rxjs';
 import type { AudioBlock } from '../audio/types.js';
 import { deptId } from '../ids.js';
 import { offlineScheduler, replayTake, type ReplayResult } from '../offline.js';
-import { showFileSchema, type AutomationMode, type ShowFile } from '../show/schema.js';
+import { showFileSchema, SHOW_VERSION, type AutomationMode, type ShowFile } from '../show/schema.js';
 import { InputError } from '../errors.js';
 import { REFIRE_MIN_MS } from '../arbiter/arbiter.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
-import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
+import { CuePredictor, modelPredictor, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
+import type { ListenedTake } from './events.js';
 import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
 
 /** Never fire a department twice within this many ms in an evaluation (the show file's default). */
@@ -26,7 +27,7 @@ export const EVAL_MIN_GO_INTERVAL_MS = 250;
  */
 export function evalShow(meta: Pick<ModelMeta, 'depts' | 'vocab' | 'inference'>, modes: Readonly<Record<string, AutomationMode>> = {}): ShowFile {
   return showFileSchema.parse({
-    version: 1,
+    version: SHOW_VERSION,
     name: 'precue eval',
     departments: meta.depts.map((id) => ({
       id,
@@ -38,15 +39,6 @@ export function evalShow(meta: Pick<ModelMeta, 'depts' | 'vocab' | 'inference'>,
   });
 }
 
-/** Cuts decoded audio into the blocks a live source delivers (`blockSize` samples; the first resets). */
-export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = 1024): AudioBlock[] {
-  const blocks: AudioBlock[] = [];
-  for (let i = 0; i < samples.length; i += blockSize) {
-    blocks.push({ t: i / sampleRate, sampleRate, samples: samples.subarray(i, Math.min(samples.length, i + blockSize)), ...(i === 0 ? { reset: true } : {}) });
-  }
-  return blocks;
-}
-
 /** What the model fired in a replay through the live pipeline, and the whole replay. */
 export interface ModelReplay {
   /** The cues playback fired on the model's decisions (`t` in audio seconds). */
@@ -54,32 +46,30 @@ export interface ModelReplay {
   readonly replay: ReplayResult;
 }
 
+/** A take to replay: its audio blocks, or what listening to it emitted (the replay cache). */
+export type TakeSource = { readonly blocks: readonly AudioBlock[] } | { readonly listened: ListenedTake };
+
 /**
- * Replays a take's audio through the real live pipeline on the offline clock: listening with the
- * model's analysis settings, the model's predictions (fed back every cue that actually fired), the
- * arbiter with every department in auto (or `show`'s modes), playback. The model's fires are the
- * cues playback fired on the arbiter's model decisions.
+ * Replays a take through the real live pipeline on the offline clock: listening with the model's
+ * analysis settings (or its recorded listening), the model's predictions (fed back every cue that
+ * actually fired), the arbiter with every department in auto (or `show`'s modes), playback and the
+ * frame loop. The model's fires are the cues playback fired on the arbiter's model decisions.
  */
-export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
+export function replayModel(model: LoadedModel, source: TakeSource, options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
   const startS = scheduler.now() / 1000;
-  const fired: TimedCue[] = [];
   const replay = replayTake(
     {
       show: options.show ?? evalShow(model.meta),
       profiles: new Map(),
-      blocks,
+      ...source,
       listening: modelListening(model.meta),
-      predict: (streams, fired$) => {
-        // What counts is what playback fired for the model (a GO it swallows never happened).
-        fired$.subscribe((f) => {
-          if (f.source === 'model') fired.push({ t: f.t - startS, dept: f.dept, cue: f.cue });
-        });
-        return predictCues(model, streams, { fired$, audioOffsetMs: startS * 1000 }, scheduler);
-      },
+      predict: modelPredictor(model, { audioOffsetMs: startS * 1000 }, scheduler),
       modelDepts: model.meta.depts.map((d) => deptId(d)),
     },
     scheduler,
   );
+  // What counts is what playback fired for the model (a GO it swallows never happened).
+  const fired = replay.fired.filter((f) => f.source === 'model').map((f) => ({ t: f.t - startS, dept: f.dept, cue: f.cue }));
   return { fired, replay };
 }
 

@@ -14,6 +14,7 @@ import { StreamingNet, type DeptOutput } from './streamingNet.js';
 import { AlignmentFeatures } from './alignment.js';
 import { FollowTrack, followReference } from './followInput.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
+import type { Predict } from '../pipeline.js';
 
 /** dB above the quietest level so far at which an onset counts as the start of the music. */
 const START_ABOVE_FLOOR_DB = 10;
@@ -364,4 +365,18 @@ export function predictCues(
         complete: () => subscriber.complete(),
       });
   });
+}
+
+/**
+ * The model as the show pipeline wires it (`buildShowPipeline`'s `predict`): the live composition and
+ * every offline replay build the predictor through this one function.
+ */
+export function modelPredictor(model: LoadedModel, options: { readonly audioOffsetMs?: number } = {}, scheduler: SchedulerLike = asyncScheduler): Predict {
+  return (streams, fired$) =>
+    predictCues(
+      model,
+      streams,
+      { fired$, ...(streams.performer$ !== undefined ? { performer$: streams.performer$ } : {}), ...(options.audioOffsetMs !== undefined ? { audioOffsetMs: options.audioOffsetMs } : {}) },
+      scheduler,
+    );
 }

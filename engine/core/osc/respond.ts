@@ -7,8 +7,7 @@
  */
 import { type ControlCommand } from '../control.js';
 import { findDept, isRefusal, refuseDeptCommand, type CheckedAction } from '../commandChecks.js';
-import { cueId, type CueId, type DeptId, deptId } from '../ids.js';
-import { compareCueNumbers } from '../playback/timing.js';
+import { compareCueNumbers, cueId, type CueId, type DeptId, deptId } from '../ids.js';
 import type { DeptState } from '../protocol/state.js';
 import type { SafetyState } from '../universe/safety.js';
 import { type OscQuery, type OscRequest } from './dictionary.js';

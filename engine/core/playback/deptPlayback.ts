@@ -7,7 +7,7 @@
  * exactly where they paused. Effects follow the music and run on the engine clock.
  */
 import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { type CueId, cueId, type DeptId, deptId } from '../ids.js';
+import { compareCueNumbers, type CueId, cueId, type DeptId, deptId } from '../ids.js';
 import { type OutputMessage } from '../show/schema.js';
 import { type Logger } from '../log.js';
 import { type Decision, type DecisionSource } from '../arbiter/types.js';
@@ -16,7 +16,7 @@ import { type CompiledDept } from './compile.js';
 import { DeptFades } from './fades.js';
 import { ActiveBinding } from './effects.js';
 import { type AudioFeed } from './audioFeed.js';
-import { compareCueNumbers, cueDurationMs } from './timing.js';
+import { cueDurationMs } from './timing.js';
 
 /** What the console shows of a department's stack. */
 export interface StackState {

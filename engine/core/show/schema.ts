@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 /** The show-file version this build writes and reads natively. */
-export const SHOW_VERSION = 1;
+export const SHOW_VERSION = 2;
 
 const id = z
   .string()
@@ -382,7 +382,6 @@ export const modelSettingsSchema = z
   .object({
     path: z.string().default('model'),
     enabled: z.boolean().default(true),
-    snapToBeatWithinMs: ms.default(120),
   })
   .strict();
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
@@ -407,7 +406,7 @@ export const showFileSchema = z
     inputs: inputsSchema.default({}),
     departments: z.array(departmentSchema).min(1),
     audio: audioSettingsSchema.optional(),
-    model: modelSettingsSchema.default({ path: 'model', enabled: true, snapToBeatWithinMs: 120 }),
+    model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
   })
   .strict();

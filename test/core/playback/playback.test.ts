@@ -266,7 +266,7 @@ describe('messages', () => {
   });
 });
 
-describe('effects and submasters', () => {
+describe('effects', () => {
   it('a chase steps across its fixtures on every beat while its cue is live', () => {
     const show = makeShow([lx([
       { number: '1', levels: { all: { intensity: 0.1 } }, bindings: [{ source: 'beat', target: ['p1', 'p2', 'p3'], attribute: 'intensity', mode: 'chase', range: [0, 1], releaseMs: 0 }] },
@@ -305,17 +305,6 @@ describe('effects and submasters', () => {
     expect(got[1]).toBeCloseTo(0.6, 2);
   });
 
-  it('an inhibitive submaster scales its fixtures and an additive one raises them', () => {
-    const show = makeShow([lx([{ number: '1', levels: { all: { intensity: 0.8 } } }])], 2);
-    const got: number[] = [];
-    virtual(show, (pb, at) => {
-      pb.defineSubmaster('house', ['p1'], 'inhibitive');
-      pb.defineSubmaster('wash', ['p2'], 'additive');
-      at(0, () => pb.apply(go()));
-      at(10, () => { pb.setSubmaster('house', 0.5); pb.setSubmaster('wash', 1); got.push(intensity(pb, 0), intensity(pb, 1)); });
-    });
-    expect(got).toEqual([0.4, 1]);
-  });
 });
 
 describe('show problems', () => {

@@ -1,12 +1,11 @@
 /**
  * A small in-test implementation of the ConsoleEngine port: two departments with cue stacks, GO/BACK/
  * GOTO/HOLD/PANIC/modes/predictions, one universe whose levels follow the live LX cue. Its state lives
- * in a ConsoleStateStore, which folds every delta into the snapshot as the port's contract says.
+ * in one snapshot into which every delta is folded (`applyDelta`), as the port's contract says.
  */
-import type { Observable } from 'rxjs';
-import { ConsoleStateStore } from '../../../engine/core/protocol/store.js';
+import { Subject, type Observable } from 'rxjs';
 import {
-  encodeDmx, SILENT_AUDIO,
+  applyDelta, encodeDmx, SILENT_AUDIO,
   type CommandIssuer, type CommandResult, type ConsoleCommand, type ConsoleEngine, type DeptState,
   type EngineDelta, type EngineSnapshot, type Decision,
 } from '../../../engine/core/protocol/index.js';
@@ -36,7 +35,8 @@ export function lxLevelsFor(cue: string | null): Uint8Array {
 export class FakeEngine implements ConsoleEngine {
   readonly deltas$: Observable<EngineDelta>;
   readonly executed: Array<{ command: ConsoleCommand; who: CommandIssuer }> = [];
-  private readonly store: ConsoleStateStore;
+  private current: EngineSnapshot;
+  private readonly deltas = new Subject<EngineDelta>();
   /** Make `execute` throw (to test that the server survives an engine failure). */
   throwOnNext = false;
   private readonly clock: () => number;
@@ -61,12 +61,12 @@ export class FakeEngine implements ConsoleEngine {
       universes: [{ id: 1, label: 'stage', dmx: encodeDmx(lxLevelsFor(lxCurrent)) }, { id: 2, label: 'heads + haze', dmx: encodeDmx(new Uint8Array(512).map((_, i) => (i < 48 ? (i * 5) % 256 : 0))) }],
       log: [],
     };
-    this.store = new ConsoleStateStore(initial, this.clock);
-    this.deltas$ = this.store.deltas$;
+    this.current = initial;
+    this.deltas$ = this.deltas.asObservable();
   }
 
   private get state(): EngineSnapshot {
-    return this.store.snapshot();
+    return this.snapshot();
   }
 
   now(): number {
@@ -74,12 +74,13 @@ export class FakeEngine implements ConsoleEngine {
   }
 
   snapshot(): EngineSnapshot {
-    return this.store.snapshot();
+    return { ...this.current, engineTimeMs: this.clock() };
   }
 
   /** Emits a delta and folds it into the snapshot. */
   emit(delta: EngineDelta): void {
-    this.store.emit(delta);
+    this.current = applyDelta(this.current, delta, this.clock());
+    this.deltas.next(delta);
   }
 
   dept(id: string): DeptState | undefined {
