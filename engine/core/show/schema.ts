@@ -5,6 +5,7 @@
  * Units are in the names (`fadeUpMs`, `rateHz`); levels are fractions 0..1, angles are degrees.
  */
 import { z } from 'zod';
+import { parseCssColor } from '../fixtures/color.js';
 
 /** The show-file version this build writes and reads natively. */
 export const SHOW_VERSION = 2;
@@ -177,8 +178,14 @@ export type Inputs = z.infer<typeof inputsSchema>;
 // Cue content
 
 const rgbSchema = z.object({ r: fraction, g: fraction, b: fraction, w: fraction.optional() }).strict();
-/** A colour: `#rrggbb` or RGB(W) fractions. */
-export const colorSchema = z.union([z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour "#rrggbb"'), rgbSchema]);
+/** A colour: any CSS colour (`#rrggbb`, `#rgb`, `orange`, `hsl(30 100% 50%)`…) or RGB(W) fractions. */
+export const colorSchema = z.union([
+  z
+    .string()
+    .refine((s) => parseCssColor(s) !== undefined, 'a CSS colour such as "#ff8800", "#f80", "orange" or "hsl(30 100% 50%)"')
+    .describe('A CSS colour: #rrggbb, #rgb, a name (orange, deepskyblue…), rgb(), hsl(), lab()…'),
+  rgbSchema,
+]);
 export type Color = z.infer<typeof colorSchema>;
 
 /** What a fixture should look like. Every attribute is optional: absent means "not this cue's business". */
