@@ -16,7 +16,7 @@ import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject } f
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { ListeningSettings, ListeningStreams } from './core/audio/types.js';
-import { deptId, type DeptId } from './core/ids.js';
+import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
 import { ConsoleModel } from './core/console/consoleModel.js';
@@ -247,7 +247,12 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
     const found = show.departments.find((d) => d.id === wanted) ?? show.departments[0];
     return found === undefined ? undefined : deptId(found.id);
   };
-  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, log: createLogger('io/outputs') });
+  // MSC RESET puts every stack back to its first cue.
+  const firstCues = new Map(show.departments.flatMap((d) => {
+    const first = [...d.cues].sort((a, b) => compareCueNumbers(a.number, b.number))[0];
+    return first === undefined ? [] : [[deptId(d.id), cueId(first.number)] as const];
+  }));
+  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, firstCues, log: createLogger('io/outputs') });
   closers.add(() => outputs.close());
   banner.push(...outputs.banner);
   const controls: Observable<ControlEvent>[] = [outputs.midi.commands$];

@@ -140,6 +140,37 @@ export const outputsSchema = z
   .strict();
 export type Outputs = z.infer<typeof outputsSchema>;
 
+/** What a MIDI trigger does. `[dept]` defaults to the first department; `grand-master` takes the message's value as the level. */
+export const triggerActionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.enum(['go', 'back', 'stop', 'hold', 'resume']), dept: z.string().min(1).optional() }).strict(),
+  z.object({ type: z.enum(['cue', 'load']), dept: z.string().min(1).optional(), cue: cueNumberSchema }).strict(),
+  z.object({ type: z.literal('panic'), fadeMs: ms.optional() }).strict(),
+  z.object({ type: z.literal('blackout'), on: z.boolean().default(true) }).strict(),
+  z.object({ type: z.literal('grand-master'), fadeMs: ms.optional() }).strict(),
+  z.object({ type: z.literal('mode'), dept: z.string().min(1), mode: z.enum(['manual', 'assist', 'auto']) }).strict(),
+]);
+export type TriggerAction = z.infer<typeof triggerActionSchema>;
+
+const midiChannel = z.number().int().min(1).max(16).optional().describe('1..16; absent = any channel');
+const data7 = z.number().int().min(0).max(127);
+/** An incoming MIDI message that triggers an action. */
+export const midiTriggerSchema = z
+  .object({
+    on: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('note'), channel: midiChannel, note: data7 }).strict().describe('fires on note-on (velocity above 0)'),
+      z.object({ type: z.literal('cc'), channel: midiChannel, controller: data7, value: data7.optional() }).strict().describe('fires when the value rises to 64 or more (or equals `value`); a grand-master trigger follows every value'),
+      z.object({ type: z.literal('program'), channel: midiChannel, program: data7 }).strict(),
+      z.object({ type: z.literal('msc-set'), control: z.number().int().min(0).max(16383) }).strict().describe('MSC SET of this control number'),
+      z.object({ type: z.literal('msc-fire'), macro: data7 }).strict().describe('MSC FIRE of this macro'),
+    ]),
+    do: triggerActionSchema,
+  })
+  .strict();
+export type MidiTrigger = z.infer<typeof midiTriggerSchema>;
+
+/** Default MTC freewheel: a second of timecode keeps running through a dropout before the chase stops. */
+export const MTC_FREEWHEEL_MS = 1000;
+
 /** The default OSC control port: not QLab's 53000/53001 (or Go Button's 53100), so both can run on one machine. */
 export const OSC_CONTROL_DEFAULT_PORT = 53200;
 /** OSC control listens on this machine only unless the show (or venue) opens it to the network. */
@@ -165,9 +196,22 @@ export type OscControlInput = z.infer<typeof oscControlInputSchema>;
 export const inputsSchema = z
   .object({
     osc: oscControlInputSchema.optional(),
-    midi: z.object({ port: z.string().min(1), mscDeviceId: z.number().int().min(0).max(127).default(0) }).strict().optional(),
+    midi: z
+      .object({
+        port: z.string().min(1),
+        mscDeviceId: z.number().int().min(0).max(111).default(0).describe('MSC device ID we answer (all-call 127 always)'),
+        mscGroups: z.array(z.number().int().min(112).max(126)).optional().describe('MSC group IDs we also answer'),
+        triggers: z.array(midiTriggerSchema).optional().describe('MIDI notes, CCs, program changes and MSC SET/FIRE mapped to commands'),
+      })
+      .strict()
+      .optional(),
     timecode: z
-      .object({ source: z.literal('mtc'), midiPort: z.string().min(1), fps: z.union([z.literal(24), z.literal(25), z.literal(29.97), z.literal(30)]) })
+      .object({
+        source: z.literal('mtc'),
+        midiPort: z.string().min(1),
+        fps: z.union([z.literal(24), z.literal(25), z.literal(29.97), z.literal(30)]),
+        freewheelMs: z.number().int().min(0).max(10_000).optional().describe('Keep time running this long through a timecode dropout, cues still firing (default 1000; 0 stops at once)'),
+      })
       .strict()
       .optional(),
   })
@@ -242,7 +286,7 @@ export const midiMessageSchema = z
   })
   .strict();
 /** The MIDI Show Control commands Precue sends and receives. */
-export const mscCommandNames = ['GO', 'STOP', 'RESUME', 'TIMED_GO', 'LOAD', 'SET', 'FIRE', 'ALL_OFF'] as const;
+export const mscCommandNames = ['GO', 'STOP', 'RESUME', 'TIMED_GO', 'LOAD', 'SET', 'FIRE', 'ALL_OFF', 'RESTORE', 'RESET'] as const;
 export const mscMessageSchema = z
   .object({
     kind: z.literal('msc'),

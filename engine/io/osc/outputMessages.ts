@@ -9,7 +9,7 @@
 import { InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
-import { type DeptId } from '../../core/ids.js';
+import { type CueId, type DeptId } from '../../core/ids.js';
 import { type Inputs, type MidiPortConfig, type OscTarget, type OutputMessage, type ViscaCamera } from '../../core/show/schema.js';
 import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
 import { type MidiAvailability } from '../midi/backend.js';
@@ -152,7 +152,13 @@ export interface MessageOutputs {
 export async function openMessageOutputs(
   outputs: { readonly osc: readonly OscTarget[]; readonly midi: readonly MidiPortConfig[]; readonly visca: readonly ViscaCamera[] },
   inputs: Pick<Inputs, 'midi' | 'timecode'>,
-  options: { readonly deptForFormat?: (commandFormat: number) => DeptId | undefined; readonly midiAvailability?: MidiAvailability; readonly log?: Logger } = {},
+  options: {
+    readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+    /** Each department's first cue (MSC RESET). */
+    readonly firstCues?: ReadonlyMap<DeptId, CueId>;
+    readonly midiAvailability?: MidiAvailability;
+    readonly log?: Logger;
+  } = {},
 ): Promise<MessageOutputs> {
   const log = options.log ?? createLogger('io/outputs');
   const osc = new OscSender(outputs.osc, createLogger('io/osc'));
@@ -161,6 +167,7 @@ export async function openMessageOutputs(
     ports: outputs.midi,
     inputs,
     ...(options.deptForFormat !== undefined ? { deptForFormat: options.deptForFormat } : {}),
+    ...(options.firstCues !== undefined ? { firstCues: options.firstCues } : {}),
     ...(options.midiAvailability !== undefined ? { availability: options.midiAvailability } : {}),
     log: createLogger('io/midi'),
   });
