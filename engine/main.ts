@@ -36,7 +36,8 @@ import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
 import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
-import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
+import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
+import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
 import { loadShow } from './io/show/loadShow.js';
@@ -158,7 +159,9 @@ async function loadShowParts(config: EngineConfig, banner: string[], log: Logger
   const profiles = new Map<string, FixtureProfile>();
   for (const f of show.fixtures) {
     const options = { ...(f.invertPan !== undefined ? { invertPan: f.invertPan } : {}), ...(f.invertTilt !== undefined ? { invertTilt: f.invertTilt } : {}) };
-    profiles.set(f.id, library.profile(f.type, f.mode, options));
+    const profile = library.profile(f.type, f.mode, options);
+    if (profile.darkBy === 'none') for (const w of profile.warnings) log.warn(`fixture '${f.id}' (${f.type}): ${w}`);
+    profiles.set(f.id, profile);
   }
   banner.push(`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`);
   return { show, dir: loaded.dir, profiles };
@@ -247,12 +250,16 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
     const found = show.departments.find((d) => d.id === wanted) ?? show.departments[0];
     return found === undefined ? undefined : deptId(found.id);
   };
+  // PANIC sends MSC ALL_OFF to the ports the show speaks MSC to.
+  const mscPorts = [...new Set(show.departments.flatMap((d) => d.cues.flatMap((c) => (c.messages ?? []).flatMap((m) => (m.kind === 'msc' ? [m.target] : [])))))];
   // MSC RESET puts every stack back to its first cue.
-  const firstCues = new Map(show.departments.flatMap((d) => {
-    const first = [...d.cues].sort((a, b) => compareCueNumbers(a.number, b.number))[0];
-    return first === undefined ? [] : [[deptId(d.id), cueId(first.number)] as const];
-  }));
-  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, firstCues, log: createLogger('io/outputs') });
+  const firstCues = new Map(
+    show.departments.flatMap((d) => {
+      const first = [...d.cues].sort((a, b) => compareCueNumbers(a.number, b.number))[0];
+      return first === undefined ? [] : [[deptId(d.id), cueId(first.number)] as const];
+    }),
+  );
+  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, mscPorts, firstCues, log: createLogger('io/outputs') });
   closers.add(() => outputs.close());
   banner.push(...outputs.banner);
   const controls: Observable<ControlEvent>[] = [outputs.midi.commands$];
@@ -297,7 +304,7 @@ async function openArtnetDiscovery(show: ShowFile, port: number | undefined, clo
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, closers: Closers, banner: string[], log: Logger): Promise<void> {
+async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<void> {
   // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
   const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
   const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
@@ -306,6 +313,12 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
     for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
   }, config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ);
   closers.add(() => frames.unsubscribe());
+  // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
+  const panicNow = pipeline.decisions$.subscribe((d) => {
+    if (d.action !== 'panic') return;
+    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!);
+  });
+  closers.add(() => panicNow.unsubscribe());
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
@@ -335,13 +348,12 @@ function startConsoleModel(
 /** The console: the page and the server with the show's tokens, over the console model. */
 async function startConsole(
   config: NonNullable<EngineConfig['console']>,
-  showDir: string,
+  tokens: ResolvedTokens,
   model: ConsoleModel,
   closers: Closers,
   banner: string[],
   log: Logger,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
-  const tokens = resolveRoleTokens({ ...config.tokens, showDir });
   for (const w of tokens.warnings) log.warn(w);
   const page = await buildConsolePage();
   let server: ConsoleServer;
@@ -368,7 +380,8 @@ async function startConsole(
   closers.add(() => server.close());
   const operator = tokens.tokens.operator;
   const operatorUrl = operator !== undefined ? server.consoleUrl(operator) : null;
-  banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? '  (operator token generated for this run)' : ''}`);
+  const kept = config.tokens.store !== undefined ? 'kept for this show; precue token --rotate replaces it' : 'for this run only';
+  banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? `  (operator token generated, ${kept})` : ''}`);
   const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => tokens.tokens[r] !== undefined);
   banner.push(`console roles: ${roles.map((r) => `${r} (${tokens.sources[r] ?? '?'})`).join(', ')}`);
   return { server, operatorUrl };
@@ -380,6 +393,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   const banner: string[] = [];
   const closers = new Closers();
   try {
+    // Tokens first: a bad or unreadable one stops the start before anything opens.
+    const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
@@ -400,7 +415,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         console$,
         controls$: merge(...controls),
         ...(listening !== undefined ? { listening } : {}),
-        ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler) } : {}),
+        ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
         audioOffsetMs,
         log: createLogger('core/pipeline'),
       },
@@ -421,7 +436,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       closers.add(() => hot.unsubscribe());
     }
 
-    await startDmx(config, show, pipeline, closers, banner, log);
+    await startDmx(config, show, pipeline, scheduler, closers, banner, log);
     const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers) : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
@@ -429,7 +444,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         changes$: consoleModel.deltas$,
       });
     }
-    const consoleParts = config.console === null || consoleModel === undefined ? null : await startConsole(config.console, dir, consoleModel, closers, banner, log);
+    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log);
 
     let stopped: Promise<void> | undefined;
     return {

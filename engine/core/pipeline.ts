@@ -15,6 +15,7 @@ import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } fro
 import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
 import type { PerformerEvent } from './model/types.js';
+import type { PolicyNumbers } from './policy/numbers.js';
 import type { ControlEvent } from './control.js';
 import type { FixtureProfile } from './fixtures/profile.js';
 import type { DeptId } from './ids.js';
@@ -25,6 +26,7 @@ import { AudioFeed } from './playback/audioFeed.js';
 import type { ShowFile } from './show/schema.js';
 import { UniverseSafety } from './universe/safety.js';
 import { Universe } from './universe/universe.js';
+import { patchFixture } from './universe/patch.js';
 
 /** The playback source's priority in every universe (sACN's default). */
 export const PLAYBACK_PRIORITY = 100;
@@ -62,6 +64,8 @@ export interface PipelineInputs {
   readonly console$?: Observable<ConsoleInput>;
   /** Departments the model may fire in (default: all). */
   readonly modelDepts?: readonly DeptId[];
+  /** The cue policy's numbers the arbiter gates with (the model's; default `DEFAULT_POLICY_NUMBERS`). */
+  readonly policy?: PolicyNumbers;
   /**
    * Engine ms of audio time 0 (when the audio source started on the scheduler's clock), so beats
    * and features land on the engine clock. Default 0 (offline: the take starts at engine time 0).
@@ -107,10 +111,7 @@ export interface ShowPipeline {
   dispose(): void;
 }
 
-/**
- * Marks each fixture's HTP channels as intensity in its universe and gives PANIC a safe value for
- * channels that should go off rather than hold (haze, fan).
- */
+/** One universe per output, each fixture's channel roles and safe values patched in (`patchFixture`). */
 function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixtureProfile>): Map<number, Universe> {
   const universes = new Map<number, Universe>();
   for (const u of show.outputs.universes) {
@@ -122,12 +123,7 @@ function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixturePro
     const universe = universes.get(f.universe);
     const profile = profiles.get(f.id);
     if (universe === undefined || profile === undefined) continue;
-    for (const ch of profile.channels) {
-      const channel = f.address + ch.offset;
-      if (channel > 512) continue;
-      if (profile.htpMask[ch.offset] === 1) universe.setMergeMode(channel, 'htp');
-      if (ch.attribute === 'haze' || ch.attribute === 'fan') universe.setSafeValue(channel, 0);
-    }
+    patchFixture(universe, profile, f.address);
   }
   return universes;
 }
@@ -155,7 +151,7 @@ export function buildShowPipeline(
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
       stacks$,
     },
-    arbiterConfigFromShow(show, inputs.modelDepts),
+    arbiterConfigFromShow(show, inputs.modelDepts, inputs.policy),
     scheduler,
   );
   const universes = buildUniverses(show, profiles);
@@ -173,10 +169,10 @@ export function buildShowPipeline(
         const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
         const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
-          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now());
+          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now(), d.user ?? d.source);
         } else if ((d.action === 'go' || d.action === 'goto') && d.source !== 'model' && d.source !== 'timecode' && safety.current.panic) {
           // A person's GO after PANIC brings the masters back at once: they are taking the show back.
-          safety.clearPanic(scheduler.now());
+          safety.clearPanic(scheduler.now(), 0, d.user ?? d.source);
         }
         playback.apply(d);
         decisions$.next(d);
@@ -196,7 +192,7 @@ export function buildShowPipeline(
     subscription.add(
       inputs.controls$.subscribe({
         next: (e) => {
-          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now(), e.from !== '' ? `${e.origin} ${e.from}` : e.origin);
         },
         error: () => undefined,
       }),
@@ -259,6 +255,7 @@ export function buildShowPipeline(
       fired$.complete();
       stacks$.complete();
       playback.dispose();
+      safety.dispose();
     },
   };
 }

@@ -63,7 +63,7 @@ describe('precue validate', () => {
   it('gives a usage error, not a stack trace, for a missing folder argument and an unknown flag', async () => {
     expect((await validate()).code).toBe(2);
     const r = await validate('shows/demo', '--bogus');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^precue: precue validate: Unknown option '--bogus'/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^precue validate: Unknown option '--bogus'/);
   });
 });

@@ -65,6 +65,7 @@ export function deptStates(show: Pick<ShowFile, 'departments'>, playback: Playba
       standby: stack?.standby ?? null,
       next: stack?.next ?? null,
       held: stack?.held ?? false,
+      panicked: arb?.panicked ?? false,
       fadeProgress: stack?.fadeProgress ?? null,
       lockoutUntilMs: arb?.lockoutUntilMs ?? null,
       prediction: p === null ? null : { cue: p.cue, confidence: p.confidence, fireAtMs: p.fireAtMs, armed: p.armed, source: 'model' },

@@ -71,6 +71,8 @@ export class Playback {
   private readonly renderList: { renderer: LookRenderer; out: Uint8Array; offset: number; look: LookView }[] = [];
   private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
   private readonly subscription = new Subscription();
+  /** True once a frame has been computed (so `slots` is what is on stage). */
+  private framed = false;
 
   constructor(
     show: ShowFile,
@@ -127,9 +129,16 @@ export class Playback {
   /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */
   apply(decision: Decision): void {
     try {
+      if (decision.action === 'panic') {
+        // PANIC fades from what is on stage now (effects included), so nothing gets brighter.
+        for (const d of decision.dept === null ? this.depts.values() : [this.depts.get(decision.dept)]) {
+          if (d === undefined) throw new InputError('playback', `there is no department '${String(decision.dept)}'`);
+          d.panic(decision.fadeMs, this.framed ? this.slots : undefined);
+        }
+        return;
+      }
       if (decision.dept === null) {
         switch (decision.action) {
-          case 'panic':
           case 'hold':
           case 'resume':
           case 'stop':
@@ -173,6 +182,7 @@ export class Playback {
       r.renderer.render(r.look, r.out, r.offset);
     }
     this.frameOut.tMs = nowMs;
+    this.framed = true;
     return this.frameOut;
   }
 

@@ -7,7 +7,7 @@ import type { DeptState } from '../../../engine/core/protocol/state.js';
 function dept(id: string, cues: string[], over: Partial<DeptState> = {}): DeptState {
   return {
     id, label: id, mode: 'assist', confidenceThreshold: 0.8, cues: cues.map((n) => ({ number: n, name: `cue ${n}` })),
-    current: null, standby: cues[0] ?? null, next: cues[1] ?? null, held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null, ...over,
+    current: null, standby: cues[0] ?? null, next: cues[1] ?? null, held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null, ...over,
   };
 }
 

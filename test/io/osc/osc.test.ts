@@ -151,7 +151,7 @@ describe('OSC control in', () => {
     cleanups.push(() => listener.close());
     let standby: string | null = '2';
     const changes = new Subject<void>();
-    const depts = (): DeptState[] => [{ id: 'LX', label: 'LX', mode: 'assist', confidenceThreshold: 0.8, cues: [{ number: '1' }, { number: '2' }], current: '1', standby, next: null, held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null }];
+    const depts = (): DeptState[] => [{ id: 'LX', label: 'LX', mode: 'assist', confidenceThreshold: 0.8, cues: [{ number: '1' }, { number: '2' }], current: '1', standby, next: null, held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null }];
     listener.serve({ state: () => ({ depts: depts(), panic: false, safety: { grandMaster: 1, blackout: false }, version: 'test' }), changes$: changes });
     const commands: ControlEvent[] = [];
     listener.commands$.subscribe((e) => commands.push(e));

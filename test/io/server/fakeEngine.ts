@@ -47,7 +47,7 @@ export class FakeEngine implements ConsoleEngine {
       id, label, mode: 'manual', confidenceThreshold: 0.8,
       cues: cues.map((n) => ({ number: n, name: `${label} look ${n}` })),
       current, standby: next(cues, current), next: next(cues, next(cues, current)),
-      held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
+      held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
     });
     const lxCurrent = options.lxCurrent ?? null;
     const initial: EngineSnapshot = {
@@ -55,6 +55,7 @@ export class FakeEngine implements ConsoleEngine {
       show: { name: 'Fake show', path: null },
       engineTimeMs: this.clock(),
       panic: false,
+      blackout: false,
       grandMaster: 1,
       depts: [dept('LX', 'Lighting', lxCues, lxCurrent), dept('VID', 'Video', ['1', '2', '3'], null), dept('CAM', 'Cameras', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], null)],
       audio: { ...SILENT_AUDIO },
@@ -100,6 +101,7 @@ export class FakeEngine implements ConsoleEngine {
       this.options.onLevels?.(levels);
     }
     if (this.state.panic) this.emit({ type: 'engine', patch: { panic: false } });
+    if (d.panicked) this.emit({ type: 'dept', dept: d.id, patch: { panicked: false } });
     this.log({ dept: d.id, action, cue, source: who.role === 'viewer' ? 'system' : 'operator', who: who.name, confidence });
   }
 
@@ -137,11 +139,18 @@ export class FakeEngine implements ConsoleEngine {
       }
       case 'panic': {
         this.emit({ type: 'engine', patch: { panic: true } });
+        for (const d of this.state.depts) if (command.dept === undefined || d.id === command.dept) this.emit({ type: 'dept', dept: d.id, patch: { panicked: true } });
         const levels = new Uint8Array(512);
         this.emit({ type: 'universe', universe: { id: 1, label: 'stage', dmx: encodeDmx(levels) } });
         this.options.onLevels?.(levels);
         this.log({ dept: command.dept ?? null, action: 'panic', cue: null, source: 'operator', who: who.name, confidence: null });
         return { ok: true, detail: 'outputs to black' };
+      }
+      case 'release-panic': {
+        for (const d of this.state.depts) if (command.dept === undefined || d.id === command.dept) this.emit({ type: 'dept', dept: d.id, patch: { panicked: false } });
+        if (command.dept === undefined) this.emit({ type: 'engine', patch: { panic: false } });
+        this.log({ dept: command.dept ?? null, action: 'release', cue: null, source: 'operator', who: who.name, confidence: null });
+        return { ok: true };
       }
       case 'hold':
       case 'resume': {
