@@ -32,6 +32,7 @@ import { listenInWorker } from './io/audio/workerListen.js';
 import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
 import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { openMixers } from './io/mixer/mixers.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -434,6 +435,13 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       const hot = listening.sections$.subscribe({ error: failed });
       hot.add(listening.tempo$.subscribe({ error: () => undefined }));
       closers.add(() => hot.unsubscribe());
+    }
+
+    // Sound: the desks the show's sound cues move, played from playback's events like any department.
+    const mixers = openMixers(show, pipeline.playback.events$, scheduler, createLogger('io/mixer'));
+    if (mixers !== undefined) {
+      closers.add(() => mixers.close());
+      banner.push(...mixers.banner);
     }
 
     await startDmx(config, show, pipeline, scheduler, closers, banner, log);

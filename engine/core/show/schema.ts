@@ -137,6 +137,19 @@ export const midiPortSchema = z
   .strict();
 export type MidiPortConfig = z.infer<typeof midiPortSchema>;
 
+/** A digital mixing desk driven over OSC (a sound department's output). */
+export const mixerOutputSchema = z
+  .object({
+    id,
+    /** The desk's protocol profile: `x32` (Behringer X32, Midas M32 as `m32`). */
+    kind: z.enum(['x32', 'm32']),
+    host,
+    port: port.optional().describe("The desk's OSC port (X32/M32: 10023)"),
+    label: z.string().optional(),
+  })
+  .strict();
+export type MixerOutput = z.infer<typeof mixerOutputSchema>;
+
 export const viscaCameraSchema = z.object({ id, host, port: port.default(52381), label: z.string().optional() }).strict();
 export type ViscaCamera = z.infer<typeof viscaCameraSchema>;
 
@@ -146,6 +159,7 @@ export const outputsSchema = z
     osc: z.array(oscTargetSchema).default([]),
     midi: z.array(midiPortSchema).default([]),
     visca: z.array(viscaCameraSchema).default([]),
+    mixers: z.array(mixerOutputSchema).optional().describe('Digital mixing desks (sound departments move their faders, mutes, sends, DCAs, scenes)'),
     sacnCid: z
       .uuid()
       .optional()
@@ -370,6 +384,23 @@ export const attributeTimesSchema = z
 export const fadeCurves = ['linear', 's-curve', 'exponential', 'logarithmic', 'snap'] as const;
 export type FadeCurve = (typeof fadeCurves)[number];
 
+/**
+ * One mixer parameter a sound cue moves: a fader or send level in dB (`-10`, `"-10dB"`, `"-inf"`),
+ * a mute (true = muted), a scene or mute group (a number). Levels fade over the cue's time and curve
+ * (`fadeMs`/`curve` override them); mutes and scenes change when the cue goes. Like lighting, moves
+ * track: a parameter keeps its value until a later cue moves it, and BACK restores it.
+ */
+export const mixerMoveSchema = z
+  .object({
+    mixer: id.describe('An outputs.mixers id'),
+    param: z.string().min(1).describe('e.g. ch/1/fader, ch/3/mute, ch/1/send/2, bus/4/fader, dca/2/fader, main/fader, scene'),
+    value: z.union([z.number(), z.string(), z.boolean()]),
+    fadeMs: ms.optional(),
+    curve: z.enum(fadeCurves).optional(),
+  })
+  .strict();
+export type MixerMove = z.infer<typeof mixerMoveSchema>;
+
 /** One cue in a department's stack. */
 export const cueSchema = z
   .object({
@@ -386,6 +417,7 @@ export const cueSchema = z
     timecode: timecode.optional().describe('Fire at this MTC position'),
     levels: z.record(id, fixtureLookSchema).optional().describe('Looks per fixture or group id'),
     messages: z.array(outputMessageSchema).optional(),
+    mixer: z.array(mixerMoveSchema).optional().describe('Mixer parameters this cue moves (a sound department)'),
     bindings: z.array(bindingSchema).optional(),
   })
   .strict();

@@ -47,6 +47,7 @@ export const venueFileSchema = z
     osc: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     midi: z.record(z.string(), z.object({ port: z.string().min(1) }).strict()).default({}),
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    mixers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     sacnCid: z.uuid().optional().describe("This engine's sACN CID in this venue (a backup engine needs its own)"),
     inputs: z
       .object({
@@ -134,6 +135,8 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   const osc = remapTargets(show.outputs.osc, venue.osc, 'osc');
   const midi = remapTargets(show.outputs.midi, venue.midi, 'midi');
   const visca = remapTargets(show.outputs.visca, venue.visca, 'visca');
+  const mixers = show.outputs.mixers === undefined ? undefined : remapTargets(show.outputs.mixers, venue.mixers, 'mixers');
+  if (show.outputs.mixers === undefined) for (const key of Object.keys(venue.mixers)) problem(`mixers.${key}`, `remaps mixer '${key}', but the show has no mixers`, 'a mixer id from outputs.mixers');
 
   const inputs = { ...show.inputs };
   if (venue.inputs.osc !== undefined) {
@@ -153,5 +156,5 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
 
   if (problems.length > 0) return { ok: false, problems };
   const sacnCid = venue.sacnCid ?? show.outputs.sacnCid;
-  return { ok: true, show: { ...show, fixtures, outputs: { universes, osc, midi, visca, ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
+  return { ok: true, show: { ...show, fixtures, outputs: { ...show.outputs, universes, osc, midi, visca, ...(mixers !== undefined ? { mixers } : {}), ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
 }
