@@ -58,7 +58,7 @@ function cue(address: string, s: string): CueId {
   try {
     decoded = decodeURIComponent(s);
   } catch {
-    decoded = s;
+    fail(address, `cue number '${s}' is not valid percent-encoding`);
   }
   if (!CUE_RE.test(decoded)) fail(address, `cue number '${decoded}' must be digits with optional points, e.g. 12.5`);
   return cueId(decoded);

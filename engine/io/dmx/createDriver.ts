@@ -73,6 +73,11 @@ export class DriverFactory {
     return n;
   }
 
+  /** The shared sockets with their error counts and last error (for the once-with-a-count log). */
+  udpSockets(): ReadonlyArray<{ readonly name: string; readonly errors: number; readonly lastError: string | undefined }> {
+    return [...this.artnet.values(), ...this.sacn.values()];
+  }
+
   /** Closes the shared sockets. */
   async close(): Promise<void> {
     await Promise.all([...this.artnet.values(), ...this.sacn.values()].map((s) => s.close()));
