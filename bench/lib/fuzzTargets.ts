@@ -23,7 +23,7 @@ import { decodeMidi, encodeMidi } from '../../engine/core/midi/midi.js';
 import { encodeMsc, type MscMessage } from '../../engine/core/midi/msc.js';
 import { mscAddressedTo, mscToControl } from '../../engine/core/midi/mscControl.js';
 import { MtcChaseDecoder, encodeMtcFullFrame, encodeQuarterFrames } from '../../engine/core/midi/mtc.js';
-import { oscToControl } from '../../engine/core/osc/control.js';
+import { oscToControl } from '../../engine/core/osc/dictionary.js';
 import { decodeOscPacket, encodeOscBundle, encodeOscMessage } from '../../engine/core/osc/packet.js';
 import { buildShowPipeline } from '../../engine/core/pipeline.js';
 import { parseClientMessage } from '../../engine/core/protocol/messages.js';
@@ -288,7 +288,7 @@ const midi: FuzzTarget<Uint8Array[]> = {
         const event = decodeMidi(Array.from(bytes));
         if (event.kind === 'msc') {
           const opts = { deviceId: 1, deptForFormat: () => deptId('LX') };
-          if (mscAddressedTo(event.message, opts)) checkCommand(mscToControl(event.message, opts), 'msc');
+          if (mscAddressedTo(event.message, opts)) for (const c of mscToControl(event.message, opts)) checkCommand(c, 'msc');
         } else if (event.kind === 'mtc-quarter' || event.kind === 'mtc-full') {
           const ev = event.kind === 'mtc-quarter' ? chase.quarterFrame(event.frame, i * 8) : chase.fullFrame(event.timecode);
           const seconds = ev === undefined ? 0 : 'seconds' in ev ? (ev as { seconds: number }).seconds : 0;

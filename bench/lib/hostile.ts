@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { oscToControl } from '../../engine/core/osc/control.js';
+import { oscToControl } from '../../engine/core/osc/dictionary.js';
 import { decodeOscPacket, encodeOscMessage } from '../../engine/core/osc/packet.js';
 import { startPrecue, writeTestShow, type PrecueProcess } from '../../test/reliability/precueProcess.js';
 import { fuzzTargets, loadFuzzContext } from './fuzzTargets.js';

@@ -1,7 +1,7 @@
 /** Every failure the fuzzers found, pinned with its shrunk input: refused with a reason, never thrown past the boundary. */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/core/errors.js';
-import { oscToControl } from '../../engine/core/osc/control.js';
+import { oscToControl } from '../../engine/core/osc/dictionary.js';
 import { decodeOscPacket } from '../../engine/core/osc/packet.js';
 
 describe('fuzz regressions', () => {

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { config as rxConfig } from 'rxjs';
 import { createLogger, setLogSink, type LogLevel } from '../../core/log.js';
 import { startupLogSink, stderrLogSink } from '../../io/logSink.js';
+import { OSC_CONTROL_DEFAULT_PORT } from '../../core/show/schema.js';
 import { startEngine } from '../../main.js';
 import { parseCommandArgs, portOption, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -32,6 +33,7 @@ Options:
   --no-console              run without the console server
   --artnet-host <addr>      send every Art-Net universe to this host instead of the show's
   --artnet-port <n>         … and this UDP port
+  --artnet-discovery-port <n>  answer ArtPoll on this port instead of Art-Net's 6454 (0: any free port)
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
   --no-model                do not load the show's model: every department runs by hand
@@ -57,6 +59,7 @@ Example:
       'artnet-host': { type: 'string' },
       'artnet-port': { type: 'string' },
       'osc-in-port': { type: 'string' },
+      'artnet-discovery-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
@@ -90,7 +93,8 @@ Example:
     // A console port another program holds fails the start at once, before anything opens.
     if (!values['no-console'] && port !== 0) await assertTcpPortFree(values.host ?? '127.0.0.1', port, 'console server', 'stop the other engine or pass --port <n>');
     const artnetPort = values['artnet-port'] !== undefined ? portOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
-    const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], 53000) : undefined;
+    const artnetDiscoveryPort = values['artnet-discovery-port'] !== undefined ? portOption('run', 'artnet-discovery-port', values['artnet-discovery-port'], 6454) : undefined;
+    const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) : undefined;
     let engine: Awaited<ReturnType<typeof startEngine>>;
     try {
       engine = await startEngine({
@@ -114,6 +118,7 @@ Example:
         ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
         ...(artnetPort !== undefined ? { artnetPort } : {}),
         ...(oscInPort !== undefined ? { oscInPort } : {}),
+        ...(artnetDiscoveryPort !== undefined ? { artnetDiscoveryPort } : {}),
         ...(values['no-audio'] ? { audio: false } : {}),
         ...(values['no-model'] ? { model: false } : {}),
       });

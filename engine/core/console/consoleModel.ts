@@ -11,6 +11,7 @@ import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
 import type { Decision as CoreDecision } from '../arbiter/types.js';
 import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
 import { cueSummaries, deptStates, toLogEntry } from './consoleState.js';
+import { refuseDeptCommand } from '../commandChecks.js';
 import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
@@ -157,6 +158,11 @@ export class ConsoleModel implements ConsoleEngine {
     return this.scheduler.now();
   }
 
+  /** The departments as the console sees them now (cheap: no snapshot of universes or log). */
+  get deptStates(): readonly DeptState[] {
+    return this.depts;
+  }
+
   snapshot(): EngineSnapshot {
     return {
       engineId: this.options.engineId,
@@ -209,18 +215,10 @@ export class ConsoleModel implements ConsoleEngine {
     }
     const deptIdOf = 'dept' in c ? c.dept : undefined;
     if (deptIdOf === undefined) return undefined;
-    const dept = this.depts.find((d) => d.id === deptIdOf);
-    if (dept === undefined) return { ok: false, code: 'not-found', message: `there is no department '${deptIdOf}' (this show has ${this.depts.map((d) => d.id).join(', ')})` };
-    if ('cue' in c && c.cue !== undefined && !dept.cues.some((q) => compareCueNumbers(q.number, c.cue!) === 0)) {
-      return { ok: false, code: 'not-found', message: `${dept.id} has no cue ${c.cue}` };
-    }
+    const refusal = refuseDeptCommand(this.depts, deptIdOf, c.type === 'go' || c.type === 'back' ? c.type : 'other', 'cue' in c ? c.cue : undefined);
+    if (refusal !== undefined) return { ok: false, ...refusal };
+    const dept = this.depts.find((d) => d.id === deptIdOf)!;
     switch (c.type) {
-      case 'go':
-        if (dept.standby === null) return { ok: false, code: 'conflict', message: `${dept.id} is at the end of its cue list; GOTO a cue or BACK` };
-        return undefined;
-      case 'back':
-        if (dept.current === null) return { ok: false, code: 'conflict', message: `${dept.id} has no live cue to go back from` };
-        return undefined;
       case 'confirm-prediction': {
         const p = dept.prediction;
         if (p === null || !p.armed) return { ok: false, code: 'conflict', message: `${dept.id} has no armed prediction to confirm` };

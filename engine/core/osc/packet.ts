@@ -37,7 +37,7 @@ function toArgObject(a: OscArg, address: string): ArgObject {
     if (!Number.isFinite(a)) throw new InputError('osc', `${address}: argument ${a} is not a finite number`);
     return Number.isInteger(a) && a >= -0x80000000 && a <= 0x7fffffff ? { type: 'i', value: a } : { type: 'f', value: a };
   }
-  if (typeof a === 'string') return { type: 's', value: a };
+  if (typeof a === 'string') return { type: 's', value: utf8Bytes(a) };
   if (typeof a === 'boolean') return a ? { type: 'T', value: true } : { type: 'F', value: false };
   switch (a.type) {
     case 'i':
@@ -47,7 +47,7 @@ function toArgObject(a: OscArg, address: string): ArgObject {
       return { type: a.type, value: a.type === 'i' ? Math.trunc(v) : v };
     }
     case 's':
-      return { type: 's', value: String(a.value ?? '') };
+      return { type: 's', value: utf8Bytes(String(a.value ?? '')) };
     case 'T':
       return { type: 'T', value: true };
     case 'F':
@@ -55,6 +55,21 @@ function toArgObject(a: OscArg, address: string): ArgObject {
     case 'N':
       return { type: 'N', value: null };
   }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * osc-js writes each UTF-16 code unit of a string as one byte (so "é" or "—" go out mangled) but
+ * decodes strings as UTF-8. Handing it a string whose code units are the UTF-8 bytes makes the bytes
+ * on the wire proper UTF-8, which it (and liblo, TouchOSC, QLab) read back as sent.
+ */
+function utf8Bytes(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  let out = '';
+  for (const b of utf8.encode(s)) out += String.fromCharCode(b);
+  return out;
 }
 
 function checkAddress(address: string): void {

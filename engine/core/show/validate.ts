@@ -4,6 +4,7 @@
  * unknown fixture types, overlapping addresses, addresses past 512, cues that name missing fixtures,
  * messages to outputs that do not exist.
  */
+import { encodeMixerValue, MIXER_PROFILES, resolveMixerParam } from '../mixer/profile.js';
 import type { z } from 'zod';
 import type { FileProblem } from '../errors.js';
 import { choiceMatches } from '../fixtures/profile.js';
@@ -199,6 +200,19 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
         const section = m.kind === 'osc' || m.kind === 'osc-bundle' ? 'osc' : m.kind === 'visca' ? 'visca' : 'midi';
         if (!outputIds[section].has(m.target)) {
           problems.push(at([...base, 'messages', mi, 'target'], `cue ${d.id} ${c.number} sends to ${section} output '${m.target}', which is not defined`, `an id from outputs.${section}`));
+        }
+      });
+      (c.mixer ?? []).forEach((m, mi) => {
+        const desk = show.outputs.mixers?.find((x) => x.id === m.mixer);
+        const profile = desk === undefined ? undefined : MIXER_PROFILES.get(desk.kind);
+        if (profile === undefined) {
+          problems.push(at([...base, 'mixer', mi, 'mixer'], `cue ${d.id} ${c.number} moves mixer '${m.mixer}', which is not defined`, 'an id from outputs.mixers'));
+          return;
+        }
+        try {
+          encodeMixerValue(resolveMixerParam(profile, m.param), m.value);
+        } catch (err) {
+          problems.push(at([...base, 'mixer', mi], `cue ${d.id} ${c.number}: ${err instanceof Error ? err.message.replace(/^mixer: /, '') : String(err)}`, `a parameter and value the ${profile.name} has`));
         }
       });
       (c.bindings ?? []).forEach((b, bi) => {

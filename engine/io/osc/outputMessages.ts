@@ -9,7 +9,7 @@
 import { assertNever, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
-import { type DeptId } from '../../core/ids.js';
+import { type CueId, type DeptId } from '../../core/ids.js';
 import { type Inputs, type MidiPortConfig, type OscTarget, type OutputMessage, type ViscaCamera } from '../../core/show/schema.js';
 import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
 import { type MidiAvailability } from '../midi/backend.js';
@@ -207,6 +207,8 @@ export async function openMessageOutputs(
   inputs: Pick<Inputs, 'midi' | 'timecode'>,
   options: {
     readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+    /** Each department's first cue (MSC RESET). */
+    readonly firstCues?: ReadonlyMap<DeptId, CueId>;
     readonly midiAvailability?: MidiAvailability;
     /** MIDI ports the show sends MSC to: PANIC sends them ALL_OFF. */
     readonly mscPorts?: readonly string[];
@@ -220,6 +222,7 @@ export async function openMessageOutputs(
     ports: outputs.midi,
     inputs,
     ...(options.deptForFormat !== undefined ? { deptForFormat: options.deptForFormat } : {}),
+    ...(options.firstCues !== undefined ? { firstCues: options.firstCues } : {}),
     ...(options.midiAvailability !== undefined ? { availability: options.midiAvailability } : {}),
     log: createLogger('io/midi'),
   });
