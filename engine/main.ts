@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
-import type { ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
 import { deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
@@ -79,6 +79,16 @@ export interface EngineParts {
   readonly scheduler?: SchedulerLike;
   /** Listening for the show (given the analysis settings the model or the show asks for). */
   readonly listen?: (settings: Partial<ListeningSettings>) => ClosableListening;
+  /**
+   * Sees every block of the show's audio as the engine hears it, on the engine's one audio clock
+   * (`precue record` writes the take from these: never a second copy of the input).
+   */
+  readonly tapAudio?: Partial<Observer<AudioBlock>>;
+  /**
+   * Called once the pipeline exists, before any cue can fire, with engine ms of audio time 0: what
+   * playback fires from then on (start cues included) is on the same clock as `tapAudio`'s blocks.
+   */
+  readonly onPipeline?: (pipeline: ShowPipeline, audioOffsetMs: number) => void;
 }
 
 /** A running engine. */
@@ -215,7 +225,7 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(audio.blocks$, settings);
+  return listenInWorker(parts.tapAudio !== undefined ? audio.blocks$.pipe(tap(parts.tapAudio)) : audio.blocks$, settings);
 }
 
 /** OSC control in (QLab-style addresses and Precue's own). */
@@ -358,6 +368,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
+    parts.onPipeline?.(pipeline, audioOffsetMs);
     const outputsSub = pipeline.messages$.subscribe((m) => messages.outputs.sender.send(m.message));
     closers.add(() => outputsSub.unsubscribe());
     const panicSub = pipeline.decisions$.subscribe((d) => {
