@@ -361,7 +361,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         console$,
         controls$: merge(...controls),
         ...(listening !== undefined ? { listening } : {}),
-        ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler) } : {}),
+        ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
         audioOffsetMs,
         log: createLogger('core/pipeline'),
       },

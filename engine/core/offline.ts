@@ -24,6 +24,7 @@ import type { TimedMessage } from './playback/deptPlayback.js';
 import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type FiredCue, type Predict, type ShowPipeline } from './pipeline.js';
 import type { ConsoleCommand } from './protocol/messages.js';
 import type { ShowFile } from './show/schema.js';
+import type { PolicyNumbers } from './policy/numbers.js';
 
 export type { FiredCue } from './pipeline.js';
 
@@ -44,6 +45,8 @@ export interface ReplayOptions {
   readonly predict?: Predict;
   /** Departments the predictor may fire in (default all). */
   readonly modelDepts?: readonly DeptId[];
+  /** The cue policy's numbers the arbiter gates with (the model's). */
+  readonly policy?: PolicyNumbers;
   /** Operator commands at engine times (ms). */
   readonly commands?: ReadonlyArray<{ readonly atMs: number; readonly command: ConsoleCommand; readonly user?: string }>;
   /** OSC/MSC/timecode control events at engine times (ms). */
@@ -171,6 +174,7 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
       controls$,
       audioOffsetMs: start,
       ...(options.modelDepts !== undefined ? { modelDepts: options.modelDepts } : {}),
+      ...(options.policy !== undefined ? { policy: options.policy } : {}),
     },
     scheduler,
   );

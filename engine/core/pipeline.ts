@@ -15,6 +15,7 @@ import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } fro
 import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
 import type { PerformerEvent } from './model/types.js';
+import type { PolicyNumbers } from './policy/numbers.js';
 import type { ControlEvent } from './control.js';
 import type { FixtureProfile } from './fixtures/profile.js';
 import type { DeptId } from './ids.js';
@@ -63,6 +64,8 @@ export interface PipelineInputs {
   readonly console$?: Observable<ConsoleInput>;
   /** Departments the model may fire in (default: all). */
   readonly modelDepts?: readonly DeptId[];
+  /** The cue policy's numbers the arbiter gates with (the model's; default `DEFAULT_POLICY_NUMBERS`). */
+  readonly policy?: PolicyNumbers;
   /**
    * Engine ms of audio time 0 (when the audio source started on the scheduler's clock), so beats
    * and features land on the engine clock. Default 0 (offline: the take starts at engine time 0).
@@ -148,7 +151,7 @@ export function buildShowPipeline(
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
       stacks$,
     },
-    arbiterConfigFromShow(show, inputs.modelDepts),
+    arbiterConfigFromShow(show, inputs.modelDepts, inputs.policy),
     scheduler,
   );
   const universes = buildUniverses(show, profiles);

@@ -9,6 +9,9 @@ import { z } from 'zod';
 /** The show-file version this build writes and reads natively. */
 export const SHOW_VERSION = 2;
 
+/** A department's default minimum time between two GOs: a closer second GO is a double press and is dropped. */
+export const DEFAULT_MIN_GO_INTERVAL_MS = 250;
+
 const id = z
   .string()
   .regex(/^[A-Za-z0-9_.-]+$/, 'an id of letters, digits, "_", "-" or "."')
@@ -321,7 +324,7 @@ export const departmentSchema = z
     mode: z.enum(automationModes).default('assist'),
     confidenceThreshold: fraction.default(0.8),
     lockoutMs: ms.default(10_000),
-    minGoIntervalMs: ms.default(250),
+    minGoIntervalMs: ms.default(DEFAULT_MIN_GO_INTERVAL_MS),
     moveInBlack: z.boolean().default(true),
     cues: z.array(cueSchema),
   })

@@ -11,7 +11,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { ShowFileError } from '../../core/errors.js';
 import { extractWeights } from '../../core/model/network.js';
 import type { LoadedModel } from '../../core/model/predictor.js';
-import { MODEL_FORMAT_VERSION, modelMetaSchema, type ModelMeta } from '../../core/model/types.js';
+import { modelMetaSchema, modelVersionProblem, type ModelMeta } from '../../core/model/types.js';
+import { POLICY_VERSION } from '../../core/policy/numbers.js';
 import { loadTf } from './backend.js';
 
 /** Name of the metadata file inside a model folder. */
@@ -87,12 +88,8 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
   } catch (err) {
     throw new ShowFileError([{ file, path: '', message: 'is not valid JSON', expected: "a model folder written by 'precue train'" }], { cause: err });
   }
-  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > MODEL_FORMAT_VERSION) {
-    throw new ShowFileError([
-      { file, path: 'formatVersion', message: `was written by a newer Precue (model format ${version}; this build reads up to ${MODEL_FORMAT_VERSION})`, expected: 'update Precue, or retrain the model with this version' },
-    ]);
-  }
+  const problem = modelVersionProblem(raw, dir);
+  if (problem !== undefined) throw new ShowFileError([{ file, path: 'policy.version', message: problem, expected: `a model trained by this Precue (cue policy ${POLICY_VERSION})` }]);
   const parsed = modelMetaSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ShowFileError(

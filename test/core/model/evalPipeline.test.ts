@@ -30,7 +30,7 @@ describe.skipIf(!present)('eval through the live pipeline (demo model, first 25 
     expect(show.departments.map((d) => d.id)).toEqual(model.meta.depts);
     for (const d of show.departments) {
       expect(d.mode).toBe('auto');
-      expect(d.confidenceThreshold).toBeCloseTo(Math.min(1, model.meta.inference.fireThreshold), 9);
+      expect(d.confidenceThreshold).toBeCloseTo(Math.min(1, model.meta.policy.numbers.fireThreshold), 9);
       expect(d.minGoIntervalMs).toBe(250);
       expect(d.cues.map((c) => c.number)).toEqual(model.meta.vocab[d.id]);
     }
@@ -57,6 +57,6 @@ describe.skipIf(!present)('eval through the live pipeline (demo model, first 25 
     const manual = replayModel(model, { blocks }, { show: evalShow(model.meta, { [dept]: 'manual' }) });
     expect(auto.some((f) => f.dept === dept)).toBe(true);
     expect(manual.fired.filter((f) => f.dept === dept)).toEqual([]);
-    expect(manual.replay.predictions.some((p) => p.dept === dept && p.confidence >= model.meta.inference.fireThreshold)).toBe(true);
+    expect(manual.replay.predictions.some((p) => p.dept === dept && p.confidence >= model.meta.policy.numbers.fireThreshold)).toBe(true);
   }, 30000);
 });
