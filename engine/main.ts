@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
@@ -34,7 +33,7 @@ import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
+import { loadModelFolder, modelFolderToLoad, type ModelFolder } from './io/model/modelFolder.js';
 import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
 import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
@@ -181,7 +180,7 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
   if (!show.model.enabled || show.audio === undefined || config.audio === false) return undefined;
   const dir = resolve(showDir, show.model.path);
   const shown = relative(process.cwd(), dir) || dir;
-  if (!existsSync(resolve(dir, MODEL_META_FILE))) {
+  if (modelFolderToLoad(dir) === undefined) {
     banner.push(`model: none in ${shown} (train one with 'precue train'); departments run by hand`);
     return undefined;
   }

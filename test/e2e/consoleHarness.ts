@@ -136,7 +136,7 @@ export function startFakeEngine(port: number, artnetPort: number, lxCurrent?: st
 export function startRealEngine(port: number, artnetPort: number, show = 'shows/demo'): Promise<EngineProcess> {
   return spawnEngine(
     ['bin/precue.js', 'run', show, '--port', String(port), '--artnet-host', '127.0.0.1', '--artnet-port', String(artnetPort),
-      '--no-model', '--osc-in-port', '0', '--token-operator', e2eTokens.operator, '--token-viewer', e2eTokens.viewer, '--token-admin', e2eTokens.admin],
+      '--no-model', '--osc-in-port', '0'],
     /console: (https?:\/\/[^\s#]+\/)/,
     60_000,
   );

@@ -1,7 +1,7 @@
 /** `precue record`: runs a show and records the run as a take (audio + every cue fired, by whom). */
 import { join, resolve } from 'node:path';
 import { asyncScheduler, Subscription } from 'rxjs';
-import { UsageError } from '../../core/errors.js';
+import { describeError, UsageError } from '../../core/errors.js';
 import { openShowAudio } from '../../io/audio/showAudio.js';
 import { TakeRecorder } from '../../io/takes/recorder.js';
 import { startEngine } from '../../main.js';
@@ -78,13 +78,17 @@ export const command: Command = {
     let audioZeroS: number | undefined;
     const pendingCues: { t: number; dept: string; cue: string; by: string }[] = [];
     let skippedGo = 0;
+    /** The recording stopped on a failed write: said at once, in one line; the show goes on. */
+    const reportFailure = (err: unknown): void => {
+      ctx.stderr(`precue record: recording stopped: ${describeError(err).line}. The take keeps the ${(recorder?.durationS ?? 0).toFixed(1)} s written so far; the show goes on (Ctrl-C to stop).\n`);
+    };
     const subs = new Subscription();
     const done = new Promise<void>((resolveDone, rejectDone) => {
       subs.add(
         audio.blocks$.subscribe({
           next: (block) => {
             audioZeroS ??= asyncScheduler.now() / 1000 - block.t;
-            startingRecorder ??= TakeRecorder.create(takeDir, { sampleRate: block.sampleRate }).then((r) => {
+            startingRecorder ??= TakeRecorder.create(takeDir, { sampleRate: block.sampleRate, onFailure: reportFailure }).then((r) => {
               recorder = r;
               for (const c of pendingCues.splice(0)) r.writeCue({ ...c, t: Math.max(0, c.t - (audioZeroS ?? 0)) });
               return r;
@@ -113,16 +117,31 @@ export const command: Command = {
       process.once('SIGINT', () => resolveDone());
       process.once('SIGTERM', () => resolveDone());
     });
+    // Whatever fails while stopping, the engine is stopped: a failed write must never keep the
+    // process alive past Ctrl-C / SIGTERM.
+    let failure: unknown;
     try {
       await done;
-    } finally {
-      subs.unsubscribe();
-      const r = recorder ?? (startingRecorder !== undefined ? await startingRecorder : undefined);
+    } catch (err) {
+      failure = err;
+    }
+    subs.unsubscribe();
+    try {
+      const r = recorder ?? (startingRecorder !== undefined ? await startingRecorder.catch(() => undefined) : undefined);
       await r?.close();
+    } catch (err) {
+      failure ??= err;
+    } finally {
       await engine.stop('clean');
     }
     const r = recorder;
-    ctx.stdout(`recorded ${takeDir}: ${(r?.durationS ?? 0).toFixed(1)} s of audio, ${r?.cueTotal ?? 0} cues${skippedGo > 0 ? ` (${skippedGo} GOs without a cue number left out)` : ''}\n`);
+    // Not a write failure: the CLI reports it.
+    if (failure !== undefined && r?.failed === undefined) throw failure instanceof Error ? failure : new Error(describeError(failure).line);
+    ctx.stdout(`recorded ${takeDir}: ${(r?.durationS ?? 0).toFixed(1)} s of audio, ${r?.cueTotal ?? 0} cues${skippedGo > 0 ? ` (${skippedGo} GOs without a cue number left out)` : ''}${r?.failed !== undefined ? ' — cut short by a failed write' : ''}\n`);
+    if (r?.failed !== undefined) {
+      ctx.stderr(`precue record: ${describeError(r.failed).line}\n`);
+      return EXIT.failed;
+    }
     return EXIT.ok;
   },
 };

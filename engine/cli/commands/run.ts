@@ -22,11 +22,10 @@ Options:
   --venue <name>            apply venues/<name>.json (universes, addresses, IPs, ports)
   --port <n>                console HTTP/WebSocket port (default 8080; 0 picks a free port)
   --host <addr>             console interface (default 127.0.0.1; 0.0.0.0 for remote operators)
-  --token-operator <t>      operator token (else $PRECUE_TOKEN_OPERATOR, the token file, the show's kept
-                            token, or one generated and kept for the show: see 'precue token')
-  --token-viewer <t>        viewer token (else $PRECUE_TOKEN_VIEWER or the token file)
-  --token-admin <t>         admin token (else $PRECUE_TOKEN_ADMIN or the token file)
-  --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE)
+  --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE);
+                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN; else the show's kept tokens,
+                            an operator token generated and kept for the show when it has none (see
+                            'precue token'). Never on the command line: every user's ps shows it.
   --tls-cert <file>         serve https/wss with this PEM certificate …
   --tls-key <file>          … and this key
   --allow-origin <origin>   another Origin allowed to open the console (repeatable)
@@ -65,6 +64,10 @@ Example:
     });
     const showDir = positionals[0];
     if (showDir === undefined || positionals.length > 1) throw new UsageError("precue run: give one show folder, e.g. 'precue run shows/demo'.");
+    const onArgv = (['token-operator', 'token-viewer', 'token-admin'] as const).filter((f) => values[f] !== undefined);
+    if (onArgv.length > 0) {
+      throw new UsageError(`precue run: --${onArgv[0]} puts a secret on the command line, where every user's ps can read it; set $PRECUE_TOKEN_${onArgv[0]!.slice(6).toUpperCase()} or use --token-file.`);
+    }
     const level = values['log-level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`precue run: --log-level must be debug, info, warn or error, got '${level}'.`);
     // Until the engine has started, info lines wait: a start that fails prints only its error.
@@ -100,11 +103,6 @@ Example:
               host: values.host ?? '127.0.0.1',
               port,
               tokens: {
-                flags: {
-                  ...(values['token-operator'] !== undefined ? { operator: values['token-operator'] } : {}),
-                  ...(values['token-viewer'] !== undefined ? { viewer: values['token-viewer'] } : {}),
-                  ...(values['token-admin'] !== undefined ? { admin: values['token-admin'] } : {}),
-                },
                 env: process.env,
                 ...(values['token-file'] !== undefined ? { file: values['token-file'] } : {}),
                 store: showTokenStore(showDir),

@@ -40,7 +40,12 @@ function dept(address: string, s: string): ReturnType<typeof deptId> {
 }
 
 function cue(address: string, s: string): ReturnType<typeof cueId> {
-  const decoded = decodeURIComponent(s);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(s);
+  } catch {
+    fail(address, `cue number '${s}' is not valid percent-encoding`);
+  }
   if (!CUE_RE.test(decoded)) fail(address, `cue number '${decoded}' must be digits with optional points, e.g. 12.5`);
   return cueId(decoded);
 }

@@ -104,7 +104,7 @@ function isBundle(v: unknown): v is { bundleElements: unknown[] } {
 }
 
 function flatten(v: unknown, out: OscMessageIn[], depth: number): void {
-  if (depth > 8) throw new InputError('osc', 'bundles nested deeper than 8');
+  if (depth > MAX_BUNDLE_DEPTH) throw new InputError('osc', `bundles nested deeper than ${MAX_BUNDLE_DEPTH}`);
   if (isBundle(v)) {
     for (const e of v.bundleElements) flatten(e, out, depth + 1);
     return;
@@ -115,9 +115,49 @@ function flatten(v: unknown, out: OscMessageIn[], depth: number): void {
   out.push({ address: v.address, args });
 }
 
+/** Deepest bundle nesting accepted (a real controller sends 1, rarely 2). */
+export const MAX_BUNDLE_DEPTH = 8;
+
+const BUNDLE_TAG = [0x23, 0x62, 0x75, 0x6e, 0x64, 0x6c, 0x65, 0x00]; // "#bundle\0"
+
+function isBundleAt(bytes: Uint8Array, at: number): boolean {
+  if (at + 16 > bytes.length) return false;
+  for (let i = 0; i < 8; i++) if (bytes[at + i] !== BUNDLE_TAG[i]) return false;
+  return true;
+}
+
+/**
+ * Walks a bundle's element sizes without recursion and refuses nesting past MAX_BUNDLE_DEPTH or sizes
+ * that do not add up — before osc-js unpacks it (its recursive unpack of a 3,000-deep bundle costs the
+ * main thread over 100 ms).
+ */
+function checkBundleStructure(bytes: Uint8Array): void {
+  if (!isBundleAt(bytes, 0)) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ends: number[] = [bytes.length];
+  let pos = 16;
+  while (ends.length > 0) {
+    const end = ends[ends.length - 1]!;
+    if (pos >= end) {
+      ends.pop();
+      continue;
+    }
+    if (pos + 4 > end) throw new InputError('osc', `bundle element size cut short at byte ${pos}`);
+    const size = view.getUint32(pos);
+    pos += 4;
+    if (size === 0 || size % 4 !== 0 || pos + size > end) throw new InputError('osc', `bundle element of ${size} bytes at byte ${pos - 4} does not fit the packet`);
+    if (isBundleAt(bytes, pos)) {
+      if (ends.length >= MAX_BUNDLE_DEPTH) throw new InputError('osc', `bundles nested deeper than ${MAX_BUNDLE_DEPTH}`);
+      ends.push(pos + size);
+      pos += 16;
+    } else pos += size;
+  }
+}
+
 /** Decodes a packet (message or bundle, flattened in order); throws InputError when malformed. */
 export function decodeOscPacket(bytes: Uint8Array): OscMessageIn[] {
   if (bytes.length === 0 || bytes.length % 4 !== 0) throw new InputError('osc', `packet of ${bytes.length} bytes is not a multiple of 4`);
+  checkBundleStructure(bytes);
   const packet = new OSC.Packet();
   try {
     packet.unpack(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -6,11 +6,13 @@
  */
 import type { z } from 'zod';
 import type { FileProblem } from '../errors.js';
+import { choiceMatches } from '../fixtures/profile.js';
 import { parseLocatedJson, type LocatedJson } from '../json/locate.js';
 import { checkDeviceNames, checkVideoReferences, deviceInventorySchema } from './deviceNames.js';
 import { migrate } from './migrations.js';
 import { SHOW_VERSION, showFileSchema, type ShowFile } from './schema.js';
 import { applyVenue, VENUE_VERSION, venueFileSchema, type VenueFile } from './venue.js';
+import { pushAll } from '../vector.js';
 
 /** What validation needs to know about fixture types: their modes and each mode's footprint. */
 export interface FixtureCatalog {
@@ -18,6 +20,11 @@ export interface FixtureCatalog {
   modes(type: string): ReadonlyArray<{ name: string; shortName?: string; channelCount: number }> | undefined;
   /** Known types, for the "expected" part of an unknown-type message. */
   types(): readonly string[];
+  /**
+   * What a look's `gobo` / `colorWheel` may select on a fixture of this type and mode (see
+   * `choiceMatches`); undefined when unknown. Optional: a catalog without it skips the check.
+   */
+  choices?(type: string, mode: string): ReadonlyMap<'gobo' | 'colorWheel', { readonly names: readonly string[]; readonly count: number }> | undefined;
 }
 
 /** Result of checking a file: the parsed value when usable, and every problem found. */
@@ -182,8 +189,9 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       const n = Number(c.number);
       if (numbers.has(n)) problems.push(at([...base, 'number'], `cue ${c.number} appears twice in ${d.id}`, 'unique cue numbers in a department'));
       numbers.add(n);
-      for (const key of Object.keys(c.levels ?? {})) {
+      for (const [key, look] of Object.entries(c.levels ?? {})) {
         if (!targets.has(key)) problems.push(at([...base, 'levels', key], `cue ${d.id} ${c.number} sets '${key}', which is neither a patched fixture nor a group`, 'a fixture or group id'));
+        else pushAll(problems, checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));
       }
       (c.messages ?? []).forEach((m, mi) => {
         // Switchers, playout and shots are checked with the rest of the video outputs below.
@@ -206,6 +214,36 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
     });
   });
   for (const p of checkVideoReferences(show)) problems.push(at(p.path, p.message, p.expected));
+  return problems;
+}
+
+/**
+ * A look's gobo and colour-wheel names checked against every patched fixture it reaches that has such
+ * a wheel: a misspelt slot would otherwise play as the open slot on stage.
+ */
+function checkSlotNames(
+  show: ShowFile,
+  catalog: FixtureCatalog,
+  target: string,
+  look: { readonly gobo?: string | number; readonly colorWheel?: string },
+  at: (prop: string, message: string, expected: string) => FileProblem,
+): FileProblem[] {
+  if (catalog.choices === undefined || (look.gobo === undefined && look.colorWheel === undefined)) return [];
+  const members = show.groups[target] ?? [target];
+  const problems: FileProblem[] = [];
+  for (const prop of ['gobo', 'colorWheel'] as const) {
+    const wanted = look[prop];
+    if (wanted === undefined) continue;
+    for (const id of members) {
+      const fixture = show.fixtures.find((f) => f.id === id);
+      const choice = fixture === undefined ? undefined : catalog.choices(fixture.type, fixture.mode)?.get(prop);
+      if (choice === undefined || choiceMatches(choice, wanted)) continue;
+      const what = prop === 'gobo' ? 'gobo' : 'colour-wheel slot';
+      const options = typeof wanted === 'number' ? `a gobo number from 0 to ${choice.count}` : `one of ${[...new Set(choice.names)].map((n) => JSON.stringify(n)).join(', ')}`;
+      problems.push(at(prop, `'${id}' (${fixture!.type}) has no ${what} ${JSON.stringify(wanted)}`, options));
+      break; // one problem per look and property is enough to find the typo
+    }
+  }
   return problems;
 }
 

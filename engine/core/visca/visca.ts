@@ -102,6 +102,20 @@ export function viscaZoom(direction: 'tele' | 'wide' | 'stop', speed?: number, c
   return Uint8Array.of(addr(camera), 0x01, 0x04, 0x07, b, 0xff);
 }
 
+/**
+ * What a command does to the camera, for coalescing a queue: a newer command with the same key makes
+ * an older queued one pointless (the latest pan-tilt drive or stop wins, the latest zoom, the latest
+ * preset recall). Undefined for commands that must each go out (preset store, anything unknown).
+ */
+export function viscaCommandKey(payload: Uint8Array): 'pan-tilt' | 'zoom' | 'recall' | undefined {
+  if (payload.length < 5 || payload[1] !== 0x01) return undefined;
+  const [, , category, command] = payload;
+  if (category === 0x06 && command === 0x01) return 'pan-tilt';
+  if (category === 0x04 && command === 0x07) return 'zoom';
+  if (category === 0x04 && command === 0x3f && payload[4] === 0x02) return 'recall';
+  return undefined;
+}
+
 /** Meaning of VISCA error codes. */
 export const VISCA_ERRORS: Readonly<Record<number, string>> = {
   0x01: 'message length error',

@@ -51,6 +51,11 @@ export class DriverFactory {
     return (this.artnet?.errors ?? 0) + (this.sacn?.errors ?? 0);
   }
 
+  /** The shared sockets with their error counts and last error (for the once-with-a-count log). */
+  udpSockets(): ReadonlyArray<{ readonly name: string; readonly errors: number; readonly lastError: string | undefined }> {
+    return [this.artnet, this.sacn].filter((u): u is UdpOut => u !== undefined);
+  }
+
   /** Closes the shared sockets. */
   async close(): Promise<void> {
     await Promise.all([this.artnet?.close(), this.sacn?.close()]);

@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { parseCid } from '../../core/dmx/sacn.js';
 import { DeviceError } from '../../core/errors.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { DriverFactory } from '../dmx/createDriver.js';
 import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
@@ -258,6 +259,33 @@ async function start(): Promise<void> {
   cpuStartNs = threadCpuNs();
   post({ type: 'ready', openErrors });
   loop();
+  watchSendErrors();
+}
+
+/**
+ * A network that goes away (EHOSTUNREACH, ENETDOWN, ENOBUFS) fails every DMX packet: logged once
+ * with a count and once when it clears, while the clock keeps sending (each send is a retry) and the
+ * other universes and outputs are never held up.
+ */
+function watchSendErrors(): void {
+  const problems = new Map<string, { seen: number; problem: RepeatingProblem; quietSince: number }>();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const u of factory.udpSockets()) {
+      let p = problems.get(u.name);
+      if (p === undefined) {
+        p = { seen: 0, quietSince: now, problem: new RepeatingProblem(`DMX over ${u.name}`, (level, message) => post({ type: 'log', level, message })) };
+        problems.set(u.name, p);
+      }
+      const fresh = u.errors - p.seen;
+      p.seen = u.errors;
+      if (fresh > 0) {
+        p.problem.occurred(`sending fails: ${u.lastError ?? 'unknown error'}`, now, fresh);
+        p.quietSince = now;
+      } else if (now - p.quietSince > 2000) p.problem.cleared();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 start().catch((err: unknown) => post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }));

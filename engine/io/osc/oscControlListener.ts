@@ -2,107 +2,84 @@
  * Incoming OSC control over UDP: decodes packets (osc-js), checks the sender against the optional
  * allow-list, maps each message to a `ControlCommand` (engine/core/osc/control.ts documents the
  * address space) and emits it. Malformed packets, refused senders and unknown addresses are counted,
- * logged at debug (a flood must not flood the log) and dropped; the show goes on.
+ * logged at debug (a flood must not flood the log) and dropped; the show goes on. The socket and all
+ * of that run in their own thread (oscControlWorker.ts, oscPacketHandler.ts): 10⁵ hostile packets a
+ * second must never take the frame loop's thread.
  */
-import dgram from 'node:dgram';
+import type { Worker } from 'node:worker_threads';
 import { Subject, type Observable } from 'rxjs';
 import { type ControlEvent } from '../../core/control.js';
-import { DeviceError, InputError } from '../../core/errors.js';
+import { DeviceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
-import { oscToControl } from '../../core/osc/control.js';
-import { decodeOscPacket } from '../../core/osc/packet.js';
+import { spawnModuleWorker } from '../spawnWorker.js';
+import type { OscWorkerOut } from './oscControlWorker.js';
+import type { OscControlOptions, OscControlStats } from './oscPacketHandler.js';
 
-/** Listener settings (the show's `inputs.osc`). */
-export interface OscControlOptions {
-  readonly port: number;
-  readonly host: string;
-  /** Source IP addresses allowed to send control; absent = anyone. */
-  readonly allow?: readonly string[];
-}
+export type { OscControlOptions, OscControlStats } from './oscPacketHandler.js';
 
-/** Counters. */
-export interface OscControlStats {
-  packets: number;
-  commands: number;
-  malformed: number;
-  refused: number;
-  unknown: number;
-  lastProblem?: string;
-}
-
-/** Listens for OSC control and emits commands. */
+/** Listens for OSC control and emits commands; the socket and the decoding live in their own thread. */
 export class OscControlListener {
-  private socket: dgram.Socket | undefined;
+  private worker: Worker | undefined;
+  private boundPort: number | undefined;
   private readonly subject = new Subject<ControlEvent>();
   /** Commands as they arrive. */
   readonly commands$: Observable<ControlEvent> = this.subject.asObservable();
-  readonly stats: OscControlStats = { packets: 0, commands: 0, malformed: 0, refused: 0, unknown: 0 };
-  private readonly allow: ReadonlySet<string> | undefined;
+  /** Counters, as of the input thread's last batch. */
+  readonly stats: OscControlStats = { packets: 0, commands: 0, malformed: 0, refused: 0, unknown: 0, overBudget: 0 };
 
   constructor(
     private readonly options: OscControlOptions,
     private readonly log: Logger = createLogger('io/osc-in'),
-  ) {
-    this.allow = options.allow === undefined ? undefined : new Set(options.allow.map((a) => a.replace(/^::ffff:/, '')));
-  }
+  ) {}
 
   /** The bound port (useful when `port` was 0). */
   get port(): number {
-    return this.socket?.address().port ?? this.options.port;
+    return this.boundPort ?? this.options.port;
   }
 
-  /** Binds the port; rejects with DeviceError when it is taken. */
+  /** Binds the port (in the input thread); rejects with DeviceError when it is taken. */
   async open(): Promise<void> {
-    const s = dgram.createSocket({ type: 'udp4', reuseAddr: false });
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', (err) =>
-        reject(new DeviceError(`osc in ${this.options.host}:${this.options.port}`, `cannot listen: ${err.message}`, 'another program (QLab bridge, a second Precue) may hold the port; change inputs.osc.port')),
-      );
-      s.bind(this.options.port, this.options.host, () => resolve());
+    if (this.worker !== undefined) return;
+    const worker = spawnModuleWorker(import.meta.url, 'oscControlWorker', { options: this.options, debug: this.log.enabled('debug') });
+    const where = `osc in ${this.options.host}:${this.options.port}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      worker.on('message', (m: OscWorkerOut) => {
+        switch (m.type) {
+          case 'ready':
+            resolve(m.port);
+            return;
+          case 'failed':
+            reject(new DeviceError(where, `cannot listen: ${m.message}`, 'another program (QLab bridge, a second Precue) may hold the port; change inputs.osc.port'));
+            void worker.terminate();
+            return;
+          case 'batch':
+            Object.assign(this.stats, m.stats);
+            for (const e of m.events) this.subject.next(e);
+            return;
+          case 'log':
+            this.log[m.level](m.message);
+            return;
+          case 'closed':
+            return;
+        }
+      });
+      worker.once('error', (err) => reject(new DeviceError(where, `the OSC input thread failed: ${err.message}`)));
     });
-    s.on('error', (err) => this.log.warn(`osc in socket error: ${err.message}`));
-    s.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
-    this.socket = s;
+    worker.on('error', (err) => this.log.error(`OSC input thread failed: ${err.message}; OSC control is off`));
+    this.worker = worker;
     this.log.info(`listening for OSC control on ${this.options.host}:${this.port}`);
-  }
-
-  private problem(kind: 'malformed' | 'refused' | 'unknown', detail: string): void {
-    this.stats[kind]++;
-    this.stats.lastProblem = detail;
-    this.log.debug(`dropped OSC (${kind}): ${detail}`);
-  }
-
-  private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    this.stats.packets++;
-    const from = `${rinfo.address}:${rinfo.port}`;
-    if (this.allow !== undefined && !this.allow.has(rinfo.address.replace(/^::ffff:/, ''))) {
-      this.problem('refused', `${from} is not in inputs.osc.allow`);
-      return;
-    }
-    let messages;
-    try {
-      messages = decodeOscPacket(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-    } catch (err) {
-      this.problem('malformed', `${from}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    for (const m of messages) {
-      try {
-        const command = oscToControl(m);
-        this.stats.commands++;
-        this.subject.next({ command, origin: 'osc', from });
-      } catch (err) {
-        if (err instanceof InputError) this.problem('unknown', `${from}: ${err.message}`);
-        else this.log.error(`OSC control subscriber failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
   }
 
   /** Stops listening and completes `commands$`. */
   async close(): Promise<void> {
-    const s = this.socket;
-    this.socket = undefined;
-    if (s !== undefined) await new Promise<void>((r) => s.close(() => r()));
+    const w = this.worker;
+    this.worker = undefined;
+    if (w !== undefined) {
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      w.postMessage({ type: 'close' });
+      await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+      await w.terminate();
+    }
     this.subject.complete();
   }
 }

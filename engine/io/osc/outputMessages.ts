@@ -15,6 +15,7 @@ import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '..
 import { type MidiAvailability } from '../midi/backend.js';
 import { MidiIo } from '../midi/midiIo.js';
 import { ViscaClient } from '../visca/viscaClient.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { OscSender } from './oscSender.js';
 
 /** The transports a show has (any may be absent). */
@@ -44,10 +45,26 @@ export class OutputMessageSender {
     this.log = t.log ?? createLogger('io/outputs');
   }
 
+  /** Per output: a dead device is logged once with a count, not once per message. */
+  private readonly problems = new Map<string, RepeatingProblem>();
+
+  private problem(target: string): RepeatingProblem {
+    let p = this.problems.get(target);
+    if (p === undefined) {
+      p = new RepeatingProblem(`cue messages to ${target}`, (level, message) => this.log[level](message));
+      this.problems.set(target, p);
+    }
+    return p;
+  }
+
   private fail(msg: OutputMessage, err: unknown): void {
     this.stats.failed++;
     this.stats.lastError = `${msg.kind} → ${msg.target}: ${err instanceof Error ? err.message : String(err)}`;
-    this.log.warn(`cue message not sent: ${this.stats.lastError}`);
+    this.problem(`${msg.kind} '${msg.target}'`).occurred(`not sent: ${err instanceof Error ? err.message : String(err)}`, performance.now());
+  }
+
+  private sent(msg: OutputMessage): void {
+    this.problems.get(`${msg.kind} '${msg.target}'`)?.cleared();
   }
 
   private camera(id: string): ViscaClient {
@@ -91,8 +108,14 @@ export class OutputMessageSender {
               payload = viscaZoom(msg.direction, msg.speed);
               break;
           }
-          cam.send(payload).catch((err: unknown) => this.fail(msg, err));
-          break;
+          cam.send(payload).then(
+            (r) => {
+              if (r.superseded !== true) this.sent(msg);
+            },
+            (err: unknown) => this.fail(msg, err),
+          );
+          this.stats.sent++;
+          return;
         }
         case 'obs':
         case 'atem':
@@ -104,6 +127,7 @@ export class OutputMessageSender {
           assertNever(msg, 'output message');
       }
       this.stats.sent++;
+      this.sent(msg);
     } catch (err) {
       this.fail(msg, err);
     }
@@ -154,7 +178,7 @@ export class OutputMessageSender {
     }
     for (const [id, cam] of this.t.cameras ?? []) {
       for (const payload of [viscaPanTilt('stop', 1, 1), viscaZoom('stop')]) {
-        cam.send(payload).catch((err: unknown) => this.log.warn(`PANIC: camera '${id}': ${err instanceof Error ? err.message : String(err)}`));
+        cam.send(payload).catch((err: unknown) => this.problem(`PANIC to camera '${id}'`).occurred(err instanceof Error ? err.message : String(err), performance.now()));
       }
     }
   }

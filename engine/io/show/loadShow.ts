@@ -8,6 +8,7 @@ import { ShowFileError, type FileProblem } from '../../core/errors.js';
 import type { ShowFile } from '../../core/show/schema.js';
 import { parseLocatedJson } from '../../core/json/locate.js';
 import { checkDeviceProfileText, checkShowText, checkVenueText, type FixtureCatalog } from '../../core/show/validate.js';
+import { pushAll } from '../../core/vector.js';
 
 /** A show ready for the engine, with where it came from. */
 export interface LoadedShow {
@@ -75,7 +76,7 @@ export async function checkShowFolder(dir: string, catalog: FixtureCatalog, opti
     }
     if (checked.value === undefined) continue; // A venue can only be checked against a valid show.
     const v = checkVenueText(venueText.text, venueShownAs, checked.value, catalog);
-    problems.push(...v.problems);
+    pushAll(problems, v.problems);
     if (options.venue !== undefined) show = v.value?.show;
   }
   return { dir: abs, show: problems.length === 0 ? show : undefined, problems, venuesChecked: venues };
