@@ -158,7 +158,8 @@ export class ViscaClient {
   private enqueue(payloadType: number, payload: Uint8Array): Promise<ViscaResult> {
     if (this.socket === undefined) return Promise.reject(new DeviceError(this.name, 'not open (call open() first)'));
     if (payload.length < 3 || payload[payload.length - 1] !== 0xff) return Promise.reject(new InputError('visca', 'a VISCA command is 3..16 bytes ending in FF'));
-    const key = viscaCommandKey(payload);
+    // Commands of one kind coalesce (the latest wins); inquiries are each answered.
+    const key = payloadType === ViscaPayloadType.command ? viscaCommandKey(payload) : undefined;
     return new Promise<ViscaResult>((resolve, reject) => {
       if (key !== undefined) {
         // The latest command of a kind wins: a queued older one is dropped, not sent late.

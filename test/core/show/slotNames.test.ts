@@ -18,7 +18,8 @@ describe('gobo and colour-wheel names against the patched fixture', () => {
       "departments[0].cues[0].levels.heads.colorWheel: cue LX 1: 'mh1' (generic/moving-head) has no colour-wheel slot \"Rde-typo\"",
       "departments[0].cues[1].levels.heads.gobo: cue LX 2: 'mh1' (generic/moving-head) has no gobo \"Dtos\"",
     ]);
-    const line = demo.split('\n').findIndex((l) => l.includes('"Congo Blue"')) + 1;
+    // Located on the line of the misspelt value.
+    const line = demo.slice(0, demo.indexOf('"Congo Blue"')).split('\n').length;
     expect(typo.problems[0]).toMatchObject({ line, expected: expect.stringContaining('"congo blue"') as string });
   });
 
