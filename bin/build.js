@@ -22,7 +22,8 @@ function modules(dir) {
   });
 }
 
-rmSync(dist, { recursive: true, force: true });
+// Only what this build makes: dist/ may hold other things (npm run package puts dist/package there).
+for (const made of ['engine', 'console', 'BUILD']) rmSync(join(dist, made), { recursive: true, force: true });
 const entryPoints = modules(join(root, 'engine'));
 await build({
   entryPoints,

@@ -11,25 +11,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
-import type { ListeningSettings, ListeningStreams } from './core/audio/types.js';
-import { deptId, type DeptId } from './core/ids.js';
+import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
-import { ConsoleModel } from './core/console/consoleModel.js';
+import { describeModelCoverage } from './core/model/coverage.js';
+import { ConsoleModel, type ConsoleModelOptions } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
-import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
+import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
+import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
+import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { openMixers } from './io/mixer/mixers.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -38,7 +41,10 @@ import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
 import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { DeviceRegistry } from './io/devices/registry.js';
+import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
+import { ENGINE_VERSION } from './io/version.js';
 
 /** How to run a show. */
 export interface EngineConfig {
@@ -57,6 +63,8 @@ export interface EngineConfig {
   readonly artnetHost?: string;
   /** Send every Art-Net universe to this UDP port instead of the show's. */
   readonly artnetPort?: number;
+  /** Answer ArtPoll on this UDP port instead of Art-Net's 6454 (0 picks a free one: tests). */
+  readonly artnetDiscoveryPort?: number;
   /** Listen for OSC control on this UDP port instead of the show's (0 picks a free one: tests). */
   readonly oscInPort?: number;
   /** False: do not load the show's model (every department runs by hand). */
@@ -79,6 +87,16 @@ export interface EngineParts {
   readonly scheduler?: SchedulerLike;
   /** Listening for the show (given the analysis settings the model or the show asks for). */
   readonly listen?: (settings: Partial<ListeningSettings>) => ClosableListening;
+  /**
+   * Sees every block of the show's audio as the engine hears it, on the engine's one audio clock
+   * (`precue record` writes the take from these: never a second copy of the input).
+   */
+  readonly tapAudio?: Partial<Observer<AudioBlock>>;
+  /**
+   * Called once the pipeline exists, before any cue can fire, with engine ms of audio time 0: what
+   * playback fires from then on (start cues included) is on the same clock as `tapAudio`'s blocks.
+   */
+  readonly onPipeline?: (pipeline: ShowPipeline, audioOffsetMs: number) => void;
 }
 
 /** A running engine. */
@@ -92,6 +110,10 @@ export interface RunningEngine {
   readonly server: ConsoleServer | null;
   /** The console URL with the operator token (local desk), when there is one. */
   readonly operatorUrl: string | null;
+  /** External devices (switchers, playout…) and their health, as the console shows them. */
+  readonly devices: DeviceRegistry;
+  /** Cameras and their tally, as the console shows them. */
+  readonly cameras: VideoOutputs['cameras'];
   /**
    * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
    * the last look (what a crash would do).
@@ -175,8 +197,8 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
   const dir = resolve(showDir, show.model.path);
   const shown = relative(process.cwd(), dir) || dir;
   // TensorFlow.js loads only for a show that runs a model (~55 MB and most of a second saved otherwise).
-  const { loadModelFolder, MODEL_META_FILE } = await import('./io/model/modelFolder.js');
-  if (!existsSync(resolve(dir, MODEL_META_FILE))) {
+  const { loadModelFolder, modelFolderToLoad } = await import('./io/model/modelFolder.js');
+  if (modelFolderToLoad(dir) === undefined) {
     banner.push(`model: none in ${shown} (train one with 'precue train'); departments run by hand`);
     return undefined;
   }
@@ -184,6 +206,7 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
     const model = await loadModelFolder(dir);
     const tempo = model.meta.features.tempo;
     banner.push(`model: ${shown} (${model.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
+    banner.push(...describeModelCoverage(model.meta, show));
     return model;
   } catch (err) {
     banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
@@ -217,17 +240,26 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(audio.blocks$, settings);
+  return listenInWorker(parts.tapAudio !== undefined ? audio.blocks$.pipe(tap(parts.tapAudio)) : audio.blocks$, settings);
 }
 
-/** OSC control in (QLab-style addresses and Precue's own). */
-async function openOscControl(config: EngineConfig, show: ShowFile, closers: Closers, banner: string[]): Promise<Observable<ControlEvent> | undefined> {
+/** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
+function describeOscControl(osc: OscControlInput, port: number): string {
+  const open = osc.host !== '127.0.0.1' && osc.host !== '::1' && osc.host !== 'localhost';
+  const who = osc.allow !== undefined ? ` from ${osc.allow.join(', ')}` : open ? ' from ANYONE on the network (set inputs.osc.allow)' : '';
+  const passcode = osc.passcode !== undefined ? ', /connect passcode required' : '';
+  const replies = osc.replyPort !== undefined ? `, replies to port ${osc.replyPort}` : ', replies to the sender';
+  return `OSC control in: ${osc.host}:${port}${who}${passcode}${replies}`;
+}
+
+/** OSC control in (QLab-style dictionary, see the README); it answers from the console model once that exists. */
+async function openOscControl(config: EngineConfig, show: ShowFile, closers: Closers, banner: string[]): Promise<OscControlListener | undefined> {
   if (show.inputs.osc === undefined) return undefined;
   const oscIn = new OscControlListener({ ...show.inputs.osc, ...(config.oscInPort !== undefined ? { port: config.oscInPort } : {}) }, createLogger('io/osc-in'));
   await oscIn.open();
   closers.add(() => oscIn.close());
-  banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
-  return oscIn.commands$;
+  banner.push(describeOscControl(show.inputs.osc, oscIn.port));
+  return oscIn;
 }
 
 /** Messages (OSC, MIDI/MSC, VISCA) out; MSC and MIDI timecode in. */
@@ -240,7 +272,14 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
   };
   // PANIC sends MSC ALL_OFF to the ports the show speaks MSC to.
   const mscPorts = [...new Set(show.departments.flatMap((d) => d.cues.flatMap((c) => (c.messages ?? []).flatMap((m) => (m.kind === 'msc' ? [m.target] : [])))))];
-  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, mscPorts, log: createLogger('io/outputs') });
+  // MSC RESET puts every stack back to its first cue.
+  const firstCues = new Map(
+    show.departments.flatMap((d) => {
+      const first = [...d.cues].sort((a, b) => compareCueNumbers(a.number, b.number))[0];
+      return first === undefined ? [] : [[deptId(d.id), cueId(first.number)] as const];
+    }),
+  );
+  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, mscPorts, firstCues, log: createLogger('io/outputs') });
   closers.add(() => outputs.close());
   banner.push(...outputs.banner);
   const controls: Observable<ControlEvent>[] = [outputs.midi.commands$];
@@ -253,9 +292,67 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
   return { outputs, controls };
 }
 
+/**
+ * The video outputs (switchers and playout servers, their links added to `devices`), opened before the
+ * pipeline so that routing them is in place before playback can send a message.
+ */
+async function openVideo(show: ShowFile, messages: MessageOutputs, devices: DeviceRegistry, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<VideoOutputs> {
+  const video = await openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
+  closers.add(() => video.close());
+  banner.push(...video.banner);
+  return video;
+}
+
+/** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
+  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+  routed.add(video.follow(pipeline.playback));
+  routed.add(
+    pipeline.decisions$.subscribe((d) => {
+      if (d.action !== 'panic') return;
+      video.panic();
+      messages.sender.panic();
+    }),
+  );
+  closers.add(() => routed.unsubscribe());
+}
+
+/**
+ * Starts answering ArtPoll when the show sends Art-Net, so consoles and visualisers list us. A port
+ * that cannot be bound never stops the show: the banner says discovery is off and why.
+ */
+async function openArtnetDiscovery(show: ShowFile, port: number | undefined, closers: Closers, banner: string[], log: Logger): Promise<void> {
+  const artnet = show.outputs.universes.flatMap((u) => (u.driver.kind === 'artnet' ? [u.driver] : []));
+  if (artnet.length === 0) return;
+  const iface = artnet.find((d) => d.interface !== undefined)?.interface;
+  const [major = 0, minor = 0] = ENGINE_VERSION.split('.').map(Number);
+  const responder = new ArtPollResponder({
+    universes: artnet,
+    shortName: 'Precue',
+    longName: `Precue - ${show.name}`,
+    ...(port !== undefined ? { port } : {}),
+    ...(iface !== undefined ? { interface: iface } : {}),
+    refreshRateHz: Math.max(...show.outputs.universes.map((u) => u.rateHz)),
+    version: { major, minor },
+    log: createLogger('io/artnet-discovery'),
+  });
+  try {
+    await responder.open();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`Art-Net discovery off: ${message}`);
+    banner.push(`Art-Net discovery: off (${message})`);
+    return;
+  }
+  closers.add(() => responder.close());
+  banner.push(`Art-Net discovery: answering ArtPoll on UDP ${responder.port} as 'Precue' (${artnet.length} port${artnet.length === 1 ? '' : 's'})`);
+}
+
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<void> {
-  const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
+async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<void> {
+  // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
+  const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
+  const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
   closers.add((mode) => clock.stop(mode));
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const frames = pipeline.runFrames(
@@ -274,12 +371,12 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   closers.add(() => panicNow.unsubscribe());
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
+  if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
+  await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
 }
 
-/** The console: its model of the engine, the page, the server with the show's tokens. */
-async function startConsole(
-  config: NonNullable<EngineConfig['console']>,
-  tokens: ResolvedTokens,
+/** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
+function startConsoleModel(
   show: ShowFile,
   showDir: string,
   pipeline: ShowPipeline,
@@ -288,16 +385,27 @@ async function startConsole(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
+): ConsoleModel {
+  const model = new ConsoleModel(
+    pipeline,
+    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
+    scheduler,
+  );
+  closers.add(() => model.dispose());
+  return model;
+}
+
+/** The console: the page and the server with the show's tokens, over the console model. */
+async function startConsole(
+  config: NonNullable<EngineConfig['console']>,
+  tokens: ResolvedTokens,
+  model: ConsoleModel,
+  closers: Closers,
   banner: string[],
   log: Logger,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
   for (const w of tokens.warnings) log.warn(w);
-  const model = new ConsoleModel(
-    pipeline,
-    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
-    scheduler,
-  );
-  closers.add(() => model.dispose());
   const page = await buildConsolePage();
   let server: ConsoleServer;
   try {
@@ -343,9 +451,14 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const model = await loadCueModel(config, show, dir, banner);
     const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log);
     if (listening !== undefined) closers.add(() => listening.close());
-    const oscControls = await openOscControl(config, show, closers, banner);
+    const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
-    const controls = [...(oscControls !== undefined ? [oscControls] : []), ...messages.controls];
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
+    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
     const audioOffsetMs = scheduler.now();
@@ -365,12 +478,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
-    const outputsSub = pipeline.messages$.subscribe((m) => messages.outputs.sender.send(m.message));
-    closers.add(() => outputsSub.unsubscribe());
-    const panicSub = pipeline.decisions$.subscribe((d) => {
-      if (d.action === 'panic') messages.outputs.sender.panic();
-    });
-    closers.add(() => panicSub.unsubscribe());
+    parts.onPipeline?.(pipeline, audioOffsetMs);
+    routeMessages(video, messages.outputs, pipeline, closers);
+    devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
       const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
@@ -379,8 +489,22 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       closers.add(() => hot.unsubscribe());
     }
 
-    await startDmx(config, show, pipeline, scheduler, closers, banner);
-    const consoleParts = config.console === null || tokens === null ? null : await startConsole(config.console, tokens, show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, banner, log);
+    // Sound: the desks the show's sound cues move, played from playback's events like any department.
+    const mixers = openMixers(show, pipeline.playback.events$, scheduler, createLogger('io/mixer'));
+    if (mixers !== undefined) {
+      closers.add(() => mixers.close());
+      banner.push(...mixers.banner);
+    }
+
+    await startDmx(config, show, pipeline, scheduler, closers, banner, log);
+    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
+    if (oscIn !== undefined && consoleModel !== undefined) {
+      oscIn.serve({
+        state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
+        changes$: consoleModel.deltas$,
+      });
+    }
+    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log);
 
     let stopped: Promise<void> | undefined;
     return {
@@ -390,6 +514,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       banner,
       server: consoleParts?.server ?? null,
       operatorUrl: consoleParts?.operatorUrl ?? null,
+      devices,
+      cameras: video.cameras,
       stop(mode) {
         stopped ??= closers.closeAll(mode, log);
         return stopped;

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { config as rxConfig } from 'rxjs';
 import { createLogger, setLogSink, type LogLevel } from '../../core/log.js';
 import { startupLogSink, stderrLogSink } from '../../io/logSink.js';
+import { OSC_CONTROL_DEFAULT_PORT } from '../../core/show/schema.js';
 import { startEngine } from '../../main.js';
 import { parseCommandArgs, portOption, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -22,17 +23,17 @@ Options:
   --venue <name>            apply venues/<name>.json (universes, addresses, IPs, ports)
   --port <n>                console HTTP/WebSocket port (default 8080; 0 picks a free port)
   --host <addr>             console interface (default 127.0.0.1; 0.0.0.0 for remote operators)
-  --token-operator <t>      operator token (else $PRECUE_TOKEN_OPERATOR, the token file, the show's kept
-                            token, or one generated and kept for the show: see 'precue token')
-  --token-viewer <t>        viewer token (else $PRECUE_TOKEN_VIEWER or the token file)
-  --token-admin <t>         admin token (else $PRECUE_TOKEN_ADMIN or the token file)
-  --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE)
+  --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE);
+                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN; else the show's kept tokens,
+                            an operator token generated and kept for the show when it has none (see
+                            'precue token'). Never on the command line: every user's ps shows it.
   --tls-cert <file>         serve https/wss with this PEM certificate …
   --tls-key <file>          … and this key
   --allow-origin <origin>   another Origin allowed to open the console (repeatable)
   --no-console              run without the console server
   --artnet-host <addr>      send every Art-Net universe to this host instead of the show's
   --artnet-port <n>         … and this UDP port
+  --artnet-discovery-port <n>  answer ArtPoll on this port instead of Art-Net's 6454 (0: any free port)
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
   --no-model                do not load the show's model: every department runs by hand
@@ -58,6 +59,7 @@ Example:
       'artnet-host': { type: 'string' },
       'artnet-port': { type: 'string' },
       'osc-in-port': { type: 'string' },
+      'artnet-discovery-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
@@ -65,6 +67,10 @@ Example:
     });
     const showDir = positionals[0];
     if (showDir === undefined || positionals.length > 1) throw new UsageError("precue run: give one show folder, e.g. 'precue run shows/demo'.");
+    const onArgv = (['token-operator', 'token-viewer', 'token-admin'] as const).filter((f) => values[f] !== undefined);
+    if (onArgv.length > 0) {
+      throw new UsageError(`precue run: --${onArgv[0]} puts a secret on the command line, where every user's ps can read it; set $PRECUE_TOKEN_${onArgv[0]!.slice(6).toUpperCase()} or use --token-file.`);
+    }
     const level = values['log-level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`precue run: --log-level must be debug, info, warn or error, got '${level}'.`);
     // Until the engine has started, info lines wait: a start that fails prints only its error.
@@ -87,7 +93,8 @@ Example:
     // A console port another program holds fails the start at once, before anything opens.
     if (!values['no-console'] && port !== 0) await assertTcpPortFree(values.host ?? '127.0.0.1', port, 'console server', 'stop the other engine or pass --port <n>');
     const artnetPort = values['artnet-port'] !== undefined ? portOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
-    const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], 53000) : undefined;
+    const artnetDiscoveryPort = values['artnet-discovery-port'] !== undefined ? portOption('run', 'artnet-discovery-port', values['artnet-discovery-port'], 6454) : undefined;
+    const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) : undefined;
     let engine: Awaited<ReturnType<typeof startEngine>>;
     try {
       engine = await startEngine({
@@ -100,11 +107,6 @@ Example:
               host: values.host ?? '127.0.0.1',
               port,
               tokens: {
-                flags: {
-                  ...(values['token-operator'] !== undefined ? { operator: values['token-operator'] } : {}),
-                  ...(values['token-viewer'] !== undefined ? { viewer: values['token-viewer'] } : {}),
-                  ...(values['token-admin'] !== undefined ? { admin: values['token-admin'] } : {}),
-                },
                 env: process.env,
                 ...(values['token-file'] !== undefined ? { file: values['token-file'] } : {}),
                 store: showTokenStore(showDir),
@@ -116,6 +118,7 @@ Example:
         ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
         ...(artnetPort !== undefined ? { artnetPort } : {}),
         ...(oscInPort !== undefined ? { oscInPort } : {}),
+        ...(artnetDiscoveryPort !== undefined ? { artnetDiscoveryPort } : {}),
         ...(values['no-audio'] ? { audio: false } : {}),
         ...(values['no-model'] ? { model: false } : {}),
       });

@@ -11,9 +11,11 @@ import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
 import type { Decision as CoreDecision } from '../arbiter/types.js';
 import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
 import { cueSummaries, deptStates, toLogEntry } from './consoleState.js';
+import { refuseDeptCommand } from '../commandChecks.js';
 import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
+import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
@@ -30,6 +32,12 @@ import {
   type UniverseState,
 } from '../protocol/state.js';
 
+/** A list of records the console shows, and each change to one (hot). */
+export interface RecordFeed<T> {
+  snapshot(): readonly T[];
+  readonly states$: Observable<T>;
+}
+
 /** What the console model needs besides the pipeline. */
 export interface ConsoleModelOptions {
   readonly engineId: string;
@@ -43,6 +51,10 @@ export interface ConsoleModelOptions {
   readonly commands: { next(input: ConsoleInput): void };
   /** How often universes and meters are sent (Hz). Default 10. */
   readonly refreshHz?: number;
+  /** External devices (switchers, playout, mixers) and their health. */
+  readonly devices?: RecordFeed<DeviceState>;
+  /** Cameras and their tally. */
+  readonly cameras?: RecordFeed<CameraState>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -135,12 +147,20 @@ export class ConsoleModel implements ConsoleEngine {
         }),
       );
     }
+    // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
+    if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
+    if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
 
   now(): number {
     return this.scheduler.now();
+  }
+
+  /** The departments as the console sees them now (cheap: no snapshot of universes or log). */
+  get deptStates(): readonly DeptState[] {
+    return this.depts;
   }
 
   snapshot(): EngineSnapshot {
@@ -155,6 +175,8 @@ export class ConsoleModel implements ConsoleEngine {
       audio: this.audio,
       universes: this.universes(),
       log: this.log.slice(-LOG_LIMIT),
+      ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
+      ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
     };
   }
 
@@ -193,18 +215,10 @@ export class ConsoleModel implements ConsoleEngine {
     }
     const deptIdOf = 'dept' in c ? c.dept : undefined;
     if (deptIdOf === undefined) return undefined;
-    const dept = this.depts.find((d) => d.id === deptIdOf);
-    if (dept === undefined) return { ok: false, code: 'not-found', message: `there is no department '${deptIdOf}' (this show has ${this.depts.map((d) => d.id).join(', ')})` };
-    if ('cue' in c && c.cue !== undefined && !dept.cues.some((q) => compareCueNumbers(q.number, c.cue!) === 0)) {
-      return { ok: false, code: 'not-found', message: `${dept.id} has no cue ${c.cue}` };
-    }
+    const refusal = refuseDeptCommand(this.depts, deptIdOf, c.type === 'go' || c.type === 'back' ? c.type : 'other', 'cue' in c ? c.cue : undefined);
+    if (refusal !== undefined) return { ok: false, ...refusal };
+    const dept = this.depts.find((d) => d.id === deptIdOf)!;
     switch (c.type) {
-      case 'go':
-        if (dept.standby === null) return { ok: false, code: 'conflict', message: `${dept.id} is at the end of its cue list; GOTO a cue or BACK` };
-        return undefined;
-      case 'back':
-        if (dept.current === null) return { ok: false, code: 'conflict', message: `${dept.id} has no live cue to go back from` };
-        return undefined;
       case 'confirm-prediction': {
         const p = dept.prediction;
         if (p === null || !p.armed) return { ok: false, code: 'conflict', message: `${dept.id} has no armed prediction to confirm` };

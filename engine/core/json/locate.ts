@@ -4,6 +4,7 @@
  */
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { FileProblem } from '../errors.js';
+import { checkJsonBounds, FILE_JSON_BOUNDS, type JsonBounds } from './bounded.js';
 
 /** A parsed JSON document that can locate paths in its source text. */
 export interface LocatedJson {
@@ -74,8 +75,14 @@ function parseErrorExpected(error: ParseError): string {
  * Parses JSON text strictly (no comments, no trailing commas) and keeps positions. Broken JSON gives
  * every syntax problem found, each with line and column; `value` is then undefined.
  */
-export function parseLocatedJson(text: string, file: string): LocatedJson {
+export function parseLocatedJson(text: string, file: string, bounds: JsonBounds = FILE_JSON_BOUNDS): LocatedJson {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Bounds first: the tree parser, migrations and validators all recurse.
+  const violation = checkJsonBounds(source, bounds);
+  if (violation !== undefined) {
+    const problem: FileProblem = { file, path: '', ...toLineColumn(lineStarts(text), violation.offset), message: violation.message, expected: violation.expected };
+    return { file, value: undefined, syntaxProblems: [problem], problemAt: (path, message, expected) => ({ file, path: formatJsonPath(path), message, ...(expected !== undefined ? { expected } : {}) }) };
+  }
   // Well-formed text (the usual case) parses natively; the position tree is built only when a
   // problem needs a line and column — for a big rig it is several times the size of the show.
   let value: unknown;

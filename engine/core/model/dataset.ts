@@ -7,6 +7,7 @@ import { CueHistory, MAX_BEATS, type BeatRow, type CueSchedule } from './beatInp
 import { InputLayout } from './inputLayout.js';
 import type { FollowTrack } from './followInput.js';
 import type { TakeCue } from './types.js';
+import { pushAll } from '../vector.js';
 
 /** An analysed take: its beat rows and ground-truth cues. */
 export interface AnalysedTake {
@@ -104,8 +105,8 @@ export function rearrange(steps: readonly Step[], random: () => number): Step[] 
   const out: Step[] = [];
   parts.forEach((p, i) => {
     if (i === skipped && skipped !== repeated) return;
-    out.push(...p);
-    if (i === repeated) out.push(...p);
+    pushAll(out, p);
+    if (i === repeated) pushAll(out, p);
   });
   return out;
 }

@@ -4,6 +4,7 @@
  * every `command` it sends gets an `ack` or a `refused` with the same `id`.
  */
 import { z } from 'zod';
+import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
 
 /** Bumped on any incompatible change; a page refuses an `init` with another version. */
@@ -143,38 +144,29 @@ function firstIssue(error: z.ZodError): string {
 
 /** Parses text from a console: JSON, then the client message schema. Never throws. */
 export function parseClientMessage(text: string): Parsed<ClientMessage> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'not JSON' };
-  }
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  if (!bounded.ok) return { ok: false, error: bounded.error.startsWith('not JSON') ? 'not JSON' : bounded.error };
+  const json = bounded.value;
   const result = clientMessageSchema.safeParse(json);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: firstIssue(result.error) };
 }
 
 /** Parses text from the server. Never throws. */
 export function parseServerMessage(text: string): Parsed<ServerMessage> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'not JSON' };
-  }
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  if (!bounded.ok) return { ok: false, error: bounded.error.startsWith('not JSON') ? 'not JSON' : bounded.error };
+  const json = bounded.value;
   const result = serverMessageSchema.safeParse(json);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: firstIssue(result.error) };
 }
 
 /** Best-effort request id of a message that failed validation, so the refusal can name it. */
 export function salvageRequestId(text: string): string | null {
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json === 'object' && json !== null && 'id' in json) {
-      const id = requestIdSchema.safeParse(json.id);
-      if (id.success) return id.data;
-    }
-  } catch {
-    // not JSON: no id
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  const json = bounded.ok ? bounded.value : undefined;
+  if (typeof json === 'object' && json !== null && 'id' in json) {
+    const id = requestIdSchema.safeParse(json.id);
+    if (id.success) return id.data;
   }
   return null;
 }

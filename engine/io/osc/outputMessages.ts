@@ -6,15 +6,16 @@
  *
  * (Lives beside the OSC sender because OSC is most of the traffic; it spans every message transport.)
  */
-import { InputError } from '../../core/errors.js';
+import { assertNever, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
-import { type DeptId } from '../../core/ids.js';
+import { type CueId, type DeptId } from '../../core/ids.js';
 import { type Inputs, type MidiPortConfig, type OscTarget, type OutputMessage, type ViscaCamera } from '../../core/show/schema.js';
 import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
 import { type MidiAvailability } from '../midi/backend.js';
 import { MidiIo } from '../midi/midiIo.js';
 import { ViscaClient } from '../visca/viscaClient.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { OscSender } from './oscSender.js';
 
 /** The transports a show has (any may be absent). */
@@ -44,10 +45,26 @@ export class OutputMessageSender {
     this.log = t.log ?? createLogger('io/outputs');
   }
 
+  /** Per output: a dead device is logged once with a count, not once per message. */
+  private readonly problems = new Map<string, RepeatingProblem>();
+
+  private problem(target: string): RepeatingProblem {
+    let p = this.problems.get(target);
+    if (p === undefined) {
+      p = new RepeatingProblem(`cue messages to ${target}`, (level, message) => this.log[level](message));
+      this.problems.set(target, p);
+    }
+    return p;
+  }
+
   private fail(msg: OutputMessage, err: unknown): void {
     this.stats.failed++;
     this.stats.lastError = `${msg.kind} → ${msg.target}: ${err instanceof Error ? err.message : String(err)}`;
-    this.log.warn(`cue message not sent: ${this.stats.lastError}`);
+    this.problem(`${msg.kind} '${msg.target}'`).occurred(`not sent: ${err instanceof Error ? err.message : String(err)}`, performance.now());
+  }
+
+  private sent(msg: OutputMessage): void {
+    this.problems.get(`${msg.kind} '${msg.target}'`)?.cleared();
   }
 
   private camera(id: string): ViscaClient {
@@ -91,11 +108,26 @@ export class OutputMessageSender {
               payload = viscaZoom(msg.direction, msg.speed);
               break;
           }
-          cam.send(payload).catch((err: unknown) => this.fail(msg, err));
-          break;
+          cam.send(payload).then(
+            (r) => {
+              if (r.superseded !== true) this.sent(msg);
+            },
+            (err: unknown) => this.fail(msg, err),
+          );
+          this.stats.sent++;
+          return;
         }
+        case 'obs':
+        case 'atem':
+        case 'casparcg':
+        case 'shot':
+          // The video outputs (engine/io/video) route these before they reach this sender.
+          throw new InputError('outputs', `${msg.kind} messages go to the video outputs, not this sender`);
+        default:
+          assertNever(msg, 'output message');
       }
       this.stats.sent++;
+      this.sent(msg);
     } catch (err) {
       this.fail(msg, err);
     }
@@ -146,7 +178,7 @@ export class OutputMessageSender {
     }
     for (const [id, cam] of this.t.cameras ?? []) {
       for (const payload of [viscaPanTilt('stop', 1, 1), viscaZoom('stop')]) {
-        cam.send(payload).catch((err: unknown) => this.log.warn(`PANIC: camera '${id}': ${err instanceof Error ? err.message : String(err)}`));
+        cam.send(payload).catch((err: unknown) => this.problem(`PANIC to camera '${id}'`).occurred(err instanceof Error ? err.message : String(err), performance.now()));
       }
     }
   }
@@ -175,6 +207,8 @@ export async function openMessageOutputs(
   inputs: Pick<Inputs, 'midi' | 'timecode'>,
   options: {
     readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+    /** Each department's first cue (MSC RESET). */
+    readonly firstCues?: ReadonlyMap<DeptId, CueId>;
     readonly midiAvailability?: MidiAvailability;
     /** MIDI ports the show sends MSC to: PANIC sends them ALL_OFF. */
     readonly mscPorts?: readonly string[];
@@ -188,6 +222,7 @@ export async function openMessageOutputs(
     ports: outputs.midi,
     inputs,
     ...(options.deptForFormat !== undefined ? { deptForFormat: options.deptForFormat } : {}),
+    ...(options.firstCues !== undefined ? { firstCues: options.firstCues } : {}),
     ...(options.midiAvailability !== undefined ? { availability: options.midiAvailability } : {}),
     log: createLogger('io/midi'),
   });

@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { ShowFileError, UsageError } from '../../core/errors.js';
+import { LINE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { roleSchema, type Role } from '../../core/protocol/messages.js';
 
 /** Plain tokens per role; an absent role cannot log in. */
@@ -76,12 +77,9 @@ function readTokenFile(file: string, showDir: string | undefined, warnings: stri
     throw new ShowFileError([{ file, path: '', message: `cannot read token file (${code === 'ENOENT' ? 'no such file' : code ?? (err instanceof Error ? err.message : String(err))})`, expected: 'a JSON file {"viewer": "…", "operator": "…", "admin": "…"}' }]);
   }
   const expected = 'an object {"viewer": "…", "operator": "…", "admin": "…"}';
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ShowFileError([{ file, path: '', message: 'token file is not JSON', expected }]);
-  }
+  const parsed = parseBoundedJson(text, LINE_JSON_BOUNDS);
+  if (!parsed.ok) throw new ShowFileError([{ file, path: '', message: `token file is not JSON (${parsed.error})`, expected }]);
+  const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ShowFileError([{ file, path: '', message: 'token file is not an object', expected }]);
   }
@@ -110,7 +108,8 @@ export function resolveRoleTokens(sources: TokenSources): ResolvedTokens {
     if (value === undefined) continue;
     where[role] = flag !== undefined ? 'flag' : fromEnv !== undefined && fromEnv !== '' ? 'env' : fromFile[role] !== undefined ? 'file' : 'stored';
     if (value.length < MIN_TOKEN_LENGTH) {
-      throw new UsageError(`the ${role} token (from ${where[role]}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
+      const from = { flag: 'the command line', env: `$${TOKEN_ENV[role]}`, file: `the token file ${fileName ?? ''}`, stored: "the show's kept tokens", generated: 'a generated token' }[where[role]];
+      throw new UsageError(`the ${role} token (from ${from}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
     }
     tokens[role] = value;
   }

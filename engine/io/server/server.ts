@@ -15,7 +15,8 @@ import type { ConsoleEngine } from '../../core/protocol/port.js';
 import { TokenAuthenticator, type RoleTokens } from './auth.js';
 import { handleHttpRequest } from './httpRoutes.js';
 import { ConsoleSessions, emptyStats, type ConsoleServerStats } from './sessions.js';
-import { checkUpgrade, refuseUpgrade } from './upgrade.js';
+import { checkUpgrade, countRefusal, refuseUpgrade, type UpgradeGate } from './upgrade.js';
+import { Admission, servedHostNames, type AdmissionOptions } from './admission.js';
 import type { PageAssets } from './page.js';
 
 export type { ConsoleServerStats } from './sessions.js';
@@ -33,6 +34,10 @@ export interface ConsoleServerOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Origins allowed besides the page's own (e.g. `http://desk.local:7700`); `*` allows any. */
   readonly allowedOrigins?: readonly string[];
+  /** Host names the console answers to besides this machine's own (the hosts of `allowedOrigins` are added). */
+  readonly allowedHosts?: readonly string[];
+  /** Connection caps and the back-off on wrong tokens (see admission.ts). */
+  readonly admission?: AdmissionOptions;
   /** Largest message accepted (bytes, default 16 KiB); up to 4× larger is refused, beyond that the socket is closed. */
   readonly maxMessageBytes?: number;
   /** Sustained messages per second per connection (default 30) and burst (default 60). */
@@ -77,6 +82,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const scheme = options.tls !== undefined ? 'https' : 'http';
   const stats = emptyStats();
+  const originHosts = [...allowedOrigins].flatMap((o) => {
+    try {
+      return [new URL(o).hostname];
+    } catch {
+      return [];
+    }
+  });
+  const now = options.now ?? (() => performance.now());
+  const admission = new Admission(servedHostNames(host, [...(options.allowedHosts ?? []), ...originHosts]), options.admission);
+  const gate: UpgradeGate = { allowedOrigins, auth, admission, now };
   if (auth.roles.length === 0) log.warn('no console tokens configured: nobody can connect');
   const sessions = new ConsoleSessions(
     engine,
@@ -85,7 +100,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       floodCloseAfter: options.floodCloseAfter ?? 200,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
-      now: options.now ?? (() => performance.now()),
+      now,
     },
     stats,
     log,
@@ -97,22 +112,20 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * maxMessageBytes, 64 * 1024), clientTracking: false });
-  const urlOf = (req: IncomingMessage): URL => new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? host}`);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    const verdict = closing ? ({ ok: false, status: 404, reason: 'not found' } as const) : checkUpgrade(req, urlOf(req), allowedOrigins, auth);
+    const verdict = closing ? ({ ok: false, status: 404, reason: 'not found' } as const) : checkUpgrade(req, gate);
     if (!verdict.ok) {
-      if (verdict.counter !== undefined) {
-        stats[verdict.counter]++;
-        log.warn(`console connection refused: ${verdict.counter === 'badOrigin' ? 'origin' : 'token'}`, { origin: req.headers.origin, remote: req.socket.remoteAddress });
-      }
-      refuseUpgrade(socket, verdict.status, verdict.reason);
+      countRefusal(verdict, stats, req, log);
+      refuseUpgrade(socket, verdict.status, verdict.reason, verdict.retryAfterS);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => sessions.add(ws, verdict.role, `${verdict.role}@${req.socket.remoteAddress ?? 'unknown'}`));
+    admission.opened(verdict.address);
+    socket.once('close', () => admission.closed(verdict.address));
+    wss.handleUpgrade(req, socket, head, (ws) => sessions.add(ws, verdict.role, `${verdict.role}@${verdict.address}`));
   };
-  const routes = { page: options.page, auth, stats, clients: () => sessions.size };
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleHttpRequest(req, res, urlOf(req), routes);
+  const routes = { page: options.page, gate, stats, clients: () => sessions.size };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleHttpRequest(req, res, routes);
 
   const server: HttpServer = options.tls !== undefined
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)

@@ -20,6 +20,12 @@ export interface ConsoleServerStats {
   /** Upgrades refused: no or wrong token, bad Origin, wrong path. */
   unauthorized: number;
   badOrigin: number;
+  /** Requests refused because the Host header does not name this console (DNS rebinding). */
+  badHost: number;
+  /** Token attempts refused unchecked while the address waits out its back-off (or connects too often). */
+  throttled: number;
+  /** Connections refused by the caps. */
+  overCapacity: number;
   /** Messages refused by kind. */
   malformed: number;
   oversized: number;
@@ -39,7 +45,7 @@ export interface ConsoleServerStats {
 /** Fresh, zeroed counters. */
 export function emptyStats(): ConsoleServerStats {
   return {
-    clients: 0, connections: 0, unauthorized: 0, badOrigin: 0, malformed: 0, oversized: 0, rateLimited: 0,
+    clients: 0, connections: 0, unauthorized: 0, badOrigin: 0, badHost: 0, throttled: 0, overCapacity: 0, malformed: 0, oversized: 0, rateLimited: 0,
     forbidden: 0, closedForFlooding: 0, closedAsSlow: 0, commands: 0, acked: 0, engineRefused: 0, engineErrors: 0, deltas: 0,
   };
 }

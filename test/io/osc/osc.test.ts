@@ -7,7 +7,9 @@ import dgram from 'node:dgram';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ControlEvent } from '../../../engine/core/control.js';
-import { encodeOscMessage } from '../../../engine/core/osc/packet.js';
+import { Subject } from 'rxjs';
+import { decodeOscPacket, encodeOscMessage } from '../../../engine/core/osc/packet.js';
+import type { DeptState } from '../../../engine/core/protocol/state.js';
 import { OscControlListener } from '../../../engine/io/osc/oscControlListener.js';
 import { OscSender } from '../../../engine/io/osc/oscSender.js';
 
@@ -21,6 +23,35 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
+
+/** A UDP OSC client on `address` that collects what comes back. */
+async function oscClient(address: string): Promise<{ send: (port: number, path: string, ...args: (string | number)[]) => void; next: (path: string) => Promise<{ address: string; status: string; data: unknown }>; nextArgs: (path: string) => Promise<unknown[]>; received: string[]; close: () => Promise<void> }> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, address, () => r()));
+  const inbox: { address: string; args: unknown[] }[] = [];
+  const received: string[] = [];
+  s.on('message', (m) => {
+    for (const msg of decodeOscPacket(new Uint8Array(m))) {
+      inbox.push({ address: msg.address, args: msg.args.map((a) => a.value) });
+      received.push(msg.address);
+    }
+  });
+  const take = async (path: string): Promise<unknown[]> => {
+    for (let i = 0; i < 100; i++) {
+      const at = inbox.findIndex((m) => m.address === path);
+      if (at >= 0) return inbox.splice(at, 1)[0]!.args;
+      await sleep(10);
+    }
+    throw new Error(`no ${path} within 1 s (got ${inbox.map((m) => m.address).join(', ') || 'nothing'})`);
+  };
+  return {
+    send: (port, path, ...args) => s.send(encodeOscMessage({ address: path, args }), port, '127.0.0.1'),
+    next: async (path) => JSON.parse((await take(path))[0] as string) as { address: string; status: string; data: unknown },
+    nextArgs: take,
+    received,
+    close: () => new Promise<void>((r) => s.close(() => r())),
+  };
+}
 
 async function freePort(): Promise<number> {
   const s = dgram.createSocket('udp4');
@@ -112,6 +143,87 @@ describe('OSC control in', () => {
     await new Promise<void>((r) => s.send(encodeOscMessage({ address: '/go' }), strict.port, '127.0.0.1', () => r()));
     for (let i = 0; i < 20 && strict.stats.refused === 0; i++) await sleep(20);
     expect(strict.stats).toMatchObject({ refused: 1, commands: 0 });
+  });
+
+  it('answers every message on /reply/<address>, checks commands against the state, and sends updates to subscribers', async () => {
+    const listener = new OscControlListener({ port: 0, host: '127.0.0.1' });
+    await listener.open();
+    cleanups.push(() => listener.close());
+    let standby: string | null = '2';
+    const changes = new Subject<void>();
+    const depts = (): DeptState[] => [{ id: 'LX', label: 'LX', mode: 'assist', confidenceThreshold: 0.8, cues: [{ number: '1' }, { number: '2' }], current: '1', standby, next: null, held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null }];
+    listener.serve({ state: () => ({ depts: depts(), panic: false, safety: { grandMaster: 1, blackout: false }, version: 'test' }), changes$: changes });
+    const commands: ControlEvent[] = [];
+    listener.commands$.subscribe((e) => commands.push(e));
+    const client = await oscClient('127.0.0.1');
+    cleanups.push(client.close);
+    client.send(listener.port, '/go');
+    expect(await client.next('/reply/go')).toEqual({ address: '/go', status: 'ok', data: { dept: 'LX', cue: '2' } });
+    client.send(listener.port, '/cue/9/start');
+    expect(await client.next('/reply/cue/9/start')).toEqual({ address: '/cue/9/start', status: 'error', data: 'LX has no cue 9' });
+    client.send(listener.port, '/fly');
+    expect((await client.next('/reply/fly')).status).toBe('error');
+    expect(commands.map((c) => c.command)).toEqual([{ type: 'go', dept: 'LX' }]);
+    client.send(listener.port, '/updates', 1);
+    expect((await client.next('/reply/updates')).data).toBe(1);
+    expect(await client.nextArgs('/update/dept/LX/playbackPosition')).toEqual(['2']);
+    standby = null;
+    changes.next();
+    expect(await client.nextArgs('/update/dept/LX/playbackPosition')).toEqual(['']);
+    expect(listener.subscriberCount).toBe(1);
+    await listener.close();
+    expect(await client.nextArgs('/update/disconnect')).toEqual([]);
+  });
+
+  it('takes commands only from allowed addresses and ranges, logging the refusals; a passcode needs /connect', async () => {
+    const warnings: string[] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m), enabled: () => true };
+    const listener = new OscControlListener({ port: 0, host: '0.0.0.0', allow: ['127.0.0.0/30'], passcode: 'opensesame' }, log);
+    await listener.open();
+    cleanups.push(() => listener.close());
+    listener.serve({ state: () => ({ depts: [], panic: false, safety: { grandMaster: 1, blackout: false }, version: 'test' }) });
+    const commands: ControlEvent[] = [];
+    listener.commands$.subscribe((e) => commands.push(e));
+    const outsider = await oscClient('127.0.0.9');
+    cleanups.push(outsider.close);
+    outsider.send(listener.port, '/panic');
+    outsider.send(listener.port, '/panic');
+    for (let i = 0; i < 50 && listener.stats.refused < 2; i++) await sleep(10);
+    expect(listener.stats.refused).toBe(2);
+    expect(warnings.filter((w) => /127\.0\.0\.9:\d+ is not in inputs\.osc\.allow/.test(w))).toHaveLength(1); // once a minute per source
+    expect(outsider.received).toEqual([]); // never answered
+
+    const insider = await oscClient('127.0.0.1');
+    cleanups.push(insider.close);
+    insider.send(listener.port, '/panic');
+    expect(await insider.next('/reply/panic')).toMatchObject({ status: 'denied' });
+    insider.send(listener.port, '/connect', 'guess');
+    expect(await insider.next('/reply/connect')).toMatchObject({ status: 'denied', data: 'badpass' });
+    insider.send(listener.port, '/connect', 'opensesame');
+    expect(await insider.next('/reply/connect')).toMatchObject({ status: 'ok', data: 'ok' });
+    insider.send(listener.port, '/panic', 250);
+    expect(await insider.next('/reply/panic')).toMatchObject({ status: 'ok', data: { fadeMs: 250 } });
+    expect(commands.map((c) => c.command)).toEqual([{ type: 'panic', fadeMs: 250 }]);
+    expect(listener.stats).toMatchObject({ refused: 2, denied: 2 });
+    expect(() => new OscControlListener({ port: 0, host: '127.0.0.1', allow: ['10.0.0.0/40'] })).toThrow(/prefix \/40/);
+    expect(() => new OscControlListener({ port: 0, host: '127.0.0.1', allow: ['venue-desk'] })).toThrow(/not an IP address/);
+  });
+
+  it.skipIf(!hasOscsend || !hasOscdump)('oscsend commands, oscdump reads the replies on the reply port', async () => {
+    const replyPort = await freePort();
+    const dump = spawn('oscdump', ['-L', String(replyPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => void dump.kill());
+    let out = '';
+    dump.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await sleep(300);
+    const listener = new OscControlListener({ port: 0, host: '127.0.0.1', replyPort });
+    await listener.open();
+    cleanups.push(() => listener.close());
+    listener.serve({ state: () => ({ depts: [], panic: false, safety: { grandMaster: 0.5, blackout: true }, version: 'test' }) });
+    for (const args of [['/gm'], ['/blackout']]) expect(spawnSync('oscsend', ['127.0.0.1', String(listener.port), ...args], { timeout: 5000 }).status).toBe(0);
+    for (let i = 0; i < 50 && out.trim().split('\n').length < 2; i++) await sleep(20);
+    const lines = out.trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
+    expect(lines).toEqual(['/reply/gm s "{"address":"/gm","status":"ok","data":0.5}"', '/reply/blackout s "{"address":"/blackout","status":"ok","data":1}"']);
   });
 
   it('names the port when it cannot listen', async () => {
