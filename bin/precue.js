@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `precue` command. Runs the compiled engine in dist/ (`npm run build`) when it is there and
-// not older than the sources; otherwise the TypeScript sources through tsx (development), saying
-// why when a build exists but is stale. PRECUE_SOURCE=1 forces the sources; PRECUE_DIST=1 forces
-// dist/ whatever the sources' times (benchmarks that must not change engines mid-run).
+// not older than the sources; otherwise the TypeScript sources through tsx (development: an edit
+// after a build runs at once, without a word on stderr, where a failure must be one line).
+// PRECUE_SOURCE=1 forces the sources; PRECUE_DIST=1 forces dist/ whatever the sources' times
+// (benchmarks that must not change engines mid-run).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,7 +36,6 @@ function newestSource() {
 let entry;
 if (process.env.PRECUE_SOURCE !== '1' && existsSync(built) && existsSync(stamp)) {
   if (process.env.PRECUE_DIST === '1' || newestSource() <= statSync(stamp).mtimeMs) entry = pathToFileURL(built).href;
-  else process.stderr.write("precue: dist/ is older than the sources: running the sources through tsx ('npm run build' to refresh)\n");
 }
 if (entry === undefined) {
   const { register } = await import('tsx/esm/api');

@@ -62,12 +62,12 @@ describe('bin/precue.js', () => {
     expect(run().stdout).toBe('dist\n');
   });
 
-  it('runs the sources, and says why, when a source changed after the build', () => {
+  it('runs the sources, quietly, when a source changed after the build', () => {
     touchSource(0);
     stamp(60);
     const r = run();
     expect(r.stdout).toBe('sources\n');
-    expect(r.stderr).toContain('dist/ is older than the sources');
+    expect(r.stderr).toBe(''); // a failure to start must stay one line
   });
 
   it('PRECUE_SOURCE=1 runs the sources; PRECUE_DIST=1 runs dist/ however old', () => {

@@ -283,12 +283,26 @@ function loop(): void {
       const wait = nextMs - performance.now();
       if (wait > 5) {
         // Wake well before the deadline (timers run late on a loaded machine), then sleep precisely.
-        const w = atomics.waitAsync(cell, index, value, wait - 4);
-        if (w.async) {
-          void w.value.then(loop);
-          return;
+        // The timeout is a libuv timer: a waitAsync timeout alone was seen never to fire in a worker
+        // whose event loop had nothing else to do. waitAsync only listens for the doorbell.
+        let woken = false;
+        const wake = (): void => {
+          if (woken) return;
+          woken = true;
+          clearTimeout(timer);
+          loop();
+        };
+        const timer = setTimeout(wake, wait - 4);
+        if (resting) {
+          const w = atomics.waitAsync(header, DOORBELL, bell, wait - 4);
+          if (!w.async) {
+            woken = true;
+            clearTimeout(timer);
+            continue; // the doorbell rang meanwhile
+          }
+          void w.value.then(wake);
         }
-        continue; // the doorbell rang meanwhile
+        return;
       }
       if (wait > 0) Atomics.wait(cell, index, value, wait);
     }
