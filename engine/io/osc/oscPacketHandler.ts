@@ -8,7 +8,7 @@ import { type ControlEvent } from '../../core/control.js';
 import { InputError } from '../../core/errors.js';
 import { oscToControl } from '../../core/osc/control.js';
 import { decodeOscPacket } from '../../core/osc/packet.js';
-import { RepeatingProblem, type ProblemSay } from '../repeatingProblem.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { SourceBudget, type SourceBudgetOptions } from '../sourceBudget.js';
 
 /** Listener settings (the show's `inputs.osc`). */
