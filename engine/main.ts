@@ -23,6 +23,7 @@ import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -224,8 +225,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
   const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
   const frameRateHz = config.frameRateHz ?? 44;
+  const frameTicks = new FrameTicks();
   subscription.add(
     interval(1000 / frameRateHz, scheduler).subscribe(() => {
+      frameTicks.tick();
       const now = scheduler.now();
       for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
     }),
@@ -257,6 +260,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         page,
         ...(config.console.tls !== undefined ? { tls: config.console.tls } : {}),
         ...(config.console.allowedOrigins !== undefined ? { allowedOrigins: config.console.allowedOrigins } : {}),
+        health: () => ({ frames: frameTicks.read() }),
         log: createLogger('io/server'),
       });
     } catch (err) {

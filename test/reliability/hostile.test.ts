@@ -22,8 +22,14 @@ describe('precue run under hostile traffic', () => {
     expect(r.oscGoWorked, r.log).toBe(true);
     expect(r.consoleGoWorked, r.log).toBe(true);
     expect(r.exitCode).toBe(0);
-    expect(r.freshHz).toBeGreaterThanOrEqual(43);
-    expect(r.freshGapP99Ms).toBeLessThanOrEqual(30);
+    // The engine's own frame loop (the wire alone cannot tell: the frame clock thread resends the
+    // last look). Judged only when this machine holds the rate with no hostile traffic at all.
+    if (r.baseline.engine.rateHz >= 43 && r.baseline.engine.gapP99Ms <= 30) {
+      expect(r.engineFrames.rateHz).toBeGreaterThanOrEqual(43);
+      expect(r.engineFrames.gapP99Ms).toBeLessThanOrEqual(30);
+    } else {
+      process.stderr.write(`hostile.test.ts: frame timing not judged — with no traffic this machine ran ${r.baseline.engine.rateHz.toFixed(1)} Hz, p99 gap ${r.baseline.engine.gapP99Ms.toFixed(1)} ms (too loaded)\n`);
+    }
     expect(r.rssAfterMB).toBeLessThanOrEqual(r.rssBeforeMB * 1.1);
     expect(r.log).not.toMatch(/internal error|    at /);
   }, 120_000);

@@ -38,6 +38,8 @@ export interface ConsoleServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Connection caps and the back-off on wrong tokens (see admission.ts). */
   readonly admission?: AdmissionOptions;
+  /** More for `/healthz` (the engine's frame ticks since the last read…). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   /** Largest message accepted (bytes, default 16 KiB); up to 4× larger is refused, beyond that the socket is closed. */
   readonly maxMessageBytes?: number;
   /** Sustained messages per second per connection (default 30) and burst (default 60). */
@@ -108,6 +110,8 @@ interface Client {
   refusedInARow: number;
   lastRateNoticeAt: number;
   alive: boolean;
+  /** Reading is paused for a moment after the budget ran out. */
+  paused: boolean;
 }
 
 const securityHeaders = {
@@ -266,6 +270,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (!client.bucket.take(t)) {
       stats.rateLimited++;
       client.refusedInARow++;
+      // Back-pressure: stop reading this socket for a moment, so TCP slows the sender down instead of
+      // the main thread (the frame loop's) reading and refusing every message of a flood.
+      if (!client.paused) {
+        client.paused = true;
+        client.ws.pause();
+        setTimeout(() => {
+          client.paused = false;
+          client.ws.resume();
+        }, 250).unref();
+      }
       if (client.refusedInARow >= floodCloseAfter) {
         stats.closedForFlooding++;
         log.warn('closing a flooding console', { name: client.name });
@@ -375,7 +389,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const client: Client = {
         ws, role, name: `${role}@${req.socket.remoteAddress ?? 'unknown'}`,
         bucket: new TokenBucket(limits.messagesPerSecond, limits.burst, now()),
-        refusedInARow: 0, lastRateNoticeAt: -Infinity, alive: true,
+        refusedInARow: 0, lastRateNoticeAt: -Infinity, alive: true, paused: false,
       };
       clients.add(client);
       stats.connections++;
@@ -423,7 +437,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         unauthorized: stats.unauthorized, badOrigin: stats.badOrigin, badHost: stats.badHost, throttled: stats.throttled, overCapacity: stats.overCapacity, malformed: stats.malformed, oversized: stats.oversized,
         rateLimited: stats.rateLimited, forbidden: stats.forbidden, closedForFlooding: stats.closedForFlooding, closedAsSlow: stats.closedAsSlow,
       };
-      const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size, refused });
+      const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: clients.size, refused, ...options.health?.() });
       res.writeHead(200, { 'Content-Type': 'application/json', ...securityHeaders }).end(req.method === 'HEAD' ? undefined : body);
       return;
     }
