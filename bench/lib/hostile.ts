@@ -10,7 +10,6 @@
  */
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
@@ -231,7 +230,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     const consoleGoWorked = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 5000);
       ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as { type: string; id?: string };
+        const m = JSON.parse((data as Buffer).toString('utf8')) as { type: string; id?: string };
         if (m.type === 'init') ws.send(JSON.stringify({ type: 'command', id: 'go-after', command: { type: 'go', dept: 'LX' } }));
         if (m.type === 'ack' && m.id === 'go-after') {
           clearTimeout(timer);
@@ -240,7 +239,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
       });
       ws.on('error', () => resolve(false));
     });
-    const healthz = await (await fetch(`${consoleUrl}healthz`)).json();
+    const healthz: unknown = await (await fetch(`${consoleUrl}healthz`)).json();
     // Memory comes back once the flood is over (the heap's young generation empties on its own).
     let rssAfter = rssMB(p.child.pid!);
     for (let i = 0; i < 20 && rssAfter > rssBefore * 1.1; i++) {
