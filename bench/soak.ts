@@ -25,7 +25,7 @@ import { listen } from '../engine/core/audio/listen.js';
 import type { AudioBlock } from '../engine/core/audio/types.js';
 import { ConsoleModel } from '../engine/core/console/consoleModel.js';
 import type { FixtureProfile } from '../engine/core/fixtures/profile.js';
-import { predictCues } from '../engine/core/model/predictor.js';
+import { modelPredictor } from '../engine/core/model/predictor.js';
 import { modelListening } from '../engine/core/model/types.js';
 import { recyclingOfflineScheduler } from './lib/recyclingScheduler.js';
 import { buildShowPipeline } from '../engine/core/pipeline.js';
@@ -114,18 +114,13 @@ async function runOffline(): Promise<Sample[]> {
   const wav = await readWavFile(join(loaded.dir, show.audio.source.path));
   const blocks$ = new Subject<AudioBlock>();
   const listening = listen(blocks$, modelListening(model.meta), scheduler);
-  const fired$ = new Subject<{ dept: string; cue: string; t: number }>();
   const console$ = new Subject<ConsoleInput>();
-  const predictions$ = predictCues(model, listening, { fired$, audioOffsetMs: 0 }, scheduler);
-  const pipeline = buildShowPipeline(show, profiles, { console$, listening, predictions$, audioOffsetMs: 0 }, scheduler);
+  const pipeline = buildShowPipeline(show, profiles, { console$, listening, predict: modelPredictor(model, { audioOffsetMs: 0 }, scheduler), policy: model.meta.policy.numbers, audioOffsetMs: 0 }, scheduler);
   const consoleModel = new ConsoleModel(pipeline, { engineId: 'soak', showName: show.name, showPath: loaded.dir, commands: console$, listening, audioOffsetMs: 0 }, scheduler);
   let decisions = 0;
   let consoleMessages = 0;
   pipeline.decisions$.subscribe(() => decisions++);
   pipeline.messages$.subscribe(() => undefined);
-  pipeline.playback.events$.subscribe((e) => {
-    if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000 });
-  });
   listening.sections$.subscribe();
   listening.tempo$.subscribe();
   // The console: every delta serialised as the server would, a fresh snapshot every minute.

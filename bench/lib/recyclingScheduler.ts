@@ -28,5 +28,5 @@ class RecyclingVirtualAction<T> extends VirtualAction<T> {
 
 /** A VirtualTimeScheduler (no frame limit) whose periodic actions do not accumulate. */
 export function recyclingOfflineScheduler(): VirtualTimeScheduler {
-  return new VirtualTimeScheduler(RecyclingVirtualAction as typeof VirtualAction, Infinity);
+  return new VirtualTimeScheduler(RecyclingVirtualAction, Infinity);
 }

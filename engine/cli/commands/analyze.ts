@@ -8,6 +8,7 @@ import { writePlot } from '../../io/audio/plot.js';
 import { readWavFile } from '../../io/audio/wavFile.js';
 import { lastValueFrom, reduce, timer, takeUntil, type Observable } from 'rxjs';
 import type { CliContext } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 import type { AudioBlock } from '../../core/audio/types.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 
@@ -58,7 +59,7 @@ async function runLive(ctx: CliContext, device: string | undefined, seconds: num
       ),
     );
     ctx.stdout(`${count} beats in ${seconds} s\n`);
-    return 0;
+    return EXIT.ok;
   } finally {
     await l.close();
   }
@@ -128,7 +129,7 @@ Examples:
     const sections = result.sections.map((s) => r3(s.t));
     if (values.json === true) {
       ctx.stdout(`${JSON.stringify({ tempoBpm: Math.round(result.tempoBpm * 10) / 10, beats, downbeats, onsets, sections })}\n`);
-      return 0;
+      return EXIT.ok;
     }
     const meter = result.beats.at(-1)?.beatsPerBar ?? 4;
     const lines = [
@@ -141,6 +142,6 @@ Examples:
     ];
     if (values.plot !== undefined) lines.push(`plot      ${values.plot}`);
     ctx.stdout(`${lines.join('\n')}\n`);
-    return 0;
+    return EXIT.ok;
   },
 };

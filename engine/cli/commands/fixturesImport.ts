@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../../core/errors.js';
 import { importFixtures, type ImportFileReport } from '../../io/fixtures/importFixtures.js';
+import { EXIT } from '../exitCodes.js';
 import { parseCommandArgs, type Command } from '../command.js';
 
 const help = `Usage: precue fixtures import <file-or-folder>... [options]
@@ -22,8 +23,8 @@ Options:
   --quiet         print only failures and the summary
   --json          print the report as JSON instead of text
 
-Exit status: 0 when every file converted or was skipped on purpose, 3 when some
-files failed (the others are still written), 1 on a usage error.
+Exit status: 0 when every file converted or was skipped on purpose, 1 when some
+files failed (the others are still written), 2 on a usage error.
 
 Example:
   precue fixtures import ../shared/data/qlcplus-sample --out fixtures
@@ -93,6 +94,6 @@ export const command: Command = {
     if (summary.converted === 0 && summary.failed === 0 && summary.skipped === 0) {
       throw new UsageError(`precue fixtures import: no .json or .qxf files found in ${positionals.join(', ')}.`);
     }
-    return summary.failed > 0 ? 3 : 0;
+    return summary.failed > 0 ? EXIT.failed : EXIT.ok;
   },
 };

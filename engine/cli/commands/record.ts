@@ -6,6 +6,7 @@ import { openShowAudio } from '../../io/audio/showAudio.js';
 import { TakeRecorder } from '../../io/takes/recorder.js';
 import { startEngine } from '../../main.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue record <showDir> [options]
 
@@ -139,8 +140,8 @@ export const command: Command = {
     ctx.stdout(`recorded ${takeDir}: ${(r?.durationS ?? 0).toFixed(1)} s of audio, ${r?.cueTotal ?? 0} cues${skippedGo > 0 ? ` (${skippedGo} GOs without a cue number left out)` : ''}${r?.failed !== undefined ? ' — cut short by a failed write' : ''}\n`);
     if (r?.failed !== undefined) {
       ctx.stderr(`precue record: ${describeError(r.failed).line}\n`);
-      return 1;
+      return EXIT.failed;
     }
-    return 0;
+    return EXIT.ok;
   },
 };

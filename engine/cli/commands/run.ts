@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { assertTcpPortFree } from '../../io/net/portCheck.js';
 import { UsageError } from '../../core/errors.js';
 import { config as rxConfig } from 'rxjs';
 import { createLogger, setLogSink, type LogLevel } from '../../core/log.js';
-import { stderrLogSink } from '../../io/logSink.js';
+import { startupLogSink, stderrLogSink } from '../../io/logSink.js';
 import { startEngine } from '../../main.js';
-import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { parseCommandArgs, portOption, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
+import { showTokenStore } from '../../io/server/tokenStore.js';
 import { defaultFixturesDir } from '../paths.js';
 
 export const command: Command = {
@@ -20,8 +23,9 @@ Options:
   --port <n>                console HTTP/WebSocket port (default 8080; 0 picks a free port)
   --host <addr>             console interface (default 127.0.0.1; 0.0.0.0 for remote operators)
   --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE);
-                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN; an operator token is generated
-                            when none is given. Never on the command line: every user's ps shows it.
+                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN, else the show's kept tokens
+                            (see 'precue token'; an operator token is generated and kept when none is).
+                            Never on the command line: every user's ps shows it.
   --tls-cert <file>         serve https/wss with this PEM certificate …
   --tls-key <file>          … and this key
   --allow-origin <origin>   another Origin allowed to open the console (repeatable)
@@ -66,7 +70,9 @@ Example:
     }
     const level = values['log-level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`precue run: --log-level must be debug, info, warn or error, got '${level}'.`);
-    setLogSink(stderrLogSink(ctx.stderr), level as LogLevel);
+    // Until the engine has started, info lines wait: a start that fails prints only its error.
+    const startup = startupLogSink(stderrLogSink(ctx.stderr));
+    setLogSink(startup.sink, level as LogLevel);
     // A subscriber that throws must not crash the show: log it; the other subscribers carry on.
     const log = createLogger('cli/run');
     rxConfig.onUnhandledError = (err: unknown) => log.error(`unhandled error in a stream (dropped): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -78,48 +84,63 @@ Example:
         throw new UsageError(`precue run: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}.`);
       }
     };
-    const port = numberOption('run', 'port', values.port, 8080);
-    const artnetPort = values['artnet-port'] !== undefined ? numberOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
-    const engine = await startEngine({
-      showDir,
-      ...(values.venue !== undefined ? { venue: values.venue } : {}),
-      fixturesDir: values.fixtures ?? defaultFixturesDir(),
-      console: values['no-console']
-        ? null
-        : {
-            host: values.host ?? '127.0.0.1',
-            port,
-            tokens: {
-              env: process.env,
-              ...(values['token-file'] !== undefined ? { file: values['token-file'] } : {}),
-              generateOperator: true,
+    const port = portOption('run', 'port', values.port, 8080);
+    const fixturesDir = values.fixtures ?? defaultFixturesDir();
+    if (!existsSync(fixturesDir)) throw new UsageError(`precue run: --fixtures ${fixturesDir}: no such folder.`);
+    // A console port another program holds fails the start at once, before anything opens.
+    if (!values['no-console'] && port !== 0) await assertTcpPortFree(values.host ?? '127.0.0.1', port, 'console server', 'stop the other engine or pass --port <n>');
+    const artnetPort = values['artnet-port'] !== undefined ? portOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
+    const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], 53000) : undefined;
+    let engine: Awaited<ReturnType<typeof startEngine>>;
+    try {
+      engine = await startEngine({
+        showDir,
+        ...(values.venue !== undefined ? { venue: values.venue } : {}),
+        fixturesDir,
+        console: values['no-console']
+          ? null
+          : {
+              host: values.host ?? '127.0.0.1',
+              port,
+              tokens: {
+                env: process.env,
+                ...(values['token-file'] !== undefined ? { file: values['token-file'] } : {}),
+                store: showTokenStore(showDir),
+                generateOperator: true,
+              },
+              ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: readPem(values['tls-cert']), key: readPem(values['tls-key']) } } : {}),
+              ...(values['allow-origin'] !== undefined ? { allowedOrigins: values['allow-origin'] } : {}),
             },
-            ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: readPem(values['tls-cert']), key: readPem(values['tls-key']) } } : {}),
-            ...(values['allow-origin'] !== undefined ? { allowedOrigins: values['allow-origin'] } : {}),
-          },
-      ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
-      ...(artnetPort !== undefined ? { artnetPort } : {}),
-      ...(values['osc-in-port'] !== undefined ? { oscInPort: numberOption('run', 'osc-in-port', values['osc-in-port'], 53000) } : {}),
-      ...(values['no-audio'] ? { audio: false } : {}),
-      ...(values['no-model'] ? { model: false } : {}),
-    });
-    ctx.stdout(`precue: running\n${engine.banner.map((l) => `  ${l}`).join('\n')}\n  stop with Ctrl-C\n`);
-    return await new Promise<number>((resolveExit) => {
+        ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
+        ...(artnetPort !== undefined ? { artnetPort } : {}),
+        ...(oscInPort !== undefined ? { oscInPort } : {}),
+        ...(values['no-audio'] ? { audio: false } : {}),
+        ...(values['no-model'] ? { model: false } : {}),
+      });
+    } catch (err) {
+      startup.failed();
+      throw err;
+    }
+    startup.started();
+    const stopped = new Promise<number>((resolveExit) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals): void => {
         if (stopping) return;
         stopping = true;
         ctx.stderr(`precue: ${signal}: stopping cleanly\n`);
         engine.stop('clean').then(
-          () => resolveExit(0),
+          () => resolveExit(EXIT.ok),
           (err: unknown) => {
             ctx.stderr(`precue: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
-            resolveExit(1);
+            resolveExit(EXIT.failed);
           },
         );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // The handlers are in place before anyone is told how to stop it.
+    ctx.stdout(`precue: running\n${engine.banner.map((l) => `  ${l}`).join('\n')}\n  stop with Ctrl-C\n`);
+    return await stopped;
   },
 };

@@ -14,6 +14,8 @@ export interface Prediction {
   /** When the cue should fire, in seconds on the engine clock (scheduler time / 1000). */
   readonly fireAt: number;
   readonly source: 'model';
+  /** Why the policy predicts it, in one line (what the follower and the network said). */
+  readonly reason?: string;
 }
 
 /** What a decision does to a department's stack. */
@@ -53,6 +55,8 @@ export interface Decision {
   readonly user?: string;
   /** Fade time override (MSC TIMED_GO) or PANIC fade time. */
   readonly fadeMs?: number;
+  /** Why: for a model fire, the cue policy's reason. */
+  readonly reason?: string;
 }
 
 /** Automation mode of a department. */

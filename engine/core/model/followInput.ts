@@ -53,16 +53,6 @@ export class FollowTrack {
     return this.depts.reduce((s, d) => s + FIXED + (this.vocab[d]?.length ?? 0), 0);
   }
 
-  /** Names of the follower entries. */
-  names(): string[] {
-    const out: string[] = [];
-    for (const d of this.depts) {
-      out.push(`${d}.followIn`, `${d}.followNext`, `${d}.followNear`);
-      for (const c of this.vocab[d] ?? []) out.push(`${d}.followCue=${c}`);
-    }
-    return out;
-  }
-
   /** Starts over (a new take). */
   reset(): void {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
@@ -128,6 +118,16 @@ export class FollowTrack {
     });
     return out;
   }
+}
+
+/** Names of the follower entries of the model's input, per department: `FollowTrack.features` in order. */
+export function followEntryNames(depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): string[] {
+  const out: string[] = [];
+  for (const d of depts) {
+    out.push(`${d}.followIn`, `${d}.followNext`, `${d}.followNear`);
+    for (const c of vocab[d] ?? []) out.push(`${d}.followCue=${c}`);
+  }
+  return out;
 }
 
 /** A stored rehearsal's alignment vectors and times, as a follower reference. */

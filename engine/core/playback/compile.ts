@@ -5,7 +5,7 @@
  */
 import { type Binding, type Cue, type Department, type ShowFile } from '../show/schema.js';
 import { type FileProblem, ShowFileError } from '../errors.js';
-import { compareCueNumbers } from './timing.js';
+import { compareCueNumbers } from '../ids.js';
 import { DiscreteValues, SLOTS_PER_FIXTURE, SLOT_INTENSITY, writeLook } from './slots.js';
 import { pushAll } from '../vector.js';
 

@@ -33,6 +33,7 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
         ...snapshot,
         engineTimeMs,
         panic: delta.patch.panic ?? snapshot.panic,
+        blackout: delta.patch.blackout ?? snapshot.blackout,
         grandMaster: delta.patch.grandMaster ?? snapshot.grandMaster,
       };
     case 'reset':

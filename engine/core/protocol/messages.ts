@@ -8,7 +8,7 @@ import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
 
 /** Bumped on any incompatible change; a page refuses an `init` with another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Who a console user is, least power first. */
 export const roleSchema = z.enum(['viewer', 'operator', 'admin']);
@@ -36,6 +36,8 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('resume'), dept: deptIdSchema.optional() }),
   /** Fade to black and stop automation (one department, or all). */
   z.strictObject({ type: z.literal('panic'), dept: deptIdSchema.optional() }),
+  /** Lift PANIC in one department (the model may fire there again), or everywhere (outputs back too). */
+  z.strictObject({ type: z.literal('release-panic'), dept: deptIdSchema.optional() }),
   /** Fire a given cue now. */
   z.strictObject({ type: z.literal('goto'), dept: deptIdSchema, cue: cueNumberSchema }),
   /** Make a cue the standby without firing it. */
@@ -62,7 +64,7 @@ export type ConsoleCommandType = ConsoleCommand['type'];
 
 /** The least role that may send each command; the server enforces it (the page only mirrors it). */
 export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
-  go: 'operator', back: 'operator', hold: 'operator', resume: 'operator', panic: 'operator',
+  go: 'operator', back: 'operator', hold: 'operator', resume: 'operator', panic: 'operator', 'release-panic': 'operator',
   goto: 'operator', standby: 'operator', 'set-mode': 'operator', 'confirm-prediction': 'operator',
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',

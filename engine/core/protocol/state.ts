@@ -62,6 +62,8 @@ export const deptStateSchema = z.strictObject({
   next: cueNumberSchema.nullable(),
   /** HOLD in force: fades paused, follows and the model stopped. */
   held: z.boolean(),
+  /** PANIC in force here: the model waits until an operator GOes or releases it (`release-panic`). */
+  panicked: z.boolean(),
   /** A fade in progress, 0..1, or null. */
   fadeProgress: z.number().min(0).max(1).nullable(),
   /** Engine clock until which the model is locked out after a manual GO, or null. */
@@ -112,8 +114,8 @@ export const decisionSchema = z.strictObject({
   atMs: z.number(),
   /** Department, or null for whole-engine actions (PANIC all, load). */
   dept: deptIdSchema.nullable(),
-  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are. */
-  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC. */
+  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
   cue: cueNumberSchema.nullable(),
   source: decisionSourceSchema,
   /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
@@ -132,8 +134,10 @@ export const engineSnapshotSchema = z.strictObject({
   show: z.strictObject({ name: z.string().max(200), path: z.string().max(1000).nullable() }).nullable(),
   /** The engine clock when the snapshot was taken (ms); countdowns are against this clock. */
   engineTimeMs: z.number(),
-  /** PANIC in force (outputs faded to black until the next GO). */
+  /** PANIC in force on the outputs (faded to their safe state until a GO or `release-panic`). */
   panic: z.boolean(),
+  /** Blackout in force on the outputs (every light-making channel dark; the looks run on underneath). */
+  blackout: z.boolean(),
   /** 0..1 applied after the merge. */
   grandMaster: z.number().min(0).max(1),
   depts: z.array(deptStateSchema).max(64),
@@ -153,7 +157,7 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('decision'), decision: decisionSchema }),
   z.strictObject({
     type: z.literal('engine'),
-    patch: z.strictObject({ panic: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
+    patch: z.strictObject({ panic: z.boolean().optional(), blackout: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
   }),
   z.strictObject({ type: z.literal('reset') }),
 ]);

@@ -7,7 +7,10 @@
 import { z } from 'zod';
 
 /** The show-file version this build writes and reads natively. */
-export const SHOW_VERSION = 1;
+export const SHOW_VERSION = 2;
+
+/** A department's default minimum time between two GOs: a closer second GO is a double press and is dropped. */
+export const DEFAULT_MIN_GO_INTERVAL_MS = 250;
 
 const id = z
   .string()
@@ -100,7 +103,18 @@ export const universeOutputSchema = z
   .strict();
 export type UniverseOutput = z.infer<typeof universeOutputSchema>;
 
-export const oscTargetSchema = z.object({ id, host, port, label: z.string().optional() }).strict();
+export const oscTargetSchema = z
+  .object({
+    id,
+    host,
+    port,
+    label: z.string().optional(),
+    panic: z
+      .array(z.object({ address: z.string().regex(/^\/[^\s#*,?[\]{}]*$/, 'an OSC address starting with "/"'), args: z.array(z.union([z.number(), z.string(), z.boolean()])).default([]) }).strict())
+      .optional()
+      .describe('Messages sent to this target on PANIC (e.g. [{"address": "/panic"}] for QLab)'),
+  })
+  .strict();
 export type OscTarget = z.infer<typeof oscTargetSchema>;
 
 export const midiPortSchema = z
@@ -310,7 +324,7 @@ export const departmentSchema = z
     mode: z.enum(automationModes).default('assist'),
     confidenceThreshold: fraction.default(0.8),
     lockoutMs: ms.default(10_000),
-    minGoIntervalMs: ms.default(250),
+    minGoIntervalMs: ms.default(DEFAULT_MIN_GO_INTERVAL_MS),
     moveInBlack: z.boolean().default(true),
     cues: z.array(cueSchema),
   })
@@ -354,7 +368,6 @@ export const modelSettingsSchema = z
   .object({
     path: z.string().default('model'),
     enabled: z.boolean().default(true),
-    snapToBeatWithinMs: ms.default(120),
   })
   .strict();
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
@@ -379,7 +392,7 @@ export const showFileSchema = z
     inputs: inputsSchema.default({}),
     departments: z.array(departmentSchema).min(1),
     audio: audioSettingsSchema.optional(),
-    model: modelSettingsSchema.default({ path: 'model', enabled: true, snapToBeatWithinMs: 120 }),
+    model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
   })
   .strict();

@@ -22,7 +22,7 @@ const realFs: AtomicFs = { open, rename, copyFile, rm };
  * Writes `data` to `file` atomically, keeping the previous file as `file.bak` when `backup` is true.
  * If any step fails, the original file is untouched and the temporary file is removed.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs; mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs; /** File mode of a new file (default 0o644; 0o600 for secrets). */ mode?: number } = {}): Promise<void> {
   const fs = options.fs ?? realFs;
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const previous = await stat(file).catch(() => undefined);
@@ -44,6 +44,9 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   } catch (err) {
     if (handle !== undefined) await handle.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
+    // A failure on the temporary file is a failure to write the target: name the target.
+    const e = err as NodeJS.ErrnoException;
+    if (e.path === temp) throw Object.assign(new Error(`cannot write ${file}: ${e.code ?? e.message}`, { cause: err }), { code: e.code, path: file, syscall: 'write' });
     throw err;
   }
   // Make the rename itself durable.

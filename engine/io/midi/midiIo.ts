@@ -13,8 +13,7 @@ import { createLogger, type Logger } from '../../core/log.js';
 import { decodeMidi, encodeMidi, type MidiChannelMessage, type MidiEvent } from '../../core/midi/midi.js';
 import { encodeMsc, type MscMessage } from '../../core/midi/msc.js';
 import { mscAddressedTo, mscToControl } from '../../core/midi/mscControl.js';
-import { MtcChaseDecoder, MtcGenerator, type MtcChaseEvent } from '../../core/midi/mtc.js';
-import { type TimecodeRate } from '../../core/midi/timecode.js';
+import { MtcChaseDecoder, type MtcChaseEvent } from '../../core/midi/mtc.js';
 import { type Inputs, type MidiPortConfig } from '../../core/show/schema.js';
 import { detectMidi, type MidiAvailability, type MidiInPort, type MidiOutPort } from './backend.js';
 
@@ -241,36 +240,3 @@ export class MidiIo {
   }
 }
 
-/**
- * Sends MIDI timecode for a running transport: every `tickMs` it asks `positionSeconds()` and sends
- * the quarter frames due (a full frame on start and on jumps).
- */
-export class MtcSender {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly generator: MtcGenerator;
-
-  constructor(
-    private readonly midi: MidiIo,
-    private readonly targetId: string,
-    rate: TimecodeRate,
-    private readonly tickMs = 5,
-  ) {
-    this.generator = new MtcGenerator(rate);
-  }
-
-  /** Starts sending for a transport position source. */
-  start(positionSeconds: () => number): void {
-    this.stop();
-    const tick = (): void => {
-      for (const m of this.generator.at(positionSeconds())) this.midi.sendBytes(this.targetId, m);
-    };
-    tick();
-    this.timer = setInterval(tick, this.tickMs);
-  }
-
-  /** Stops sending. */
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}

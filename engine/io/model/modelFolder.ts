@@ -13,7 +13,8 @@ import { ShowFileError } from '../../core/errors.js';
 import { FILE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { extractWeights } from '../../core/model/network.js';
 import type { LoadedModel } from '../../core/model/predictor.js';
-import { MODEL_FORMAT_VERSION, modelMetaSchema, type ModelMeta } from '../../core/model/types.js';
+import { modelMetaSchema, modelVersionProblem, type ModelMeta } from '../../core/model/types.js';
+import { POLICY_VERSION } from '../../core/policy/numbers.js';
 import { loadTf } from './backend.js';
 
 /** Name of the metadata file inside a model folder. */
@@ -99,17 +100,13 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
   return parseModelMeta(text, file);
 }
 
-/** Checks `precue-model.json` text: bounded JSON, format version, schema. Throws ShowFileError. */
+/** Checks `precue-model.json` text: bounded JSON, model and policy versions, schema. Throws ShowFileError. */
 export function parseModelMeta(text: string, file: string): ModelMeta {
   const parsedJson = parseBoundedJson(text, FILE_JSON_BOUNDS);
   if (!parsedJson.ok) throw new ShowFileError([{ file, path: '', message: `is not valid JSON (${parsedJson.error})`, expected: "a model folder written by 'precue train'" }]);
   const raw = parsedJson.value;
-  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > MODEL_FORMAT_VERSION) {
-    throw new ShowFileError([
-      { file, path: 'formatVersion', message: `was written by a newer Precue (model format ${version}; this build reads up to ${MODEL_FORMAT_VERSION})`, expected: 'update Precue, or retrain the model with this version' },
-    ]);
-  }
+  const problem = modelVersionProblem(raw, dirname(file));
+  if (problem !== undefined) throw new ShowFileError([{ file, path: 'policy.version', message: problem, expected: `a model trained by this Precue (cue policy ${POLICY_VERSION})` }]);
   const parsed = modelMetaSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ShowFileError(

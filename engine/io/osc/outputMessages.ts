@@ -21,6 +21,8 @@ import { OscSender } from './oscSender.js';
 /** The transports a show has (any may be absent). */
 export interface OutputTransports {
   readonly osc?: OscSender;
+  /** What PANIC sends besides MIDI all-notes-off and camera stops: each OSC target's `panic` messages, MSC ALL_OFF to these MIDI ports. */
+  readonly panic?: { readonly osc: readonly OscTarget[]; readonly mscPorts: readonly string[] };
   readonly midi?: MidiIo;
   /** Cameras by `outputs.visca[].id`. */
   readonly cameras?: ReadonlyMap<string, ViscaClient>;
@@ -133,10 +135,29 @@ export class OutputMessageSender {
     return transport;
   }
 
-  /** PANIC for message outputs: MIDI all-notes-off (CC 123) on every channel of every port; cameras stop. */
+  /**
+   * PANIC for message outputs: each OSC target's `panic` messages; MSC ALL_OFF to every port the show
+   * sends MSC to; MIDI all-notes-off (CC 123) on every channel of every port; cameras stop.
+   */
   panic(): void {
     const midi = this.t.midi;
+    for (const target of this.t.panic?.osc ?? []) {
+      for (const m of target.panic ?? []) {
+        try {
+          this.need(this.t.osc, 'OSC').send(target.id, { address: m.address, args: m.args });
+        } catch (err) {
+          this.log.warn(`PANIC: OSC '${target.id}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
     if (midi !== undefined) {
+      for (const id of this.t.panic?.mscPorts ?? []) {
+        try {
+          midi.sendMsc(id, { commandFormat: 0x7f, command: 'ALL_OFF' });
+        } catch (err) {
+          this.log.warn(`PANIC: MSC '${id}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       for (const id of midi.outputIds) {
         for (let channel = 1; channel <= 16; channel++) {
           try {
@@ -176,7 +197,13 @@ export interface MessageOutputs {
 export async function openMessageOutputs(
   outputs: { readonly osc: readonly OscTarget[]; readonly midi: readonly MidiPortConfig[]; readonly visca: readonly ViscaCamera[] },
   inputs: Pick<Inputs, 'midi' | 'timecode'>,
-  options: { readonly deptForFormat?: (commandFormat: number) => DeptId | undefined; readonly midiAvailability?: MidiAvailability; readonly log?: Logger } = {},
+  options: {
+    readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+    readonly midiAvailability?: MidiAvailability;
+    /** MIDI ports the show sends MSC to: PANIC sends them ALL_OFF. */
+    readonly mscPorts?: readonly string[];
+    readonly log?: Logger;
+  } = {},
 ): Promise<MessageOutputs> {
   const log = options.log ?? createLogger('io/outputs');
   const osc = new OscSender(outputs.osc, createLogger('io/osc'));
@@ -199,7 +226,7 @@ export async function openMessageOutputs(
     banner.push(midi.available ? `MIDI: ${outputs.midi.map((p) => `${p.id} '${p.port}' (${p.direction})`).join(', ') || 'inputs only'}` : `MIDI: off — ${midi.unavailableReason ?? ''}`);
     for (const p of midi.problems) banner.push(`  MIDI problem: ${p.message}`);
   }
-  const sender = new OutputMessageSender({ osc, midi, cameras, log });
+  const sender = new OutputMessageSender({ osc, midi, cameras, log, panic: { osc: outputs.osc, mscPorts: options.mscPorts ?? [] } });
   return {
     sender,
     osc,

@@ -6,10 +6,10 @@
 import { combineLatest, map, type Observable } from 'rxjs';
 import { type ShowFile } from '../show/schema.js';
 import { type CueSummary, type Decision as LogEntry, type DeptState } from '../protocol/state.js';
-import { compareCueNumbers } from '../playback/timing.js';
+import { compareCueNumbers } from '../ids.js';
 import { type PlaybackState } from '../playback/playback.js';
-import { type ArbiterState } from './arbiter.js';
-import { type Decision, type DecisionSource } from './types.js';
+import { type ArbiterState } from '../arbiter/arbiter.js';
+import { type Decision, type DecisionSource } from '../arbiter/types.js';
 
 /** The protocol's source names for ours (`msc` and `keyboard` fold into `midi` and `operator`). */
 function protocolSource(s: DecisionSource): LogEntry['source'] {
@@ -65,6 +65,7 @@ export function deptStates(show: Pick<ShowFile, 'departments'>, playback: Playba
       standby: stack?.standby ?? null,
       next: stack?.next ?? null,
       held: stack?.held ?? false,
+      panicked: arb?.panicked ?? false,
       fadeProgress: stack?.fadeProgress ?? null,
       lockoutUntilMs: arb?.lockoutUntilMs ?? null,
       prediction: p === null ? null : { cue: p.cue, confidence: p.confidence, fireAtMs: p.fireAtMs, armed: p.armed, source: 'model' },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { arbitrate, arbiterConfigFromShow, type ConsoleInput } from '../../../engine/core/arbiter/arbiter.js';
-import { consoleDeptStates, toLogEntry } from '../../../engine/core/arbiter/consoleState.js';
+import { consoleDeptStates, toLogEntry } from '../../../engine/core/console/consoleState.js';
 import { type Decision, type Prediction } from '../../../engine/core/arbiter/types.js';
 import { createPlayback } from '../../../engine/core/playback/playback.js';
 import { cueId, deptId } from '../../../engine/core/ids.js';
