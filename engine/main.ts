@@ -28,6 +28,8 @@ import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
+import { handleAudioLoss } from './io/audio/audioLoss.js';
+import { resilientAudio, type AudioInputStatus } from './io/audio/resilientAudio.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
@@ -199,6 +201,7 @@ async function openListening(
   scheduler: SchedulerLike,
   banner: string[],
   log: Logger,
+  audioStatus?: { next(s: AudioInputStatus): void },
 ): Promise<ClosableListening | undefined> {
   if (show.audio === undefined || config.audio === false) {
     banner.push(config.audio === false ? 'audio: off (--no-audio)' : 'audio: none (the show has no audio input)');
@@ -215,7 +218,9 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(audio.blocks$, settings);
+  // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
+  const blocks$ = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
+  return listenInWorker(blocks$, settings);
 }
 
 /** OSC control in (QLab-style addresses and Precue's own). */
@@ -339,7 +344,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
-    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log);
+    const audioStatus = new Subject<AudioInputStatus>();
+    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
     if (listening !== undefined) closers.add(() => listening.close());
     const oscControls = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
@@ -363,6 +369,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
+    let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
+    const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
+    closers.add(() => modesSub.unsubscribe());
+    closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
     const outputsSub = pipeline.messages$.subscribe((m) => messages.outputs.sender.send(m.message));
     closers.add(() => outputsSub.unsubscribe());
     const panicSub = pipeline.decisions$.subscribe((d) => {
