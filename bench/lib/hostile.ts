@@ -149,7 +149,16 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     sendOsc('/precue/cue/LX/2'); // every channel now fades for 30 s
     await sleep(1000);
     // Baseline: the same measures with no hostile traffic (says whether this machine can judge timing).
-    const health = async (): Promise<{ frames: FrameTickWindow }> => (await (await fetch(`${consoleUrl}healthz`)).json()) as { frames: FrameTickWindow };
+    const health = async (): Promise<{ frames: FrameTickWindow }> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await (await fetch(`${consoleUrl}healthz`, { signal: AbortSignal.timeout(5000) })).json()) as { frames: FrameTickWindow };
+        } catch (err) {
+          if (attempt >= 4) throw new Error(`/healthz did not answer (${err instanceof Error ? err.message : String(err)}); engine ${p.child.exitCode === null ? 'running' : `exited ${p.child.exitCode}`}:\n${p.err().slice(-1500)}`);
+          await sleep(250);
+        }
+      }
+    };
     await health();
     const base = await window(3000);
     const baseline = { freshHz: base.hz, gapP99Ms: p99(base.gaps), engine: (await health()).frames };
@@ -239,7 +248,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
       });
       ws.on('error', () => resolve(false));
     });
-    const healthz: unknown = await (await fetch(`${consoleUrl}healthz`)).json();
+    const healthz: unknown = await health();
     // Memory comes back once the flood is over (the heap's young generation empties on its own).
     let rssAfter = rssMB(p.child.pid!);
     for (let i = 0; i < 20 && rssAfter > rssBefore * 1.1; i++) {
