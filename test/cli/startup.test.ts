@@ -22,10 +22,10 @@ interface Run {
 }
 
 /** Runs `precue …` to its end (or stops it with one SIGTERM once `until` shows on stdout). */
-function precue(args: readonly string[], until?: RegExp): Promise<Run> {
+function precue(args: readonly string[], until?: RegExp, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['bin/precue.js', ...args], { cwd: root, env: { ...process.env, PRECUE_CONFIG_DIR: config }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/precue.js', ...args], { cwd: root, env: { ...process.env, PRECUE_CONFIG_DIR: config, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let stopping = false;
@@ -53,8 +53,9 @@ async function holdPort(): Promise<{ port: number; server: Server }> {
 
 describe('precue run: failures to start are loud and quick', () => {
   const demo = ['run', 'shows/demo', '--no-audio', '--no-model', '--osc-in-port', '0'];
-  const cases: Array<[string, () => Promise<{ args: string[]; cleanup?: () => void }>, number, RegExp]> = [
-    ['a token on the command line (ps shows it)', async () => ({ args: [...demo, '--port', '0', '--token-operator', 'short'] }), 2, /^precue run: --token-operator puts a secret on the command line, where every user's ps can read it; set \$PRECUE_TOKEN_OPERATOR or use --token-file\.$/],
+  const cases: Array<[string, () => Promise<{ args: string[]; env?: Record<string, string>; cleanup?: () => void }>, number, RegExp]> = [
+    ['a token that is too short', async () => ({ args: [...demo, '--port', '0'], env: { PRECUE_TOKEN_OPERATOR: 'short' } }), 2, /^precue: the operator token \(from \$PRECUE_TOKEN_OPERATOR\) is 5 characters; use at least 12\.$/],
+    ['a token on the command line', async () => ({ args: [...demo, '--port', '0', '--token-operator', 'a-long-enough-token'] }), 2, /^precue run: --token-operator puts a secret on the command line, where every user's ps can read it; set \$PRECUE_TOKEN_OPERATOR or use --token-file\.$/],
     ['a port out of range', async () => ({ args: [...demo, '--port', '99999'] }), 2, /^precue run: --port must be a port number from 0 to 65535, got '99999'\.$/],
     ['a console port already in use', async () => {
       const held = await holdPort();
@@ -66,9 +67,9 @@ describe('precue run: failures to start are loud and quick', () => {
   ];
   for (const [what, make, code, line] of cases) {
     it(`${what}: exit ${code} within 5 s, one located line`, async () => {
-      const { args, cleanup } = await make();
+      const { args, env, cleanup } = await make();
       try {
-        const r = await precue(args);
+        const r = await precue(args, undefined, env);
         expect(r.code, r.err).toBe(code);
         expect(r.ms).toBeLessThan(5000);
         expect(r.err.trim().split('\n'), r.err).toHaveLength(1);

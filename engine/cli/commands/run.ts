@@ -23,9 +23,9 @@ Options:
   --port <n>                console HTTP/WebSocket port (default 8080; 0 picks a free port)
   --host <addr>             console interface (default 127.0.0.1; 0.0.0.0 for remote operators)
   --token-file <file>       JSON {"viewer","operator","admin"} kept outside the show (or $PRECUE_TOKEN_FILE);
-                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN, else the show's kept tokens
-                            (see 'precue token'; an operator token is generated and kept when none is).
-                            Never on the command line: every user's ps shows it.
+                            else $PRECUE_TOKEN_OPERATOR / _VIEWER / _ADMIN; else the show's kept tokens,
+                            an operator token generated and kept for the show when it has none (see
+                            'precue token'). Never on the command line: every user's ps shows it.
   --tls-cert <file>         serve https/wss with this PEM certificate …
   --tls-key <file>          … and this key
   --allow-origin <origin>   another Origin allowed to open the console (repeatable)

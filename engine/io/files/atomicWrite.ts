@@ -22,7 +22,7 @@ const realFs: AtomicFs = { open, rename, copyFile, rm };
  * Writes `data` to `file` atomically, keeping the previous file as `file.bak` when `backup` is true.
  * If any step fails, the original file is untouched and the temporary file is removed.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs; /** File mode of a new file (default 0o644; 0o600 for secrets). */ mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs; /** File mode of a new file (default 0o644; 0o600 for secrets); a rewrite keeps the file's own. */ mode?: number } = {}): Promise<void> {
   const fs = options.fs ?? realFs;
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const previous = await stat(file).catch(() => undefined);

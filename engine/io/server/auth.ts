@@ -78,7 +78,7 @@ function readTokenFile(file: string, showDir: string | undefined, warnings: stri
   }
   const expected = 'an object {"viewer": "…", "operator": "…", "admin": "…"}';
   const parsed = parseBoundedJson(text, LINE_JSON_BOUNDS);
-  if (!parsed.ok) throw new ShowFileError([{ file, path: '', message: 'token file is not JSON', expected }]);
+  if (!parsed.ok) throw new ShowFileError([{ file, path: '', message: `token file is not JSON (${parsed.error})`, expected }]);
   const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ShowFileError([{ file, path: '', message: 'token file is not an object', expected }]);
@@ -108,7 +108,8 @@ export function resolveRoleTokens(sources: TokenSources): ResolvedTokens {
     if (value === undefined) continue;
     where[role] = flag !== undefined ? 'flag' : fromEnv !== undefined && fromEnv !== '' ? 'env' : fromFile[role] !== undefined ? 'file' : 'stored';
     if (value.length < MIN_TOKEN_LENGTH) {
-      throw new UsageError(`the ${role} token (from ${where[role]}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
+      const from = { flag: 'the command line', env: `$${TOKEN_ENV[role]}`, file: `the token file ${fileName ?? ''}`, stored: "the show's kept tokens", generated: 'a generated token' }[where[role]];
+      throw new UsageError(`the ${role} token (from ${from}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
     }
     tokens[role] = value;
   }

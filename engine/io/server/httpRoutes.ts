@@ -1,14 +1,15 @@
 /**
  * The console server's plain HTTP side: the page's assets (gzip when asked), `/healthz` (up, and what
  * was refused), `/auth` (lets a page tell a refused token from an engine that is down: a browser hides
- * an upgrade's status). Only GET and HEAD.
+ * an upgrade's status; under the same back-off as the upgrade). Only GET and HEAD, and only for a Host
+ * that names this console.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROTOCOL_VERSION } from '../../core/protocol/index.js';
-import { tokenFromRequest, type TokenAuthenticator } from './auth.js';
-import type { Admission } from './admission.js';
+import { tokenFromRequest } from './auth.js';
 import type { PageAssets } from './page.js';
 import type { ConsoleServerStats } from './sessions.js';
+import { hostServed, parseRequestUrl, type UpgradeGate } from './upgrade.js';
 
 /** Headers on every HTTP answer: no framing, no sniffing, no caching, scripts only from the page itself. */
 export const securityHeaders = {
@@ -22,24 +23,25 @@ export const securityHeaders = {
 /** What the routes read. */
 export interface HttpRouteContext {
   readonly page: PageAssets | null;
-  readonly auth: TokenAuthenticator;
+  readonly gate: UpgradeGate;
+  /** More for `/healthz` (the engine's frame ticks since the last read…). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   readonly stats: ConsoleServerStats;
   /** Open console connections. */
   readonly clients: () => number;
-  /** Host check and wrong-token back-off (admission.ts); `anyHost` when every Origin is allowed. */
-  readonly admission: Admission;
-  readonly anyHost: boolean;
-  readonly now: () => number;
-  /** More for `/healthz` (the engine's frame ticks…). */
-  readonly health?: () => Readonly<Record<string, unknown>>;
 }
 
 /** Answers one HTTP request. */
-export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, url: URL, ctx: HttpRouteContext): void {
-  const { stats } = ctx;
-  if (!ctx.anyHost && !ctx.admission.hostAllowed(req.headers.host)) {
+export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, ctx: HttpRouteContext): void {
+  const { stats, gate } = ctx;
+  if (!hostServed(req, gate)) {
     stats.badHost++;
     res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders }).end('this host name does not serve the console\n');
+    return;
+  }
+  const url = parseRequestUrl(req.url);
+  if (url === undefined) {
+    res.writeHead(400, securityHeaders).end();
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -57,18 +59,17 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, url
   }
   if (url.pathname === '/auth') {
     const address = req.socket.remoteAddress ?? 'unknown';
-    const waitMs = ctx.admission.waitMs(address, ctx.now());
-    if (waitMs > 0 || !ctx.admission.attempt(address, ctx.now())) {
+    const waitMs = gate.admission.waitMs(address, gate.now());
+    if (waitMs > 0) {
       stats.throttled++;
-      const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
-      res.writeHead(429, { 'Retry-After': String(retryAfterS), 'Content-Type': 'application/json', ...securityHeaders }).end(JSON.stringify({ ok: false, retryAfterS }));
+      res.writeHead(429, { 'Retry-After': String(Math.ceil(waitMs / 1000)), 'Content-Type': 'application/json', ...securityHeaders }).end(JSON.stringify({ ok: false, retryAfterS: Math.ceil(waitMs / 1000) }));
       return;
     }
-    const role = ctx.auth.authenticate(tokenFromRequest(req.headers, url));
+    const role = gate.auth.authenticate(tokenFromRequest(req.headers, url));
     if (role === null) {
       stats.unauthorized++;
-      ctx.admission.failed(address, ctx.now());
-    } else ctx.admission.succeeded(address);
+      gate.admission.failed(address, gate.now());
+    } else gate.admission.succeeded(address);
     res.writeHead(role === null ? 401 : 200, { 'Content-Type': 'application/json', ...securityHeaders });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(role === null ? { ok: false } : { ok: true, role }));
     return;

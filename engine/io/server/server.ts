@@ -15,7 +15,7 @@ import type { ConsoleEngine } from '../../core/protocol/port.js';
 import { TokenAuthenticator, type RoleTokens } from './auth.js';
 import { handleHttpRequest } from './httpRoutes.js';
 import { ConsoleSessions, emptyStats, type ConsoleServerStats } from './sessions.js';
-import { checkUpgrade, refuseUpgrade } from './upgrade.js';
+import { checkUpgrade, countRefusal, refuseUpgrade, type UpgradeGate } from './upgrade.js';
 import { Admission, servedHostNames, type AdmissionOptions } from './admission.js';
 import type { PageAssets } from './page.js';
 
@@ -36,10 +36,8 @@ export interface ConsoleServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** Host names the console answers to besides this machine's own (the hosts of `allowedOrigins` are added). */
   readonly allowedHosts?: readonly string[];
-  /** Connection caps, connect rate and the back-off on wrong tokens (see admission.ts). */
+  /** Connection caps and the back-off on wrong tokens (see admission.ts). */
   readonly admission?: AdmissionOptions;
-  /** More for `/healthz` (the engine's frame ticks since the last read…). */
-  readonly health?: () => Readonly<Record<string, unknown>>;
   /** Largest message accepted (bytes, default 16 KiB); up to 4× larger is refused, beyond that the socket is closed. */
   readonly maxMessageBytes?: number;
   /** Sustained messages per second per connection (default 30) and burst (default 60). */
@@ -47,6 +45,8 @@ export interface ConsoleServerOptions {
   readonly burst?: number;
   /** Messages refused for rate in a row before the connection is closed as flooding (default 200). */
   readonly floodCloseAfter?: number;
+  /** More for `/healthz` (the engine's frame ticks since the last read…). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   /** The page (from `buildConsolePage`); null serves only `/ws` and `/healthz`. */
   readonly page: PageAssets | null;
   /** WebSocket ping interval; a client silent for two intervals is dropped. Default 10 s. */
@@ -84,7 +84,6 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const scheme = options.tls !== undefined ? 'https' : 'http';
   const stats = emptyStats();
-  const now = options.now ?? (() => performance.now());
   const originHosts = [...allowedOrigins].flatMap((o) => {
     try {
       return [new URL(o).hostname];
@@ -92,8 +91,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return [];
     }
   });
+  const now = options.now ?? (() => performance.now());
   const admission = new Admission(servedHostNames(host, [...(options.allowedHosts ?? []), ...originHosts]), options.admission);
-  const anyHost = allowedOrigins.has('*');
+  const gate: UpgradeGate = { allowedOrigins, auth, admission, now };
   if (auth.roles.length === 0) log.warn('no console tokens configured: nobody can connect');
   const sessions = new ConsoleSessions(
     engine,
@@ -114,69 +114,20 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * maxMessageBytes, 64 * 1024), clientTracking: false });
-  // Path and query only: the Host header is checked, never parsed into a URL (a malformed one made
-  // `new URL` throw inside the upgrade handler).
-  const urlOf = (req: IncomingMessage): URL | undefined => {
-    try {
-      return new URL(req.url ?? '/', `${scheme}://console.invalid`);
-    } catch {
-      return undefined;
-    }
-  };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    const url = urlOf(req);
-    if (url === undefined || closing) {
-      refuseUpgrade(socket, 404, 'not found');
-      return;
-    }
-    if (!anyHost && !admission.hostAllowed(req.headers.host)) {
-      stats.badHost++;
-      log.warn('console connection refused: host', { host: req.headers.host, remote: req.socket.remoteAddress });
-      refuseUpgrade(socket, 403, `host ${req.headers.host ?? ''} is not this console (use its address, or --allow-origin)`);
-      return;
-    }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const waitMs = admission.waitMs(address, now());
-    if (waitMs > 0 || !admission.attempt(address, now())) {
-      stats.throttled++;
-      refuseUpgrade(socket, 429, waitMs > 0 ? 'too many wrong tokens from this address; wait and try again' : 'connecting too often from this address; wait and try again', Math.max(1, Math.ceil(waitMs / 1000)));
-      return;
-    }
-    const verdict = checkUpgrade(req, url, allowedOrigins, auth);
+    const verdict = closing ? ({ ok: false, status: 404, reason: 'not found' } as const) : checkUpgrade(req, gate);
     if (!verdict.ok) {
-      if (verdict.counter !== undefined) {
-        stats[verdict.counter]++;
-        if (verdict.counter === 'unauthorized') admission.failed(address, now());
-        // A flood of wrong tokens is logged now and then: the counters and /healthz say how many.
-        if (stats[verdict.counter] <= 10 || stats[verdict.counter] % 1000 === 0) {
-          log.warn(`console connection refused: ${verdict.counter === 'badOrigin' ? 'origin' : 'token'}`, { origin: req.headers.origin, remote: address, refusedSoFar: stats[verdict.counter] });
-        }
-      }
-      refuseUpgrade(socket, verdict.status, verdict.reason);
+      countRefusal(verdict, stats, req, log);
+      refuseUpgrade(socket, verdict.status, verdict.reason, verdict.retryAfterS);
       return;
     }
-    admission.succeeded(address);
-    const full = admission.refuseConnection(address);
-    if (full !== null) {
-      stats.overCapacity++;
-      log.warn('console connection refused: capacity', { remote: address, reason: full });
-      refuseUpgrade(socket, 503, full, 5);
-      return;
-    }
-    admission.opened(address);
-    socket.once('close', () => admission.closed(address));
-    wss.handleUpgrade(req, socket, head, (ws) => sessions.add(ws, verdict.role, `${verdict.role}@${address}`));
+    admission.opened(verdict.address);
+    socket.once('close', () => admission.closed(verdict.address));
+    wss.handleUpgrade(req, socket, head, (ws) => sessions.add(ws, verdict.role, `${verdict.role}@${verdict.address}`));
   };
-  const routes = { page: options.page, auth, stats, clients: () => sessions.size, admission, anyHost, now, ...(options.health !== undefined ? { health: options.health } : {}) };
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = urlOf(req);
-    if (url === undefined) {
-      res.writeHead(400).end();
-      return;
-    }
-    handleHttpRequest(req, res, url, routes);
-  };
+  const routes = { page: options.page, gate, stats, clients: () => sessions.size, ...(options.health !== undefined ? { health: options.health } : {}) };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleHttpRequest(req, res, routes);
 
   const server: HttpServer = options.tls !== undefined
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)

@@ -22,7 +22,7 @@ export interface ConsoleServerStats {
   badOrigin: number;
   /** Requests refused because the Host header does not name this console (DNS rebinding). */
   badHost: number;
-  /** Token attempts refused unchecked: the address waits out its back-off, or connects too often. */
+  /** Token attempts refused unchecked while the address waits out its back-off (or connects too often). */
   throttled: number;
   /** Connections refused by the caps. */
   overCapacity: number;
