@@ -71,8 +71,6 @@ interface Client {
   refusedInARow: number;
   lastRateNoticeAt: number;
   alive: boolean;
-  /** Reading is paused for a moment after the budget ran out. */
-  paused: boolean;
 }
 
 function rawLength(data: RawData): number {
@@ -107,7 +105,7 @@ export class ConsoleSessions {
     const client: Client = {
       ws, role, name,
       bucket: new TokenBucket(this.settings.limits.messagesPerSecond, this.settings.limits.burst, this.settings.now()),
-      refusedInARow: 0, lastRateNoticeAt: -Infinity, alive: true, paused: false,
+      refusedInARow: 0, lastRateNoticeAt: -Infinity, alive: true,
     };
     this.clients.add(client);
     this.stats.connections++;
@@ -200,16 +198,6 @@ export class ConsoleSessions {
     if (!client.bucket.take(t)) {
       this.stats.rateLimited++;
       client.refusedInARow++;
-      // Back-pressure: stop reading this socket for a moment, so TCP slows the sender down instead of
-      // the main thread (the frame loop's) reading and refusing every message of a flood.
-      if (!client.paused) {
-        client.paused = true;
-        client.ws.pause();
-        setTimeout(() => {
-          client.paused = false;
-          client.ws.resume();
-        }, 250).unref();
-      }
       if (client.refusedInARow >= floodCloseAfter) {
         this.stats.closedForFlooding++;
         this.log.warn('closing a flooding console', { name: client.name });
