@@ -18,7 +18,8 @@ import type { ListeningSettings, ListeningStreams } from './core/audio/types.js'
 import { deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
-import { ConsoleModel } from './core/console/consoleModel.js';
+import { describeModelCoverage } from './core/model/coverage.js';
+import { ConsoleModel, type ConsoleModelOptions } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
@@ -40,6 +41,8 @@ import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
 import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { DeviceRegistry } from './io/devices/registry.js';
+import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 
 /** How to run a show. */
@@ -94,6 +97,10 @@ export interface RunningEngine {
   readonly server: ConsoleServer | null;
   /** The console URL with the operator token (local desk), when there is one. */
   readonly operatorUrl: string | null;
+  /** External devices (switchers, playout…) and their health, as the console shows them. */
+  readonly devices: DeviceRegistry;
+  /** Cameras and their tally, as the console shows them. */
+  readonly cameras: VideoOutputs['cameras'];
   /**
    * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
    * the last look (what a crash would do).
@@ -184,6 +191,7 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
     const model = await loadModelFolder(dir);
     const tempo = model.meta.features.tempo;
     banner.push(`model: ${shown} (${model.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
+    banner.push(...describeModelCoverage(model.meta, show));
     return model;
   } catch (err) {
     banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
@@ -256,6 +264,31 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
   return { outputs, controls };
 }
 
+/**
+ * The video outputs (switchers and playout servers, their links added to `devices`), opened before the
+ * pipeline so that routing them is in place before playback can send a message.
+ */
+async function openVideo(show: ShowFile, messages: MessageOutputs, devices: DeviceRegistry, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<VideoOutputs> {
+  const video = await openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
+  closers.add(() => video.close());
+  banner.push(...video.banner);
+  return video;
+}
+
+/** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
+  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+  routed.add(video.follow(pipeline.playback));
+  routed.add(
+    pipeline.decisions$.subscribe((d) => {
+      if (d.action !== 'panic') return;
+      video.panic();
+      messages.sender.panic();
+    }),
+  );
+  closers.add(() => routed.unsubscribe());
+}
+
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
 async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<FrameTicks> {
   const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
@@ -291,12 +324,13 @@ async function startConsole(
   closers: Closers,
   banner: string[],
   log: Logger,
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
   health?: () => Readonly<Record<string, unknown>>,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
   for (const w of tokens.warnings) log.warn(w);
   const model = new ConsoleModel(
     pipeline,
-    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
     scheduler,
   );
   closers.add(() => model.dispose());
@@ -349,6 +383,11 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     if (listening !== undefined) closers.add(() => listening.close());
     const oscControls = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
     const controls = [...(oscControls !== undefined ? [oscControls] : []), ...messages.controls];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
@@ -373,12 +412,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
     closers.add(() => modesSub.unsubscribe());
     closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
-    const outputsSub = pipeline.messages$.subscribe((m) => messages.outputs.sender.send(m.message));
-    closers.add(() => outputsSub.unsubscribe());
-    const panicSub = pipeline.decisions$.subscribe((d) => {
-      if (d.action === 'panic') messages.outputs.sender.panic();
-    });
-    closers.add(() => panicSub.unsubscribe());
+    routeMessages(video, messages.outputs, pipeline, closers);
+    devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
       const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
@@ -388,7 +423,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner);
-    const consoleParts = config.console === null || tokens === null ? null : await startConsole(config.console, tokens, show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, banner, log, () => ({ frames: frameTicks.read() }));
+    const records = { devices, cameras: video.cameras };
+    const consoleParts = config.console === null || tokens === null ? null : await startConsole(config.console, tokens, show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, banner, log, records, () => ({ frames: frameTicks.read() }));
 
     let stopped: Promise<void> | undefined;
     return {
@@ -398,6 +434,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       banner,
       server: consoleParts?.server ?? null,
       operatorUrl: consoleParts?.operatorUrl ?? null,
+      devices,
+      cameras: video.cameras,
       stop(mode) {
         stopped ??= closers.closeAll(mode, log);
         return stopped;

@@ -45,6 +45,10 @@ export const venueFileSchema = z
     osc: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     midi: z.record(z.string(), z.object({ port: z.string().min(1) }).strict()).default({}),
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Vision mixers (OBS, ATEM) by show id: the room's address. */
+    switchers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Playout servers (CasparCG) by show id. */
+    playout: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     inputs: z
       .object({
         osc: z.object({ port: port.optional(), host: host.optional(), allow: z.array(z.string()).optional() }).strict().optional(),
@@ -128,6 +132,8 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   const osc = remapTargets(show.outputs.osc, venue.osc, 'osc');
   const midi = remapTargets(show.outputs.midi, venue.midi, 'midi');
   const visca = remapTargets(show.outputs.visca, venue.visca, 'visca');
+  const switchers = remapTargets(show.outputs.switchers, venue.switchers, 'switchers');
+  const playout = remapTargets(show.outputs.playout, venue.playout, 'playout');
 
   const inputs = { ...show.inputs };
   if (venue.inputs.osc !== undefined) {
@@ -148,5 +154,5 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   }
 
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, show: { ...show, fixtures, outputs: { universes, osc, midi, visca }, inputs } };
+  return { ok: true, show: { ...show, fixtures, outputs: { ...show.outputs, universes, osc, midi, visca, switchers, playout }, inputs } };
 }
