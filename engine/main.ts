@@ -33,6 +33,9 @@ import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
 import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { openMixers } from './io/mixer/mixers.js';
+import { handleAudioLoss } from './io/audio/audioLoss.js';
+import { resilientAudio, type AudioInputStatus } from './io/audio/resilientAudio.js';
+import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -222,6 +225,7 @@ async function openListening(
   scheduler: SchedulerLike,
   banner: string[],
   log: Logger,
+  audioStatus?: { next(s: AudioInputStatus): void },
 ): Promise<ClosableListening | undefined> {
   if (show.audio === undefined || config.audio === false) {
     banner.push(config.audio === false ? 'audio: off (--no-audio)' : 'audio: none (the show has no audio input)');
@@ -238,7 +242,9 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(parts.tapAudio !== undefined ? audio.blocks$.pipe(tap(parts.tapAudio)) : audio.blocks$, settings);
+  // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
+  const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
+  return listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
 }
 
 /** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
@@ -347,12 +353,14 @@ async function openArtnetDiscovery(show: ShowFile, port: number | undefined, clo
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<void> {
+async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<FrameTicks> {
   // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
   const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
   const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
   closers.add((mode) => clock.stop(mode));
+  const ticks = new FrameTicks();
   const frames = pipeline.runFrames((_now, changed) => {
+    ticks.tick();
     for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
   }, config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ);
   closers.add(() => frames.unsubscribe());
@@ -366,6 +374,7 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
   await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
+  return ticks;
 }
 
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
@@ -397,6 +406,7 @@ async function startConsole(
   closers: Closers,
   banner: string[],
   log: Logger,
+  health?: () => Readonly<Record<string, unknown>>,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
   for (const w of tokens.warnings) log.warn(w);
   const page = await buildConsolePage();
@@ -410,6 +420,7 @@ async function startConsole(
       page,
       ...(config.tls !== undefined ? { tls: config.tls } : {}),
       ...(config.allowedOrigins !== undefined ? { allowedOrigins: config.allowedOrigins } : {}),
+      ...(health !== undefined ? { health } : {}),
       log: createLogger('io/server'),
     });
   } catch (err) {
@@ -442,7 +453,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
-    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log);
+    const audioStatus = new Subject<AudioInputStatus>();
+    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
     if (listening !== undefined) closers.add(() => listening.close());
     const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
@@ -472,6 +484,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     );
     closers.add(() => pipeline.dispose());
     parts.onPipeline?.(pipeline, audioOffsetMs);
+    let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
+    const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
+    closers.add(() => modesSub.unsubscribe());
+    closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
     routeMessages(video, messages.outputs, pipeline, closers);
     devices.start();
     if (listening !== undefined) {
@@ -489,7 +505,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       banner.push(...mixers.banner);
     }
 
-    await startDmx(config, show, pipeline, scheduler, closers, banner, log);
+    const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
     const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
@@ -497,7 +513,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         changes$: consoleModel.deltas$,
       });
     }
-    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log);
+    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log, () => ({ frames: frameTicks.read() }));
 
     let stopped: Promise<void> | undefined;
     return {
