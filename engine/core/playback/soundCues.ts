@@ -10,9 +10,9 @@
  */
 import { InputError } from '../errors.js';
 import { compareCueNumbers, type CueId, type DeptId } from '../ids.js';
-import { applyCurve, curveId } from '../playback/timing.js';
+import { applyCurve, curveId } from './timing.js';
 import { type Cue, type ShowFile } from '../show/schema.js';
-import { encodeMixerValue, resolveMixerParam, type MixerProfile, type ResolvedParam } from './profile.js';
+import { encodeMixerValue, resolveMixerParam, type MixerProfile, type ResolvedParam } from '../mixer/profile.js';
 
 /** One desk write. */
 export interface MixerWrite {
