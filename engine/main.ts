@@ -11,14 +11,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
-import type { ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
 import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
-import { ConsoleModel } from './core/console/consoleModel.js';
+import { describeModelCoverage } from './core/model/coverage.js';
+import { ConsoleModel, type ConsoleModelOptions } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
@@ -40,6 +41,8 @@ import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
 import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { DeviceRegistry } from './io/devices/registry.js';
+import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 import { ENGINE_VERSION } from './io/version.js';
 
@@ -84,6 +87,16 @@ export interface EngineParts {
   readonly scheduler?: SchedulerLike;
   /** Listening for the show (given the analysis settings the model or the show asks for). */
   readonly listen?: (settings: Partial<ListeningSettings>) => ClosableListening;
+  /**
+   * Sees every block of the show's audio as the engine hears it, on the engine's one audio clock
+   * (`precue record` writes the take from these: never a second copy of the input).
+   */
+  readonly tapAudio?: Partial<Observer<AudioBlock>>;
+  /**
+   * Called once the pipeline exists, before any cue can fire, with engine ms of audio time 0: what
+   * playback fires from then on (start cues included) is on the same clock as `tapAudio`'s blocks.
+   */
+  readonly onPipeline?: (pipeline: ShowPipeline, audioOffsetMs: number) => void;
 }
 
 /** A running engine. */
@@ -97,6 +110,10 @@ export interface RunningEngine {
   readonly server: ConsoleServer | null;
   /** The console URL with the operator token (local desk), when there is one. */
   readonly operatorUrl: string | null;
+  /** External devices (switchers, playout…) and their health, as the console shows them. */
+  readonly devices: DeviceRegistry;
+  /** Cameras and their tally, as the console shows them. */
+  readonly cameras: VideoOutputs['cameras'];
   /**
    * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
    * the last look (what a crash would do).
@@ -187,6 +204,7 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
     const model = await loadModelFolder(dir);
     const tempo = model.meta.features.tempo;
     banner.push(`model: ${shown} (${model.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
+    banner.push(...describeModelCoverage(model.meta, show));
     return model;
   } catch (err) {
     banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
@@ -220,7 +238,7 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(audio.blocks$, settings);
+  return listenInWorker(parts.tapAudio !== undefined ? audio.blocks$.pipe(tap(parts.tapAudio)) : audio.blocks$, settings);
 }
 
 /** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
@@ -270,6 +288,31 @@ async function openMessages(show: ShowFile, closers: Closers, banner: string[]):
   for (const t of show.outputs.osc) banner.push(`OSC ${t.id}: ${t.host}:${t.port}`);
   for (const c of show.outputs.visca) banner.push(`VISCA camera ${c.id}: ${c.host}:${c.port}`);
   return { outputs, controls };
+}
+
+/**
+ * The video outputs (switchers and playout servers, their links added to `devices`), opened before the
+ * pipeline so that routing them is in place before playback can send a message.
+ */
+async function openVideo(show: ShowFile, messages: MessageOutputs, devices: DeviceRegistry, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<VideoOutputs> {
+  const video = await openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
+  closers.add(() => video.close());
+  banner.push(...video.banner);
+  return video;
+}
+
+/** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
+  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+  routed.add(video.follow(pipeline.playback));
+  routed.add(
+    pipeline.decisions$.subscribe((d) => {
+      if (d.action !== 'panic') return;
+      video.panic();
+      messages.sender.panic();
+    }),
+  );
+  closers.add(() => routed.unsubscribe());
 }
 
 /**
@@ -335,10 +378,11 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
-    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
     scheduler,
   );
   closers.add(() => model.dispose());
@@ -402,6 +446,11 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     if (listening !== undefined) closers.add(() => listening.close());
     const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
     const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
@@ -422,12 +471,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
-    const outputsSub = pipeline.messages$.subscribe((m) => messages.outputs.sender.send(m.message));
-    closers.add(() => outputsSub.unsubscribe());
-    const panicSub = pipeline.decisions$.subscribe((d) => {
-      if (d.action === 'panic') messages.outputs.sender.panic();
-    });
-    closers.add(() => panicSub.unsubscribe());
+    parts.onPipeline?.(pipeline, audioOffsetMs);
+    routeMessages(video, messages.outputs, pipeline, closers);
+    devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
       const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
@@ -444,7 +490,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
 
     await startDmx(config, show, pipeline, scheduler, closers, banner, log);
-    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers) : undefined;
+    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
@@ -461,6 +507,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       banner,
       server: consoleParts?.server ?? null,
       operatorUrl: consoleParts?.operatorUrl ?? null,
+      devices,
+      cameras: video.cameras,
       stop(mode) {
         stopped ??= closers.closeAll(mode, log);
         return stopped;

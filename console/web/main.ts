@@ -9,6 +9,7 @@
  */
 import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
+import { VideoPanel } from './video.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -52,7 +53,7 @@ let beatFlashUntil = 0;
 let connection: ConsoleConnection | null = null;
 let linkState: LinkState = { kind: 'connecting', attempt: 0 };
 
-const dirty = { depts: true, header: true, universes: true, log: true };
+const dirty = { depts: true, header: true, universes: true, log: true, video: true };
 
 function setPage(change: Partial<PageState>): void {
   page = { ...page, ...change };
@@ -67,6 +68,7 @@ const deptsBox = byId<HTMLElement>('depts');
 const logBody = byId<HTMLTableSectionElement>('log-body');
 const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
+const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
 
 function snapshot(): EngineSnapshot | null {
   return connection?.snapshot ?? null;
@@ -275,7 +277,9 @@ function frame(): void {
     if (dirty.header) { renderHeader(s); dirty.header = false; }
     if (dirty.universes) { renderUniverses(s); dirty.universes = false; }
     if (dirty.log) { renderLog(s); dirty.log = false; }
+    if (dirty.video) { videoPanel.render(s); dirty.video = false; }
     const now = connection?.engineNow() ?? 0;
+    videoPanel.tick(now);
     for (const cd of deptsBox.querySelectorAll<HTMLElement>('.pred-countdown')) {
       const at = cd.dataset['fireAt'];
       const c = countdownText(at === undefined || at === '' ? null : Number(at), now);
@@ -356,11 +360,12 @@ function connectWith(token: string): void {
     {
       onState: (_s, changed) => {
         switch (changed) {
-          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = true; break;
-          case 'dept': dirty.depts = dirty.header = true; break;
+          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = true; break;
+          case 'dept': dirty.depts = dirty.header = dirty.video = true; break;
           case 'audio': case 'engine': dirty.header = true; break;
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
+          case 'device': case 'camera': dirty.video = true; break;
           default: { const never: never = changed; void never; }
         }
       },

@@ -82,20 +82,18 @@ describe('precue run: failures to start are loud and quick', () => {
   }
 });
 
-describe('precue run: the console token survives a restart', () => {
-  it('gives the same operator token on the next start of the same show, and a new one after precue token --rotate', async () => {
-    const args = ['run', 'shows/demo', '--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'];
-    const token = (r: Run): string => /#token=(\S+)/.exec(r.out)?.[1] ?? `none in: ${r.out}${r.err}`;
-    const first = await precue(args, /stop with Ctrl-C/);
-    const second = await precue(args, /stop with Ctrl-C/);
-    expect(first.code, first.err).toBe(0);
-    expect(token(second)).toBe(token(first));
-    expect(second.out).toMatch(/console roles: operator \(stored\)/);
+describe('precue run: the console token is kept for the show', () => {
+  it('starts with the token precue token shows for the show, and precue token --rotate replaces it', async () => {
+    // (That an open page reconnects after a restart is driven in the browser: test/e2e/consoleSafety.)
+    const run = await precue(['run', 'shows/demo', '--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'], /stop with Ctrl-C/);
+    expect(run.code, run.err).toBe(0);
+    const token = /#token=(\S+)/.exec(run.out)?.[1] ?? `none in: ${run.out}${run.err}`;
+    const shown = await precue(['token', 'shows/demo']);
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toContain(`operator ${token}`);
     const rotated = await precue(['token', 'shows/demo', '--rotate']);
     expect(rotated.code, rotated.err).toBe(0);
     expect(rotated.out).toMatch(/^operator +\S{32} /m);
-    const third = await precue(args, /stop with Ctrl-C/);
-    expect(token(third)).not.toBe(token(first));
-    expect(rotated.out).toContain(token(third));
+    expect(rotated.out).not.toContain(token);
   });
 });

@@ -83,14 +83,22 @@ export const e2eTokens = {
   admin: 'e2e-admin-token-0123456789',
 };
 
-/** Spawns `node <args>` with the e2e tokens and waits (bounded) until it prints its console URL. */
-export function spawnEngine(args: readonly string[], readyPattern: RegExp, timeoutMs = 30_000): Promise<EngineProcess> {
+/**
+ * Spawns `node <args>` and waits (bounded) until it prints its console URL. With the e2e tokens in
+ * the environment unless `env` says otherwise (`null` drops a variable).
+ */
+export function spawnEngine(args: readonly string[], readyPattern: RegExp, timeoutMs = 30_000, env: Readonly<Record<string, string | null>> = {}): Promise<EngineProcess> {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    PRECUE_TOKEN_VIEWER: e2eTokens.viewer, PRECUE_TOKEN_OPERATOR: e2eTokens.operator, PRECUE_TOKEN_ADMIN: e2eTokens.admin,
+  };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
   const child = spawn(process.execPath, [...args], {
     cwd: process.cwd(),
-    env: {
-      ...process.env,
-      PRECUE_TOKEN_VIEWER: e2eTokens.viewer, PRECUE_TOKEN_OPERATOR: e2eTokens.operator, PRECUE_TOKEN_ADMIN: e2eTokens.admin,
-    },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -84,6 +84,7 @@ export const command: Command = {
     }
 
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
+    if (takes.length === 1) ctx.stderr('precue train: one take: nothing is held out, so nothing will be validated (record more takes to measure the model)\n');
     ctx.stderr(
       tempoMode === 'auto'
         ? `precue train: learning the tempo from ${takes.length} takes (${1 + TEMPO_CANDIDATES_BPM.length} listening passes)…\n`
@@ -115,7 +116,7 @@ export const command: Command = {
       clock,
       progress: (p) =>
         ctx.stderr(
-          `  epoch ${String(p.epoch).padStart(2)}/${p.epochs} ${bar(p.epoch / p.epochs)} loss ${p.loss.toFixed(4)} val ${p.validationLoss.toFixed(4)} val-fire-F1 ${p.validationFireF1.toFixed(3)}${p.best ? ' *' : '  '} ~${duration(p.secondsLeft)} left\n`,
+          `  epoch ${String(p.epoch).padStart(2)}/${p.epochs} ${bar(p.epoch / p.epochs)} loss ${p.loss.toFixed(4)} ${p.validationLoss === null || p.validationFireF1 === null ? 'not validated' : `val ${p.validationLoss.toFixed(4)} val-fire-F1 ${p.validationFireF1.toFixed(3)}`}${p.best ? ' *' : '  '} ~${duration(p.secondsLeft)} left\n`,
         ),
     });
     await saveModelFolder(values.out, trained.model, trained.meta, trained.alignment);
@@ -123,7 +124,7 @@ export const command: Command = {
     ctx.stdout(
       `wrote ${values.out}: ${trained.meta.depts.map((d) => `${d} ${trained.meta.vocab[d]?.length ?? 0} cues`).join(', ')}; ` +
         `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
-        `${t.epochs} epochs, validation loss ${t.validationLoss.toFixed(4)}, ${duration(clock())}\n` +
+        `${t.epochs} epochs, ${t.validationLoss === null ? 'not validated (no take held out: record another take to measure the model; the best epoch was chosen on the training loss)' : `validation loss ${t.validationLoss.toFixed(4)}`}, ${duration(clock())}\n` +
         Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join(''),
     );
     return EXIT.ok;

@@ -14,7 +14,8 @@ export const command: Command = {
 
 Checks show.json against the schema and the patch: broken JSON, unknown fixture types or modes,
 fixtures overlapping on a universe, addresses past 512, cues naming missing fixtures, messages to
-outputs that do not exist. With --venue, checks that venue against the show; without it, checks every
+outputs that do not exist, and names a switcher or playout server does not have (scenes, inputs,
+macros, clips, templates) where the show names a device profile for it. With --venue, checks that venue against the show; without it, checks every
 venue in venues/. Reports every problem at once as file:line:column: path: message (expected …).
 Never modifies any file. Exits 0 when the show is valid, 1 otherwise.
 
@@ -38,7 +39,7 @@ Example:
       return EXIT.usage;
     }
     const library = await loadFixtureLibrary(resolve(values.fixtures ?? defaultFixturesDir()));
-    const check = await checkShowFolder(dir, catalogFromDefinitions(library), values.venue !== undefined ? { venue: values.venue } : { allVenues: true });
+    const check = await checkShowFolder(dir, catalogFromDefinitions(library), { ...(values.venue !== undefined ? { venue: values.venue } : { allVenues: true }), deviceProfiles: true });
     if (values.json === true) {
       ctx.stdout(`${JSON.stringify({ ok: check.problems.length === 0, show: dir, venues: check.venuesChecked, problems: check.problems }, null, 2)}\n`);
       return check.problems.length === 0 ? EXIT.ok : EXIT.failed;

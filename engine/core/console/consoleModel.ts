@@ -15,6 +15,7 @@ import { refuseDeptCommand } from '../commandChecks.js';
 import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
+import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
@@ -31,6 +32,12 @@ import {
   type UniverseState,
 } from '../protocol/state.js';
 
+/** A list of records the console shows, and each change to one (hot). */
+export interface RecordFeed<T> {
+  snapshot(): readonly T[];
+  readonly states$: Observable<T>;
+}
+
 /** What the console model needs besides the pipeline. */
 export interface ConsoleModelOptions {
   readonly engineId: string;
@@ -44,6 +51,10 @@ export interface ConsoleModelOptions {
   readonly commands: { next(input: ConsoleInput): void };
   /** How often universes and meters are sent (Hz). Default 10. */
   readonly refreshHz?: number;
+  /** External devices (switchers, playout, mixers) and their health. */
+  readonly devices?: RecordFeed<DeviceState>;
+  /** Cameras and their tally. */
+  readonly cameras?: RecordFeed<CameraState>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -136,6 +147,9 @@ export class ConsoleModel implements ConsoleEngine {
         }),
       );
     }
+    // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
+    if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
+    if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -161,6 +175,8 @@ export class ConsoleModel implements ConsoleEngine {
       audio: this.audio,
       universes: this.universes(),
       log: this.log.slice(-LOG_LIMIT),
+      ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
+      ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
     };
   }
 

@@ -102,8 +102,9 @@ export const modelMetaSchema = z.object({
     validationTakes: z.array(z.string()),
     epochs: z.number().int().nonnegative(),
     trainLoss: finite,
-    validationLoss: finite,
-    validationFireF1: finite,
+    /** Null when no take was held out (one take): nothing was validated. */
+    validationLoss: finite.nullable(),
+    validationFireF1: finite.nullable(),
     seconds: finite,
     audioMinutes: finite,
   }),

@@ -4,6 +4,7 @@
  * schemas the server uses for its own output tests.
  */
 import { z } from 'zod';
+import { cameraStateSchema, deviceStateSchema } from './devices.js';
 
 /** Automation mode of a department (see DESIGN: the operator always wins). */
 export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
@@ -145,6 +146,10 @@ export const engineSnapshotSchema = z.strictObject({
   universes: z.array(universeStateSchema).max(64),
   /** The most recent decisions, oldest first. */
   log: z.array(decisionSchema).max(1000),
+  /** External devices (switchers, playout servers, mixers…) and their connection health; absent: none. */
+  devices: z.array(deviceStateSchema).max(64).optional(),
+  /** Cameras with their tally from the switcher; absent: none. */
+  cameras: z.array(cameraStateSchema).max(64).optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -160,6 +165,10 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
     patch: z.strictObject({ panic: z.boolean().optional(), blackout: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
   }),
   z.strictObject({ type: z.literal('reset') }),
+  /** A device's whole record (added when new). */
+  z.strictObject({ type: z.literal('device'), device: deviceStateSchema }),
+  /** A camera's whole record (added when new). */
+  z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;

@@ -5,6 +5,8 @@
  * Units are in the names (`fadeUpMs`, `rateHz`); levels are fractions 0..1, angles are degrees.
  */
 import { z } from 'zod';
+import { fraction, host, id, ms, port } from './fields.js';
+import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
 import { parseCssColor } from '../fixtures/color.js';
 
 /** The show-file version this build writes and reads natively. */
@@ -13,14 +15,6 @@ export const SHOW_VERSION = 2;
 /** A department's default minimum time between two GOs: a closer second GO is a double press and is dropped. */
 export const DEFAULT_MIN_GO_INTERVAL_MS = 250;
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'an id of letters, digits, "_", "-" or "."')
-  .describe('An identifier: letters, digits, "_", "-", "."');
-const fraction = z.number().min(0).max(1);
-const ms = z.number().min(0).max(86_400_000);
-const port = z.number().int().min(1).max(65535);
-const host = z.string().min(1).describe('An IPv4/IPv6 address or host name');
 const timecode = z
   .string()
   .regex(/^\d{2}:[0-5]\d:[0-5]\d[:;]\d{2}$/, 'a timecode HH:MM:SS:FF')
@@ -159,6 +153,12 @@ export const outputsSchema = z
     osc: z.array(oscTargetSchema).default([]),
     midi: z.array(midiPortSchema).default([]),
     visca: z.array(viscaCameraSchema).default([]),
+    /** Vision mixers: OBS, ATEM (see `video.ts`). */
+    switchers: z.array(switcherSchema).default([]),
+    /** Playout servers: CasparCG. */
+    playout: z.array(playoutSchema).default([]),
+    /** Cameras: their switcher input (tally, shots) and VISCA link. */
+    cameras: z.array(cameraSchema).default([]),
     mixers: z.array(mixerOutputSchema).optional().describe('Digital mixing desks (sound departments move their faders, mutes, sends, DCAs, scenes)'),
     sacnCid: z
       .uuid()
@@ -330,8 +330,10 @@ export const mscMessageSchema = z
     macro: z.number().int().min(0).max(127).optional(),
   })
   .strict();
+/** A camera on program (per its switcher's tally) never moves unless the message says it may. */
+const moveLive = z.boolean().optional().describe('move even while the camera is on program (default: wait until it is off air)');
 export const viscaMessageSchema = z.discriminatedUnion('action', [
-  z.object({ kind: z.literal('visca'), target: id, action: z.literal('recall'), preset: z.number().int().min(0).max(254) }).strict(),
+  z.object({ kind: z.literal('visca'), target: id, action: z.literal('recall'), preset: z.number().int().min(0).max(254), moveLive }).strict(),
   z.object({ kind: z.literal('visca'), target: id, action: z.literal('store'), preset: z.number().int().min(0).max(254) }).strict(),
   z
     .object({
@@ -341,6 +343,7 @@ export const viscaMessageSchema = z.discriminatedUnion('action', [
       panSpeed: z.number().int().min(1).max(24).default(8),
       tiltSpeed: z.number().int().min(1).max(20).default(8),
       direction: z.enum(['up', 'down', 'left', 'right', 'up-left', 'up-right', 'down-left', 'down-right', 'stop']),
+      moveLive,
     })
     .strict(),
   z
@@ -350,11 +353,22 @@ export const viscaMessageSchema = z.discriminatedUnion('action', [
       action: z.literal('zoom'),
       direction: z.enum(['tele', 'wide', 'stop']),
       speed: z.number().int().min(0).max(7).optional(),
+      moveLive,
     })
     .strict(),
 ]);
 /** A message a cue sends when it fires (video, sound, cameras, other controllers). */
-export const outputMessageSchema = z.union([oscMessageSchema, oscBundleSchema, midiMessageSchema, mscMessageSchema, viscaMessageSchema]);
+export const outputMessageSchema = z.union([
+  oscMessageSchema,
+  oscBundleSchema,
+  midiMessageSchema,
+  mscMessageSchema,
+  viscaMessageSchema,
+  obsMessageSchema,
+  atemMessageSchema,
+  casparcgMessageSchema,
+  shotMessageSchema,
+]);
 export type OutputMessage = z.infer<typeof outputMessageSchema>;
 
 /** Audio or beat features a binding can follow. */
@@ -499,7 +513,7 @@ export const showFileSchema = z
     name: z.string().min(1),
     fixtures: z.array(patchedFixtureSchema).default([]),
     groups: z.record(id, z.array(id)).default({}),
-    outputs: outputsSchema.default({ universes: [], osc: [], midi: [], visca: [] }),
+    outputs: outputsSchema.default({ universes: [], osc: [], midi: [], visca: [], switchers: [], playout: [], cameras: [] }),
     inputs: inputsSchema.default({}),
     departments: z.array(departmentSchema).min(1),
     audio: audioSettingsSchema.optional(),

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { FileProblem } from '../errors.js';
 import { choiceMatches } from '../fixtures/profile.js';
 import { parseLocatedJson, type LocatedJson } from '../json/locate.js';
+import { checkDeviceNames, checkVideoReferences, deviceInventorySchema } from './deviceNames.js';
 import { migrate } from './migrations.js';
 import { SHOW_VERSION, showFileSchema, type ShowFile } from './schema.js';
 import { applyVenue, VENUE_VERSION, venueFileSchema, type VenueFile } from './venue.js';
@@ -194,6 +195,8 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
         else pushAll(problems, checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));
       }
       (c.messages ?? []).forEach((m, mi) => {
+        // Switchers, playout and shots are checked with the rest of the video outputs below.
+        if (m.kind === 'obs' || m.kind === 'atem' || m.kind === 'casparcg' || m.kind === 'shot') return;
         const section = m.kind === 'osc' || m.kind === 'osc-bundle' ? 'osc' : m.kind === 'visca' ? 'visca' : 'midi';
         if (!outputIds[section].has(m.target)) {
           problems.push(at([...base, 'messages', mi, 'target'], `cue ${d.id} ${c.number} sends to ${section} output '${m.target}', which is not defined`, `an id from outputs.${section}`));
@@ -224,6 +227,7 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       }
     });
   });
+  for (const p of checkVideoReferences(show)) problems.push(at(p.path, p.message, p.expected));
   return problems;
 }
 
@@ -286,4 +290,17 @@ export function checkVenueText(text: string, file: string, show: ShowFile, catal
 /** Venue paths are object keys only (record keys such as universe "1" are strings). */
 function splitPath(path: string): string[] {
   return path === '' ? [] : path.split('.');
+}
+
+/**
+ * Checks a device profile (`outputs.switchers[].profile`, `outputs.playout[].profile`): the profile
+ * file itself (problems located in it), then every name the show uses on that output against it
+ * (problems located in show.json through `showDoc`).
+ */
+export function checkDeviceProfileText(show: ShowFile, showDoc: LocatedJson, outputId: string, profileText: string, profileFile: string): FileProblem[] {
+  const doc = parseLocatedJson(profileText, profileFile);
+  if (doc.syntaxProblems.length > 0) return [...doc.syntaxProblems];
+  const parsed = deviceInventorySchema.safeParse(doc.value);
+  if (!parsed.success) return zodProblems(doc, parsed.error);
+  return checkDeviceNames(show, outputId, parsed.data).map((p) => showDoc.problemAt(p.path, p.message, p.expected));
 }

@@ -47,6 +47,10 @@ export const venueFileSchema = z
     osc: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     midi: z.record(z.string(), z.object({ port: z.string().min(1) }).strict()).default({}),
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Vision mixers (OBS, ATEM) by show id: the room's address. */
+    switchers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Playout servers (CasparCG) by show id. */
+    playout: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     mixers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     sacnCid: z.uuid().optional().describe("This engine's sACN CID in this venue (a backup engine needs its own)"),
     inputs: z
@@ -135,6 +139,8 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   const osc = remapTargets(show.outputs.osc, venue.osc, 'osc');
   const midi = remapTargets(show.outputs.midi, venue.midi, 'midi');
   const visca = remapTargets(show.outputs.visca, venue.visca, 'visca');
+  const switchers = remapTargets(show.outputs.switchers, venue.switchers, 'switchers');
+  const playout = remapTargets(show.outputs.playout, venue.playout, 'playout');
   const mixers = show.outputs.mixers === undefined ? undefined : remapTargets(show.outputs.mixers, venue.mixers, 'mixers');
   if (show.outputs.mixers === undefined) for (const key of Object.keys(venue.mixers)) problem(`mixers.${key}`, `remaps mixer '${key}', but the show has no mixers`, 'a mixer id from outputs.mixers');
 
@@ -156,5 +162,5 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
 
   if (problems.length > 0) return { ok: false, problems };
   const sacnCid = venue.sacnCid ?? show.outputs.sacnCid;
-  return { ok: true, show: { ...show, fixtures, outputs: { ...show.outputs, universes, osc, midi, visca, ...(mixers !== undefined ? { mixers } : {}), ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
+  return { ok: true, show: { ...show, fixtures, outputs: { ...show.outputs, universes, osc, midi, visca, switchers, playout, ...(mixers !== undefined ? { mixers } : {}), ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
 }

@@ -8,7 +8,7 @@
 import { interval, type Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { createLogger, type Logger } from '../../core/log.js';
 import { MIXER_PROFILES, type MixerProfile } from '../../core/mixer/profile.js';
-import { compileSoundCues, soundParams, SoundPlayback } from '../../core/playback/soundCues.js';
+import { compileSoundCues, soundParams, SoundPlayback } from '../../core/playback/soundPlayback.js';
 import type { PlaybackEvent } from '../../core/playback/deptPlayback.js';
 import type { DeviceState } from '../../core/protocol/devices.js';
 import type { ShowFile } from '../../core/show/schema.js';

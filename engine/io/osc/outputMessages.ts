@@ -6,7 +6,7 @@
  *
  * (Lives beside the OSC sender because OSC is most of the traffic; it spans every message transport.)
  */
-import { InputError } from '../../core/errors.js';
+import { assertNever, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
 import { type CueId, type DeptId } from '../../core/ids.js';
@@ -117,6 +117,14 @@ export class OutputMessageSender {
           this.stats.sent++;
           return;
         }
+        case 'obs':
+        case 'atem':
+        case 'casparcg':
+        case 'shot':
+          // The video outputs (engine/io/video) route these before they reach this sender.
+          throw new InputError('outputs', `${msg.kind} messages go to the video outputs, not this sender`);
+        default:
+          assertNever(msg, 'output message');
       }
       this.stats.sent++;
       this.sent(msg);

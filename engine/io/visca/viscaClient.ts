@@ -46,6 +46,8 @@ export interface ViscaResult {
   readonly superseded?: boolean;
   /** Re-sends this command needed. */
   readonly resends: number;
+  /** The completion's data (an inquiry's answer), when it carried any. */
+  readonly data?: Uint8Array;
 }
 
 /** Counters. */
@@ -140,9 +142,24 @@ export class ViscaClient {
 
   /** Sends a VISCA command (e.g. `viscaPresetRecall(3)`); resolves on completion, rejects on error or silence. */
   send(payload: Uint8Array): Promise<ViscaResult> {
+    return this.enqueue(ViscaPayloadType.command, payload);
+  }
+
+  /**
+   * Sends a VISCA inquiry (e.g. `viscaPanTiltInquiry()`); resolves with the answer's data. Rejects when
+   * the camera refuses it or stays silent (a camera that does not answer inquiries).
+   */
+  async inquire(payload: Uint8Array): Promise<Uint8Array> {
+    const result = await this.enqueue(ViscaPayloadType.inquiry, payload);
+    if (!result.completed || result.data === undefined) throw new DeviceError(this.name, 'no answer to the inquiry');
+    return result.data;
+  }
+
+  private enqueue(payloadType: number, payload: Uint8Array): Promise<ViscaResult> {
     if (this.socket === undefined) return Promise.reject(new DeviceError(this.name, 'not open (call open() first)'));
     if (payload.length < 3 || payload[payload.length - 1] !== 0xff) return Promise.reject(new InputError('visca', 'a VISCA command is 3..16 bytes ending in FF'));
-    const key = viscaCommandKey(payload);
+    // Commands of one kind coalesce (the latest wins); inquiries are each answered.
+    const key = payloadType === ViscaPayloadType.command ? viscaCommandKey(payload) : undefined;
     return new Promise<ViscaResult>((resolve, reject) => {
       if (key !== undefined) {
         // The latest command of a kind wins: a queued older one is dropped, not sent late.
@@ -153,7 +170,7 @@ export class ViscaClient {
           dropped!.resolve({ sequence: -1, completed: false, resends: 0, superseded: true });
         }
       }
-      this.queue.push({ payloadType: ViscaPayloadType.command, payload, key, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
+      this.queue.push({ payloadType, payload, key, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
       this.pump();
     });
   }
@@ -193,9 +210,9 @@ export class ViscaClient {
     this.transmit(p);
   }
 
-  private finish(p: Pending, completed: boolean): void {
+  private finish(p: Pending, completed: boolean, data?: Uint8Array): void {
     if (p.timer !== undefined) clearTimeout(p.timer);
-    p.resolve({ sequence: p.sequence, completed, resends: p.resends });
+    p.resolve({ sequence: p.sequence, completed, resends: p.resends, ...(data !== undefined && data.length > 0 ? { data } : {}) });
   }
 
   private onReply(bytes: Uint8Array): void {
@@ -250,7 +267,7 @@ export class ViscaClient {
         if (p !== undefined && packet.sequence === p.sequence) {
           this.inFlight = undefined;
           this.stats.completions++;
-          this.finish(p, true);
+          this.finish(p, true, reply.data);
           this.pump();
           return;
         }
@@ -258,7 +275,7 @@ export class ViscaClient {
         if (e === undefined) return;
         this.executing.delete(reply.socket);
         this.stats.completions++;
-        this.finish(e, true);
+        this.finish(e, true, reply.data);
         return;
       }
       case 'error': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeMixerValue, encodeMixerValue, MIXER_PROFILES, resolveMixerParam, x32DbToLevel, x32LevelToDb, X32_PROFILE } from '../../../engine/core/mixer/profile.js';
-import { compileSoundCues, SoundPlayback } from '../../../engine/core/playback/soundCues.js';
+import { compileSoundCues, SoundPlayback } from '../../../engine/core/playback/soundPlayback.js';
 import type { ShowFile } from '../../../engine/core/show/schema.js';
 
 describe('X32 profile', () => {

@@ -18,7 +18,9 @@ describe('gobo and colour-wheel names against the patched fixture', () => {
       "departments[0].cues[0].levels.heads.colorWheel: cue LX 1: 'mh1' (generic/moving-head) has no colour-wheel slot \"Rde-typo\"",
       "departments[0].cues[1].levels.heads.gobo: cue LX 2: 'mh1' (generic/moving-head) has no gobo \"Dtos\"",
     ]);
-    expect(typo.problems[0]).toMatchObject({ line: 214, expected: expect.stringContaining('"congo blue"') as string });
+    // Located on the line of the misspelt value.
+    const line = demo.slice(0, demo.indexOf('"Congo Blue"')).split('\n').length;
+    expect(typo.problems[0]).toMatchObject({ line, expected: expect.stringContaining('"congo blue"') as string });
   });
 
   it('accepts names in any case, part of a slot name, open, and gobo numbers within the wheel', async () => {
