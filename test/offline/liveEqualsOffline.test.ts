@@ -107,7 +107,7 @@ describe('live = offline (the demo model on three takes cut from the demo take)'
       const [listened] = await replayAllCached([{ audioPath: take.audioPath, settings: modelListening(model.meta) }], undefined, { threads: 1 });
       const evalFires = fireAll(model, take, listened!).model.map((f) => [Math.round(f.t * 1000), f.dept, f.cue] as const);
       const wav = await readWavFile(take.audioPath);
-      const blocks = takeBlocks(wav.samples, wav.sampleRate, 1024);
+      const blocks = takeBlocks(wav.samples, wav.sampleRate);
       const audioFires = replayModel(model, { blocks }).fired.map((f) => [Math.round(f.t * 1000), f.dept, f.cue] as const);
       const engineFires = await runEngine(blocks);
       expect(evalFires.length).toBeGreaterThan(3);

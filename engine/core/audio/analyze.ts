@@ -5,7 +5,7 @@
  */
 import { from, lastValueFrom, merge, toArray, map, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { listen } from './listen.js';
-import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, Onset, SectionChange, TempoEstimate } from './types.js';
+import { AUDIO_BLOCK_SAMPLES, type AudioBlock, type Beat, type FeatureFrame, type ListeningSettings, type Onset, type SectionChange, type TempoEstimate } from './types.js';
 
 /** Everything the pipeline emitted over one recording. */
 export interface AnalysisResult {
@@ -29,7 +29,7 @@ export function audioBlocks(samples: Float32Array, sampleRate: number, blockSize
  * A take's audio cut into the blocks a live source delivers, the first marked `reset` (a new song):
  * what every offline replay of a take (eval, training, the replay cache) feeds the listening stage.
  */
-export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = 1024): AudioBlock[] {
+export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = AUDIO_BLOCK_SAMPLES): AudioBlock[] {
   return cutBlocks(samples, sampleRate, blockSize, 0, true);
 }
 

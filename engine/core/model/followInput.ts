@@ -73,9 +73,10 @@ export class FollowTrack {
 
   /**
    * The department's next cue in the reference (the first not passed by more than half a beat of
-   * `periodS`) and when, through the follower's position and local tempo, it falls live.
+   * `periodS`), when, through the follower's position and local tempo, it falls live, and which of the
+   * department's cues in the reference it is (0: its first).
    */
-  nextCue(deptIndex: number, periodS: number): { index: number; when: number } | undefined {
+  nextCue(deptIndex: number, periodS: number): { index: number; when: number; ordinal: number } | undefined {
     if (this.latestT === undefined) return undefined;
     const cues = this.byDept[deptIndex] ?? [];
     const refNow = this.aligner.refTime;
@@ -89,7 +90,7 @@ export class FollowTrack {
       else hi = mid;
     }
     const next = cues[lo];
-    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio };
+    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio, ordinal: lo };
   }
 
   /**

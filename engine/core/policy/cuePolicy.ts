@@ -58,7 +58,7 @@ export interface FollowerView {
    * The department's next cue in the rehearsal (vocabulary index; not passed by more than half a
    * beat of `periodS`) and when, through the follower's position and local tempo, it falls live.
    */
-  nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number } | undefined;
+  nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number; readonly ordinal?: number } | undefined;
 }
 
 /** What the policy proposes for one department, in the audio time base (seconds). */
@@ -309,7 +309,8 @@ export class CuePolicy {
     if (cue === undefined || start === undefined || listening.hasFired(dept)) return undefined;
     const n = this.numbers;
     const next = this.hearsFollower() ? follower?.nextCue(i, this.periodS()) : undefined;
-    if (next !== undefined && this.vocab[dept]?.[next.index] === cue) {
+    // The follower's time counts only for the rehearsal's own opening cue, not a later cue of the same number.
+    if (next !== undefined && this.vocab[dept]?.[next.index] === cue && (next.ordinal ?? 0) === 0) {
       if (next.when - listening.now > n.startLookaheadS) return undefined;
       const fireAt = Math.max(next.when, start);
       return { dept, cue, confidence: 1, fireAt, reason: `start cue ${cue} where the follower places the rehearsal's, at ${fireAt.toFixed(2)} s` };

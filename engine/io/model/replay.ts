@@ -24,7 +24,7 @@ export async function replayAudio(audioPath: string, performer: readonly Perform
   // Each event arrives with the block whose analysis emitted it (the blocks a live source, and every
   // offline replay of the take, deliver: `takeBlocks`).
   let arrival = 0;
-  const blocks$ = from(takeBlocks(wav.samples, wav.sampleRate, 1024)).pipe(tap((b) => (arrival = b.t + b.samples.length / b.sampleRate)));
+  const blocks$ = from(takeBlocks(wav.samples, wav.sampleRate)).pipe(tap((b) => (arrival = b.t + b.samples.length / b.sampleRate)));
   const streams = listen(blocks$, settings, asyncScheduler);
   const times: number[] = [];
   const listened = await lastValueFrom(predictorEvents(streams).pipe(tap(() => times.push(arrival)), toArray()));

@@ -22,7 +22,7 @@ describe.skipIf(!present)('eval through the live pipeline (demo model, first 25 
   beforeAll(async () => {
     model = await loadModelFolder(modelDir);
     const wav = await readWavFile(audio);
-    blocks = takeBlocks(wav.samples.subarray(0, Math.round(25 * wav.sampleRate)), wav.sampleRate, 1024);
+    blocks = takeBlocks(wav.samples.subarray(0, Math.round(25 * wav.sampleRate)), wav.sampleRate);
   });
 
   it('builds a show with one auto department per model department, at the model’s fire threshold', () => {

@@ -10,7 +10,7 @@ const dept = (useNetwork: boolean, startCue?: string): DeptPolicy => ({ firePoin
 const beat: PolicyBeat = { t: 10, nextBeatT: 10.5, periodS: 0.5, beatInBar: 1, beatsPerBar: 4, barIndex: 2 };
 
 /** A follower that expects one cue per department at a given time. */
-function follower(next: Partial<Record<number, { index: number; when: number }>>): FollowerView {
+function follower(next: Partial<Record<number, { index: number; when: number; ordinal?: number }>>): FollowerView {
   return { nextCue: (d) => next[d] };
 }
 
@@ -108,6 +108,9 @@ describe('CuePolicy.propose', () => {
     expect(p.propose(f, listening(1.2, 1.1, false))[0]).toMatchObject({ dept: 'LX', cue: '1', confidence: 1, fireAt: 2 });
     const without = policy(true, 'model', '1');
     expect(without.propose(undefined, listening(1.2, 1.1, false))[0]).toMatchObject({ cue: '1', fireAt: 1.1, reason: 'start cue 1: the music started at 1.10 s' });
+    // A later cue of the same number (a repeated look) is not the opening: the start cue goes with the music.
+    const later = follower({ 0: { index: 0, when: 30, ordinal: 3 } });
+    expect(policy(true, 'model', '1').propose(later, listening(1.2, 1.1, false))[0]).toMatchObject({ cue: '1', fireAt: 1.1 });
     // Past the start window, without a follower placing it, it is no longer offered.
     expect(without.propose(undefined, listening(3, 1.1, false))).toEqual([]);
   });
