@@ -489,6 +489,13 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     closers.add(() => modesSub.unsubscribe());
     closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
     routeMessages(video, messages.outputs, pipeline, closers);
+    // Sound: the desks the show's sound cues move, played from playback's events like any department;
+    // their connections join the other devices (health and levels on the console).
+    const mixers = openMixers(show, pipeline.playback.events$, scheduler, devices, createLogger('io/mixer'));
+    if (mixers !== undefined) {
+      closers.add(() => mixers.close());
+      banner.push(...mixers.banner);
+    }
     devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
@@ -496,13 +503,6 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       const hot = listening.sections$.subscribe({ error: failed });
       hot.add(listening.tempo$.subscribe({ error: () => undefined }));
       closers.add(() => hot.unsubscribe());
-    }
-
-    // Sound: the desks the show's sound cues move, played from playback's events like any department.
-    const mixers = openMixers(show, pipeline.playback.events$, scheduler, createLogger('io/mixer'));
-    if (mixers !== undefined) {
-      closers.add(() => mixers.close());
-      banner.push(...mixers.banner);
     }
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
