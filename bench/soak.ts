@@ -35,6 +35,7 @@ import { loadFixtureLibrary } from '../engine/io/fixtures/loadFixtureLibrary.js'
 import { loadModelFolder } from '../engine/io/model/modelFolder.js';
 import { loadShow } from '../engine/io/show/loadShow.js';
 import { startEngine } from '../engine/main.js';
+import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
 
 const { values } = parseArgs({
@@ -205,16 +206,9 @@ async function runLive(): Promise<Sample[]> {
     oscInPort: 0,
   });
   process.stderr.write(`${engine.banner.map((l) => `  ${l}`).join('\n')}\n`);
-  // Frame ticks of the main thread: wrap the pipeline's frame (main.ts calls it on every tick).
-  let gaps: number[] = [];
-  let lastTick = 0;
-  const frame = engine.pipeline.frame.bind(engine.pipeline);
-  (engine.pipeline as { frame: typeof frame }).frame = (now) => {
-    const t = performance.now();
-    if (lastTick > 0) gaps.push(t - lastTick);
-    lastTick = t;
-    return frame(now);
-  };
+  // Frame ticks of the main thread, as the engine measures them (/healthz: since the last read).
+  const frames = async (): Promise<FrameTickWindow> => ((await (await fetch(`${engine.server!.url}healthz`)).json()) as { frames: FrameTickWindow }).frames;
+  await frames();
   // Art-Net at the receiver: gap between packets of each universe.
   let wire: number[] = [];
   const lastPacket = new Map<number, number>();
@@ -239,15 +233,16 @@ async function runLive(): Promise<Sample[]> {
   const started = performance.now();
   const endMs = hours * 3_600_000;
   await new Promise<void>((done) => {
-    const timer = setInterval(() => {
+    const timer = setInterval(() => void sample(), sampleMs);
+    const sample = async (): Promise<void> => {
       const tMs = performance.now() - started;
+      const f = await frames();
       const s: Sample = {
         tMin: tMs / 60_000, ...memory(),
         loopDelayP99Ms: eld.percentile(99) / 1e6, loopDelayMaxMs: eld.max / 1e6,
-        frameGapMaxMs: maxOf(gaps), frameGapP99Ms: p99(gaps), wireGapMaxMs: maxOf(wire), decisions, consoleMessages,
+        frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs: maxOf(wire), decisions, consoleMessages,
       };
       eld.reset();
-      gaps = [];
       wire = [];
       samples.push(s);
       process.stderr.write(`  ${s.tMin.toFixed(1)} min: heap ${s.heapMB} MB, rss ${s.rssMB} MB, frame gap max ${s.frameGapMaxMs.toFixed(1)} ms, loop delay p99 ${s.loopDelayP99Ms.toFixed(1)} ms, ${decisions} decisions, ${consoleMessages} console messages\n`);
@@ -256,7 +251,7 @@ async function runLive(): Promise<Sample[]> {
         clearInterval(timer);
         done();
       }
-    }, sampleMs);
+    };
   });
   eld.disable();
   ws.close();

@@ -33,6 +33,9 @@ import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
 import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { openMixers } from './io/mixer/mixers.js';
+import { handleAudioLoss } from './io/audio/audioLoss.js';
+import { resilientAudio, type AudioInputStatus } from './io/audio/resilientAudio.js';
+import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
@@ -224,6 +227,7 @@ async function openListening(
   scheduler: SchedulerLike,
   banner: string[],
   log: Logger,
+  audioStatus?: { next(s: AudioInputStatus): void },
 ): Promise<ClosableListening | undefined> {
   if (show.audio === undefined || config.audio === false) {
     banner.push(config.audio === false ? 'audio: off (--no-audio)' : 'audio: none (the show has no audio input)');
@@ -240,7 +244,9 @@ async function openListening(
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
-  return listenInWorker(parts.tapAudio !== undefined ? audio.blocks$.pipe(tap(parts.tapAudio)) : audio.blocks$, settings);
+  // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
+  const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
+  return listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
 }
 
 /** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
@@ -349,14 +355,16 @@ async function openArtnetDiscovery(show: ShowFile, port: number | undefined, clo
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<void> {
+async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<FrameTicks> {
   // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
   const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
   const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
   closers.add((mode) => clock.stop(mode));
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
+  const ticks = new FrameTicks();
   const frames = pipeline.runFrames(
     (now, changed) => {
+      ticks.tick();
       for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
       clock.setMoving(pipeline.busy(now));
     },
@@ -373,6 +381,7 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
   await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
+  return ticks;
 }
 
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
@@ -404,6 +413,7 @@ async function startConsole(
   closers: Closers,
   banner: string[],
   log: Logger,
+  health?: () => Readonly<Record<string, unknown>>,
 ): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
   for (const w of tokens.warnings) log.warn(w);
   const page = await buildConsolePage();
@@ -417,6 +427,7 @@ async function startConsole(
       page,
       ...(config.tls !== undefined ? { tls: config.tls } : {}),
       ...(config.allowedOrigins !== undefined ? { allowedOrigins: config.allowedOrigins } : {}),
+      ...(health !== undefined ? { health } : {}),
       log: createLogger('io/server'),
     });
   } catch (err) {
@@ -449,7 +460,8 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
-    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log);
+    const audioStatus = new Subject<AudioInputStatus>();
+    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
     if (listening !== undefined) closers.add(() => listening.close());
     const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
@@ -479,7 +491,18 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     );
     closers.add(() => pipeline.dispose());
     parts.onPipeline?.(pipeline, audioOffsetMs);
+    let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
+    const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
+    closers.add(() => modesSub.unsubscribe());
+    closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
     routeMessages(video, messages.outputs, pipeline, closers);
+    // Sound: the desks the show's sound cues move, played from playback's events like any department;
+    // their connections join the other devices (health and levels on the console).
+    const mixers = openMixers(show, pipeline.playback.events$, scheduler, devices, createLogger('io/mixer'));
+    if (mixers !== undefined) {
+      closers.add(() => mixers.close());
+      banner.push(...mixers.banner);
+    }
     devices.start();
     if (listening !== undefined) {
       // Keep the analysis running even when nothing else listens to a stream; report a failure once.
@@ -489,14 +512,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       closers.add(() => hot.unsubscribe());
     }
 
-    // Sound: the desks the show's sound cues move, played from playback's events like any department.
-    const mixers = openMixers(show, pipeline.playback.events$, scheduler, createLogger('io/mixer'));
-    if (mixers !== undefined) {
-      closers.add(() => mixers.close());
-      banner.push(...mixers.banner);
-    }
-
-    await startDmx(config, show, pipeline, scheduler, closers, banner, log);
+    const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
     const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
@@ -504,7 +520,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
         changes$: consoleModel.deltas$,
       });
     }
-    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log);
+    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log, () => ({ frames: frameTicks.read() }));
 
     let stopped: Promise<void> | undefined;
     return {

@@ -495,21 +495,13 @@ function fileTargets(ctx: FuzzContext): FuzzTarget<string>[] {
       name: 'OFL fixture import',
       input: 'mutated OFL .json',
       arbitrary: mutatedJsonText(JSON.parse(ctx.oflText) as Json),
-      check(text) {
-        const outcome = guarded('convertFixtureText', () => convertFixtureText('maker/model.json', text, '2026-01-01'));
-        if (outcome.kind === 'converted') guarded('modelWarnings', () => modelWarnings(outcome.definition));
-        return outcome.kind === 'converted' ? 'accepted' : 'refused';
-      },
+      check: (text) => importFixture('maker/model.json', text),
     },
     {
       name: 'QLC+ fixture import',
       input: 'mutated .qxf XML',
       arbitrary: mutatedXml(ctx.qxfText),
-      check(text) {
-        const outcome = guarded('convertFixtureText', () => convertFixtureText('maker/model.qxf', text, '2026-01-01'));
-        if (outcome.kind === 'converted') guarded('modelWarnings', () => modelWarnings(outcome.definition));
-        return outcome.kind === 'converted' ? 'accepted' : 'refused';
-      },
+      check: (text) => importFixture('maker/model.qxf', text),
     },
     {
       name: 'fixture library file',
@@ -530,6 +522,13 @@ function fileTargets(ctx: FuzzContext): FuzzTarget<string>[] {
       },
     },
   ];
+}
+
+/** A fixture import of `text` as the file `name`: converted and modelled, or refused; a throw is a crash. */
+function importFixture(name: string, text: string): 'accepted' | 'refused' {
+  const outcome = guarded('convertFixtureText', () => convertFixtureText(name, text, '2026-01-01'));
+  if (outcome.kind === 'converted') guarded('modelWarnings', () => modelWarnings(outcome.definition));
+  return outcome.kind === 'converted' ? 'accepted' : 'refused';
 }
 
 function guarded<T>(what: string, f: () => T): T {

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { oscToControl } from '../../engine/core/osc/dictionary.js';
 import { decodeOscPacket, encodeOscMessage } from '../../engine/core/osc/packet.js';
+import type { FrameTickWindow } from '../../engine/io/frameTicks.js';
 import { startPrecue, writeTestShow, type PrecueProcess } from '../../test/reliability/precueProcess.js';
 import { fuzzTargets, loadFuzzContext } from './fuzzTargets.js';
 
@@ -29,8 +30,11 @@ export interface HostileOptions {
 export interface HostileResult {
   readonly oscSent: number;
   readonly wsSent: number;
-  /** The same two figures over 3 s before the flood. */
-  readonly baseline: { readonly freshHz: number; readonly gapP99Ms: number };
+  /** The engine's own frame ticks (from /healthz) during the flood and 1.5 s after. */
+  readonly engineFrames: FrameTickWindow;
+  /** The same figures over 3 s before the flood. */
+  readonly baseline: { readonly freshHz: number; readonly gapP99Ms: number; readonly engine: FrameTickWindow };
+  /** At the Art-Net receiver: frames whose bytes changed (the frame clock thread resends the last look between two looks). */
   readonly freshHz: number;
   readonly freshGapP99Ms: number;
   readonly freshGapMaxMs: number;
@@ -144,9 +148,20 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     await sleep(500);
     sendOsc('/precue/cue/LX/2'); // every channel now fades for 30 s
     await sleep(1000);
-    // Baseline: the same measure with no hostile traffic (says whether this machine can judge timing).
+    // Baseline: the same measures with no hostile traffic (says whether this machine can judge timing).
+    const health = async (): Promise<{ frames: FrameTickWindow }> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await (await fetch(`${consoleUrl}healthz`, { signal: AbortSignal.timeout(5000) })).json()) as { frames: FrameTickWindow };
+        } catch (err) {
+          if (attempt >= 4) throw new Error(`/healthz did not answer (${err instanceof Error ? err.message : String(err)}); engine ${p.child.exitCode === null ? 'running' : `exited ${p.child.exitCode}`}:\n${p.err().slice(-1500)}`);
+          await sleep(250);
+        }
+      }
+    };
+    await health();
     const base = await window(3000);
-    const baseline = { freshHz: base.hz, gapP99Ms: p99(base.gaps) };
+    const baseline = { freshHz: base.hz, gapP99Ms: p99(base.gaps), engine: (await health()).frames };
     const rssBefore = rssMB(p.child.pid!);
 
     // The flood.
@@ -154,6 +169,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     // obeyed, rightly): each either fails to decode or carries no message that maps to a command.
     const generated = fc.sample(fuzzTargets(await loadFuzzContext())[0]!.arbitrary as fc.Arbitrary<Uint8Array>, { numRuns: 6000, seed: 23 }).filter(isMalformed);
     rx.postMessage('start');
+    await health();
     const floodStart = performance.now();
     let oscSent = 0;
     const oscFlood = (async () => {
@@ -202,6 +218,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     await Promise.all([oscFlood, wsFlood]);
     await sleep(1500);
     const flood = await ask<{ fresh: number; gaps: number[] }>('stop', 'stats');
+    const engineFrames = (await health()).frames;
     const windowS = (performance.now() - floodStart) / 1000;
 
     // The show is still in control: a valid OSC cue (from another address: the flooder's own budget
@@ -222,7 +239,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     const consoleGoWorked = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 5000);
       ws.on('message', (data) => {
-        const m = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '{}') as { type: string; id?: string };
+        const m = JSON.parse((data as Buffer).toString('utf8')) as { type: string; id?: string };
         if (m.type === 'init') ws.send(JSON.stringify({ type: 'command', id: 'go-after', command: { type: 'go', dept: 'LX' } }));
         if (m.type === 'ack' && m.id === 'go-after') {
           clearTimeout(timer);
@@ -231,7 +248,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
       });
       ws.on('error', () => resolve(false));
     });
-    const healthz: unknown = await (await fetch(`${consoleUrl}healthz`)).json();
+    const healthz: unknown = await health();
     // Memory comes back once the flood is over (the heap's young generation empties on its own).
     let rssAfter = rssMB(p.child.pid!);
     for (let i = 0; i < 20 && rssAfter > rssBefore * 1.1; i++) {
@@ -241,7 +258,7 @@ export async function hostileRun(dir: string, o: HostileOptions): Promise<Hostil
     p.child.kill('SIGTERM');
     const exitCode = await Promise.race([p.exited, sleep(10_000).then(() => 'timeout')]);
     return {
-      oscSent, wsSent, baseline, freshHz: flood.fresh / windowS, freshGapP99Ms: p99(flood.gaps), freshGapMaxMs: flood.gaps.reduce((m, g) => Math.max(m, g), 0),
+      oscSent, wsSent, engineFrames, baseline, freshHz: flood.fresh / windowS, freshGapP99Ms: p99(flood.gaps), freshGapMaxMs: flood.gaps.reduce((m, g) => Math.max(m, g), 0),
       rssBeforeMB: rssBefore, rssAfterMB: rssAfter, oscGoWorked, consoleGoWorked, exitCode, healthz, log: p.err().slice(-2000),
     };
   } finally {

@@ -88,7 +88,7 @@ export async function killTrial(writer: KillWriter, work: string, random: () => 
   switch (writer) {
     case 'record': {
       const show = join(work, 'show');
-      await writeTestShow(show, { seconds: 2, sampleRate: 22050 });
+      await writeTestShow(show, { seconds: 12, sampleRate: 22050 });
       const p = startPrecue(['record', show, '--port', '0', '--take', 't', '--seconds', '600']);
       if (!(await p.waitFor(/recording to /, 30_000))) return { ok: false, detail: `record did not start: ${p.err().slice(-300)}` };
       const started = performance.now();

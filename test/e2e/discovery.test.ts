@@ -13,26 +13,14 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeArtnet, encodeArtPoll } from '../../engine/core/dmx/artnet.js';
 import { decodeSacn } from '../../engine/core/dmx/sacn.js';
+import { freeUdpPort, startCapture, tsharkCanCapture } from '../io/dmx/tsharkCapture.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function tsharkCanCapture(): string | undefined {
-  const r = spawnSync('tshark', ['-D'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error !== undefined) return 'tshark is not installed (apt-get install tshark)';
-  if (!/\blo\b/.test(r.stdout)) return `tshark cannot capture on lo: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-  return undefined;
-}
 const skipReason = tsharkCanCapture();
 if (skipReason !== undefined) console.warn(`skipping Art-Net/sACN discovery capture: ${skipReason}`);
 
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'precue-discovery-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +72,7 @@ interface Captured {
 describe.skipIf(skipReason !== undefined)('Art-Net and sACN discovery on the wire (tshark)', () => {
   let cap: Captured;
   beforeAll(async () => {
-    const [artnetPort, sacnPort, discoveryPort] = [await freePort(), await freePort(), await freePort()];
+    const [artnetPort, sacnPort, discoveryPort] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const showDir = join(dir, 'show');
     rmSync(showDir, { recursive: true, force: true });
     spawnSync('mkdir', ['-p', showDir]);
@@ -105,18 +93,7 @@ describe.skipIf(skipReason !== undefined)('Art-Net and sACN discovery on the wir
       }),
     );
     const pcap = join(dir, 'discovery.pcap');
-    const tshark = spawn('tshark', ['-i', 'lo', '-f', `udp port ${artnetPort} or udp port ${sacnPort} or udp port ${discoveryPort}`, '-w', pcap, '-a', 'duration:40'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((res, rej) => {
-      let err = '';
-      const timer = setTimeout(() => rej(new Error(`tshark did not start capturing: ${err}`)), 15_000);
-      tshark.stderr.on('data', (b: Buffer) => {
-        err += b.toString();
-        if (err.includes('Capturing on')) {
-          clearTimeout(timer);
-          res();
-        }
-      });
-    });
+    const tshark = await startCapture(`udp port ${artnetPort} or udp port ${sacnPort} or udp port ${discoveryPort}`, pcap, 40);
     await sleep(300);
     const runs = [await runEngine(showDir, discoveryPort, true), await runEngine(showDir, discoveryPort, false)];
     await sleep(300);

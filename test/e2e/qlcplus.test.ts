@@ -15,6 +15,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeOscMessage } from '../../engine/core/osc/packet.js';
+import { freeUdpPort } from '../io/dmx/tsharkCapture.js';
 import { SacnReceiver } from '../../engine/io/dmx/sacnReceiver.js';
 import { startEngine, type RunningEngine } from '../../engine/main.js';
 
@@ -25,13 +26,6 @@ const hasQlc = spawnSync('qlcplus', ['--version'], { env: { ...process.env, QT_Q
 const skip = !hasQlc ? 'qlcplus is not installed (apt-get install qlcplus)' : external === undefined ? 'no external IPv4 address for QLC+ to receive Art-Net on' : undefined;
 if (skip !== undefined) console.warn(`skipping QLC+ receiver test: ${skip}`);
 
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** QLC+'s Art-Net and E1.31 lines are its IPv4 addresses in string order. */
 function qlcLine(address: string): number {
@@ -72,7 +66,7 @@ afterAll(async () => {
 
 describe.skipIf(skip !== undefined)('QLC+ receiving our output', () => {
   it('reads every channel of our Art-Net and our sACN universe as we send them', async () => {
-    const [sacnIn, sacnOut, discovery] = [await freePort(), await freePort(), await freePort()];
+    const [sacnIn, sacnOut, discovery] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const showDir = join(dir, 'show');
     mkdirSync(showDir);
     const par = (id: string, universe: number, address: number) => ({ id, type: 'generic/rgbw-par', mode: '8-channel', universe, address });

@@ -90,6 +90,10 @@ describe('sound department (simulated X32)', () => {
       expect(sim.values.get('/ch/03/mix/on')).toBe(1); // BACK undoes the mute
       expect(sim.values.get('/ch/01/mix/fader')).toBe(end); // and leaves the soloist where cue 2 put them
       expect(replies.filter((r) => r.includes('"status":"ok"')).length).toBe(3);
+      // The console's device list shows the desk, connected, with the levels it reports.
+      expect(engine.devices.snapshot()).toContainEqual(
+        expect.objectContaining({ id: 'foh', kind: 'x32', label: 'FOH X32', health: 'connected', facts: expect.objectContaining({ model: 'X32', 'ch/1/fader': '-10.0 dB' }) as unknown }),
+      );
     } finally {
       osc.close();
     }

@@ -20,7 +20,8 @@ describe.skipIf(!mounted)('precue record on a disk that fills up (needs root to 
   });
 
   it('stops recording with one line, keeps the show running, stops on the first SIGTERM, and leaves a readable take', async () => {
-    await writeTestShow(dir, { seconds: 1, sampleRate: 48000 });
+    // The file and its one-pass take together are more than the tmpfs holds.
+    await writeTestShow(dir, { seconds: 3, sampleRate: 48000 });
     const p = startPrecue(['record', dir, '--take', 't', '--port', '0', '--seconds', '60']);
     try {
       expect(await p.waitFor(/recording stopped: .*disk is full \(ENOSPC\)/, 30_000), p.err()).toBe(true);

@@ -13,6 +13,7 @@ import type { PlaybackEvent } from '../../core/playback/deptPlayback.js';
 import type { DeviceState } from '../../core/protocol/devices.js';
 import type { ShowFile } from '../../core/show/schema.js';
 import { DeviceLink } from '../devices/deviceLink.js';
+import type { DeviceRegistry } from '../devices/registry.js';
 import { OscMixerConnector, type OscMixerSession } from './oscMixer.js';
 
 /** How often fading levels go to the desks (a 2 s fade reaches the desk as 80 steps). */
@@ -36,6 +37,8 @@ export function openMixers(
   show: Pick<ShowFile, 'departments' | 'outputs'>,
   events$: Observable<PlaybackEvent>,
   scheduler: SchedulerLike,
+  /** Where the desks' connections join the engine's other devices (they start with them); absent: they start here. */
+  registry: DeviceRegistry | undefined,
   log: Logger = createLogger('io/mixer'),
 ): MixerOutputs | undefined {
   const mixers = show.outputs.mixers ?? [];
@@ -58,7 +61,8 @@ export function openMixers(
     const link = new DeviceLink(connector, { log: createLogger(`io/mixer/${m.id}`) }, scheduler);
     links.set(m.id, link);
     banner.push(`mixer ${m.id}: ${profile.name} at ${connector.address} (${params.filter((p) => p.mixer === m.id).length} parameters in the show's cues)`);
-    link.start();
+    if (registry !== undefined) registry.add(link);
+    else link.start();
   }
   const subscription = new Subscription();
   subscription.add(

@@ -17,7 +17,9 @@ import type { DeviceConnector, DeviceReporter, DeviceSession } from '../devices/
 export const MIXER_HEARTBEAT_MS = 2000;
 export const MIXER_SILENCE_MS = 6000;
 /** Parameters shown on the console, at most (the device record holds 16 facts). */
-const SHOWN_PARAMS = 14;
+const SHOWN_PARAMS = 13;
+/** The console hears a parameter's value at most this often. */
+const SHOW_EVERY_MS = 100;
 
 /** An open connection to a desk. */
 export interface OscMixerSession extends DeviceSession {
@@ -79,6 +81,7 @@ export class OscMixerConnector implements DeviceConnector<OscMixerSession> {
         if (closed) return;
         closed = true;
         for (const t of timers) clearInterval(t);
+        if (showTimer !== undefined) clearTimeout(showTimer);
         await new Promise<void>((r) => socket.close(() => r()));
       };
       const fail = (err: Error): void => {
@@ -91,6 +94,27 @@ export class OscMixerConnector implements DeviceConnector<OscMixerSession> {
         else report.lost(err.message);
       });
       const shown = new Map<string, string>();
+      // What the console shows of a parameter: the desk's word for it, or what we last sent (the desk
+      // does not echo a sender's own changes), at most ten updates a second however fast a fade runs.
+      const pending = new Map<string, string>();
+      let showTimer: ReturnType<typeof setTimeout> | undefined;
+      const show = (p: ResolvedParam, v: number): void => {
+        if (shown.size >= SHOWN_PARAMS && !shown.has(p.param)) return;
+        const text = describeMixerValue(p.law, v);
+        if (shown.get(p.param) === text) {
+          pending.delete(p.param);
+          return;
+        }
+        pending.set(p.param, text);
+        showTimer ??= setTimeout(() => {
+          showTimer = undefined;
+          if (closed) return;
+          const patch = Object.fromEntries(pending);
+          for (const [k, t] of pending) shown.set(k, t);
+          pending.clear();
+          report.facts(patch);
+        }, SHOW_EVERY_MS);
+      };
       socket.on('message', (msg) => {
         let messages;
         try {
@@ -107,7 +131,14 @@ export class OscMixerConnector implements DeviceConnector<OscMixerSession> {
             if (!connected) {
               connected = true;
               void this.afterConnect(send, timers, () => lastHeardMs, report).then(
-                () => resolve({ set: (param, value) => send({ address: param.address, args: [{ type: mixerOscType(param.law), value }] }), close }),
+                () =>
+                  resolve({
+                    set: async (param, value) => {
+                      await send({ address: param.address, args: [{ type: mixerOscType(param.law), value }] });
+                      if (param.readable) show(param, value);
+                    },
+                    close,
+                  }),
                 (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
               );
             }
@@ -117,13 +148,7 @@ export class OscMixerConnector implements DeviceConnector<OscMixerSession> {
           const v = m.args[0]?.value;
           if (p === undefined || typeof v !== 'number' || !Number.isFinite(v)) continue;
           this.observer.value(m.address, v);
-          if (shown.size < SHOWN_PARAMS || shown.has(p.param)) {
-            const text = describeMixerValue(p.law, v);
-            if (shown.get(p.param) !== text) {
-              shown.set(p.param, text);
-              report.facts({ [p.param]: text });
-            }
-          }
+          show(p, v);
         }
       });
       socket.bind(0, () => {

@@ -100,7 +100,7 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
   return parseModelMeta(text, file);
 }
 
-/** Checks `precue-model.json` text: bounded JSON, format version, schema. Throws ShowFileError. */
+/** Checks `precue-model.json` text: bounded JSON, model and policy versions, schema. Throws ShowFileError. */
 export function parseModelMeta(text: string, file: string): ModelMeta {
   const parsedJson = parseBoundedJson(text, FILE_JSON_BOUNDS);
   if (!parsedJson.ok) throw new ShowFileError([{ file, path: '', message: `is not valid JSON (${parsedJson.error})`, expected: "a model folder written by 'precue train'" }]);

@@ -24,6 +24,8 @@ export const securityHeaders = {
 export interface HttpRouteContext {
   readonly page: PageAssets | null;
   readonly gate: UpgradeGate;
+  /** More for `/healthz` (the engine's frame ticks since the last read…). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   readonly stats: ConsoleServerStats;
   /** Open console connections. */
   readonly clients: () => number;
@@ -51,7 +53,7 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, ctx
       unauthorized: stats.unauthorized, badOrigin: stats.badOrigin, badHost: stats.badHost, throttled: stats.throttled, overCapacity: stats.overCapacity, malformed: stats.malformed, oversized: stats.oversized,
       rateLimited: stats.rateLimited, forbidden: stats.forbidden, closedForFlooding: stats.closedForFlooding, closedAsSlow: stats.closedAsSlow,
     };
-    const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: ctx.clients(), refused });
+    const body = JSON.stringify({ ok: true, protocol: PROTOCOL_VERSION, clients: ctx.clients(), refused, ...ctx.health?.() });
     res.writeHead(200, { 'Content-Type': 'application/json', ...securityHeaders }).end(req.method === 'HEAD' ? undefined : body);
     return;
   }

@@ -45,6 +45,8 @@ export interface ConsoleServerOptions {
   readonly burst?: number;
   /** Messages refused for rate in a row before the connection is closed as flooding (default 200). */
   readonly floodCloseAfter?: number;
+  /** More for `/healthz` (the engine's frame ticks since the last read…). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
   /** The page (from `buildConsolePage`); null serves only `/ws` and `/healthz`. */
   readonly page: PageAssets | null;
   /** WebSocket ping interval; a client silent for two intervals is dropped. Default 10 s. */
@@ -124,7 +126,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     socket.once('close', () => admission.closed(verdict.address));
     wss.handleUpgrade(req, socket, head, (ws) => sessions.add(ws, verdict.role, `${verdict.role}@${verdict.address}`));
   };
-  const routes = { page: options.page, gate, stats, clients: () => sessions.size };
+  const routes = { page: options.page, gate, stats, clients: () => sessions.size, ...(options.health !== undefined ? { health: options.health } : {}) };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleHttpRequest(req, res, routes);
 
   const server: HttpServer = options.tls !== undefined

@@ -35,12 +35,13 @@ describe('OSC mixer connection (simulated X32)', () => {
     expect(link.state).toMatchObject({ kind: 'x32', address: `127.0.0.1:${sim.port}`, facts: { model: 'X32', firmware: '4.06' } });
     await until(() => seen.length >= 2);
     expect(seen).toEqual([['/ch/01/mix/fader', 0.5], ['/ch/03/mix/on', 1]]); // the scene is an action: never read
-    expect(link.state.facts).toMatchObject({ 'ch/1/fader': '-10.0 dB', 'ch/3/mute': 'on' });
+    await until(() => link.state.facts['ch/1/fader'] === '-10.0 dB' && link.state.facts['ch/3/mute'] === 'on'); // shown on the console
     await until(() => sim.received.filter((a) => a === '/xremote').length >= 3, 2000); // renewed
     sim.touch('/ch/01/mix/fader', 0.25); // a person pulls the fader down
     await until(() => seen.some(([a, v]) => a === '/ch/01/mix/fader' && v === 0.25));
     expect(link.run('fader', (s) => s.set(params[0]!, 0.75))).toBe(true);
     await until(() => sim.values.get('/ch/01/mix/fader') === 0.75);
+    await until(() => link.state.facts['ch/1/fader'] === '0.0 dB'); // what we sent shows too (the desk does not echo it)
 
     sim.silent = true;
     await until(() => link.state.health === 'retrying', 3000);

@@ -10,6 +10,7 @@ import { type ControlEvent } from '../../../engine/core/control.js';
 import { Subject } from 'rxjs';
 import { decodeOscPacket, encodeOscMessage } from '../../../engine/core/osc/packet.js';
 import type { DeptState } from '../../../engine/core/protocol/state.js';
+import { freeUdpPort } from '../dmx/tsharkCapture.js';
 import { OscControlListener } from '../../../engine/io/osc/oscControlListener.js';
 import { OscSender } from '../../../engine/io/osc/oscSender.js';
 
@@ -18,6 +19,16 @@ const hasOscdump = has('oscdump');
 const hasOscsend = has('oscsend');
 if (!hasOscdump || !hasOscsend) console.warn('skipping liblo interop tests: oscdump/oscsend missing (apt-get install liblo-tools)');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** liblo's `oscdump` listening on `port` (stopped after the test); `out()` is what it printed so far. */
+async function oscdump(port: number): Promise<{ out: () => string }> {
+  const dump = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => void dump.kill());
+  let out = '';
+  dump.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  await sleep(400);
+  return { out: () => out };
+}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -53,38 +64,27 @@ async function oscClient(address: string): Promise<{ send: (port: number, path: 
   };
 }
 
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 describe.skipIf(!hasOscdump)('OSC out, as oscdump sees it', () => {
   it('receives messages and bundles with their type tags', async () => {
-    const port = await freePort();
-    const dump = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => void dump.kill());
-    let out = '';
-    dump.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    await sleep(500);
+    const port = await freeUdpPort();
+    const dump = await oscdump(port);
     const sender = new OscSender([{ id: 'resolume', host: '127.0.0.1', port }]);
     await sender.open();
     cleanups.push(() => sender.close());
     sender.send('resolume', { address: '/composition/layers/1/clips/2/connect', args: [1] });
     sender.send('resolume', { address: '/precue/test', args: [0.5, 'intro', true, false, { type: 'N' }, { type: 'f', value: 3 }] });
     sender.sendBundle('resolume', [{ address: '/layer/1/opacity', args: [0.25] }, { address: '/layer/2/opacity', args: [{ type: 'i', value: 0 }] }]);
-    for (let i = 0; i < 40 && out.split('\n').length < 5; i++) await sleep(50);
+    for (let i = 0; i < 40 && dump.out().split('\n').length < 5; i++) await sleep(50);
     // oscdump prints "<timetag> <address> <types> <values>"; bundle members share the bundle's timetag.
-    const lines = out.trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
+    const lines = dump.out().trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
     expect(lines).toEqual([
       '/composition/layers/1/clips/2/connect i 1',
       '/precue/test fsTFNf 0.500000 "intro" #T #F Nil 3.000000',
       '/layer/1/opacity f 0.250000',
       '/layer/2/opacity i 0',
     ]);
-    const stamps = out.trim().split('\n').map((l) => l.split(' ')[0]);
+    const stamps = dump.out().trim().split('\n').map((l) => l.split(' ')[0]);
     expect(stamps[2]).toBe(stamps[3]);
     expect(sender.stats).toMatchObject({ sent: 3, errors: 0 });
   });
@@ -210,19 +210,15 @@ describe('OSC control in', () => {
   });
 
   it.skipIf(!hasOscsend || !hasOscdump)('oscsend commands, oscdump reads the replies on the reply port', async () => {
-    const replyPort = await freePort();
-    const dump = spawn('oscdump', ['-L', String(replyPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => void dump.kill());
-    let out = '';
-    dump.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    await sleep(300);
+    const replyPort = await freeUdpPort();
+    const dump = await oscdump(replyPort);
     const listener = new OscControlListener({ port: 0, host: '127.0.0.1', replyPort });
     await listener.open();
     cleanups.push(() => listener.close());
     listener.serve({ state: () => ({ depts: [], panic: false, safety: { grandMaster: 0.5, blackout: true }, version: 'test' }) });
     for (const args of [['/gm'], ['/blackout']]) expect(spawnSync('oscsend', ['127.0.0.1', String(listener.port), ...args], { timeout: 5000 }).status).toBe(0);
-    for (let i = 0; i < 50 && out.trim().split('\n').length < 2; i++) await sleep(20);
-    const lines = out.trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
+    for (let i = 0; i < 50 && dump.out().trim().split('\n').length < 2; i++) await sleep(20);
+    const lines = dump.out().trim().split('\n').map((l) => l.trim().split(' ').slice(1).join(' '));
     expect(lines).toEqual(['/reply/gm s "{"address":"/gm","status":"ok","data":0.5}"', '/reply/blackout s "{"address":"/blackout","status":"ok","data":1}"']);
   });
 
