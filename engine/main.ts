@@ -81,7 +81,7 @@ export interface EngineConfig {
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
-export type ClosableListening = ListeningStreams & { close(): Promise<void> };
+export type ClosableListening = ListeningStreams & { close(): Promise<void>; /** Resolves once the analysis can take audio (a worker that has loaded). */ readonly ready?: Promise<void> };
 
 /**
  * Parts a test may replace: the clock, and where listening comes from. By default the wall clock and
@@ -244,15 +244,21 @@ async function openListening(
   }
   if (parts.listen !== undefined) {
     banner.push('audio: supplied by the caller');
-    return parts.listen(settings);
+    return whenReady(parts.listen(settings));
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
-  const listening = listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
-  // Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
-  // its code would otherwise let the first seconds of audio queue up and every early cue go late.
+  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings));
+}
+
+/**
+ * Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
+ * its code would otherwise let the first seconds of audio queue up and every early cue go late.
+ */
+async function whenReady(listening: ClosableListening): Promise<ClosableListening> {
+  if (listening.ready === undefined) return listening;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
