@@ -14,6 +14,9 @@
  *            --qlc-rig <auto|pars|dimmers> (auto: the same 128 pars per universe up to 64 universes,
  *              then one 512-channel dimmer pack per universe, which QLC+ loads in seconds: see rigFiles.ts)
  *            --qlc-timeout <s> (300: how long QLC+ may take to load before it is given up)
+ *            --qlc-attempts <n> (3: QLC+ 4.12.6 can crash mid-run — SIGSEGV in Universe::processFaders,
+ *              its universe threads racing the chaser's fader list — so a crashed run is retried; the
+ *              crashes are counted in the table)
  *            --no-qlc  --runner <auto|dist|tsx> (how bin/precue.js runs the engine; auto = dist when built)
  *            --json <file> (also write the figures as JSON)
  *
@@ -25,7 +28,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     'qlc-max': { type: 'string', default: '256' },
     'qlc-rig': { type: 'string', default: 'auto' },
     'qlc-timeout': { type: 'string', default: '300' },
+    'qlc-attempts': { type: 'string', default: '3' },
     'no-qlc': { type: 'boolean', default: false },
     runner: { type: 'string', default: 'auto' },
     json: { type: 'string' },
@@ -68,6 +72,7 @@ const qlcRigOption = values['qlc-rig'];
 if (!['auto', 'pars', 'dimmers'].includes(qlcRigOption)) throw new Error(`--qlc-rig must be auto, pars or dimmers, not '${qlcRigOption}'`);
 const qlcRig = (n: number): QlcRig => (qlcRigOption === 'auto' ? (n <= 64 ? 'pars' : 'dimmers') : (qlcRigOption as QlcRig));
 const qlcTimeoutMs = Number(values['qlc-timeout']) * 1000;
+const qlcAttempts = Math.max(1, Math.floor(Number(values['qlc-attempts'])));
 if (!['auto', 'dist', 'tsx'].includes(runner)) throw new Error(`--runner must be auto, dist or tsx, not '${runner}'`);
 if ([...sizes, ...idleSizes].some((n) => !Number.isInteger(n) || n < 1 || n > 32768)) throw new Error('universe counts must be integers 1..32768');
 
@@ -101,6 +106,8 @@ interface Result {
   readonly silent: number;
   /** How QLC+ was patched (QLC+ rows only). */
   readonly qlcRig?: QlcRig;
+  /** QLC+ runs that crashed before this one (each retried). */
+  readonly crashes?: readonly string[];
   readonly error?: string;
 }
 
@@ -208,9 +215,21 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
   }
 }
 
+/** Runs QLC+ until a run lasts the window (at most `qlcAttempts` runs); earlier crashes are listed in the result. */
 async function runQlc(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
+  const crashes: string[] = [];
+  for (;;) {
+    const r = await runQlcOnce(dir, universes, fading, counter);
+    const crashed = r.error !== undefined && /\(SIG(SEGV|ABRT|BUS)\)/.test(r.error);
+    if (!crashed || crashes.length + 1 >= qlcAttempts) return crashes.length > 0 ? { ...r, crashes } : r;
+    crashes.push(r.error.split(' — ')[0]!);
+  }
+}
+
+async function runQlcOnce(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
   const rig = qlcRig(universes);
   const { file, configHome } = await writeRigWorkspace(join(dir, 'qlc'), universes, { host: QLC_HOST, port: ARTNET_PORT }, fading, RATE_HZ, rig);
+  await chmod(join(dir, 'qlc'), 0o700); // Qt wants its XDG_RUNTIME_DIR private
   counter.reset(true);
   const t0 = performance.now();
   // -p operate mode (runs the Autostart function), -m -n no window manager, GUI hidden.
@@ -254,6 +273,7 @@ function table(results: readonly Result[], fading: boolean): string {
       rows.push(
         `| ${n} | ${r.peer === 'precue' ? 'Precue' : `QLC+ (${r.qlcRig ?? 'pars'})`} | ${pct(r.cpuCores)} | ${f1(r.rssMeanMb)} / ${f1(r.rssMaxMb)} | ${f1(r.minRateHz)} / ${f1(r.meanRateHz)} / ${f1(r.maxRateHz)} | ${f1(r.gapP50Ms)} / ${f1(r.gapP99Ms)} / ${f1(r.gapMaxMs)} | ${Number.isFinite(r.firstFrameMs) ? (r.firstFrameMs / 1000).toFixed(2) : '—'} | ${isP && q !== undefined ? ratio(r.cpuCores, q.cpuCores) : ''} | ${isP && q !== undefined ? ratio(r.rssMeanMb, q.rssMeanMb) : ''} |`,
       );
+      if (r.crashes !== undefined) rows.push(`|  | ↳ ${r.peer} crashed ${r.crashes.length}× before this run (retried): ${r.crashes.join('; ')} | | | | | | | |`);
       if (r.error !== undefined) rows.push(`|  | ↳ ${r.peer} failed: ${r.error.replace(/\|/g, '/')} | | | | | | | |`);
     }
   }
@@ -304,7 +324,7 @@ async function main(): Promise<void> {
     if (qlc && n <= qlcMax) {
       const q = await runQlc(dir, n, fading, counters.qlcplus);
       results.push(q);
-      console.log(`  ${n} ${fading ? 'fading' : 'idle'}: QLC+   CPU ${pct(q.cpuCores)}, RSS ${f1(q.rssMeanMb)} MB, slowest universe ${f1(q.minRateHz)} Hz, gap p99 ${f1(q.gapP99Ms)} ms${q.error !== undefined ? ` — ${q.error}` : ''}`);
+      console.log(`  ${n} ${fading ? 'fading' : 'idle'}: QLC+   CPU ${pct(q.cpuCores)}, RSS ${f1(q.rssMeanMb)} MB, slowest universe ${f1(q.minRateHz)} Hz, gap p99 ${f1(q.gapP99Ms)} ms${q.crashes !== undefined ? ` (after ${q.crashes.length} crashed run${q.crashes.length === 1 ? '' : 's'})` : ''}${q.error !== undefined ? ` — ${q.error}` : ''}`);
     }
   }
   await counters.precue.close();
