@@ -18,6 +18,13 @@ function tsxEsmApi(from: string): string {
 }
 
 /**
+ * Heap limits for a worker that allocates next to nothing once started (the frame clock, the OSC
+ * input thread): V8 otherwise lets each isolate's young generation grow to 16 MB per semi-space while
+ * the worker loads its modules, and keeps it resident for the life of the show.
+ */
+export const SMALL_WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
+
+/**
  * Starts module `name` (a sibling of `callerUrl`, without extension, e.g. `./worker`) in a worker:
  * `name.ts` through tsx when the caller itself is TypeScript, else `name.js`.
  */

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../../core/log.js';
 import { type UniverseOutput } from '../../core/show/schema.js';
 import { type Universe } from '../../core/universe/universe.js';
 import { type CloseMode } from '../dmx/driver.js';
-import { spawnModuleWorker } from '../workers.js';
+import { SMALL_WORKER_LIMITS, spawnModuleWorker } from '../workers.js';
 import { dataOffset, DOORBELL, MOVING, SEQ, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type ToWorker } from './protocol.js';
 
 /** Options for starting the clock. */
@@ -40,7 +40,7 @@ export interface FrameClockOptions {
 }
 
 function spawnWorker(data: FrameClockWorkerData): Worker {
-  return spawnModuleWorker(import.meta.url, './worker', { workerData: data });
+  return spawnModuleWorker(import.meta.url, './worker', { workerData: data, resourceLimits: SMALL_WORKER_LIMITS });
 }
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
