@@ -25,7 +25,7 @@ import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { SHOW_VERSION } from '../engine/core/show/schema.js';
 import { ArtnetCounter, type WatchHit } from './lib/artnetCounter.js';
 import { loadLine } from './lib/procStats.js';
-import { freePort, stopProcess } from './lib/processes.js';
+import { freePort, precueArgs, stopProcess } from './lib/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HOST = '127.0.0.4';
@@ -70,7 +70,7 @@ const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFix
 /** Starts `precue run` on a show folder; resolves once it prints that it runs. */
 async function startEngine(showDir: string, extra: string[], stdin: 'pipe' | 'ignore'): Promise<ChildProcess> {
   const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), 'run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra], { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, precueArgs(['run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra]), { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-2000);

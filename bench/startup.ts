@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ArtnetCounter } from './lib/artnetCounter.js';
 import { loadLine, rssMb } from './lib/procStats.js';
-import { freePort, stopProcess } from './lib/processes.js';
+import { freePort, precueArgs, stopProcess } from './lib/processes.js';
 import { writeRigShow } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -37,7 +37,7 @@ interface Start {
 async function startOnce(args: string[], source: boolean, counter: ArtnetCounter): Promise<Start> {
   counter.reset(true);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), ...args], {
+  const child = spawn(process.execPath, precueArgs(args), {
     cwd: ROOT,
     env: { ...process.env, ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
