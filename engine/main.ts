@@ -424,7 +424,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'universeDeltas'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -543,7 +543,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
-    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
+    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, universeDeltas: config.console !== null }) : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
