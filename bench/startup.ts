@@ -39,7 +39,8 @@ async function startOnce(args: string[], source: boolean, counter: ArtnetCounter
   const t0 = performance.now();
   const child = spawn(process.execPath, precueArgs(args), {
     cwd: ROOT,
-    env: { ...process.env, ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
+    // The console's operator token goes in the environment (precue refuses secrets on the command line).
+    env: { ...process.env, PRECUE_TOKEN_OPERATOR: 'bench-startup-token-0123456789', ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   const cases: { name: string; args: () => Promise<string[]> }[] = [
     {
       name: 'demo show (model, audio, console)',
-      args: async () => ['run', 'shows/demo', '--port', String(await freePort('tcp')), '--token-operator', 'bench-startup-token-0123456789', '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
+      args: async () => ['run', 'shows/demo', '--port', String(await freePort('tcp')), '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
     },
     { name: '256-universe rig (no model, no audio, no console)', args: async () => ['run', rigDir, '--no-console'] },
   ];
