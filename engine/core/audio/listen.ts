@@ -2,23 +2,31 @@
  * The one entry point of the listening stage: audio blocks in; features, onsets, tempo, beats and
  * section boundaries out, all in the audio's time base and all causal.
  */
-import { asyncScheduler, share, subscribeOn, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, filter, map, share, subscribeOn, type Observable, type SchedulerLike } from 'rxjs';
 import { detectOnsets } from './detectOnsets.js';
 import { detectSections } from './detectSections.js';
-import { extractFeatures } from './extractFeatures.js';
+import { extractFrames } from './extractFeatures.js';
+import type { RehearsalReference } from './rehearsalPrior.js';
 import { trackBeats } from './trackBeats.js';
 import { trackTempo } from './trackTempo.js';
 import { defaultListeningSettings, type AudioBlock, type Listen, type ListeningSettings, type ListeningStreams } from './types.js';
 
+/** The listening settings, plus what the show knows: rehearsal grids the learned tracker uses as a prior. */
+export interface ListenOptions extends Partial<ListeningSettings> {
+  readonly rehearsals?: readonly RehearsalReference[];
+}
+
 /** Fills in defaults and checks the settings that would otherwise fail deep inside. */
-export function resolveListeningSettings(partial: Partial<ListeningSettings> = {}): ListeningSettings {
-  const s = { ...defaultListeningSettings, ...partial };
+export function resolveListeningSettings(partial: ListenOptions = {}): ListeningSettings {
+  const { rehearsals: _rehearsals, ...rest } = partial;
+  const s = { ...defaultListeningSettings, ...rest };
   if (s.bufferSize < 64 || (s.bufferSize & (s.bufferSize - 1)) !== 0) {
     throw new RangeError(`listening: bufferSize must be a power of two ≥ 64, got ${s.bufferSize}`);
   }
   if (!(s.hopSize >= 1 && s.hopSize <= s.bufferSize)) throw new RangeError(`listening: hopSize must be 1..bufferSize, got ${s.hopSize}`);
   if (!(s.sampleRate >= 8000)) throw new RangeError(`listening: sampleRate must be ≥ 8000 Hz, got ${s.sampleRate}`);
   if (!(s.minBpm > 0 && s.maxBpm > s.minBpm)) throw new RangeError(`listening: need 0 < minBpm < maxBpm, got ${s.minBpm}..${s.maxBpm}`);
+  if (s.tracker !== 'learned' && s.tracker !== 'dsp') throw new RangeError(`listening: tracker must be 'learned' or 'dsp', got '${String(s.tracker)}'`);
   return s;
 }
 
@@ -27,17 +35,36 @@ export function resolveListeningSettings(partial: Partial<ListeningSettings> = {
  * however many streams are subscribed. The source is subscribed on `scheduler` (asynchronously by
  * default), so every output subscribed in the same tick as `listen` sees the first block, even when
  * the source is a synchronous offline replay. A block with `reset: true` starts a new song.
+ * Beats and tempo come from the tracker the settings name (`tracker`, learned by default); with
+ * `rehearsals`, the learned tracker follows them and uses their grids as a prior.
  */
 export function listen(
   blocks$: Observable<AudioBlock>,
-  settings: Partial<ListeningSettings> = {},
+  settings: ListenOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): ListeningStreams {
   const s = resolveListeningSettings(settings);
-  const features$ = blocks$.pipe(subscribeOn(scheduler), extractFeatures(s), share());
+  const frames$ = blocks$.pipe(subscribeOn(scheduler), extractFrames(s), share());
+  const features$ = frames$.pipe(
+    filter((f) => f.kind === 'feature'),
+    map((f) => f.frame),
+    share(),
+  );
   const onsets$ = features$.pipe(detectOnsets(s), share());
-  const tempo$ = features$.pipe(trackTempo(s), share());
-  const beats$ = features$.pipe(trackBeats(s), share());
+  const tracked$ = frames$.pipe(trackBeats(s, settings.rehearsals ?? []), share());
+  const beats$ = tracked$.pipe(
+    filter((x) => x.kind === 'beat'),
+    map((x) => x.v),
+    share(),
+  );
+  const tempo$ =
+    s.tracker === 'dsp'
+      ? features$.pipe(trackTempo(s), share())
+      : tracked$.pipe(
+          filter((x) => x.kind === 'tempo'),
+          map((x) => x.v),
+          share(),
+        );
   const sections$ = features$.pipe(detectSections(s, beats$), share());
   return { features$, onsets$, tempo$, beats$, sections$ };
 }
