@@ -23,6 +23,7 @@ import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
+import { loadShowRehearsals } from './io/takes/beatGrid.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs } from './io/osc/outputMessages.js';
@@ -151,8 +152,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     if (f !== undefined && (f.bufferSize !== show.audio.bufferSize || f.hopSize !== show.audio.hopSize)) {
       log.warn(`the model was trained with analysis buffer ${f.bufferSize}/hop ${f.hopSize}; using those instead of the show's ${show.audio.bufferSize}/${show.audio.hopSize}`);
     }
-    listening = listenInWorker(audio.blocks$, settings);
-    banner.push(`audio: ${audio.description}`);
+    // The beat tracker, guided by the rehearsals' grids when the show names them.
+    const priors = await loadShowRehearsals(show.audio.rehearsals, loaded.dir, settings);
+    listening = listenInWorker(audio.blocks$, { ...settings, tracker: show.audio.tracker, ...(priors.references.length > 0 ? { rehearsals: priors.references } : {}) });
+    banner.push(`audio: ${audio.description}; ${show.audio.tracker} beat tracker`, ...priors.lines);
   } else {
     banner.push('audio: none (the show has no audio input)');
   }

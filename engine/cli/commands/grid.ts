@@ -39,7 +39,7 @@ Options:
   --halve            every other beat (the grid was at double tempo)
   --downbeat <s>     make the beat nearest this time (seconds) a downbeat; renumber the bars
   --meter <n>        bars of n beats, counted from the first downbeat
-  --nudge <ms>       move every beat by this many milliseconds (negative: earlier)
+  --nudge <ms>       move every beat by this many milliseconds (earlier: --nudge=-20)
 
 Examples:
   precue grid shows/demo/takes/demo --analyze

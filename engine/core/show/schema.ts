@@ -346,6 +346,11 @@ export const audioSettingsSchema = z
     source: audioSourceSchema,
     bufferSize: powerOfTwo.default(1024),
     hopSize: z.number().int().min(64).max(16384).default(256),
+    tracker: z.enum(['learned', 'dsp']).default('learned').describe('Beat tracker: the learned network (default) or the older DSP tracker'),
+    rehearsals: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Rehearsal take folders (relative to the show) whose beat grids (beats.json, made with 'precue grid') guide the beat tracker through the score follower"),
   })
   .strict();
 export type AudioSettings = z.infer<typeof audioSettingsSchema>;

@@ -5,13 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { queueScheduler, Subject } from 'rxjs';
-import { listen } from '../../core/audio/listen.js';
-import type { AudioBlock, ListeningSettings } from '../../core/audio/types.js';
+import { listen, type ListenOptions } from '../../core/audio/listen.js';
+import type { AudioBlock } from '../../core/audio/types.js';
 import type { WorkerIn, WorkerOut, WorkerBatch } from './workerProtocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('analysisWorker must run in a worker thread');
-const settings = (workerData as { settings?: Partial<ListeningSettings> } | undefined)?.settings ?? {};
+const settings = (workerData as { settings?: ListenOptions } | undefined)?.settings ?? {};
 
 const blocks = new Subject<AudioBlock>();
 let batch: WorkerBatch = { features: [], onsets: [], tempo: [], beats: [], sections: [] };
@@ -34,10 +34,12 @@ try {
 port.on('message', (m: WorkerIn) => {
   switch (m.type) {
     case 'block': {
+      const start = performance.now();
       blocks.next({ t: m.t, sampleRate: m.sampleRate, samples: m.samples, ...(m.reset ? { reset: true } : {}) });
+      const busyMs = performance.now() - start;
       const out = batch;
       batch = { features: [], onsets: [], tempo: [], beats: [], sections: [] };
-      post({ type: 'out', batch: out, blockT: m.t });
+      post({ type: 'out', batch: out, blockT: m.t, busyMs });
       break;
     }
     case 'end':

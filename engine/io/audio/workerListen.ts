@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Observable, share, Subject, type Subscription } from 'rxjs';
 import { DeviceError } from '../../core/errors.js';
-import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
+import type { ListenOptions } from '../../core/audio/listen.js';
+import type { AudioBlock, Beat, FeatureFrame, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
 import type { WorkerIn, WorkerOut } from './workerProtocol.js';
 
 /** The worker's streams plus a way to stop it. */
@@ -32,7 +33,7 @@ function tsxEsmApi(here: string): string {
  * Starts the worker script. From source (`.ts`), Node 20 does not pass `--import tsx` loader hooks to
  * workers, so a two-line bootstrap registers tsx inside the worker and then imports the script.
  */
-function spawnWorker(settings: Partial<ListeningSettings>): Worker {
+function spawnWorker(settings: ListenOptions): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./analysisWorker.js', here), { workerData: { settings } });
   const tsxApi = tsxEsmApi(here);
@@ -44,8 +45,9 @@ function spawnWorker(settings: Partial<ListeningSettings>): Worker {
 /**
  * Starts a worker that analyses `blocks$`. The source is subscribed when the first output is; the
  * outputs are shared. A worker crash or load failure errors every stream with a `DeviceError`.
+ * `onBusy` hears, per block, how long the worker spent analysing it (ms, for load figures).
  */
-export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partial<ListeningSettings> = {}): WorkerListening {
+export function listenInWorker(blocks$: Observable<AudioBlock>, settings: ListenOptions = {}, options: { onBusy?: (ms: number) => void } = {}): WorkerListening {
   const features = new Subject<FeatureFrame>();
   const onsets = new Subject<Onset>();
   const tempo = new Subject<TempoEstimate>();
@@ -82,6 +84,7 @@ export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partia
     w.on('message', (m: WorkerOut) => {
       switch (m.type) {
         case 'out':
+          options.onBusy?.(m.busyMs);
           for (const v of m.batch.features) features.next(v);
           for (const v of m.batch.onsets) onsets.next(v);
           for (const v of m.batch.tempo) tempo.next(v);

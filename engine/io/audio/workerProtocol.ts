@@ -17,6 +17,6 @@ export interface WorkerBatch {
 
 /** Worker → main thread. */
 export type WorkerOut =
-  | { readonly type: 'out'; readonly batch: WorkerBatch; readonly blockT: number }
+  | { readonly type: 'out'; readonly batch: WorkerBatch; readonly blockT: number; readonly busyMs: number }
   | { readonly type: 'done' }
   | { readonly type: 'error'; readonly message: string };

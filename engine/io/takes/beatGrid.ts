@@ -80,3 +80,23 @@ export async function loadRehearsal(takeDir: string, settings: ListenOptions = {
   const grid = stored ?? analyzeGrid(wav.samples, wav.sampleRate, resolveListeningSettings(settings));
   return { reference: rehearsalFromAudio(basename(dir), wav, grid, settings), analyzed: stored === undefined };
 }
+
+/**
+ * The show's rehearsal grids for the live tracker (`audio.rehearsals` in show.json, folders relative
+ * to the show). A take that cannot be read is left out with a line saying why: the show goes on with
+ * the tracker's own evidence. Returns the references and one banner line per take.
+ */
+export async function loadShowRehearsals(takes: readonly string[], showDir: string, settings: ListenOptions = {}): Promise<{ references: RehearsalReference[]; lines: string[] }> {
+  const references: RehearsalReference[] = [];
+  const lines: string[] = [];
+  for (const take of takes) {
+    try {
+      const { reference, analyzed } = await loadRehearsal(resolve(showDir, take), settings);
+      references.push(reference);
+      lines.push(`rehearsal grid: ${take} (${reference.grid.beats.length} beats${analyzed ? "; no beats.json, analysed now, uncorrected — store one with 'precue grid'" : ''})`);
+    } catch (err) {
+      lines.push(`rehearsal grid: ${take} NOT USED — ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { references, lines };
+}
