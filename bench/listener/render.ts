@@ -29,6 +29,7 @@ import {
   SOUNDFONTS,
   STAGE_AUGMENT,
   TRAIN_AUGMENT,
+  songSet,
   type AugmentRanges,
 } from './recipe.js';
 
@@ -295,13 +296,14 @@ interface Band {
 }
 
 function drawBand(id: string, kind: RenderKind): Band {
-  const heldOut = kind === 'performance' || kind === 'stage' || kind === 'rehearsal';
-  // The same band plays a held-out song's rehearsals and its performances.
-  const r = seededRandom(seedOf('band', id, heldOut ? 'test' : kind));
+  const show = kind === 'performance' || kind === 'stage' || kind === 'rehearsal';
+  // The same band plays a song's rehearsals and its performances.
+  const r = seededRandom(seedOf('band', id, show ? 'show' : kind));
   const programs = [pick(r, PROGRAMS.melody), pick(r, PROGRAMS.bridge), pick(r, PROGRAMS.accompaniment)];
   const volumes = [Math.round(uniform(r, [95, 120])), Math.round(uniform(r, [60, 100])), Math.round(uniform(r, [75, 110])), Math.round(uniform(r, [85, 115])), Math.round(uniform(r, [70, 115]))];
   const kit = pick(r, PROGRAMS.kits);
-  const grooveNames = heldOut ? GROOVES.test : GROOVES.train;
+  // Only the test set hears the held-out grooves.
+  const grooveNames = songSet(id) === 'test' ? GROOVES.test : GROOVES.train;
   const bass = { program: pick(r, PROGRAMS.bass), pattern: pick(r, BASS_PATTERNS) };
   return { programs, volumes, kit, grooveRoll: r(), bass, grooveNames };
 }
@@ -311,7 +313,9 @@ function makePlan(req: RenderRequest, src: Source): { plan: Plan; line: Timeline
   const band = drawBand(req.id, req.kind);
   // A stage render is the very performance of the same take, put in a room (same draws up to the room).
   const r = seededRandom(seedOf('take', RECIPE_VERSION, req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
-  const soundfont = req.kind === 'performance' || req.kind === 'stage' ? SOUNDFONTS.test : req.kind === 'rehearsal' ? SOUNDFONTS.rehearsal : pick(r, SOUNDFONTS.train);
+  // Performances of a test song use the held-out soundfont; of a validation song, a training one.
+  const performance = req.kind === 'performance' || req.kind === 'stage';
+  const soundfont = performance && songSet(req.id) === 'test' ? SOUNDFONTS.test : req.kind === 'rehearsal' ? SOUNDFONTS.rehearsal : pick(r, SOUNDFONTS.train);
   const threeFour = r() < aug.threeFourChance;
   const wantRearrange = r() < aug.rearrangeChance;
   let pieces: Piece[] = [{ a: 0, b: src.endT + 0.5 }];
