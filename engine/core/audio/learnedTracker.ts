@@ -46,11 +46,12 @@ export class LearnedBeatTracker {
   private readonly net: BeatNet;
   private readonly filter: BarPointerFilter;
   private readonly prior: RehearsalPrior | undefined;
-  private t0 = 0;
   private beatIndex = 0;
   private barIndex = -1;
   private lastTempoT = -Infinity;
   private lastTempoBpm = 0;
+  /** Confidence of the last beat (the tempo estimate carries it). */
+  private lastConfidence = 0;
 
   constructor(settings: ListeningSettings, options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: RehearsalPrior } = {}) {
     this.net = new BeatNet(beatNetWeights(options.model));
@@ -67,6 +68,7 @@ export class LearnedBeatTracker {
     this.barIndex = -1;
     this.lastTempoT = -Infinity;
     this.lastTempoBpm = 0;
+    this.lastConfidence = 0;
   }
 
   /** A feature frame: only the rehearsal prior's score follower listens to these. */
@@ -76,13 +78,9 @@ export class LearnedBeatTracker {
 
   /** A beat frame: one network step and one filter step; returns the beat on this frame and a tempo update, if any. */
   pushBeatFrame(f: BeatFrame): TrackerOutput {
-    if (f.reset === true) {
-      this.reset();
-      this.t0 = f.t;
-    }
+    if (f.reset === true) this.reset();
     const p = this.net.step(f.bands);
-    const frame = this.filter.frames;
-    const t = this.t0 + frame / BEAT_FPS;
+    const t = f.t;
     const entryPrior = this.prior?.entryPrior(t, BEAT_FPS);
     const fb = this.filter.step(p[1]!, p[2]!, entryPrior);
     const out: TrackerOutput = {};
@@ -92,11 +90,12 @@ export class LearnedBeatTracker {
       if (t - this.lastTempoT >= 1 || Math.abs(bpm - this.lastTempoBpm) > 0.03 * this.lastTempoBpm) {
         this.lastTempoT = t;
         this.lastTempoBpm = bpm;
-        out.tempo = { t, bpm, confidence: 0 };
+        out.tempo = { t, bpm, confidence: this.lastConfidence };
       }
     }
     if (fb === undefined) return out;
     const bpm = (60 * BEAT_FPS) / fb.tau;
+    this.lastConfidence = fb.confidence;
     if (out.tempo !== undefined) out.tempo = { ...out.tempo, confidence: fb.confidence };
     const index = this.beatIndex++;
     if (fb.beatInBar === 0 || this.barIndex < 0) this.barIndex++;
