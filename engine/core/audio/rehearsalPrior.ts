@@ -8,7 +8,7 @@
  * fades to "no opinion" when the follower matches poorly (the band left the rehearsed music), where
  * the tracker falls back on its own evidence.
  */
-import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from '../model/alignment.js';
+import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, OnlineAligner } from '../model/alignment.js';
 import type { EntryPrior } from './barPointer.js';
 import { barLengthAt, locateInGrid, type BeatGrid } from './beatGrid.js';
 import type { FeatureFrame } from './types.js';
@@ -50,8 +50,8 @@ export const defaultRehearsalPriorTuning: RehearsalPriorTuning = {
   wrongBeatOfBar: 0.3,
   wrongMeter: 0.3,
   maxConfidence: 0.9,
-  goodCost: 0.5,
-  badCost: 1.1,
+  goodCost: 0.13,
+  badCost: 0.2,
   costWindowS: 1.5,
   warmupS: 2,
 };
@@ -66,6 +66,8 @@ interface Follower {
   cost: number;
   hops: number;
   total: number;
+  /** Alignment vectors not yet followed (followers take turns, one per feature frame, so no frame pays for all of them). */
+  pending: { v: Float32Array; t: number }[];
 }
 
 /** The follower's view at one moment, exposed for benches and the console. */
@@ -90,7 +92,7 @@ export class RehearsalPrior {
     this.tuning = { ...defaultRehearsalPriorTuning, ...tuning };
     this.followers = references
       .filter((r) => r.times.length > 1 && r.vectors.length >= r.times.length * ALIGN_DIMS && r.grid.beats.length > 1)
-      .map((ref) => ({ ref, aligner: new OnlineAligner(ref.vectors, ref.times, []), t: 0, refT: 0, ratio: 1, cost: Infinity, hops: 0, total: 0 }));
+      .map((ref) => ({ ref, aligner: new OnlineAligner(ref.vectors, ref.times, []), t: 0, refT: 0, ratio: 1, cost: Infinity, hops: 0, total: 0, pending: [] }));
   }
 
   /** Rehearsals being followed. */
@@ -108,30 +110,49 @@ export class RehearsalPrior {
       f.cost = Infinity;
       f.hops = 0;
       f.total = 0;
+      f.pending = [];
     }
     this.firstT = undefined;
+    this.turn = 0;
   }
 
-  /** One live feature frame (every hop); the followers move every `ALIGN_FRAMES` frames. */
+  private turn = 0;
+
+  /**
+   * One live feature frame (every hop). Every `ALIGN_FRAMES` frames an alignment vector is ready; the
+   * followers take turns to follow it, at most a few per frame, so the worker's time per frame stays
+   * flat however many rehearsals there are (a follower is at most a few frames behind).
+   */
   pushFeature(frame: FeatureFrame): void {
-    if (this.followers.length === 0) return;
+    const n = this.followers.length;
+    if (n === 0) return;
     if (frame.reset === true) this.reset();
     this.firstT ??= frame.t;
     const a = this.features.push(frame);
-    if (a === undefined) return;
-    for (const f of this.followers) {
-      f.aligner.push(a.v, a.t);
-      f.hops++;
-      const total = f.aligner.score * f.hops;
-      const cost = total - f.total;
-      f.total = total;
-      const stepS = f.hops > 1 ? a.t - f.t : 0.05;
-      const k = Math.min(1, stepS / this.tuning.costWindowS);
-      f.cost = Number.isFinite(f.cost) ? f.cost + k * (cost - f.cost) : cost;
-      f.t = a.t;
-      f.refT = f.aligner.refTime;
-      f.ratio = f.aligner.tempoRatio;
+    if (a !== undefined) for (const f of this.followers) f.pending.push(a);
+    let budget = Math.ceil(n / ALIGN_FRAMES);
+    for (let tries = 0; tries < n && budget > 0; tries++) {
+      const f = this.followers[this.turn]!;
+      this.turn = (this.turn + 1) % n;
+      const next = f.pending.shift();
+      if (next === undefined) continue;
+      this.follow(f, next.v, next.t);
+      budget--;
     }
+  }
+
+  private follow(f: Follower, v: Float32Array, t: number): void {
+    f.aligner.push(v, t);
+    f.hops++;
+    const total = f.aligner.score * f.hops;
+    const cost = total - f.total;
+    f.total = total;
+    const stepS = f.hops > 1 ? t - f.t : 0.05;
+    const k = Math.min(1, stepS / this.tuning.costWindowS);
+    f.cost = Number.isFinite(f.cost) ? f.cost + k * (cost - f.cost) : cost;
+    f.t = t;
+    f.refT = f.aligner.refTime;
+    f.ratio = f.aligner.tempoRatio;
   }
 
   /** The best-matching follower's view at live time `t` (undefined before any hop). */
