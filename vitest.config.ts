@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +12,7 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
     allowOnly: false,
+    // Console tokens kept per show go to a fresh folder per run, never the user's ~/.config/precue.
+    env: { PRECUE_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'precue-test-config-')) },
   },
 });

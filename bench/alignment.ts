@@ -12,6 +12,7 @@
  * Run: `npx tsx bench/alignment.ts [--songs 10] [--no-offline]` (needs `.tmp/dataset`, see
  * `bench/dataset/generate.ts`; listening results come from `.tmp/replay-cache`).
  */
+import { openingLevelDb } from '../engine/core/model/opening.js';
 import { join, resolve } from 'node:path';
 import { ALIGN_DIMS } from '../engine/core/model/alignment.js';
 import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalVectors } from '../engine/core/model/evaluate.js';
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     if (!t.name.includes('rehearsal')) return;
     const { times, vectors } = alignmentFromEvents(replays[i]!.events);
     const frames = times.length;
-    rehearsals.push({ name: t.name, durationS: replays[i]!.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS: (times[frames - 1]! - times[0]!) / (frames - 1), firstT: times[0]! } });
+    rehearsals.push({ name: t.name, durationS: replays[i]!.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS: (times[frames - 1]! - times[0]!) / (frames - 1), firstT: times[0]! }, openingLevelDb: openingLevelDb(replays[i]!.events, Math.min(...t.cues.map((c) => c.t))) });
     chunks.push(vectors);
     offset += frames;
   });

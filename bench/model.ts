@@ -14,7 +14,8 @@ import { generateDataset } from './dataset/generate.js';
 import { fireAll, formatTable, report, type TakeFires } from '../engine/cli/commands/eval.js';
 import { CuePredictor } from '../engine/core/model/predictor.js';
 import { StreamingNet } from '../engine/core/model/streamingNet.js';
-import { trainModel } from '../engine/core/model/train.js';
+import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
+import { modelListening } from '../engine/core/model/types.js';
 import { scoreReport } from '../engine/core/model/metrics.js';
 import { loadTf } from '../engine/io/model/backend.js';
 import { listenTakes } from '../engine/io/model/listenTakes.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const depts = new Set<string>();
   let pipelineS = 0;
   let showMinutes = 0;
-  out(`\nper song (overall F1 ±100 ms: model / rehearsal timing / online alignment (classical online DTW) / for reference the jump-capable follower the model hears):`);
+  out(`\nper song (overall F1 ±100 ms: model / followerOnly / networkOnly / rehearsal timing / online alignment (classical online DTW) / for reference the jump-capable follower firing by itself; then each department's vote):`);
   for (const song of songs) {
     const dir = join(modelsDir, song);
     const rehearsals = ds.rehearsals.filter((d) => d.includes(`${song}-rehearsal`));
@@ -63,8 +64,8 @@ async function main(): Promise<void> {
       listenS += (performance.now() - t0) / 1000;
       const t1 = performance.now();
       const trained = await trainModel(tf, listened.training, {
-        epochs: Number(opt('epochs') ?? 40),
-        augment: Number(opt('augment') ?? 16),
+        epochs: Number(opt('epochs') ?? TRAINING_DEFAULTS.epochs),
+        augment: Number(opt('augment') ?? TRAINING_DEFAULTS.augment),
         ...(listened.tempo !== undefined ? { tempo: listened.tempo } : {}),
         clock: () => (performance.now() - t1) / 1000,
       });
@@ -77,14 +78,15 @@ async function main(): Promise<void> {
     models.push(model);
     for (const d of model.meta.depts) depts.add(d);
     const show = await readTake(showDir);
-    const [replay] = await replayAllCached([{ audioPath: show.audioPath }], cache);
+    const [replay] = await replayAllCached([{ audioPath: show.audioPath, settings: modelListening(model.meta) }], cache);
     const t2 = performance.now();
-    const f = await fireAll(model, show, replay!);
+    const f = fireAll(model, show, replay!);
     pipelineS += (performance.now() - t2) / 1000;
     showMinutes += replay!.durationS / 60;
     fires.push(f);
     const one = (c: TakeFires['model']): string => scoreReport(c, f.expected, model.meta.depts, f.durationS).overall.f1.toFixed(3);
-    out(`  ${song}: ${one(f.model)} / ${one(f.rehearsalTiming)} / ${one(f.onlineAlignment)} / ${one(f.followerWithJumps)}  (${tempoNote || 'trained before'}${tempoNote ? `, thresholds ${JSON.stringify(model.meta.inference.deptThresholds ?? {})}` : ''})`);
+    const votes = Object.entries(model.meta.policy.depts).map(([d, p]) => `${d} ${p.useNetwork ? `net@${p.firePoint}` : 'follower'}`).join(' ');
+    out(`  ${song}: ${one(f.model)} / ${one(f.followerOnly)} / ${one(f.networkOnly)} / ${one(f.rehearsalTiming)} / ${one(f.onlineAlignment)} / ${one(f.followerWithJumps)}  (${tempoNote || 'trained before'}; ${votes})`);
   }
   if (!args.includes('--skip-train')) {
     out(`\ntraining (tfjs ${backend}): ${trainS.toFixed(0)} s for ${trainMinutes.toFixed(1)} min of takes = ${(trainS / trainMinutes).toFixed(1)} s per minute of takes; tempo search and listening ${listenS.toFixed(0)} s`);

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createPlayback, type LookRenderer } from '../engine/core/playback/playback.js';
-import { showFileSchema } from '../engine/core/show/schema.js';
+import { showFileSchema, SHOW_VERSION } from '../engine/core/show/schema.js';
 import { loadFixtureLibrary } from '../engine/io/fixtures/loadFixtureLibrary.js';
 import { deptId } from '../engine/core/ids.js';
 
@@ -34,7 +34,7 @@ function makeShow(universes: number, withEffects: boolean) {
     levels[id] = { intensity: 0.5 + (i % 50) / 100, color: { r: (i % 7) / 7, g: (i % 11) / 11, b: (i % 13) / 13, w: (i % 5) / 5 }, strobeHz: 0 };
   });
   return showFileSchema.parse({
-    version: 1,
+    version: SHOW_VERSION,
     name: 'bench',
     fixtures,
     groups: { all: ids },

@@ -1,38 +1,54 @@
 /**
- * The one composition root: builds the pipeline for a show and wires the edges (audio, DMX, OSC,
- * MIDI, VISCA, the console server) to the pure core. Everything is made here with constructor
- * arguments; nothing below reaches for a global. `process.exit` is never called here: the CLI owns it.
+ * The one composition root: loads a show, opens its edges (audio, DMX, OSC, MIDI, VISCA, the console
+ * server) and wires them to the one show pipeline (`buildShowPipeline`, which offline replays build
+ * too). Everything is made here with constructor arguments; nothing below reaches for a global.
+ * `process.exit` is never called here: the CLI owns it.
+ *
+ * Each step is a function of its own, in the order the engine starts: the show and its fixtures, the
+ * model (it fixes the analysis settings), listening, controls in, messages out, the pipeline, DMX out,
+ * the console. Every part opened registers how to close it, so a failure part-way closes what was
+ * already open and nothing half-starts.
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { asyncScheduler, interval, merge, type Observable, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
-import type { Prediction } from './core/arbiter/types.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
-import { deptId, type DeptId } from './core/ids.js';
-import { predictCues } from './core/model/predictor.js';
+import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
+import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
-import { ConsoleModel } from './core/console/consoleModel.js';
+import { describeModelCoverage } from './core/model/coverage.js';
+import { ConsoleModel, type ConsoleModelOptions } from './core/console/consoleModel.js';
 import type { ControlEvent } from './core/control.js';
 import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
-import { buildShowPipeline, type ShowPipeline } from './core/pipeline.js';
+import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
-import type { DmxDriverConfig, ShowFile } from './core/show/schema.js';
+import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
-import { listenInWorker, type WorkerListening } from './io/audio/workerListen.js';
+import { listenInWorker } from './io/audio/workerListen.js';
 import { loadShowRehearsals } from './io/takes/beatGrid.js';
+import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
+import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
+import { openMixers } from './io/mixer/mixers.js';
+import { handleAudioLoss } from './io/audio/audioLoss.js';
+import { resilientAudio, type AudioInputStatus } from './io/audio/resilientAudio.js';
+import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
-import { openMessageOutputs } from './io/osc/outputMessages.js';
+import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, MODEL_META_FILE, type ModelFolder } from './io/model/modelFolder.js';
-import { resolveRoleTokens, type TokenSources } from './io/server/auth.js';
+import { loadModelFolder, modelFolderToLoad, type ModelFolder } from './io/model/modelFolder.js';
+import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
+import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
 import { startConsoleServer, type ConsoleServer } from './io/server/server.js';
+import { DeviceRegistry } from './io/devices/registry.js';
+import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
+import { ENGINE_VERSION } from './io/version.js';
 
 /** How to run a show. */
 export interface EngineConfig {
@@ -51,25 +67,59 @@ export interface EngineConfig {
   readonly artnetHost?: string;
   /** Send every Art-Net universe to this UDP port instead of the show's. */
   readonly artnetPort?: number;
+  /** Answer ArtPoll on this UDP port instead of Art-Net's 6454 (0 picks a free one: tests). */
+  readonly artnetDiscoveryPort?: number;
   /** Listen for OSC control on this UDP port instead of the show's (0 picks a free one: tests). */
   readonly oscInPort?: number;
   /** False: do not load the show's model (every department runs by hand). */
   readonly model?: boolean;
   /** False: ignore the show's audio input (no listening, effects hold still). */
   readonly audio?: boolean;
-  /** DMX frame rate of the playback loop (default 44 Hz; each universe's own rate governs sending). */
+  /** Every department in `auto` whatever the show says (an unattended reference recording). */
+  readonly allAuto?: boolean;
+  /** DMX frame rate of the playback loop (default `DEFAULT_FRAME_RATE_HZ`; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
+}
+
+/** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
+export type ClosableListening = ListeningStreams & { close(): Promise<void> };
+
+/**
+ * Parts a test may replace: the clock, and where listening comes from. By default the wall clock and
+ * the show's audio source analysed in a worker thread. The live=offline test runs the whole
+ * composition on a virtual clock with in-process listening over a take's blocks.
+ */
+export interface EngineParts {
+  readonly scheduler?: SchedulerLike;
+  /** Listening for the show (given the analysis settings the model or the show asks for). */
+  readonly listen?: (settings: Partial<ListeningSettings>) => ClosableListening;
+  /**
+   * Sees every block of the show's audio as the engine hears it, on the engine's one audio clock
+   * (`precue record` writes the take from these: never a second copy of the input).
+   */
+  readonly tapAudio?: Partial<Observer<AudioBlock>>;
+  /**
+   * Called once the pipeline exists, before any cue can fire, with engine ms of audio time 0: what
+   * playback fires from then on (start cues included) is on the same clock as `tapAudio`'s blocks.
+   */
+  readonly onPipeline?: (pipeline: ShowPipeline, audioOffsetMs: number) => void;
 }
 
 /** A running engine. */
 export interface RunningEngine {
   readonly show: ShowFile;
   readonly pipeline: ShowPipeline;
+  /** The loaded cue model, if any. */
+  readonly model: ModelFolder | undefined;
   /** Lines for the start banner: where the output goes, the console URL. */
   readonly banner: readonly string[];
   readonly server: ConsoleServer | null;
   /** The console URL with the operator token (local desk), when there is one. */
   readonly operatorUrl: string | null;
+  /** External devices (switchers, playout…) and their health, as the console shows them. */
+  readonly devices: DeviceRegistry;
+  /** Cameras and their tally, as the console shows them. */
+  readonly cameras: VideoOutputs['cameras'];
   /**
    * Stops everything. `clean`: sACN says goodbye so receivers release at once; `hold`: receivers keep
    * the last look (what a crash would do).
@@ -77,14 +127,34 @@ export interface RunningEngine {
   stop(mode: 'clean' | 'hold'): Promise<void>;
 }
 
+/** What was opened so far, closed in reverse order. */
+class Closers {
+  private readonly list: Array<(mode: 'clean' | 'hold') => Promise<void> | void> = [];
+
+  add(close: (mode: 'clean' | 'hold') => Promise<void> | void): void {
+    this.list.push(close);
+  }
+
+  async closeAll(mode: 'clean' | 'hold', log: Logger): Promise<void> {
+    for (const close of this.list.splice(0).reverse()) {
+      try {
+        await close(mode);
+      } catch (err) {
+        log.error(`stopping: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+}
+
 function withOverrides(show: ShowFile, config: EngineConfig): ShowFile {
-  if (config.artnetHost === undefined && config.artnetPort === undefined) return show;
+  const departments = config.allAuto === true ? show.departments.map((d) => ({ ...d, mode: 'auto' as const })) : show.departments;
+  if (config.artnetHost === undefined && config.artnetPort === undefined) return { ...show, departments };
   const universes = show.outputs.universes.map((u) => {
     if (u.driver.kind !== 'artnet') return u;
     const driver: DmxDriverConfig = { ...u.driver, host: config.artnetHost ?? u.driver.host, port: config.artnetPort ?? u.driver.port };
     return { ...u, driver };
   });
-  return { ...show, outputs: { ...show.outputs, universes } };
+  return { ...show, departments, outputs: { ...show.outputs, universes } };
 }
 
 function describeDriver(d: DmxDriverConfig): string {
@@ -104,203 +174,396 @@ function describeDriver(d: DmxDriverConfig): string {
   }
 }
 
-/** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot. */
-export async function startEngine(config: EngineConfig, log: Logger = createLogger('main')): Promise<RunningEngine> {
-  const scheduler = asyncScheduler;
+/** The show (venue applied) and a fixture profile per patched fixture. */
+async function loadShowParts(config: EngineConfig, banner: string[], log: Logger): Promise<{ show: ShowFile; dir: string; profiles: Map<string, FixtureProfile> }> {
   const library = await loadFixtureLibrary(resolve(config.fixturesDir));
   for (const p of library.problems) log.warn(`fixture file left out: ${p.file}: ${p.message}`);
   const loaded = await loadShow(config.showDir, catalogFromDefinitions(library), config.venue);
   const show = withOverrides(loaded.show, config);
-
   const profiles = new Map<string, FixtureProfile>();
   for (const f of show.fixtures) {
     const options = { ...(f.invertPan !== undefined ? { invertPan: f.invertPan } : {}), ...(f.invertTilt !== undefined ? { invertTilt: f.invertTilt } : {}) };
-    profiles.set(f.id, library.profile(f.type, f.mode, options));
+    const profile = library.profile(f.type, f.mode, options);
+    if (profile.darkBy === 'none') for (const w of profile.warnings) log.warn(`fixture '${f.id}' (${f.type}): ${w}`);
+    profiles.set(f.id, profile);
   }
+  banner.push(`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`);
+  if (config.allAuto === true) banner.push('every department in auto (--auto), whatever the show says');
+  return { show, dir: loaded.dir, profiles };
+}
 
-  const subscription = new Subscription();
-  const console$ = new Subject<ConsoleInput>();
-  const banner: string[] = [`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`];
-
-  // The model, first: it fixes the analysis settings it was trained with.
-  let cueModel: ModelFolder | undefined;
-  const listensToAudio = show.audio !== undefined && config.audio !== false;
+/**
+ * The show's cue model, when it has one and may use it. A missing or refused model never stops the
+ * show: the banner says why, and every department runs by hand.
+ */
+async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: string, banner: string[]): Promise<ModelFolder | undefined> {
   if (config.model === false) {
     banner.push('model: off (--no-model); departments run by hand');
-  } else if (show.model.enabled && listensToAudio) {
-    const dir = resolve(loaded.dir, show.model.path);
-    if (!existsSync(resolve(dir, MODEL_META_FILE))) {
-      banner.push(`model: none in ${relative(process.cwd(), dir) || dir} (train one with 'precue train'); departments run by hand`);
-    } else {
-      try {
-        cueModel = await loadModelFolder(dir);
-        const tempo = cueModel.meta.features.tempo;
-        banner.push(`model: ${relative(process.cwd(), dir) || dir} (${cueModel.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
-      } catch (err) {
-        // A broken model never stops the show: the operator runs it by hand.
-        banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
-      }
-    }
+    return undefined;
   }
-
-  // Listening: the show's audio, analysed in a worker thread so a heavy frame never delays DMX.
-  let listening: WorkerListening | undefined;
-  if (show.audio !== undefined && listensToAudio) {
-    const audio = await openShowAudio(show.audio.source, loaded.dir, scheduler);
-    const f = cueModel?.meta.features;
-    const settings = cueModel !== undefined ? modelListening(cueModel.meta) : { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize };
-    if (f !== undefined && (f.bufferSize !== show.audio.bufferSize || f.hopSize !== show.audio.hopSize)) {
-      log.warn(`the model was trained with analysis buffer ${f.bufferSize}/hop ${f.hopSize}; using those instead of the show's ${show.audio.bufferSize}/${show.audio.hopSize}`);
-    }
-    // The beat tracker, guided by the rehearsals' grids when the show names them.
-    const priors = await loadShowRehearsals(show.audio.rehearsals, loaded.dir, settings);
-    listening = listenInWorker(audio.blocks$, { ...settings, tracker: show.audio.tracker, ...(priors.references.length > 0 ? { rehearsals: priors.references } : {}) });
-    banner.push(`audio: ${audio.description}; ${show.audio.tracker} beat tracker`, ...priors.lines);
-  } else {
-    banner.push('audio: none (the show has no audio input)');
+  if (!show.model.enabled || show.audio === undefined || config.audio === false) return undefined;
+  const dir = resolve(showDir, show.model.path);
+  const shown = relative(process.cwd(), dir) || dir;
+  if (modelFolderToLoad(dir) === undefined) {
+    banner.push(`model: none in ${shown} (train one with 'precue train'); departments run by hand`);
+    return undefined;
   }
-
-  // Remote control: OSC (QLab-style addresses and Precue's own).
-  const controls: Array<Observable<ControlEvent>> = [];
-  let oscIn: OscControlListener | undefined;
-  if (show.inputs.osc !== undefined) {
-    oscIn = new OscControlListener({ ...show.inputs.osc, ...(config.oscInPort !== undefined ? { port: config.oscInPort } : {}) }, createLogger('io/osc-in'));
-    await oscIn.open();
-    controls.push(oscIn.commands$);
-    banner.push(`OSC control in: ${show.inputs.osc.host}:${oscIn.port}${show.inputs.osc.allow !== undefined ? ` (from ${show.inputs.osc.allow.join(', ')})` : ''}`);
+  try {
+    const model = await loadModelFolder(dir);
+    const tempo = model.meta.features.tempo;
+    banner.push(`model: ${shown} (${model.meta.depts.join(', ')}${tempo !== undefined ? `; tempo ${tempo.minBpm.toFixed(0)}–${tempo.maxBpm.toFixed(0)} BPM from the rehearsals` : ''})`);
+    banner.push(...describeModelCoverage(model.meta, show));
+    return model;
+  } catch (err) {
+    banner.push(`model: NOT LOADED — ${err instanceof Error ? err.message : String(err)}; departments run by hand`);
+    return undefined;
   }
+}
 
-  // The model's cue history: what really fired, whoever fired it (fed from playback below).
-  const fired$ = new Subject<{ dept: string; cue: string; t: number }>();
-  // Messages (OSC, MIDI/MSC, VISCA) out; MSC and MIDI timecode in.
+/** Listening: the show's audio, analysed in a worker thread so a heavy frame never delays DMX. */
+async function openListening(
+  config: EngineConfig,
+  show: ShowFile,
+  showDir: string,
+  model: ModelFolder | undefined,
+  parts: EngineParts,
+  scheduler: SchedulerLike,
+  banner: string[],
+  log: Logger,
+  audioStatus?: { next(s: AudioInputStatus): void },
+): Promise<ClosableListening | undefined> {
+  if (show.audio === undefined || config.audio === false) {
+    banner.push(config.audio === false ? 'audio: off (--no-audio)' : 'audio: none (the show has no audio input)');
+    return undefined;
+  }
+  const f = model?.meta.features;
+  const settings = model !== undefined ? modelListening(model.meta) : { bufferSize: show.audio.bufferSize, hopSize: show.audio.hopSize };
+  if (f !== undefined && (f.bufferSize !== show.audio.bufferSize || f.hopSize !== show.audio.hopSize)) {
+    log.warn(`the model was trained with analysis buffer ${f.bufferSize}/hop ${f.hopSize}; using those instead of the show's ${show.audio.bufferSize}/${show.audio.hopSize}`);
+  }
+  if (parts.listen !== undefined) {
+    banner.push('audio: supplied by the caller');
+    return parts.listen(settings);
+  }
+  const audio = await openShowAudio(show.audio.source, showDir, scheduler);
+  // The beat tracker, guided by the rehearsals' grids when the show names them.
+  const priors = await loadShowRehearsals(show.audio.rehearsals, showDir, settings);
+  banner.push(`audio: ${audio.description}; ${show.audio.tracker} beat tracker`, ...priors.lines);
+  // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
+  const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
+  const listening = listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, {
+    ...settings,
+    tracker: show.audio.tracker,
+    ...(priors.references.length > 0 ? { rehearsals: priors.references } : {}),
+  });
+  // Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
+  // its code would otherwise let the first seconds of audio queue up and every early cue go late.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      listening.ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeviceError('audio analysis worker', `did not start within ${WORKER_START_LIMIT_MS / 1000} s`, 'check the machine is not overloaded')), WORKER_START_LIMIT_MS);
+      }),
+    ]);
+  } catch (err) {
+    await listening.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return listening;
+}
+
+/** How long the audio analysis worker may take to load before the start fails. */
+const WORKER_START_LIMIT_MS = 30_000;
+
+/** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
+function describeOscControl(osc: OscControlInput, port: number): string {
+  const open = osc.host !== '127.0.0.1' && osc.host !== '::1' && osc.host !== 'localhost';
+  const who = osc.allow !== undefined ? ` from ${osc.allow.join(', ')}` : open ? ' from ANYONE on the network (set inputs.osc.allow)' : '';
+  const passcode = osc.passcode !== undefined ? ', /connect passcode required' : '';
+  const replies = osc.replyPort !== undefined ? `, replies to port ${osc.replyPort}` : ', replies to the sender';
+  return `OSC control in: ${osc.host}:${port}${who}${passcode}${replies}`;
+}
+
+/** OSC control in (QLab-style dictionary, see the README); it answers from the console model once that exists. */
+async function openOscControl(config: EngineConfig, show: ShowFile, closers: Closers, banner: string[]): Promise<OscControlListener | undefined> {
+  if (show.inputs.osc === undefined) return undefined;
+  const oscIn = new OscControlListener({ ...show.inputs.osc, ...(config.oscInPort !== undefined ? { port: config.oscInPort } : {}) }, createLogger('io/osc-in'));
+  await oscIn.open();
+  closers.add(() => oscIn.close());
+  banner.push(describeOscControl(show.inputs.osc, oscIn.port));
+  return oscIn;
+}
+
+/** Messages (OSC, MIDI/MSC, VISCA) out; MSC and MIDI timecode in. */
+async function openMessages(show: ShowFile, closers: Closers, banner: string[]): Promise<{ outputs: MessageOutputs; controls: Observable<ControlEvent>[] }> {
   const deptForFormat = (format: number): DeptId | undefined => {
     // MSC command formats name a department kind: 0x01 lighting, 0x30 video, 0x10 sound; else the first.
     const wanted = format >= 0x01 && format <= 0x0f ? 'LX' : format >= 0x30 && format <= 0x3f ? 'VID' : undefined;
     const found = show.departments.find((d) => d.id === wanted) ?? show.departments[0];
     return found === undefined ? undefined : deptId(found.id);
   };
-  const messageOutputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, log: createLogger('io/outputs') });
-  banner.push(...messageOutputs.banner);
-  controls.push(messageOutputs.midi.commands$);
+  // PANIC sends MSC ALL_OFF to the ports the show speaks MSC to.
+  const mscPorts = [...new Set(show.departments.flatMap((d) => d.cues.flatMap((c) => (c.messages ?? []).flatMap((m) => (m.kind === 'msc' ? [m.target] : [])))))];
+  // MSC RESET puts every stack back to its first cue.
+  const firstCues = new Map(
+    show.departments.flatMap((d) => {
+      const first = [...d.cues].sort((a, b) => compareCueNumbers(a.number, b.number))[0];
+      return first === undefined ? [] : [[deptId(d.id), cueId(first.number)] as const];
+    }),
+  );
+  const outputs = await openMessageOutputs(show.outputs, show.inputs, { deptForFormat, mscPorts, firstCues, log: createLogger('io/outputs') });
+  closers.add(() => outputs.close());
+  banner.push(...outputs.banner);
+  const controls: Observable<ControlEvent>[] = [outputs.midi.commands$];
   if (show.inputs.timecode !== undefined) {
-    controls.push(messageOutputs.midi.timecode$.pipe(timecodeTriggers(show)));
+    controls.push(outputs.midi.timecode$.pipe(timecodeTriggers(show)));
     banner.push(`timecode: chasing MTC on '${show.inputs.timecode.midiPort}' at ${show.inputs.timecode.fps} fps`);
   }
-
-  // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
-  const audioOffsetMs = scheduler.now();
-  const predictions$: Observable<Prediction> | undefined =
-    cueModel !== undefined && listening !== undefined ? predictCues(cueModel, listening, { fired$, audioOffsetMs }, scheduler) : undefined;
-
-  const pipeline = buildShowPipeline(
-    show,
-    profiles,
-    {
-      console$,
-      ...(controls.length > 0 ? { controls$: merge(...controls) } : {}),
-      ...(listening !== undefined ? { listening } : {}),
-      ...(predictions$ !== undefined ? { predictions$ } : {}),
-      audioOffsetMs,
-      log: createLogger('core/pipeline'),
-    },
-    scheduler,
-  );
-  subscription.add(pipeline.messages$.subscribe((m) => messageOutputs.sender.send(m.message)));
-  subscription.add(
-    pipeline.decisions$.subscribe((d) => {
-      if (d.action === 'panic') messageOutputs.sender.panic();
-    }),
-  );
-
-  // The model's cue history follows what really fired, whoever fired it.
-  subscription.add(
-    pipeline.playback.events$.subscribe((e) => {
-      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000 });
-    }),
-  );
-  if (listening !== undefined) {
-    // Keep the analysis running even when nothing else listens to a stream; report a failure once.
-    const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
-    subscription.add(listening.sections$.subscribe({ error: failed }));
-    subscription.add(listening.tempo$.subscribe({ error: () => undefined }));
-  }
-
-  // DMX: the frame clock's worker sends at each universe's rate; the main thread hands it new looks.
-  const clock = await FrameClock.start({ universes: show.outputs.universes, log: createLogger('io/frameClock') });
-  const frameRateHz = config.frameRateHz ?? 44;
-  subscription.add(
-    interval(1000 / frameRateHz, scheduler).subscribe(() => {
-      const now = scheduler.now();
-      for (const id of pipeline.frame(now)) clock.write(id, pipeline.outputs.get(id)!);
-    }),
-  );
-
-  for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
-  for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   for (const t of show.outputs.osc) banner.push(`OSC ${t.id}: ${t.host}:${t.port}`);
   for (const c of show.outputs.visca) banner.push(`VISCA camera ${c.id}: ${c.host}:${c.port}`);
+  return { outputs, controls };
+}
 
-  let server: ConsoleServer | null = null;
-  let operatorUrl: string | null = null;
-  let model: ConsoleModel | null = null;
-  if (config.console !== null) {
-    const tokens = resolveRoleTokens({ ...config.console.tokens, showDir: loaded.dir });
-    for (const w of tokens.warnings) log.warn(w);
-    model = new ConsoleModel(
-      pipeline,
-      { engineId: randomUUID(), showName: show.name, showPath: loaded.dir, commands: console$, ...(listening !== undefined ? { listening, audioOffsetMs } : {}) },
+/**
+ * The video outputs (switchers and playout servers, their links added to `devices`), opened before the
+ * pipeline so that routing them is in place before playback can send a message.
+ */
+async function openVideo(show: ShowFile, messages: MessageOutputs, devices: DeviceRegistry, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<VideoOutputs> {
+  const video = await openVideoOutputs(show, { visca: messages.cameras, fallback: messages.sender, registry: devices }, scheduler);
+  closers.add(() => video.close());
+  banner.push(...video.banner);
+  return video;
+}
+
+/** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
+  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+  routed.add(video.follow(pipeline.playback));
+  routed.add(
+    pipeline.decisions$.subscribe((d) => {
+      if (d.action !== 'panic') return;
+      video.panic();
+      messages.sender.panic();
+    }),
+  );
+  closers.add(() => routed.unsubscribe());
+}
+
+/**
+ * Starts answering ArtPoll when the show sends Art-Net, so consoles and visualisers list us. A port
+ * that cannot be bound never stops the show: the banner says discovery is off and why.
+ */
+async function openArtnetDiscovery(show: ShowFile, port: number | undefined, closers: Closers, banner: string[], log: Logger): Promise<void> {
+  const artnet = show.outputs.universes.flatMap((u) => (u.driver.kind === 'artnet' ? [u.driver] : []));
+  if (artnet.length === 0) return;
+  const iface = artnet.find((d) => d.interface !== undefined)?.interface;
+  const [major = 0, minor = 0] = ENGINE_VERSION.split('.').map(Number);
+  const responder = new ArtPollResponder({
+    universes: artnet,
+    shortName: 'Precue',
+    longName: `Precue - ${show.name}`,
+    ...(port !== undefined ? { port } : {}),
+    ...(iface !== undefined ? { interface: iface } : {}),
+    refreshRateHz: Math.max(...show.outputs.universes.map((u) => u.rateHz)),
+    version: { major, minor },
+    log: createLogger('io/artnet-discovery'),
+  });
+  try {
+    await responder.open();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`Art-Net discovery off: ${message}`);
+    banner.push(`Art-Net discovery: off (${message})`);
+    return;
+  }
+  closers.add(() => responder.close());
+  banner.push(`Art-Net discovery: answering ArtPoll on UDP ${responder.port} as 'Precue' (${artnet.length} port${artnet.length === 1 ? '' : 's'})`);
+}
+
+/** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
+async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<FrameTicks> {
+  // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
+  const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
+  const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
+  closers.add((mode) => clock.stop(mode));
+  const ticks = new FrameTicks();
+  const frames = pipeline.runFrames((_now, changed) => {
+    ticks.tick();
+    for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
+  }, config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ);
+  closers.add(() => frames.unsubscribe());
+  // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
+  const panicNow = pipeline.decisions$.subscribe((d) => {
+    if (d.action !== 'panic') return;
+    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!);
+  });
+  closers.add(() => panicNow.unsubscribe());
+  for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
+  for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
+  if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
+  await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
+  return ticks;
+}
+
+/** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
+function startConsoleModel(
+  show: ShowFile,
+  showDir: string,
+  pipeline: ShowPipeline,
+  commands: Subject<ConsoleInput>,
+  listening: ListeningStreams | undefined,
+  audioOffsetMs: number,
+  scheduler: SchedulerLike,
+  closers: Closers,
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
+): ConsoleModel {
+  const model = new ConsoleModel(
+    pipeline,
+    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
+    scheduler,
+  );
+  closers.add(() => model.dispose());
+  return model;
+}
+
+/** The console: the page and the server with the show's tokens, over the console model. */
+async function startConsole(
+  config: NonNullable<EngineConfig['console']>,
+  tokens: ResolvedTokens,
+  model: ConsoleModel,
+  closers: Closers,
+  banner: string[],
+  log: Logger,
+  health?: () => Readonly<Record<string, unknown>>,
+): Promise<{ server: ConsoleServer; operatorUrl: string | null }> {
+  for (const w of tokens.warnings) log.warn(w);
+  const page = await buildConsolePage();
+  let server: ConsoleServer;
+  try {
+    server = await startConsoleServer({
+      engine: model,
+      tokens: tokens.tokens,
+      host: config.host,
+      port: config.port,
+      page,
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
+      ...(config.allowedOrigins !== undefined ? { allowedOrigins: config.allowedOrigins } : {}),
+      ...(health !== undefined ? { health } : {}),
+      log: createLogger('io/server'),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DeviceError(
+      `console server ${config.host}:${config.port}`,
+      code === 'EADDRINUSE' ? 'the port is already in use' : `cannot listen (${err instanceof Error ? err.message : String(err)})`,
+      code === 'EADDRINUSE' ? 'stop the other engine or pass --port <n>' : undefined,
+      { cause: err },
+    );
+  }
+  closers.add(() => server.close());
+  const operator = tokens.tokens.operator;
+  const operatorUrl = operator !== undefined ? server.consoleUrl(operator) : null;
+  const kept = config.tokens.store !== undefined ? 'kept for this show; precue token --rotate replaces it' : 'for this run only';
+  banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? `  (operator token generated, ${kept})` : ''}`);
+  const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => tokens.tokens[r] !== undefined);
+  banner.push(`console roles: ${roles.map((r) => `${r} (${tokens.sources[r] ?? '?'})`).join(', ')}`);
+  return { server, operatorUrl };
+}
+
+/** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot; then nothing is left running. */
+export async function startEngine(config: EngineConfig, log: Logger = createLogger('main'), parts: EngineParts = {}): Promise<RunningEngine> {
+  const scheduler = parts.scheduler ?? asyncScheduler;
+  const banner: string[] = [];
+  const closers = new Closers();
+  try {
+    // Tokens first: a bad or unreadable one stops the start before anything opens.
+    const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
+    const { show, dir, profiles } = await loadShowParts(config, banner, log);
+    // The model first: it fixes the analysis settings it was trained with.
+    const model = await loadCueModel(config, show, dir, banner);
+    const audioStatus = new Subject<AudioInputStatus>();
+    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
+    if (listening !== undefined) closers.add(() => listening.close());
+    const oscIn = await openOscControl(config, show, closers, banner);
+    const messages = await openMessages(show, closers, banner);
+    // Devices with a connection of their own (switchers, playout, mixers…): each part adds its links
+    // here; they connect once every part is built, and the console shows their health.
+    const devices = new DeviceRegistry();
+    closers.add(() => devices.stop());
+    const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
+    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls];
+
+    // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
+    const audioOffsetMs = scheduler.now();
+    const console$ = new Subject<ConsoleInput>();
+    closers.add(() => console$.complete());
+    const pipeline = buildShowPipeline(
+      show,
+      profiles,
+      {
+        console$,
+        controls$: merge(...controls),
+        ...(listening !== undefined ? { listening } : {}),
+        ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
+        audioOffsetMs,
+        log: createLogger('core/pipeline'),
+      },
       scheduler,
     );
-    const page = await buildConsolePage();
-    try {
-      server = await startConsoleServer({
-        engine: model,
-        tokens: tokens.tokens,
-        host: config.console.host,
-        port: config.console.port,
-        page,
-        ...(config.console.tls !== undefined ? { tls: config.console.tls } : {}),
-        ...(config.console.allowedOrigins !== undefined ? { allowedOrigins: config.console.allowedOrigins } : {}),
-        log: createLogger('io/server'),
-      });
-    } catch (err) {
-      await clock.stop('hold');
-      pipeline.dispose();
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new DeviceError(
-        `console server ${config.console.host}:${config.console.port}`,
-        code === 'EADDRINUSE' ? 'the port is already in use' : `cannot listen (${err instanceof Error ? err.message : String(err)})`,
-        code === 'EADDRINUSE' ? 'stop the other engine or pass --port <n>' : undefined,
-        { cause: err },
-      );
+    closers.add(() => pipeline.dispose());
+    parts.onPipeline?.(pipeline, audioOffsetMs);
+    let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
+    const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
+    closers.add(() => modesSub.unsubscribe());
+    closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
+    routeMessages(video, messages.outputs, pipeline, closers);
+    // Sound: the desks the show's sound cues move, played from playback's events like any department;
+    // their connections join the other devices (health and levels on the console).
+    const mixers = openMixers(show, pipeline.playback.events$, scheduler, devices, createLogger('io/mixer'));
+    if (mixers !== undefined) {
+      closers.add(() => mixers.close());
+      banner.push(...mixers.banner);
     }
-    const operator = tokens.tokens.operator;
-    operatorUrl = operator !== undefined ? server.consoleUrl(operator) : null;
-    banner.push(`console: ${operatorUrl ?? server.url}${tokens.generated.includes('operator') ? '  (operator token generated for this run)' : ''}`);
-    const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => tokens.tokens[r] !== undefined);
-    banner.push(`console roles: ${roles.map((r) => `${r} (${tokens.sources[r] ?? '?'})`).join(', ')}`);
-  }
+    devices.start();
+    if (listening !== undefined) {
+      // Keep the analysis running even when nothing else listens to a stream; report a failure once.
+      const failed = (err: unknown): void => log.error(`listening stopped: ${err instanceof Error ? err.message : String(err)}; outputs hold, cues still run by hand`);
+      const hot = listening.sections$.subscribe({ error: failed });
+      hot.add(listening.tempo$.subscribe({ error: () => undefined }));
+      closers.add(() => hot.unsubscribe());
+    }
 
-  let stopped: Promise<void> | undefined;
-  return {
-    show,
-    pipeline,
-    banner,
-    server,
-    operatorUrl,
-    stop(mode) {
-      stopped ??= (async () => {
-        subscription.unsubscribe();
-        await server?.close();
-        model?.dispose();
-        await listening?.close();
-        await oscIn?.close();
-        await messageOutputs.close();
-        pipeline.dispose();
-        console$.complete();
-        await clock.stop(mode);
-      })();
-      return stopped;
-    },
-  };
+    const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
+    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
+    if (oscIn !== undefined && consoleModel !== undefined) {
+      oscIn.serve({
+        state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
+        changes$: consoleModel.deltas$,
+      });
+    }
+    const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log, () => ({ frames: frameTicks.read() }));
+
+    let stopped: Promise<void> | undefined;
+    return {
+      show,
+      pipeline,
+      model,
+      banner,
+      server: consoleParts?.server ?? null,
+      operatorUrl: consoleParts?.operatorUrl ?? null,
+      devices,
+      cameras: video.cameras,
+      stop(mode) {
+        stopped ??= closers.closeAll(mode, log);
+        return stopped;
+      },
+    };
+  } catch (err) {
+    // Nothing half-starts: close what was opened, holding the last look.
+    await closers.closeAll('hold', log);
+    throw err;
+  }
 }

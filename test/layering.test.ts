@@ -64,4 +64,36 @@ describe('layering', () => {
     for (const node of graph.keys()) visit(node, []);
     expect(cycles).toEqual([]);
   });
+
+  it('has no cycles between the folders of engine/core (arbiter, playback, model… each a layer)', () => {
+    const folderOf = (f: string): string | undefined => (f.startsWith('engine/core/') && f.split('/').length > 3 ? f.split('/')[2] : undefined);
+    const edges = new Map<string, Set<string>>();
+    const why = new Map<string, string>();
+    for (const [f, deps] of graph) {
+      const from = folderOf(f);
+      if (from === undefined) continue;
+      for (const d of deps) {
+        const to = folderOf(d);
+        if (to === undefined || to === from) continue;
+        if (!edges.has(from)) edges.set(from, new Set());
+        edges.get(from)!.add(to);
+        why.set(`${from}>${to}`, `${f} → ${d}`);
+      }
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (node: string, stack: string[]): void => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'visiting') {
+        const loop = [...stack.slice(stack.indexOf(node)), node];
+        cycles.push(loop.slice(1).map((to, i) => why.get(`${loop[i]!}>${to}`)).join('; '));
+        return;
+      }
+      state.set(node, 'visiting');
+      for (const dep of edges.get(node) ?? []) visit(dep, [...stack, node]);
+      state.set(node, 'done');
+    };
+    for (const node of edges.keys()) visit(node, []);
+    expect(cycles).toEqual([]);
+  });
 });

@@ -1,11 +1,12 @@
 /**
- * The local engine the desk app starts: `node bin/precue.js run <show> --port N --token-operator T`
- * run with Electron's own Node (ELECTRON_RUN_AS_NODE), watched until its console answers `/healthz`.
- * The engine never knows Electron exists.
+ * The local engine the desk app starts: `node bin/precue.js run <show> --port N`, its operator token in
+ * the environment (`PRECUE_TOKEN_OPERATOR`: never on the command line, where any user's `ps` shows
+ * it), run with Electron's own Node (ELECTRON_RUN_AS_NODE), watched until its console answers
+ * `/healthz`. Its output goes to a rotating log. The engine never knows Electron exists.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { RotatingLog } from './rotatingLog.js';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -54,15 +55,16 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 export async function startLocalEngine(appRoot: string, show: string, logDir: string, timeoutMs = 60_000): Promise<LocalEngine> {
   const port = await freePort();
   const token = randomBytes(24).toString('base64url');
-  const log = createWriteStream(join(logDir, 'engine.log'), { flags: 'a' });
+  const log = new RotatingLog(join(logDir, 'engine.log'));
   log.write(`\n--- ${new Date().toISOString()} precue run ${show} (console port ${port})\n`);
-  const child = spawn(process.execPath, [join(appRoot, 'bin', 'precue.js'), 'run', show, '--port', String(port), '--token-operator', token], {
+  const child = spawn(process.execPath, [join(appRoot, 'bin', 'precue.js'), 'run', show, '--port', String(port)], {
     cwd: appRoot,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', PRECUE_TOKEN_OPERATOR: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  child.stdout?.on('data', (d: Buffer) => log.write(d));
+  child.stderr?.on('data', (d: Buffer) => log.write(d));
+  child.once('exit', () => log.close());
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}/`;
   try {
@@ -83,7 +85,6 @@ export async function startLocalEngine(appRoot: string, show: string, logDir: st
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
-      log.end();
     },
   };
 }

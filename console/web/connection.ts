@@ -5,7 +5,7 @@
  */
 import {
   PROTOCOL_VERSION, applyDelta, parseServerMessage,
-  type ConnectionLimits, type ConsoleCommand, type EngineSnapshot, type Role, type ServerMessage,
+  type ConnectionLimits, type ConsoleCommand, type EngineDelta, type EngineSnapshot, type Role, type ServerMessage,
 } from '../../engine/core/protocol/index.js';
 
 /** What the top bar shows about the link. */
@@ -26,7 +26,8 @@ export interface CommandOutcome {
 
 /** Callbacks the view registers. */
 export interface ConnectionEvents {
-  onState(snapshot: EngineSnapshot, changed: 'init' | 'dept' | 'audio' | 'universe' | 'decision' | 'engine'): void;
+  /** `changed`: what moved — `init` for a whole new snapshot, else the delta's type. */
+  onState(snapshot: EngineSnapshot, changed: 'init' | Exclude<EngineDelta['type'], 'reset'>): void;
   onLink(state: LinkState): void;
   onOutcome(outcome: CommandOutcome): void;
   onRtt(rttMs: number): void;

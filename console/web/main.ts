@@ -1,13 +1,19 @@
 /**
- * The console page: per department the cue stack (live, standby, next), GO/BACK/HOLD, the mode and
- * the model's prediction with a countdown; PANIC; audio meters, tempo and beat; the DMX output; the
- * decision log; the link and its round-trip time. Everything works from the keyboard.
+ * The console page: per department the cue stack (live, standby, next), GO/BACK/HOLD, the mode, the
+ * model's prediction with a countdown and its PANIC state; PANIC and RELEASE; blackout and the grand
+ * master; audio meters, tempo and beat; the DMX output; the decision log; the link and its round-trip
+ * time. Everything works from the keyboard and from a touch screen.
+ *
+ * What is shown is decided in `view.ts` from the engine's snapshot and the page's own state; this
+ * file only builds the DOM from that and sends the commands it names.
  */
-import {
-  DEPT_MODES, decodeDmx, COMMAND_ROLE, roleAllows,
-  type ConsoleCommand, type DeptState, type EngineSnapshot, type DeptMode, type Decision,
-} from '../../engine/core/protocol/index.js';
+import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
+import { VideoPanel } from './video.js';
+import {
+  countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
+  type ButtonView, type DeptView, type PageState,
+} from './view.js';
 
 // ---------- tiny DOM helpers (no innerHTML: text is always text) ----------
 
@@ -24,9 +30,6 @@ function byId<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-const fmtSeconds = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
-const pct = (x: number): string => `${Math.round(x * 100)}%`;
-
 // ---------- token ----------
 
 function takeToken(): string | null {
@@ -42,17 +45,22 @@ function takeToken(): string | null {
   return sessionStorage.getItem('precue-token');
 }
 
-// ---------- state the page keeps besides the snapshot ----------
+// ---------- the page's own state ----------
 
-let selected = 0;
-const cursor = new Map<string, number>(); // dept → cursor index in its stack
-let lastEscAt = -Infinity;
+let page: PageState = { role: null, selected: 0, cursor: new Map(), overlay: null, lastEscAt: -Infinity };
 let lastBeatCount = -1;
 let beatFlashUntil = 0;
 let connection: ConsoleConnection | null = null;
 let linkState: LinkState = { kind: 'connecting', attempt: 0 };
 
-const dirty = { depts: true, header: true, universes: true, log: true };
+const dirty = { depts: true, header: true, universes: true, log: true, video: true };
+
+function setPage(change: Partial<PageState>): void {
+  page = { ...page, ...change };
+  dirty.depts = true;
+  dirty.header = true;
+  byId('help').hidden = page.overlay !== 'help';
+}
 
 // ---------- rendering ----------
 
@@ -60,108 +68,87 @@ const deptsBox = byId<HTMLElement>('depts');
 const logBody = byId<HTMLTableSectionElement>('log-body');
 const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
+const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
 
 function snapshot(): EngineSnapshot | null {
   return connection?.snapshot ?? null;
 }
 
-function selectedDept(): DeptState | undefined {
-  const s = snapshot();
-  return s?.depts[Math.min(selected, Math.max(0, (s?.depts.length ?? 1) - 1))];
+function button(b: ButtonView, extraClass = 'btn'): HTMLButtonElement {
+  const e = el('button', `${extraClass} ${b.cls}${b.allowed ? '' : ' not-allowed'}`);
+  e.tabIndex = -1;
+  e.dataset['command'] = b.command.type;
+  e.append(el('span', 'btn-label', b.label), el('span', 'btn-key', b.key));
+  e.addEventListener('mousedown', (ev) => ev.preventDefault());
+  e.addEventListener('click', () => command(b.command));
+  return e;
 }
 
-function canRun(type: ConsoleCommand['type']): boolean {
-  const role = connection?.role;
-  return role !== null && role !== undefined && roleAllows(role, COMMAND_ROLE[type]);
-}
-
-function renderDept(d: DeptState, index: number, s: EngineSnapshot): HTMLElement {
-  const box = el('section', `dept${index === selected ? ' selected' : ''}${d.held ? ' held' : ''}`);
-  box.dataset['dept'] = d.id;
+function renderDept(v: DeptView): HTMLElement {
+  const box = el('section', `dept${v.selected ? ' selected' : ''}${v.held ? ' held' : ''}${v.panicked ? ' panicked' : ''}`);
+  box.dataset['dept'] = v.id;
   const head = el('header', 'dept-head');
-  head.append(el('span', 'dept-key', String(index + 1)), el('h2', 'dept-id', d.id), el('span', 'dept-label', d.label));
+  head.append(el('span', 'dept-key', v.key), el('h2', 'dept-id', v.id), el('span', 'dept-label', v.label));
   const modes = el('div', 'modes');
-  for (const m of DEPT_MODES) {
-    const b = el('button', `mode mode-${m}${d.mode === m ? ' active' : ''}`, m.toUpperCase());
+  for (const m of v.modes) {
+    const b = el('button', `mode mode-${m.mode}${m.active ? ' active' : ''}`, m.mode.toUpperCase());
     b.tabIndex = -1;
-    b.title = `${m} (key ${m === 'manual' ? 'M' : m === 'assist' ? 'A' : 'U'})`;
-    b.addEventListener('click', () => command({ type: 'set-mode', dept: d.id, mode: m }));
+    b.title = `${m.mode} (key ${m.key})`;
+    b.addEventListener('click', () => command(m.command));
     modes.append(b);
   }
   head.append(modes);
   box.append(head);
 
-  // Prediction
   const pred = el('div', 'prediction');
-  const p = d.prediction;
+  const p = v.prediction;
   if (p === null) {
-    pred.append(el('span', 'pred-none', d.mode === 'manual' ? 'model: watching' : 'model: no prediction'));
+    pred.append(el('span', 'pred-none', v.idleText));
   } else {
     pred.classList.add(p.armed ? 'armed' : 'shown');
-    pred.append(el('span', 'pred-label', p.armed ? (d.mode === 'auto' ? 'AUTO FIRE' : 'ARMED') : 'PREDICTS'));
-    pred.append(el('span', 'pred-cue', `Q ${p.cue}`));
+    pred.append(el('span', 'pred-label', p.label), el('span', 'pred-cue', `Q ${p.cue}`));
     const conf = el('span', 'pred-conf');
     const bar = el('span', 'conf-bar');
-    const fill = el('span', `conf-fill${p.confidence >= d.confidenceThreshold ? ' over' : ''}`);
+    const fill = el('span', `conf-fill${p.overThreshold ? ' over' : ''}`);
     fill.style.width = pct(p.confidence);
     const mark = el('span', 'conf-mark');
-    mark.style.left = pct(d.confidenceThreshold);
+    mark.style.left = pct(p.threshold);
     bar.append(fill, mark);
-    conf.append(bar, el('span', 'conf-text', pct(p.confidence)));
+    conf.append(bar, el('span', 'conf-text', p.confidenceText));
     pred.append(conf);
     const cd = el('span', 'pred-countdown', '');
     cd.dataset['fireAt'] = p.fireAtMs === null ? '' : String(p.fireAtMs);
     pred.append(cd);
-    if (p.armed && d.mode === 'assist') pred.append(el('span', 'pred-hint', 'ENTER confirm · X reject'));
+    if (p.hint !== null) pred.append(el('span', 'pred-hint', p.hint));
   }
   box.append(pred);
 
   const status = el('div', 'dept-status');
-  if (d.held) status.append(el('span', 'badge hold', 'HOLD'));
-  if (d.fadeProgress !== null) status.append(el('span', 'badge fade', `fade ${pct(d.fadeProgress)}`));
-  if (d.lockoutUntilMs !== null) {
-    const lo = el('span', 'badge lockout', 'model locked out');
-    lo.dataset['until'] = String(d.lockoutUntilMs);
-    status.append(lo);
+  for (const b of v.badges) {
+    const badge = el('span', `badge ${b.kind}`, b.text);
+    if (b.untilMs !== undefined) badge.dataset['until'] = String(b.untilMs);
+    status.append(badge);
   }
+  if (v.release !== null) status.append(button(v.release, 'badge-btn'));
   box.append(status);
 
-  // Cue stack
   const list = el('ol', 'stack');
-  const cur = cursor.get(d.id);
-  d.cues.forEach((c, i) => {
-    const row = el('li', 'cue');
-    let tag = '';
-    if (c.number === d.current) { row.classList.add('current'); tag = 'LIVE'; }
-    else if (c.number === d.standby) { row.classList.add('standby'); tag = 'STBY'; }
-    else if (c.number === d.next) { row.classList.add('next'); tag = 'NEXT'; }
-    if (p !== null && c.number === p.cue) row.classList.add('predicted');
-    if (cur === i) row.classList.add('cursor');
-    row.append(el('span', 'cue-num', c.number), el('span', 'cue-name', c.name ?? ''), el('span', 'cue-tag', tag));
+  for (const r of v.rows) {
+    const row = el('li', ['cue', ...r.classes].join(' '));
+    row.append(el('span', 'cue-num', r.number), el('span', 'cue-name', r.name), el('span', 'cue-tag', r.tag));
     list.append(row);
-  });
-  if (d.cues.length === 0) list.append(el('li', 'cue empty', 'no cues'));
+  }
+  if (v.rows.length === 0) list.append(el('li', 'cue empty', 'no cues'));
   box.append(list);
 
   const buttons = el('div', 'dept-buttons');
-  const mk = (label: string, cls: string, cmd: ConsoleCommand, key: string): void => {
-    const b = el('button', `btn ${cls}${canRun(cmd.type) ? '' : ' not-allowed'}`);
-    b.tabIndex = -1;
-    b.append(el('span', 'btn-label', label), el('span', 'btn-key', key));
-    b.addEventListener('mousedown', (e) => e.preventDefault());
-    b.addEventListener('click', () => command(cmd));
-    buttons.append(b);
-  };
-  mk('GO', 'go', { type: 'go', dept: d.id }, 'SPACE');
-  mk('BACK', 'back', { type: 'back', dept: d.id }, 'B');
-  mk(d.held ? 'RESUME' : 'HOLD', 'hold', d.held ? { type: 'resume', dept: d.id } : { type: 'hold', dept: d.id }, 'H');
+  for (const b of v.buttons) buttons.append(button(b));
   box.append(buttons);
-  void s;
   return box;
 }
 
 function renderDepts(s: EngineSnapshot): void {
-  deptsBox.replaceChildren(...s.depts.map((d, i) => renderDept(d, i, s)));
+  deptsBox.replaceChildren(...s.depts.map((d, i) => renderDept(deptView(d, i, page))));
   for (const list of deptsBox.querySelectorAll<HTMLElement>('.stack')) {
     const focus = list.querySelector<HTMLElement>('.cursor') ?? list.querySelector<HTMLElement>('.standby') ?? list.querySelector<HTMLElement>('.current');
     if (focus !== null) list.scrollTop = Math.max(0, focus.offsetTop - list.offsetTop - list.clientHeight / 3);
@@ -169,62 +156,44 @@ function renderDepts(s: EngineSnapshot): void {
 }
 
 function renderHeader(s: EngineSnapshot): void {
-  byId('show-name').textContent = s.show?.name ?? 'no show loaded';
-  byId('role').textContent = connection?.role?.toUpperCase() ?? '';
-  document.body.classList.toggle('viewer', connection?.role === 'viewer');
-  document.body.classList.toggle('in-panic', s.panic);
-  byId('gm').textContent = `GM ${pct(s.grandMaster)}`;
-  const a = s.audio;
-  byId('tempo').textContent = a.tempoBpm === null ? '— BPM' : `${a.tempoBpm.toFixed(1)} BPM`;
-  byId('bar').textContent = `bar ${a.bar}`;
+  const h = headerView(s, page);
+  byId('show-name').textContent = h.showName;
+  byId('role').textContent = h.role;
+  document.body.classList.toggle('viewer', h.viewer);
+  document.body.classList.toggle('in-panic', h.panic);
+  document.body.classList.toggle('in-blackout', h.blackout);
+  const gm = byId('gm');
+  gm.textContent = h.gmText;
+  gm.classList.toggle('down', h.gmDown);
+  byId('blackout').hidden = !h.blackout;
+  const release = byId<HTMLButtonElement>('release');
+  release.hidden = !h.releaseAll.shown;
+  release.classList.toggle('not-allowed', !h.releaseAll.allowed);
+  release.title = h.panickedDepts.length > 0 ? `Release PANIC (still in PANIC: ${h.panickedDepts.join(', ')})` : 'Release PANIC: outputs back to the live look';
+  byId('tempo').textContent = h.tempo;
+  byId('bar').textContent = h.bar;
   const beats = byId('beats');
-  if (beats.childElementCount !== a.beatsPerBar) beats.replaceChildren(...Array.from({ length: a.beatsPerBar }, () => el('span', 'beat')));
-  [...beats.children].forEach((b, i) => b.classList.toggle('on', i + 1 === a.beatInBar && a.beatCount > 0));
-  if (a.beatCount !== lastBeatCount) {
+  if (beats.childElementCount !== h.beatsPerBar) beats.replaceChildren(...Array.from({ length: h.beatsPerBar }, () => el('span', 'beat')));
+  [...beats.children].forEach((b, i) => b.classList.toggle('on', i + 1 === h.beatOn));
+  if (s.audio.beatCount !== lastBeatCount) {
     if (lastBeatCount >= 0) beatFlashUntil = performance.now() + 120;
-    lastBeatCount = a.beatCount;
+    lastBeatCount = s.audio.beatCount;
   }
-  const meter = (id: string, db: number): void => {
-    const fill = byId(id);
-    fill.style.width = pct(Math.max(0, Math.min(1, (db + 60) / 60)));
-  };
-  meter('meter-rms', a.running ? a.rmsDb : -120);
-  meter('meter-peak', a.running ? a.peakDb : -120);
-  byId('meter-text').textContent = a.running ? `${a.rmsDb.toFixed(0)} dB` : 'no audio';
-}
-
-const logActionText: Record<Decision['action'], string> = {
-  go: 'GO', back: 'BACK', goto: 'GOTO', standby: 'STANDBY', stop: 'STOP', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', confirm: 'CONFIRM',
-  reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET',
-};
-
-/** An engine clock reading: wall-clock time of day when the engine runs on epoch ms, else mm:ss.t since start. */
-function formatEngineTime(atMs: number): string {
-  if (atMs > 1e11) {
-    const d = new Date(atMs);
-    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
-  }
-  const t = atMs / 1000;
-  const mm = Math.floor(t / 60);
-  return `${String(mm).padStart(2, '0')}:${(t - mm * 60).toFixed(1).padStart(4, '0')}`;
+  byId('meter-rms').style.width = pct(h.rmsFill);
+  byId('meter-peak').style.width = pct(h.peakFill);
+  byId('meter-text').textContent = h.meterText;
 }
 
 function renderLog(s: EngineSnapshot): void {
-  const rows = s.log.slice(-60).reverse().map((d) => {
-    const tr = el('tr', `src-${d.source}`);
+  logBody.replaceChildren(...logView(s).map((r) => {
+    const tr = el('tr', `src-${r.source}`);
     tr.append(
-      el('td', 'log-time', formatEngineTime(d.atMs)),
-      el('td', 'log-dept', d.dept ?? 'ALL'),
-      el('td', 'log-action', d.action === 'mode' && d.note !== undefined ? `MODE ${d.note.toUpperCase()}` : logActionText[d.action]),
-      el('td', 'log-cue', d.cue ?? ''),
-      el('td', 'log-source', d.source),
-      el('td', 'log-who', d.who ?? ''),
-      el('td', 'log-conf', d.confidence === null ? '' : pct(d.confidence)),
+      el('td', 'log-time', r.time), el('td', 'log-dept', r.dept), el('td', 'log-action', r.action), el('td', 'log-cue', r.cue),
+      el('td', 'log-source', r.source), el('td', 'log-who', r.who), el('td', 'log-conf', r.confidence),
     );
-    if (d.note !== undefined) tr.title = d.note;
+    if (r.note !== null) tr.title = r.note;
     return tr;
-  });
-  logBody.replaceChildren(...rows);
+  }));
 }
 
 const canvases = new Map<number, HTMLCanvasElement>();
@@ -281,7 +250,9 @@ function renderLink(): void {
   const banner = byId('banner');
   const form = byId<HTMLFormElement>('token-form');
   form.hidden = linkState.kind !== 'refused';
-  if (!form.hidden) byId<HTMLInputElement>('token-input').focus();
+  // The token form has the keyboard while it is shown: no shortcut fires through it.
+  if (!form.hidden) { byId<HTMLInputElement>('token-input').focus(); if (page.overlay !== 'token') setPage({ overlay: 'token' }); }
+  else if (page.overlay === 'token') setPage({ overlay: null });
   if (linkState.kind === 'open') banner.hidden = true;
   else {
     banner.hidden = false;
@@ -306,18 +277,16 @@ function frame(): void {
     if (dirty.header) { renderHeader(s); dirty.header = false; }
     if (dirty.universes) { renderUniverses(s); dirty.universes = false; }
     if (dirty.log) { renderLog(s); dirty.log = false; }
+    if (dirty.video) { videoPanel.render(s); dirty.video = false; }
     const now = connection?.engineNow() ?? 0;
+    videoPanel.tick(now);
     for (const cd of deptsBox.querySelectorAll<HTMLElement>('.pred-countdown')) {
       const at = cd.dataset['fireAt'];
-      if (at === undefined || at === '') { cd.textContent = 'untimed'; continue; }
-      const left = Number(at) - now;
-      cd.textContent = left > 0 ? `in ${fmtSeconds(left)}` : 'due';
-      cd.classList.toggle('soon', left > 0 && left < 2000);
+      const c = countdownText(at === undefined || at === '' ? null : Number(at), now);
+      cd.textContent = c.text;
+      cd.classList.toggle('soon', c.soon);
     }
-    for (const lo of deptsBox.querySelectorAll<HTMLElement>('.lockout')) {
-      const left = Number(lo.dataset['until']) - now;
-      lo.textContent = left > 0 ? `model locked out ${fmtSeconds(left)}` : 'model free';
-    }
+    for (const lo of deptsBox.querySelectorAll<HTMLElement>('.badge.lockout')) lo.textContent = lockoutText(Number(lo.dataset['until']), now);
     byId('beat-flash').classList.toggle('on', performance.now() < beatFlashUntil);
   }
   requestAnimationFrame(frame);
@@ -338,68 +307,46 @@ function onOutcome(o: CommandOutcome): void {
   showStatus(o.ok ? `${what}: ${o.message} (${o.rttMs.toFixed(0)} ms)` : `${what}: ${o.message}`, o.ok ? 'ok' : 'error');
 }
 
-function moveCursor(delta: number): void {
-  const d = selectedDept();
+function moveCursor(delta: -1 | 1): void {
+  const s = snapshot();
+  const d = s?.depts[Math.min(page.selected, Math.max(0, s.depts.length - 1))];
   if (d === undefined || d.cues.length === 0) return;
-  const at = cursor.get(d.id);
+  const at = page.cursor.get(d.id);
   // The first press puts the cursor on the standby cue; later presses move it.
   const next = at === undefined ? Math.max(0, d.cues.findIndex((c) => c.number === (d.standby ?? d.current))) : at + delta;
-  cursor.set(d.id, Math.max(0, Math.min(d.cues.length - 1, next)));
-  dirty.depts = true;
+  setPage({ cursor: new Map([...page.cursor, [d.id, Math.max(0, Math.min(d.cues.length - 1, next))]]) });
 }
 
 function onKey(e: KeyboardEvent): void {
-  if (e.target instanceof HTMLInputElement) return;
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
-  const s = snapshot();
-  const d = selectedDept();
-  const key = e.key;
-  let handled = true;
-  if (key === 'Escape') {
-    const t = performance.now();
-    if (t - lastEscAt < 1500) { command({ type: 'panic' }); lastEscAt = -Infinity; }
-    else { lastEscAt = t; showStatus('Press ESC again to PANIC all departments', 'error'); }
-  } else if (key === ' ' || key === 'Spacebar') {
-    if (!e.repeat && d !== undefined) command({ type: 'go', dept: d.id });
-  } else if (key === 'ArrowLeft' || key === 'ArrowRight') {
-    const n = s?.depts.length ?? 0;
-    if (n > 0) { selected = (selected + (key === 'ArrowLeft' ? n - 1 : 1)) % n; dirty.depts = true; }
-  } else if (/^[1-9]$/.test(key)) {
-    const i = Number(key) - 1;
-    if (s !== null && i < s.depts.length) { selected = i; dirty.depts = true; }
-  } else if (key === 'ArrowUp' || key === 'ArrowDown') {
-    moveCursor(key === 'ArrowUp' ? -1 : 1);
-  } else if (d === undefined) {
-    handled = key === '?';
-    if (key === '?') byId('help').hidden = !byId('help').hidden;
-  } else {
-    switch (key.toLowerCase()) {
-      case 'b': if (!e.repeat) command({ type: 'back', dept: d.id }); break;
-      case 'h': command(d.held ? { type: 'resume', dept: d.id } : { type: 'hold', dept: d.id }); break;
-      case 'enter': if (d.prediction !== null) command({ type: 'confirm-prediction', dept: d.id, cue: d.prediction.cue }); else showStatus(`${d.id}: no prediction to confirm`, 'error'); break;
-      case 'x': command({ type: 'reject-prediction', dept: d.id }); break;
-      case 'm': case 'a': case 'u': {
-        const mode: DeptMode = key.toLowerCase() === 'm' ? 'manual' : key.toLowerCase() === 'a' ? 'assist' : 'auto';
-        command({ type: 'set-mode', dept: d.id, mode });
-        break;
-      }
-      case 'l': command({ type: 'clear-lockout', dept: d.id }); break;
-      case 'g': case 's': {
-        const i = cursor.get(d.id);
-        const cue = i === undefined ? undefined : d.cues[i];
-        if (cue === undefined) showStatus('Move the cursor with ↑/↓ first', 'error');
-        else {
-          command(key.toLowerCase() === 'g' ? { type: 'goto', dept: d.id, cue: cue.number } : { type: 'standby', dept: d.id, cue: cue.number });
-          cursor.delete(d.id);
-          dirty.depts = true;
-        }
-        break;
-      }
-      case '?': byId('help').hidden = !byId('help').hidden; break;
-      default: handled = false;
+  const effect = keyEffect(
+    { key: e.key, repeat: e.repeat, modifier: e.ctrlKey || e.metaKey || e.altKey, inTextField: e.target instanceof HTMLInputElement },
+    snapshot(),
+    page,
+    performance.now(),
+  );
+  switch (effect.kind) {
+    case 'none':
+      return;
+    case 'command': {
+      const c = effect.command;
+      command(c);
+      if (c.type === 'goto' || c.type === 'standby') { const cursor = new Map(page.cursor); cursor.delete(c.dept); setPage({ cursor }); }
+      if (c.type === 'panic') setPage({ lastEscAt: -Infinity });
+      break;
     }
+    case 'page': {
+      const { cursorMove, ...change } = effect.change;
+      setPage(change);
+      if (cursorMove !== undefined) moveCursor(cursorMove);
+      break;
+    }
+    case 'status':
+      showStatus(effect.text, 'error');
+      if (effect.page !== undefined) setPage(effect.page);
+      break;
+    default: { const never: never = effect; void never; }
   }
-  if (handled) e.preventDefault();
+  e.preventDefault();
 }
 
 // ---------- start ----------
@@ -413,18 +360,19 @@ function connectWith(token: string): void {
     {
       onState: (_s, changed) => {
         switch (changed) {
-          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = true; break;
-          case 'dept': dirty.depts = true; break;
+          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = true; break;
+          case 'dept': dirty.depts = dirty.header = dirty.video = true; break;
           case 'audio': case 'engine': dirty.header = true; break;
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
+          case 'device': case 'camera': dirty.video = true; break;
           default: { const never: never = changed; void never; }
         }
       },
       onLink: (state) => {
         linkState = state;
+        if (state.kind === 'open') { page = { ...page, role: connection?.role ?? null }; byId('rtt').textContent = ''; dirty.header = dirty.depts = true; }
         renderLink();
-        if (state.kind === 'open') { byId('rtt').textContent = ''; dirty.header = dirty.depts = true; }
       },
       onOutcome,
       onRtt: (rtt) => { byId('rtt').textContent = `RTT ${rtt < 10 ? rtt.toFixed(1) : rtt.toFixed(0)} ms`; },
@@ -435,8 +383,13 @@ function connectWith(token: string): void {
 }
 
 function start(): void {
-  byId('panic').addEventListener('click', () => command({ type: 'panic' }));
-  byId('panic').addEventListener('mousedown', (e) => e.preventDefault());
+  for (const [id, cmd] of [['panic', { type: 'panic' }], ['release', { type: 'release-panic' }]] as const) {
+    const b = byId(id);
+    b.addEventListener('click', () => command(cmd));
+    b.addEventListener('mousedown', (e) => e.preventDefault());
+  }
+  byId('help-close').addEventListener('click', () => setPage({ overlay: null }));
+  byId('keys-short').addEventListener('click', () => setPage({ overlay: 'help' }));
   document.addEventListener('keydown', onKey);
   byId<HTMLFormElement>('token-form').addEventListener('submit', (e) => {
     e.preventDefault();

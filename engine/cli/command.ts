@@ -38,3 +38,13 @@ export function numberOption(command: string, name: string, value: string | unde
   if (!Number.isFinite(n)) throw new UsageError(`precue ${command}: --${name} must be a number, got '${value}'.`);
   return n;
 }
+
+/** Reads a UDP/TCP port option: an integer 0..65535 (0 = any free port where the option allows it). */
+export function portOption(command: string, name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new UsageError(`precue ${command}: --${name} must be a port number from 0 to 65535, got '${value}'.`);
+  }
+  return n;
+}

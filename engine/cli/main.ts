@@ -1,5 +1,6 @@
-import { describeError, formatProblem, ShowFileError } from '../core/errors.js';
+import { describeError, formatProblem, ShowFileError, UsageError } from '../core/errors.js';
 import type { CliContext, Command } from './command.js';
+import { EXIT } from './exitCodes.js';
 
 /**
  * The command table. Each subcommand lives in `commands/<name>.ts` and is loaded only when used, so
@@ -14,6 +15,7 @@ const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: 
   { name: ['record'], summary: "record a run of a show as a take (audio + every cue fired)", load: async () => (await import('./commands/record.js')).command },
   { name: ['analyze'], summary: 'tempo, beats, downbeats, onsets and sections of a recording (causal pipeline, offline)', load: async () => (await import('./commands/analyze.js')).command },
   { name: ['grid'], summary: "a take's beat grid: analyse it, show it, correct it (shift half a beat, double, halve, downbeat)", load: async () => (await import('./commands/grid.js')).command },
+  { name: ['token'], summary: "show or rotate a show's console tokens (kept between runs)", load: async () => (await import('./commands/token.js')).command },
   { name: ['fixtures', 'import'], summary: 'convert OFL .json and QLC+ .qxf fixture definitions into the fixture library', load: async () => (await import('./commands/fixturesImport.js')).command },
 ];
 
@@ -33,18 +35,32 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Runs the CLI and returns the exit code. User errors print one line; bugs print a stack. */
+/** Node's own file errors (ENOENT, EACCES…) carry the path and the call: a user's mistake, said in one line. */
+function fileErrorLine(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.path !== 'string') return undefined;
+  const what: Record<string, string> = {
+    ENOENT: 'no such file or folder', EACCES: 'permission denied', EPERM: 'not permitted', EISDIR: 'is a folder',
+    ENOTDIR: 'a part of the path is not a folder', EEXIST: 'already exists', EROFS: 'read-only file system', ENOSPC: 'the disk is full',
+  };
+  const reason = what[e.code];
+  if (reason === undefined) return undefined;
+  const verb = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'cannot open' : e.syscall === 'mkdir' ? 'cannot create' : 'cannot write';
+  return `${verb} ${e.path}: ${reason}`;
+}
+
+/** Runs the CLI and returns the exit code (`EXIT`). User errors print one line; bugs print a stack. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     ctx.stdout(usage());
-    return argv.length === 0 ? 2 : 0;
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
   const entry = [...commands]
     .sort((a, b) => b.name.length - a.name.length)
     .find((c) => c.name.every((word, i) => argv[i] === word));
   if (entry === undefined) {
     ctx.stderr(`precue: unknown command '${argv.join(' ')}'.\n\n${usage()}`);
-    return 2;
+    return EXIT.usage;
   }
   const rest = argv.slice(entry.name.length);
   try {
@@ -57,10 +73,16 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   } catch (err) {
     if (err instanceof ShowFileError && err.problems.length > 1) {
       ctx.stderr(`precue: ${err.problems.length} problems:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
-      return 1;
+      return EXIT.failed;
+    }
+    const fileLine = fileErrorLine(err);
+    if (fileLine !== undefined) {
+      ctx.stderr(`precue ${entry.name.join(' ')}: ${fileLine}\n`);
+      return EXIT.failed;
     }
     const { line, isBug } = describeError(err);
-    ctx.stderr(isBug ? `precue: internal error (please report):\n${line}\n` : `precue: ${line}\n`);
-    return isBug ? 70 : 1;
+    // Messages that already name the command ("precue run: …") are not prefixed twice.
+    ctx.stderr(isBug ? `precue: internal error (please report):\n${line}\n` : `${line.startsWith('precue') ? '' : 'precue: '}${line}\n`);
+    return isBug ? EXIT.bug : err instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }

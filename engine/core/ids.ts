@@ -17,3 +17,9 @@ export const deptId = (s: string): DeptId => s as DeptId;
 export const cueId = (s: string): CueId => s as CueId;
 export const fixtureId = (s: string): FixtureId => s as FixtureId;
 export const universeId = (n: number): UniverseId => n as UniverseId;
+
+/** Orders cue numbers numerically, so `2` < `10` and `12` < `12.5` < `13`. */
+export function compareCueNumbers(a: string, b: string): number {
+  const d = Number(a) - Number(b);
+  return d < 0 ? -1 : d > 0 ? 1 : 0;
+}

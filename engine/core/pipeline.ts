@@ -1,16 +1,21 @@
 /**
- * The show pipeline, as a pure function of streams and a scheduler: listening streams and the model's
- * predictions, performer/remote controls and console commands go into the arbiter; its decisions
- * drive playback; playback's frames are merged into one `Universe` per output universe.
+ * The show pipeline — the one composition of a running show, as a pure function of streams and a
+ * scheduler: listening streams feed the predictor, whose predictions, performer/remote controls and
+ * console commands go into the arbiter; its decisions drive playback; every cue playback fires goes
+ * back to the predictor's cue history (the feedback loop); the frame loop merges playback's frames
+ * into one `Universe` per output universe and hands the changed ones to a sink.
  *
- * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`eval`, the
- * tests: a virtual clock replaying a take as fast as the CPU allows), so what is measured offline is
- * what runs live. Only the caller subscribes to edges and does I/O.
+ * The same pipeline runs live (`engine/main.ts`: wall clock, real sockets) and offline (`replayTake`:
+ * `eval`, training's calibration, the tests — a virtual clock replaying a take as fast as the CPU
+ * allows), so what is measured offline is what runs live. Only the caller subscribes to edges and does
+ * I/O.
  */
-import { asyncScheduler, merge, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } from './arbiter/arbiter.js';
-import type { Decision, Prediction } from './arbiter/types.js';
+import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
+import type { PerformerEvent } from './model/types.js';
+import type { PolicyNumbers } from './policy/numbers.js';
 import type { ControlEvent } from './control.js';
 import type { FixtureProfile } from './fixtures/profile.js';
 import type { DeptId } from './ids.js';
@@ -21,22 +26,46 @@ import { AudioFeed } from './playback/audioFeed.js';
 import type { ShowFile } from './show/schema.js';
 import { UniverseSafety } from './universe/safety.js';
 import { Universe } from './universe/universe.js';
+import { patchFixture } from './universe/patch.js';
 
 /** The playback source's priority in every universe (sACN's default). */
 export const PLAYBACK_PRIORITY = 100;
 /** The universe source id playback writes to. */
 export const PLAYBACK_SOURCE = 'playback';
+/** DMX frame rate of the frame loop (each universe's own `rateHz` then governs what is sent). */
+export const DEFAULT_FRAME_RATE_HZ = 44;
+
+/** A cue that playback fired, as the predictor's cue history wants it (`t` in engine seconds). */
+export interface FiredCue {
+  readonly dept: string;
+  readonly cue: string;
+  readonly t: number;
+  /** Who fired it: the decision's source, or 'follow' for an auto-follow / auto-continue. */
+  readonly source: DecisionSource | 'follow';
+}
+
+/**
+ * The predictor as the pipeline wires it: the listening streams and every cue playback fired (from
+ * any source) in, predictions out.
+ */
+export type Predict = (streams: PredictorStreams, fired$: Observable<FiredCue>) => Observable<Prediction>;
+
+/** What the predictor hears: the listening streams and, where there are any, performer events. */
+export type PredictorStreams = Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'> & Partial<Pick<ListeningStreams, 'sections$'>> & { readonly performer$?: Observable<PerformerEvent> };
 
 /** What the pipeline listens to. Every stream is optional. */
 export interface PipelineInputs {
-  /** The listening streams (effects follow them, the console shows them). */
-  readonly listening?: Pick<ListeningStreams, 'features$' | 'beats$' | 'onsets$'>;
-  readonly predictions$?: Observable<Prediction>;
+  /** The listening streams (effects follow them, the console shows them, the predictor hears them). */
+  readonly listening?: PredictorStreams;
+  /** The predictor (the cue model and its policy); needs `listening`. */
+  readonly predict?: Predict;
   /** OSC, MSC, MIDI and timecode commands. */
   readonly controls$?: Observable<ControlEvent>;
   readonly console$?: Observable<ConsoleInput>;
   /** Departments the model may fire in (default: all). */
   readonly modelDepts?: readonly DeptId[];
+  /** The cue policy's numbers the arbiter gates with (the model's; default `DEFAULT_POLICY_NUMBERS`). */
+  readonly policy?: PolicyNumbers;
   /**
    * Engine ms of audio time 0 (when the audio source started on the scheduler's clock), so beats
    * and features land on the engine clock. Default 0 (offline: the take starts at engine time 0).
@@ -54,6 +83,10 @@ export interface ShowPipeline {
   readonly universes: ReadonlyMap<number, Universe>;
   /** Every decision carried out, in order. */
   readonly decisions$: Observable<Decision>;
+  /** Every prediction the predictor made, in order (hot; nothing without a predictor). */
+  readonly predictions$: Observable<Prediction>;
+  /** Every cue playback fired, from any source (hot): the predictor's feedback. */
+  readonly fired$: Observable<FiredCue>;
   /** PANIC, ALL_OFF, blackout and grand master on every universe. */
   readonly safety: UniverseSafety;
   /** Messages due now (OSC, MIDI, MSC, VISCA). */
@@ -68,15 +101,17 @@ export interface ShowPipeline {
    * merge and masters into `outputs`. Returns the ids of the universes whose output changed.
    */
   frame(nowMs: number): readonly number[];
+  /**
+   * Runs the frame loop on the pipeline's scheduler at `rateHz` until the subscription ends: each tick
+   * computes the frame and hands `sink` the ids of the universes whose output changed.
+   */
+  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, rateHz?: number): Subscription;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
 }
 
-/**
- * Marks each fixture's HTP channels as intensity in its universe and gives PANIC a safe value for
- * channels that should go off rather than hold (haze, fan).
- */
+/** One universe per output, each fixture's channel roles and safe values patched in (`patchFixture`). */
 function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixtureProfile>): Map<number, Universe> {
   const universes = new Map<number, Universe>();
   for (const u of show.outputs.universes) {
@@ -88,12 +123,7 @@ function buildUniverses(show: ShowFile, profiles: ReadonlyMap<string, FixturePro
     const universe = universes.get(f.universe);
     const profile = profiles.get(f.id);
     if (universe === undefined || profile === undefined) continue;
-    for (const ch of profile.channels) {
-      const channel = f.address + ch.offset;
-      if (channel > 512) continue;
-      if (profile.htpMask[ch.offset] === 1) universe.setMergeMode(channel, 'htp');
-      if (ch.attribute === 'haze' || ch.attribute === 'fan') universe.setSafeValue(channel, 0);
-    }
+    patchFixture(universe, profile, f.address);
   }
   return universes;
 }
@@ -107,16 +137,21 @@ export function buildShowPipeline(
 ): ShowPipeline {
   const log = inputs.log ?? createLogger('core/pipeline');
   const subscription = new Subscription();
+  const fired$ = new Subject<FiredCue>();
+  const predictions$ = new Subject<Prediction>();
+  const predicted$ = inputs.predict !== undefined && inputs.listening !== undefined ? inputs.predict(inputs.listening, fired$) : undefined;
   const playback = createPlayback(show, { renderers: profiles, log, feed: new AudioFeed(inputs.audioOffsetMs ?? 0) }, scheduler);
   const stacks$ = new Subject<ReturnType<Playback['snapshot']>>();
   const arbiter = arbitrate(
     {
-      ...(inputs.predictions$ !== undefined ? { predictions$: inputs.predictions$ } : {}),
+      ...(predicted$ !== undefined
+        ? { predictions$: new Observable<Prediction>((sub) => predicted$.subscribe({ next: (p) => (predictions$.next(p), sub.next(p)), error: (e: unknown) => sub.error(e), complete: () => sub.complete() })) }
+        : {}),
       ...(inputs.controls$ !== undefined ? { controls$: inputs.controls$ } : {}),
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
       stacks$,
     },
-    arbiterConfigFromShow(show, inputs.modelDepts),
+    arbiterConfigFromShow(show, inputs.modelDepts, inputs.policy),
     scheduler,
   );
   const universes = buildUniverses(show, profiles);
@@ -134,15 +169,21 @@ export function buildShowPipeline(
         const standby = decision.action === 'go' && decision.cue === undefined && decision.dept !== null ? playback.depts.get(decision.dept)?.state().standby : null;
         const d: Decision = standby !== null && standby !== undefined ? { ...decision, cue: standby } : decision;
         if (d.action === 'panic' && d.dept === null) {
-          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now());
+          safety.handle({ type: 'panic', ...(d.fadeMs !== undefined ? { fadeMs: d.fadeMs } : {}) }, scheduler.now(), d.user ?? d.source);
         } else if ((d.action === 'go' || d.action === 'goto') && d.source !== 'model' && d.source !== 'timecode' && safety.current.panic) {
           // A person's GO after PANIC brings the masters back at once: they are taking the show back.
-          safety.clearPanic(scheduler.now());
+          safety.clearPanic(scheduler.now(), 0, d.user ?? d.source);
         }
         playback.apply(d);
         decisions$.next(d);
       },
       error: (err: unknown) => log.error('arbiter failed; outputs hold the last look', { error: String(err) }),
+    }),
+  );
+  // The feedback loop: every cue playback fired, whoever fired it, goes back to the predictor.
+  subscription.add(
+    playback.events$.subscribe((e) => {
+      if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000, source: e.source });
     }),
   );
   if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
@@ -151,29 +192,56 @@ export function buildShowPipeline(
     subscription.add(
       inputs.controls$.subscribe({
         next: (e) => {
-          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now());
+          if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now(), e.from !== '' ? `${e.origin} ${e.from}` : e.origin);
         },
         error: () => undefined,
       }),
     );
   }
 
+  const frame = (nowMs: number): readonly number[] => {
+    const f = playback.frame(nowMs);
+    for (const [id, buffer] of f.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
+    changed.length = 0;
+    for (const [id, u] of universes) {
+      if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+    }
+    return changed;
+  };
   return {
     show,
     playback,
     arbiter,
     universes,
     decisions$: decisions$.asObservable(),
+    predictions$: predictions$.asObservable(),
+    fired$: fired$.asObservable(),
     messages$: merge(playback.messages$),
     outputs,
-    frame(nowMs) {
-      const frame = playback.frame(nowMs);
-      for (const [id, buffer] of frame.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
-      changed.length = 0;
-      for (const [id, u] of universes) {
-        if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
-      }
-      return changed;
+    frame,
+    runFrames(sink, rateHz = DEFAULT_FRAME_RATE_HZ) {
+      // Each tick schedules the next as a fresh action due on the frame grid (start + k·period): no
+      // drift on the wall clock, and no chain of nested actions on a virtual one (a periodic action
+      // there nests a new one per tick, which a long replay could not unsubscribe).
+      const periodMs = 1000 / rateHz;
+      const start = scheduler.now();
+      const loop = new Subscription();
+      let pending: Subscription | undefined;
+      let k = 0;
+      const tick = (): void => {
+        const now = scheduler.now();
+        sink(now, frame(now));
+        k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
+        schedule();
+      };
+      const schedule = (): void => {
+        if (loop.closed) return;
+        pending = scheduler.schedule(tick, Math.max(0, start + k * periodMs - scheduler.now()));
+      };
+      loop.add(() => pending?.unsubscribe());
+      k = 1;
+      schedule();
+      return loop;
     },
     safety,
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
@@ -183,8 +251,11 @@ export function buildShowPipeline(
     dispose() {
       subscription.unsubscribe();
       decisions$.complete();
+      predictions$.complete();
+      fired$.complete();
       stacks$.complete();
       playback.dispose();
+      safety.dispose();
     },
   };
 }

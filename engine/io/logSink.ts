@@ -16,3 +16,26 @@ export function stderrLogSink(write: (text: string) => void): LogSink {
     write(`${time} ${r.level.toUpperCase().padEnd(5)} ${r.module}: ${r.message}${fields}\n`);
   };
 }
+
+/**
+ * A sink that holds `info` and `debug` records back while a command starts: on `started()` they are
+ * written in order and later records pass straight through; on `failed()` they are dropped, so a
+ * start that fails prints its one error line and nothing else. Warnings and errors always pass.
+ */
+export function startupLogSink(inner: LogSink): { sink: LogSink; started(): void; failed(): void } {
+  let held: Parameters<LogSink>[0][] | null = [];
+  return {
+    sink: (r) => {
+      if (held !== null && (r.level === 'info' || r.level === 'debug')) held.push(r);
+      else inner(r);
+    },
+    started() {
+      const lines = held ?? [];
+      held = null;
+      for (const r of lines) inner(r);
+    },
+    failed() {
+      held = null;
+    },
+  };
+}

@@ -40,9 +40,9 @@ describe('precue analyze', () => {
     expect(r.err).toMatch(/broken\.wav: file is truncated/);
   });
 
-  it('refuses a call without an audio file as a usage mistake', async () => {
+  it('refuses a call without an audio file as a usage mistake (exit 2)', async () => {
     const r = await analyze();
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/give one audio file/);
   });
 });

@@ -12,3 +12,13 @@ describe('published JSON Schemas', () => {
     expect(JSON.parse(readFileSync(resolve(root, 'venue.schema.json'), 'utf8'))).toEqual(venue);
   });
 });
+
+describe('precue schema: errors a user can act on', () => {
+  it('writing into a folder that does not exist is one located line and exit 1, not a stack trace', async () => {
+    const { runCli } = await import('../../engine/cli/main.js');
+    let err = '';
+    const code = await runCli(['schema', '--out', 'no-such-folder-xyz/show.schema.json'], { stdout: () => undefined, stderr: (s) => (err += s), exit: () => undefined });
+    expect(code).toBe(1);
+    expect(err).toMatch(/^precue schema: cannot write \S*no-such-folder-xyz\/show\.schema\.json: no such file or folder\n$/);
+  });
+});

@@ -26,7 +26,7 @@ describe('precue validate', () => {
     ['past-512', /show\.json:25:7: fixtures\[2\]\.address: fixture 'head1' needs 14 channels from address 505, past channel 512 \(ends at 518\) \(expected a start address from 1 to 499\)/],
     ['cue-missing-fixture', /show\.json:59:13: departments\[0\]\.cues\[1\]\.levels\.par3: cue LX 2 sets 'par3', which is neither a patched fixture nor a group/],
     ['venue-missing-universe', /venues\/bad\.json:5:5: universes\["2"\]: remaps universe 2, which the show does not have \(expected one of 1\)/],
-    ['newer-version', /show\.json:3:3: version: this show is version 2, newer than this Precue understands \(up to 1\)/],
+    ['newer-version', /show\.json:3:3: version: this show is version 3, newer than this Precue understands \(up to 2\)/],
   ];
   for (const [name, expected] of cases) {
     it(`reports the located problem in test/shows/${name}`, async () => {
@@ -63,7 +63,7 @@ describe('precue validate', () => {
   it('gives a usage error, not a stack trace, for a missing folder argument and an unknown flag', async () => {
     expect((await validate()).code).toBe(2);
     const r = await validate('shows/demo', '--bogus');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^precue: precue validate: Unknown option '--bogus'/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^precue validate: Unknown option '--bogus'/);
   });
 });

@@ -83,14 +83,22 @@ export const e2eTokens = {
   admin: 'e2e-admin-token-0123456789',
 };
 
-/** Spawns `node <args>` with the e2e tokens and waits (bounded) until it prints its console URL. */
-export function spawnEngine(args: readonly string[], readyPattern: RegExp, timeoutMs = 30_000): Promise<EngineProcess> {
+/**
+ * Spawns `node <args>` and waits (bounded) until it prints its console URL. With the e2e tokens in
+ * the environment unless `env` says otherwise (`null` drops a variable).
+ */
+export function spawnEngine(args: readonly string[], readyPattern: RegExp, timeoutMs = 30_000, env: Readonly<Record<string, string | null>> = {}): Promise<EngineProcess> {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    PRECUE_TOKEN_VIEWER: e2eTokens.viewer, PRECUE_TOKEN_OPERATOR: e2eTokens.operator, PRECUE_TOKEN_ADMIN: e2eTokens.admin,
+  };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
   const child = spawn(process.execPath, [...args], {
     cwd: process.cwd(),
-    env: {
-      ...process.env,
-      PRECUE_TOKEN_VIEWER: e2eTokens.viewer, PRECUE_TOKEN_OPERATOR: e2eTokens.operator, PRECUE_TOKEN_ADMIN: e2eTokens.admin,
-    },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -136,7 +144,7 @@ export function startFakeEngine(port: number, artnetPort: number, lxCurrent?: st
 export function startRealEngine(port: number, artnetPort: number, show = 'shows/demo'): Promise<EngineProcess> {
   return spawnEngine(
     ['bin/precue.js', 'run', show, '--port', String(port), '--artnet-host', '127.0.0.1', '--artnet-port', String(artnetPort),
-      '--no-model', '--osc-in-port', '0', '--token-operator', e2eTokens.operator, '--token-viewer', e2eTokens.viewer, '--token-admin', e2eTokens.admin],
+      '--no-model', '--osc-in-port', '0'],
     /console: (https?:\/\/[^\s#]+\/)/,
     60_000,
   );

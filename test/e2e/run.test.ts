@@ -33,7 +33,8 @@ describe('precue run (the demo show, as npm start runs it)', () => {
       expect(out, err).toContain('stop with Ctrl-C');
       expect(out).toMatch(/DMX universe 1 \(Pars\): Art-Net to 127\.0\.0\.1:\d+ \(net 0, subnet 0, universe 0\) at 44 Hz/);
       expect(out).toMatch(/audio: takes\/demo\/audio\.wav \(100\.0 s, 22050 Hz, real time, looped\)/);
-      expect(out).toMatch(/console: http:\/\/127\.0\.0\.1:\d+\/#token=\S+ +\(operator token generated for this run\)/);
+      expect(out).toMatch(/console: http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
+      expect(out).toMatch(/console roles: operator \((generated|stored)\)/);
       // Keep-alive frames arrive for both universes even before any cue (DMX never goes silent).
       const waitStart = Date.now();
       while (Date.now() - waitStart < 3000 && !(rx.packets.some((p) => p.universe === 0) && rx.packets.some((p) => p.universe === 1))) await new Promise((r) => setTimeout(r, 50));

@@ -3,12 +3,12 @@ import { EMPTY, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { AudioBlock } from '../../engine/core/audio/types.js';
 import { replayTake, type FiredCue } from '../../engine/core/offline.js';
-import { showFileSchema } from '../../engine/core/show/schema.js';
+import { showFileSchema, SHOW_VERSION } from '../../engine/core/show/schema.js';
 
 describe('replayTake fired-cue feed', () => {
   it('gives the predictor each operator GO as { dept, cue, t } at the moment playback fired it', () => {
     const show = showFileSchema.parse({
-      version: 1,
+      version: SHOW_VERSION,
       name: 'feed',
       departments: [{ id: 'LX', mode: 'auto', cues: [{ number: '1' }, { number: '2' }, { number: '3' }] }],
     });

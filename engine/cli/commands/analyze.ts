@@ -12,6 +12,7 @@ import { readWavFile } from '../../io/audio/wavFile.js';
 import { loadRehearsal } from '../../io/takes/beatGrid.js';
 import { lastValueFrom, reduce, timer, takeUntil, type Observable } from 'rxjs';
 import type { CliContext } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 import type { AudioBlock } from '../../core/audio/types.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 
@@ -62,7 +63,7 @@ async function runLive(ctx: CliContext, device: string | undefined, seconds: num
       ),
     );
     ctx.stdout(`${count} beats in ${seconds} s\n`);
-    return 0;
+    return EXIT.ok;
   } finally {
     await l.close();
   }
@@ -172,7 +173,7 @@ Examples:
     const sections = result.sections.map((s) => r3(s.t));
     if (values.json === true) {
       ctx.stdout(`${JSON.stringify({ tempoBpm: Math.round(result.tempoBpm * 10) / 10, beats, downbeats, onsets, sections })}\n`);
-      return 0;
+      return EXIT.ok;
     }
     const meter = result.beats.at(-1)?.beatsPerBar ?? 4;
     const lines = [
@@ -185,6 +186,6 @@ Examples:
     ];
     if (values.plot !== undefined) lines.push(`plot      ${values.plot}`);
     ctx.stdout(`${lines.join('\n')}\n`);
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -1,26 +1,30 @@
-/** `precue eval`: replays a held-out take with every department in auto and scores it beside two baselines. */
+/** `precue eval`: replays held-out takes with every department in auto and scores the model beside its ablations and two baselines. */
 import { UsageError } from '../../core/errors.js';
-import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel, takeBlocks } from '../../core/model/evaluate.js';
-import type { PredictorEvent } from '../../core/model/predictor.js';
-import { readWavFile } from '../../io/audio/wavFile.js';
+import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel } from '../../core/model/evaluate.js';
+import type { ListenedTake } from '../../core/model/events.js';
+import type { PolicyVotes } from '../../core/policy/cuePolicy.js';
+import { modelListening } from '../../core/model/types.js';
 import { scoreReport, type Metrics, type Report, type TimedCue } from '../../core/model/metrics.js';
 import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js';
 import { replayAllCached } from '../../io/model/replayPool.js';
 import { readTake, type Take } from '../../io/takes/take.js';
 import { parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
-const help = `Usage: precue eval --model <modelDir> --take <takeDir> [--json]
+const help = `Usage: precue eval --model <modelDir> --take <takeDir>... [--json]
 
-Replays the take's audio through the real live pipeline (listening, model, arbiter, playback) on the
-offline clock, with every department in auto (a prediction at or above the model's fire threshold
-fires at its predicted beat, at most once per 250 ms per department, and every cue fired goes back
-into the model's cue history), and compares what the arbiter fired with the take's cues.jsonl. Beside the model it runs two baselines on the same take:
+Replays each take through the real live pipeline (listening, the model and its cue policy, the
+arbiter, playback, the frame loop) on the offline clock with every department in auto, and compares
+what playback fired with the take's cues.jsonl. Beside the model, in the same run:
+  followerOnly      the same policy with the network's outputs replaced by the score follower's
+                    expectation (what the model adds over the follower it listens to)
+  networkOnly       the same policy ignoring the follower's evidence (the network still hears the
+                    inputs it was trained with)
   rehearsalTiming   each cue at its mean time in the song's training takes
   onlineAlignment   classical online score following (online DTW, no jumps) of the live features
                     against the song's first rehearsal, carrying its cue times across
-and, for reference, the follower the model itself listens to:
-  follower+jumps    the same online DTW allowed to jump (so it follows a repeated or skipped section),
-                    firing the rehearsal's cues by itself
+and, for reference, the follower allowed to jump, firing the rehearsal's cues by itself
+(follower+jumps). Where the model does not beat followerOnly in a department, the output says so.
 
 Scores per department and overall: precision, recall, F1 within ±100 ms (also ±50 and ±250 ms),
 median and p90 absolute timing error, early/late split, cue identity accuracy, false fires per hour.
@@ -28,70 +32,98 @@ median and p90 absolute timing error, early/late split, cue identity accuracy, f
 Options:
   --model <dir>   model folder written by 'precue train'
   --take <dir>    a take the model did not train on (repeat to pool several takes)
-  --json          print one JSON object { model, baselines: { rehearsalTiming, onlineAlignment },
-                  references: { followerWithJumps } }
+  --json          print one JSON object: { model, followerOnly, networkOnly, rehearsalTiming,
+                  onlineAlignment, references: { followerWithJumps }, verdicts, policy }
   --cache <dir>   replay cache shared with 'precue train'
 
 Example:
-  precue eval --model shows/demo/model --take shows/demo/takes/show-1 --json
+  precue eval --model shows/demo/model --take shows/demo/takes/demo
 `;
 
-/** The three reports of an evaluation. */
+/** What an evaluation reports: the model, its two ablations, the two baselines, a reference. */
 export interface EvalResult {
   readonly model: Report;
-  readonly baselines: { readonly rehearsalTiming: Report; readonly onlineAlignment: Report };
+  readonly followerOnly: Report;
+  readonly networkOnly: Report;
+  readonly rehearsalTiming: Report;
+  readonly onlineAlignment: Report;
   /** Not a baseline: the jump-capable follower the model hears, scored firing cues on its own. */
   readonly references: { readonly followerWithJumps: Report };
 }
 
-/** Fires of the model and the two baselines on one replayed take. */
-export interface TakeFires {
-  readonly take: string;
-  readonly durationS: number;
-  readonly expected: readonly TimedCue[];
-  readonly model: readonly TimedCue[];
-  readonly rehearsalTiming: readonly TimedCue[];
-  readonly onlineAlignment: readonly TimedCue[];
-  readonly followerWithJumps: readonly TimedCue[];
-}
+/** The fire lists an evaluation scores. */
+export const EVAL_SCORES = ['model', 'followerOnly', 'networkOnly', 'rehearsalTiming', 'onlineAlignment', 'followerWithJumps'] as const;
+type Scored = (typeof EVAL_SCORES)[number];
+
+/** Fires of the model, its ablations and the baselines on one replayed take. */
+export type TakeFires = { readonly take: string; readonly durationS: number; readonly expected: readonly TimedCue[] } & Record<Scored, readonly TimedCue[]>;
 
 /**
- * Runs the model (the take's audio through the live pipeline on the offline clock) and both baselines
- * (over the take's cached listening events) on one take.
+ * Runs the model and its ablations through the live pipeline on the offline clock, and the baselines,
+ * on one take, all from what listening to the take emitted (`replay`, made with the model's listening
+ * settings).
  */
-export async function fireAll(model: ModelFolder, take: Take, replay: { durationS: number; events: readonly PredictorEvent[] }): Promise<TakeFires> {
+export function fireAll(model: ModelFolder, take: Take, replay: ListenedTake): TakeFires {
   const trained = new Set([...model.meta.training.takes, ...model.meta.training.validationTakes]);
   if (trained.has(take.name)) throw new UsageError(`precue eval: take '${take.name}' was used to train this model; evaluate on a held-out take.`);
-  const wav = await readWavFile(take.audioPath);
-  const { fired } = replayModel(model, takeBlocks(wav.samples, wav.sampleRate, 1024));
+  const fired = (votes: PolicyVotes): TimedCue[] => replayModel(model, { listened: replay }, { votes }).fired;
   const live = alignmentFromEvents(replay.events);
   const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
   const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
-  // The issue's baseline is classical online DTW, which cannot jump; the jump-capable follower is
-  // what the model listens to, scored on its own for reference.
+  // The baseline is classical online DTW, which cannot jump; the jump-capable follower is what the
+  // model listens to, scored on its own for reference.
   const aligned = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live, { jumpCost: Number.POSITIVE_INFINITY });
   const jumping = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live);
-  return { take: take.name, durationS: replay.durationS, expected: take.cues, model: fired, rehearsalTiming: timing, onlineAlignment: aligned, followerWithJumps: jumping };
+  return {
+    take: take.name, durationS: replay.durationS, expected: take.cues,
+    model: fired('model'), followerOnly: fired('followerOnly'), networkOnly: fired('networkOnly'),
+    rehearsalTiming: timing, onlineAlignment: aligned, followerWithJumps: jumping,
+  };
 }
 
-/** Pools several takes' fires into the three reports. */
+/** Pools several takes' fires into the reports. */
 export function report(takes: readonly TakeFires[], depts: readonly string[]): EvalResult {
-  const pool = (pick: (t: TakeFires) => readonly TimedCue[]): Report => {
+  const pool = (pick: Scored): Report => {
     const fired: TimedCue[] = [];
     const expected: TimedCue[] = [];
     let offset = 0;
     for (const t of takes) {
-      for (const c of pick(t)) fired.push({ ...c, t: c.t + offset });
+      for (const c of t[pick]) fired.push({ ...c, t: c.t + offset });
       for (const c of t.expected) expected.push({ ...c, t: c.t + offset });
       offset += t.durationS + 10;
     }
     return scoreReport(fired, expected, depts, takes.reduce((s, t) => s + t.durationS, 0));
   };
   return {
-    model: pool((t) => t.model),
-    baselines: { rehearsalTiming: pool((t) => t.rehearsalTiming), onlineAlignment: pool((t) => t.onlineAlignment) },
-    references: { followerWithJumps: pool((t) => t.followerWithJumps) },
+    model: pool('model'),
+    followerOnly: pool('followerOnly'),
+    networkOnly: pool('networkOnly'),
+    rehearsalTiming: pool('rehearsalTiming'),
+    onlineAlignment: pool('onlineAlignment'),
+    references: { followerWithJumps: pool('followerWithJumps') },
   };
+}
+
+/**
+ * Plainly, per department and overall: does the model beat the follower alone on these takes, and
+ * does it run on the follower alone there (training's choice, with its reason)?
+ */
+export function verdicts(r: EvalResult, depts: readonly string[], policy: ModelFolder['meta']['policy']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const scope of [...depts, 'overall']) {
+    const m = scope === 'overall' ? r.model.overall : r.model.depts[scope];
+    const f = scope === 'overall' ? r.followerOnly.overall : r.followerOnly.depts[scope];
+    if (m === undefined || f === undefined) continue;
+    const chosen = policy.depts[scope];
+    const runs = chosen !== undefined && !chosen.useNetwork ? ` It runs on the follower alone (training: ${chosen.why}).` : '';
+    out[scope] =
+      m.f1 > f.f1 + 1e-9
+        ? `the model beats the follower alone: F1 ${m.f1.toFixed(3)} vs ${f.f1.toFixed(3)}.${runs}`
+        : m.f1 < f.f1 - 1e-9
+          ? `the model does NOT beat the follower alone here: F1 ${m.f1.toFixed(3)} vs ${f.f1.toFixed(3)}.${runs}`
+          : `the model equals the follower alone: F1 ${m.f1.toFixed(3)}.${runs}`;
+  }
+  return out;
 }
 
 const pct = (x: number): string => x.toFixed(3);
@@ -107,8 +139,10 @@ export function formatTable(r: EvalResult, depts: readonly string[]): string {
     lines.push(`${scope}`);
     const pick = (rep: Report): Metrics => (scope === 'overall' ? rep.overall : rep.depts[scope]!);
     lines.push(row('model', pick(r.model)));
-    lines.push(row('rehearsalTiming', pick(r.baselines.rehearsalTiming)));
-    lines.push(row('onlineAlignment', pick(r.baselines.onlineAlignment)));
+    lines.push(row('followerOnly', pick(r.followerOnly)));
+    lines.push(row('networkOnly', pick(r.networkOnly)));
+    lines.push(row('rehearsalTiming', pick(r.rehearsalTiming)));
+    lines.push(row('onlineAlignment', pick(r.onlineAlignment)));
     lines.push(row('(follower+jumps)', pick(r.references.followerWithJumps)));
   }
   return lines.join('\n') + '\n';
@@ -117,7 +151,7 @@ export function formatTable(r: EvalResult, depts: readonly string[]): string {
 /** The `eval` command. */
 export const command: Command = {
   name: ['eval'],
-  summary: 'score a model on a held-out take against two baselines',
+  summary: 'score a model on held-out takes against its ablations and two baselines',
   help,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('eval', args, {
@@ -131,16 +165,28 @@ export const command: Command = {
     if (dirs.length === 0) throw new UsageError("precue eval: give a take with --take <dir>. See 'precue eval --help'.");
     const model = await loadModelFolder(values.model);
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
+    const started = performance.now();
+    const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+    let listened = 0;
     const replays = await replayAllCached(
-      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer })),
+      takes.map((t) => ({ audioPath: t.audioPath, performer: t.performer, settings: modelListening(model.meta) })),
       values.cache,
+      { onDone: () => ctx.stderr(`\rprecue eval: listened to ${++listened}/${takes.length} take(s)  ${elapsed()}${listened === takes.length ? '\n' : ''}`) },
     );
     const fires: TakeFires[] = [];
-    for (const [i, t] of takes.entries()) fires.push(await fireAll(model, t, replays[i]!));
+    for (const [i, t] of takes.entries()) {
+      fires.push(fireAll(model, t, replays[i]!));
+      ctx.stderr(`\rprecue eval: replayed ${i + 1}/${takes.length} take(s) through the pipeline (model, followerOnly, networkOnly)  ${elapsed()}${i + 1 === takes.length ? '\n' : ''}`);
+    }
     const depts = [...new Set([...model.meta.depts, ...takes.flatMap((t) => t.cues.map((c) => c.dept))])];
     const result = report(fires, depts);
-    if (values.json === true) ctx.stdout(JSON.stringify(result) + '\n');
-    else ctx.stdout(`${takes.length} take(s), ${(fires.reduce((s, f) => s + f.durationS, 0) / 60).toFixed(1)} min; all departments in auto (fire threshold ${model.meta.inference.fireThreshold})\n` + formatTable(result, depts));
-    return 0;
+    const said = verdicts(result, depts, model.meta.policy);
+    const policy = Object.fromEntries(Object.entries(model.meta.policy.depts).map(([d, p]) => [d, { useNetwork: p.useNetwork, why: p.why }]));
+    if (values.json === true) ctx.stdout(JSON.stringify({ ...result, verdicts: said, policy }) + '\n');
+    else {
+      ctx.stdout(`${takes.length} take(s), ${(fires.reduce((s, f) => s + f.durationS, 0) / 60).toFixed(1)} min; all departments in auto (cue policy ${model.meta.policy.version}, fire threshold ${model.meta.policy.numbers.fireThreshold})\n` + formatTable(result, depts));
+      for (const [scope, v] of Object.entries(said)) ctx.stdout(`${scope}: ${v}\n`);
+    }
+    return EXIT.ok;
   },
 };

@@ -4,6 +4,7 @@ import { showFileSchema } from '../../core/show/schema.js';
 import { venueFileSchema } from '../../core/show/venue.js';
 import { writeFileAtomic } from '../../io/files/atomicWrite.js';
 import { parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 /** The JSON Schemas for show and venue files, as editors read them (defaults optional). */
 export function showJsonSchemas(): { show: unknown; venue: unknown } {
@@ -40,6 +41,6 @@ Options:
       await writeFileAtomic(resolve(values['venue-out']), `${JSON.stringify(schemas.venue, null, 2)}\n`, { backup: false });
       ctx.stdout(`wrote ${values['venue-out']}\n`);
     }
-    return 0;
+    return EXIT.ok;
   },
 };

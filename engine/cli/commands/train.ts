@@ -1,27 +1,31 @@
 /** `precue train`: learns a model from rehearsal takes and writes a model folder. */
 import { UsageError } from '../../core/errors.js';
 import { TEMPO_CANDIDATES_BPM } from '../../core/model/tempoFit.js';
-import { trainModel } from '../../core/model/train.js';
+import { TRAINING_DEFAULTS, trainModel } from '../../core/model/train.js';
 import { listenTakes, type TempoMode } from '../../io/model/listenTakes.js';
 import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
 import { readTake } from '../../io/takes/take.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { EXIT } from '../exitCodes.js';
 
 const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
 
 Learns when each department's cues go from rehearsal takes (audio.wav + cues.jsonl) and writes a
 model folder (TensorFlow.js files + precue-model.json). One take in five (with two to four takes:
 the last) is held out for validation. Train one model per show: it learns that show's tempo, the
-beats between its cues and the order of its cue lists.
+beats between its cues and the order of its cue lists. On the held-out takes, through the same
+pipeline 'precue run' uses, it then calibrates the cue policy per department: the network's fire
+point, and whether its vote is used at all — only where it beats the score follower alone; the
+reason is printed and stored in the model.
 
 Options:
   --takes <dir>...   take folders (repeat the option or list them after it)
   --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
-  --seed <n>         random seed (default 7): same takes + same seed = same model
-  --epochs <n>       most epochs (default 40; training stops early when validation stops improving)
-  --hidden <n>       GRU units (default 48)
-  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default 16)
+  --seed <n>         random seed (default ${TRAINING_DEFAULTS.seed}): same takes + same seed = same model
+  --epochs <n>       most epochs (default ${TRAINING_DEFAULTS.epochs}; training stops early when validation stops improving)
+  --hidden <n>       GRU units (default ${TRAINING_DEFAULTS.hiddenSize})
+  --augment <n>      rearranged copies of each take (a section repeated, one skipped; default ${TRAINING_DEFAULTS.augment})
   --tempo <t>        auto (default): learn the song's tempo range from the takes (the range in which
                      the beat tracker's beats carry the most rehearsal cues; several listening
                      passes); off: the tracker's defaults; <bpm>: the show's tempo, tracked ±13 %
@@ -62,10 +66,10 @@ export const command: Command = {
     const dirs = [...(values.takes ?? []), ...positionals];
     if (dirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... See 'precue train --help'.");
     if (values.out === undefined) throw new UsageError("precue train: give the model folder with --out <dir>. See 'precue train --help'.");
-    const seed = numberOption('train', 'seed', values.seed, 7);
-    const epochs = numberOption('train', 'epochs', values.epochs, 40);
-    const hidden = numberOption('train', 'hidden', values.hidden, 48);
-    const augment = numberOption('train', 'augment', values.augment, 16);
+    const seed = numberOption('train', 'seed', values.seed, TRAINING_DEFAULTS.seed);
+    const epochs = numberOption('train', 'epochs', values.epochs, TRAINING_DEFAULTS.epochs);
+    const hidden = numberOption('train', 'hidden', values.hidden, TRAINING_DEFAULTS.hiddenSize);
+    const augment = numberOption('train', 'augment', values.augment, TRAINING_DEFAULTS.augment);
     const threads = values.threads === undefined ? undefined : numberOption('train', 'threads', values.threads, 1);
     const started = performance.now();
     const clock = (): number => (performance.now() - started) / 1000;
@@ -80,6 +84,7 @@ export const command: Command = {
     }
 
     const takes = await Promise.all(dirs.map((d) => readTake(d)));
+    if (takes.length === 1) ctx.stderr('precue train: one take: nothing is held out, so nothing will be validated (record more takes to measure the model)\n');
     ctx.stderr(
       tempoMode === 'auto'
         ? `precue train: learning the tempo from ${takes.length} takes (${1 + TEMPO_CANDIDATES_BPM.length} listening passes)…\n`
@@ -111,7 +116,7 @@ export const command: Command = {
       clock,
       progress: (p) =>
         ctx.stderr(
-          `  epoch ${String(p.epoch).padStart(2)}/${p.epochs} ${bar(p.epoch / p.epochs)} loss ${p.loss.toFixed(4)} val ${p.validationLoss.toFixed(4)} val-fire-F1 ${p.validationFireF1.toFixed(3)}${p.best ? ' *' : '  '} ~${duration(p.secondsLeft)} left\n`,
+          `  epoch ${String(p.epoch).padStart(2)}/${p.epochs} ${bar(p.epoch / p.epochs)} loss ${p.loss.toFixed(4)} ${p.validationLoss === null || p.validationFireF1 === null ? 'not validated' : `val ${p.validationLoss.toFixed(4)} val-fire-F1 ${p.validationFireF1.toFixed(3)}`}${p.best ? ' *' : '  '} ~${duration(p.secondsLeft)} left\n`,
         ),
     });
     await saveModelFolder(values.out, trained.model, trained.meta, trained.alignment);
@@ -119,8 +124,9 @@ export const command: Command = {
     ctx.stdout(
       `wrote ${values.out}: ${trained.meta.depts.map((d) => `${d} ${trained.meta.vocab[d]?.length ?? 0} cues`).join(', ')}; ` +
         `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
-        `${t.epochs} epochs, validation loss ${t.validationLoss.toFixed(4)}, fire threshold ${trained.meta.inference.fireThreshold}, ${duration(clock())}\n`,
+        `${t.epochs} epochs, ${t.validationLoss === null ? 'not validated (no take held out: record another take to measure the model; the best epoch was chosen on the training loss)' : `validation loss ${t.validationLoss.toFixed(4)}`}, ${duration(clock())}\n` +
+        Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join(''),
     );
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -3,6 +3,7 @@ import { formatProblem } from '../../core/errors.js';
 import { catalogFromDefinitions } from '../../core/show/catalog.js';
 import { loadFixtureLibrary } from '../../io/fixtures/loadFixtureLibrary.js';
 import { checkShowFolder } from '../../io/show/loadShow.js';
+import { EXIT } from '../exitCodes.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { defaultFixturesDir } from '../paths.js';
 
@@ -13,7 +14,8 @@ export const command: Command = {
 
 Checks show.json against the schema and the patch: broken JSON, unknown fixture types or modes,
 fixtures overlapping on a universe, addresses past 512, cues naming missing fixtures, messages to
-outputs that do not exist. With --venue, checks that venue against the show; without it, checks every
+outputs that do not exist, and names a switcher or playout server does not have (scenes, inputs,
+macros, clips, templates) where the show names a device profile for it. With --venue, checks that venue against the show; without it, checks every
 venue in venues/. Reports every problem at once as file:line:column: path: message (expected …).
 Never modifies any file. Exits 0 when the show is valid, 1 otherwise.
 
@@ -34,13 +36,13 @@ Example:
     const dir = positionals[0];
     if (dir === undefined || positionals.length > 1) {
       ctx.stderr("precue validate: give one show folder, e.g. 'precue validate shows/demo'.\n");
-      return 2;
+      return EXIT.usage;
     }
     const library = await loadFixtureLibrary(resolve(values.fixtures ?? defaultFixturesDir()));
-    const check = await checkShowFolder(dir, catalogFromDefinitions(library), values.venue !== undefined ? { venue: values.venue } : { allVenues: true });
+    const check = await checkShowFolder(dir, catalogFromDefinitions(library), { ...(values.venue !== undefined ? { venue: values.venue } : { allVenues: true }), deviceProfiles: true });
     if (values.json === true) {
       ctx.stdout(`${JSON.stringify({ ok: check.problems.length === 0, show: dir, venues: check.venuesChecked, problems: check.problems }, null, 2)}\n`);
-      return check.problems.length === 0 ? 0 : 1;
+      return check.problems.length === 0 ? EXIT.ok : EXIT.failed;
     }
     if (check.problems.length === 0) {
       const show = check.show;
@@ -49,10 +51,10 @@ Example:
         ? `${show.fixtures.length} fixtures on ${show.outputs.universes.length} universes, ${show.departments.map((d) => `${d.id} ${d.cues.length} cues`).join(', ')}`
         : '';
       ctx.stdout(`${dir}: valid — ${summary}${venues}\n`);
-      return 0;
+      return EXIT.ok;
     }
     for (const p of check.problems) ctx.stdout(`${formatProblem(p)}\n`);
     ctx.stdout(`${check.problems.length} problem${check.problems.length === 1 ? '' : 's'} in ${dir}\n`);
-    return 1;
+    return EXIT.failed;
   },
 };

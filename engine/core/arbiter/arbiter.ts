@@ -8,21 +8,21 @@
  * - A human GO/BACK/HOLD/STOP/PANIC is carried out at once and disarms the department; a manual GO
  *   (or GOTO, BACK) locks the model out of that department for `lockoutMs`. PANIC blocks the model in
  *   every department until an operator GOes or resumes there.
- * - The model fires the live cue again only for a new moment (a repeated chorus may re-fire its
- *   look; the same prediction, re-sent each hop, never fires twice), never a cue outside the
- *   departments it may drive, never while the department is held.
+ * - Whether a prediction may be armed and fired is the cue policy's call (`gatePrediction`, with the
+ *   policy's numbers): the arbiter keeps the operator's state and the timers, the policy the rules.
  *
- * Every decision is logged with its source and confidence. Time comes only from the scheduler.
+ * Every decision is logged with its source, confidence and reason. Time comes only from the scheduler.
  */
 import { asyncScheduler, BehaviorSubject, Observable, type SchedulerLike, share, Subscription } from 'rxjs';
-import { type CueId, cueId, type DeptId, deptId } from '../ids.js';
+import { compareCueNumbers, type CueId, cueId, type DeptId, deptId } from '../ids.js';
 import { type ControlCommand, type ControlEvent, type ControlOrigin } from '../control.js';
 import { type ConsoleCommand } from '../protocol/messages.js';
 import { type ShowFile } from '../show/schema.js';
 import { createLogger, type Logger } from '../log.js';
 import { assertNever } from '../errors.js';
-import { compareCueNumbers } from '../playback/timing.js';
 import { type Decision, type DecisionSource, type DeptMode, type Prediction } from './types.js';
+import { gatePrediction, type OperatorView } from '../policy/cuePolicy.js';
+import { DEFAULT_POLICY_NUMBERS, type PolicyNumbers } from '../policy/numbers.js';
 
 /** Automation settings of one department. */
 export interface ArbiterDeptConfig {
@@ -30,6 +30,8 @@ export interface ArbiterDeptConfig {
   readonly mode: DeptMode;
   readonly confidenceThreshold: number;
   readonly lockoutMs: number;
+  /** Minimum time between two GOs (playback drops a closer one, so the model never asks for it). */
+  readonly minGoIntervalMs: number;
   /** Cue numbers of the department (predictions of other cues are dropped). */
   readonly cues: readonly string[];
 }
@@ -41,19 +43,23 @@ export interface ArbiterConfig {
   readonly modelDepts?: readonly DeptId[];
   /** The department a GO without one addresses (default: the first). */
   readonly defaultDept?: DeptId;
+  /** The cue policy's numbers (the model's, or the defaults when the show runs without one). */
+  readonly policy?: PolicyNumbers;
 }
 
 /** Arbiter settings from a show file. */
-export function arbiterConfigFromShow(show: Pick<ShowFile, 'departments'>, modelDepts?: readonly DeptId[]): ArbiterConfig {
+export function arbiterConfigFromShow(show: Pick<ShowFile, 'departments'>, modelDepts?: readonly DeptId[], policy?: PolicyNumbers): ArbiterConfig {
   return {
     depts: show.departments.map((d) => ({
       id: deptId(d.id),
       mode: d.mode,
       confidenceThreshold: d.confidenceThreshold,
       lockoutMs: d.lockoutMs,
+      minGoIntervalMs: d.minGoIntervalMs,
       cues: d.cues.map((c) => c.number).sort(compareCueNumbers),
     })),
     ...(modelDepts !== undefined ? { modelDepts } : {}),
+    ...(policy !== undefined ? { policy } : {}),
   };
 }
 
@@ -91,6 +97,8 @@ export interface ShownPrediction {
   readonly armed: boolean;
   /** Why it is not armed, when it is not. */
   readonly reason?: string;
+  /** The policy's reason for the prediction itself (what the follower and the network said). */
+  readonly because?: string;
 }
 
 /** The arbiter's view of one department. */
@@ -139,21 +147,18 @@ interface DeptRuntime {
   armed: boolean;
   reason: string | undefined;
   rejectedCue: CueId | null;
+  /**
+   * The cue a person moved the department to (GO, GOTO, BACK), until the model fires there again: the
+   * model may not fire behind it. `operatorMoved`: a plain GO or BACK whose cue playback will report.
+   */
+  operatorCue: CueId | null;
+  operatorMoved: boolean;
   panicked: boolean;
   held: boolean;
   allowed: boolean;
   timer: Subscription | undefined;
   lockoutTimer: Subscription | undefined;
 }
-
-/** A prediction whose `fireAt` is further in the past than this is stale: never armed, never fired. */
-export const STALE_PREDICTION_MS = 500;
-/**
- * The model may fire the live cue again (a repeated section's look) only for a moment at least this
- * long after the cue went: the same prediction, re-sent on every hop until the next beat, never
- * fires twice. Longer than the stale window, shorter than any musical section.
- */
-export const REFIRE_MIN_MS = 1000;
 
 const SOURCE_OF_ORIGIN: Record<ControlOrigin, DecisionSource> = {
   osc: 'osc',
@@ -169,6 +174,9 @@ class ArbiterCore {
   private readonly depts = new Map<string, DeptRuntime>();
   private readonly order: DeptRuntime[];
   private readonly defaultDept: DeptId | undefined;
+  private readonly numbers: PolicyNumbers;
+  /** How far the latest prediction's audio trailed the engine clock when it arrived (ms). */
+  private lagMs = 0;
 
   constructor(
     config: ArbiterConfig,
@@ -181,13 +189,14 @@ class ArbiterCore {
     this.order = config.depts.map((c) => {
       const rt: DeptRuntime = {
         config: c, mode: c.mode, threshold: c.confidenceThreshold, lockoutMs: c.lockoutMs, lockoutUntilMs: null,
-        current: null, currentSinceMs: null, prediction: null, armed: false, reason: undefined, rejectedCue: null, panicked: false, held: false,
+        current: null, currentSinceMs: null, prediction: null, armed: false, reason: undefined, rejectedCue: null, operatorCue: null, operatorMoved: false, panicked: false, held: false,
         allowed: allowed === undefined || allowed.has(c.id), timer: undefined, lockoutTimer: undefined,
       };
       this.depts.set(c.id, rt);
       return rt;
     });
     this.defaultDept = config.defaultDept ?? config.depts[0]?.id;
+    this.numbers = config.policy ?? DEFAULT_POLICY_NUMBERS;
   }
 
   private now(): number {
@@ -212,6 +221,7 @@ class ArbiterCore {
           countdownMs: d.prediction.fireAt * 1000 - now,
           armed: d.armed,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
+          ...(reasonOf(d.prediction) !== undefined ? { because: reasonOf(d.prediction)! } : {}),
         },
         panicked: d.panicked,
         held: d.held,
@@ -229,6 +239,7 @@ class ArbiterCore {
     if (d.cue !== undefined) fields['cue'] = d.cue;
     if (d.confidence !== undefined) fields['confidence'] = d.confidence;
     if (d.user !== undefined) fields['user'] = d.user;
+    if (d.reason !== undefined) fields['reason'] = d.reason;
     this.log.info(`${d.dept ?? 'ALL'} ${d.action}${d.cue !== undefined ? ` ${d.cue}` : ''} by ${d.source}${d.confidence !== undefined ? ` (${d.confidence.toFixed(2)})` : ''}`, fields);
     this.out(d);
   }
@@ -240,18 +251,18 @@ class ArbiterCore {
     if (clearPrediction) d.prediction = null;
   }
 
-  /** Why the model may not fire `cue` in `d` now, or undefined when it may. */
+  /** The operator's side of a department, as the policy's gate reads it. */
+  private operator(d: DeptRuntime): OperatorView {
+    return {
+      mode: d.mode, modelAllowed: d.allowed, panicked: d.panicked, held: d.held, lockoutUntilMs: d.lockoutUntilMs,
+      confidenceThreshold: d.threshold, current: d.current, currentSinceMs: d.currentSinceMs, rejectedCue: d.rejectedCue,
+      minGoIntervalMs: d.config.minGoIntervalMs, operatorCue: d.operatorCue,
+    };
+  }
+
+  /** Why the model may not fire `p` in `d` now (the policy's gate), or undefined when it may. */
   private blocked(d: DeptRuntime, p: Prediction): string | undefined {
-    if (!d.allowed) return 'the model may not drive this department';
-    if (d.mode === 'manual') return 'manual mode';
-    if (d.panicked) return 'PANIC: waiting for an operator';
-    if (d.held) return 'held';
-    if (d.lockoutUntilMs !== null && this.now() < d.lockoutUntilMs) return 'locked out after a manual GO';
-    if (!(p.confidence >= d.threshold)) return 'below the confidence threshold';
-    if (p.fireAt * 1000 < this.now() - STALE_PREDICTION_MS) return 'its moment has passed';
-    if (d.current !== null && compareCueNumbers(d.current, p.cue) === 0 && (d.currentSinceMs === null || p.fireAt * 1000 < d.currentSinceMs + REFIRE_MIN_MS)) return 'already the live cue';
-    if (d.rejectedCue !== null && compareCueNumbers(d.rejectedCue, p.cue) === 0) return 'rejected by the operator';
-    return undefined;
+    return gatePrediction(p, this.operator(d), this.now(), this.numbers, this.lagMs);
   }
 
   /** Re-evaluates the department's prediction (arms, disarms, schedules the auto fire). */
@@ -290,7 +301,10 @@ class ArbiterCore {
     d.armed = false;
     d.reason = undefined;
     d.rejectedCue = null;
-    this.decide({ t: this.now() / 1000, dept: d.config.id, action: 'go', cue: p.cue, source: 'model', confidence: p.confidence });
+    d.operatorCue = null;
+    d.operatorMoved = false;
+    const because = reasonOf(p);
+    this.decide({ t: this.now() / 1000, dept: d.config.id, action: 'go', cue: p.cue, source: 'model', confidence: p.confidence, ...(because !== undefined ? { reason: because } : {}) });
     this.changed();
   }
 
@@ -309,6 +323,7 @@ class ArbiterCore {
       return;
     }
     if (d.rejectedCue !== null && compareCueNumbers(d.rejectedCue, p.cue) !== 0) d.rejectedCue = null;
+    if (p.heardAt !== undefined && Number.isFinite(p.heardAt)) this.lagMs = Math.max(0, this.now() - p.heardAt * 1000);
     d.prediction = p;
     this.rearm(d);
     this.changed();
@@ -368,6 +383,12 @@ class ArbiterCore {
     if (action !== 'back' && extra.cue !== undefined) {
       d.current = extra.cue;
       d.currentSinceMs = this.now();
+    }
+    if (source !== 'timecode') {
+      // The model may not fire behind where a person put the department (known now for a GOTO, from
+      // playback's feedback for a plain GO or BACK).
+      d.operatorMoved = action !== 'goto' || extra.cue === undefined;
+      d.operatorCue = d.operatorMoved ? null : (extra.cue ?? null);
     }
     this.decide({ t: this.now() / 1000, dept: d.config.id, action, source, ...extra, ...(user !== undefined ? { user } : {}) });
   }
@@ -514,6 +535,8 @@ class ArbiterCore {
         d.current = p.cue;
         d.currentSinceMs = this.now();
         d.rejectedCue = null;
+        d.operatorCue = null;
+        d.operatorMoved = false;
         this.decide({ t: this.now() / 1000, dept: d.config.id, action: 'go', cue: p.cue, source: 'operator', confidence: p.confidence, user });
         break;
       }
@@ -545,6 +568,14 @@ class ArbiterCore {
         d.lockoutMs = c.lockoutMs;
         break;
       }
+      case 'release-panic':
+        // The operator lifts PANIC without firing a cue: the model may drive the department(s) again.
+        for (const d of this.targets(c.dept === undefined ? undefined : deptId(c.dept))) {
+          d.panicked = false;
+          this.rearm(d);
+        }
+        this.log.info(`${c.dept ?? 'ALL'} PANIC released by ${user}`);
+        break;
       case 'set-grand-master':
       case 'load':
         // Not the stacks' business: the composition root handles these.
@@ -563,6 +594,10 @@ class ArbiterCore {
       if (d.current !== st.current) {
         d.current = st.current;
         d.currentSinceMs = this.now();
+        if (d.operatorMoved) {
+          d.operatorCue = st.current;
+          d.operatorMoved = false;
+        }
         changed = true;
         if (d.prediction !== null) this.rearm(d);
       }
@@ -576,6 +611,11 @@ class ArbiterCore {
       d.lockoutTimer?.unsubscribe();
     }
   }
+}
+
+/** The policy's reason a prediction carries, if it carries one. */
+function reasonOf(p: Prediction): string | undefined {
+  return 'reason' in p && typeof p.reason === 'string' ? p.reason : undefined;
 }
 
 /**

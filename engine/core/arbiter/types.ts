@@ -14,6 +14,15 @@ export interface Prediction {
   /** When the cue should fire, in seconds on the engine clock (scheduler time / 1000). */
   readonly fireAt: number;
   readonly source: 'model';
+  /** Why the policy predicts it, in one line (what the follower and the network said). */
+  readonly reason?: string;
+  /**
+   * Engine seconds of the audio the prediction was made from. How far it trails the engine clock when
+   * it arrives is the listening's lag (a worker catching up after its start, a loaded machine): the
+   * arbiter judges whether a moment has passed on the audio's clock, so a late analysis delays a cue
+   * rather than dropping it.
+   */
+  readonly heardAt?: number;
 }
 
 /** What a decision does to a department's stack. */
@@ -53,6 +62,8 @@ export interface Decision {
   readonly user?: string;
   /** Fade time override (MSC TIMED_GO) or PANIC fade time. */
   readonly fadeMs?: number;
+  /** Why: for a model fire, the cue policy's reason. */
+  readonly reason?: string;
 }
 
 /** Automation mode of a department. */

@@ -5,7 +5,7 @@
  */
 import { from, lastValueFrom, merge, toArray, map, tap, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { listen, type ListenOptions } from './listen.js';
-import type { AudioBlock, Beat, FeatureFrame, Onset, SectionChange, TempoEstimate } from './types.js';
+import { AUDIO_BLOCK_SAMPLES, type AudioBlock, type Beat, type FeatureFrame, type Onset, type SectionChange, type TempoEstimate } from './types.js';
 
 /** Everything the pipeline emitted over one recording. */
 export interface AnalysisResult {
@@ -22,11 +22,23 @@ export interface AnalysisResult {
 
 /** Cuts a mono recording into blocks (as a live source would deliver them). */
 export function audioBlocks(samples: Float32Array, sampleRate: number, blockSize = 1024, startT = 0): Observable<AudioBlock> {
+  return from(cutBlocks(samples, sampleRate, blockSize, startT, false));
+}
+
+/**
+ * A take's audio cut into the blocks a live source delivers, the first marked `reset` (a new song):
+ * what every offline replay of a take (eval, training, the replay cache) feeds the listening stage.
+ */
+export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = AUDIO_BLOCK_SAMPLES): AudioBlock[] {
+  return cutBlocks(samples, sampleRate, blockSize, 0, true);
+}
+
+function cutBlocks(samples: Float32Array, sampleRate: number, blockSize: number, startT: number, resetFirst: boolean): AudioBlock[] {
   const blocks: AudioBlock[] = [];
   for (let i = 0; i < samples.length; i += blockSize) {
-    blocks.push({ t: startT + i / sampleRate, sampleRate, samples: samples.subarray(i, Math.min(samples.length, i + blockSize)) });
+    blocks.push({ t: startT + i / sampleRate, sampleRate, samples: samples.subarray(i, Math.min(samples.length, i + blockSize)), ...(resetFirst && i === 0 ? { reset: true } : {}) });
   }
-  return from(blocks);
+  return blocks;
 }
 
 type Tagged =

@@ -156,6 +156,12 @@ export interface ListeningSettings {
   readonly sectionKernelS: number;
 }
 
+/**
+ * Samples per audio block a live source delivers (a file played in real time, capture), and what every
+ * offline replay of a take cuts its audio into, so a cue decided offline arrives when it would live.
+ */
+export const AUDIO_BLOCK_SAMPLES = 512;
+
 /** Defaults tuned on the bench (see bench/beats.ts). */
 export const defaultListeningSettings: ListeningSettings = {
   tracker: 'dsp',

@@ -67,7 +67,7 @@ export function pcmToMono(bytes: Uint8Array, format: PcmFormat, channels: number
           acc += view.getInt32(p, true) / 2147483648;
           break;
         case 'f32le':
-          acc += view.getFloat32(p, true);
+          acc += floatSample(view.getFloat32(p, true));
           break;
       }
     }
@@ -76,13 +76,23 @@ export function pcmToMono(bytes: Uint8Array, format: PcmFormat, channels: number
   return out;
 }
 
+/**
+ * A float sample as the analysis may use it: NaN (a corrupt file or stream) is silence and anything
+ * past full scale is clipped, so no NaN or infinity ever reaches the features, the model or a frame.
+ */
+function floatSample(v: number): number {
+  if (v > 1) return 1;
+  if (v < -1) return -1;
+  return v === v ? v : 0;
+}
+
 function f64ToMono(bytes: Uint8Array, channels: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const frames = Math.floor(bytes.length / (8 * channels));
   const out = new Float32Array(frames);
   for (let f = 0; f < frames; f++) {
     let acc = 0;
-    for (let c = 0; c < channels; c++) acc += view.getFloat64((f * channels + c) * 8, true);
+    for (let c = 0; c < channels; c++) acc += floatSample(view.getFloat64((f * channels + c) * 8, true));
     out[f] = acc / channels;
   }
   return out;

@@ -10,10 +10,13 @@ import { asyncScheduler, interval, Subject, type Observable, type SchedulerLike,
 import type { ArbiterState, ConsoleInput } from '../arbiter/arbiter.js';
 import type { Decision as CoreDecision } from '../arbiter/types.js';
 import type { Beat, FeatureFrame, TempoEstimate } from '../audio/types.js';
-import { cueSummaries, deptStates, toLogEntry } from '../arbiter/consoleState.js';
-import { compareCueNumbers } from '../playback/timing.js';
+import { cueSummaries, deptStates, toLogEntry } from './consoleState.js';
+import { refuseDeptCommand } from '../commandChecks.js';
+import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
+import type { CameraState, DeviceState } from '../protocol/devices.js';
+import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
 import type { CommandIssuer, CommandResult, ConsoleEngine } from '../protocol/port.js';
@@ -29,6 +32,12 @@ import {
   type UniverseState,
 } from '../protocol/state.js';
 
+/** A list of records the console shows, and each change to one (hot). */
+export interface RecordFeed<T> {
+  snapshot(): readonly T[];
+  readonly states$: Observable<T>;
+}
+
 /** What the console model needs besides the pipeline. */
 export interface ConsoleModelOptions {
   readonly engineId: string;
@@ -42,6 +51,10 @@ export interface ConsoleModelOptions {
   readonly commands: { next(input: ConsoleInput): void };
   /** How often universes and meters are sent (Hz). Default 10. */
   readonly refreshHz?: number;
+  /** External devices (switchers, playout, mixers) and their health. */
+  readonly devices?: RecordFeed<DeviceState>;
+  /** Cameras and their tally. */
+  readonly cameras?: RecordFeed<CameraState>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -68,8 +81,8 @@ export class ConsoleModel implements ConsoleEngine {
   private audio: AudioState = SILENT_AUDIO;
   private audioChanged = false;
   private peak = 0;
-  private panic = false;
-  private grandMaster: number;
+  /** The outputs' safety state (PANIC, ALL_OFF, blackout, grand master), from the pipeline. */
+  private safety: SafetyState;
   private readonly universeText = new Map<number, string>();
 
   constructor(
@@ -77,7 +90,7 @@ export class ConsoleModel implements ConsoleEngine {
     private readonly options: ConsoleModelOptions,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
-    this.grandMaster = pipeline.show.safety.grandMaster;
+    this.safety = pipeline.safety.current;
     this.playbackState = pipeline.playback.snapshot();
     this.cueLists = cueSummaries(pipeline.show);
     this.depts = this.buildDepts();
@@ -94,6 +107,16 @@ export class ConsoleModel implements ConsoleEngine {
       }),
     );
     this.subscription.add(pipeline.decisions$.subscribe((d) => this.onDecision(d)));
+    // Whatever changes the outputs' safety state — this console, another, OSC, MSC, a GO after PANIC —
+    // every console sees it, from the one place that holds it.
+    this.subscription.add(pipeline.safety.state$.subscribe((s) => this.onSafety(s)));
+    // Cues that fire by themselves (auto-follow, auto-continue) are decisions too: log them.
+    this.subscription.add(
+      pipeline.playback.events$.subscribe((e) => {
+        if (e.kind !== 'fire' || (e.reason !== 'follow' && e.reason !== 'continue')) return;
+        this.record({ atMs: e.tMs, dept: e.dept, action: 'go', cue: e.cue, source: 'follow', who: null, confidence: null, note: e.reason === 'follow' ? 'auto-follow' : 'auto-continue' });
+      }),
+    );
     const offsetMs = options.audioOffsetMs ?? 0;
     if (options.listening !== undefined) {
       this.audio = { ...SILENT_AUDIO, running: true };
@@ -124,6 +147,9 @@ export class ConsoleModel implements ConsoleEngine {
         }),
       );
     }
+    // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
+    if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
+    if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -132,17 +158,25 @@ export class ConsoleModel implements ConsoleEngine {
     return this.scheduler.now();
   }
 
+  /** The departments as the console sees them now (cheap: no snapshot of universes or log). */
+  get deptStates(): readonly DeptState[] {
+    return this.depts;
+  }
+
   snapshot(): EngineSnapshot {
     return {
       engineId: this.options.engineId,
       show: { name: this.options.showName.slice(0, 200), path: this.options.showPath },
       engineTimeMs: this.now(),
-      panic: this.panic,
-      grandMaster: this.grandMaster,
+      panic: this.safety.panic || this.safety.allOff,
+      blackout: this.safety.blackout,
+      grandMaster: this.safety.grandMaster,
       depts: this.depts,
       audio: this.audio,
       universes: this.universes(),
       log: this.log.slice(-LOG_LIMIT),
+      ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
+      ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
     };
   }
 
@@ -150,13 +184,15 @@ export class ConsoleModel implements ConsoleEngine {
     const refusal = this.check(command);
     if (refusal !== undefined) return refusal;
     if (command.type === 'set-grand-master') {
-      this.pipeline.safety.handle({ type: 'grandMaster', level: command.level }, this.now());
-      this.grandMaster = command.level;
-      this.deltas.next({ type: 'engine', patch: { grandMaster: command.level } });
-      this.record({ atMs: this.now(), dept: null, action: 'setting', cue: null, source: 'operator', who: who.name, confidence: null, note: `grand master ${Math.round(command.level * 100)}%` });
+      this.pipeline.safety.handle({ type: 'grandMaster', level: command.level }, this.now(), who.name);
       return { ok: true };
     }
     this.options.commands.next({ command, user: who.name });
+    if (command.type === 'release-panic') {
+      // Everywhere: the outputs come back to the live look too (one department: only its automation).
+      if (command.dept === undefined) this.pipeline.safety.clearPanic(this.now(), 0, who.name);
+      this.record({ atMs: this.now(), dept: command.dept ?? null, action: 'release', cue: null, source: 'operator', who: who.name, confidence: null, note: 'PANIC released' });
+    }
     if (command.type === 'set-mode') {
       this.record({ atMs: this.now(), dept: command.dept, action: 'mode', cue: null, source: 'operator', who: who.name, confidence: null, note: `${command.dept} → ${command.mode}` });
     }
@@ -174,20 +210,15 @@ export class ConsoleModel implements ConsoleEngine {
       return { ok: false, code: 'unavailable', message: 'loading another show while running is not supported by this engine; restart it with `precue run <show>`' };
     }
     if (c.type === 'set-grand-master') return undefined;
+    if (c.type === 'release-panic' && c.dept === undefined) {
+      return this.depts.some((d) => d.panicked) || this.safety.panic || this.safety.allOff ? undefined : { ok: false, code: 'conflict', message: 'nothing is in PANIC' };
+    }
     const deptIdOf = 'dept' in c ? c.dept : undefined;
     if (deptIdOf === undefined) return undefined;
-    const dept = this.depts.find((d) => d.id === deptIdOf);
-    if (dept === undefined) return { ok: false, code: 'not-found', message: `there is no department '${deptIdOf}' (this show has ${this.depts.map((d) => d.id).join(', ')})` };
-    if ('cue' in c && c.cue !== undefined && !dept.cues.some((q) => compareCueNumbers(q.number, c.cue!) === 0)) {
-      return { ok: false, code: 'not-found', message: `${dept.id} has no cue ${c.cue}` };
-    }
+    const refusal = refuseDeptCommand(this.depts, deptIdOf, c.type === 'go' || c.type === 'back' ? c.type : 'other', 'cue' in c ? c.cue : undefined);
+    if (refusal !== undefined) return { ok: false, ...refusal };
+    const dept = this.depts.find((d) => d.id === deptIdOf)!;
     switch (c.type) {
-      case 'go':
-        if (dept.standby === null) return { ok: false, code: 'conflict', message: `${dept.id} is at the end of its cue list; GOTO a cue or BACK` };
-        return undefined;
-      case 'back':
-        if (dept.current === null) return { ok: false, code: 'conflict', message: `${dept.id} has no live cue to go back from` };
-        return undefined;
       case 'confirm-prediction': {
         const p = dept.prediction;
         if (p === null || !p.armed) return { ok: false, code: 'conflict', message: `${dept.id} has no armed prediction to confirm` };
@@ -198,6 +229,8 @@ export class ConsoleModel implements ConsoleEngine {
         return dept.prediction === null ? { ok: false, code: 'conflict', message: `${dept.id} has no prediction to reject` } : undefined;
       case 'clear-lockout':
         return dept.lockoutUntilMs === null ? { ok: false, code: 'conflict', message: `${dept.id} is not locked out` } : undefined;
+      case 'release-panic':
+        return dept.panicked ? undefined : { ok: false, code: 'conflict', message: `${dept.id} is not in PANIC` };
       default:
         return undefined;
     }
@@ -221,14 +254,26 @@ export class ConsoleModel implements ConsoleEngine {
     });
   }
 
+  private onSafety(s: SafetyState): void {
+    const before = this.safety;
+    this.safety = s;
+    const patch: { panic?: boolean; blackout?: boolean; grandMaster?: number } = {};
+    if ((before.panic || before.allOff) !== (s.panic || s.allOff)) patch.panic = s.panic || s.allOff;
+    if (before.blackout !== s.blackout) patch.blackout = s.blackout;
+    if (before.grandMaster !== s.grandMaster) patch.grandMaster = s.grandMaster;
+    if (Object.keys(patch).length === 0) return;
+    this.deltas.next({ type: 'engine', patch });
+    const by = s.changedBy;
+    const source: Decision['source'] = by.startsWith('osc') ? 'osc' : by.startsWith('msc') ? 'midi' : by.startsWith('midi') ? 'midi' : by.includes('@') ? 'operator' : 'system';
+    const who = by.includes('@') || by.includes(' ') ? by.slice(0, 120) : null;
+    const settings = [
+      ...(patch.grandMaster !== undefined ? [`grand master ${Math.round(s.grandMaster * 100)}%`] : []),
+      ...(patch.blackout !== undefined ? [`blackout ${s.blackout ? 'on' : 'off'}`] : []),
+    ];
+    if (settings.length > 0) this.record({ atMs: this.now(), dept: null, action: 'setting', cue: null, source, who, confidence: null, note: settings.join(', ') });
+  }
+
   private onDecision(d: CoreDecision): void {
-    if (d.action === 'panic') {
-      this.panic = true;
-      this.deltas.next({ type: 'engine', patch: { panic: true } });
-    } else if (this.panic && (d.action === 'go' || d.action === 'goto' || d.action === 'resume')) {
-      this.panic = false;
-      this.deltas.next({ type: 'engine', patch: { panic: false } });
-    }
     const entry = toLogEntry(d);
     this.record(d.fadeMs !== undefined && entry.note === undefined ? { ...entry, note: `fade ${Math.round(d.fadeMs)} ms` } : entry);
   }

@@ -1,7 +1,8 @@
 /**
  * sACN / ANSI E1.31-2018 packet encoding: data packets (per-source priority, per-packet sequence,
- * synchronisation address, stream-terminated option), synchronisation packets, the multicast
- * address of a universe, and a decoder for tests. Encoders write into preallocated buffers.
+ * synchronisation address, stream-terminated option), synchronisation packets, universe discovery
+ * packets (§8: which universes a source sends, every 10 s), the multicast address of a universe, and a
+ * decoder for tests. Encoders write into preallocated buffers.
  */
 import { InputError } from '../errors.js';
 
@@ -15,6 +16,17 @@ const VECTOR_ROOT_E131_DATA = 0x00000004;
 const VECTOR_ROOT_E131_EXTENDED = 0x00000008;
 const VECTOR_E131_DATA_PACKET = 0x00000002;
 const VECTOR_E131_EXTENDED_SYNCHRONIZATION = 0x00000001;
+const VECTOR_E131_EXTENDED_DISCOVERY = 0x00000002;
+const VECTOR_UNIVERSE_DISCOVERY_UNIVERSE_LIST = 0x00000001;
+
+/** The universe discovery packets go to (E1.31 §8), outside the data universes' 1..63999. */
+export const SACN_DISCOVERY_UNIVERSE = 64214;
+/** Its multicast group. */
+export const SACN_DISCOVERY_ADDRESS = '239.255.250.214';
+/** How often a source announces its universes (E1.31 E131_UNIVERSE_DISCOVERY_INTERVAL). */
+export const SACN_DISCOVERY_INTERVAL_MS = 10_000;
+/** Universes listed per discovery page. */
+export const SACN_DISCOVERY_PAGE_SIZE = 512;
 const VECTOR_DMP_SET_PROPERTY = 0x02;
 
 /** E1.31 framing options bits. */
@@ -164,6 +176,37 @@ export class SacnSyncEncoder {
   }
 }
 
+/**
+ * Encodes the universe discovery packets (one per page of 512) listing `universes` (sorted, deduplicated).
+ * A source that sends no universes still announces an empty list.
+ */
+export function encodeUniverseDiscovery(cid: Uint8Array, sourceName: string, universes: readonly number[]): Uint8Array[] {
+  if (cid.length !== 16) throw new InputError('sacn', 'CID must be 16 bytes');
+  const list = [...new Set(universes)].sort((a, b) => a - b);
+  for (const u of list) checkUniverse(u);
+  const pages = Math.max(1, Math.ceil(list.length / SACN_DISCOVERY_PAGE_SIZE));
+  if (pages > 256) throw new InputError('sacn', `${list.length} universes need more than 256 discovery pages`);
+  const name = new TextEncoder().encode(sourceName);
+  let n = Math.min(63, name.length);
+  while (n > 0 && n < name.length && (name[n]! & 0xc0) === 0x80) n--;
+  const out: Uint8Array[] = [];
+  for (let page = 0; page < pages; page++) {
+    const chunk = list.slice(page * SACN_DISCOVERY_PAGE_SIZE, (page + 1) * SACN_DISCOVERY_PAGE_SIZE);
+    const p = new Uint8Array(120 + 2 * chunk.length);
+    writeRoot(p, VECTOR_ROOT_E131_EXTENDED, cid);
+    u16(p, 38, 0x7000 | (p.length - 38));
+    u32(p, 40, VECTOR_E131_EXTENDED_DISCOVERY);
+    p.set(name.subarray(0, n), 44);
+    u16(p, 112, 0x7000 | (p.length - 112));
+    u32(p, 114, VECTOR_UNIVERSE_DISCOVERY_UNIVERSE_LIST);
+    p[118] = page;
+    p[119] = pages - 1;
+    chunk.forEach((u, i) => u16(p, 120 + 2 * i, u));
+    out.push(p);
+  }
+  return out;
+}
+
 /** A decoded E1.31 packet. */
 export type SacnPacket =
   | {
@@ -178,7 +221,8 @@ export type SacnPacket =
       readonly startCode: number;
       readonly data: Uint8Array;
     }
-  | { readonly kind: 'sync'; readonly cid: Uint8Array; readonly sequence: number; readonly syncUniverse: number };
+  | { readonly kind: 'sync'; readonly cid: Uint8Array; readonly sequence: number; readonly syncUniverse: number }
+  | { readonly kind: 'discovery'; readonly cid: Uint8Array; readonly sourceName: string; readonly page: number; readonly lastPage: number; readonly universes: readonly number[] };
 
 /** Decodes an E1.31 data or sync packet; throws InputError on anything else. */
 export function decodeSacn(bytes: Uint8Array): SacnPacket {
@@ -187,7 +231,16 @@ export function decodeSacn(bytes: Uint8Array): SacnPacket {
   const rootVector = view.getUint32(18);
   const cid = bytes.slice(22, 38);
   if (rootVector === VECTOR_ROOT_E131_EXTENDED) {
-    if (view.getUint32(40) !== VECTOR_E131_EXTENDED_SYNCHRONIZATION) throw new InputError('sacn', 'unsupported extended packet');
+    const framing = view.getUint32(40);
+    if (framing === VECTOR_E131_EXTENDED_DISCOVERY) {
+      if (bytes.length < 120 || view.getUint32(114) !== VECTOR_UNIVERSE_DISCOVERY_UNIVERSE_LIST || (bytes.length - 120) % 2 !== 0) throw new InputError('sacn', 'malformed universe discovery packet');
+      const nameBytes = bytes.subarray(44, 108);
+      const end = nameBytes.indexOf(0);
+      const universes: number[] = [];
+      for (let at = 120; at < bytes.length; at += 2) universes.push(view.getUint16(at));
+      return { kind: 'discovery', cid, sourceName: new TextDecoder().decode(end < 0 ? nameBytes : nameBytes.subarray(0, end)), page: bytes[118]!, lastPage: bytes[119]!, universes };
+    }
+    if (framing !== VECTOR_E131_EXTENDED_SYNCHRONIZATION) throw new InputError('sacn', 'unsupported extended packet');
     return { kind: 'sync', cid, sequence: bytes[44]!, syncUniverse: view.getUint16(45) };
   }
   if (rootVector !== VECTOR_ROOT_E131_DATA || bytes.length < SACN_DATA_HEADER_BYTES) throw new InputError('sacn', `unsupported root vector ${rootVector}`);

@@ -4,6 +4,7 @@
  */
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { FileProblem } from '../errors.js';
+import { checkJsonBounds, FILE_JSON_BOUNDS, type JsonBounds } from './bounded.js';
 
 /** A parsed JSON document that can locate paths in its source text. */
 export interface LocatedJson {
@@ -74,10 +75,16 @@ function parseErrorExpected(error: ParseError): string {
  * Parses JSON text strictly (no comments, no trailing commas) and keeps positions. Broken JSON gives
  * every syntax problem found, each with line and column; `value` is then undefined.
  */
-export function parseLocatedJson(text: string, file: string): LocatedJson {
+export function parseLocatedJson(text: string, file: string, bounds: JsonBounds = FILE_JSON_BOUNDS): LocatedJson {
   const starts = lineStarts(text);
   const errors: ParseError[] = [];
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Bounds first: the tree parser, migrations and validators all recurse.
+  const violation = checkJsonBounds(source, bounds);
+  if (violation !== undefined) {
+    const problem: FileProblem = { file, path: '', ...toLineColumn(starts, violation.offset), message: violation.message, expected: violation.expected };
+    return { file, value: undefined, syntaxProblems: [problem], problemAt: (path, message, expected) => ({ file, path: formatJsonPath(path), message, ...(expected !== undefined ? { expected } : {}) }) };
+  }
   const root: Node | undefined = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const syntaxProblems: FileProblem[] = errors.map((e) => ({
     file,

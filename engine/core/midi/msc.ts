@@ -1,8 +1,8 @@
 /**
  * MIDI Show Control 1.0 (MMA/USITT, 1991): `F0 7F <device_ID> 02 <command_format> <command> <data> F7`.
- * Encodes and decodes GO, STOP, RESUME, TIMED_GO, LOAD, SET, FIRE and ALL_OFF with Q_number, Q_list
- * and Q_path as ASCII digits and `.` separated by 00, and the Standard Time Specification
- * (hr mn sc fr ff) that TIMED_GO and SET carry.
+ * Encodes and decodes GO, STOP, RESUME, TIMED_GO, LOAD, SET, FIRE, ALL_OFF, RESTORE and RESET with
+ * Q_number, Q_list and Q_path as ASCII digits and `.` separated by 00, and the Standard Time
+ * Specification (hr mn sc fr ff) that TIMED_GO and SET carry. ALL_OFF, RESTORE and RESET carry no data.
  */
 import { InputError } from '../errors.js';
 import { rateCode, rateFromCode, validateTimecode, type Timecode } from './timecode.js';
@@ -17,6 +17,8 @@ export const MscCommandByte = {
   SET: 0x06,
   FIRE: 0x07,
   ALL_OFF: 0x08,
+  RESTORE: 0x09,
+  RESET: 0x0a,
 } as const;
 
 /** The MSC commands we speak. */
@@ -137,6 +139,8 @@ export function encodeMsc(m: MscMessage): Uint8Array {
       data = [byte7('macro', m.macro)];
       break;
     case 'ALL_OFF':
+    case 'RESTORE':
+    case 'RESET':
       data = [];
       break;
   }
@@ -207,6 +211,8 @@ export function decodeMsc(bytes: ArrayLike<number>): MscMessage {
       if (end < 7) throw new InputError('msc', 'FIRE needs a macro number');
       return { ...base, macro: b[6]! };
     case 'ALL_OFF':
+    case 'RESTORE':
+    case 'RESET':
       return base;
   }
 }

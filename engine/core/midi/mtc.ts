@@ -6,6 +6,9 @@
 import { InputError } from '../errors.js';
 import { framesToTimecode, nominalFps, rateCode, rateFromCode, realFps, timecodeToFrames, validateTimecode, type Timecode, type TimecodeRate } from './timecode.js';
 
+/** Timecode that returns within this many frames of the freewheel's time re-locks without a jump. */
+export const RELOCK_TOLERANCE_FRAMES = 4;
+
 /** One quarter-frame: piece 0..7 and its 4-bit value. */
 export interface MtcQuarterFrame {
   readonly piece: number;
@@ -52,16 +55,23 @@ export function decodeMtcFullFrame(bytes: ArrayLike<number>): Timecode {
 
 /** What the chase decoder reports. */
 export type MtcChaseEvent =
-  /** A position: `timecode` is the current frame; `running` false after a full-frame locate. */
-  | { readonly kind: 'position'; readonly timecode: Timecode; readonly seconds: number; readonly running: boolean; readonly direction: 1 | -1 }
+  /**
+   * A position: `timecode` is the current frame; `running` false after a full-frame locate;
+   * `freewheel` while quarter frames are missing and time runs on by itself.
+   */
+  | { readonly kind: 'position'; readonly timecode: Timecode; readonly seconds: number; readonly running: boolean; readonly direction: 1 | -1; readonly freewheel?: boolean }
   /** No quarter frames for `dropoutMs`: timecode stopped. */
   | { readonly kind: 'stopped'; readonly timecode: Timecode | undefined };
 
 /**
  * Follows incoming MTC. After eight consecutive quarter frames (forward 0→7 or backward 7→0) it knows
  * the time; as sent, that is the frame when piece 0 went out, so it reports that time plus two frames
- * (forward), then advances one frame per four quarter frames. Full frames locate at once. `check(nowMs)`
- * reports a stop after `dropoutMs` without quarter frames.
+ * (forward), then advances one frame per four quarter frames. Full frames locate at once.
+ *
+ * Dropouts: when quarter frames stop for `dropoutMs`, `check(nowMs)` freewheels — time runs on at the
+ * frame rate (positions marked `freewheel`) for up to `freewheelMs`, as a console chasing timecode does
+ * through a glitch on the line — then reports a stop. Timecode that comes back within the window where
+ * the freewheel says it should be re-locks seamlessly; anywhere else it is a jump.
  */
 export class MtcChaseDecoder {
   private readonly pieces = new Int8Array(8).fill(-1);
@@ -74,8 +84,22 @@ export class MtcChaseDecoder {
   private quarter = 0;
   private lastQuarterMs = -Infinity;
   private running = false;
+  /** When `frames` was last set from timecode or advanced (ms), for the freewheel. */
+  private framesAtMs = 0;
+  private freewheeling = false;
+  /** After a re-lock behind the freewheel: no position is reported until time passes this frame again. */
+  private holdBelow: number | undefined;
 
-  constructor(readonly dropoutMs = 100) {}
+  constructor(
+    readonly dropoutMs = 100,
+    /** How long time runs on through a dropout (0: stop at once). */
+    readonly freewheelMs = 0,
+  ) {}
+
+  /** True while quarter frames are missing and time runs on by itself. */
+  get isFreewheeling(): boolean {
+    return this.freewheeling;
+  }
 
   /** The last known position, if any. */
   get position(): Timecode | undefined {
@@ -126,15 +150,24 @@ export class MtcChaseDecoder {
       this.rate = rate;
       // The eight pieces carry the time at which piece 0 (forward) was sent; by the time the block is
       // complete two frames have passed, so the current frame is that time + 2 (− 2 running backwards).
-      this.frames = timecodeToFrames(tc) + 2 * this.direction;
+      const frames = timecodeToFrames(tc) + 2 * this.direction;
+      if (this.freewheeling && this.frames !== undefined && Math.abs(frames - this.frames) <= RELOCK_TOLERANCE_FRAMES) {
+        // Re-lock: timecode came back where the freewheel said. Never report time going backwards
+        // (a cue the freewheel already fired would fire again): wait until it passes that frame.
+        if ((frames - this.frames) * this.direction < 0) this.holdBelow = this.frames;
+      }
+      this.frames = frames;
+      this.framesAtMs = nowMs;
       this.quarter = 0;
       this.running = true;
+      this.freewheeling = false;
       return this.report(true);
     }
     if (this.running && this.frames !== undefined) {
       this.quarter += 1;
       if (this.quarter >= 4) {
         this.frames += this.direction;
+        this.framesAtMs = nowMs;
         this.quarter = 0;
         return this.report(true);
       }
@@ -143,32 +176,52 @@ export class MtcChaseDecoder {
   }
 
   /** Feeds a full-frame locate. */
-  fullFrame(tc: Timecode): MtcChaseEvent {
+  fullFrame(tc: Timecode): MtcChaseEvent | undefined {
+    this.holdBelow = undefined;
     this.rate = tc.rate;
     this.frames = timecodeToFrames(tc);
     this.quarter = 0;
     this.running = false;
+    this.freewheeling = false;
     this.lastPiece = -1;
     this.count = 0;
     this.pieces.fill(-1);
     return this.report(false);
   }
 
-  /** Reports a stop once quarter frames have been missing for `dropoutMs`. */
+  /**
+   * Call regularly (every few tens of ms). Once quarter frames have been missing for `dropoutMs`:
+   * advances the position at the frame rate (one event per frame gained) until `freewheelMs` more
+   * have passed, then reports the stop.
+   */
   check(nowMs: number): MtcChaseEvent | undefined {
-    if (this.running && nowMs - this.lastQuarterMs > this.dropoutMs) {
-      this.running = false;
+    if (!this.running || nowMs - this.lastQuarterMs <= this.dropoutMs) return undefined;
+    if (nowMs - this.lastQuarterMs <= this.dropoutMs + this.freewheelMs && this.frames !== undefined) {
+      this.freewheeling = true;
+      // Re-collect a full time when quarter frames come back.
       this.lastPiece = -1;
       this.count = 0;
-      return { kind: 'stopped', timecode: this.position };
+      const gained = Math.floor(((nowMs - this.framesAtMs) * realFps(this.rate)) / 1000);
+      if (gained < 1) return undefined;
+      this.frames += gained * this.direction;
+      this.framesAtMs += (gained * 1000) / realFps(this.rate);
+      return this.report(true, true);
     }
-    return undefined;
+    this.running = false;
+    this.freewheeling = false;
+    this.lastPiece = -1;
+    this.count = 0;
+    return { kind: 'stopped', timecode: this.position };
   }
 
-  private report(running: boolean): MtcChaseEvent {
+  private report(running: boolean, freewheel = false): MtcChaseEvent | undefined {
     const frames = this.frames ?? 0;
+    if (this.holdBelow !== undefined) {
+      if (running && (frames - this.holdBelow) * this.direction <= 0) return undefined;
+      this.holdBelow = undefined;
+    }
     const timecode = framesToTimecode(frames, this.rate);
-    return { kind: 'position', timecode, seconds: frames / realFps(this.rate), running, direction: this.direction };
+    return { kind: 'position', timecode, seconds: frames / realFps(this.rate), running, direction: this.direction, ...(freewheel ? { freewheel: true } : {}) };
   }
 }
 

@@ -3,9 +3,11 @@
  * teacher forcing, and section-level rearrangements of the rehearsals (a section played twice, one
  * skipped) so the model learns to follow the music rather than the rehearsal's order.
  */
-import { BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS, type BeatRow, type CueSchedule } from './beatInput.js';
+import { CueHistory, MAX_BEATS, type BeatRow, type CueSchedule } from './beatInput.js';
+import { InputLayout } from './inputLayout.js';
 import type { FollowTrack } from './followInput.js';
 import type { TakeCue } from './types.js';
+import { pushAll } from '../vector.js';
 
 /** An analysed take: its beat rows and ground-truth cues. */
 export interface AnalysedTake {
@@ -103,8 +105,8 @@ export function rearrange(steps: readonly Step[], random: () => number): Step[] 
   const out: Step[] = [];
   parts.forEach((p, i) => {
     if (i === skipped && skipped !== repeated) return;
-    out.push(...p);
-    if (i === repeated) out.push(...p);
+    pushAll(out, p);
+    if (i === repeated) pushAll(out, p);
   });
   return out;
 }
@@ -119,14 +121,12 @@ export function buildSequence(
   const history = new CueHistory(depts, vocab, options.schedule, options.order);
   const follow = options.follow;
   follow?.reset();
-  const followN = follow?.size ?? 0;
+  const layout = InputLayout.of({ depts, vocab, ...(options.schedule !== undefined ? { schedule: options.schedule } : {}), ...(options.order !== undefined ? { order: options.order } : {}), follow: follow !== undefined });
   for (const c of options.preRoll ?? []) history.fired(c.dept, c.cue, c.t);
   const drop = options.dropHistory ?? 0;
   const corrupt = options.corruptIdentity ?? 0;
   const random = options.random ?? (() => 1);
-  const audioN = steps[0]?.row.audio.length ?? 0;
-  const beatN = BEAT_FEATURE_NAMES.length;
-  const inputSize = audioN + beatN + history.size + followN;
+  const inputSize = layout.width;
   const n = steps.length;
   const D = depts.length;
   const inputs = new Float32Array(n * inputSize);
@@ -140,13 +140,13 @@ export function buildSequence(
     times.push(t);
     const h = history.onBeat(t, row.periodS);
     const base = k * inputSize;
-    inputs.set(row.audio, base);
-    inputs.set(row.beat, base + audioN);
-    inputs.set(h, base + audioN + beatN);
+    layout.write(inputs, base, 'audio', row.audio);
+    layout.write(inputs, base, 'beat', row.beat);
+    layout.write(inputs, base, 'history', h);
     if (follow !== undefined) {
       // The follower hears this beat's vectors at their place in the (possibly rearranged) sequence.
       for (const a of steps[k]!.aligned ?? []) follow.push(a.v, t - (row.t - a.t));
-      inputs.set(follow.features(t + (row.nextBeatT - row.t), row.periodS), base + audioN + beatN + history.size);
+      layout.write(inputs, base, 'follow', follow.features(t + (row.nextBeatT - row.t), row.periodS));
     }
     for (let d = 0; d < D; d++) {
       const e = events[d]!;

@@ -7,44 +7,32 @@ import type { VirtualTimeScheduler } from 'rxjs';
 import type { AudioBlock } from '../audio/types.js';
 import { deptId } from '../ids.js';
 import { offlineScheduler, replayTake, type ReplayResult } from '../offline.js';
-import { showFileSchema, type AutomationMode, type ShowFile } from '../show/schema.js';
+import { DEFAULT_MIN_GO_INTERVAL_MS, showFileSchema, SHOW_VERSION, type AutomationMode, type ShowFile } from '../show/schema.js';
 import { InputError } from '../errors.js';
-import { REFIRE_MIN_MS } from '../arbiter/arbiter.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
-import { CuePredictor, predictCues, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
+import { modelPredictor, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
+import type { PolicyVotes } from '../policy/cuePolicy.js';
+import type { ListenedTake } from './events.js';
 import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
-
-/** Never fire a department twice within this many ms in an evaluation (the show file's default). */
-export const EVAL_MIN_GO_INTERVAL_MS = 250;
 
 /**
  * The show an evaluation runs: one department per model department holding its cue vocabulary (no
- * levels, no fixtures, no outputs), every department in `mode` (default `auto`) with the model's
- * calibrated fire threshold as its confidence threshold.
+ * levels, no fixtures, no outputs), every department in `mode` (default `auto`) with the policy's
+ * fire threshold as its confidence threshold and the show file's defaults for everything else.
  */
-export function evalShow(meta: Pick<ModelMeta, 'depts' | 'vocab' | 'inference'>, modes: Readonly<Record<string, AutomationMode>> = {}): ShowFile {
+export function evalShow(meta: Pick<ModelMeta, 'depts' | 'vocab' | 'policy'>, modes: Readonly<Record<string, AutomationMode>> = {}): ShowFile {
   return showFileSchema.parse({
-    version: 1,
+    version: SHOW_VERSION,
     name: 'precue eval',
     departments: meta.depts.map((id) => ({
       id,
       mode: modes[id] ?? 'auto',
-      confidenceThreshold: Math.min(1, Math.max(0, meta.inference.fireThreshold)),
-      minGoIntervalMs: EVAL_MIN_GO_INTERVAL_MS,
+      confidenceThreshold: Math.min(1, Math.max(0, meta.policy.numbers.fireThreshold)),
       cues: (meta.vocab[id] ?? []).map((number) => ({ number })),
     })),
   });
-}
-
-/** Cuts decoded audio into the blocks a live source delivers (`blockSize` samples; the first resets). */
-export function takeBlocks(samples: Float32Array, sampleRate: number, blockSize = 1024): AudioBlock[] {
-  const blocks: AudioBlock[] = [];
-  for (let i = 0; i < samples.length; i += blockSize) {
-    blocks.push({ t: i / sampleRate, sampleRate, samples: samples.subarray(i, Math.min(samples.length, i + blockSize)), ...(i === 0 ? { reset: true } : {}) });
-  }
-  return blocks;
 }
 
 /** What the model fired in a replay through the live pipeline, and the whole replay. */
@@ -54,32 +42,31 @@ export interface ModelReplay {
   readonly replay: ReplayResult;
 }
 
+/** A take to replay: its audio blocks, or what listening to it emitted (the replay cache). */
+export type TakeSource = { readonly blocks: readonly AudioBlock[] } | { readonly listened: ListenedTake };
+
 /**
- * Replays a take's audio through the real live pipeline on the offline clock: listening with the
- * model's analysis settings, the model's predictions (fed back every cue that actually fired), the
- * arbiter with every department in auto (or `show`'s modes), playback. The model's fires are the
- * cues playback fired on the arbiter's model decisions.
+ * Replays a take through the real live pipeline on the offline clock: listening with the model's
+ * analysis settings (or its recorded listening), the model's predictions (fed back every cue that
+ * actually fired), the arbiter with every department in auto (or `show`'s modes), playback and the
+ * frame loop. The model's fires are the cues playback fired on the arbiter's model decisions.
  */
-export function replayModel(model: LoadedModel, blocks: readonly AudioBlock[], options: { show?: ShowFile } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
+export function replayModel(model: LoadedModel, source: TakeSource, options: { show?: ShowFile; votes?: PolicyVotes; net?: PredictorNet } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
   const startS = scheduler.now() / 1000;
-  const fired: TimedCue[] = [];
   const replay = replayTake(
     {
       show: options.show ?? evalShow(model.meta),
       profiles: new Map(),
-      blocks,
+      ...source,
       listening: modelListening(model.meta),
-      predict: (streams, fired$) => {
-        // What counts is what playback fired for the model (a GO it swallows never happened).
-        fired$.subscribe((f) => {
-          if (f.source === 'model') fired.push({ t: f.t - startS, dept: f.dept, cue: f.cue });
-        });
-        return predictCues(model, streams, { fired$, audioOffsetMs: startS * 1000 }, scheduler);
-      },
+      predict: modelPredictor(model, { audioOffsetMs: startS * 1000, ...(options.votes !== undefined ? { votes: options.votes } : {}), ...(options.net !== undefined ? { net: options.net } : {}) }, scheduler),
+      policy: model.meta.policy.numbers,
       modelDepts: model.meta.depts.map((d) => deptId(d)),
     },
     scheduler,
   );
+  // What counts is what playback fired for the model (a GO it swallows never happened).
+  const fired = replay.fired.filter((f) => f.source === 'model').map((f) => ({ t: f.t - startS, dept: f.dept, cue: f.cue }));
   return { fired, replay };
 }
 
@@ -128,66 +115,6 @@ export function alignmentFromEvents(events: readonly PredictorEvent[]): { times:
   const vectors = new Float32Array(vecs.length * ALIGN_DIMS);
   vecs.forEach((v, i) => vectors.set(v, i * ALIGN_DIMS));
   return { times: Float32Array.from(times), vectors };
-}
-
-/** The auto-mode firing rule used at training time to calibrate the fire threshold. */
-export interface AutoRule {
-  /** Fire when the prediction's confidence is at least this. */
-  readonly threshold: number;
-  /** Never fire a department twice within this many seconds. */
-  readonly minGoIntervalS: number;
-  /** A prediction whose fire time is more than this far in the past is dropped (default 0.15 s). */
-  readonly staleS?: number;
-}
-
-/**
- * The training-time approximation of auto mode (fast, over cached events; `replayModel` is the real
- * pipeline that `eval` uses). As the arbiter: each department's latest prediction at or above the
- * threshold is armed and fires its cue at its `fireAt` unless a later prediction replaces or disarms it
- * first; never twice within `minGoIntervalS` in a department, the live cue again only for a new moment
- * (`REFIRE_MIN_MS`), never a prediction whose moment has passed; every fire goes back into the model's cue history as a real
- * show's would.
- */
-export function runModel(model: LoadedModel, events: readonly PredictorEvent[], autoRule: AutoRule, net?: PredictorNet): TimedCue[] {
-  const rule = { staleS: 0.15, ...autoRule };
-  const predictor = new CuePredictor(model, net);
-  const fired: TimedCue[] = [];
-  const last = new Map<string, number>();
-  const live = new Map<string, string>();
-  /** Per department, the armed prediction and when it was armed. */
-  const armed = new Map<string, { cue: string; fireAt: number; since: number }>();
-  const fire = (dept: string, cue: string, t: number): void => {
-    armed.delete(dept);
-    last.set(dept, t);
-    live.set(dept, cue);
-    fired.push({ t, dept, cue });
-    predictor.fired(dept, cue, t);
-  };
-  for (const e of events) {
-    if (e.kind === 'frame') {
-      // The armed fires whose time came before this frame went at their time.
-      const due = [...armed.entries()].filter(([, a]) => a.fireAt <= e.v.t).sort((x, y) => x[1].fireAt - y[1].fireAt);
-      for (const [dept, a] of due) fire(dept, a.cue, Math.max(a.fireAt, a.since));
-    }
-    predictor.push(e);
-    if (e.kind !== 'frame') continue;
-    const now = e.v.t;
-    for (const p of predictor.predictions()) {
-      const prev = last.get(p.dept);
-      const blocked =
-        p.confidence < rule.threshold ||
-        (prev !== undefined && Math.max(p.fireAt, now) - prev < rule.minGoIntervalS) ||
-        (live.get(p.dept) === p.cue && prev !== undefined && p.fireAt < prev + REFIRE_MIN_MS / 1000) ||
-        p.fireAt < now - rule.staleS;
-      if (blocked) {
-        armed.delete(p.dept);
-        continue;
-      }
-      if (p.fireAt <= now) fire(p.dept, p.cue, now);
-      else armed.set(p.dept, { cue: p.cue, fireAt: p.fireAt, since: now });
-    }
-  }
-  return fired;
 }
 
 /** Groups rehearsals that carry the same cue list (the same song) and returns the group of `ref`. */
@@ -259,7 +186,7 @@ export function rehearsalTiming(rehearsals: readonly RehearsalSummary[], ref: Re
  */
 export function onlineAlignment(ref: RehearsalSummary, alignment: Float32Array, refTimes: Float32Array, live: { times: Float32Array; vectors: Float32Array }, options: AlignerOptions & { minGoIntervalS?: number } = {}): TimedCue[] {
   const aligner = new OnlineAligner(rehearsalVectors(ref, alignment), refTimes, ref.cues, options);
-  const minGo = options.minGoIntervalS ?? EVAL_MIN_GO_INTERVAL_MS / 1000;
+  const minGo = options.minGoIntervalS ?? DEFAULT_MIN_GO_INTERVAL_MS / 1000;
   const last = new Map<string, number>();
   const fired: TimedCue[] = [];
   for (let j = 0; j < live.times.length; j++) {

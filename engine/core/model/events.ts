@@ -32,3 +32,16 @@ export function predictorEvents(
   );
 }
 
+
+/**
+ * What listening to a take emitted, in arrival order, with the moment each event arrived (seconds in
+ * the take's time base: the end of the audio block whose analysis emitted it). Enough to replay the
+ * take through the show pipeline exactly as its audio would (`replayTake` with `listened`), without
+ * listening again: the replay cache holds these.
+ */
+export interface ListenedTake {
+  readonly durationS: number;
+  readonly events: readonly PredictorEvent[];
+  /** One per event: when it arrived (audio seconds). */
+  readonly arrivals: Float64Array;
+}

@@ -53,16 +53,6 @@ export class FollowTrack {
     return this.depts.reduce((s, d) => s + FIXED + (this.vocab[d]?.length ?? 0), 0);
   }
 
-  /** Names of the follower entries. */
-  names(): string[] {
-    const out: string[] = [];
-    for (const d of this.depts) {
-      out.push(`${d}.followIn`, `${d}.followNext`, `${d}.followNear`);
-      for (const c of this.vocab[d] ?? []) out.push(`${d}.followCue=${c}`);
-    }
-    return out;
-  }
-
   /** Starts over (a new take). */
   reset(): void {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
@@ -83,9 +73,10 @@ export class FollowTrack {
 
   /**
    * The department's next cue in the reference (the first not passed by more than half a beat of
-   * `periodS`) and when, through the follower's position and local tempo, it falls live.
+   * `periodS`), when, through the follower's position and local tempo, it falls live, and which of the
+   * department's cues in the reference it is (0: its first).
    */
-  nextCue(deptIndex: number, periodS: number): { index: number; when: number } | undefined {
+  nextCue(deptIndex: number, periodS: number): { index: number; when: number; ordinal: number } | undefined {
     if (this.latestT === undefined) return undefined;
     const cues = this.byDept[deptIndex] ?? [];
     const refNow = this.aligner.refTime;
@@ -99,7 +90,7 @@ export class FollowTrack {
       else hi = mid;
     }
     const next = cues[lo];
-    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio };
+    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio, ordinal: lo };
   }
 
   /**
@@ -128,6 +119,16 @@ export class FollowTrack {
     });
     return out;
   }
+}
+
+/** Names of the follower entries of the model's input, per department: `FollowTrack.features` in order. */
+export function followEntryNames(depts: readonly string[], vocab: Readonly<Record<string, readonly string[]>>): string[] {
+  const out: string[] = [];
+  for (const d of depts) {
+    out.push(`${d}.followIn`, `${d}.followNext`, `${d}.followNear`);
+    for (const c of vocab[d] ?? []) out.push(`${d}.followCue=${c}`);
+  }
+  return out;
 }
 
 /** A stored rehearsal's alignment vectors and times, as a follower reference. */

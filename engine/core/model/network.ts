@@ -45,9 +45,9 @@ export interface TrainConfig {
   readonly tempoJitter: number;
 }
 
-/** Defaults that reach the acceptance figures on the POP909 set (bench/model.ts). */
+/** Network training settings (`trainModel` sets the epochs from `TRAINING_DEFAULTS`). */
 export const defaultTrainConfig: TrainConfig = {
-  epochs: 18,
+  epochs: 40,
   batchSize: 64,
   windowSteps: 64,
   learningRate: 0.01,
@@ -64,8 +64,9 @@ export interface EpochProgress {
   readonly epoch: number;
   readonly epochs: number;
   readonly loss: number;
-  readonly validationLoss: number;
-  readonly validationFireF1: number;
+  /** Null without validation takes: then the best epoch is chosen on the training loss. */
+  readonly validationLoss: number | null;
+  readonly validationFireF1: number | null;
   readonly secondsLeft: number;
   readonly best: boolean;
 }
@@ -168,12 +169,15 @@ function batchLoss(tf: Tf, model: tfTypes.LayersModel, b: Batch, cfg: NetConfig,
     // Weighted sigmoid cross-entropy: w·y·softplus(-z) + (1-y)·softplus(z).
     const ce = tf.add(tf.mul(tf.mul(y, posWeight), tf.softplus(tf.neg(fireLogit))), tf.mul(tf.sub(1, y), tf.softplus(fireLogit)));
     total = tf.add(total, tf.div(tf.sum(tf.mul(ce, b.valid)), validSum));
-    const cueT = tf.squeeze(tf.slice(b.cue, [0, 0, d], [-1, -1, 1]), [2]);
-    const cueMask = tf.mul(tf.cast(tf.greaterEqual(cueT, 0), 'float32'), b.valid);
-    const oneHot = tf.oneHot(tf.cast(tf.maximum(cueT, 0), 'int32'), cfg.vocabSizes[d] ?? 1);
-    const logp = tf.logSoftmax(cueLogits);
-    const cueCe = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
-    total = tf.add(total, tf.mul(0.5, tf.div(tf.sum(tf.mul(cueCe, cueMask)), tf.maximum(tf.sum(cueMask), 1))));
+    // Which cue: nothing to learn (and no one-hot to make) in a department with a single cue.
+    if ((cfg.vocabSizes[d] ?? 1) >= 2) {
+      const cueT = tf.squeeze(tf.slice(b.cue, [0, 0, d], [-1, -1, 1]), [2]);
+      const cueMask = tf.mul(tf.cast(tf.greaterEqual(cueT, 0), 'float32'), b.valid);
+      const oneHot = tf.oneHot(tf.cast(tf.maximum(cueT, 0), 'int32'), cfg.vocabSizes[d] ?? 1);
+      const logp = tf.logSoftmax(cueLogits);
+      const cueCe = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
+      total = tf.add(total, tf.mul(0.5, tf.div(tf.sum(tf.mul(cueCe, cueMask)), tf.maximum(tf.sum(cueMask), 1))));
+    }
     const countT = tf.squeeze(tf.slice(b.count, [0, 0, d], [-1, -1, 1]), [2]);
     const countMask = tf.mul(tf.cast(tf.greaterEqual(countT, 0), 'float32'), b.valid);
     const se = tf.square(tf.sub(countOut, countT));
@@ -209,8 +213,9 @@ export interface TrainResult {
   readonly model: tfTypes.LayersModel;
   readonly epochs: number;
   readonly trainLoss: number;
-  readonly validationLoss: number;
-  readonly validationFireF1: number;
+  /** Null when there was nothing to validate on. */
+  readonly validationLoss: number | null;
+  readonly validationFireF1: number | null;
 }
 
 /**
@@ -294,8 +299,8 @@ export async function trainNetwork(
         epoch,
         epochs: tc.epochs,
         loss: lossSum / Math.max(1, batches),
-        validationLoss: valLoss,
-        validationFireF1: f1,
+        validationLoss: valBatches.length > 0 ? valLoss : null,
+        validationFireF1: valBatches.length > 0 ? f1 : null,
         secondsLeft: (elapsed / epoch) * (tc.epochs - epoch),
         best: improved,
       });
@@ -309,7 +314,8 @@ export async function trainNetwork(
     model.setWeights(best.weights);
     for (const w of best.weights) w.dispose();
   }
-  return { model, epochs: epochsRun, trainLoss: best.trainLoss, validationLoss: best.loss, validationFireF1: best.f1 };
+  const validated = valBatches.length > 0;
+  return { model, epochs: epochsRun, trainLoss: best.trainLoss, validationLoss: validated ? best.loss : null, validationFireF1: validated ? best.f1 : null };
 }
 
 /** Pulls the trained weights out into plain arrays for `StreamingNet`. */

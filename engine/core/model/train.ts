@@ -5,25 +5,27 @@
  */
 import { ShowFileError, type FileProblem } from '../errors.js';
 import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
-import { AUDIO_FEATURE_NAMES, BEAT_FEATURE_NAMES, CueHistory, MAX_BEATS } from './beatInput.js';
+import { BEAT_FEATURE_NAMES } from './beatInput.js';
 import { alignedByBeat, FollowTrack, followReference } from './followInput.js';
 import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
 import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
-import { alignmentFromEvents, rowsFromEvents, runModel } from './evaluate.js';
-import type { PredictorEvent } from './predictor.js';
+import { alignmentFromEvents, replayModel, rowsFromEvents } from './evaluate.js';
+import { openingLevelDb } from './opening.js';
+import type { ListenedTake } from './events.js';
+import { InputLayout } from './inputLayout.js';
+import type { LoadedModel } from './predictor.js';
+import { DEFAULT_POLICY_NUMBERS, POLICY_VERSION, type DeptPolicy } from '../policy/numbers.js';
 import type { TempoRange } from './tempoFit.js';
 import { MODEL_FORMAT_VERSION, type ModelMeta, type RehearsalSummary, type TakeCue } from './types.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
-/** A replayed take ready for training. */
-export interface TrainingTake {
+/** A replayed take ready for training: what listening to it emitted (with arrival times) and its cues. */
+export interface TrainingTake extends ListenedTake {
   readonly name: string;
   /** Where the take's cues came from, for error messages. */
   readonly cueFile: string;
-  readonly durationS: number;
   readonly cues: readonly TakeCue[];
-  readonly events: readonly PredictorEvent[];
 }
 
 /** Options of `trainModel`. */
@@ -94,10 +96,16 @@ export interface TrainedModel {
   readonly alignment: Float32Array;
 }
 
+/**
+ * The training defaults `precue train`, the learning bench and `trainModel` share (measured on the
+ * POP909 development set, bench/model.ts).
+ */
+export const TRAINING_DEFAULTS = { seed: 7, epochs: 40, augment: 16, hiddenSize: 48, headSize: 32 } as const;
+
 /** Trains a model on the takes. Same takes, same options, same seed → same model. */
 export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options: TrainOptions = {}): Promise<TrainedModel> {
   checkCues(takes, options.show);
-  const seed = options.seed ?? 7;
+  const seed = options.seed ?? TRAINING_DEFAULTS.seed;
   const clock = options.clock ?? (() => 0);
   const started = clock();
   const sorted = [...takes].sort((a, b) => a.name.localeCompare(b.name));
@@ -112,7 +120,10 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     const { times, vectors } = alignmentFromEvents(t.events);
     const frames = times.length;
     const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
-    rehearsals.push({ name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 } });
+    rehearsals.push({
+      name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 },
+      openingLevelDb: openingLevelDb(t.events, Math.min(...t.cues.map((c) => c.t))),
+    });
     chunks.push(vectors);
     offset += frames;
   }
@@ -137,7 +148,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const valTakes = valIdx.map((i) => analysed[i]!);
   const norm = audioStats(trainTakes);
   const random = seededRandom(seed);
-  const augment = options.augment ?? 4;
+  const augment = options.augment ?? TRAINING_DEFAULTS.augment;
   const trainSeqs: Sequence[] = [];
   const labelled = trainTakes.map((take) => labelSteps(take, depts, vocab));
   const schedule = learnSchedule(labelled, depts, vocab);
@@ -153,15 +164,14 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     const track = trackFor(valIdx[j]!);
     return buildSequence(steps, depts, vocab, { preRoll, schedule, order, ...(track !== undefined ? { follow: track } : {}) });
   });
-  const history = new CueHistory(depts, vocab, schedule, order);
   // Live, the follower tracks the first training take.
   const liveReference = rehearsals[trainIdx[0] ?? 0]!;
-  const liveTrack = follow ? new FollowTrack(followReference(liveReference, alignment), depts, vocab) : undefined;
-  const inputSize = AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.length + history.size + (liveTrack?.size ?? 0);
+  const layout = InputLayout.of({ depts, vocab, schedule, order, follow });
+  const inputSize = layout.width;
   const cfg = {
     inputSize,
-    hiddenSize: options.hiddenSize ?? 48,
-    headSize: options.headSize ?? 32,
+    hiddenSize: options.hiddenSize ?? TRAINING_DEFAULTS.hiddenSize,
+    headSize: options.headSize ?? TRAINING_DEFAULTS.headSize,
     depts,
     vocabSizes: depts.map((d) => vocab[d]?.length ?? 1),
     seed,
@@ -179,13 +189,16 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   });
   const result = await trainNetwork(tf, cfg, trainSeqs, valSeqs, norm, {
     firePositiveWeight,
-    noiseDims: AUDIO_FEATURE_NAMES.length,
-    tempoIndex: AUDIO_FEATURE_NAMES.length + BEAT_FEATURE_NAMES.indexOf('tempo'),
+    epochs: TRAINING_DEFAULTS.epochs,
+    noiseDims: layout.widthOf('audio'),
+    tempoIndex: layout.offset('beat') + BEAT_FEATURE_NAMES.indexOf('tempo'),
     ...options,
     clock,
   });
   const weights = extractWeights(result.model, cfg);
 
+  const startCue = startCues(analysed, depts);
+  const initialPolicy = Object.fromEntries(depts.map((d) => [d, { firePoint: DEFAULT_POLICY_NUMBERS.fireThreshold, useNetwork: true, why: 'not calibrated yet', ...(startCue[d] !== undefined ? { startCue: startCue[d] } : {}) } satisfies DeptPolicy])) as Record<string, DeptPolicy>;
   const meta: ModelMeta = {
     formatVersion: MODEL_FORMAT_VERSION,
     createdBy: options.createdBy ?? 'precue',
@@ -196,7 +209,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     hiddenSize: cfg.hiddenSize,
     headSize: cfg.headSize,
     features: {
-      names: [...AUDIO_FEATURE_NAMES, ...BEAT_FEATURE_NAMES, ...history.names(), ...(liveTrack?.names() ?? [])],
+      layout: layout.toJSON().map((b) => ({ ...b, entries: [...b.entries] })),
       sampleRate: 22050,
       hopSize: 256,
       bufferSize: 1024,
@@ -207,7 +220,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       order,
       ...(follow ? { follow: { reference: liveReference.name } } : {}),
     },
-    inference: { fireThreshold: 0.5, maxBeatsToCount: MAX_BEATS, startCues: startCues(analysed, depts), snapToOnsets: false },
+    policy: { version: POLICY_VERSION, numbers: { ...DEFAULT_POLICY_NUMBERS }, depts: initialPolicy },
     training: {
       takes: trainTakes.map((t) => t.name),
       validationTakes: valTakes.map((t) => t.name),
@@ -221,30 +234,55 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
     rehearsals,
     files: { topology: 'model.json', weights: 'weights.bin', alignment: 'alignment.bin' },
   };
-  // Calibrate each department's fire point on the validation takes (or the training takes when there
-  // are none), one department at a time, the others held at their current point.
-  const calib = valTakes.length > 0 ? sorted.filter((_, i) => validationIdx.has(i)) : sorted;
-  const common = 0.5;
-  const thresholds: Record<string, number> = Object.fromEntries(depts.map((d) => [d, common]));
-  const scoreWith = (t: Record<string, number>, dept: string): number => {
-    const m = { ...meta, inference: { ...meta.inference, fireThreshold: common, deptThresholds: { ...t } } };
-    const fires = calib.map((take) => ({ fired: runModel({ meta: m, weights, alignment }, take.events, { threshold: common, minGoIntervalS: 0.25 }), expected: take.cues, durationS: take.durationS }));
-    return evaluateDeptFires(fires, depts, dept);
-  };
-  for (let pass = 0; pass < 1; pass++) {
-    for (const d of depts) {
-      let best = { threshold: thresholds[d]!, f1: scoreWith(thresholds, d) };
-      for (const threshold of [0.2, 0.35, 0.65, 0.8]) {
-        const f1 = scoreWith({ ...thresholds, [d]: threshold }, d);
-        if (f1 > best.f1 + 1e-9) best = { threshold, f1 };
-      }
-      thresholds[d] = best.threshold;
-    }
-  }
+  const calibration = valTakes.length > 0 ? sorted.filter((_, i) => validationIdx.has(i)) : sorted;
+  const policyDepts = calibratePolicy({ meta, weights, alignment }, calibration, valTakes.length > 0);
   const finalMeta: ModelMeta = {
     ...meta,
-    inference: { ...meta.inference, fireThreshold: common, deptThresholds: thresholds },
+    policy: { ...meta.policy, depts: policyDepts },
     training: { ...meta.training, seconds: clock() - started },
   };
   return { model: result.model, meta: finalMeta, alignment };
+}
+
+/** Fire points tried per department when calibrating (raw network outputs that read as the fire threshold). */
+export const FIRE_POINT_GRID: readonly number[] = [0.2, 0.35, 0.5, 0.65, 0.8];
+
+/**
+ * Calibrates the policy per department on held-out rehearsal takes (`heldOut` false: the training takes,
+ * said so in the reasons), through the very pipeline `precue eval` and `precue run` use: each
+ * department's fire point (one at a time, the others held), then whether the network's vote is used —
+ * only where, at its best fire point, it beats the follower alone (`followerOnly`) on those takes.
+ */
+export function calibratePolicy(model: LoadedModel, takes: readonly TrainingTake[], heldOut: boolean): Record<string, DeptPolicy> {
+  const { meta } = model;
+  const depts = meta.depts;
+  const policy: Record<string, DeptPolicy> = structuredClone(meta.policy.depts);
+  const score = (p: Record<string, DeptPolicy>, votes: 'model' | 'followerOnly'): Record<string, number> => {
+    const m: LoadedModel = { ...model, meta: { ...meta, policy: { ...meta.policy, depts: p } } };
+    const fires = takes.map((take) => ({ fired: replayModel(m, { listened: take }, { votes }).fired, expected: take.cues, durationS: take.durationS }));
+    return Object.fromEntries(depts.map((d) => [d, evaluateDeptFires(fires, depts, d)]));
+  };
+  for (const d of depts) policy[d] = { ...policy[d]!, useNetwork: true };
+  for (const d of depts) {
+    let best = { firePoint: policy[d]!.firePoint, f1: score(policy, 'model')[d] ?? 0 };
+    for (const firePoint of FIRE_POINT_GRID) {
+      if (firePoint === best.firePoint) continue;
+      const f1 = score({ ...policy, [d]: { ...policy[d]!, firePoint } }, 'model')[d] ?? 0;
+      if (f1 > best.f1 + 1e-9) best = { firePoint, f1 };
+    }
+    policy[d] = { ...policy[d]!, firePoint: best.firePoint };
+  }
+  const withNet = score(policy, 'model');
+  const alone = score(policy, 'followerOnly');
+  const on = `${heldOut ? 'held-out rehearsal' : 'training take (no held-out take)'} ${takes.map((t) => t.name).join(', ')}`;
+  for (const d of depts) {
+    const net = withNet[d] ?? 0;
+    const follower = alone[d] ?? 0;
+    const useNetwork = meta.features.follow === undefined || net > follower + 1e-9;
+    const why = meta.features.follow === undefined
+      ? `no score follower: the network decides alone (F1 ${net.toFixed(3)} on ${on})`
+      : `F1 on ${on}: ${net.toFixed(3)} with the network's vote, ${follower.toFixed(3)} on the follower alone; ${useNetwork ? 'the network is used' : 'the network does not beat the follower here, so it runs on the follower alone'}`;
+    policy[d] = { ...policy[d]!, useNetwork, why };
+  }
+  return policy;
 }

@@ -10,9 +10,14 @@
  */
 import { z } from 'zod';
 import type { ListeningSettings } from '../audio/types.js';
+import { POLICY_VERSION, storedPolicySchema } from '../policy/numbers.js';
 
-/** Version of the model folder format this build writes and reads. Newer folders are refused. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * Version of the model folder format this build writes and reads. A folder of another version is
+ * refused with the command that retrains it (2: the cue policy's table and the declared input layout
+ * are stored in the model).
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 /** One cue line of a take's `cues.jsonl`. */
 export interface TakeCue {
@@ -42,6 +47,11 @@ export const rehearsalSummarySchema = z.object({
   cues: z.array(z.object({ t: finite, dept: z.string(), cue: z.string() })),
   /** Offset and frame count of this take's alignment features in `alignment.bin`. */
   alignment: z.object({ offset: z.number().int().nonnegative(), frames: z.number().int().nonnegative(), hopS: finite, firstT: finite }),
+  /**
+   * Median level (dBFS) of the take in the second before its first cue: what the room sounded like
+   * when the show's opening cue went (see `openingLevelDb`).
+   */
+  openingLevelDb: finite,
 });
 
 /** Schema of `precue-model.json`. */
@@ -56,18 +66,14 @@ export const modelMetaSchema = z.object({
   hiddenSize: z.number().int().positive(),
   headSize: z.number().int().positive(),
   features: z.object({
-    /** Names of the input vector's entries, in order (audio part, then beat, then cue history). */
-    names: z.array(z.string()),
+    /** The input vector, block by block (see `InputLayout`): checked by name and width on load. */
+    layout: z.array(z.object({ name: z.string(), norm: z.string(), width: z.number().int().nonnegative(), entries: z.array(z.string()) })),
     sampleRate: z.number().int().positive(),
     hopSize: z.number().int().positive(),
     bufferSize: z.number().int().positive(),
     /** Mean and standard deviation of the normalised audio entries. */
     mean: z.array(finite),
     std: z.array(finite),
-    /**
-     * The tempo range learned from the rehearsals (see `tempoFit.ts`): the beat tracker runs inside
-     * it on the night. Absent when the rehearsals did not settle one (the tracker's defaults apply).
-     */
     /**
      * Per department and cue: beats from that cue to the department's next cue in the rehearsals
      * (median; 0 = never seen). The cue history's "due in" entries come from it (see `CueSchedule`).
@@ -80,36 +86,25 @@ export const modelMetaSchema = z.object({
     follow: z.object({ reference: z.string() }).optional(),
     /** Per department, the rehearsal's cues in firing order (vocabulary indices; -1 unknown): see `CueHistory`. */
     order: z.record(z.string(), z.array(z.number().int().min(-1))).optional(),
+    /**
+     * The tempo range learned from the rehearsals (see `tempoFit.ts`): the beat tracker runs inside
+     * it on the night. Absent when the rehearsals did not settle one (the tracker's defaults apply).
+     */
     tempo: z
       .object({ minBpm: finite, maxBpm: finite, priorBpm: finite, priorWidthOctaves: finite })
       .refine((t) => t.minBpm > 0 && t.maxBpm > t.minBpm, 'a tempo range with 0 < minBpm < maxBpm')
       .optional(),
   }),
-  /** Fire threshold and beat-snap settings chosen at training time. */
-  inference: z.object({
-    fireThreshold: finite,
-    maxBeatsToCount: z.number().int().positive(),
-    /**
-     * Per department, the cue the rehearsals fire when the music starts, before the beat tracker has
-     * its first beat: fired on the first onset (the model cannot see a beat to put it on).
-     */
-    startCues: z.record(z.string(), z.string()),
-    /**
-     * Per department, the raw fire output that counts as `fireThreshold` (calibrated on the validation
-     * takes): the confidence a department reports is rescaled so that its own calibrated point reads as
-     * the common threshold, and one threshold means the same in every department. Absent: raw outputs.
-     */
-    deptThresholds: z.record(z.string(), finite.refine((v) => v > 0 && v < 1, 'a threshold between 0 and 1')).optional(),
-    /** Fire an armed cue on the first onset near its predicted beat rather than on the beat itself (off: on the bench it lost more than it gained). */
-    snapToOnsets: z.boolean().default(false),
-  }),
+  /** The cue policy the model was calibrated under: its version, its numbers, what it learned per department. */
+  policy: storedPolicySchema,
   training: z.object({
     takes: z.array(z.string()),
     validationTakes: z.array(z.string()),
     epochs: z.number().int().nonnegative(),
     trainLoss: finite,
-    validationLoss: finite,
-    validationFireF1: finite,
+    /** Null when no take was held out (one take): nothing was validated. */
+    validationLoss: finite.nullable(),
+    validationFireF1: finite.nullable(),
     seconds: finite,
     audioMinutes: finite,
   }),
@@ -119,6 +114,25 @@ export const modelMetaSchema = z.object({
 
 /** Parsed `precue-model.json`. */
 export type ModelMeta = z.infer<typeof modelMetaSchema>;
+
+/**
+ * Why a model folder's metadata (parsed JSON, not yet validated) cannot run under this build's cue
+ * policy and format, or undefined when it can: a model calibrated under other rules is refused, never
+ * run under new ones. The message names both versions and the command that retrains it.
+ */
+export function modelVersionProblem(raw: unknown, dir: string): string | undefined {
+  const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { formatVersion?: unknown; policy?: { version?: unknown }; training?: { takes?: unknown; validationTakes?: unknown } };
+  const format = typeof doc.formatVersion === 'number' ? doc.formatVersion : undefined;
+  const policy = typeof doc.policy?.version === 'number' ? doc.policy.version : format !== undefined && format < 2 ? 1 : undefined;
+  if (format === MODEL_FORMAT_VERSION && policy === POLICY_VERSION) return undefined;
+  const takes = [doc.training?.takes, doc.training?.validationTakes].flatMap((t) => (Array.isArray(t) ? t.filter((x): x is string => typeof x === 'string') : []));
+  const retrain = `precue train --takes ${takes.length > 0 ? takes.map((t) => `<${t}>`).join(' ') : '<rehearsal takes>'} --out ${dir}`;
+  const newer = (format ?? 0) > MODEL_FORMAT_VERSION || (policy ?? 0) > POLICY_VERSION;
+  return (
+    `was made under cue policy version ${policy ?? 'unknown'} (model format ${format ?? 'unknown'}); this Precue decides with policy version ${POLICY_VERSION} (format ${MODEL_FORMAT_VERSION}), ` +
+    (newer ? `which is older: update Precue, or retrain the model with this version: ${retrain}` : `so its numbers mean something else here. Retrain it: ${retrain}`)
+  );
+}
 
 /** The listening settings a model was trained with (analysis frame and, when learned, tempo range): they win over the show's. */
 export function modelListening(meta: Pick<ModelMeta, 'features'>): Partial<ListeningSettings> {

@@ -37,7 +37,7 @@ function toArgObject(a: OscArg, address: string): ArgObject {
     if (!Number.isFinite(a)) throw new InputError('osc', `${address}: argument ${a} is not a finite number`);
     return Number.isInteger(a) && a >= -0x80000000 && a <= 0x7fffffff ? { type: 'i', value: a } : { type: 'f', value: a };
   }
-  if (typeof a === 'string') return { type: 's', value: a };
+  if (typeof a === 'string') return { type: 's', value: utf8Bytes(a) };
   if (typeof a === 'boolean') return a ? { type: 'T', value: true } : { type: 'F', value: false };
   switch (a.type) {
     case 'i':
@@ -47,7 +47,7 @@ function toArgObject(a: OscArg, address: string): ArgObject {
       return { type: a.type, value: a.type === 'i' ? Math.trunc(v) : v };
     }
     case 's':
-      return { type: 's', value: String(a.value ?? '') };
+      return { type: 's', value: utf8Bytes(String(a.value ?? '')) };
     case 'T':
       return { type: 'T', value: true };
     case 'F':
@@ -55,6 +55,21 @@ function toArgObject(a: OscArg, address: string): ArgObject {
     case 'N':
       return { type: 'N', value: null };
   }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * osc-js writes each UTF-16 code unit of a string as one byte (so "é" or "—" go out mangled) but
+ * decodes strings as UTF-8. Handing it a string whose code units are the UTF-8 bytes makes the bytes
+ * on the wire proper UTF-8, which it (and liblo, TouchOSC, QLab) read back as sent.
+ */
+function utf8Bytes(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  let out = '';
+  for (const b of utf8.encode(s)) out += String.fromCharCode(b);
+  return out;
 }
 
 function checkAddress(address: string): void {
@@ -104,7 +119,7 @@ function isBundle(v: unknown): v is { bundleElements: unknown[] } {
 }
 
 function flatten(v: unknown, out: OscMessageIn[], depth: number): void {
-  if (depth > 8) throw new InputError('osc', 'bundles nested deeper than 8');
+  if (depth > MAX_BUNDLE_DEPTH) throw new InputError('osc', `bundles nested deeper than ${MAX_BUNDLE_DEPTH}`);
   if (isBundle(v)) {
     for (const e of v.bundleElements) flatten(e, out, depth + 1);
     return;
@@ -115,9 +130,49 @@ function flatten(v: unknown, out: OscMessageIn[], depth: number): void {
   out.push({ address: v.address, args });
 }
 
+/** Deepest bundle nesting accepted (a real controller sends 1, rarely 2). */
+export const MAX_BUNDLE_DEPTH = 8;
+
+const BUNDLE_TAG = [0x23, 0x62, 0x75, 0x6e, 0x64, 0x6c, 0x65, 0x00]; // "#bundle\0"
+
+function isBundleAt(bytes: Uint8Array, at: number): boolean {
+  if (at + 16 > bytes.length) return false;
+  for (let i = 0; i < 8; i++) if (bytes[at + i] !== BUNDLE_TAG[i]) return false;
+  return true;
+}
+
+/**
+ * Walks a bundle's element sizes without recursion and refuses nesting past MAX_BUNDLE_DEPTH or sizes
+ * that do not add up — before osc-js unpacks it (its recursive unpack of a 3,000-deep bundle costs the
+ * main thread over 100 ms).
+ */
+function checkBundleStructure(bytes: Uint8Array): void {
+  if (!isBundleAt(bytes, 0)) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ends: number[] = [bytes.length];
+  let pos = 16;
+  while (ends.length > 0) {
+    const end = ends[ends.length - 1]!;
+    if (pos >= end) {
+      ends.pop();
+      continue;
+    }
+    if (pos + 4 > end) throw new InputError('osc', `bundle element size cut short at byte ${pos}`);
+    const size = view.getUint32(pos);
+    pos += 4;
+    if (size === 0 || size % 4 !== 0 || pos + size > end) throw new InputError('osc', `bundle element of ${size} bytes at byte ${pos - 4} does not fit the packet`);
+    if (isBundleAt(bytes, pos)) {
+      if (ends.length >= MAX_BUNDLE_DEPTH) throw new InputError('osc', `bundles nested deeper than ${MAX_BUNDLE_DEPTH}`);
+      ends.push(pos + size);
+      pos += 16;
+    } else pos += size;
+  }
+}
+
 /** Decodes a packet (message or bundle, flattened in order); throws InputError when malformed. */
 export function decodeOscPacket(bytes: Uint8Array): OscMessageIn[] {
   if (bytes.length === 0 || bytes.length % 4 !== 0) throw new InputError('osc', `packet of ${bytes.length} bytes is not a multiple of 4`);
+  checkBundleStructure(bytes);
   const packet = new OSC.Packet();
   try {
     packet.unpack(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -5,8 +5,9 @@
  */
 import { type Binding, type Cue, type Department, type ShowFile } from '../show/schema.js';
 import { type FileProblem, ShowFileError } from '../errors.js';
-import { compareCueNumbers } from './timing.js';
+import { compareCueNumbers } from '../ids.js';
 import { DiscreteValues, SLOTS_PER_FIXTURE, SLOT_INTENSITY, writeLook } from './slots.js';
+import { pushAll } from '../vector.js';
 
 /** Every fixture of the show with a dense index, its groups resolved, and the discrete value table. */
 export interface FixtureSpace {
@@ -83,7 +84,7 @@ export function compileDepartment(dept: Department, d: number, space: FixtureSpa
       for (const n of names) {
         const r = resolveTarget(space, n);
         if (r === undefined) problems.push({ file, path: `departments[${d}].cues[${fileIndex}].bindings[${b}].target`, message: `'${n}' is neither a patched fixture nor a group`, expected: 'a fixture or group id' });
-        else fixtures.push(...r);
+        else pushAll(fixtures, r);
       }
       return fixtures.length > 0 ? [{ binding, fixtures }] : [];
     });

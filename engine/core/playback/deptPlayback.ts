@@ -7,7 +7,7 @@
  * exactly where they paused. Effects follow the music and run on the engine clock.
  */
 import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { type CueId, cueId, type DeptId, deptId } from '../ids.js';
+import { compareCueNumbers, type CueId, cueId, type DeptId, deptId } from '../ids.js';
 import { type OutputMessage } from '../show/schema.js';
 import { type Logger } from '../log.js';
 import { type Decision, type DecisionSource } from '../arbiter/types.js';
@@ -16,7 +16,7 @@ import { type CompiledDept } from './compile.js';
 import { DeptFades } from './fades.js';
 import { ActiveBinding } from './effects.js';
 import { type AudioFeed } from './audioFeed.js';
-import { compareCueNumbers, cueDurationMs } from './timing.js';
+import { cueDurationMs } from './timing.js';
 
 /** What the console shows of a department's stack. */
 export interface StackState {
@@ -303,13 +303,17 @@ export class DeptPlayback {
     this.emit({ kind: 'resume', tMs: now, dept: this.id });
   }
 
-  /** PANIC: everything stops and every intensity fades to 0 over `fadeMs`. */
-  panic(fadeMs: number = this.ctx.panicFadeMs): void {
+  /**
+   * PANIC: everything stops where it is and every intensity fades to 0 over `fadeMs`. `shown` (the
+   * last frame's slots, effects included) is where it starts from, so an effect that stops never
+   * makes a light brighter on the way down.
+   */
+  panic(fadeMs: number = this.ctx.panicFadeMs, shown?: Float64Array): void {
     if (this.heldSinceMs !== null) this.resume();
     const now = this.scheduler.now();
     this.queue = [];
     for (const b of this.bindings) b.stop(now, 0);
-    this.fades?.panic(this.deptTime(now), fadeMs, now);
+    this.fades?.panic(this.deptTime(now), fadeMs, now, shown);
     this.lastFire = null;
     this.arm();
     this.emit({ kind: 'panic', tMs: now, dept: this.id });

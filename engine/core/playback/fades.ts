@@ -167,9 +167,25 @@ export class DeptFades {
     }
   }
 
-  /** PANIC: everything freezes, and every intensity fades linearly to 0 over `fadeMs`. */
-  panic(nowMs: number, fadeMs: number, stampMs: number): void {
+  /**
+   * PANIC: everything freezes, and every intensity fades linearly to 0 over `fadeMs`. With `shown`
+   * (what is on stage, effects included) the department's slots freeze at what is shown and each
+   * intensity fades from the lower of its own value and the shown one: an effect that stops at PANIC
+   * never lifts a light or changes its colour.
+   */
+  panic(nowMs: number, fadeMs: number, stampMs: number, shown?: Float64Array): void {
     this.freeze(nowMs);
+    if (shown !== undefined && shown.length === this.slotCount) {
+      for (let s = 0; s < this.slotCount; s++) {
+        const own = this.aTo[s]!;
+        const seen = shown[s]!;
+        if (Number.isNaN(own) || Number.isNaN(seen)) continue;
+        const v = s % SLOTS_PER_FIXTURE === SLOT_INTENSITY ? Math.min(own, seen) : seen;
+        this.aFrom[s] = v;
+        this.aTo[s] = v;
+        this.target[s] = v;
+      }
+    }
     for (let s = SLOT_INTENSITY; s < this.slotCount; s += SLOTS_PER_FIXTURE) {
       this.setFade(s, 0, nowMs, fadeMs, CURVE_LINEAR, stampMs);
     }

@@ -1,7 +1,6 @@
 /**
  * Playback for a whole show: one `DeptPlayback` per department, decisions routed to them, and the
- * per-frame path that turns every department's levels, the effects and the submasters into looks and
- * the looks, through the fixture profiles, into universe buffers (one playback source per universe).
+ * per-frame path that turns every department's levels, and the effects into looks and the looks, through the fixture profiles, into universe buffers (one playback source per universe).
  *
  * `frame(nowMs)` is the one thing the frame clock calls (44 Hz, with the scheduler's now). It does
  * not allocate: buffers are created once and refilled.
@@ -13,9 +12,9 @@ import { createLogger, type Logger } from '../log.js';
 import { InputError } from '../errors.js';
 import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
-import { buildFixtureSpace, compileDepartment, type FixtureSpace, resolveTarget } from './compile.js';
+import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
-import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE, writeLook } from './slots.js';
+import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
@@ -34,22 +33,12 @@ export interface PlaybackOptions {
   readonly log?: Logger;
 }
 
-/** How a submaster acts on its fixtures. */
-export type SubmasterMode = 'inhibitive' | 'additive';
-
-interface Submaster {
-  readonly fixtures: Int32Array;
-  readonly mode: SubmasterMode;
-  readonly look: Float64Array | null;
-  level: number;
-}
-
 /** One frame of playback output. The buffers are reused: copy them if you keep them past the next frame. */
 export interface PlaybackFrame {
   readonly tMs: number;
   /** 512-byte buffer per show universe id. */
   readonly universes: ReadonlyMap<number, Uint8Array>;
-  /** Final slot values (fixture-major, SLOTS_PER_FIXTURE per fixture), after effects and submasters. */
+  /** Final slot values (fixture-major, SLOTS_PER_FIXTURE per fixture), after effects. */
   readonly slots: Float64Array;
 }
 
@@ -80,9 +69,10 @@ export class Playback {
   private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
   private readonly renderList: { renderer: LookRenderer; out: Uint8Array; offset: number; look: LookView }[] = [];
-  private readonly submasters = new Map<string, Submaster>();
   private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
   private readonly subscription = new Subscription();
+  /** True once a frame has been computed (so `slots` is what is on stage). */
+  private framed = false;
 
   constructor(
     show: ShowFile,
@@ -139,9 +129,16 @@ export class Playback {
   /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */
   apply(decision: Decision): void {
     try {
+      if (decision.action === 'panic') {
+        // PANIC fades from what is on stage now (effects included), so nothing gets brighter.
+        for (const d of decision.dept === null ? this.depts.values() : [this.depts.get(decision.dept)]) {
+          if (d === undefined) throw new InputError('playback', `there is no department '${String(decision.dept)}'`);
+          d.panic(decision.fadeMs, this.framed ? this.slots : undefined);
+        }
+        return;
+      }
       if (decision.dept === null) {
         switch (decision.action) {
-          case 'panic':
           case 'hold':
           case 'resume':
           case 'stop':
@@ -169,36 +166,7 @@ export class Playback {
     return sub;
   }
 
-  /**
-   * Defines (or redefines) a submaster over fixtures or groups. `inhibitive` scales their intensity by
-   * the level; `additive` raises it to at least `look.intensity × level` (HTP) and, while up, sets the
-   * look's other attributes.
-   */
-  defineSubmaster(id: string, targets: readonly string[], mode: SubmasterMode, look: FixtureLook = { intensity: 1 }): void {
-    const fixtures: number[] = [];
-    for (const t of targets) {
-      const r = resolveTarget(this.space, t);
-      if (r === undefined) throw new InputError(`submaster ${id}`, `'${t}' is neither a patched fixture nor a group`);
-      fixtures.push(...r);
-    }
-    let lookSlots: Float64Array | null = null;
-    if (mode === 'additive') {
-      lookSlots = new Float64Array(SLOTS_PER_FIXTURE).fill(NaN);
-      lookSlots[SLOT_INTENSITY] = 1;
-      writeLook(look, lookSlots, 0, this.space.discrete);
-    }
-    this.submasters.set(id, { fixtures: Int32Array.from(fixtures), mode, look: lookSlots, level: mode === 'inhibitive' ? 1 : 0 });
-  }
-
-  /** Sets a submaster's level, 0..1. */
-  setSubmaster(id: string, level: number): void {
-    const sub = this.submasters.get(id);
-    if (sub === undefined) throw new InputError('playback', `there is no submaster '${id}'`);
-    if (!(level >= 0 && level <= 1)) throw new InputError(`submaster ${id}`, `level ${level} is outside 0..1`);
-    sub.level = level;
-  }
-
-  /** Per frame: levels of every department at `nowMs`, effects, submasters, then DMX. No allocation. */
+  /** Per frame: levels of every department at `nowMs`, effects, then DMX. No allocation. */
   frame(nowMs: number): PlaybackFrame {
     const slots = this.slots;
     const n = this.space.slotCount;
@@ -208,13 +176,13 @@ export class Playback {
     else this.mergeDepts(nowMs, n);
     const all = this.deptList;
     for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots);
-    if (this.submasters.size > 0) this.applySubmasters();
     const list = this.renderList;
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!;
       r.renderer.render(r.look, r.out, r.offset);
     }
     this.frameOut.tMs = nowMs;
+    this.framed = true;
     return this.frameOut;
   }
 
@@ -241,28 +209,6 @@ export class Playback {
           }
         }
         this.slots[s] = v;
-      }
-    }
-  }
-
-  private applySubmasters(): void {
-    for (const sub of this.submasters.values()) {
-      const f = sub.fixtures;
-      if (sub.mode === 'inhibitive') {
-        for (let i = 0; i < f.length; i++) {
-          const s = f[i]! * SLOTS_PER_FIXTURE + SLOT_INTENSITY;
-          this.slots[s] = this.slots[s]! * sub.level;
-        }
-      } else if (sub.level > 0 && sub.look !== null) {
-        for (let i = 0; i < f.length; i++) {
-          const base = f[i]! * SLOTS_PER_FIXTURE;
-          const want = sub.look[SLOT_INTENSITY]! * sub.level;
-          if (want > this.slots[base]!) this.slots[base] = want;
-          for (let k = 1; k < SLOTS_PER_FIXTURE; k++) {
-            const v = sub.look[k]!;
-            if (!Number.isNaN(v)) this.slots[base + k] = v;
-          }
-        }
       }
     }
   }

@@ -6,6 +6,7 @@
  * is always a number (0 = dark). Discrete attributes (gobo, colour wheel) hold an index into an
  * interned value table and snap rather than fade.
  */
+import { parseCssColor } from '../fixtures/color.js';
 import { type FixtureLook } from '../show/schema.js';
 
 /** Slot offsets within one fixture. Intensity, 0..1 (never NaN). */
@@ -74,19 +75,17 @@ export class DiscreteValues {
   }
 }
 
-function hexChannel(hex: string, at: number): number {
-  return parseInt(hex.slice(at, at + 2), 16) / 255;
-}
-
 /** Writes the attributes a look sets into `slots` at `base` (fixture index × SLOTS_PER_FIXTURE). */
 export function writeLook(look: FixtureLook, slots: Float64Array, base: number, discrete: DiscreteValues): void {
   if (look.intensity !== undefined) slots[base + SLOT_INTENSITY] = look.intensity;
   const c = look.color;
   if (c !== undefined) {
     if (typeof c === 'string') {
-      slots[base + SLOT_RED] = hexChannel(c, 1);
-      slots[base + SLOT_GREEN] = hexChannel(c, 3);
-      slots[base + SLOT_BLUE] = hexChannel(c, 5);
+      // Any CSS colour the show validated (#rrggbb, #rgb, names, hsl()…); open white if it is not one.
+      const rgb = parseCssColor(c);
+      slots[base + SLOT_RED] = rgb?.r ?? 1;
+      slots[base + SLOT_GREEN] = rgb?.g ?? 1;
+      slots[base + SLOT_BLUE] = rgb?.b ?? 1;
       slots[base + SLOT_WHITE] = NaN;
     } else {
       slots[base + SLOT_RED] = c.r;

@@ -1,15 +1,10 @@
 /**
- * Cue numbers, fade curves and cue durations: the small pure pieces every department shares.
+ * Fade curves and cue durations: the small pure pieces every department shares.
  */
 import { type AttributeFamily } from './slots.js';
 import { type Cue, type FadeCurve } from '../show/schema.js';
 import { assertNever } from '../errors.js';
 
-/** Orders cue numbers numerically, so `2` < `10` and `12` < `12.5` < `13`. */
-export function compareCueNumbers(a: string, b: string): number {
-  const d = Number(a) - Number(b);
-  return d < 0 ? -1 : d > 0 ? 1 : 0;
-}
 
 /** Curve ids used in the per-frame arrays (`Uint8Array`). Linear. */
 export const CURVE_LINEAR = 0;

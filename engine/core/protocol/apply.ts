@@ -33,11 +33,22 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
         ...snapshot,
         engineTimeMs,
         panic: delta.patch.panic ?? snapshot.panic,
+        blackout: delta.patch.blackout ?? snapshot.blackout,
         grandMaster: delta.patch.grandMaster ?? snapshot.grandMaster,
       };
     case 'reset':
       return snapshot;
+    case 'device':
+      return { ...snapshot, engineTimeMs, devices: upsert(snapshot.devices ?? [], delta.device) };
+    case 'camera':
+      return { ...snapshot, engineTimeMs, cameras: upsert(snapshot.cameras ?? [], delta.camera) };
     default:
       return assertNever(delta, 'engine delta');
   }
+}
+
+/** The list with `item` replacing the entry of the same id, or appended. */
+function upsert<T extends { readonly id: string }>(list: readonly T[], item: T): T[] {
+  const i = list.findIndex((x) => x.id === item.id);
+  return i < 0 ? [...list, item] : list.map((x, j) => (j === i ? item : x));
 }

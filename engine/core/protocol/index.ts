@@ -3,6 +3,7 @@
  * everything here (types, validators, pure helpers); nothing here touches Node or the DOM.
  */
 export * from './state.js';
+export * from './devices.js';
 export * from './messages.js';
 export * from './dmx.js';
 export * from './apply.js';

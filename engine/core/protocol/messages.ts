@@ -4,10 +4,11 @@
  * every `command` it sends gets an `ack` or a `refused` with the same `id`.
  */
 import { z } from 'zod';
+import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
 
 /** Bumped on any incompatible change; a page refuses an `init` with another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Who a console user is, least power first. */
 export const roleSchema = z.enum(['viewer', 'operator', 'admin']);
@@ -35,6 +36,8 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('resume'), dept: deptIdSchema.optional() }),
   /** Fade to black and stop automation (one department, or all). */
   z.strictObject({ type: z.literal('panic'), dept: deptIdSchema.optional() }),
+  /** Lift PANIC in one department (the model may fire there again), or everywhere (outputs back too). */
+  z.strictObject({ type: z.literal('release-panic'), dept: deptIdSchema.optional() }),
   /** Fire a given cue now. */
   z.strictObject({ type: z.literal('goto'), dept: deptIdSchema, cue: cueNumberSchema }),
   /** Make a cue the standby without firing it. */
@@ -61,7 +64,7 @@ export type ConsoleCommandType = ConsoleCommand['type'];
 
 /** The least role that may send each command; the server enforces it (the page only mirrors it). */
 export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
-  go: 'operator', back: 'operator', hold: 'operator', resume: 'operator', panic: 'operator',
+  go: 'operator', back: 'operator', hold: 'operator', resume: 'operator', panic: 'operator', 'release-panic': 'operator',
   goto: 'operator', standby: 'operator', 'set-mode': 'operator', 'confirm-prediction': 'operator',
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',
@@ -141,38 +144,29 @@ function firstIssue(error: z.ZodError): string {
 
 /** Parses text from a console: JSON, then the client message schema. Never throws. */
 export function parseClientMessage(text: string): Parsed<ClientMessage> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'not JSON' };
-  }
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  if (!bounded.ok) return { ok: false, error: bounded.error.startsWith('not JSON') ? 'not JSON' : bounded.error };
+  const json = bounded.value;
   const result = clientMessageSchema.safeParse(json);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: firstIssue(result.error) };
 }
 
 /** Parses text from the server. Never throws. */
 export function parseServerMessage(text: string): Parsed<ServerMessage> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'not JSON' };
-  }
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  if (!bounded.ok) return { ok: false, error: bounded.error.startsWith('not JSON') ? 'not JSON' : bounded.error };
+  const json = bounded.value;
   const result = serverMessageSchema.safeParse(json);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: firstIssue(result.error) };
 }
 
 /** Best-effort request id of a message that failed validation, so the refusal can name it. */
 export function salvageRequestId(text: string): string | null {
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json === 'object' && json !== null && 'id' in json) {
-      const id = requestIdSchema.safeParse(json.id);
-      if (id.success) return id.data;
-    }
-  } catch {
-    // not JSON: no id
+  const bounded = parseBoundedJson(text, MESSAGE_JSON_BOUNDS);
+  const json = bounded.ok ? bounded.value : undefined;
+  if (typeof json === 'object' && json !== null && 'id' in json) {
+    const id = requestIdSchema.safeParse(json.id);
+    if (id.success) return id.data;
   }
   return null;
 }

@@ -4,6 +4,7 @@
  * schemas the server uses for its own output tests.
  */
 import { z } from 'zod';
+import { cameraStateSchema, deviceStateSchema } from './devices.js';
 
 /** Automation mode of a department (see DESIGN: the operator always wins). */
 export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
@@ -62,6 +63,8 @@ export const deptStateSchema = z.strictObject({
   next: cueNumberSchema.nullable(),
   /** HOLD in force: fades paused, follows and the model stopped. */
   held: z.boolean(),
+  /** PANIC in force here: the model waits until an operator GOes or releases it (`release-panic`). */
+  panicked: z.boolean(),
   /** A fade in progress, 0..1, or null. */
   fadeProgress: z.number().min(0).max(1).nullable(),
   /** Engine clock until which the model is locked out after a manual GO, or null. */
@@ -112,8 +115,8 @@ export const decisionSchema = z.strictObject({
   atMs: z.number(),
   /** Department, or null for whole-engine actions (PANIC all, load). */
   dept: deptIdSchema.nullable(),
-  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are. */
-  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC. */
+  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
   cue: cueNumberSchema.nullable(),
   source: decisionSourceSchema,
   /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
@@ -132,8 +135,10 @@ export const engineSnapshotSchema = z.strictObject({
   show: z.strictObject({ name: z.string().max(200), path: z.string().max(1000).nullable() }).nullable(),
   /** The engine clock when the snapshot was taken (ms); countdowns are against this clock. */
   engineTimeMs: z.number(),
-  /** PANIC in force (outputs faded to black until the next GO). */
+  /** PANIC in force on the outputs (faded to their safe state until a GO or `release-panic`). */
   panic: z.boolean(),
+  /** Blackout in force on the outputs (every light-making channel dark; the looks run on underneath). */
+  blackout: z.boolean(),
   /** 0..1 applied after the merge. */
   grandMaster: z.number().min(0).max(1),
   depts: z.array(deptStateSchema).max(64),
@@ -141,6 +146,10 @@ export const engineSnapshotSchema = z.strictObject({
   universes: z.array(universeStateSchema).max(64),
   /** The most recent decisions, oldest first. */
   log: z.array(decisionSchema).max(1000),
+  /** External devices (switchers, playout servers, mixers…) and their connection health; absent: none. */
+  devices: z.array(deviceStateSchema).max(64).optional(),
+  /** Cameras with their tally from the switcher; absent: none. */
+  cameras: z.array(cameraStateSchema).max(64).optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -153,9 +162,13 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('decision'), decision: decisionSchema }),
   z.strictObject({
     type: z.literal('engine'),
-    patch: z.strictObject({ panic: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
+    patch: z.strictObject({ panic: z.boolean().optional(), blackout: z.boolean().optional(), grandMaster: z.number().min(0).max(1).optional() }),
   }),
   z.strictObject({ type: z.literal('reset') }),
+  /** A device's whole record (added when new). */
+  z.strictObject({ type: z.literal('device'), device: deviceStateSchema }),
+  /** A camera's whole record (added when new). */
+  z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;

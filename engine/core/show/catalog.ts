@@ -1,6 +1,6 @@
 /** The fixture catalog a show is validated against, built from loaded fixture definitions. */
 import type { FixtureDefinition } from '../fixtures/definition.js';
-import { modeFootprint } from '../fixtures/profile.js';
+import { compileProfile, modeFootprint, type FixtureProfile } from '../fixtures/profile.js';
 import type { FixtureCatalog } from './validate.js';
 
 /** Definitions by fixture type (`generic/rgbw-par`), as the fixture library holds them. */
@@ -12,6 +12,7 @@ export interface DefinitionSource {
 /** Makes a validation catalog from fixture definitions. Footprints are computed once per type. */
 export function catalogFromDefinitions(definitions: DefinitionSource): FixtureCatalog {
   const cache = new Map<string, Array<{ name: string; shortName?: string; channelCount: number }>>();
+  const profiles = new Map<string, FixtureProfile | undefined>();
   return {
     modes(type) {
       const cached = cache.get(type);
@@ -27,5 +28,19 @@ export function catalogFromDefinitions(definitions: DefinitionSource): FixtureCa
       return modes;
     },
     types: () => definitions.types,
+    choices(type, mode) {
+      const key = `${type}\u0000${mode}`;
+      if (!profiles.has(key)) {
+        const def = definitions.get(type);
+        let profile: FixtureProfile | undefined;
+        try {
+          profile = def === undefined ? undefined : compileProfile(def, mode);
+        } catch {
+          profile = undefined; // an unknown mode is reported by the patch check
+        }
+        profiles.set(key, profile);
+      }
+      return profiles.get(key)?.choices;
+    },
   };
 }

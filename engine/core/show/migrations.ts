@@ -3,18 +3,13 @@
  * reason. Loading runs the steps a file needs in memory; it never rewrites the user's file.
  */
 
-/** One migration step. `up` receives the parsed JSON of a version-`from` file. */
-export interface Migration {
-  readonly from: number;
-  readonly reason: string;
-  up(doc: Record<string, unknown>): Record<string, unknown>;
-}
+import type { Migration } from './migrations/migration.js';
+import { v1tov2 } from './migrations/v1tov2.js';
 
-/**
- * The steps, in order. Version 1 is the first published format, so the list is empty; the next
- * format change adds `v1tov2.ts` here with its test.
- */
-export const showMigrations: readonly Migration[] = [];
+export type { Migration } from './migrations/migration.js';
+
+/** The steps, in order; each lives in its own `migrations/vNtovN+1.ts` with its test. */
+export const showMigrations: readonly Migration[] = [v1tov2];
 
 /** Why a document cannot be migrated. */
 export type MigrationFailure =

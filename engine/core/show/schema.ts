@@ -5,18 +5,16 @@
  * Units are in the names (`fadeUpMs`, `rateHz`); levels are fractions 0..1, angles are degrees.
  */
 import { z } from 'zod';
+import { fraction, host, id, ms, port } from './fields.js';
+import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
+import { parseCssColor } from '../fixtures/color.js';
 
 /** The show-file version this build writes and reads natively. */
-export const SHOW_VERSION = 1;
+export const SHOW_VERSION = 2;
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'an id of letters, digits, "_", "-" or "."')
-  .describe('An identifier: letters, digits, "_", "-", "."');
-const fraction = z.number().min(0).max(1);
-const ms = z.number().min(0).max(86_400_000);
-const port = z.number().int().min(1).max(65535);
-const host = z.string().min(1).describe('An IPv4/IPv6 address or host name');
+/** A department's default minimum time between two GOs: a closer second GO is a double press and is dropped. */
+export const DEFAULT_MIN_GO_INTERVAL_MS = 250;
+
 const timecode = z
   .string()
   .regex(/^\d{2}:[0-5]\d:[0-5]\d[:;]\d{2}$/, 'a timecode HH:MM:SS:FF')
@@ -48,6 +46,12 @@ export type PatchedFixture = z.infer<typeof patchedFixtureSchema>;
 // ---------------------------------------------------------------------------------------------
 // Outputs
 
+/** The local network interface an output sends from: its name (`eth1`) or one of its IPv4 addresses. */
+const networkInterface = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@-]{1,64}$/, 'an interface name such as "eth1" or a local IPv4 address')
+  .describe('Send from this network interface (name or local IPv4 address); default: the system route');
+
 /** Art-Net 4 output (unicast by default, as Art-Net 4 wants). */
 export const artnetDriverSchema = z
   .object({
@@ -57,6 +61,8 @@ export const artnetDriverSchema = z
     net: z.number().int().min(0).max(127).default(0),
     subnet: z.number().int().min(0).max(15).default(0),
     universe: z.number().int().min(0).max(15).default(0),
+    sync: z.boolean().optional().describe('Send ArtSync after each frame, so synchronous nodes output every universe at once (default false)'),
+    interface: networkInterface.optional(),
   })
   .strict();
 /** sACN / E1.31 output. Without `host` it multicasts to 239.255.hi.lo. */
@@ -69,6 +75,7 @@ export const sacnDriverSchema = z
     port: port.default(5568),
     sourceName: z.string().max(63).default('Precue'),
     syncUniverse: z.number().int().min(1).max(63999).optional(),
+    interface: networkInterface.optional(),
   })
   .strict();
 /** Enttec DMX USB Pro on a serial port. */
@@ -100,7 +107,18 @@ export const universeOutputSchema = z
   .strict();
 export type UniverseOutput = z.infer<typeof universeOutputSchema>;
 
-export const oscTargetSchema = z.object({ id, host, port, label: z.string().optional() }).strict();
+export const oscTargetSchema = z
+  .object({
+    id,
+    host,
+    port,
+    label: z.string().optional(),
+    panic: z
+      .array(z.object({ address: z.string().regex(/^\/[^\s#*,?[\]{}]*$/, 'an OSC address starting with "/"'), args: z.array(z.union([z.number(), z.string(), z.boolean()])).default([]) }).strict())
+      .optional()
+      .describe('Messages sent to this target on PANIC (e.g. [{"address": "/panic"}] for QLab)'),
+  })
+  .strict();
 export type OscTarget = z.infer<typeof oscTargetSchema>;
 
 export const midiPortSchema = z
@@ -113,6 +131,19 @@ export const midiPortSchema = z
   .strict();
 export type MidiPortConfig = z.infer<typeof midiPortSchema>;
 
+/** A digital mixing desk driven over OSC (a sound department's output). */
+export const mixerOutputSchema = z
+  .object({
+    id,
+    /** The desk's protocol profile: `x32` (Behringer X32, Midas M32 as `m32`). */
+    kind: z.enum(['x32', 'm32']),
+    host,
+    port: port.optional().describe("The desk's OSC port (X32/M32: 10023)"),
+    label: z.string().optional(),
+  })
+  .strict();
+export type MixerOutput = z.infer<typeof mixerOutputSchema>;
+
 export const viscaCameraSchema = z.object({ id, host, port: port.default(52381), label: z.string().optional() }).strict();
 export type ViscaCamera = z.infer<typeof viscaCameraSchema>;
 
@@ -122,23 +153,93 @@ export const outputsSchema = z
     osc: z.array(oscTargetSchema).default([]),
     midi: z.array(midiPortSchema).default([]),
     visca: z.array(viscaCameraSchema).default([]),
+    /** Vision mixers: OBS, ATEM (see `video.ts`). */
+    switchers: z.array(switcherSchema).default([]),
+    /** Playout servers: CasparCG. */
+    playout: z.array(playoutSchema).default([]),
+    /** Cameras: their switcher input (tally, shots) and VISCA link. */
+    cameras: z.array(cameraSchema).default([]),
+    mixers: z.array(mixerOutputSchema).optional().describe('Digital mixing desks (sound departments move their faders, mutes, sends, DCAs, scenes)'),
+    sacnCid: z
+      .uuid()
+      .optional()
+      .describe("This engine's sACN CID; default: derived from this machine and the show's name (constant across restarts, different on a backup machine)"),
   })
   .strict();
 export type Outputs = z.infer<typeof outputsSchema>;
 
+/** What a MIDI trigger does. `[dept]` defaults to the first department; `grand-master` takes the message's value as the level. */
+export const triggerActionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.enum(['go', 'back', 'stop', 'hold', 'resume']), dept: z.string().min(1).optional() }).strict(),
+  z.object({ type: z.enum(['cue', 'load']), dept: z.string().min(1).optional(), cue: cueNumberSchema }).strict(),
+  z.object({ type: z.literal('panic'), fadeMs: ms.optional() }).strict(),
+  z.object({ type: z.literal('blackout'), on: z.boolean().default(true) }).strict(),
+  z.object({ type: z.literal('grand-master'), fadeMs: ms.optional() }).strict(),
+  z.object({ type: z.literal('mode'), dept: z.string().min(1), mode: z.enum(['manual', 'assist', 'auto']) }).strict(),
+]);
+export type TriggerAction = z.infer<typeof triggerActionSchema>;
+
+const midiChannel = z.number().int().min(1).max(16).optional().describe('1..16; absent = any channel');
+const data7 = z.number().int().min(0).max(127);
+/** An incoming MIDI message that triggers an action. */
+export const midiTriggerSchema = z
+  .object({
+    on: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('note'), channel: midiChannel, note: data7 }).strict().describe('fires on note-on (velocity above 0)'),
+      z.object({ type: z.literal('cc'), channel: midiChannel, controller: data7, value: data7.optional() }).strict().describe('fires when the value rises to 64 or more (or equals `value`); a grand-master trigger follows every value'),
+      z.object({ type: z.literal('program'), channel: midiChannel, program: data7 }).strict(),
+      z.object({ type: z.literal('msc-set'), control: z.number().int().min(0).max(16383) }).strict().describe('MSC SET of this control number'),
+      z.object({ type: z.literal('msc-fire'), macro: data7 }).strict().describe('MSC FIRE of this macro'),
+    ]),
+    do: triggerActionSchema,
+  })
+  .strict();
+export type MidiTrigger = z.infer<typeof midiTriggerSchema>;
+
+/** Default MTC freewheel: a second of timecode keeps running through a dropout before the chase stops. */
+export const MTC_FREEWHEEL_MS = 1000;
+
+/** The default OSC control port: not QLab's 53000/53001 (or Go Button's 53100), so both can run on one machine. */
+export const OSC_CONTROL_DEFAULT_PORT = 53200;
+/** OSC control listens on this machine only unless the show (or venue) opens it to the network. */
+export const OSC_CONTROL_DEFAULT_HOST = '127.0.0.1';
+
+/** An allowed OSC control source: an IPv4/IPv6 address or CIDR range. */
+export const oscAllowEntrySchema = z
+  .string()
+  .regex(/^(((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/(3[0-2]|[12]?\d))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?)$/, 'an IP address or CIDR range, e.g. "10.0.0.5" or "10.0.0.0/24"');
+
+/** Incoming OSC control (QLab-style dictionary, see the README). */
+export const oscControlInputSchema = z
+  .object({
+    port: port.default(OSC_CONTROL_DEFAULT_PORT),
+    host: host.default(OSC_CONTROL_DEFAULT_HOST).describe('Interface to listen on: 127.0.0.1 (this machine only) or 0.0.0.0 / an interface address'),
+    allow: z.array(oscAllowEntrySchema).optional().describe('Source addresses or CIDR ranges allowed to send control (others are refused and logged)'),
+    passcode: z.string().min(1).max(64).optional().describe('Senders must /connect <passcode> first (sent in clear: the allow-list is the real guard)'),
+    replyPort: port.optional().describe("Send replies and updates to this port on the sender's address (QLab-style) instead of its source port"),
+  })
+  .strict();
+export type OscControlInput = z.infer<typeof oscControlInputSchema>;
+
 export const inputsSchema = z
   .object({
-    osc: z
+    osc: oscControlInputSchema.optional(),
+    midi: z
       .object({
-        port: port.default(53000),
-        host: host.default('0.0.0.0'),
-        allow: z.array(z.string()).optional().describe('Source addresses allowed to send control'),
+        port: z.string().min(1),
+        mscDeviceId: z.number().int().min(0).max(111).default(0).describe('MSC device ID we answer (all-call 127 always)'),
+        mscGroups: z.array(z.number().int().min(112).max(126)).optional().describe('MSC group IDs we also answer'),
+        triggers: z.array(midiTriggerSchema).optional().describe('MIDI notes, CCs, program changes and MSC SET/FIRE mapped to commands'),
       })
       .strict()
       .optional(),
-    midi: z.object({ port: z.string().min(1), mscDeviceId: z.number().int().min(0).max(127).default(0) }).strict().optional(),
     timecode: z
-      .object({ source: z.literal('mtc'), midiPort: z.string().min(1), fps: z.union([z.literal(24), z.literal(25), z.literal(29.97), z.literal(30)]) })
+      .object({
+        source: z.literal('mtc'),
+        midiPort: z.string().min(1),
+        fps: z.union([z.literal(24), z.literal(25), z.literal(29.97), z.literal(30)]),
+        freewheelMs: z.number().int().min(0).max(10_000).optional().describe('Keep time running this long through a timecode dropout, cues still firing (default 1000; 0 stops at once)'),
+      })
       .strict()
       .optional(),
   })
@@ -149,8 +250,14 @@ export type Inputs = z.infer<typeof inputsSchema>;
 // Cue content
 
 const rgbSchema = z.object({ r: fraction, g: fraction, b: fraction, w: fraction.optional() }).strict();
-/** A colour: `#rrggbb` or RGB(W) fractions. */
-export const colorSchema = z.union([z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour "#rrggbb"'), rgbSchema]);
+/** A colour: any CSS colour (`#rrggbb`, `#rgb`, `orange`, `hsl(30 100% 50%)`…) or RGB(W) fractions. */
+export const colorSchema = z.union([
+  z
+    .string()
+    .refine((s) => parseCssColor(s) !== undefined, 'a CSS colour such as "#ff8800", "#f80", "orange" or "hsl(30 100% 50%)"')
+    .describe('A CSS colour: #rrggbb, #rgb, a name (orange, deepskyblue…), rgb(), hsl(), lab()…'),
+  rgbSchema,
+]);
 export type Color = z.infer<typeof colorSchema>;
 
 /** What a fixture should look like. Every attribute is optional: absent means "not this cue's business". */
@@ -207,7 +314,7 @@ export const midiMessageSchema = z
   })
   .strict();
 /** The MIDI Show Control commands Precue sends and receives. */
-export const mscCommandNames = ['GO', 'STOP', 'RESUME', 'TIMED_GO', 'LOAD', 'SET', 'FIRE', 'ALL_OFF'] as const;
+export const mscCommandNames = ['GO', 'STOP', 'RESUME', 'TIMED_GO', 'LOAD', 'SET', 'FIRE', 'ALL_OFF', 'RESTORE', 'RESET'] as const;
 export const mscMessageSchema = z
   .object({
     kind: z.literal('msc'),
@@ -223,8 +330,10 @@ export const mscMessageSchema = z
     macro: z.number().int().min(0).max(127).optional(),
   })
   .strict();
+/** A camera on program (per its switcher's tally) never moves unless the message says it may. */
+const moveLive = z.boolean().optional().describe('move even while the camera is on program (default: wait until it is off air)');
 export const viscaMessageSchema = z.discriminatedUnion('action', [
-  z.object({ kind: z.literal('visca'), target: id, action: z.literal('recall'), preset: z.number().int().min(0).max(254) }).strict(),
+  z.object({ kind: z.literal('visca'), target: id, action: z.literal('recall'), preset: z.number().int().min(0).max(254), moveLive }).strict(),
   z.object({ kind: z.literal('visca'), target: id, action: z.literal('store'), preset: z.number().int().min(0).max(254) }).strict(),
   z
     .object({
@@ -234,6 +343,7 @@ export const viscaMessageSchema = z.discriminatedUnion('action', [
       panSpeed: z.number().int().min(1).max(24).default(8),
       tiltSpeed: z.number().int().min(1).max(20).default(8),
       direction: z.enum(['up', 'down', 'left', 'right', 'up-left', 'up-right', 'down-left', 'down-right', 'stop']),
+      moveLive,
     })
     .strict(),
   z
@@ -243,11 +353,22 @@ export const viscaMessageSchema = z.discriminatedUnion('action', [
       action: z.literal('zoom'),
       direction: z.enum(['tele', 'wide', 'stop']),
       speed: z.number().int().min(0).max(7).optional(),
+      moveLive,
     })
     .strict(),
 ]);
 /** A message a cue sends when it fires (video, sound, cameras, other controllers). */
-export const outputMessageSchema = z.union([oscMessageSchema, oscBundleSchema, midiMessageSchema, mscMessageSchema, viscaMessageSchema]);
+export const outputMessageSchema = z.union([
+  oscMessageSchema,
+  oscBundleSchema,
+  midiMessageSchema,
+  mscMessageSchema,
+  viscaMessageSchema,
+  obsMessageSchema,
+  atemMessageSchema,
+  casparcgMessageSchema,
+  shotMessageSchema,
+]);
 export type OutputMessage = z.infer<typeof outputMessageSchema>;
 
 /** Audio or beat features a binding can follow. */
@@ -277,6 +398,23 @@ export const attributeTimesSchema = z
 export const fadeCurves = ['linear', 's-curve', 'exponential', 'logarithmic', 'snap'] as const;
 export type FadeCurve = (typeof fadeCurves)[number];
 
+/**
+ * One mixer parameter a sound cue moves: a fader or send level in dB (`-10`, `"-10dB"`, `"-inf"`),
+ * a mute (true = muted), a scene or mute group (a number). Levels fade over the cue's time and curve
+ * (`fadeMs`/`curve` override them); mutes and scenes change when the cue goes. Like lighting, moves
+ * track: a parameter keeps its value until a later cue moves it, and BACK restores it.
+ */
+export const mixerMoveSchema = z
+  .object({
+    mixer: id.describe('An outputs.mixers id'),
+    param: z.string().min(1).describe('e.g. ch/1/fader, ch/3/mute, ch/1/send/2, bus/4/fader, dca/2/fader, main/fader, scene'),
+    value: z.union([z.number(), z.string(), z.boolean()]),
+    fadeMs: ms.optional(),
+    curve: z.enum(fadeCurves).optional(),
+  })
+  .strict();
+export type MixerMove = z.infer<typeof mixerMoveSchema>;
+
 /** One cue in a department's stack. */
 export const cueSchema = z
   .object({
@@ -293,6 +431,7 @@ export const cueSchema = z
     timecode: timecode.optional().describe('Fire at this MTC position'),
     levels: z.record(id, fixtureLookSchema).optional().describe('Looks per fixture or group id'),
     messages: z.array(outputMessageSchema).optional(),
+    mixer: z.array(mixerMoveSchema).optional().describe('Mixer parameters this cue moves (a sound department)'),
     bindings: z.array(bindingSchema).optional(),
   })
   .strict();
@@ -310,7 +449,7 @@ export const departmentSchema = z
     mode: z.enum(automationModes).default('assist'),
     confidenceThreshold: fraction.default(0.8),
     lockoutMs: ms.default(10_000),
-    minGoIntervalMs: ms.default(250),
+    minGoIntervalMs: ms.default(DEFAULT_MIN_GO_INTERVAL_MS),
     moveInBlack: z.boolean().default(true),
     cues: z.array(cueSchema),
   })
@@ -359,7 +498,6 @@ export const modelSettingsSchema = z
   .object({
     path: z.string().default('model'),
     enabled: z.boolean().default(true),
-    snapToBeatWithinMs: ms.default(120),
   })
   .strict();
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
@@ -380,11 +518,11 @@ export const showFileSchema = z
     name: z.string().min(1),
     fixtures: z.array(patchedFixtureSchema).default([]),
     groups: z.record(id, z.array(id)).default({}),
-    outputs: outputsSchema.default({ universes: [], osc: [], midi: [], visca: [] }),
+    outputs: outputsSchema.default({ universes: [], osc: [], midi: [], visca: [], switchers: [], playout: [], cameras: [] }),
     inputs: inputsSchema.default({}),
     departments: z.array(departmentSchema).min(1),
     audio: audioSettingsSchema.optional(),
-    model: modelSettingsSchema.default({ path: 'model', enabled: true, snapToBeatWithinMs: 120 }),
+    model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
   })
   .strict();

@@ -4,12 +4,16 @@
  * unknown fixture types, overlapping addresses, addresses past 512, cues that name missing fixtures,
  * messages to outputs that do not exist.
  */
+import { encodeMixerValue, MIXER_PROFILES, resolveMixerParam } from '../mixer/profile.js';
 import type { z } from 'zod';
 import type { FileProblem } from '../errors.js';
+import { choiceMatches } from '../fixtures/profile.js';
 import { parseLocatedJson, type LocatedJson } from '../json/locate.js';
+import { checkDeviceNames, checkVideoReferences, deviceInventorySchema } from './deviceNames.js';
 import { migrate } from './migrations.js';
 import { SHOW_VERSION, showFileSchema, type ShowFile } from './schema.js';
 import { applyVenue, VENUE_VERSION, venueFileSchema, type VenueFile } from './venue.js';
+import { pushAll } from '../vector.js';
 
 /** What validation needs to know about fixture types: their modes and each mode's footprint. */
 export interface FixtureCatalog {
@@ -17,6 +21,11 @@ export interface FixtureCatalog {
   modes(type: string): ReadonlyArray<{ name: string; shortName?: string; channelCount: number }> | undefined;
   /** Known types, for the "expected" part of an unknown-type message. */
   types(): readonly string[];
+  /**
+   * What a look's `gobo` / `colorWheel` may select on a fixture of this type and mode (see
+   * `choiceMatches`); undefined when unknown. Optional: a catalog without it skips the check.
+   */
+  choices?(type: string, mode: string): ReadonlyMap<'gobo' | 'colorWheel', { readonly names: readonly string[]; readonly count: number }> | undefined;
 }
 
 /** Result of checking a file: the parsed value when usable, and every problem found. */
@@ -181,13 +190,29 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       const n = Number(c.number);
       if (numbers.has(n)) problems.push(at([...base, 'number'], `cue ${c.number} appears twice in ${d.id}`, 'unique cue numbers in a department'));
       numbers.add(n);
-      for (const key of Object.keys(c.levels ?? {})) {
+      for (const [key, look] of Object.entries(c.levels ?? {})) {
         if (!targets.has(key)) problems.push(at([...base, 'levels', key], `cue ${d.id} ${c.number} sets '${key}', which is neither a patched fixture nor a group`, 'a fixture or group id'));
+        else pushAll(problems, checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));
       }
       (c.messages ?? []).forEach((m, mi) => {
+        // Switchers, playout and shots are checked with the rest of the video outputs below.
+        if (m.kind === 'obs' || m.kind === 'atem' || m.kind === 'casparcg' || m.kind === 'shot') return;
         const section = m.kind === 'osc' || m.kind === 'osc-bundle' ? 'osc' : m.kind === 'visca' ? 'visca' : 'midi';
         if (!outputIds[section].has(m.target)) {
           problems.push(at([...base, 'messages', mi, 'target'], `cue ${d.id} ${c.number} sends to ${section} output '${m.target}', which is not defined`, `an id from outputs.${section}`));
+        }
+      });
+      (c.mixer ?? []).forEach((m, mi) => {
+        const desk = show.outputs.mixers?.find((x) => x.id === m.mixer);
+        const profile = desk === undefined ? undefined : MIXER_PROFILES.get(desk.kind);
+        if (profile === undefined) {
+          problems.push(at([...base, 'mixer', mi, 'mixer'], `cue ${d.id} ${c.number} moves mixer '${m.mixer}', which is not defined`, 'an id from outputs.mixers'));
+          return;
+        }
+        try {
+          encodeMixerValue(resolveMixerParam(profile, m.param), m.value);
+        } catch (err) {
+          problems.push(at([...base, 'mixer', mi], `cue ${d.id} ${c.number}: ${err instanceof Error ? err.message.replace(/^mixer: /, '') : String(err)}`, `a parameter and value the ${profile.name} has`));
         }
       });
       (c.bindings ?? []).forEach((b, bi) => {
@@ -202,6 +227,37 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       }
     });
   });
+  for (const p of checkVideoReferences(show)) problems.push(at(p.path, p.message, p.expected));
+  return problems;
+}
+
+/**
+ * A look's gobo and colour-wheel names checked against every patched fixture it reaches that has such
+ * a wheel: a misspelt slot would otherwise play as the open slot on stage.
+ */
+function checkSlotNames(
+  show: ShowFile,
+  catalog: FixtureCatalog,
+  target: string,
+  look: { readonly gobo?: string | number; readonly colorWheel?: string },
+  at: (prop: string, message: string, expected: string) => FileProblem,
+): FileProblem[] {
+  if (catalog.choices === undefined || (look.gobo === undefined && look.colorWheel === undefined)) return [];
+  const members = show.groups[target] ?? [target];
+  const problems: FileProblem[] = [];
+  for (const prop of ['gobo', 'colorWheel'] as const) {
+    const wanted = look[prop];
+    if (wanted === undefined) continue;
+    for (const id of members) {
+      const fixture = show.fixtures.find((f) => f.id === id);
+      const choice = fixture === undefined ? undefined : catalog.choices(fixture.type, fixture.mode)?.get(prop);
+      if (choice === undefined || choiceMatches(choice, wanted)) continue;
+      const what = prop === 'gobo' ? 'gobo' : 'colour-wheel slot';
+      const options = typeof wanted === 'number' ? `a gobo number from 0 to ${choice.count}` : `one of ${[...new Set(choice.names)].map((n) => JSON.stringify(n)).join(', ')}`;
+      problems.push(at(prop, `'${id}' (${fixture!.type}) has no ${what} ${JSON.stringify(wanted)}`, options));
+      break; // one problem per look and property is enough to find the typo
+    }
+  }
   return problems;
 }
 
@@ -234,4 +290,17 @@ export function checkVenueText(text: string, file: string, show: ShowFile, catal
 /** Venue paths are object keys only (record keys such as universe "1" are strings). */
 function splitPath(path: string): string[] {
   return path === '' ? [] : path.split('.');
+}
+
+/**
+ * Checks a device profile (`outputs.switchers[].profile`, `outputs.playout[].profile`): the profile
+ * file itself (problems located in it), then every name the show uses on that output against it
+ * (problems located in show.json through `showDoc`).
+ */
+export function checkDeviceProfileText(show: ShowFile, showDoc: LocatedJson, outputId: string, profileText: string, profileFile: string): FileProblem[] {
+  const doc = parseLocatedJson(profileText, profileFile);
+  if (doc.syntaxProblems.length > 0) return [...doc.syntaxProblems];
+  const parsed = deviceInventorySchema.safeParse(doc.value);
+  if (!parsed.success) return zodProblems(doc, parsed.error);
+  return checkDeviceNames(show, outputId, parsed.data).map((p) => showDoc.problemAt(p.path, p.message, p.expected));
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { FileProblem } from '../errors.js';
-import { dmxDriverSchema, type ShowFile } from './schema.js';
+import { dmxDriverSchema, oscAllowEntrySchema, oscControlInputSchema, type ShowFile } from './schema.js';
 
 /** The venue-file version this build reads. */
 export const VENUE_VERSION = 1;
@@ -24,6 +24,8 @@ const driverPatchSchema = z
     priority: z.number().int().min(0).max(200).optional(),
     sourceName: z.string().max(63).optional(),
     syncUniverse: z.number().int().min(1).max(63999).optional(),
+    sync: z.boolean().optional(),
+    interface: z.string().min(1).optional(),
   })
   .strict();
 
@@ -45,9 +47,18 @@ export const venueFileSchema = z
     osc: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
     midi: z.record(z.string(), z.object({ port: z.string().min(1) }).strict()).default({}),
     visca: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Vision mixers (OBS, ATEM) by show id: the room's address. */
+    switchers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    /** Playout servers (CasparCG) by show id. */
+    playout: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    mixers: z.record(z.string(), z.object({ host: host.optional(), port: port.optional() }).strict()).default({}),
+    sacnCid: z.uuid().optional().describe("This engine's sACN CID in this venue (a backup engine needs its own)"),
     inputs: z
       .object({
-        osc: z.object({ port: port.optional(), host: host.optional(), allow: z.array(z.string()).optional() }).strict().optional(),
+        osc: z
+          .object({ port: port.optional(), host: host.optional(), allow: z.array(oscAllowEntrySchema).optional(), passcode: z.string().min(1).max(64).optional(), replyPort: port.optional() })
+          .strict()
+          .optional(),
         midiPort: z.string().min(1).optional(),
         timecodeMidiPort: z.string().min(1).optional(),
       })
@@ -128,15 +139,17 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   const osc = remapTargets(show.outputs.osc, venue.osc, 'osc');
   const midi = remapTargets(show.outputs.midi, venue.midi, 'midi');
   const visca = remapTargets(show.outputs.visca, venue.visca, 'visca');
+  const switchers = remapTargets(show.outputs.switchers, venue.switchers, 'switchers');
+  const playout = remapTargets(show.outputs.playout, venue.playout, 'playout');
+  const mixers = show.outputs.mixers === undefined ? undefined : remapTargets(show.outputs.mixers, venue.mixers, 'mixers');
+  if (show.outputs.mixers === undefined) for (const key of Object.keys(venue.mixers)) problem(`mixers.${key}`, `remaps mixer '${key}', but the show has no mixers`, 'a mixer id from outputs.mixers');
 
   const inputs = { ...show.inputs };
   if (venue.inputs.osc !== undefined) {
-    const base = inputs.osc ?? { port: 53000, host: '0.0.0.0' };
-    inputs.osc = {
-      port: venue.inputs.osc.port ?? base.port,
-      host: venue.inputs.osc.host ?? base.host,
-      ...((venue.inputs.osc.allow ?? base.allow) !== undefined ? { allow: venue.inputs.osc.allow ?? base.allow } : {}),
-    };
+    const base = inputs.osc ?? oscControlInputSchema.parse({});
+    const merged: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(venue.inputs.osc)) if (v !== undefined) merged[k] = v;
+    inputs.osc = oscControlInputSchema.parse(merged);
   }
   if (venue.inputs.midiPort !== undefined) {
     if (inputs.midi === undefined) problem('inputs.midiPort', 'renames the MIDI input port, but the show has no MIDI input', 'a show with inputs.midi');
@@ -148,5 +161,6 @@ export function applyVenue(show: ShowFile, venue: VenueFile, venueFileName: stri
   }
 
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, show: { ...show, fixtures, outputs: { universes, osc, midi, visca }, inputs } };
+  const sacnCid = venue.sacnCid ?? show.outputs.sacnCid;
+  return { ok: true, show: { ...show, fixtures, outputs: { ...show.outputs, universes, osc, midi, visca, switchers, playout, ...(mixers !== undefined ? { mixers } : {}), ...(sacnCid !== undefined ? { sacnCid } : {}) }, inputs } };
 }

@@ -2,12 +2,22 @@
  * The one place DMX is merged. A `Universe` holds one 512-channel buffer per source (playback,
  * operator faders, audio bindings…), merges them per channel — highest source priority first, then
  * HTP (highest takes precedence) on intensity channels and LTP (latest takes precedence) on the rest —
- * and applies the grand master, blackout and PANIC fade after the merge, on intensity only.
+ * and applies the grand master, blackout and PANIC after the merge, to the channels that make light
+ * (each with its safe value, from the fixture model: `ChannelSafety`):
+ *
+ * - `dimmer` channels are scaled toward their safe value by master × (1 − PANIC);
+ * - `gate` channels close (go to their safe value) when that product reaches 0; during a PANIC fade
+ *   they hold the value they had when it began; `gateNow` channels close as soon as PANIC begins;
+ * - `stop` channels (haze, fans) go to their safe value when PANIC begins; masters leave them alone.
+ *
+ * While PANIC fades, no light-making channel moves away from its safe value: whatever the sources
+ * do (an effect that stops, an operator fader), each output only ever gets darker.
  *
  * Pure: no timers, no I/O. Time enters as `nowMs` arguments read from the caller's scheduler.
  */
 import { type UniverseId } from '../ids.js';
 import { InputError } from '../errors.js';
+import type { SafetyKind } from '../fixtures/profile.js';
 
 /** Channels in a DMX512 universe. */
 export const DMX_CHANNELS = 512;
@@ -20,11 +30,18 @@ export interface UniverseOptions {
   /** 1-based channels that carry intensity: merged HTP and scaled by the grand master. Default none. */
   readonly intensityChannels?: Iterable<number>;
   /**
-   * Safe values for non-intensity channels (1-based channel → dmxValue) that PANIC fades to, e.g. a
-   * hazer's output to 0. Intensity channels always fade to 0; other channels without an entry hold.
+   * Channels that must stop on PANIC (1-based channel → safe dmxValue), e.g. a hazer's output to 0
+   * (`stop` safety). See `setSafety` for the other kinds.
    */
   readonly safeValues?: ReadonlyMap<number, number> | Readonly<Record<number, number>>;
 }
+
+/** Safety kinds as stored per channel (0 = none: the channel holds). */
+const KIND_CODE: Readonly<Record<SafetyKind, number>> = { dimmer: 1, gate: 2, gateNow: 3, stop: 4 };
+const DIMMER = 1;
+const GATE = 2;
+const GATE_NOW = 3;
+const STOP = 4;
 
 /** One contributor to a universe, e.g. `playback`, `operator`, `binding:beat`. */
 export interface UniverseSource {
@@ -73,9 +90,15 @@ function clampDmx(value: number): number {
 export class Universe {
   private readonly sources = new Map<string, SourceState>();
   private ordered: SourceState[] = [];
-  /** 1 = intensity (HTP, mastered). */
+  /** 1 = HTP merge. */
   private readonly intensity = new Uint8Array(DMX_CHANNELS);
-  private readonly safe = new Int16Array(DMX_CHANNELS).fill(-1);
+  /** Safety kind per channel (`KIND_CODE`, 0 = holds) and its safe value. */
+  private readonly kind = new Uint8Array(DMX_CHANNELS);
+  private readonly safe = new Uint8Array(DMX_CHANNELS);
+  /** The last output, and while PANIC fades the darkest output so far (no channel may rise). */
+  private readonly last = new Uint8Array(DMX_CHANNELS);
+  private readonly floor = new Uint8Array(DMX_CHANNELS);
+  private floorFrom = false;
   private stampCounter = 0;
   private gm: Ramp = { from: 1, to: 1, startMs: 0, durationMs: 0 };
   private panic: Ramp = { from: 0, to: 0, startMs: 0, durationMs: 0 };
@@ -88,15 +111,18 @@ export class Universe {
     readonly id: UniverseId,
     options: UniverseOptions = {},
   ) {
-    for (const ch of options.intensityChannels ?? []) this.setMergeMode(ch, 'htp');
+    for (const ch of options.intensityChannels ?? []) {
+      this.setMergeMode(ch, 'htp');
+      this.setSafety(ch, 'dimmer', 0);
+    }
     const safe = options.safeValues;
     if (safe !== undefined) {
       const entries: Iterable<[number | string, number]> = safe instanceof Map ? safe.entries() : Object.entries(safe);
-      for (const [ch, v] of entries) this.setSafeValue(Number(ch), v);
+      for (const [ch, v] of entries) this.setSafety(Number(ch), 'stop', v);
     }
   }
 
-  /** Declares a channel intensity (HTP, mastered) or not (LTP). */
+  /** Declares a channel HTP (highest takes precedence) or LTP (latest). */
   setMergeMode(channel: number, mode: MergeMode): void {
     checkChannel(this.id, channel);
     this.intensity[channel - 1] = mode === 'htp' ? 1 : 0;
@@ -109,10 +135,15 @@ export class Universe {
     return this.intensity[channel - 1] === 1 ? 'htp' : 'ltp';
   }
 
-  /** Sets the value PANIC fades a non-intensity channel to. */
-  setSafeValue(channel: number, dmxValue: number): void {
+  /**
+   * How a channel goes dark or stops, and its safe value (from the fixture model's `ChannelSafety`);
+   * `null` makes it hold. A `dimmer` whose safe value is high (a reversed dimmer) merges HTP on
+   * brightness, not on the raw value.
+   */
+  setSafety(channel: number, kind: SafetyKind | null, safeDmxValue = 0): void {
     checkChannel(this.id, channel);
-    this.safe[channel - 1] = clampDmx(dmxValue);
+    this.kind[channel - 1] = kind === null ? 0 : KIND_CODE[kind];
+    this.safe[channel - 1] = clampDmx(safeDmxValue);
     this.dirty = true;
   }
 
@@ -222,16 +253,34 @@ export class Universe {
     return this.blackoutOn;
   }
 
-  /** PANIC: fade every intensity channel to 0 and every channel with a safe value to it over `fadeMs`. */
+  /**
+   * PANIC: every light-making channel to its safe value over `fadeMs` (see the module comment), never
+   * brighter on the way. Starting from the last rendered output. A PANIC during a PANIC fade ends no
+   * later than the first one would have.
+   */
   startPanic(fadeMs: number, nowMs: number): void {
-    this.panic = { from: rampValue(this.panic, nowMs), to: 1, startMs: nowMs, durationMs: Math.max(0, fadeMs) };
+    const p = this.panic;
+    const running = p.to === 1;
+    const endMs = nowMs + Math.max(0, fadeMs);
+    const durationMs = running ? Math.max(0, Math.min(endMs, p.startMs + p.durationMs) - nowMs) : Math.max(0, fadeMs);
+    if (!running) {
+      this.floor.set(this.last);
+      this.floorFrom = true;
+    }
+    this.panic = { from: rampValue(p, nowMs), to: 1, startMs: nowMs, durationMs };
     this.dirty = true;
   }
 
   /** Ends PANIC, fading back to the merged look over `fadeMs` (default: at once). */
   clearPanic(fadeMs = 0, nowMs = 0): void {
     this.panic = { from: rampValue(this.panic, nowMs), to: 0, startMs: nowMs, durationMs: Math.max(0, fadeMs) };
+    this.floorFrom = false;
     this.dirty = true;
+  }
+
+  /** True from `startPanic` until `clearPanic`. */
+  get panicking(): boolean {
+    return this.panic.to === 1;
   }
 
   /** How far PANIC has faded at `nowMs` (0 = not at all, 1 = fully safe). */
@@ -267,6 +316,9 @@ export class Universe {
       let value = 0;
       let bestStamp = -1;
       // Sources are sorted by priority, highest first: stop once a lower priority is reached.
+      // HTP on brightness: a reversed dimmer (safe value high) is brighter the lower its value.
+      const flip = this.kind[i] === DIMMER && this.safe[i]! > 127 ? 255 : 0;
+      let found = false;
       for (let k = 0; k < n; k++) {
         const s = ordered[k]!;
         if (s.active[i] !== 1) continue;
@@ -274,7 +326,8 @@ export class Universe {
         bestPriority = s.priority;
         const v = s.levels[i]!;
         if (intensity[i] === 1) {
-          if (v > value) value = v;
+          if (!found || (v ^ flip) > (value ^ flip)) value = v;
+          found = true;
         } else if (s.stamp[i]! > bestStamp) {
           bestStamp = s.stamp[i]!;
           value = v;
@@ -294,23 +347,38 @@ export class Universe {
     this.dirty = false;
     const gm = this.blackoutOn ? 0 : rampValue(this.gm, nowMs);
     const p = rampValue(this.panic, nowMs);
+    const level = gm * (1 - p);
+    const panicking = this.panic.to === 1 && this.floorFrom;
     const merged = this.merged;
-    const intensity = this.intensity;
+    const kind = this.kind;
     const safe = this.safe;
+    const floor = this.floor;
     let changed = false;
     for (let i = 0; i < DMX_CHANNELS; i++) {
-      let v: number = merged[i]!;
-      if (intensity[i] === 1) {
-        v = v * gm * (1 - p);
-      } else if (p > 0 && safe[i]! >= 0) {
-        v = v + (safe[i]! - v) * p;
+      let b: number = merged[i]!;
+      const k = kind[i]!;
+      if (k !== 0) {
+        const s = safe[i]!;
+        if (k === DIMMER) {
+          const v = s + (b - s) * level;
+          b = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+          // Never further from safe than the darkest output since PANIC began.
+          if (panicking && Math.abs(b - s) > Math.abs(floor[i]! - s)) b = floor[i]!;
+        } else if (k === STOP) {
+          if (p > 0) b = s;
+        } else if (level <= 0 || (k === GATE_NOW && p > 0)) {
+          b = s;
+        } else if (panicking && k === GATE) {
+          b = floor[i]!; // holds as it was when PANIC began, until it closes
+        }
+        if (panicking) floor[i] = b;
       }
-      const b = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
       if (out[i] !== b) {
         out[i] = b;
         changed = true;
       }
     }
+    this.last.set(out.subarray(0, DMX_CHANNELS));
     // While a fade runs, the next render differs again; the first render at or after its end lands the end value.
     if (this.fading(nowMs)) this.dirty = true;
     return changed;

@@ -102,6 +102,20 @@ export function viscaZoom(direction: 'tele' | 'wide' | 'stop', speed?: number, c
   return Uint8Array.of(addr(camera), 0x01, 0x04, 0x07, b, 0xff);
 }
 
+/**
+ * What a command does to the camera, for coalescing a queue: a newer command with the same key makes
+ * an older queued one pointless (the latest pan-tilt drive or stop wins, the latest zoom, the latest
+ * preset recall). Undefined for commands that must each go out (preset store, anything unknown).
+ */
+export function viscaCommandKey(payload: Uint8Array): 'pan-tilt' | 'zoom' | 'recall' | undefined {
+  if (payload.length < 5 || payload[1] !== 0x01) return undefined;
+  const [, , category, command] = payload;
+  if (category === 0x06 && command === 0x01) return 'pan-tilt';
+  if (category === 0x04 && command === 0x07) return 'zoom';
+  if (category === 0x04 && command === 0x3f && payload[4] === 0x02) return 'recall';
+  return undefined;
+}
+
 /** Meaning of VISCA error codes. */
 export const VISCA_ERRORS: Readonly<Record<number, string>> = {
   0x01: 'message length error',
@@ -132,4 +146,65 @@ export function decodeViscaReply(payload: Uint8Array): ViscaReply {
     return { kind: 'error', socket, code, reason: VISCA_ERRORS[code] ?? `error 0x${code.toString(16)}` };
   }
   throw new InputError('visca', `unknown reply type 0x${kind.toString(16)}`);
+}
+
+/** Four nibbles `0p 0q 0r 0s` of a 16-bit value (two's complement for negatives). */
+function nibbles16(value: number): number[] {
+  const v = value & 0xffff;
+  return [(v >> 12) & 0x0f, (v >> 8) & 0x0f, (v >> 4) & 0x0f, v & 0x0f];
+}
+
+function fromNibbles(bytes: Uint8Array, at: number, signed: boolean): number {
+  let v = 0;
+  for (let i = 0; i < 4; i++) v = (v << 4) | ((bytes[at + i] ?? 0) & 0x0f);
+  return signed && v >= 0x8000 ? v - 0x10000 : v;
+}
+
+function checkPosition(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw new InputError('visca', `${name} ${value} is outside ${min}..${max}`);
+}
+
+/**
+ * Pan-tilt to an absolute position (`81 01 06 02 VV WW 0Y 0Y 0Y 0Y 0Z 0Z 0Z 0Z FF`), in the camera's
+ * own units (signed 16-bit), pan speed 1..24, tilt speed 1..20.
+ */
+export function viscaAbsolutePosition(pan: number, tilt: number, panSpeed = 24, tiltSpeed = 20, camera = 1): Uint8Array {
+  checkPosition('pan', pan, -32768, 32767);
+  checkPosition('tilt', tilt, -32768, 32767);
+  checkPosition('pan speed', panSpeed, 1, 24);
+  checkPosition('tilt speed', tiltSpeed, 1, 20);
+  return Uint8Array.of(addr(camera), 0x01, 0x06, 0x02, panSpeed, tiltSpeed, ...nibbles16(pan), ...nibbles16(tilt), 0xff);
+}
+
+/** Zoom to an absolute position (`81 01 04 47 0p 0q 0r 0s FF`), 0 (wide) upward in the camera's units. */
+export function viscaZoomDirect(zoom: number, camera = 1): Uint8Array {
+  checkPosition('zoom', zoom, 0, 65535);
+  return Uint8Array.of(addr(camera), 0x01, 0x04, 0x47, ...nibbles16(zoom), 0xff);
+}
+
+/** Pan-tilt position inquiry (`81 09 06 12 FF`; send with payload type `inquiry`). */
+export function viscaPanTiltInquiry(camera = 1): Uint8Array {
+  return Uint8Array.of(addr(camera), 0x09, 0x06, 0x12, 0xff);
+}
+
+/** Zoom position inquiry (`81 09 04 47 FF`; send with payload type `inquiry`). */
+export function viscaZoomInquiry(camera = 1): Uint8Array {
+  return Uint8Array.of(addr(camera), 0x09, 0x04, 0x47, 0xff);
+}
+
+/** Decodes a pan-tilt position inquiry's completion data (`0p 0p 0p 0p 0t 0t 0t 0t`). */
+export function decodePanTiltPosition(data: Uint8Array): { pan: number; tilt: number } {
+  if (data.length !== 8) throw new InputError('visca', `pan-tilt position reply of ${data.length} bytes (expected 8)`);
+  return { pan: fromNibbles(data, 0, true), tilt: fromNibbles(data, 4, true) };
+}
+
+/** Decodes a zoom position inquiry's completion data (`0p 0q 0r 0s`). */
+export function decodeZoomPosition(data: Uint8Array): number {
+  if (data.length !== 4) throw new InputError('visca', `zoom position reply of ${data.length} bytes (expected 4)`);
+  return fromNibbles(data, 0, false);
+}
+
+/** Encodes a pan-tilt position reply's data, as a camera sends it (for test cameras and tools). */
+export function encodePanTiltPosition(pan: number, tilt: number): Uint8Array {
+  return Uint8Array.of(...nibbles16(pan), ...nibbles16(tilt));
 }

@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import { UsageError } from '../../core/errors.js';
 import type { AnalysisResult } from '../../core/audio/analyze.js';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { maxOf } from '../../core/vector.js';
 
 /** Writes a plot of `result` to `file` (`.png` or `.html`). */
 export async function writePlot(file: string, result: AnalysisResult, title: string): Promise<void> {
@@ -22,7 +23,7 @@ export function plotHtml(r: AnalysisResult, title: string): string {
   const pxPerS = 40;
   const w = Math.max(800, Math.ceil(r.durationS * pxPerS));
   const h = 300;
-  const peak = Math.max(1e-9, ...r.envelope.flux);
+  const peak = maxOf(r.envelope.flux, 1e-9);
   const pts: string[] = [];
   for (let i = 0; i < r.envelope.t.length; i++) {
     pts.push(`${(r.envelope.t[i]! * pxPerS).toFixed(1)},${(h - 20 - (r.envelope.flux[i]! / peak) * (h - 40)).toFixed(1)}`);
@@ -72,7 +73,7 @@ export function plotPng(r: AnalysisResult): Uint8Array {
   for (const b of r.beats) vline(b.t, b.isDownbeat ? [220, 50, 50] : [120, 170, 230], b.isDownbeat ? 2 : 1);
   for (const s of r.sections) vline(s.t, [40, 170, 40], 4);
   // Onset strength: per pixel column, the max over the frames it covers.
-  const peak = Math.max(1e-9, ...r.envelope.flux);
+  const peak = maxOf(r.envelope.flux, 1e-9);
   const col = new Float32Array(w);
   for (let i = 0; i < r.envelope.t.length; i++) {
     const x = xOf(r.envelope.t[i]!);

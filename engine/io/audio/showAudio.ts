@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { asyncScheduler, concat, defer, map, repeat, type Observable, type SchedulerLike } from 'rxjs';
-import type { AudioBlock } from '../../core/audio/types.js';
+import { AUDIO_BLOCK_SAMPLES, type AudioBlock } from '../../core/audio/types.js';
 import type { AudioSourceConfig } from '../../core/show/schema.js';
 import { captureBlocks } from './capture.js';
 import { checkPcmLayout, pcmBlocks } from './pcmStream.js';
@@ -25,7 +25,7 @@ export async function openShowAudio(source: AudioSourceConfig, showDir: string, 
       const wav = await readWavFile(path);
       const pace = source.realtime ? 'realtime' : 'fast';
       const once = (loop: number): Observable<AudioBlock> =>
-        playRecording(wav, { pace, blockSize: 512 }, scheduler).pipe(map((b) => (loop === 0 ? b : { ...b, t: b.t + loop * wav.durationS })));
+        playRecording(wav, { pace, blockSize: AUDIO_BLOCK_SAMPLES }, scheduler).pipe(map((b) => (loop === 0 ? b : { ...b, t: b.t + loop * wav.durationS })));
       let loop = 0;
       const blocks$ = source.loop ? defer(() => once(loop++)).pipe(repeat()) : concat(once(0));
       return { blocks$, description: `${source.path} (${wav.durationS.toFixed(1)} s, ${wav.sampleRate} Hz${source.realtime ? ', real time' : ', as fast as possible'}${source.loop ? ', looped' : ''})` };

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { ShowFileError } from '../../core/errors.js';
 import { decodeWav, type DecodedWav } from '../../core/audio/wav.js';
-import type { AudioBlock } from '../../core/audio/types.js';
+import { AUDIO_BLOCK_SAMPLES, type AudioBlock } from '../../core/audio/types.js';
 
 /** Reads and decodes a WAV file. A missing, unreadable, corrupt or truncated file raises a `ShowFileError`. */
 export async function readWavFile(path: string): Promise<DecodedWav> {
@@ -20,7 +20,7 @@ export async function readWavFile(path: string): Promise<DecodedWav> {
 
 /** How a decoded recording is played into the pipeline. */
 export interface PlaybackOptions {
-  /** Samples per block (default 1024). */
+  /** Samples per block (default `AUDIO_BLOCK_SAMPLES`, what a live source delivers). */
   readonly blockSize?: number;
   /**
    * `realtime`: each block is emitted when its last sample would have been heard (live rehearsal of a
@@ -36,7 +36,7 @@ export interface PlaybackOptions {
  * against its clock from the moment of subscription, so the stream does not drift.
  */
 export function playRecording(wav: Pick<DecodedWav, 'samples' | 'sampleRate'>, options: PlaybackOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<AudioBlock> {
-  const blockSize = Math.max(1, Math.floor(options.blockSize ?? 1024));
+  const blockSize = Math.max(1, Math.floor(options.blockSize ?? AUDIO_BLOCK_SAMPLES));
   const { samples, sampleRate } = wav;
   const blockAt = (i: number): AudioBlock => ({
     t: (i * blockSize) / sampleRate,

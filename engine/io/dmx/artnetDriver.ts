@@ -1,5 +1,8 @@
-/** Art-Net 4 ArtDmx output: unicast by default (Art-Net 4), broadcast when the host is a broadcast address. */
-import { ArtDmxEncoder } from '../../core/dmx/artnet.js';
+/**
+ * Art-Net 4 ArtDmx output: unicast by default (Art-Net 4), broadcast when the host is a broadcast
+ * address; and ArtSync after a frame for universes that ask for it.
+ */
+import { ArtDmxEncoder, encodeArtSync } from '../../core/dmx/artnet.js';
 import { type CloseMode, type DmxDriver, type DmxDriverStats } from './driver.js';
 import { type UdpOut } from './udp.js';
 
@@ -10,6 +13,9 @@ export interface ArtnetDriverOptions {
   readonly net: number;
   readonly subnet: number;
   readonly universe: number;
+  /** Follow each frame with an ArtSync. */
+  readonly sync?: boolean;
+  readonly interface?: string;
 }
 
 /** Sends ArtDmx for one Port-Address through a shared socket. */
@@ -24,6 +30,16 @@ export class ArtnetDriver implements DmxDriver {
   ) {
     this.encoder = new ArtDmxEncoder(options);
     this.description = `art-net ${options.host}:${options.port} ${options.net}:${options.subnet}:${options.universe}`;
+  }
+
+  /** Where ArtSync for this universe goes (its own destination), when it asks for sync. */
+  syncDestination(): { host: string; port: number } | undefined {
+    return this.options.sync === true ? { host: this.options.host, port: this.options.port } : undefined;
+  }
+
+  /** The socket this driver sends through (ArtSync must leave from the same one). */
+  get socket(): UdpOut {
+    return this.udp;
   }
 
   /** The sequence number of the last packet sent. */
@@ -43,6 +59,24 @@ export class ArtnetDriver implements DmxDriver {
 
   close(_mode: CloseMode): Promise<void> {
     return Promise.resolve(); // Art-Net has no goodbye: nodes hold the last look.
+  }
+}
+
+/**
+ * Sends ArtSync to one destination. Art-Net 4 broadcasts it; we send it where the synchronised
+ * universes go (unicast or broadcast), so a node that gets our DMX also gets the sync.
+ */
+export class ArtSyncSender {
+  private readonly packet = encodeArtSync();
+
+  constructor(
+    private readonly destination: { host: string; port: number },
+    private readonly udp: UdpOut,
+  ) {}
+
+  /** Sends one ArtSync (after the frame's ArtDmx packets). */
+  send(): void {
+    this.udp.send(this.packet, this.packet.length, this.destination.port, this.destination.host);
   }
 }
 

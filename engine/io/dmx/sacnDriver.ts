@@ -3,7 +3,7 @@
  * show's priority, an optional synchronisation universe, and three stream-terminated packets on a
  * clean stop (E1.31 §6.7.1) — the `sacn` package's close() sends none.
  */
-import { SacnDataEncoder, SacnOptions, SacnSyncEncoder, sacnMulticastAddress } from '../../core/dmx/sacn.js';
+import { encodeUniverseDiscovery, SACN_DISCOVERY_ADDRESS, SacnDataEncoder, SacnOptions, SacnSyncEncoder, sacnMulticastAddress } from '../../core/dmx/sacn.js';
 import { type CloseMode, type DmxDriver, type DmxDriverStats } from './driver.js';
 import { type UdpOut } from './udp.js';
 
@@ -15,6 +15,7 @@ export interface SacnDriverOptions {
   readonly port: number;
   readonly sourceName: string;
   readonly syncUniverse?: number;
+  readonly interface?: string;
 }
 
 /** Sends E1.31 data for one universe through a shared socket. */
@@ -44,6 +45,26 @@ export class SacnDriver implements DmxDriver {
   /** The sync universe this stream is synchronised to, if any. */
   get syncUniverse(): number | undefined {
     return this.options.syncUniverse;
+  }
+
+  /** The universe this stream sends. */
+  get universe(): number {
+    return this.options.universe;
+  }
+
+  /** The source name receivers show. */
+  get sourceName(): string {
+    return this.options.sourceName;
+  }
+
+  /** Where this stream's data goes: unicast host (or undefined for multicast) and port. */
+  get target(): { host?: string; port: number } {
+    return { ...(this.options.host !== undefined ? { host: this.options.host } : {}), port: this.options.port };
+  }
+
+  /** The socket this driver sends through. */
+  get socket(): UdpOut {
+    return this.udp;
   }
 
   /** Where sync packets for this stream go (unicast host, or the sync universe's multicast group). */
@@ -93,5 +114,39 @@ export class SacnSyncSender {
   send(): void {
     const len = this.encoder.encode();
     this.udp.send(this.encoder.packet.slice(0, len), len, this.destination.port, this.destination.host);
+  }
+}
+
+/**
+ * Announces which universes a source sends (E1.31 §8 universe discovery, every 10 s): to the discovery
+ * multicast group 239.255.250.214 on each port the streams use, and to every unicast receiver too (a
+ * receiver we unicast to may not hear multicast).
+ */
+export class SacnDiscoverySender {
+  private readonly destinations: { host: string; port: number }[] = [];
+
+  constructor(
+    private readonly cid: Uint8Array,
+    private readonly streams: readonly SacnDriver[],
+    private readonly udp: UdpOut,
+  ) {
+    const seen = new Set<string>();
+    const add = (host: string, port: number): void => {
+      const key = `${host}:${port}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      this.destinations.push({ host, port });
+    };
+    for (const s of streams) {
+      const t = s.target;
+      add(t.host ?? SACN_DISCOVERY_ADDRESS, t.port);
+    }
+  }
+
+  /** Sends the discovery pages to every destination. */
+  send(): void {
+    const name = this.streams[0]?.sourceName ?? 'Precue';
+    const pages = encodeUniverseDiscovery(this.cid, name, this.streams.map((s) => s.universe));
+    for (const d of this.destinations) for (const p of pages) this.udp.send(p, p.length, d.port, d.host);
   }
 }

@@ -82,7 +82,8 @@ export class SacnReceiver {
       if (first) this.stats.malformed++;
       return;
     }
-    if (packet.kind === 'sync' ? !first : !own.has(packet.universe)) {
+    // Sync and discovery packets are not per universe: report them once, from the first socket.
+    if (packet.kind !== 'data' ? !first : !own.has(packet.universe)) {
       if (first && packet.kind === 'data' && !this.wanted.has(packet.universe)) this.stats.foreign++;
       return;
     }

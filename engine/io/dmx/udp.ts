@@ -4,6 +4,7 @@
  */
 import dgram from 'node:dgram';
 import { DeviceError } from '../../core/errors.js';
+import { resolveInterface } from '../net/interfaces.js';
 
 /** Options for the shared socket. */
 export interface UdpOutOptions {
@@ -15,6 +16,11 @@ export interface UdpOutOptions {
   readonly multicastInterface?: string;
   /** Local port to bind (0 = any). */
   readonly bindPort?: number;
+  /**
+   * Send from this interface (a name such as `eth1` or a local IPv4 address): the socket binds to its
+   * address and multicast leaves through it. Resolved at `open`; an unknown one is a DeviceError.
+   */
+  readonly interface?: string;
 }
 
 /** A bound UDP socket for sending. */
@@ -32,6 +38,7 @@ export class UdpOut {
   /** Binds the socket. */
   async open(): Promise<void> {
     if (this.socket !== undefined) return;
+    const local = this.options.interface === undefined ? undefined : resolveInterface(this.options.interface);
     const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     socket.on('error', (err) => {
       this.errors++;
@@ -40,7 +47,7 @@ export class UdpOut {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(new DeviceError(this.name, `cannot bind a UDP socket: ${err.message}`, 'check the network interface and that the port is free', { cause: err }));
       socket.once('error', onError);
-      socket.bind(this.options.bindPort ?? 0, () => {
+      socket.bind(this.options.bindPort ?? 0, local?.address, () => {
         socket.off('error', onError);
         resolve();
       });
@@ -49,7 +56,8 @@ export class UdpOut {
     if (this.options.multicastTtl !== undefined) {
       socket.setMulticastTTL(this.options.multicastTtl);
       socket.setMulticastLoopback(true);
-      if (this.options.multicastInterface !== undefined) socket.setMulticastInterface(this.options.multicastInterface);
+      const multicastInterface = this.options.multicastInterface ?? local?.address;
+      if (multicastInterface !== undefined) socket.setMulticastInterface(multicastInterface);
     }
     this.socket = socket;
   }

@@ -1,7 +1,8 @@
 /**
  * Atomic file writes: a crash never leaves a half-written show, venue or model file. The new text goes
  * to a temporary file beside the target, is fsynced, and is renamed over the target; the previous
- * version is kept as `<file>.bak`.
+ * version is kept as `<file>.bak`. The new file keeps the old one's permissions (a `chmod 600` token
+ * file stays private) and, where the writer may, its owner.
  */
 import { constants } from 'node:fs';
 import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
@@ -21,12 +22,19 @@ const realFs: AtomicFs = { open, rename, copyFile, rm };
  * Writes `data` to `file` atomically, keeping the previous file as `file.bak` when `backup` is true.
  * If any step fails, the original file is untouched and the temporary file is removed.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: boolean; fs?: AtomicFs; /** File mode of a new file (default 0o644; 0o600 for secrets); a rewrite keeps the file's own. */ mode?: number } = {}): Promise<void> {
   const fs = options.fs ?? realFs;
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const previous = await stat(file).catch(() => undefined);
+  const mode = options.mode ?? (previous !== undefined ? previous.mode & 0o7777 : 0o644);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+    // Created private, then given the mode (open's mode is masked by the umask).
+    handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+    await handle.chmod(mode);
+    if (previous !== undefined && (previous.uid !== process.getuid?.() || previous.gid !== process.getgid?.())) {
+      await handle.chown(previous.uid, previous.gid).catch(() => undefined); // only root may give a file away
+    }
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
@@ -36,6 +44,9 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   } catch (err) {
     if (handle !== undefined) await handle.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
+    // A failure on the temporary file is a failure to write the target: name the target.
+    const e = err as NodeJS.ErrnoException;
+    if (e.path === temp) throw Object.assign(new Error(`cannot write ${file}: ${e.code ?? e.message}`, { cause: err }), { code: e.code, path: file, syscall: 'write' });
     throw err;
   }
   // Make the rename itself durable.

@@ -14,9 +14,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { parseCid } from '../../core/dmx/sacn.js';
 import { DeviceError } from '../../core/errors.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { DriverFactory } from '../dmx/createDriver.js';
 import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
-import { SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
+import { ArtnetDriver, ArtSyncSender } from '../dmx/artnetDriver.js';
+import { SacnDiscoverySender, SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
+import { SACN_DISCOVERY_INTERVAL_MS } from '../../core/dmx/sacn.js';
 import { dataOffset, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
@@ -33,7 +36,7 @@ interface Slot {
   readonly frame: Uint8Array;
   readonly sendOnChange: boolean;
   readonly keepAliveMs: number;
-  readonly sync: SacnSyncSender | undefined;
+  readonly sync: SacnSyncSender | ArtSyncSender | undefined;
   lastSeq: number;
   lastSendMs: number;
 }
@@ -49,14 +52,21 @@ const header = new Int32Array(data.shared, 0, 1 + data.universes.length);
 const cid = parseCid(data.cidHex);
 const factory = new DriverFactory(cid, data.multicastInterface !== undefined ? { multicastInterface: data.multicastInterface } : {});
 const syncSenders = new Map<number, SacnSyncSender>();
+const artSyncSenders = new Map<string, ArtSyncSender>();
 const slots: Slot[] = data.universes.map((u, index) => {
   const driver = factory.create(u.driver);
-  let sync: SacnSyncSender | undefined;
+  let sync: SacnSyncSender | ArtSyncSender | undefined;
   if (driver instanceof SacnDriver && driver.syncUniverse !== undefined) {
     const dest = driver.syncDestination()!;
     const key = driver.syncUniverse;
-    sync = syncSenders.get(key) ?? new SacnSyncSender(key, cid, dest, factory.sacnSocket());
+    sync = syncSenders.get(key) ?? new SacnSyncSender(key, cid, dest, driver.socket);
     syncSenders.set(key, sync);
+  } else if (driver instanceof ArtnetDriver && driver.syncDestination() !== undefined) {
+    // One ArtSync per destination and socket per frame, however many universes go there.
+    const dest = driver.syncDestination()!;
+    const key = `${driver.socket.name}|${dest.host}:${dest.port}`;
+    sync = artSyncSenders.get(key) ?? new ArtSyncSender(dest, driver.socket);
+    artSyncSenders.set(key, sync);
   }
   return {
     index,
@@ -83,6 +93,15 @@ for (const s of slots) {
   g.slots.push(s);
 }
 
+// sACN universe discovery: one announcer per sending socket, listing the universes sent through it.
+const discovery: SacnDiscoverySender[] = [];
+{
+  const bySocket = new Map<SacnDriver['socket'], SacnDriver[]>();
+  for (const s of slots) if (s.driver instanceof SacnDriver) bySocket.set(s.driver.socket, [...(bySocket.get(s.driver.socket) ?? []), s.driver]);
+  for (const [socket, streams] of bySocket) discovery.push(new SacnDiscoverySender(cid, streams, socket));
+}
+let discoveryTimer: ReturnType<typeof setInterval> | undefined;
+
 const histogram = new TimingHistogram();
 let overruns = 0;
 let packets = 0;
@@ -90,7 +109,7 @@ let t0 = 0;
 let statsStart = 0;
 let cpuStartNs = 0;
 let stopping = false;
-const syncDue = new Set<SacnSyncSender>();
+const syncDue = new Set<SacnSyncSender | ArtSyncSender>();
 
 function threadCpuNs(): number {
   try {
@@ -195,6 +214,7 @@ function stats(reset: boolean): FrameClockStats {
 
 async function stop(mode: CloseMode): Promise<void> {
   stopping = true;
+  if (discoveryTimer !== undefined) clearInterval(discoveryTimer);
   await Promise.allSettled(slots.map((s) => s.driver.close(mode)));
   await factory.close();
   post({ type: 'stopped' });
@@ -258,6 +278,40 @@ async function start(): Promise<void> {
   cpuStartNs = threadCpuNs();
   post({ type: 'ready', openErrors });
   loop();
+  if (discovery.length > 0) {
+    const announce = (): void => {
+      for (const d of discovery) d.send();
+    };
+    announce();
+    discoveryTimer = setInterval(announce, SACN_DISCOVERY_INTERVAL_MS);
+  }
+  watchSendErrors();
+}
+
+/**
+ * A network that goes away (EHOSTUNREACH, ENETDOWN, ENOBUFS) fails every DMX packet: logged once
+ * with a count and once when it clears, while the clock keeps sending (each send is a retry) and the
+ * other universes and outputs are never held up.
+ */
+function watchSendErrors(): void {
+  const problems = new Map<string, { seen: number; problem: RepeatingProblem; quietSince: number }>();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const u of factory.udpSockets()) {
+      let p = problems.get(u.name);
+      if (p === undefined) {
+        p = { seen: 0, quietSince: now, problem: new RepeatingProblem(`DMX over ${u.name}`, (level, message) => post({ type: 'log', level, message })) };
+        problems.set(u.name, p);
+      }
+      const fresh = u.errors - p.seen;
+      p.seen = u.errors;
+      if (fresh > 0) {
+        p.problem.occurred(`sending fails: ${u.lastError ?? 'unknown error'}`, now, fresh);
+        p.quietSince = now;
+      } else if (now - p.quietSince > 2000) p.problem.cleared();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 start().catch((err: unknown) => post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }));

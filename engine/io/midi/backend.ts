@@ -1,7 +1,9 @@
 /**
- * Access to the machine's MIDI ports through the optional `midi` package (RtMidi). On Linux it needs
- * the ALSA sequencer (/dev/snd/seq): we check for it BEFORE loading the native module, because
- * constructing midi.Input/Output without it makes ALSA print errors to stderr. A missing module or
+ * Access to the machine's MIDI ports through RtMidi: the optional `@julusian/midi` package, which
+ * ships prebuilt binaries for Linux (x64, arm, arm64), macOS and Windows, so installing needs no
+ * compiler (the older `midi` package is used if that is what is installed). On Linux it needs the
+ * ALSA sequencer (/dev/snd/seq): we check for it BEFORE loading the native module, because
+ * constructing an Input/Output without it makes ALSA print errors to stderr. A missing module or
  * subsystem is reported once, clearly, and MIDI is switched off; the show goes on.
  */
 import { existsSync } from 'node:fs';
@@ -91,6 +93,21 @@ function rtMidiBackend(mod: RtMidiModule): MidiBackend {
   };
 }
 
+/** Loads the RtMidi binding: `@julusian/midi`, else the older `midi`. */
+async function loadRtMidi(): Promise<unknown> {
+  // Variable specifiers: both are optional dependencies (the second has no type declarations).
+  const specifiers = ['@julusian/midi', 'midi'];
+  let first: unknown;
+  for (const specifier of specifiers) {
+    try {
+      return await import(specifier);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
 /**
  * Finds the machine's MIDI system. Linux without /dev/snd/seq (containers, CI, servers without the
  * snd-seq module) → unavailable, with the reason; the `midi` package missing → unavailable, with how
@@ -103,16 +120,14 @@ export async function detectMidi(options: { readonly seqDevice?: string; readonl
   }
   let mod: unknown;
   try {
-    // A variable specifier: `midi` is an optional dependency without type declarations.
-    const specifier = 'midi';
-    mod = await (options.load ?? ((): Promise<unknown> => import(specifier)))();
+    mod = await (options.load ?? loadRtMidi)();
   } catch (err) {
     return {
       available: false,
-      reason: `the optional 'midi' package is not installed or did not build (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): apt-get install libasound2-dev build-essential, then npm install midi; MIDI is off`,
+      reason: `the optional '@julusian/midi' package is not installed or cannot load here (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): npm install @julusian/midi (prebuilt; no compiler needed); MIDI is off`,
     };
   }
   const m = (mod as { default?: RtMidiModule }).default ?? (mod as RtMidiModule);
-  if (typeof m.Input !== 'function' || typeof m.Output !== 'function') return { available: false, reason: "the 'midi' package does not look like RtMidi bindings; MIDI is off" };
+  if (typeof m.Input !== 'function' || typeof m.Output !== 'function') return { available: false, reason: 'the MIDI package does not look like RtMidi bindings; MIDI is off' };
   return { available: true, backend: rtMidiBackend(m) };
 }

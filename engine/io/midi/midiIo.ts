@@ -8,14 +8,14 @@ import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
 import { type ControlEvent } from '../../core/control.js';
 import { DeviceError, InputError } from '../../core/errors.js';
-import { type DeptId } from '../../core/ids.js';
+import { type CueId, type DeptId } from '../../core/ids.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { decodeMidi, encodeMidi, type MidiChannelMessage, type MidiEvent } from '../../core/midi/midi.js';
 import { encodeMsc, type MscMessage } from '../../core/midi/msc.js';
 import { mscAddressedTo, mscToControl } from '../../core/midi/mscControl.js';
-import { MtcChaseDecoder, MtcGenerator, type MtcChaseEvent } from '../../core/midi/mtc.js';
-import { type TimecodeRate } from '../../core/midi/timecode.js';
-import { type Inputs, type MidiPortConfig } from '../../core/show/schema.js';
+import { MtcChaseDecoder, type MtcChaseEvent } from '../../core/midi/mtc.js';
+import { MidiTriggers } from '../../core/midi/triggers.js';
+import { MTC_FREEWHEEL_MS, type Inputs, type MidiPortConfig } from '../../core/show/schema.js';
 import { detectMidi, type MidiAvailability, type MidiInPort, type MidiOutPort } from './backend.js';
 
 /** What MidiIo opens. */
@@ -26,6 +26,8 @@ export interface MidiIoOptions {
   readonly inputs?: Pick<Inputs, 'midi' | 'timecode'>;
   /** Department for an MSC command format (e.g. 0x01 → LX); absent = commands without a department. */
   readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+  /** Each department's first cue (where MSC RESET puts the stacks). */
+  readonly firstCues?: ReadonlyMap<DeptId, CueId>;
   /** Injected MIDI system (tests); default: detect the machine's. */
   readonly availability?: MidiAvailability;
   readonly log?: Logger;
@@ -69,6 +71,9 @@ export class MidiIo {
   /** Chased MTC from `inputs.timecode.midiPort`. */
   readonly timecode$: Observable<MtcChaseEvent> = this.timecodeSubject.asObservable();
   readonly stats: MidiIoStats = { sent: 0, dropped: 0, received: 0, malformed: 0, commands: 0 };
+  private readonly triggers: MidiTriggers;
+  /** Unmapped MSC SET/FIRE already warned about (once each). */
+  private readonly unmappedWarned = new Set<string>();
   /** Ports that could not be found or opened (the rest work). */
   readonly problems: DeviceError[] = [];
   /** Why MIDI is off, when it is. */
@@ -80,6 +85,7 @@ export class MidiIo {
     private readonly log: Logger,
   ) {
     this.unavailableReason = availability.available ? undefined : availability.reason;
+    this.triggers = new MidiTriggers(options.inputs?.midi?.triggers ?? []);
     for (const c of options.ports) this.outs.set(c.id, { config: c, port: undefined });
   }
 
@@ -148,7 +154,7 @@ export class MidiIo {
     const tc = this.options.inputs?.timecode;
     if (tc !== undefined) {
       want(tc.midiPort, { mtc: true });
-      this.chase = new MtcChaseDecoder();
+      this.chase = new MtcChaseDecoder(100, tc.freewheelMs ?? MTC_FREEWHEEL_MS);
       this.chaseTimer = setInterval(() => {
         const ev = this.chase?.check(performance.now());
         if (ev !== undefined) this.timecodeSubject.next(ev);
@@ -177,23 +183,48 @@ export class MidiIo {
       return;
     }
     this.eventsSubject.next({ port, event });
-    if (flags.msc && event.kind === 'msc') {
-      const mscIn = this.options.inputs?.midi;
-      const opts = { deviceId: mscIn?.mscDeviceId ?? 0, ...(this.options.deptForFormat !== undefined ? { deptForFormat: this.options.deptForFormat } : {}) };
-      if (!mscAddressedTo(event.message, opts)) return;
-      try {
-        const command = mscToControl(event.message, opts);
-        this.stats.commands++;
-        this.commandsSubject.next({ command, origin: 'msc', from: port });
-      } catch (err) {
-        this.stats.malformed++;
-        this.log.debug(`dropped MSC from ${port}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    if (flags.msc) this.onControl(port, event);
     if (flags.mtc && this.chase !== undefined) {
       const now = performance.now();
       const ev = event.kind === 'mtc-quarter' ? this.chase.quarterFrame(event.frame, now) : event.kind === 'mtc-full' ? this.chase.fullFrame(event.timecode) : undefined;
       if (ev !== undefined) this.timecodeSubject.next(ev);
+    }
+  }
+
+  /** MSC and the show's note/CC/program triggers on the control port, as commands. */
+  private onControl(port: string, event: MidiEvent): void {
+    const emit = (commands: readonly ControlEvent['command'][], origin: 'msc' | 'midi'): void => {
+      for (const command of commands) {
+        this.stats.commands++;
+        this.commandsSubject.next({ command, origin, from: port });
+      }
+    };
+    if (event.kind === 'channel') {
+      if (this.triggers.size > 0) emit(this.triggers.channel(event.message), 'midi');
+      return;
+    }
+    if (event.kind !== 'msc') return;
+    const mscIn = this.options.inputs?.midi;
+    const opts = {
+      deviceId: mscIn?.mscDeviceId ?? 0,
+      ...(mscIn?.mscGroups !== undefined ? { groups: mscIn.mscGroups } : {}),
+      ...(this.options.deptForFormat !== undefined ? { deptForFormat: this.options.deptForFormat } : {}),
+      ...(this.options.firstCues !== undefined ? { firstCues: this.options.firstCues } : {}),
+      triggers: this.triggers,
+    };
+    if (!mscAddressedTo(event.message, opts)) return;
+    try {
+      emit(mscToControl(event.message, opts), 'msc');
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.stats.malformed++;
+      const m = event.message;
+      const key = `${m.command}:${m.control ?? m.macro ?? ''}`;
+      // A desk that sends an unmapped SET on every fader move must not flood the log: once each.
+      if ((m.command === 'SET' || m.command === 'FIRE') && !this.unmappedWarned.has(key)) {
+        this.unmappedWarned.add(key);
+        this.log.warn(`MSC from ${port}: ${message}`);
+      } else this.log.debug(`dropped MSC from ${port}: ${message}`);
     }
   }
 
@@ -241,36 +272,3 @@ export class MidiIo {
   }
 }
 
-/**
- * Sends MIDI timecode for a running transport: every `tickMs` it asks `positionSeconds()` and sends
- * the quarter frames due (a full frame on start and on jumps).
- */
-export class MtcSender {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly generator: MtcGenerator;
-
-  constructor(
-    private readonly midi: MidiIo,
-    private readonly targetId: string,
-    rate: TimecodeRate,
-    private readonly tickMs = 5,
-  ) {
-    this.generator = new MtcGenerator(rate);
-  }
-
-  /** Starts sending for a transport position source. */
-  start(positionSeconds: () => number): void {
-    this.stop();
-    const tick = (): void => {
-      for (const m of this.generator.at(positionSeconds())) this.midi.sendBytes(this.targetId, m);
-    };
-    tick();
-    this.timer = setInterval(tick, this.tickMs);
-  }
-
-  /** Stops sending. */
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}

@@ -51,6 +51,6 @@ export async function listenTakes(
       { ...threads, onDone: () => options.onListened?.(++done, takes.length) },
     );
   }
-  const training = takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events }));
+  const training = takes.map((t, i) => ({ name: t.name, cueFile: `${t.dir}/cues.jsonl`, durationS: replays[i]!.durationS, cues: t.cues, events: replays[i]!.events, arrivals: replays[i]!.arrivals }));
   return { training, tempo, ...(learned !== undefined ? { learned } : {}) };
 }

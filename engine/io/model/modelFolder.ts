@@ -5,13 +5,16 @@
  * previous model is kept as `<dir>.bak`); read with a version check, so a folder from a newer Precue
  * is refused with a clear message instead of being misread.
  */
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ShowFileError } from '../../core/errors.js';
+import { FILE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { extractWeights } from '../../core/model/network.js';
 import type { LoadedModel } from '../../core/model/predictor.js';
-import { MODEL_FORMAT_VERSION, modelMetaSchema, type ModelMeta } from '../../core/model/types.js';
+import { modelMetaSchema, modelVersionProblem, type ModelMeta } from '../../core/model/types.js';
+import { POLICY_VERSION } from '../../core/policy/numbers.js';
 import { loadTf } from './backend.js';
 
 /** Name of the metadata file inside a model folder. */
@@ -25,6 +28,17 @@ async function writeSynced(file: string, data: string | Uint8Array): Promise<voi
   } finally {
     await h.close();
   }
+}
+
+/**
+ * The folder to load for a model at `dir`: `dir` itself, or — when a save was cut off between moving
+ * the old model aside and moving the new one in (a kill, a power cut) — the previous model kept as
+ * `dir.bak`. Undefined when neither holds a model.
+ */
+export function modelFolderToLoad(dir: string): string | undefined {
+  const target = resolve(dir);
+  for (const candidate of [target, `${target}.bak`]) if (existsSync(join(candidate, MODEL_META_FILE))) return candidate;
+  return undefined;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -42,7 +56,9 @@ export async function saveModelFolder(dir: string, model: tfTypes.LayersModel, m
   const target = resolve(dir);
   await mkdir(dirname(target), { recursive: true });
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  await rm(temp, { recursive: true, force: true });
+  // Temporary folders left by a save that was killed are garbage: the model they held never landed.
+  const stale = new RegExp(`^\\.${basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.tmp$`);
+  for (const name of await readdir(dirname(target))) if (stale.test(name)) await rm(join(dirname(target), name), { recursive: true, force: true });
   await mkdir(temp);
   try {
     await model.save(
@@ -74,25 +90,23 @@ export async function saveModelFolder(dir: string, model: tfTypes.LayersModel, m
 
 /** Reads and checks `precue-model.json` only (no TensorFlow needed). */
 export async function readModelMeta(dir: string): Promise<ModelMeta> {
-  const file = join(resolve(dir), MODEL_META_FILE);
+  const file = join(modelFolderToLoad(dir) ?? resolve(dir), MODEL_META_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ShowFileError([{ file, path: '', message: 'is missing', expected: "a model folder written by 'precue train'" }], { cause: err });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ShowFileError([{ file, path: '', message: 'is not valid JSON', expected: "a model folder written by 'precue train'" }], { cause: err });
-  }
-  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > MODEL_FORMAT_VERSION) {
-    throw new ShowFileError([
-      { file, path: 'formatVersion', message: `was written by a newer Precue (model format ${version}; this build reads up to ${MODEL_FORMAT_VERSION})`, expected: 'update Precue, or retrain the model with this version' },
-    ]);
-  }
+  return parseModelMeta(text, file);
+}
+
+/** Checks `precue-model.json` text: bounded JSON, model and policy versions, schema. Throws ShowFileError. */
+export function parseModelMeta(text: string, file: string): ModelMeta {
+  const parsedJson = parseBoundedJson(text, FILE_JSON_BOUNDS);
+  if (!parsedJson.ok) throw new ShowFileError([{ file, path: '', message: `is not valid JSON (${parsedJson.error})`, expected: "a model folder written by 'precue train'" }]);
+  const raw = parsedJson.value;
+  const problem = modelVersionProblem(raw, dirname(file));
+  if (problem !== undefined) throw new ShowFileError([{ file, path: 'policy.version', message: problem, expected: `a model trained by this Precue (cue policy ${POLICY_VERSION})` }]);
   const parsed = modelMetaSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ShowFileError(
@@ -112,7 +126,7 @@ export interface ModelFolder extends LoadedModel {
 /** Loads a model folder (metadata checked first, then the tfjs model through `tf.io.fromMemory`). */
 export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const meta = await readModelMeta(dir);
-  const root = resolve(dir);
+  const root = modelFolderToLoad(dir) ?? resolve(dir);
   const read = async (name: string): Promise<Uint8Array> => {
     try {
       return new Uint8Array(await readFile(join(root, name)));
@@ -121,13 +135,11 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     }
   };
   const topologyFile = join(root, meta.files.topology);
-  let topology: { modelTopology: object; weightsManifest: { weights: tfTypes.io.WeightsManifestEntry[] }[] };
-  try {
-    topology = JSON.parse(new TextDecoder().decode(await read(meta.files.topology))) as typeof topology;
-  } catch (err) {
-    if (err instanceof ShowFileError) throw err;
-    throw new ShowFileError([{ file: topologyFile, path: '', message: 'is not valid JSON', expected: 'a TensorFlow.js layers model' }], { cause: err });
+  const topologyJson = parseBoundedJson(new TextDecoder().decode(await read(meta.files.topology)), FILE_JSON_BOUNDS);
+  if (!topologyJson.ok || typeof topologyJson.value !== 'object' || topologyJson.value === null) {
+    throw new ShowFileError([{ file: topologyFile, path: '', message: `is not valid JSON${topologyJson.ok ? '' : ` (${topologyJson.error})`}`, expected: 'a TensorFlow.js layers model' }]);
   }
+  const topology = topologyJson.value as { modelTopology: object; weightsManifest: { weights: tfTypes.io.WeightsManifestEntry[] }[] };
   const weights = await read(meta.files.weights);
   const { tf } = await loadTf();
   let tfModel: tfTypes.LayersModel;

@@ -73,13 +73,18 @@ export async function replayAll(jobs: readonly ReplayJob[], options: { threads?:
 
 /**
  * A fingerprint of the code that makes a replay: the listening stage (engine/core/audio) and the
- * predictor's event builder (core/model/events.ts). A cached replay made by other code is stale and must not be read back.
+ * predictor's event builder (core/model/events.ts) and the replay itself (replay.ts). A cached replay
+ * made by other code is stale and must not be read back.
  */
 async function replayCodeHash(): Promise<string> {
   const hash = createHash('sha1');
   const coreDir = fileURLToPath(new URL('../../core/', import.meta.url));
   const audioDir = join(coreDir, 'audio');
-  const files = [...(await readdir(audioDir)).filter((n) => /\.[jt]s$/.test(n)).sort().map((n) => join(audioDir, n)), join(coreDir, 'model', 'events.ts')];
+  const files = [
+    ...(await readdir(audioDir)).filter((n) => /\.[jt]s$/.test(n)).sort().map((n) => join(audioDir, n)),
+    join(coreDir, 'model', 'events.ts'),
+    fileURLToPath(new URL('./replay.ts', import.meta.url)),
+  ];
   for (const f of files) {
     try {
       hash.update(await readFile(f));

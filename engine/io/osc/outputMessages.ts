@@ -6,20 +6,23 @@
  *
  * (Lives beside the OSC sender because OSC is most of the traffic; it spans every message transport.)
  */
-import { InputError } from '../../core/errors.js';
+import { assertNever, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { parseTimecode } from '../../core/midi/timecode.js';
-import { type DeptId } from '../../core/ids.js';
+import { type CueId, type DeptId } from '../../core/ids.js';
 import { type Inputs, type MidiPortConfig, type OscTarget, type OutputMessage, type ViscaCamera } from '../../core/show/schema.js';
 import { viscaPanTilt, viscaPresetRecall, viscaPresetStore, viscaZoom } from '../../core/visca/visca.js';
 import { type MidiAvailability } from '../midi/backend.js';
 import { MidiIo } from '../midi/midiIo.js';
 import { ViscaClient } from '../visca/viscaClient.js';
+import { RepeatingProblem } from '../repeatingProblem.js';
 import { OscSender } from './oscSender.js';
 
 /** The transports a show has (any may be absent). */
 export interface OutputTransports {
   readonly osc?: OscSender;
+  /** What PANIC sends besides MIDI all-notes-off and camera stops: each OSC target's `panic` messages, MSC ALL_OFF to these MIDI ports. */
+  readonly panic?: { readonly osc: readonly OscTarget[]; readonly mscPorts: readonly string[] };
   readonly midi?: MidiIo;
   /** Cameras by `outputs.visca[].id`. */
   readonly cameras?: ReadonlyMap<string, ViscaClient>;
@@ -42,10 +45,26 @@ export class OutputMessageSender {
     this.log = t.log ?? createLogger('io/outputs');
   }
 
+  /** Per output: a dead device is logged once with a count, not once per message. */
+  private readonly problems = new Map<string, RepeatingProblem>();
+
+  private problem(target: string): RepeatingProblem {
+    let p = this.problems.get(target);
+    if (p === undefined) {
+      p = new RepeatingProblem(`cue messages to ${target}`, (level, message) => this.log[level](message));
+      this.problems.set(target, p);
+    }
+    return p;
+  }
+
   private fail(msg: OutputMessage, err: unknown): void {
     this.stats.failed++;
     this.stats.lastError = `${msg.kind} → ${msg.target}: ${err instanceof Error ? err.message : String(err)}`;
-    this.log.warn(`cue message not sent: ${this.stats.lastError}`);
+    this.problem(`${msg.kind} '${msg.target}'`).occurred(`not sent: ${err instanceof Error ? err.message : String(err)}`, performance.now());
+  }
+
+  private sent(msg: OutputMessage): void {
+    this.problems.get(`${msg.kind} '${msg.target}'`)?.cleared();
   }
 
   private camera(id: string): ViscaClient {
@@ -89,11 +108,26 @@ export class OutputMessageSender {
               payload = viscaZoom(msg.direction, msg.speed);
               break;
           }
-          cam.send(payload).catch((err: unknown) => this.fail(msg, err));
-          break;
+          cam.send(payload).then(
+            (r) => {
+              if (r.superseded !== true) this.sent(msg);
+            },
+            (err: unknown) => this.fail(msg, err),
+          );
+          this.stats.sent++;
+          return;
         }
+        case 'obs':
+        case 'atem':
+        case 'casparcg':
+        case 'shot':
+          // The video outputs (engine/io/video) route these before they reach this sender.
+          throw new InputError('outputs', `${msg.kind} messages go to the video outputs, not this sender`);
+        default:
+          assertNever(msg, 'output message');
       }
       this.stats.sent++;
+      this.sent(msg);
     } catch (err) {
       this.fail(msg, err);
     }
@@ -109,10 +143,29 @@ export class OutputMessageSender {
     return transport;
   }
 
-  /** PANIC for message outputs: MIDI all-notes-off (CC 123) on every channel of every port; cameras stop. */
+  /**
+   * PANIC for message outputs: each OSC target's `panic` messages; MSC ALL_OFF to every port the show
+   * sends MSC to; MIDI all-notes-off (CC 123) on every channel of every port; cameras stop.
+   */
   panic(): void {
     const midi = this.t.midi;
+    for (const target of this.t.panic?.osc ?? []) {
+      for (const m of target.panic ?? []) {
+        try {
+          this.need(this.t.osc, 'OSC').send(target.id, { address: m.address, args: m.args });
+        } catch (err) {
+          this.log.warn(`PANIC: OSC '${target.id}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
     if (midi !== undefined) {
+      for (const id of this.t.panic?.mscPorts ?? []) {
+        try {
+          midi.sendMsc(id, { commandFormat: 0x7f, command: 'ALL_OFF' });
+        } catch (err) {
+          this.log.warn(`PANIC: MSC '${id}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       for (const id of midi.outputIds) {
         for (let channel = 1; channel <= 16; channel++) {
           try {
@@ -125,7 +178,7 @@ export class OutputMessageSender {
     }
     for (const [id, cam] of this.t.cameras ?? []) {
       for (const payload of [viscaPanTilt('stop', 1, 1), viscaZoom('stop')]) {
-        cam.send(payload).catch((err: unknown) => this.log.warn(`PANIC: camera '${id}': ${err instanceof Error ? err.message : String(err)}`));
+        cam.send(payload).catch((err: unknown) => this.problem(`PANIC to camera '${id}'`).occurred(err instanceof Error ? err.message : String(err), performance.now()));
       }
     }
   }
@@ -152,7 +205,15 @@ export interface MessageOutputs {
 export async function openMessageOutputs(
   outputs: { readonly osc: readonly OscTarget[]; readonly midi: readonly MidiPortConfig[]; readonly visca: readonly ViscaCamera[] },
   inputs: Pick<Inputs, 'midi' | 'timecode'>,
-  options: { readonly deptForFormat?: (commandFormat: number) => DeptId | undefined; readonly midiAvailability?: MidiAvailability; readonly log?: Logger } = {},
+  options: {
+    readonly deptForFormat?: (commandFormat: number) => DeptId | undefined;
+    /** Each department's first cue (MSC RESET). */
+    readonly firstCues?: ReadonlyMap<DeptId, CueId>;
+    readonly midiAvailability?: MidiAvailability;
+    /** MIDI ports the show sends MSC to: PANIC sends them ALL_OFF. */
+    readonly mscPorts?: readonly string[];
+    readonly log?: Logger;
+  } = {},
 ): Promise<MessageOutputs> {
   const log = options.log ?? createLogger('io/outputs');
   const osc = new OscSender(outputs.osc, createLogger('io/osc'));
@@ -161,6 +222,7 @@ export async function openMessageOutputs(
     ports: outputs.midi,
     inputs,
     ...(options.deptForFormat !== undefined ? { deptForFormat: options.deptForFormat } : {}),
+    ...(options.firstCues !== undefined ? { firstCues: options.firstCues } : {}),
     ...(options.midiAvailability !== undefined ? { availability: options.midiAvailability } : {}),
     log: createLogger('io/midi'),
   });
@@ -175,7 +237,7 @@ export async function openMessageOutputs(
     banner.push(midi.available ? `MIDI: ${outputs.midi.map((p) => `${p.id} '${p.port}' (${p.direction})`).join(', ') || 'inputs only'}` : `MIDI: off — ${midi.unavailableReason ?? ''}`);
     for (const p of midi.problems) banner.push(`  MIDI problem: ${p.message}`);
   }
-  const sender = new OutputMessageSender({ osc, midi, cameras, log });
+  const sender = new OutputMessageSender({ osc, midi, cameras, log, panic: { osc: outputs.osc, mscPorts: options.mscPorts ?? [] } });
   return {
     sender,
     osc,

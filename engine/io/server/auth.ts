@@ -5,7 +5,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { ShowFileError, UsageError } from '../../core/errors.js';
+import { LINE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import { roleSchema, type Role } from '../../core/protocol/messages.js';
 
 /** Plain tokens per role; an absent role cannot log in. */
@@ -28,7 +29,7 @@ export function generateToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** Where `resolveRoleTokens` looks, highest precedence first: flags, environment, file. */
+/** Where `resolveRoleTokens` looks, highest precedence first: flags, environment, file, this show's stored tokens. */
 export interface TokenSources {
   readonly flags?: RoleTokens;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -38,13 +39,20 @@ export interface TokenSources {
   readonly showDir?: string;
   /** Generate an operator token when none is configured (the local desk, `npm start`). */
   readonly generateOperator?: boolean;
+  /** Tokens kept for this show from earlier runs (see `tokenStore.ts`), used when nothing above gives one. */
+  readonly stored?: RoleTokens;
+  /** Where the show's tokens are kept: a generated token is written there (`resolveShowTokens`). */
+  readonly store?: string;
 }
+
+/** Where a role's token came from. */
+export type TokenSource = 'flag' | 'env' | 'file' | 'stored' | 'generated';
 
 /** Tokens found, which roles got a generated token, and where each came from (for the start banner). */
 export interface ResolvedTokens {
   readonly tokens: RoleTokens;
   readonly generated: readonly Role[];
-  readonly sources: Readonly<Partial<Record<Role, 'flag' | 'env' | 'file' | 'generated'>>>;
+  readonly sources: Readonly<Partial<Record<Role, TokenSource>>>;
   /** Warnings for the log (e.g. a token file others can read). */
   readonly warnings: readonly string[];
 }
@@ -65,22 +73,21 @@ function readTokenFile(file: string, showDir: string | undefined, warnings: stri
       warnings.push(`token file ${file} can be read by other users (chmod 600 it).`);
     }
   } catch (err) {
-    throw new UsageError(`cannot read token file ${file}: ${err instanceof Error ? err.message : String(err)}.`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ShowFileError([{ file, path: '', message: `cannot read token file (${code === 'ENOENT' ? 'no such file' : code ?? (err instanceof Error ? err.message : String(err))})`, expected: 'a JSON file {"viewer": "…", "operator": "…", "admin": "…"}' }]);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`token file ${file} is not JSON; expected {"viewer": "…", "operator": "…", "admin": "…"}.`);
-  }
+  const expected = 'an object {"viewer": "…", "operator": "…", "admin": "…"}';
+  const parsed = parseBoundedJson(text, LINE_JSON_BOUNDS);
+  if (!parsed.ok) throw new ShowFileError([{ file, path: '', message: `token file is not JSON (${parsed.error})`, expected }]);
+  const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new UsageError(`token file ${file}: expected an object {"viewer": "…", "operator": "…", "admin": "…"}.`);
+    throw new ShowFileError([{ file, path: '', message: 'token file is not an object', expected }]);
   }
   const out: RoleTokens = {};
   for (const [key, value] of Object.entries(json)) {
     const role = roleSchema.safeParse(key);
-    if (!role.success) throw new UsageError(`token file ${file}: unknown role '${key}' (expected viewer, operator or admin).`);
-    if (typeof value !== 'string') throw new UsageError(`token file ${file}: ${key} must be a string.`);
+    if (!role.success) throw new ShowFileError([{ file, path: key, message: `unknown role '${key}'`, expected: 'viewer, operator or admin' }]);
+    if (typeof value !== 'string') throw new ShowFileError([{ file, path: key, message: 'the token must be a string' }]);
     out[role.data] = value;
   }
   return out;
@@ -93,15 +100,16 @@ export function resolveRoleTokens(sources: TokenSources): ResolvedTokens {
   const fileName = sources.file ?? env[TOKEN_FILE_ENV];
   const fromFile = fileName !== undefined && fileName !== '' ? readTokenFile(fileName, sources.showDir, warnings) : {};
   const tokens: RoleTokens = {};
-  const where: Partial<Record<Role, 'flag' | 'env' | 'file' | 'generated'>> = {};
+  const where: Partial<Record<Role, TokenSource>> = {};
   for (const role of roleSchema.options) {
     const flag = sources.flags?.[role];
     const fromEnv = env[TOKEN_ENV[role]];
-    const value = flag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined) ?? fromFile[role];
+    const value = flag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined) ?? fromFile[role] ?? sources.stored?.[role];
     if (value === undefined) continue;
-    where[role] = flag !== undefined ? 'flag' : fromEnv !== undefined && fromEnv !== '' ? 'env' : 'file';
+    where[role] = flag !== undefined ? 'flag' : fromEnv !== undefined && fromEnv !== '' ? 'env' : fromFile[role] !== undefined ? 'file' : 'stored';
     if (value.length < MIN_TOKEN_LENGTH) {
-      throw new UsageError(`the ${role} token (from ${where[role]}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
+      const from = { flag: 'the command line', env: `$${TOKEN_ENV[role]}`, file: `the token file ${fileName ?? ''}`, stored: "the show's kept tokens", generated: 'a generated token' }[where[role]];
+      throw new UsageError(`the ${role} token (from ${from}) is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}.`);
     }
     tokens[role] = value;
   }

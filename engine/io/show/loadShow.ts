@@ -3,10 +3,12 @@
  * never writes to the user's files; migrations run in memory.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ShowFileError, type FileProblem } from '../../core/errors.js';
 import type { ShowFile } from '../../core/show/schema.js';
-import { checkShowText, checkVenueText, type FixtureCatalog } from '../../core/show/validate.js';
+import { parseLocatedJson } from '../../core/json/locate.js';
+import { checkDeviceProfileText, checkShowText, checkVenueText, type FixtureCatalog } from '../../core/show/validate.js';
+import { pushAll } from '../../core/vector.js';
 
 /** A show ready for the engine, with where it came from. */
 export interface LoadedShow {
@@ -49,9 +51,10 @@ export async function listVenues(dir: string): Promise<string[]> {
 
 /**
  * Checks a show folder and returns every problem found. With `venue`, checks that venue against the
- * show; with `allVenues`, checks each venue in `venues/`.
+ * show; with `allVenues`, checks each venue in `venues/`; with `deviceProfiles`, checks the names the
+ * show uses on each switcher and playout output against the device profile it names.
  */
-export async function checkShowFolder(dir: string, catalog: FixtureCatalog, options: { venue?: string; allVenues?: boolean } = {}): Promise<ShowCheck> {
+export async function checkShowFolder(dir: string, catalog: FixtureCatalog, options: { venue?: string; allVenues?: boolean; deviceProfiles?: boolean } = {}): Promise<ShowCheck> {
   const abs = resolve(dir);
   const showPath = join(abs, 'show.json');
   const shownAs = relative(process.cwd(), showPath) || showPath;
@@ -59,6 +62,7 @@ export async function checkShowFolder(dir: string, catalog: FixtureCatalog, opti
   if (read.text === undefined) return { dir: abs, show: undefined, problems: read.problem ? [read.problem] : [], venuesChecked: [] };
   const checked = checkShowText(read.text, shownAs, catalog);
   const problems = [...checked.problems];
+  if (options.deviceProfiles === true && checked.value !== undefined) problems.push(...(await checkDeviceProfiles(abs, checked.value, read.text, shownAs)));
   const venues = options.venue !== undefined ? [options.venue] : options.allVenues === true ? await listVenues(abs) : [];
   let show = checked.value;
   for (const name of venues) {
@@ -72,10 +76,32 @@ export async function checkShowFolder(dir: string, catalog: FixtureCatalog, opti
     }
     if (checked.value === undefined) continue; // A venue can only be checked against a valid show.
     const v = checkVenueText(venueText.text, venueShownAs, checked.value, catalog);
-    problems.push(...v.problems);
+    pushAll(problems, v.problems);
     if (options.venue !== undefined) show = v.value?.show;
   }
   return { dir: abs, show: problems.length === 0 ? show : undefined, problems, venuesChecked: venues };
+}
+
+/** Checks every device profile a show names (a profile path is relative to the show folder). */
+async function checkDeviceProfiles(dir: string, show: ShowFile, showText: string, shownAs: string): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
+  const showDoc = parseLocatedJson(showText, shownAs);
+  const outputs = [
+    ...show.outputs.switchers.map((o, i) => ({ o, path: ['outputs', 'switchers', i, 'profile'] as const })),
+    ...show.outputs.playout.map((o, i) => ({ o, path: ['outputs', 'playout', i, 'profile'] as const })),
+  ];
+  for (const { o, path } of outputs) {
+    if (o.profile === undefined) continue;
+    const file = isAbsolute(o.profile) ? o.profile : join(dir, o.profile);
+    const profileShownAs = relative(process.cwd(), file) || file;
+    const read = await readText(file, profileShownAs);
+    if (read.text === undefined) {
+      problems.push(showDoc.problemAt(path, `the device profile '${o.profile}' of '${o.id}' ${read.problem?.message ?? 'cannot be read'}`, 'a JSON file in the show folder listing what the device has'));
+      continue;
+    }
+    problems.push(...checkDeviceProfileText(show, showDoc, o.id, read.text, profileShownAs));
+  }
+  return problems;
 }
 
 /** Loads a show for running: throws a ShowFileError listing every problem if it cannot be used. */

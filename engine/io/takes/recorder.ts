@@ -3,11 +3,16 @@
  * `audio.wav` in chunks (16-bit PCM, mono) with the RIFF/data sizes patched and the file fsynced about
  * once a second; every cue is appended to `cues.jsonl` and fsynced at once. A take cut short by a
  * crash is therefore a valid take up to its last sync.
+ *
+ * A write that fails (disk full, drive unplugged, read-only) stops the recording, not the show: the
+ * header is patched to the samples really on disk, a half-written cue line is cut back, the failure
+ * is reported once (`onFailure`, a DeviceError naming the file) and later writes are dropped.
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShowFileError } from '../../core/errors.js';
 import type { PerformerEvent, TakeCue } from '../../core/model/types.js';
+import { writeError } from '../files/writeError.js';
 
 const HEADER_BYTES = 44;
 
@@ -39,6 +44,8 @@ export interface RecorderOptions {
   readonly sampleRate: number;
   /** Seconds of audio between header patches + fsyncs (default 1). */
   readonly syncEveryS?: number;
+  /** Called once, at the first failed write (the recording stops; the caller's show goes on). */
+  readonly onFailure?: (err: unknown) => void;
 }
 
 /** A take being recorded. Call `close` at the end; after a crash the files are valid up to the last sync. */
@@ -51,15 +58,20 @@ export class TakeRecorder {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private cueCount = 0;
+  /** Bytes of whole lines in cues.jsonl / performer.jsonl known to be on disk. */
+  private cueBytes = 0;
+  private performerBytes = 0;
 
   private constructor(
     readonly dir: string,
-    private readonly options: Required<RecorderOptions>,
+    private readonly options: Required<Omit<RecorderOptions, 'onFailure'>> & Pick<RecorderOptions, 'onFailure'>,
   ) {}
 
   /** Creates the take folder (it must not exist yet, or be empty) and its files. */
   static async create(dir: string, options: RecorderOptions): Promise<TakeRecorder> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw writeError(dir, err);
+    });
     const r = new TakeRecorder(dir, { syncEveryS: 1, ...options });
     try {
       r.audio = await open(join(dir, 'audio.wav'), 'wx');
@@ -67,12 +79,17 @@ export class TakeRecorder {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ShowFileError([{ file: join(dir, 'audio.wav'), path: '', message: 'already exists: this take folder holds a recording', expected: 'a new take name (--take)' }], { cause: err });
       }
-      throw err;
+      throw writeError(dir, err);
     }
-    await r.audio.write(wavHeader(options.sampleRate, 0), 0, HEADER_BYTES, 0);
-    await r.audio.sync();
-    r.cues = await open(join(dir, 'cues.jsonl'), 'ax');
-    await r.cues.sync();
+    try {
+      await r.audio.write(wavHeader(options.sampleRate, 0), 0, HEADER_BYTES, 0);
+      await r.audio.sync();
+      r.cues = await open(join(dir, 'cues.jsonl'), 'ax');
+      await r.cues.sync();
+    } catch (err) {
+      await Promise.all([r.audio.close(), r.cues?.close()]).catch(() => undefined);
+      throw writeError(dir, err);
+    }
     return r;
   }
 
@@ -86,10 +103,28 @@ export class TakeRecorder {
     return this.cueCount;
   }
 
+  /** The first write failure (a DeviceError for disk problems), once the recording has stopped. */
+  get failed(): unknown {
+    return this.failure;
+  }
+
   private enqueue(job: () => Promise<void>): void {
-    this.chain = this.chain.then(job).catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    this.chain = this.chain.then(async () => {
+      if (this.failure === undefined) await job();
+    }).catch((err: unknown) => this.fail(err));
+  }
+
+  /** Stops the recording at the first failure, leaving files that read back as a shorter take. */
+  private async fail(err: unknown): Promise<void> {
+    if (this.failure !== undefined) return;
+    this.failure = writeError(this.dir, err);
+    // Best effort: these rewrite or shrink what exists, so they work on a full disk.
+    await this.audio?.write(wavHeader(this.options.sampleRate, this.dataBytes), 0, HEADER_BYTES, 0).catch(() => undefined);
+    await this.audio?.truncate(HEADER_BYTES + this.dataBytes).catch(() => undefined);
+    await this.cues?.truncate(this.cueBytes).catch(() => undefined);
+    await this.performer?.truncate(this.performerBytes).catch(() => undefined);
+    await Promise.all([this.audio?.sync(), this.cues?.sync(), this.performer?.sync()]).catch(() => undefined);
+    this.options.onFailure?.(this.failure);
   }
 
   /** Appends mono samples in [-1, 1] (at the recorder's sample rate). */
@@ -103,8 +138,17 @@ export class TakeRecorder {
     this.enqueue(async () => {
       const h = this.audio;
       if (h === undefined) return;
-      await h.write(pcm, 0, pcm.length, HEADER_BYTES + this.dataBytes);
-      this.dataBytes += pcm.length;
+      // A write may land only in part (a disk filling up): count only whole samples really written.
+      let done = 0;
+      try {
+        while (done < pcm.length) {
+          const { bytesWritten } = await h.write(pcm, done, pcm.length - done, HEADER_BYTES + this.dataBytes + done);
+          if (bytesWritten <= 0) throw Object.assign(new Error('no bytes written'), { code: 'EIO' });
+          done += bytesWritten;
+        }
+      } finally {
+        this.dataBytes += done - (done % 2);
+      }
       this.unsyncedSamples += samples.length;
       if (this.unsyncedSamples >= this.options.syncEveryS * this.options.sampleRate) await this.syncAudio();
     });
@@ -126,6 +170,7 @@ export class TakeRecorder {
       if (this.cues === undefined) return;
       await this.cues.appendFile(line);
       await this.cues.sync();
+      this.cueBytes += Buffer.byteLength(line);
     });
   }
 
@@ -136,6 +181,7 @@ export class TakeRecorder {
       this.performer ??= await open(join(this.dir, 'performer.jsonl'), 'a');
       await this.performer.appendFile(line);
       await this.performer.sync();
+      this.performerBytes += Buffer.byteLength(line);
     });
   }
 

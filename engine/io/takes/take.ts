@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ShowFileError, type FileProblem } from '../../core/errors.js';
+import { LINE_JSON_BOUNDS, parseBoundedJson } from '../../core/json/bounded.js';
 import type { PerformerEvent, TakeCue } from '../../core/model/types.js';
 
 /** A take as read from disk (audio not decoded yet). */
@@ -36,13 +37,12 @@ export function parseCues(text: string, file: string): { cues: TakeCue[]; proble
     const line = raw.trim();
     if (line === '') return;
     const at = { file, path: '', line: i + 1, column: 1 };
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      problems.push({ ...at, message: 'is not valid JSON', expected: '{"t": 12.345, "dept": "LX", "cue": "5"}' });
+    const parsed = parseBoundedJson(line, LINE_JSON_BOUNDS);
+    if (!parsed.ok) {
+      problems.push({ ...at, message: `is not valid JSON (${parsed.error})`, expected: '{"t": 12.345, "dept": "LX", "cue": "5"}' });
       return;
     }
+    const v = parsed.value;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       problems.push({ ...at, message: 'is not a JSON object', expected: '{"t": 12.345, "dept": "LX", "cue": "5"}' });
       return;
@@ -65,7 +65,9 @@ export function parsePerformer(text: string, file: string): { events: PerformerE
     const line = raw.trim();
     if (line === '') return;
     try {
-      const o = JSON.parse(line) as Record<string, unknown>;
+      const parsed = parseBoundedJson(line, LINE_JSON_BOUNDS);
+      if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) throw new Error('not an object');
+      const o = parsed.value as Record<string, unknown>;
       if (typeof o.t !== 'number' || !Number.isFinite(o.t) || o.t < 0) throw new Error('t');
       const value = typeof o.value === 'number' || typeof o.value === 'string' ? o.value : undefined;
       events.push({ t: o.t, kind: typeof o.kind === 'string' ? o.kind : 'event', ...(value !== undefined ? { value } : {}) });

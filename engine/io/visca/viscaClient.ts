@@ -5,6 +5,12 @@
  * acknowledged (a camera has two command buffers; waiting for the ACK keeps us from overrunning them).
  * On open the client resets the camera's sequence counter; a sequence-number error triggers a reset
  * and a re-send.
+ *
+ * A camera that stops answering must not hold up the show: queued commands are coalesced (a newer
+ * pan-tilt, zoom or preset recall replaces a queued one of the same kind, so a burst of PANICs queues
+ * one stop, not one per PANIC), and once a command goes unacknowledged the camera is marked
+ * unreachable — commands then get one try each, without re-sends, until it answers again (logged
+ * once each way, with a count).
  */
 import dgram from 'node:dgram';
 import { DeviceError, InputError } from '../../core/errors.js';
@@ -13,6 +19,7 @@ import { type ViscaCamera } from '../../core/show/schema.js';
 import {
   VISCA_RESET_SEQUENCE,
   ViscaPayloadType,
+  viscaCommandKey,
   decodeViscaIp,
   decodeViscaReply,
   encodeViscaIp,
@@ -35,8 +42,12 @@ export interface ViscaResult {
   readonly sequence: number;
   /** False when the ACK came but no completion within the timeout. */
   readonly completed: boolean;
+  /** True when a newer command of the same kind replaced this one before it was sent. */
+  readonly superseded?: boolean;
   /** Re-sends this command needed. */
   readonly resends: number;
+  /** The completion's data (an inquiry's answer), when it carried any. */
+  readonly data?: Uint8Array;
 }
 
 /** Counters. */
@@ -47,11 +58,16 @@ export interface ViscaStats {
   completions: number;
   errors: number;
   malformed: number;
+  /** Queued commands replaced by a newer one of the same kind. */
+  coalesced: number;
+  /** Commands given up on without an acknowledgement. */
+  unanswered: number;
 }
 
 interface Pending {
   readonly payloadType: number;
   readonly payload: Uint8Array;
+  readonly key: string | undefined;
   sequence: number;
   resends: number;
   acked: boolean;
@@ -74,7 +90,9 @@ export class ViscaClient {
   private readonly retries: number;
   private readonly completionTimeoutMs: number;
   private readonly log: Logger;
-  readonly stats: ViscaStats = { sent: 0, resends: 0, acks: 0, completions: 0, errors: 0, malformed: 0 };
+  readonly stats: ViscaStats = { sent: 0, resends: 0, acks: 0, completions: 0, errors: 0, malformed: 0, coalesced: 0, unanswered: 0 };
+  /** True after a command went unacknowledged, until the camera answers again. */
+  private unreachable = false;
 
   constructor(
     readonly camera: ViscaCamera,
@@ -101,6 +119,10 @@ export class ViscaClient {
     s.on('error', (err) => this.log.warn(`${this.name}: ${err.message}`));
     s.on('message', (msg, rinfo) => {
       if (rinfo.port !== this.camera.port) return; // not from the camera's VISCA port
+      if (this.unreachable) {
+        this.unreachable = false;
+        this.log.info(`${this.name}: answers again (${this.stats.unanswered} commands went unanswered)`);
+      }
       this.onReply(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     });
     this.socket = s;
@@ -120,10 +142,35 @@ export class ViscaClient {
 
   /** Sends a VISCA command (e.g. `viscaPresetRecall(3)`); resolves on completion, rejects on error or silence. */
   send(payload: Uint8Array): Promise<ViscaResult> {
+    return this.enqueue(ViscaPayloadType.command, payload);
+  }
+
+  /**
+   * Sends a VISCA inquiry (e.g. `viscaPanTiltInquiry()`); resolves with the answer's data. Rejects when
+   * the camera refuses it or stays silent (a camera that does not answer inquiries).
+   */
+  async inquire(payload: Uint8Array): Promise<Uint8Array> {
+    const result = await this.enqueue(ViscaPayloadType.inquiry, payload);
+    if (!result.completed || result.data === undefined) throw new DeviceError(this.name, 'no answer to the inquiry');
+    return result.data;
+  }
+
+  private enqueue(payloadType: number, payload: Uint8Array): Promise<ViscaResult> {
     if (this.socket === undefined) return Promise.reject(new DeviceError(this.name, 'not open (call open() first)'));
     if (payload.length < 3 || payload[payload.length - 1] !== 0xff) return Promise.reject(new InputError('visca', 'a VISCA command is 3..16 bytes ending in FF'));
+    // Commands of one kind coalesce (the latest wins); inquiries are each answered.
+    const key = payloadType === ViscaPayloadType.command ? viscaCommandKey(payload) : undefined;
     return new Promise<ViscaResult>((resolve, reject) => {
-      this.queue.push({ payloadType: ViscaPayloadType.command, payload, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
+      if (key !== undefined) {
+        // The latest command of a kind wins: a queued older one is dropped, not sent late.
+        const older = this.queue.findIndex((q) => q.key === key);
+        if (older >= 0) {
+          const [dropped] = this.queue.splice(older, 1);
+          this.stats.coalesced++;
+          dropped!.resolve({ sequence: -1, completed: false, resends: 0, superseded: true });
+        }
+      }
+      this.queue.push({ payloadType, payload, key, sequence: -1, resends: 0, acked: false, socketNo: -1, timer: undefined, resolve, reject });
       this.pump();
     });
   }
@@ -146,8 +193,13 @@ export class ViscaClient {
 
   private onAckTimeout(p: Pending): void {
     if (this.inFlight !== p) return;
-    if (p.resends >= this.retries) {
+    if (p.resends >= (this.unreachable ? 0 : this.retries)) {
       this.inFlight = undefined;
+      this.stats.unanswered++;
+      if (!this.unreachable) {
+        this.unreachable = true;
+        this.log.warn(`${this.name}: not answering; commands get one try each until it does`);
+      }
       p.reject(new DeviceError(this.name, `no acknowledgement after ${p.resends + 1} tries`, 'check the camera is on, its IP and that VISCA over IP is enabled'));
       this.pump();
       return;
@@ -158,9 +210,9 @@ export class ViscaClient {
     this.transmit(p);
   }
 
-  private finish(p: Pending, completed: boolean): void {
+  private finish(p: Pending, completed: boolean, data?: Uint8Array): void {
     if (p.timer !== undefined) clearTimeout(p.timer);
-    p.resolve({ sequence: p.sequence, completed, resends: p.resends });
+    p.resolve({ sequence: p.sequence, completed, resends: p.resends, ...(data !== undefined && data.length > 0 ? { data } : {}) });
   }
 
   private onReply(bytes: Uint8Array): void {
@@ -215,7 +267,7 @@ export class ViscaClient {
         if (p !== undefined && packet.sequence === p.sequence) {
           this.inFlight = undefined;
           this.stats.completions++;
-          this.finish(p, true);
+          this.finish(p, true, reply.data);
           this.pump();
           return;
         }
@@ -223,7 +275,7 @@ export class ViscaClient {
         if (e === undefined) return;
         this.executing.delete(reply.socket);
         this.stats.completions++;
-        this.finish(e, true);
+        this.finish(e, true, reply.data);
         return;
       }
       case 'error': {

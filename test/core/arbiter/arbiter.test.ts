@@ -12,8 +12,8 @@ const VID = deptId('VID');
 function config(mode: DeptMode, extra: Partial<ArbiterConfig> = {}, lockoutMs = 10_000): ArbiterConfig {
   return {
     depts: [
-      { id: LX, mode, confidenceThreshold: 0.8, lockoutMs, cues: ['1', '2', '3', '4'] },
-      { id: VID, mode, confidenceThreshold: 0.8, lockoutMs, cues: ['1', '2'] },
+      { id: LX, mode, confidenceThreshold: 0.8, lockoutMs, minGoIntervalMs: 250, cues: ['1', '2', '3', '4'] },
+      { id: VID, mode, confidenceThreshold: 0.8, lockoutMs, minGoIntervalMs: 250, cues: ['1', '2'] },
     ],
     ...extra,
   };

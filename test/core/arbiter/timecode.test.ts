@@ -3,10 +3,10 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { timecodeTriggers } from '../../../engine/core/arbiter/timecode.js';
 import { type MtcChaseEvent } from '../../../engine/core/midi/mtc.js';
-import { showFileSchema } from '../../../engine/core/show/schema.js';
+import { showFileSchema, SHOW_VERSION } from '../../../engine/core/show/schema.js';
 
 const show = showFileSchema.parse({
-  version: 1,
+  version: SHOW_VERSION,
   name: 'tc',
   departments: [
     { id: 'LX', cues: [{ number: '1', timecode: '00:00:01:00' }, { number: '2', timecode: '00:00:02:12' }, { number: '3' }] },

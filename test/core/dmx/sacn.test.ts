@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SacnDataEncoder, SacnOptions, SacnSyncEncoder, decodeSacn, parseCid, sacnMulticastAddress } from '../../../engine/core/dmx/sacn.js';
+import { SacnDataEncoder, SacnOptions, SacnSyncEncoder, decodeSacn, encodeUniverseDiscovery, parseCid, sacnMulticastAddress, SACN_DISCOVERY_ADDRESS, SACN_DISCOVERY_UNIVERSE } from '../../../engine/core/dmx/sacn.js';
 
 const cid = parseCid('5a1c3b2e-0f0d-4c1e-9a0b-112233445566');
 
@@ -50,5 +50,23 @@ describe('sACN E1.31 encoding', () => {
     expect(sacnMulticastAddress(258)).toBe('239.255.1.2');
     expect(() => sacnMulticastAddress(0)).toThrow(/1..63999/);
     expect(() => new SacnDataEncoder({ universe: 64000, cid, sourceName: '' })).toThrow(/1..63999/);
+  });
+
+  it('lays out universe discovery pages (E1.31 §6.4, §8): sorted, unique, 512 per page', () => {
+    const [p, ...rest] = encodeUniverseDiscovery(cid, 'Precue', [300, 7, 7, 1]);
+    expect(rest).toEqual([]);
+    expect(p!.length).toBe(120 + 2 * 3);
+    expect([...p!.subarray(18, 22)]).toEqual([0, 0, 0, 8]); // VECTOR_ROOT_E131_EXTENDED
+    expect([p![38], p![39]]).toEqual([0x70, 126 - 38]);
+    expect([...p!.subarray(40, 44)]).toEqual([0, 0, 0, 2]); // VECTOR_E131_EXTENDED_DISCOVERY
+    expect([p![112], p![113]]).toEqual([0x70, 126 - 112]);
+    expect([...p!.subarray(114, 118)]).toEqual([0, 0, 0, 1]); // VECTOR_UNIVERSE_DISCOVERY_UNIVERSE_LIST
+    expect([p![118], p![119]]).toEqual([0, 0]); // page 0 of 0
+    expect([...p!.subarray(120)]).toEqual([0, 1, 0, 7, 1, 44]);
+    expect(decodeSacn(p!)).toMatchObject({ kind: 'discovery', sourceName: 'Precue', page: 0, lastPage: 0, universes: [1, 7, 300] });
+    const many = encodeUniverseDiscovery(cid, 'Precue', Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(many.map((x) => decodeSacn(x))).toMatchObject([{ page: 0, lastPage: 1 }, { page: 1, lastPage: 1 }]);
+    expect(many[0]!.length).toBe(120 + 1024);
+    expect(SACN_DISCOVERY_ADDRESS).toBe(`239.255.${SACN_DISCOVERY_UNIVERSE >> 8}.${SACN_DISCOVERY_UNIVERSE & 0xff}`);
   });
 });

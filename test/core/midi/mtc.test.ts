@@ -1,5 +1,7 @@
+import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MtcChaseDecoder, MtcGenerator, decodeMtcFullFrame, decodeQuarterFrame, encodeMtcFullFrame, encodeQuarterFrames } from '../../../engine/core/midi/mtc.js';
+import { timecodeTriggers } from '../../../engine/core/arbiter/timecode.js';
+import { MtcChaseDecoder, MtcGenerator, type MtcChaseEvent, decodeMtcFullFrame, decodeQuarterFrame, encodeMtcFullFrame, encodeQuarterFrames } from '../../../engine/core/midi/mtc.js';
 import { decodeMidi, encodeMidi } from '../../../engine/core/midi/midi.js';
 import { formatTimecode, framesToTimecode, parseTimecode, secondsToTimecode, timecodeToFrames } from '../../../engine/core/midi/timecode.js';
 
@@ -62,5 +64,77 @@ describe('MIDI channel messages', () => {
     expect(decodeMidi([0xf0, 0x7f, 0x7f, 0x02, 0x01, 0x01, 0x31, 0xf7]).kind).toBe('msc');
     expect(() => encodeMidi({ type: 'cc', channel: 17, number: 1 })).toThrow(/1..16/);
     expect(() => decodeMidi([0x90, 200, 1])).toThrow(/data byte/);
+  });
+});
+
+describe('MTC chase through dropouts', () => {
+  /** Feeds `seconds` of generated MTC from `t`, calling check() every 10 ms; returns the events. */
+  function run(dec: MtcChaseDecoder, gen: MtcGenerator, from: { t: number; nowMs: number }, seconds: number, feed: boolean) {
+    const events: MtcChaseEvent[] = [];
+    for (let i = 0; i < seconds * 100; i++) {
+      from.t += 0.01;
+      from.nowMs += 10;
+      if (feed) {
+        for (const m of gen.at(from.t)) {
+          const e = decodeMidi(m);
+          const ev = e.kind === 'mtc-quarter' ? dec.quarterFrame(e.frame, from.nowMs) : e.kind === 'mtc-full' ? dec.fullFrame(e.timecode) : undefined;
+          if (ev !== undefined) events.push(ev);
+        }
+      }
+      const c = dec.check(from.nowMs);
+      if (c !== undefined) events.push(c);
+    }
+    return events;
+  }
+  const frames = (e: MtcChaseEvent): number => (e.kind === 'position' ? timecodeToFrames(e.timecode) : -1);
+
+  it('freewheels at the frame rate, then re-locks without going back when timecode returns', () => {
+    const gen = new MtcGenerator(25);
+    const dec = new MtcChaseDecoder(100, 1000);
+    const clock = { t: 100, nowMs: 0 };
+    run(dec, gen, clock, 1, true);
+    const dropout = run(dec, gen, clock, 0.5, false); // the line drops for half a second
+    const free = dropout.filter((e) => e.kind === 'position' && e.freewheel === true);
+    expect(free.length).toBeGreaterThan(5);
+    // Freewheeling keeps up with the transport (within two frames).
+    expect(Math.abs(frames(free[free.length - 1]!) - timecodeToFrames(secondsToTimecode(clock.t, 25)))).toBeLessThanOrEqual(2);
+    gen.at(clock.t); // the source kept running: no locate
+    const back = run(dec, gen, clock, 0.5, true);
+    const all = [...free, ...back].filter((e) => e.kind === 'position').map(frames);
+    for (let i = 1; i < all.length; i++) expect(all[i]).toBeGreaterThanOrEqual(all[i - 1]!); // never backwards
+    expect(back.some((e) => e.kind === 'stopped')).toBe(false);
+    expect(dec.isFreewheeling).toBe(false);
+  });
+
+  it('stops once the freewheel runs out, and not before', () => {
+    const gen = new MtcGenerator(30);
+    const dec = new MtcChaseDecoder(100, 400);
+    const clock = { t: 10, nowMs: 0 };
+    run(dec, gen, clock, 0.5, true);
+    const out = run(dec, gen, clock, 1, false);
+    const stop = out.findIndex((e) => e.kind === 'stopped');
+    expect(stop).toBeGreaterThan(0);
+    expect(out.slice(0, stop).every((e) => e.kind === 'position' && e.freewheel === true)).toBe(true);
+    expect(out.slice(stop + 1)).toEqual([]);
+  });
+
+  it('without freewheel, stops at the dropout', () => {
+    const gen = new MtcGenerator(25);
+    const dec = new MtcChaseDecoder(100, 0);
+    const clock = { t: 1, nowMs: 0 };
+    run(dec, gen, clock, 0.5, true);
+    expect(run(dec, gen, clock, 0.3, false)[0]).toMatchObject({ kind: 'stopped' });
+  });
+
+  it('a cue timed inside a dropout fires once, from the freewheel, and not again on re-lock', async () => {
+    const show = { inputs: { timecode: { source: 'mtc' as const, midiPort: 'x', fps: 25 as const } }, departments: [{ id: 'LX', cues: [{ number: '7', timecode: '00:01:40:10' }] }] } as unknown as Parameters<typeof timecodeTriggers>[0];
+    const gen = new MtcGenerator(25);
+    const dec = new MtcChaseDecoder(100, 1000);
+    const clock = { t: 100, nowMs: 0 };
+    const events = [...run(dec, gen, clock, 0.2, true), ...run(dec, gen, clock, 0.4, false)];
+    gen.at(clock.t);
+    events.push(...run(dec, gen, clock, 0.6, true));
+    const fired = await firstValueFrom(from(events).pipe(timecodeTriggers(show), toArray()));
+    expect(fired.map((e) => e.command)).toEqual([{ type: 'cueStart', dept: 'LX', cue: '7' }]);
   });
 });

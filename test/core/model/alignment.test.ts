@@ -193,7 +193,7 @@ describe('alignment features', () => {
 });
 
 describe('stored alignment features', () => {
-  const summary = (name: string, offset: number, frames: number): RehearsalSummary => ({ name, durationS: frames * HOP, cues: [], alignment: { offset, frames, hopS: HOP, firstT: T0 } });
+  const summary = (name: string, offset: number, frames: number): RehearsalSummary => ({ name, durationS: frames * HOP, cues: [], alignment: { offset, frames, hopS: HOP, firstT: T0 }, openingLevelDb: -90 });
 
   it('refuses an alignment.bin written with another vector size, with a clear message', () => {
     const rehearsals = [summary('r1', 0, 10), summary('r2', 10, 5)];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALIGN_DIMS, ALIGN_FRAMES } from '../../../engine/core/model/alignment.js';
 import { seededRandom } from '../../../engine/core/model/dataset.js';
-import { FollowTrack, followReference } from '../../../engine/core/model/followInput.js';
+import { FollowTrack, followReference, followEntryNames } from '../../../engine/core/model/followInput.js';
 import { noteVectors } from './notes.js';
 
 const HOP = (ALIGN_FRAMES * 256) / 22050;
@@ -20,7 +20,7 @@ describe('the score follower as a model input', () => {
   it('says, at each beat, how many beats from the next beat the rehearsal puts its next cue, and which', () => {
     const ref = reference();
     const track = new FollowTrack(ref, ['LX'], vocab);
-    expect(track.names()).toEqual(['LX.followIn', 'LX.followNext', 'LX.followNear', 'LX.followCue=1', 'LX.followCue=2']);
+    expect(followEntryNames(track.depts, track.vocab)).toEqual(['LX.followIn', 'LX.followNext', 'LX.followNear', 'LX.followCue=1', 'LX.followCue=2']);
     expect(track.features(1, 0.5)).toEqual(new Float32Array(5)); // nothing heard yet
     const rand = seededRandom(9);
     const period = 0.5;

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 describe('predictCues (the show pipeline entry)', () => {
-  it('emits every department’s prediction on each hop after the first beat (before it, only start cues), fire times on predicted beats or, when armed, near them on the follower’s time', async () => {
+  it('emits every department’s prediction on each hop after the first beat (before it, only start cues), with a reason, fire times on predicted beats or near them on the follower’s time', async () => {
     const takes = [0.5, 0.52].map((p, i) => ({ name: `t${i}`, cueFile: `t${i}/cues.jsonl`, ...syntheticTake(p) }));
     const trained = await trainModel(tf, takes, { seed: 3, epochs: 1, hiddenSize: 6, headSize: 6, augment: 0, batchSize: 4, windowSteps: 16 });
     const m = trained.meta;
@@ -42,19 +42,19 @@ describe('predictCues (the show pipeline entry)', () => {
     const after = out.slice(before.length);
     expect(after.length).toBe((frames - framesBeforeBeat) * m.depts.length);
     for (const p of before) {
-      expect(m.inference.startCues[p.dept]).toBe(p.cue);
+      expect(m.policy.depts[p.dept]?.startCue).toBe(p.cue);
       expect(p.confidence).toBe(1);
     }
     for (const p of after) {
       expect(p.source).toBe('model');
+      expect((p as { reason?: string }).reason).toMatch(/\S/);
       expect(m.vocab[p.dept]).toContain(p.cue);
       expect(p.confidence).toBeGreaterThanOrEqual(0);
       expect(p.confidence).toBeLessThanOrEqual(1);
       const phase = ((p.fireAt - 1) / 0.5) % 1;
       const offBeat = Math.min(phase, 1 - phase);
-      const armed = p.confidence >= m.inference.fireThreshold;
-      if (!armed) expect(offBeat).toBeLessThan(1e-6);
-      else expect(offBeat).toBeLessThanOrEqual(0.6 + 1e-6);
+      // On a predicted beat, or on the follower's time for the cue (on this take, close to one).
+      expect(offBeat).toBeLessThanOrEqual(0.6 + 1e-6);
     }
   }, 30000);
 });

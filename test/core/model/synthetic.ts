@@ -3,6 +3,18 @@ import type { Beat, FeatureFrame } from '../../../engine/core/audio/types.js';
 import type { PredictorEvent } from '../../../engine/core/model/predictor.js';
 import type { TakeCue } from '../../../engine/core/model/types.js';
 
+/**
+ * Arrival times for a stream of events: each arrives with the latest frame before it, one hop after
+ * that frame's time (as a live source's block would bring it).
+ */
+export function arrivalsOf(events: readonly PredictorEvent[], hopS = 256 / 22050): Float64Array {
+  let at = 0;
+  return Float64Array.from(events, (e) => {
+    if (e.kind === 'frame') at = Math.max(at, e.v.t + hopS);
+    return at;
+  });
+}
+
 /** Sections of the synthetic song: label and bars (4 beats per bar). */
 export const FORM: readonly { label: number; bars: number }[] = [
   { label: 0, bars: 2 },
@@ -13,7 +25,7 @@ export const FORM: readonly { label: number; bars: number }[] = [
 ];
 
 /** Events and cues of the synthetic song at `periodS` seconds per beat. */
-export function syntheticTake(periodS = 0.5, form = FORM): { events: PredictorEvent[]; cues: TakeCue[]; durationS: number } {
+export function syntheticTake(periodS = 0.5, form = FORM): { events: PredictorEvent[]; arrivals: Float64Array; cues: TakeCue[]; durationS: number } {
   const hop = 256 / 22050;
   const events: PredictorEvent[] = [];
   const cues: TakeCue[] = [];
@@ -59,5 +71,5 @@ export function syntheticTake(periodS = 0.5, form = FORM): { events: PredictorEv
       nextBeat++;
     }
   }
-  return { events, cues, durationS };
+  return { events, arrivals: arrivalsOf(events), cues, durationS };
 }

@@ -73,9 +73,9 @@ describe('tempo settings', () => {
 
   it('gives the model its learned tempo range in the listening settings', () => {
     const features = { sampleRate: 22050, bufferSize: 1024, hopSize: 256 };
-    expect(modelListening({ features: { ...features, names: [], mean: [], std: [] } })).toEqual(features);
+    expect(modelListening({ features: { ...features, layout: [], mean: [], std: [] } })).toEqual(features);
     const tempo = showTempoRange(120);
-    expect(modelListening({ features: { ...features, names: [], mean: [], std: [], tempo } })).toEqual({ ...features, ...tempo });
+    expect(modelListening({ features: { ...features, layout: [], mean: [], std: [], tempo } })).toEqual({ ...features, ...tempo });
     expect(tempo.minBpm).toBeCloseTo(120 / 1.13);
   });
 

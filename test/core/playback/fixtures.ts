@@ -1,5 +1,5 @@
 /** Small shows and a plain renderer for playback tests. */
-import { type ShowFile, type ShowFileInput, showFileSchema, type FixtureLook } from '../../../engine/core/show/schema.js';
+import { type ShowFile, type ShowFileInput, showFileSchema, SHOW_VERSION, type FixtureLook } from '../../../engine/core/show/schema.js';
 import { type LookRenderer } from '../../../engine/core/playback/playback.js';
 
 /** A 5-channel test fixture: intensity, red, green, blue, pan (0..540° → 0..255). */
@@ -18,7 +18,7 @@ export const testRenderer: LookRenderer = {
 export function makeShow(departments: ShowFileInput['departments'], n = 2, extra: Partial<ShowFileInput> = {}): ShowFile {
   const fixtures = Array.from({ length: n }, (_, i) => ({ id: `p${i + 1}`, type: 'test/par', mode: '5ch', universe: 1, address: 1 + i * 5 }));
   return showFileSchema.parse({
-    version: 1,
+    version: SHOW_VERSION,
     name: 'test',
     fixtures,
     groups: { all: fixtures.map((f) => f.id) },

@@ -204,6 +204,24 @@ describe('stack commands', () => {
     expect(sampleIntensity(show, [[0, go()], [1000, panic]], [1500, 2000, 5000])).toEqual([0.25, 0, 0]);
   });
 
+  it('PANIC during an effect that holds the light low fades from what is shown: it never gets brighter', () => {
+    // Cue 1 is at full, but a beat-phase effect holds p1 between 0.1 and 0.3; PANIC stops the effect.
+    const show = makeShow([lx([{ number: '1', levels: { p1: { intensity: 1 } }, bindings: [{ source: 'beat-phase', target: 'p1', attribute: 'intensity', mode: 'follow', range: [0.1, 0.3] }] }])], 2, { safety: { panicFadeMs: 1000, grandMaster: 1 } });
+    const seen: number[] = [];
+    virtual(show, (pb, at) => {
+      at(0, () => pb.apply(go()));
+      for (let t = 100; t <= 1000; t += 100) at(t, () => seen.push(intensity(pb, 0)));
+      at(1000, () => pb.apply({ t: 1, dept: null, action: 'panic', source: 'operator' }));
+      for (let t = 1020; t <= 2100; t += 40) at(t, () => seen.push(intensity(pb, 0)));
+    });
+    const before = seen.slice(0, 10);
+    expect(Math.max(...before)).toBeLessThanOrEqual(0.3);
+    const after = seen.slice(10);
+    for (let i = 1; i < after.length; i++) expect(after[i]!).toBeLessThanOrEqual(after[i - 1]! + 1e-9);
+    expect(after[0]!).toBeLessThanOrEqual(before.at(-1)! + 1e-9);
+    expect(after.at(-1)).toBe(0);
+  });
+
   it('drops decisions for unknown departments or cues without throwing', () => {
     const refused: string[] = [];
     virtual(three, (pb, at) => {
@@ -266,7 +284,7 @@ describe('messages', () => {
   });
 });
 
-describe('effects and submasters', () => {
+describe('effects', () => {
   it('a chase steps across its fixtures on every beat while its cue is live', () => {
     const show = makeShow([lx([
       { number: '1', levels: { all: { intensity: 0.1 } }, bindings: [{ source: 'beat', target: ['p1', 'p2', 'p3'], attribute: 'intensity', mode: 'chase', range: [0, 1], releaseMs: 0 }] },
@@ -305,17 +323,6 @@ describe('effects and submasters', () => {
     expect(got[1]).toBeCloseTo(0.6, 2);
   });
 
-  it('an inhibitive submaster scales its fixtures and an additive one raises them', () => {
-    const show = makeShow([lx([{ number: '1', levels: { all: { intensity: 0.8 } } }])], 2);
-    const got: number[] = [];
-    virtual(show, (pb, at) => {
-      pb.defineSubmaster('house', ['p1'], 'inhibitive');
-      pb.defineSubmaster('wash', ['p2'], 'additive');
-      at(0, () => pb.apply(go()));
-      at(10, () => { pb.setSubmaster('house', 0.5); pb.setSubmaster('wash', 1); got.push(intensity(pb, 0), intensity(pb, 1)); });
-    });
-    expect(got).toEqual([0.4, 1]);
-  });
 });
 
 describe('show problems', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyCurve, compareCueNumbers, cueDurationMs, curveId } from '../../../engine/core/playback/timing.js';
+import { applyCurve, cueDurationMs, curveId } from '../../../engine/core/playback/timing.js';
+import { compareCueNumbers } from '../../../engine/core/ids.js';
 
 describe('cue numbers', () => {
   it('orders point cues numerically', () => {

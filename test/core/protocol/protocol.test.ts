@@ -6,10 +6,10 @@ import {
 } from '../../../engine/core/protocol/index.js';
 
 const snapshot: EngineSnapshot = {
-  engineId: 'e1', show: { name: 'Demo', path: 'shows/demo' }, engineTimeMs: 1000, panic: false, grandMaster: 1,
+  engineId: 'e1', show: { name: 'Demo', path: 'shows/demo' }, engineTimeMs: 1000, panic: false, blackout: false, grandMaster: 1,
   depts: [{
     id: 'LX', label: 'Lighting', mode: 'assist', confidenceThreshold: 0.8, cues: [{ number: '1' }, { number: '2.5', name: 'wash' }],
-    current: null, standby: '1', next: '2.5', held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
+    current: null, standby: '1', next: '2.5', held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
   }],
   audio: SILENT_AUDIO, universes: [{ id: 1, label: '', dmx: encodeDmx(new Uint8Array(512)) }], log: [],
 };

@@ -34,3 +34,14 @@ describe('show migrations', () => {
     expect(migrate({ version: 1 }, 3, [steps[1]!])).toEqual({ ok: false, failure: { kind: 'gap', missingFrom: 1 } });
   });
 });
+
+describe('v1 → v2', () => {
+  it('drops model.snapToBeatWithinMs and keeps the rest of the model settings', () => {
+    const r = migrate({ version: 1, name: 's', model: { path: 'm', snapToBeatWithinMs: 120 } }, 2);
+    expect(r).toEqual({ ok: true, doc: { version: 2, name: 's', model: { path: 'm' } }, applied: [showMigrations[0]] });
+  });
+
+  it('leaves a show without model settings as it was', () => {
+    expect(migrate({ version: 1, name: 's' }, 2)).toMatchObject({ ok: true, doc: { version: 2, name: 's' } });
+  });
+});

@@ -54,7 +54,7 @@ describe('show validation', () => {
   it('refuses a file newer than this build, naming both versions', () => {
     const r = check({ ...baseShow(), version: 7 });
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]!.message).toMatch(/version 7, newer than this Precue understands \(up to 1\)/);
+    expect(r.problems[0]!.message).toMatch(/version 7, newer than this Precue understands \(up to 2\)/);
     expect(r.problems[0]!.path).toBe('version');
   });
 

@@ -8,6 +8,7 @@ function rig() {
     const u = new Universe(universeId(n), { intensityChannels: [1] });
     u.addSource({ id: 'playback', priority: 100 });
     u.setLevels('playback', 1, [200, 90]);
+    u.render(new Uint8Array(512), 0);
     return u;
   });
   return { us, safety: new UniverseSafety(us, { panicFadeMs: 2000, grandMaster: 1 }), out: new Uint8Array(512) };
@@ -54,6 +55,6 @@ describe('UniverseSafety', () => {
     safety.handle({ type: 'blackout', on: true }, 1000);
     us[1]!.render(out, 1000);
     expect(out[0]).toBe(0);
-    expect(safety.current).toEqual({ panic: false, allOff: false, blackout: true, grandMaster: 0.5 });
+    expect(safety.current).toEqual({ panic: false, allOff: false, blackout: true, grandMaster: 0.5, changedBy: 'system' });
   });
 });

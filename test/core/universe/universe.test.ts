@@ -75,12 +75,13 @@ describe('Universe merge', () => {
     expect(out[0]).toBe(255);
   });
 
-  it('PANIC fades intensity to 0 and safe-valued channels to their safe value, others hold', () => {
+  it('PANIC fades intensity to 0, stops channels that must stop at once, others hold', () => {
     const { u, out } = make();
     u.setLevels('playback', 1, [200, 0, 0, 0, 90, 0, 0, 0, 0, 180]);
+    u.render(out, 0);
     u.startPanic(2000, 0);
     u.render(out, 1000);
-    expect([out[0], out[4], out[9]]).toEqual([100, 90, 90]);
+    expect([out[0], out[4], out[9]]).toEqual([100, 90, 0]);
     u.render(out, 2000);
     expect([out[0], out[4], out[9]]).toEqual([0, 90, 0]);
     u.clearPanic();
@@ -107,5 +108,82 @@ describe('Universe merge', () => {
     u.setLevels('playback', 5, [-3, 300, 12.6, Number.NaN]);
     u.render(out);
     expect([...out.subarray(4, 8)]).toEqual([0, 255, 13, 0]);
+  });
+});
+
+describe('Universe safety: every light-making channel goes dark, never brighter on the way', () => {
+  function safetyRig(): { u: Universe; out: Uint8Array } {
+    const u = new Universe(universeId(1));
+    u.addSource({ id: 'playback', priority: 100 });
+    u.setMergeMode(1, 'htp');
+    u.setSafety(1, 'dimmer', 0);
+    u.setSafety(2, 'gate', 0); // shutter of the dimmed fixture: closed = 0
+    u.setSafety(3, 'gateNow', 10); // shutter of a fixture without a dimmer: closed = 10
+    u.setSafety(4, 'stop', 0); // haze
+    u.setMergeMode(5, 'htp');
+    u.setSafety(5, 'dimmer', 255); // a reversed dimmer: 255 is dark
+    u.setLevels('playback', 1, [200, 128, 200, 180, 55]);
+    const out = new Uint8Array(512);
+    u.render(out, 0);
+    return { u, out };
+  }
+
+  it('fades dimmers to their safe value, holds gates until the end, closes lone gates and stops haze at once', () => {
+    const { u, out } = safetyRig();
+    u.startPanic(1000, 0);
+    u.render(out, 500);
+    expect([...out.subarray(0, 5)]).toEqual([100, 128, 10, 0, 155]);
+    u.render(out, 1000);
+    expect([...out.subarray(0, 5)]).toEqual([0, 0, 10, 0, 255]);
+  });
+
+  it('never lets a channel rise during PANIC, whatever the sources do (an effect stopping, a fader pushed)', () => {
+    const { u, out } = safetyRig();
+    u.setLevels('playback', 1, [60, 128, 200, 180, 200]); // an effect has the dimmers low…
+    u.render(out, 10);
+    u.startPanic(1000, 10);
+    u.setLevels('playback', 1, [255, 255, 255, 255, 0]); // …and stops: the base look is brighter
+    const seen: number[][] = [];
+    for (let t = 10; t <= 1010; t += 100) {
+      u.render(out, t);
+      seen.push([out[0]!, out[1]!, out[4]!]);
+    }
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]![0]).toBeLessThanOrEqual(seen[i - 1]![0]!);
+      expect(seen[i]![2]).toBeGreaterThanOrEqual(seen[i - 1]![2]!);
+      expect([128, 0]).toContain(seen[i]![1]);
+    }
+    expect(seen.at(-1)).toEqual([0, 0, 255]);
+  });
+
+  it('closes every gate at blackout and at grand master 0, and scales dimmers by the master', () => {
+    const { u, out } = safetyRig();
+    u.setGrandMaster(0.5);
+    u.render(out, 0);
+    expect([...out.subarray(0, 5)]).toEqual([100, 128, 200, 180, 155]);
+    u.setBlackout(true);
+    u.render(out, 0);
+    expect([...out.subarray(0, 5)]).toEqual([0, 0, 10, 180, 255]);
+  });
+
+  it('merges a reversed dimmer HTP on brightness', () => {
+    const { u, out } = safetyRig();
+    u.addSource({ id: 'operator', priority: 100 });
+    u.setLevel('operator', 5, 100); // darker than playback's 55
+    u.render(out, 0);
+    expect(out[4]).toBe(55);
+  });
+
+  it('a second PANIC during the fade never makes it slower; a shorter one makes it faster', () => {
+    const { u, out } = safetyRig();
+    u.startPanic(1000, 0);
+    u.startPanic(5000, 500);
+    u.render(out, 1000);
+    expect(out[0]).toBe(0);
+    const b = safetyRig();
+    b.u.startPanic(1000, 0);
+    b.u.startPanic(0, 100);
+    b.u.render(b.out, 100);
+    expect([...b.out.subarray(0, 5)]).toEqual([0, 0, 10, 0, 255]);
   });
 });

@@ -3,20 +3,15 @@
  * priority, the stream-terminated goodbye and the channel values we set, and the frame rate per
  * universe measured from capture timestamps. Loopback only; skips when tshark cannot capture on lo.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCapture, tsharkCanCapture } from './tsharkCapture.js';
 import { FrameClock } from '../../../engine/io/frameClock/frameClock.js';
 import { type UniverseOutput } from '../../../engine/core/show/schema.js';
 
-function tsharkCanCapture(): string | undefined {
-  const r = spawnSync('tshark', ['-D'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error !== undefined) return 'tshark is not installed (apt-get install tshark)';
-  if (!/\blo\b/.test(r.stdout)) return `tshark cannot capture on lo: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-  return undefined;
-}
 const skipReason = tsharkCanCapture();
 if (skipReason !== undefined) console.warn(`skipping tshark capture tests: ${skipReason}`);
 
@@ -43,18 +38,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function captureRun(): Promise<Capture> {
   const pcap = join(dir, 'out.pcap');
-  const tshark = spawn('tshark', ['-i', 'lo', '-f', `udp port ${ARTNET_PORT} or udp port ${SACN_PORT}`, '-w', pcap, '-a', 'duration:20'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`tshark did not start capturing: ${err}`)), 15_000);
-    tshark.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      if (err.includes('Capturing on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  const tshark = await startCapture(`udp port ${ARTNET_PORT} or udp port ${SACN_PORT}`, pcap, 20);
   await sleep(300);
   const clock = await FrameClock.start({ universes });
   const look = new Uint8Array(512);

@@ -53,3 +53,19 @@ describe('atomic writes', () => {
     expect(await readdir(dir)).toEqual(['show.json']);
   });
 });
+
+describe('atomic writes keep permissions', () => {
+  it('keeps a chmod 600 file private across a rewrite, and its backup too', async () => {
+    const { chmod, stat } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'precue-atomic-'));
+    const file = join(dir, 'tokens.json');
+    await writeFile(file, '{"operator":"aaaaaaaaaaaaaaaa"}');
+    await chmod(file, 0o600);
+    await writeFileAtomic(file, '{"operator":"bbbbbbbbbbbbbbbb"}');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${file}.bak`)).mode & 0o777).toBe(0o600);
+    await chmod(file, 0o640);
+    await writeFileAtomic(file, 'x', { backup: false });
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+  });
+});

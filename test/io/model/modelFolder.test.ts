@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShowFileError } from '../../../engine/core/errors.js';
 import { buildNetwork } from '../../../engine/core/model/network.js';
 import { MODEL_FORMAT_VERSION, type ModelMeta } from '../../../engine/core/model/types.js';
+import { DEFAULT_POLICY_NUMBERS, POLICY_VERSION } from '../../../engine/core/policy/numbers.js';
 import { loadTf } from '../../../engine/io/model/backend.js';
 import { loadModelFolder, readModelMeta, saveModelFolder } from '../../../engine/io/model/modelFolder.js';
 
@@ -27,10 +28,10 @@ const meta: ModelMeta = {
   inputSize: 4,
   hiddenSize: 3,
   headSize: 2,
-  features: { names: ['a', 'b', 'c', 'd'], sampleRate: 22050, hopSize: 256, bufferSize: 1024, mean: [0], std: [1] },
-  inference: { fireThreshold: 0.5, maxBeatsToCount: 64, startCues: { LX: '1' }, snapToOnsets: false },
+  features: { layout: [{ name: 'audio', norm: 'zscore', width: 4, entries: ['a', 'b', 'c', 'd'] }], sampleRate: 22050, hopSize: 256, bufferSize: 1024, mean: [0], std: [1] },
+  policy: { version: POLICY_VERSION, numbers: DEFAULT_POLICY_NUMBERS, depts: { LX: { firePoint: 0.5, useNetwork: true, why: 'test', startCue: '1' } } },
   training: { takes: ['a'], validationTakes: [], epochs: 1, trainLoss: 1, validationLoss: 1, validationFireF1: 0, seconds: 1, audioMinutes: 1 },
-  rehearsals: [{ name: 'a', durationS: 10, cues: [{ t: 1, dept: 'LX', cue: '1' }], alignment: { offset: 0, frames: 1, hopS: 0.05, firstT: 0 } }],
+  rehearsals: [{ name: 'a', durationS: 10, cues: [{ t: 1, dept: 'LX', cue: '1' }], alignment: { offset: 0, frames: 1, hopS: 0.05, firstT: 0 }, openingLevelDb: -90 }],
   files: { topology: 'model.json', weights: 'weights.bin', alignment: 'alignment.bin' },
 };
 
@@ -55,7 +56,22 @@ describe('model folder', () => {
     const file = join(out, 'precue-model.json');
     const raw = JSON.parse(await readFile(file, 'utf8')) as ModelMeta;
     await writeFile(file, JSON.stringify({ ...raw, formatVersion: MODEL_FORMAT_VERSION + 1 }));
-    await expect(loadModelFolder(out)).rejects.toThrow(/written by a newer Precue \(model format 2; this build reads up to 1\)/);
+    await expect(loadModelFolder(out)).rejects.toThrow(/which is older: update Precue, or retrain the model with this version/);
+  });
+
+  it('refuses a model made before the cue policy was versioned, naming both versions and the command that retrains it', async () => {
+    const out = join(dir, 'old');
+    const { tf } = await loadTf();
+    await saveModelFolder(out, buildNetwork(tf, cfg), meta, new Float32Array(24));
+    const file = join(out, 'precue-model.json');
+    // What a format-1 model folder held: no policy, its numbers under `inference`.
+    const { policy: _policy, ...raw } = JSON.parse(await readFile(file, 'utf8')) as ModelMeta;
+    await writeFile(file, JSON.stringify({ ...raw, formatVersion: 1, inference: { fireThreshold: 0.5, maxBeatsToCount: 64, startCues: { LX: '1' }, snapToOnsets: false } }));
+    const err = await loadModelFolder(out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShowFileError);
+    const message = (err as Error).message;
+    expect(message).toContain(`was made under cue policy version 1 (model format 1); this Precue decides with policy version ${POLICY_VERSION} (format ${MODEL_FORMAT_VERSION})`);
+    expect(message).toContain(`Retrain it: precue train --takes <a> --out ${out}`);
   });
 
   it('names the problem in a damaged or missing model folder', async () => {
@@ -63,7 +79,7 @@ describe('model folder', () => {
     const out = join(dir, 'broken');
     const { tf } = await loadTf();
     await saveModelFolder(out, buildNetwork(tf, cfg), meta, new Float32Array(24));
-    await writeFile(join(out, 'precue-model.json'), '{"formatVersion": 1, "depts": []}');
+    await writeFile(join(out, 'precue-model.json'), JSON.stringify({ formatVersion: MODEL_FORMAT_VERSION, policy: { version: POLICY_VERSION }, depts: [] }));
     const err = await loadModelFolder(out).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShowFileError);
     await writeFile(join(out, 'precue-model.json'), JSON.stringify(meta));

@@ -15,7 +15,7 @@ async function udp(onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo, s: dgram.So
 }
 
 describe('cue messages to every transport', () => {
-  it('routes OSC, MIDI, MSC and VISCA, logs a bad one and keeps going, and PANICs MIDI and cameras', async () => {
+  it('routes OSC, MIDI, MSC and VISCA, logs a bad one and keeps going, and PANICs OSC, MSC, MIDI and cameras', async () => {
     const oscGot: string[] = [];
     const oscRx = await udp((m) => oscGot.push(...decodeOscPacket(new Uint8Array(m)).map((x) => x.address)));
     const camGot: number[][] = [];
@@ -36,12 +36,12 @@ describe('cue messages to every transport', () => {
     };
     const out = await openMessageOutputs(
       {
-        osc: [{ id: 'video', host: '127.0.0.1', port: oscRx.address().port }],
+        osc: [{ id: 'video', host: '127.0.0.1', port: oscRx.address().port, panic: [{ address: '/panic', args: [] }] }],
         midi: [{ id: 'desk', port: 'desk', direction: 'out', mscDeviceId: 1 }],
         visca: [{ id: 'cam1', host: '127.0.0.1', port: cam.address().port }],
       },
       {},
-      { midiAvailability: { available: true, backend } },
+      { midiAvailability: { available: true, backend }, mscPorts: ['desk'] },
     );
     try {
       out.sender.sendAll([
@@ -61,10 +61,14 @@ describe('cue messages to every transport', () => {
       expect(out.sender.stats.lastError).toMatch(/unknown camera 'nope'/);
 
       midiSent.length = 0;
+      oscGot.length = 0;
       out.sender.panic();
       await sleep(200);
-      expect(midiSent).toHaveLength(16);
-      expect(midiSent[15]).toEqual([0xbf, 123, 0]);
+      expect(oscGot).toEqual(['/panic']);
+      // MSC ALL_OFF (all command formats) to the show's MSC port, then all-notes-off on its 16 channels.
+      expect(midiSent[0]).toEqual([0xf0, 0x7f, 0x01, 0x02, 0x7f, 0x08, 0xf7]);
+      expect(midiSent).toHaveLength(17);
+      expect(midiSent[16]).toEqual([0xbf, 123, 0]);
       expect(camGot.slice(1)).toEqual([
         [0x81, 0x01, 0x06, 0x01, 0x01, 0x01, 0x03, 0x03, 0xff],
         [0x81, 0x01, 0x04, 0x07, 0x00, 0xff],

@@ -1,12 +1,11 @@
 /**
  * A small in-test implementation of the ConsoleEngine port: two departments with cue stacks, GO/BACK/
  * GOTO/HOLD/PANIC/modes/predictions, one universe whose levels follow the live LX cue. Its state lives
- * in a ConsoleStateStore, which folds every delta into the snapshot as the port's contract says.
+ * in one snapshot into which every delta is folded (`applyDelta`), as the port's contract says.
  */
-import type { Observable } from 'rxjs';
-import { ConsoleStateStore } from '../../../engine/core/protocol/store.js';
+import { Subject, type Observable } from 'rxjs';
 import {
-  encodeDmx, SILENT_AUDIO,
+  applyDelta, encodeDmx, SILENT_AUDIO,
   type CommandIssuer, type CommandResult, type ConsoleCommand, type ConsoleEngine, type DeptState,
   type EngineDelta, type EngineSnapshot, type Decision,
 } from '../../../engine/core/protocol/index.js';
@@ -36,7 +35,8 @@ export function lxLevelsFor(cue: string | null): Uint8Array {
 export class FakeEngine implements ConsoleEngine {
   readonly deltas$: Observable<EngineDelta>;
   readonly executed: Array<{ command: ConsoleCommand; who: CommandIssuer }> = [];
-  private readonly store: ConsoleStateStore;
+  private current: EngineSnapshot;
+  private readonly deltas = new Subject<EngineDelta>();
   /** Make `execute` throw (to test that the server survives an engine failure). */
   throwOnNext = false;
   private readonly clock: () => number;
@@ -47,7 +47,7 @@ export class FakeEngine implements ConsoleEngine {
       id, label, mode: 'manual', confidenceThreshold: 0.8,
       cues: cues.map((n) => ({ number: n, name: `${label} look ${n}` })),
       current, standby: next(cues, current), next: next(cues, next(cues, current)),
-      held: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
+      held: false, panicked: false, fadeProgress: null, lockoutUntilMs: null, prediction: null,
     });
     const lxCurrent = options.lxCurrent ?? null;
     const initial: EngineSnapshot = {
@@ -55,18 +55,19 @@ export class FakeEngine implements ConsoleEngine {
       show: { name: 'Fake show', path: null },
       engineTimeMs: this.clock(),
       panic: false,
+      blackout: false,
       grandMaster: 1,
       depts: [dept('LX', 'Lighting', lxCues, lxCurrent), dept('VID', 'Video', ['1', '2', '3'], null), dept('CAM', 'Cameras', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], null)],
       audio: { ...SILENT_AUDIO },
       universes: [{ id: 1, label: 'stage', dmx: encodeDmx(lxLevelsFor(lxCurrent)) }, { id: 2, label: 'heads + haze', dmx: encodeDmx(new Uint8Array(512).map((_, i) => (i < 48 ? (i * 5) % 256 : 0))) }],
       log: [],
     };
-    this.store = new ConsoleStateStore(initial, this.clock);
-    this.deltas$ = this.store.deltas$;
+    this.current = initial;
+    this.deltas$ = this.deltas.asObservable();
   }
 
   private get state(): EngineSnapshot {
-    return this.store.snapshot();
+    return this.snapshot();
   }
 
   now(): number {
@@ -74,12 +75,13 @@ export class FakeEngine implements ConsoleEngine {
   }
 
   snapshot(): EngineSnapshot {
-    return this.store.snapshot();
+    return { ...this.current, engineTimeMs: this.clock() };
   }
 
   /** Emits a delta and folds it into the snapshot. */
   emit(delta: EngineDelta): void {
-    this.store.emit(delta);
+    this.current = applyDelta(this.current, delta, this.clock());
+    this.deltas.next(delta);
   }
 
   dept(id: string): DeptState | undefined {
@@ -99,6 +101,7 @@ export class FakeEngine implements ConsoleEngine {
       this.options.onLevels?.(levels);
     }
     if (this.state.panic) this.emit({ type: 'engine', patch: { panic: false } });
+    if (d.panicked) this.emit({ type: 'dept', dept: d.id, patch: { panicked: false } });
     this.log({ dept: d.id, action, cue, source: who.role === 'viewer' ? 'system' : 'operator', who: who.name, confidence });
   }
 
@@ -136,11 +139,18 @@ export class FakeEngine implements ConsoleEngine {
       }
       case 'panic': {
         this.emit({ type: 'engine', patch: { panic: true } });
+        for (const d of this.state.depts) if (command.dept === undefined || d.id === command.dept) this.emit({ type: 'dept', dept: d.id, patch: { panicked: true } });
         const levels = new Uint8Array(512);
         this.emit({ type: 'universe', universe: { id: 1, label: 'stage', dmx: encodeDmx(levels) } });
         this.options.onLevels?.(levels);
         this.log({ dept: command.dept ?? null, action: 'panic', cue: null, source: 'operator', who: who.name, confidence: null });
         return { ok: true, detail: 'outputs to black' };
+      }
+      case 'release-panic': {
+        for (const d of this.state.depts) if (command.dept === undefined || d.id === command.dept) this.emit({ type: 'dept', dept: d.id, patch: { panicked: false } });
+        if (command.dept === undefined) this.emit({ type: 'engine', patch: { panic: false } });
+        this.log({ dept: command.dept ?? null, action: 'release', cue: null, source: 'operator', who: who.name, confidence: null });
+        return { ok: true };
       }
       case 'hold':
       case 'resume': {

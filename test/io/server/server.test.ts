@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../../engine/io/server/server.js';
 import { buildConsolePage, type PageAssets } from '../../../engine/io/server/page.js';
-import { serverMessageSchema } from '../../../engine/core/protocol/index.js';
+import { PROTOCOL_VERSION, serverMessageSchema } from '../../../engine/core/protocol/index.js';
 import { FakeEngine } from './fakeEngine.js';
 import { connect, mustConnect, type TestClient } from './wsClient.js';
 
@@ -50,7 +50,7 @@ describe('console server: page and health', () => {
     expect((await js.text()).length).toBeGreaterThan(1000);
     expect((await fetch(`${server.url}nope`)).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
-    expect(await (await fetch(`${server.url}healthz`)).json()).toMatchObject({ ok: true, protocol: 1 });
+    expect(await (await fetch(`${server.url}healthz`)).json()).toMatchObject({ ok: true, protocol: PROTOCOL_VERSION });
   });
 
   it('answers /auth with the role for a good token and 401 for a bad one', async () => {

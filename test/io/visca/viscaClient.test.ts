@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceError } from '../../../engine/core/errors.js';
-import { ViscaPayloadType, decodeViscaIp, encodeViscaIp, viscaPanTilt, viscaPresetRecall } from '../../../engine/core/visca/visca.js';
+import { ViscaPayloadType, decodeViscaIp, encodeViscaIp, viscaPanTilt, viscaPresetRecall, viscaZoom } from '../../../engine/core/visca/visca.js';
 import { ViscaClient } from '../../../engine/io/visca/viscaClient.js';
 
 interface Received {
@@ -70,7 +70,8 @@ describe('VISCA over IP client', () => {
 
   it('numbers consecutive commands 1, 2, 3 and keeps their order', async () => {
     const { cam, client } = await setup({ drop: 1 });
-    const results = await Promise.all([client.send(viscaPresetRecall(1)), client.send(viscaPanTilt('left', 10, 10)), client.send(viscaPanTilt('stop', 1, 1))]);
+    // Three kinds of command (a queued command is replaced only by a newer one of its own kind).
+    const results = await Promise.all([client.send(viscaPresetRecall(1)), client.send(viscaZoom('tele')), client.send(viscaPanTilt('stop', 1, 1))]);
     expect(results.map((r) => r.sequence)).toEqual([1, 2, 3]);
     const firstCopies = cam.received.filter((r) => r.payloadType === 0x0100).map((r) => r.sequence);
     expect(firstCopies).toEqual([1, 1, 2, 2, 3, 3]);
@@ -87,5 +88,34 @@ describe('VISCA over IP client', () => {
     expect(err).toBeInstanceOf(DeviceError);
     expect((err as DeviceError).message).toMatch(new RegExp(`visca camera 'cam1' 127.0.0.1:${cam.port}: no acknowledgement after 4 tries`));
     expect(cam.received.filter((r) => r.payloadType === 0x0100)).toHaveLength(4);
+  });
+});
+
+describe('VISCA client with a camera that does not answer', () => {
+  it('coalesces a burst of 100 PANIC stops into one, so the next real cue goes out within a second', async () => {
+    const { cam, client } = await setup({ reply: 'silent' }, 150);
+    const started = performance.now();
+    const stops = [];
+    for (let i = 0; i < 100; i++) stops.push(client.send(viscaPanTilt('stop', 1, 1)).catch(() => 'failed'), client.send(viscaZoom('stop')).catch(() => 'failed'));
+    const recall = client.send(viscaPresetRecall(4)).catch(() => 'failed');
+    await recall;
+    const recallSentAt = cam.received.findIndex((r) => r.payload[3] === 0x3f);
+    expect(recallSentAt).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(1500);
+    // Three commands reached the wire (the first stop was in flight; the rest coalesced to one of each kind).
+    const commands = cam.received.filter((r) => r.payloadType === ViscaPayloadType.command);
+    expect(new Set(commands.map((c) => c.sequence)).size).toBeLessThanOrEqual(4);
+    expect(client.stats.coalesced).toBeGreaterThanOrEqual(196);
+    const settled = await Promise.all(stops);
+    expect(settled.filter((r) => typeof r === 'object' && r.superseded === true).length).toBe(client.stats.coalesced);
+  });
+
+  it('gives an unreachable camera one try per command until it answers again', async () => {
+    const { cam, client } = await setup({ reply: 'silent' }, 40);
+    await expect(client.send(viscaPresetRecall(1))).rejects.toThrow(DeviceError);
+    const before = cam.received.length;
+    await expect(client.send(viscaPresetRecall(2))).rejects.toThrow(/no acknowledgement after 1 tries/);
+    expect(cam.received.length - before).toBe(1);
+    expect(client.stats.unanswered).toBe(2);
   });
 });

@@ -1,0 +1,343 @@
+/**
+ * The one cue policy: what the listening stage, the score follower and the network say, and what the
+ * operator has done, turned into decisions — arm a cue for a moment, hold it back, fire it — each with
+ * a reason a technical director can read. The live engine, `precue eval`, training's calibration and
+ * the ablations all decide through this class and its one table of numbers (`numbers.ts`); nothing
+ * else holds a copy of a rule or a threshold.
+ *
+ * Two halves, one object:
+ * - `propose` (called by the predictor on every feature hop) turns the evidence into one proposal per
+ *   department: which cue, when, how confident, and why. It is stateful only in what it remembers of
+ *   the last beat's network vote and of an armed network fire that must stand until its moment.
+ * - `gate` (called by the arbiter) says whether a proposal may be armed and fired now, given the
+ *   department's mode and the operator's state; it is pure.
+ *
+ * The follower leads: its next cue, due by the next tracked beat, is proposed at the follower's own
+ * time. Where a department uses the network's vote, the network confirms or vetoes that cue on the beat
+ * it was asked about, and may fire on its own where the follower expects nothing; where it does not
+ * (training found it no better than the follower alone on held-out rehearsal data), the department
+ * runs on the follower alone and every proposal says so.
+ */
+import { compareCueNumbers, type CueId } from '../ids.js';
+import type { AutomationMode } from '../show/schema.js';
+import { DEFAULT_POLICY_NUMBERS, type DeptPolicy, type PolicyNumbers } from './numbers.js';
+
+/**
+ * Which voters the policy listens to: `model` (each department as training chose), or one of the
+ * ablations `precue eval` reports beside it — `followerOnly` (the network's outputs replaced by the
+ * follower's expectation) and `networkOnly` (the follower's evidence ignored; the network still hears
+ * whatever inputs it was trained with).
+ */
+export type PolicyVotes = 'model' | 'followerOnly' | 'networkOnly';
+
+/** One department's network outputs for the next beat. */
+export interface NetVote {
+  /** Chance that the department's next cue goes on the next beat. */
+  readonly fire: number;
+  /** Vocabulary index of the most likely next cue. */
+  readonly cueIndex: number;
+  /** Predicted beats until the next cue (≥ 1). */
+  readonly beatsToNext: number;
+}
+
+/** The beat the network last stepped on. */
+export interface PolicyBeat {
+  readonly t: number;
+  /** The predicted next beat: what the network's vote is about. */
+  readonly nextBeatT: number;
+  readonly periodS: number;
+  /** 0-based position in the bar, beats per bar and bar count, for the reasons. */
+  readonly beatInBar: number;
+  readonly beatsPerBar: number;
+  readonly barIndex: number;
+}
+
+/** What the score follower says, as of its latest hop. */
+export interface FollowerView {
+  /**
+   * The department's next cue in the rehearsal (vocabulary index; not passed by more than half a
+   * beat of `periodS`) and when, through the follower's position and local tempo, it falls live.
+   */
+  nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number; readonly ordinal?: number } | undefined;
+}
+
+/** What the policy proposes for one department, in the audio time base (seconds). */
+export interface Proposal {
+  readonly dept: string;
+  readonly cue: string;
+  /** 0..1, on the common scale (a department's fire point reads as `fireThreshold`). */
+  readonly confidence: number;
+  /** When the cue should fire (audio seconds). */
+  readonly fireAt: number;
+  /** Why, in one line. */
+  readonly reason: string;
+}
+
+/** What the policy needs to know about the listening so far. */
+export interface ListeningView {
+  /** Audio time of the latest frame. */
+  readonly now: number;
+  /** When the show was heard to start (the music, or an opening that sounds like the rehearsal's), if it has. */
+  readonly musicStartedAt: number | undefined;
+  /** Why it counts as started, for the reasons. */
+  readonly startedBy?: string;
+  /** Whether the department has fired any cue yet (its start cue is offered until it has). */
+  hasFired(dept: string): boolean;
+}
+
+/** The operator's side of one department, as the arbiter knows it. */
+export interface OperatorView {
+  readonly mode: AutomationMode;
+  /** May the model fire here at all (the show can keep it to some departments). */
+  readonly modelAllowed: boolean;
+  readonly panicked: boolean;
+  readonly held: boolean;
+  /** Engine ms until which a manual GO locks the model out, or null. */
+  readonly lockoutUntilMs: number | null;
+  /** The show's threshold for this department (applied on top of the policy's own). */
+  readonly confidenceThreshold: number;
+  /** The live cue and when it went (engine ms), or null. */
+  readonly current: CueId | null;
+  readonly currentSinceMs: number | null;
+  /** A cue the operator rejected, still pending. */
+  readonly rejectedCue: CueId | null;
+  /** The department's minimum time between two GOs (playback drops a closer one). */
+  readonly minGoIntervalMs: number;
+  /** Where a person last moved the department (GO, GOTO, BACK), until the model fires there again, or null. */
+  readonly operatorCue: CueId | null;
+}
+
+/**
+ * A department's fire output rescaled so that its calibrated point `own` reads as `common` (piecewise
+ * linear, 0 and 1 fixed): above its own threshold a department reads above the common one.
+ */
+export function calibratedConfidence(raw: number, own: number | undefined, common: number): number {
+  if (own === undefined || !(own > 0 && own < 1) || !(common > 0 && common < 1)) return raw;
+  return raw < own ? (raw / own) * common : common + ((raw - own) / (1 - own)) * (1 - common);
+}
+
+interface DeptMemory {
+  /** The network's vote at the last beat (after the ablation's replacement). */
+  vote: NetVote | undefined;
+  /** A network fire armed for a moment still to come: it stands while the model, a beat on, no longer calls it. */
+  armed: Proposal | undefined;
+}
+
+/** The one cue policy. Not thread-safe; one per pipeline. */
+export class CuePolicy {
+  readonly numbers: PolicyNumbers;
+  private readonly memory: DeptMemory[];
+  private beat: PolicyBeat | undefined;
+
+  constructor(
+    readonly depts: readonly string[],
+    readonly vocab: Readonly<Record<string, readonly string[]>>,
+    readonly deptPolicies: Readonly<Record<string, DeptPolicy>>,
+    numbers: PolicyNumbers = DEFAULT_POLICY_NUMBERS,
+    readonly votes: PolicyVotes = 'model',
+  ) {
+    this.numbers = numbers;
+    this.memory = depts.map(() => ({ vote: undefined, armed: undefined }));
+  }
+
+  /** Starts over (a new take). */
+  reset(): void {
+    this.beat = undefined;
+    for (const m of this.memory) {
+      m.vote = undefined;
+      m.armed = undefined;
+    }
+  }
+
+  /** Whether the network's vote counts in a department (per the ablation, else as training chose). */
+  usesNetwork(deptIndex: number): boolean {
+    switch (this.votes) {
+      case 'followerOnly':
+        return false;
+      case 'networkOnly':
+        return true;
+      case 'model':
+        return this.deptPolicies[this.depts[deptIndex]!]?.useNetwork ?? true;
+    }
+  }
+
+  /** Whether the policy hears the follower at all. */
+  private hearsFollower(): boolean {
+    return this.votes !== 'networkOnly';
+  }
+
+  private periodS(): number {
+    return this.beat?.periodS ?? this.numbers.defaultPeriodS;
+  }
+
+  private confidence(deptIndex: number, raw: number): number {
+    return calibratedConfidence(raw, this.deptPolicies[this.depts[deptIndex]!]?.firePoint, this.numbers.fireThreshold);
+  }
+
+  private where(t: number): string {
+    const b = this.beat;
+    if (b === undefined) return `at ${t.toFixed(2)} s`;
+    const perBar = Math.max(1, b.beatsPerBar);
+    const pos = b.beatInBar + Math.round((t - b.t) / b.periodS);
+    return `beat ${(((pos % perBar) + perBar) % perBar) + 1} of bar ${b.barIndex + 1 + Math.floor(pos / perBar)}`;
+  }
+
+  /**
+   * A new beat: the network's outputs for the next beat (one per department). Where a department runs
+   * on the follower alone, its vote becomes the follower's expectation (1 when the follower's next cue
+   * lies on the next beat, else 0).
+   */
+  onBeat(beat: PolicyBeat, outputs: readonly NetVote[], follower: FollowerView | undefined): void {
+    this.beat = beat;
+    this.memory.forEach((m, i) => {
+      const own = outputs[i];
+      if (this.usesNetwork(i) || !this.hearsFollower()) {
+        m.vote = own;
+        return;
+      }
+      const next = follower?.nextCue(i, beat.periodS);
+      const onBeat = next !== undefined && Math.abs(next.when - beat.nextBeatT) <= this.numbers.followAgreeBeats * beat.periodS;
+      m.vote = {
+        fire: onBeat ? 1 : 0,
+        cueIndex: next?.index ?? own?.cueIndex ?? 0,
+        beatsToNext: next === undefined ? (own?.beatsToNext ?? 1) : Math.max(1, Math.round((next.when - beat.nextBeatT) / beat.periodS) + 1),
+      };
+    });
+  }
+
+  /**
+   * The current proposal of every department, given the follower's view (absent: no follower) and the
+   * listening so far. Before the first beat only the start cues, once the music has started.
+   */
+  propose(follower: FollowerView | undefined, listening: ListeningView): Proposal[] {
+    const out: Proposal[] = [];
+    this.depts.forEach((dept, i) => {
+      const start = this.startProposal(dept, i, follower, listening);
+      if (start !== undefined) {
+        out.push(start);
+        return;
+      }
+      const p = this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now);
+      if (p !== undefined) out.push(p);
+    });
+    return out;
+  }
+
+  private cueName(dept: string, index: number): string | undefined {
+    const list = this.vocab[dept] ?? [];
+    return list[index] ?? list[0];
+  }
+
+  /**
+   * One department after the first beat (the follower is heard only once the music has started: its
+   * position during a walk-in means nothing):
+   * 1. the follower's next cue, due by the beat the network votes on, at the follower's time —
+   *    confirmed or vetoed by the network where its vote counts;
+   * 2. else the network's own fire on the next beat (where its vote counts), which cue named by the
+   *    follower when it expects one nearby, at the follower's time for it when that is close;
+   * 1b. else the follower's cue further ahead, armed `armLeadS` before its time (an operator in
+   *    `assist` sees it coming; the network's vote still comes on the beat before it);
+   * 3. else what comes next and when (not armed: the console's countdown).
+   */
+  private deptProposal(dept: string, i: number, follower: FollowerView | undefined, now: number): Proposal | undefined {
+    const b = this.beat!;
+    const n = this.numbers;
+    const m = this.memory[i]!;
+    const vote = m.vote;
+    const useNet = this.usesNetwork(i);
+    const heard = this.hearsFollower() ? follower : undefined;
+    const next = heard?.nextCue(i, b.periodS);
+    const threshold = n.fireThreshold;
+    const armedStands = m.armed !== undefined && m.armed.fireAt > now ? m.armed : undefined;
+    if (m.armed !== undefined && armedStands === undefined) m.armed = undefined;
+
+    const agreeBy = b.nextBeatT + n.followAgreeBeats * b.periodS;
+    // 1. The follower's cue, due by the beat the network votes on.
+    if (next !== undefined && next.when <= agreeBy) {
+      const cue = this.cueName(dept, next.index);
+      if (cue !== undefined) {
+        const onBeat = Math.abs(next.when - b.nextBeatT) <= n.followAgreeBeats * b.periodS;
+        if (!useNet || vote === undefined) {
+          return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` };
+        }
+        if (!onBeat) return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` };
+        const conf = this.confidence(i, vote.fire);
+        if (vote.fire >= n.networkVeto) return { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` };
+        if (armedStands !== undefined) return armedStands;
+        return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt: next.when, reason: `network vetoes the follower's cue ${cue} at ${this.where(next.when)} (${vote.fire.toFixed(2)} < ${n.networkVeto})` };
+      }
+    }
+    const conf = vote === undefined ? 0 : this.confidence(i, vote.fire);
+    // 2. The network's own fire on the next beat.
+    if (vote !== undefined && useNet && conf >= threshold) {
+      const named = next !== undefined && Math.abs(next.when - b.nextBeatT) < n.followNearBeats * b.periodS ? next : undefined;
+      const cue = this.cueName(dept, named?.index ?? vote.cueIndex) ?? '';
+      const onFollowerTime = named !== undefined && Math.abs(named.when - b.nextBeatT) <= n.followTimingBeats * b.periodS;
+      const fireAt = onFollowerTime ? named.when : b.nextBeatT;
+      const p: Proposal = {
+        dept, cue, confidence: conf, fireAt,
+        reason: `network ${vote.fire.toFixed(2)}: cue ${cue}${named !== undefined ? ' (named by the follower)' : ''} at ${this.where(fireAt)}${onFollowerTime ? " on the follower's time" : ''}`,
+      };
+      m.armed = p;
+      return p;
+    }
+    if (armedStands !== undefined) return armedStands;
+    // 1b. The follower's cue further ahead, armed `armLeadS` before its time (the network votes on the beat before it).
+    if (next !== undefined && next.when <= now + n.armLeadS) {
+      const cue = this.cueName(dept, next.index);
+      if (cue !== undefined) return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` };
+    }
+    if (vote === undefined) return undefined;
+    // 3. Not armed: what comes next, and when.
+    const beats = Math.max(1, Math.round(vote.beatsToNext));
+    const cue = this.cueName(dept, next?.index ?? vote.cueIndex) ?? '';
+    const fireAt = next?.when ?? b.nextBeatT + (beats - 1) * b.periodS;
+    return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt, reason: `next: cue ${cue} at ${this.where(fireAt)}${useNet ? `, network ${vote.fire.toFixed(2)}` : ''}` };
+  }
+
+  /**
+   * A department that has not fired yet opens with its start cue, never before the music is heard to
+   * start (a song's opening look does not go during the walk-in because a rehearsal's went a second
+   * after its recording began). With a follower: when it places the rehearsal's start cue (a cue a bar
+   * into a pickup goes on that bar), offered up to `startLookaheadS` ahead as a countdown, at once if
+   * that moment has passed. Without one, or once the follower has moved past it: when the music starts,
+   * whether or not the beat tracker has found a beat by then.
+   */
+  private startProposal(dept: string, i: number, follower: FollowerView | undefined, listening: ListeningView): Proposal | undefined {
+    const cue = this.deptPolicies[dept]?.startCue;
+    const start = listening.musicStartedAt;
+    if (cue === undefined || start === undefined || listening.hasFired(dept)) return undefined;
+    const n = this.numbers;
+    const next = this.hearsFollower() ? follower?.nextCue(i, this.periodS()) : undefined;
+    // The follower's time counts only for the rehearsal's own opening cue, not a later cue of the same number.
+    if (next !== undefined && this.vocab[dept]?.[next.index] === cue && (next.ordinal ?? 0) === 0) {
+      if (next.when - listening.now > n.startLookaheadS) return undefined;
+      const fireAt = Math.max(next.when, start);
+      return { dept, cue, confidence: 1, fireAt, reason: `start cue ${cue} where the follower places the rehearsal's, at ${fireAt.toFixed(2)} s` };
+    }
+    if (listening.now - start > n.startWindowS) return undefined;
+    return { dept, cue, confidence: 1, fireAt: start, reason: `start cue ${cue}: ${listening.startedBy ?? 'the music started'} at ${start.toFixed(2)} s` };
+  }
+}
+
+/**
+ * Whether the arbiter may arm (and, in `auto`, fire) a prediction now; undefined when it may, else
+ * why not. Pure: the operator's state and the policy's numbers in, a verdict out. `lagMs`: how far the
+ * listening currently trails the engine clock.
+ */
+export function gatePrediction(p: { readonly cue: string; readonly confidence: number; readonly fireAt: number }, op: OperatorView, nowMs: number, numbers: PolicyNumbers, lagMs = 0): string | undefined {
+  if (!op.modelAllowed) return 'the model may not drive this department';
+  if (op.mode === 'manual') return 'manual mode';
+  if (op.panicked) return 'PANIC: waiting for an operator';
+  if (op.held) return 'held';
+  if (op.lockoutUntilMs !== null && nowMs < op.lockoutUntilMs) return 'locked out after a manual GO';
+  if (!(p.confidence >= op.confidenceThreshold) || !(p.confidence >= numbers.fireThreshold)) return 'below the confidence threshold';
+  const fireMs = p.fireAt * 1000;
+  // Judged on the audio's clock: a listening that trails by `lagMs` delays a cue, it does not drop it.
+  if (fireMs < nowMs - lagMs - numbers.staleMs) return 'its moment has passed';
+  if (op.current !== null && compareCueNumbers(op.current, p.cue) === 0 && (op.currentSinceMs === null || fireMs < op.currentSinceMs + numbers.refireMinMs)) return 'already the live cue';
+  if (op.currentSinceMs !== null && Math.max(fireMs, nowMs) < op.currentSinceMs + op.minGoIntervalMs) return `within ${op.minGoIntervalMs} ms of the last GO`;
+  if (op.rejectedCue !== null && compareCueNumbers(op.rejectedCue, p.cue) === 0) return 'rejected by the operator';
+  if (op.operatorCue !== null && compareCueNumbers(p.cue, op.operatorCue) <= 0) return `not past the operator's position (cue ${op.operatorCue})`;
+  return undefined;
+}

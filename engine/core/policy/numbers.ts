@@ -1,0 +1,127 @@
+/**
+ * The cue policy's one table of numbers: every threshold, window and guard the policy decides with,
+ * typed, with its reason. Training calibrates the per-department entries and writes the whole table
+ * into the model folder with `POLICY_VERSION`; evaluation and the live engine read it back from there
+ * (or take `DEFAULT_POLICY_NUMBERS` when a show runs without a model). There is no other copy of any
+ * of these numbers.
+ */
+import { z } from 'zod';
+
+/**
+ * Version of the policy's rules. A model calibrated under other rules is refused (its numbers meant
+ * something else): bump this whenever a rule changes what a number means, or what the policy decides
+ * from the same evidence.
+ */
+export const POLICY_VERSION = 2;
+
+const finite = z.number().refine(Number.isFinite, 'a finite number');
+const positive = finite.refine((v) => v > 0, 'a positive number');
+const fraction = finite.refine((v) => v >= 0 && v <= 1, 'a number between 0 and 1');
+
+/** The policy's numbers that hold for every department. */
+export const policyNumbersSchema = z.object({
+  /**
+   * The confidence at which a prediction counts as armed, in every department (each department's
+   * network output is rescaled so that its own calibrated fire point reads as this). A show's
+   * per-department `confidenceThreshold` applies on top.
+   */
+  fireThreshold: fraction,
+  /** dB above the quietest level so far at which an onset counts as the start of the music. */
+  startAboveFloorDb: positive,
+  /**
+   * The show has also started when the live input sounds, over the last second, within this many dB of
+   * how the followed rehearsal sounded in the second before its first cue (a track that opens in
+   * silence, as its rehearsal did; but never a walk-in's crowd noise against a rehearsal's music).
+   */
+  openingMatchDb: positive,
+  /** Seconds after the music starts during which a department that has not fired is offered its start cue. */
+  startWindowS: positive,
+  /** Seconds ahead of the follower's time for a start cue that it is offered (the console's countdown). */
+  startLookaheadS: positive,
+  /** Beat period assumed before the beat tracker has found one (seconds; 0.5 = 120 BPM). */
+  defaultPeriodS: positive,
+  /**
+   * The network's vote on the next beat applies to the follower's cue when the cue lies within this
+   * many beats of that beat.
+   */
+  followAgreeBeats: positive,
+  /**
+   * The follower's next cue is armed this many seconds before its time (at least until the next beat
+   * the network votes on): long enough for an operator in `assist` to see it coming and confirm, with a
+   * countdown that runs smoothly on the follower's time.
+   */
+  armLeadS: positive,
+  /** Within this many beats of the next beat, the follower names which cue the network's fire is. */
+  followNearBeats: positive,
+  /**
+   * A network fire on the tracked beat goes at the follower's time for the same cue instead when the
+   * two are within this many beats: the follower places a cue on the rehearsal's own timing, the beat
+   * tracker only on its grid, which drifts in a noisy intro or a tempo change.
+   */
+  followTimingBeats: positive,
+  /**
+   * Where a department uses the network's vote: the follower's cue on the next beat is vetoed when the
+   * network's fire output for that beat is below this (the network heard nothing that says "now").
+   */
+  networkVeto: fraction,
+  /** A prediction whose fire time is further in the past than this is stale: never armed, never fired. */
+  staleMs: positive,
+  /**
+   * The model may fire the live cue again (a repeated section's look) only for a moment at least this
+   * long after the cue went: the same prediction, re-sent on every hop, never fires twice. Longer than
+   * the stale window, shorter than any musical section.
+   */
+  refireMinMs: positive,
+});
+
+/** The policy's numbers that hold for every department. */
+export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
+
+/**
+ * The numbers a show runs with when no model supplies its own, and the starting point of training.
+ * Measured on the POP909 development set (songs 001–010, bench/model.ts); `networkVeto` was checked
+ * once on songs 011–020.
+ */
+export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
+  fireThreshold: 0.5,
+  startAboveFloorDb: 10,
+  openingMatchDb: 10,
+  startWindowS: 1,
+  startLookaheadS: 2,
+  defaultPeriodS: 0.5,
+  followAgreeBeats: 0.5,
+  armLeadS: 2,
+  followNearBeats: 1.5,
+  followTimingBeats: 0.6,
+  networkVeto: 0.1,
+  staleMs: 500,
+  refireMinMs: 1000,
+};
+
+/** What the policy learned about one department at training time, and why. */
+export const deptPolicySchema = z.object({
+  /** The network's raw fire output that counts as `fireThreshold` in this department (calibrated on held-out rehearsal data). */
+  firePoint: finite.refine((v) => v > 0 && v < 1, 'a fire point between 0 and 1'),
+  /**
+   * Whether the network's vote is used here. Where it did not beat the score follower alone on the
+   * held-out rehearsal data, the department runs on the follower alone and says so.
+   */
+  useNetwork: z.boolean(),
+  /** One line: the held-out figures behind `useNetwork`. */
+  why: z.string(),
+  /** The cue the rehearsals fire when the music starts (before the beat tracker has its first beat), if any. */
+  startCue: z.string().optional(),
+});
+
+/** What the policy learned about one department. */
+export type DeptPolicy = z.infer<typeof deptPolicySchema>;
+
+/** The policy as stored in a model folder (`precue-model.json`'s `policy`). */
+export const storedPolicySchema = z.object({
+  version: z.number().int().positive(),
+  numbers: policyNumbersSchema,
+  depts: z.record(z.string(), deptPolicySchema),
+});
+
+/** The policy as stored in a model folder. */
+export type StoredPolicy = z.infer<typeof storedPolicySchema>;

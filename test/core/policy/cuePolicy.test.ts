@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { cueId } from '../../../engine/core/ids.js';
+import { CuePolicy, gatePrediction, type FollowerView, type NetVote, type OperatorView, type PolicyBeat, type PolicyVotes } from '../../../engine/core/policy/cuePolicy.js';
+import { DEFAULT_POLICY_NUMBERS, type DeptPolicy } from '../../../engine/core/policy/numbers.js';
+
+const vocab = { LX: ['1', '2', '3'], CAM: ['1', '2'] };
+const dept = (useNetwork: boolean, startCue?: string): DeptPolicy => ({ firePoint: 0.4, useNetwork, why: 'test', ...(startCue !== undefined ? { startCue } : {}) });
+
+/** A beat at 10 s, 0.5 s per beat, the next one at 10.5 s: beat 2 of bar 3. */
+const beat: PolicyBeat = { t: 10, nextBeatT: 10.5, periodS: 0.5, beatInBar: 1, beatsPerBar: 4, barIndex: 2 };
+
+/** A follower that expects one cue per department at a given time. */
+function follower(next: Partial<Record<number, { index: number; when: number; ordinal?: number }>>): FollowerView {
+  return { nextCue: (d) => next[d] };
+}
+
+function policy(useNetwork: boolean, votes: PolicyVotes = 'model', startCue?: string): CuePolicy {
+  return new CuePolicy(['LX', 'CAM'], vocab, { LX: dept(useNetwork, startCue), CAM: dept(useNetwork) }, DEFAULT_POLICY_NUMBERS, votes);
+}
+
+const listening = (now: number, musicStartedAt: number | null = 1, fired = true) => ({ now, musicStartedAt: musicStartedAt ?? undefined, hasFired: () => fired });
+const vote = (fire: number, cueIndex = 0, beatsToNext = 1): NetVote => ({ fire, cueIndex, beatsToNext });
+
+describe('CuePolicy.propose', () => {
+  it("proposes the follower's cue due by the next beat at the follower's time, with the network's agreement as confidence", () => {
+    const p = policy(true);
+    const f = follower({ 0: { index: 1, when: 10.52 } });
+    p.onBeat(beat, [vote(0.9), vote(0.01)], f);
+    const [lx] = p.propose(f, listening(10.1));
+    expect(lx).toMatchObject({ dept: 'LX', cue: '2', fireAt: 10.52 });
+    expect(lx!.confidence).toBeGreaterThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    expect(lx!.reason).toBe('follower + network agree: cue 2 at beat 3 of bar 3, network 0.90');
+  });
+
+  it("lets the network veto the follower's cue on the beat it was asked about", () => {
+    const p = policy(true);
+    const f = follower({ 0: { index: 1, when: 10.5 } });
+    p.onBeat(beat, [vote(0.05), vote(0.01)], f);
+    const [lx] = p.propose(f, listening(10.1));
+    expect(lx!.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    expect(lx!.reason).toMatch(/^network vetoes the follower's cue 2 at beat 3 of bar 3 \(0\.05 < 0\.1\)$/);
+  });
+
+  it('runs a department on the follower alone when training found the network no better, and says so', () => {
+    const p = policy(false);
+    const f = follower({ 0: { index: 1, when: 10.5 } });
+    p.onBeat(beat, [vote(0.01), vote(0.01)], f);
+    const [lx] = p.propose(f, listening(10.1));
+    expect(lx!.confidence).toBe(1);
+    expect(lx!.reason).toBe('follower: cue 2 at beat 3 of bar 3; LX runs on the follower alone');
+  });
+
+  it('fires on the network alone where the follower expects nothing near, naming the cue from the follower when it expects one within a beat and a half', () => {
+    const p = policy(true);
+    const alone = follower({});
+    p.onBeat(beat, [vote(0.9, 2), vote(0.01)], alone);
+    expect(p.propose(alone, listening(10.1))[0]).toMatchObject({ cue: '3', fireAt: 10.5, reason: 'network 0.90: cue 3 at beat 3 of bar 3' });
+    const later = follower({ 0: { index: 0, when: 11.1 } });
+    p.onBeat(beat, [vote(0.9, 2), vote(0.01)], later);
+    expect(p.propose(later, listening(10.1))[0]).toMatchObject({ cue: '1', fireAt: 10.5, reason: 'network 0.90: cue 1 (named by the follower) at beat 3 of bar 3' });
+  });
+
+  it('keeps a network fire armed for its moment when the next beat no longer calls it', () => {
+    const p = policy(true);
+    const none = follower({});
+    p.onBeat(beat, [vote(0.9, 1), vote(0.01)], none);
+    expect(p.propose(none, listening(10.1))[0]!.fireAt).toBe(10.5);
+    // The next beat arrives (early) before 10.5 s with a low vote: the armed fire stands.
+    p.onBeat({ ...beat, t: 10.45, nextBeatT: 10.95, beatInBar: 2 }, [vote(0.02, 1), vote(0.01)], none);
+    expect(p.propose(none, listening(10.46))[0]).toMatchObject({ cue: '2', fireAt: 10.5 });
+    // Once its moment has passed, the department shows what comes next, unarmed.
+    const after = p.propose(none, listening(10.6))[0]!;
+    expect(after.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    expect(after.reason).toMatch(/^next: cue 2/);
+  });
+
+  it("arms the follower's cue armLeadS ahead of its time, before the network has voted on its beat, so an operator in assist sees it coming", () => {
+    const p = policy(true);
+    const f = follower({ 0: { index: 2, when: 11.8 } });
+    p.onBeat(beat, [vote(0.01), vote(0.01)], f);
+    expect(p.propose(f, listening(9.5))[0]!.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    expect(p.propose(f, listening(10.1))[0]).toMatchObject({ cue: '3', fireAt: 11.8, confidence: 1, reason: 'follower: cue 3 at beat 2 of bar 4; the network votes on the beat before it' });
+  });
+
+  it("ablations: followerOnly replaces the network's vote by the follower's expectation; networkOnly ignores the follower", () => {
+    const f = follower({ 0: { index: 1, when: 10.5 } });
+    const fo = policy(true, 'followerOnly');
+    fo.onBeat(beat, [vote(0.01, 2), vote(0.01)], f);
+    expect(fo.propose(f, listening(10.1))[0]).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
+    const no = policy(true, 'networkOnly');
+    no.onBeat(beat, [vote(0.01, 2), vote(0.01)], f);
+    const lx = no.propose(f, listening(10.1))[0]!;
+    expect(lx.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    expect(lx.cue).toBe('3');
+  });
+
+  it("hears the follower only once the music has started", () => {
+    const p = policy(false);
+    const f = follower({ 0: { index: 1, when: 10.5 } });
+    p.onBeat(beat, [vote(0.01), vote(0.01)], f);
+    expect(p.propose(f, listening(10.1, null))[0]!.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+  });
+
+  it('offers the start cue never before the music starts, then where the follower places it (or when the music starts)', () => {
+    const p = policy(true, 'model', '1');
+    const f = follower({ 0: { index: 0, when: 2 } });
+    expect(p.propose(f, listening(0.5, null, false))).toEqual([]);
+    expect(p.propose(f, listening(1.2, 1.1, false))[0]).toMatchObject({ dept: 'LX', cue: '1', confidence: 1, fireAt: 2 });
+    const without = policy(true, 'model', '1');
+    expect(without.propose(undefined, listening(1.2, 1.1, false))[0]).toMatchObject({ cue: '1', fireAt: 1.1, reason: 'start cue 1: the music started at 1.10 s' });
+    // A later cue of the same number (a repeated look) is not the opening: the start cue goes with the music.
+    const later = follower({ 0: { index: 0, when: 30, ordinal: 3 } });
+    expect(policy(true, 'model', '1').propose(later, listening(1.2, 1.1, false))[0]).toMatchObject({ cue: '1', fireAt: 1.1 });
+    // Past the start window, without a follower placing it, it is no longer offered.
+    expect(without.propose(undefined, listening(3, 1.1, false))).toEqual([]);
+  });
+});
+
+describe('gatePrediction', () => {
+  const op: OperatorView = {
+    mode: 'auto', modelAllowed: true, panicked: false, held: false, lockoutUntilMs: null, confidenceThreshold: 0.5,
+    current: cueId('1'), currentSinceMs: 9000, rejectedCue: null, minGoIntervalMs: 250, operatorCue: null,
+  };
+  const p = { cue: cueId('2'), confidence: 0.9, fireAt: 10.5 };
+  const gate = (o: Partial<OperatorView>, q: Partial<typeof p> = {}, nowMs = 10_000): string | undefined => gatePrediction({ ...p, ...q }, { ...op, ...o }, nowMs, DEFAULT_POLICY_NUMBERS);
+
+  it('arms a confident, timely prediction of another cue in auto', () => {
+    expect(gate({})).toBeUndefined();
+  });
+
+  it('says why it will not, in order of what the operator did', () => {
+    expect(gate({ modelAllowed: false })).toBe('the model may not drive this department');
+    expect(gate({ mode: 'manual' })).toBe('manual mode');
+    expect(gate({ panicked: true })).toBe('PANIC: waiting for an operator');
+    expect(gate({ held: true })).toBe('held');
+    expect(gate({ lockoutUntilMs: 12_000 })).toBe('locked out after a manual GO');
+    expect(gate({ confidenceThreshold: 0.95 })).toBe('below the confidence threshold');
+    expect(gate({}, { fireAt: 9.4 })).toBe('its moment has passed');
+    // Listening that trails the clock by a second (a worker still starting) delays the cue, not drops it.
+    expect(gatePrediction({ ...p, fireAt: 9.4 }, op, 10_000, DEFAULT_POLICY_NUMBERS, 1000)).toBeUndefined();
+    expect(gate({ current: cueId('2'), currentSinceMs: 9900 })).toBe('already the live cue');
+    expect(gate({ current: cueId('2'), currentSinceMs: 9000 })).toBeUndefined();
+    expect(gate({ currentSinceMs: 10_400 })).toBe('within 250 ms of the last GO');
+    expect(gate({ rejectedCue: cueId('2') })).toBe('rejected by the operator');
+    // After a person moved the department to cue 12, the model never fires behind it.
+    expect(gate({ operatorCue: cueId('12') }, { cue: cueId('9') })).toBe("not past the operator's position (cue 12)");
+    expect(gate({ operatorCue: cueId('12') }, { cue: cueId('13') })).toBeUndefined();
+  });
+});

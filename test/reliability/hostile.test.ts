@@ -1,0 +1,46 @@
+/**
+ * Hostile traffic against a running `precue run` (bench/lib/hostile.ts) while every channel fades:
+ * 10⁵ malformed OSC packets, then 10⁴ malformed, oversized and flooding WebSocket messages from 12
+ * connections. The next valid /go and console GO work and RSS comes back within 10%. The engine's own
+ * frame loop holds ≥ 43 Hz with p99 gap ≤ 30 ms through the OSC flood (read and refused in its own
+ * thread); through the console flood (authenticated connections, served on the main thread) its
+ * figures are printed, not yet held to that bound. `npx tsx bench/hostile.ts` runs it bigger.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hostileRun, type HostileResult } from '../../bench/lib/hostile.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'precue-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function inControl(r: HostileResult): void {
+  process.stdout.write(`hostile: ${JSON.stringify({ ...r, log: undefined, healthz: undefined })}\n`);
+  expect(r.oscGoWorked, r.log).toBe(true);
+  expect(r.consoleGoWorked, r.log).toBe(true);
+  expect(r.exitCode).toBe(0);
+  expect(r.rssAfterMB).toBeLessThanOrEqual(r.rssBeforeMB * 1.1);
+  expect(r.log).not.toMatch(/internal error| {4}at /);
+}
+
+describe('precue run under hostile traffic', () => {
+  it('keeps the frame loop and control through 10⁵ malformed OSC packets', async () => {
+    const r = await hostileRun(join(dir, 'osc'), { oscPackets: 100_000, wsMessages: 0, wsConnections: 1 });
+    expect(r.oscSent).toBe(100_000);
+    inControl(r);
+    // Judged only when this machine holds the rate with no hostile traffic at all.
+    if (r.baseline.engine.rateHz >= 43 && r.baseline.engine.gapP99Ms <= 30) {
+      expect(r.engineFrames.rateHz).toBeGreaterThanOrEqual(43);
+      expect(r.engineFrames.gapP99Ms).toBeLessThanOrEqual(30);
+    } else {
+      process.stderr.write(`hostile.test.ts: frame timing not judged — with no traffic this machine ran ${r.baseline.engine.rateHz.toFixed(1)} Hz, p99 gap ${r.baseline.engine.gapP99Ms.toFixed(1)} ms (too loaded)\n`);
+    }
+  }, 120_000);
+
+  it('stays in control through 10⁴ malformed, oversized and flooding console messages', async () => {
+    const r = await hostileRun(join(dir, 'ws'), { oscPackets: 0, wsMessages: 10_000, wsConnections: 12 });
+    expect(r.wsSent).toBeGreaterThanOrEqual(10_000);
+    inControl(r);
+  }, 120_000);
+});
