@@ -4,13 +4,15 @@
  * curve as a picture.
  *
  *   nice -n 10 npx tsx bench/listener/train.ts [--seed 1] [--songs 240] [--val 24] [--epochs 30]
- *        [--dense 32] [--gru 48] [--batch 48] [--seq 600] [--lr 0.002] [--out <weights.ts>]
+ *        [--dense 32] [--gru 48] [--batch 48] [--seq 600] [--lr 0.002] [--lr-drop <epoch>] [--out <weights.ts>]
  *        [--curve bench/listener/training-curve.png] [--fresh]
  *
  * Training songs and validation songs come from the fixed split in recipe.ts (never the test set).
  * Renders and their frames are cached under .tmp/listener/; the run checkpoints after every epoch to
  * .tmp/listener/checkpoint-<seed>.json and resumes from it unless --fresh. The epoch with the best
- * validation beat F-measure (causal decoding, ±70 ms, first 5 s skipped) is the one written out.
+ * validation beat F + downbeat F (causal decoding, ±70 ms, first 5 s skipped) is the one written out.
+ * `--lr-drop N`: from epoch N on (1-based) the learning rate is a third of `--lr` (a step schedule, so a
+ * resumed run and a run straight through train the same).
  *
  * TensorFlow.js runs on the wasm backend (tfjs-node where it installs). Everything random is drawn
  * from the seed: the same seed and recipe give the same weights.
@@ -40,6 +42,7 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '48' },
     seq: { type: 'string', default: '600' },
     lr: { type: 'string', default: '0.002' },
+    'lr-drop': { type: 'string' },
     out: { type: 'string', default: 'engine/core/audio/beatNetWeights.ts' },
     curve: { type: 'string', default: 'bench/listener/training-curve.png' },
     renders: { type: 'string', default: '2' },
@@ -54,6 +57,9 @@ const gruUnits = opts.gru.split(',').map(Number);
 const batchSize = Number(opts.batch);
 const seqLen = Number(opts.seq);
 const learningRate = Number(opts.lr);
+const lrDrop = opts['lr-drop'] !== undefined ? Number(opts['lr-drop']) : undefined;
+/** The learning rate of a 0-based epoch. */
+const learningRateAt = (epoch: number): number => (lrDrop !== undefined && epoch + 1 >= lrDrop ? learningRate / 3 : learningRate);
 const B = beatBandCount();
 const I = 2 * B;
 const log = (s: string): void => {
@@ -137,12 +143,15 @@ interface Checkpoint {
   weights: string[];
   optimizer: { name: string; shape: number[]; data: string }[];
   curve: CurvePoint[];
-  best: { f: number; epoch: number; weights: string[] } | undefined;
+  /** The best epoch so far by validation beat F + downbeat F (`score`; checkpoints from before it was kept count by beat F alone). */
+  best: { f: number; score?: number; epoch: number; weights: string[] } | undefined;
 }
 const ckptFile = resolve('.tmp/listener', `checkpoint-${seed}-${gruUnits.join('x')}-${denseUnits}.json`);
 let curve: CurvePoint[] = [];
 let startEpoch = 0;
 let best: Checkpoint['best'];
+/** How many epochs the weights written out have seen (the checkpoint's, when nothing is left to train). */
+let trainedEpochs = 0;
 const b64 = (a: Float32Array): string => float32ToBase64(a);
 const fromB64 = (s: string): Float32Array => {
   const bin = atob(s);
@@ -155,6 +164,7 @@ if (!opts.fresh && existsSync(ckptFile)) {
   model.setWeights(c.weights.map((w, i) => tf.tensor(fromB64(w), model.getWeights()[i]!.shape)));
   // Adam's moments: the optimizer creates them on its first step; restore after one zero-rate step.
   startEpoch = c.epoch + 1;
+  trainedEpochs = startEpoch;
   curve = c.curve;
   best = c.best;
   // Adam's step count and moments, in the order and under the names it saved them.
@@ -212,6 +222,8 @@ function validate(weights: Float32Array[]): { f: number; downF: number; loss: nu
 for (let epoch = startEpoch; epoch < epochs; epoch++) {
   const r = seededRandom(seed * 100003 + epoch);
   const t0 = performance.now();
+  // Adam reads its rate on every step; tfjs keeps the field protected.
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(epoch);
   let lossSum = 0;
   for (let step = 0; step < stepsPerEpoch; step++) {
     const { x, y } = batchOf(r, trainXn, trainY, trainCounts);
@@ -230,12 +242,14 @@ for (let epoch = startEpoch; epoch < epochs; epoch++) {
     { epoch: epoch + 1, series: 'validation beat F', value: v.f, panel: 'F-measure' },
     { epoch: epoch + 1, series: 'validation downbeat F', value: v.downF, panel: 'F-measure' },
   );
-  const isBest = best === undefined || v.f > best.f;
-  if (isBest) best = { f: v.f, epoch: epoch + 1, weights: weights.map(b64) };
+  const score = v.f + v.downF;
+  const isBest = best === undefined || score > (best.score ?? best.f);
+  if (isBest) best = { f: v.f, score, epoch: epoch + 1, weights: weights.map(b64) };
   log(
     `epoch ${epoch + 1}/${epochs}: loss ${trainLoss.toFixed(4)}, validation loss ${v.loss.toFixed(4)}, beat F ${v.f.toFixed(3)}, downbeat F ${v.downF.toFixed(3)}${isBest ? ' (best)' : ''} — ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   const optWeights = (await optimizer.getWeights()).map((w) => ({ name: w.name, shape: w.tensor.shape, data: b64(Float32Array.from(w.tensor.dataSync())) }));
+  trainedEpochs = epoch + 1;
   const ckpt: Checkpoint = { epoch, weights: weights.map(b64), optimizer: optWeights, curve, best };
   mkdirSync(dirname(ckptFile), { recursive: true });
   writeFileSync(`${ckptFile}.part`, JSON.stringify(ckpt));
@@ -250,8 +264,8 @@ if (best !== undefined) {
   const text = `/**
  * The shipped beat network's weights — GENERATED by bench/listener/train.ts, do not edit.
  *
- * Reproduce: nice -n 10 npx tsx bench/listener/train.ts --seed ${seed} --songs ${trainIds.length} --val ${valIds.length} --epochs ${epochs} --dense ${denseUnits} --gru ${gruUnits.join(',')} --batch ${batchSize} --seq ${seqLen} --lr ${learningRate}
- * Best epoch ${best.epoch}: validation beat F ${best.f.toFixed(3)} (causal, ±70 ms, first 5 s skipped).
+ * Reproduce: nice -n 10 npx tsx bench/listener/train.ts --seed ${seed} --songs ${trainIds.length} --val ${valIds.length} --epochs ${trainedEpochs} --dense ${denseUnits} --gru ${gruUnits.join(',')} --batch ${batchSize} --seq ${seqLen} --lr ${learningRate}${lrDrop !== undefined ? ` --lr-drop ${lrDrop}` : ''}
+ * Best epoch ${best.epoch}: validation beat F ${best.f.toFixed(3)}, beat F + downbeat F ${(best.score ?? best.f).toFixed(3)} (causal, ±70 ms, first 5 s skipped).
  * Training curve: ${opts.curve}
  */
 import type { BeatNetModel } from './beatNet.js';

@@ -4,7 +4,7 @@
  * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
  * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
  *
- *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both]
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>]
  *
  * Prints beat F (causal, ±70 ms, first 5 s skipped) and downbeat F per candidate; the chosen numbers
  * are written by hand into `defaultBarPointerTuning` / `defaultRehearsalPriorTuning`.
@@ -25,7 +25,7 @@ import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
 import { renderTake } from './render.js';
 
-const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' } } });
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' } } });
 const settings = resolveListeningSettings({ tracker: 'learned' });
 
 interface Case {
@@ -77,6 +77,7 @@ function run(c: Case, tuning: Partial<BarPointerTuning>, prior: Partial<Rehearsa
 }
 
 function report(label: string, tuning: Partial<BarPointerTuning>, prior?: Partial<RehearsalPriorTuning>): void {
+  if (opts.only !== undefined && label !== 'defaults' && !opts.only.split(',').some((w) => label.includes(w))) return;
   const res = cases.map((c) => ({ c, ...run(c, tuning, prior) }));
   const perf = res.filter((r) => r.c.name.endsWith('performance'));
   const stage = res.filter((r) => r.c.name.endsWith('stage'));
@@ -113,6 +114,9 @@ if (what === 'decoder' || what === 'both') {
   for (const restart of [1e-6, 1e-5, 1e-3]) report(`restart ${restart}`, { restart });
   for (const priorWidthOctaves of [0.5, 2]) report(`priorWidthOctaves ${priorWidthOctaves}`, { priorWidthOctaves });
   for (const minActivation of [0.05, 0.3]) report(`minActivation ${minActivation}`, { minActivation });
+  report('meters 4 only', { meters: [4], meterPrior: [1] });
+  for (const downbeatSharpness of [0.5, 2]) report(`downbeatSharpness ${downbeatSharpness}`, { downbeatSharpness });
+  for (const p3 of [0.1, 0.5]) report(`meterPrior 3/4 ${p3}`, { meterPrior: [p3, 1 - p3] });
 }
 if (what === 'prior' || what === 'both') {
   console.log('rehearsal prior');

@@ -30,6 +30,12 @@ export interface BarPointerTuning {
   readonly transitionLambda: number;
   /** The first 1/observationLambda of each beat is its "beat zone" (at least one frame). */
   readonly observationLambda: number;
+  /**
+   * How sharply the network's split between "downbeat" and "beat" places the bar: a beat zone is
+   * weighted by the beat evidence (beat + downbeat) times (2·share)^κ, the share being the downbeat's
+   * (on the first beat of the bar) or the beat's. κ = 1 is madmom's observation model.
+   */
+  readonly downbeatSharpness: number;
   /** Per frame, this share of the belief restarts at a beat entry (any tempo, meter, beat). */
   readonly restart: number;
   /** Tempo prior of the start and of restarts: log-Gaussian around `priorBpm`, `priorWidthOctaves` wide. */
@@ -56,6 +62,7 @@ export const defaultBarPointerTuning: BarPointerTuning = {
   meters: [3, 4],
   transitionLambda: 100,
   observationLambda: 16,
+  downbeatSharpness: 1,
   restart: 1e-4,
   priorBpm: 100,
   priorWidthOctaves: 1,
@@ -145,12 +152,15 @@ function priorWeights(t: BarPointerTuning, taus: readonly number[]): Float64Arra
   return w.map((x) => x / s);
 }
 
-/** Observation factors of one frame, relative to a non-beat frame. */
-function zoneFactors(beat: number, downbeat: number, lambda: number): { b: number; d: number } {
+/** Observation factors of one frame for beat and downbeat zones, relative to a non-beat frame. */
+function zoneFactors(beat: number, downbeat: number, lambda: number, sharpness: number): { b: number; d: number } {
   const pb = Number.isFinite(beat) ? Math.min(1, Math.max(1e-6, beat)) : 1e-6;
   const pd = Number.isFinite(downbeat) ? Math.min(1, Math.max(1e-6, downbeat)) : 1e-6;
   const none = Math.max(1e-6, 1 - pb - pd) / (lambda - 1);
-  return { b: pb / none, d: pd / none };
+  const any = (pb + pd) / none;
+  if (sharpness === 1) return { b: pb / none, d: pd / none };
+  const share = pd / (pb + pd);
+  return { b: (any / 2) * (2 * (1 - share)) ** sharpness, d: (any / 2) * (2 * share) ** sharpness };
 }
 
 /** The online bar-pointer filter: feed one activation pair per frame, read beats as they come. */
@@ -270,7 +280,7 @@ export class BarPointerFilter {
       }
     }
     // 4. Observation: beat zones weighted by the activations, relative to non-beat frames.
-    const f = zoneFactors(beat, downbeat, t.observationLambda);
+    const f = zoneFactors(beat, downbeat, t.observationLambda, t.downbeatSharpness);
     for (const b of this.blocks) {
       for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
         const w = beatIdx === 0 ? f.d : f.b;
@@ -385,7 +395,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
   const back = new Uint8Array(frames * entries);
   const exits = blocks.map((b) => new Float64Array(b.meter));
   const observe = (n: number): void => {
-    const f = zoneFactors(acts[2 * n]!, acts[2 * n + 1]!, t.observationLambda);
+    const f = zoneFactors(acts[2 * n]!, acts[2 * n + 1]!, t.observationLambda, t.downbeatSharpness);
     const lb = Math.log(f.b);
     const ld = Math.log(f.d);
     for (const b of blocks) {
