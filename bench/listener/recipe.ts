@@ -58,7 +58,7 @@ export const SOUNDFONTS = {
 /** Debian packages the renders need. */
 export const SOUNDFONT_PACKAGES = 'fluidsynth sox fluid-soundfont-gm musescore-general-soundfont-small opl3-soundfont csound-soundfont timgm6mb-soundfont';
 
-/** Drum grooves by name; the test set's grooves are never used in training. */
+/** Drum grooves by name. funk, bossa and waltz2 (3/4) are test-only; the test set shares the others with training. */
 export const GROOVES = {
   train: ['rock', 'pop16', 'disco', 'halftime', 'ballad', 'ride', 'reggae', 'train', 'shuffle', 'jazz', 'waltz', 'six'],
   test: ['funk', 'bossa', 'pop16', 'ballad', 'rock', 'waltz2', 'six'],

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fraction, host, id, ms, port } from './fields.js';
 import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
 import { parseCssColor } from '../fixtures/color.js';
+import { defaultListeningSettings } from '../audio/types.js';
 
 /** The show-file version this build writes and reads natively. */
 export const SHOW_VERSION = 2;
@@ -485,7 +486,10 @@ export const audioSettingsSchema = z
     source: audioSourceSchema,
     bufferSize: powerOfTwo.default(1024),
     hopSize: z.number().int().min(64).max(16384).default(256),
-    tracker: z.enum(['learned', 'dsp']).default('learned').describe('Beat tracker: the learned network (default) or the older DSP tracker'),
+    tracker: z
+      .enum(['learned', 'dsp'])
+      .default(defaultListeningSettings.tracker)
+      .describe(`Beat tracker: the learned network (bar-pointer HMM over a small GRU) or the DSP tracker (flux + autocorrelation); default '${defaultListeningSettings.tracker}', the one \`precue train\` and \`precue eval\` listen with`),
     rehearsals: z
       .array(z.string().min(1))
       .default([])
