@@ -74,5 +74,7 @@ describe('precue grid', () => {
     const j = JSON.parse(r.out) as { beats: number[] };
     expect(j.beats.every(Number.isFinite)).toBe(true);
     expect((await cli('analyze', file, '--tracker', 'magic')).err).toMatch(/--tracker must be learned or dsp/);
+    // The grids guide the learned tracker only: asking for the DSP one with them is a usage error.
+    expect((await cli('analyze', file, '--tracker', 'dsp', '--rehearsals', a)).err).toMatch(/guide the learned tracker only/);
   });
 });

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { analyzeRecording } from '../../core/audio/analyze.js';
 import type { RehearsalReference } from '../../core/audio/rehearsalPrior.js';
-import { defaultListeningSettings, type TrackerKind } from '../../core/audio/types.js';
+import { chooseTracker } from '../../core/audio/listen.js';
+import type { TrackerKind } from '../../core/audio/types.js';
 import { UsageError } from '../../core/errors.js';
 import { captureBlocks } from '../../io/audio/capture.js';
 import { pcmBlocks, checkPcmLayout } from '../../io/audio/pcmStream.js';
@@ -83,15 +84,16 @@ boundaries. WAV files may be PCM 8/16/24/32-bit or float, any sample rate, any n
 (mixed down). '-' reads raw interleaved PCM from standard input, described by --rate, --channels,
 --format. A progress bar shows on long files when standard error is a terminal.
 
-Beats come from the learned tracker (a small recurrent network and a bar-pointer filter that keeps
-every tempo and phase hypothesis alive); --tracker dsp uses the older flux-and-autocorrelation
-tracker. With --rehearsals, the tracker follows the given rehearsal takes (folders with audio.wav and,
+Beats come from the DSP tracker (flux and autocorrelation) by default; --tracker learned uses the
+learned tracker (a small recurrent network and a bar-pointer filter that keeps every tempo and phase
+hypothesis alive; see bench/listener/README.md for where each wins). With --rehearsals, the learned
+tracker follows the given rehearsal takes (folders with audio.wav and,
 ideally, a beats.json grid from 'precue grid') and uses their grids as a prior on tempo, meter and
 phase, exactly as a live show with rehearsal grids does; a take without a grid is analysed on the
 spot (uncorrected).
 
 Options:
-  --tracker <kind>   learned (default) or dsp
+  --tracker <kind>   dsp (default) or learned (the default with --rehearsals)
   --rehearsals <take> [<take>...]  rehearsal take folders whose grids guide the tracker
   --json             print { "tempoBpm", "beats": [s], "downbeats": [s], "onsets": [s], "sections": [s] }
   --plot <file>      also write a plot of the onset strength with beats (blue), downbeats (red) and
@@ -124,11 +126,12 @@ Examples:
       tracker: { type: 'string' },
       rehearsals: { type: 'string', multiple: true },
     });
-    const trackerName = values.tracker ?? defaultListeningSettings.tracker;
-    if (trackerName !== 'learned' && trackerName !== 'dsp') throw new UsageError(`precue analyze: --tracker must be learned or dsp, got '${trackerName}'.`);
-    const tracker: TrackerKind = trackerName;
     // '--rehearsals a b c': the first take is the option's value, the others arrive as positionals after the audio.
     const rehearsalDirs = [...(values.rehearsals ?? []), ...(values.rehearsals !== undefined ? positionals.slice(values.live === true ? 0 : 1) : [])];
+    // Rehearsal grids guide the learned tracker only: with them it is the one that runs.
+    if (values.tracker !== undefined && values.tracker !== 'learned' && values.tracker !== 'dsp') throw new UsageError(`precue analyze: --tracker must be learned or dsp, got '${values.tracker}'.`);
+    if (values.tracker === 'dsp' && rehearsalDirs.length > 0) throw new UsageError('precue analyze: --rehearsals guide the learned tracker only; drop --tracker dsp.');
+    const tracker: TrackerKind = chooseTracker(values.tracker, rehearsalDirs.length > 0);
     const rehearsals: RehearsalReference[] = [];
     for (const dir of rehearsalDirs) {
       const { reference, analyzed } = await loadRehearsal(dir, { tracker });

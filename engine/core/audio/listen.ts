@@ -9,11 +9,20 @@ import { extractFrames } from './extractFeatures.js';
 import type { RehearsalReference } from './rehearsalPrior.js';
 import { trackBeats } from './trackBeats.js';
 import { trackTempo } from './trackTempo.js';
-import { defaultListeningSettings, type AudioBlock, type Listen, type ListeningSettings, type ListeningStreams } from './types.js';
+import { defaultListeningSettings, type AudioBlock, type Listen, type ListeningSettings, type ListeningStreams, type TrackerKind } from './types.js';
 
 /** The listening settings, plus what the show knows: rehearsal grids the learned tracker uses as a prior. */
 export interface ListenOptions extends Partial<ListeningSettings> {
   readonly rehearsals?: readonly RehearsalReference[];
+}
+
+/**
+ * The tracker that runs: the one asked for, else the learned one when rehearsal grids are given (the
+ * prior guides it only), else the default. Asking for the DSP tracker with rehearsals is an error.
+ */
+export function chooseTracker(asked: TrackerKind | undefined, withRehearsals: boolean): TrackerKind {
+  if (asked === 'dsp' && withRehearsals) throw new RangeError("rehearsal grids guide the learned tracker only: use tracker 'learned' (or no rehearsals)");
+  return asked ?? (withRehearsals ? 'learned' : defaultListeningSettings.tracker);
 }
 
 /** Fills in defaults and checks the settings that would otherwise fail deep inside. */
@@ -35,7 +44,7 @@ export function resolveListeningSettings(partial: ListenOptions = {}): Listening
  * however many streams are subscribed. The source is subscribed on `scheduler` (asynchronously by
  * default), so every output subscribed in the same tick as `listen` sees the first block, even when
  * the source is a synchronous offline replay. A block with `reset: true` starts a new song.
- * Beats and tempo come from the tracker the settings name (`tracker`, learned by default); with
+ * Beats and tempo come from the tracker the settings name (`tracker`, `defaultListeningSettings`'s by default); with
  * `rehearsals`, the learned tracker follows them and uses their grids as a prior.
  */
 export function listen(

@@ -488,8 +488,8 @@ export const audioSettingsSchema = z
     hopSize: z.number().int().min(64).max(16384).default(256),
     tracker: z
       .enum(['learned', 'dsp'])
-      .default(defaultListeningSettings.tracker)
-      .describe(`Beat tracker: the learned network (bar-pointer HMM over a small GRU) or the DSP tracker (flux + autocorrelation); default '${defaultListeningSettings.tracker}', the one \`precue train\` and \`precue eval\` listen with`),
+      .optional()
+      .describe(`Beat tracker: the learned network (bar-pointer HMM over a small GRU) or the DSP tracker (flux + autocorrelation). Unset: the learned one when \`rehearsals\` are given (their grids guide it only), else '${defaultListeningSettings.tracker}', the one \`precue train\` and \`precue eval\` listen with`),
     rehearsals: z
       .array(z.string().min(1))
       .default([])
