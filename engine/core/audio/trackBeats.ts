@@ -1,6 +1,6 @@
 /**
  * Beats as a stream: each beat (with bar position and the predicted next beat) is emitted on the
- * frame that reaches it. The learned tracker (`learnedTracker.ts`, the default) also emits the tempo;
+ * frame that reaches it. The learned tracker (`learnedTracker.ts`) also emits the tempo;
  * the DSP tracker (`beatTracker.ts`, `tracker: 'dsp'`) leaves the tempo to `trackTempo`.
  */
 import { Observable, type OperatorFunction } from 'rxjs';

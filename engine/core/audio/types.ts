@@ -67,7 +67,7 @@ export type ListeningFrame =
   | { readonly kind: 'feature'; readonly frame: FeatureFrame; readonly heardT: number }
   | { readonly kind: 'beat'; readonly frame: BeatFrame; readonly heardT: number };
 
-/** Which beat tracker runs: the learned network with a bar-pointer HMM (default), or the older DSP tracker. */
+/** Which beat tracker runs: the learned network with a bar-pointer HMM, or the DSP tracker (flux + autocorrelation). */
 export type TrackerKind = 'learned' | 'dsp';
 
 /** A detected note/drum onset. */
@@ -124,7 +124,7 @@ export interface SectionChange {
 
 /** Everything that shapes the analysis. `listen` fills missing fields from `defaultListeningSettings`. */
 export interface ListeningSettings {
-  /** The beat tracker: 'learned' (network + bar-pointer HMM, the default) or 'dsp' (flux + autocorrelation). */
+  /** The beat tracker: 'learned' (network + bar-pointer HMM) or 'dsp' (flux + autocorrelation; the default, see `chooseTracker`). */
   readonly tracker: TrackerKind;
   /** Analysis sample rate in Hz; blocks at other rates are resampled to it. */
   readonly sampleRate: number;
