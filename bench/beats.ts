@@ -27,7 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { analyzeRecording } from '../engine/core/audio/analyze.js';
 import { analyzeGrid } from '../engine/core/audio/offlineGrid.js';
 import { resolveListeningSettings } from '../engine/core/audio/listen.js';
-import type { RehearsalReference } from '../engine/core/audio/rehearsalPrior.js';
+import { rehearsalPriorOf, type RehearsalReference } from '../engine/core/rehearsal/rehearsalPrior.js';
 import type { TrackerKind } from '../engine/core/audio/types.js';
 import { SHIPPED_BEAT_NET } from '../engine/core/audio/beatNetWeights.js';
 import { readWavFile } from '../engine/io/audio/wavFile.js';
@@ -94,7 +94,7 @@ interface Item {
 async function track(wavPath: string, tracker: TrackerKind, rehearsals?: RehearsalReference[]): Promise<{ beats: number[]; downs: number[]; bpm: number; speed: number }> {
   const wav = await readWavFile(wavPath);
   const c0 = process.cpuUsage();
-  const res = await analyzeRecording(wav.samples, wav.sampleRate, { tracker, ...(rehearsals !== undefined ? { rehearsals } : {}) });
+  const res = await analyzeRecording(wav.samples, wav.sampleRate, { tracker, ...(rehearsals !== undefined ? { prior: rehearsalPriorOf(rehearsals) } : {}) });
   const c = process.cpuUsage(c0);
   return {
     beats: res.beats.map((b) => b.t),

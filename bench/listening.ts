@@ -29,7 +29,7 @@ import { LearnedBeatTracker, beatNetWeights } from '../engine/core/audio/learned
 import { OnsetPicker } from '../engine/core/audio/detectOnsets.js';
 import { resolveListeningSettings } from '../engine/core/audio/listen.js';
 import { analyzeGrid } from '../engine/core/audio/offlineGrid.js';
-import type { RehearsalReference } from '../engine/core/audio/rehearsalPrior.js';
+import type { RehearsalReference } from '../engine/core/rehearsal/rehearsalPrior.js';
 import type { AudioBlock } from '../engine/core/audio/types.js';
 import { listenInWorker } from '../engine/io/audio/workerListen.js';
 import { playRecording, readWavFile } from '../engine/io/audio/wavFile.js';

@@ -17,7 +17,7 @@ import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
 import { LearnedBeatTracker } from '../../engine/core/audio/learnedTracker.js';
 import { resolveListeningSettings } from '../../engine/core/audio/listen.js';
 import { analyzeGrid } from '../../engine/core/audio/offlineGrid.js';
-import { RehearsalPrior, type RehearsalPriorTuning, type RehearsalReference } from '../../engine/core/audio/rehearsalPrior.js';
+import { RehearsalPrior, type RehearsalPriorTuning, type RehearsalReference } from '../../engine/core/rehearsal/rehearsalPrior.js';
 import type { ListeningFrame } from '../../engine/core/audio/types.js';
 import { decodeWav } from '../../engine/core/audio/wav.js';
 import { rehearsalFromAudio } from '../../engine/io/takes/beatGrid.js';

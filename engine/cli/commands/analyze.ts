@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { analyzeRecording } from '../../core/audio/analyze.js';
-import type { RehearsalReference } from '../../core/audio/rehearsalPrior.js';
+import { rehearsalPriorOf, type RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
 import { chooseTracker } from '../../core/audio/listen.js';
 import type { TrackerKind } from '../../core/audio/types.js';
 import { UsageError } from '../../core/errors.js';
@@ -163,7 +163,7 @@ Examples:
     try {
       result = await analyzeRecording(audio.samples, audio.sampleRate, {
         tracker,
-        ...(rehearsals.length > 0 ? { rehearsals } : {}),
+        ...(rehearsals.length > 0 ? { prior: rehearsalPriorOf(rehearsals) } : {}),
         ...(bar !== undefined ? { onProgress: (done: number) => bar.update(Math.round(done)) } : {}),
       });
     } finally {

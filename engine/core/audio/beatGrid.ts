@@ -3,7 +3,7 @@
  * (look-ahead allowed) and stored beside the take's cues as `beats.json`. A person corrects it the
  * way DJ software edits a grid — shift by half a beat, double or halve the tempo, move the downbeat,
  * change the meter, nudge — and the live tracker uses the rehearsals' grids, through the score
- * follower, as its prior on tempo, meter and phase (`rehearsalPrior.ts`).
+ * follower, as its prior on tempo, meter and phase (`core/rehearsal/rehearsalPrior.ts`).
  *
  * The file (version 1):
  *   { "version": 1, "source": "learned listener-… (offline Viterbi)", "edits": ["double", …],

@@ -2,13 +2,12 @@
  * The learned beat and downbeat tracker: the beat network (`beatNet.ts`) turns each 50 fps filterbank
  * frame into beat and downbeat probabilities, and the online bar-pointer filter (`barPointer.ts`)
  * decodes them causally into beats with their place in the bar. With rehearsal grids
- * (`rehearsalPrior.ts`) the score follower's idea of where the music is weighs every beat hypothesis.
+ * (`core/rehearsal/rehearsalPrior.ts`) the score follower's idea of where the music is weighs every beat hypothesis.
  */
-import { BarPointerFilter, type BarPointerTuning } from './barPointer.js';
+import { BarPointerFilter, type BarPointerTuning, type EntryPrior } from './barPointer.js';
 import { BEAT_FPS, BEAT_FRAME_LAG_S, type BeatFrame } from './beatFrames.js';
 import { BeatNet, decodeBeatNet, type BeatNetModel, type BeatNetWeights } from './beatNet.js';
 import { SHIPPED_BEAT_NET } from './beatNetWeights.js';
-import type { RehearsalPrior } from './rehearsalPrior.js';
 import type { Beat, FeatureFrame, ListeningSettings, TempoEstimate } from './types.js';
 
 const decoded = new WeakMap<BeatNetModel, BeatNetWeights>();
@@ -21,6 +20,16 @@ export function beatNetWeights(model: BeatNetModel = SHIPPED_BEAT_NET): BeatNetW
     decoded.set(model, w);
   }
   return w;
+}
+
+/**
+ * What the show knows, as the learned tracker hears it: fed every feature frame, it weighs the beat
+ * hypotheses the bar-pointer filter enters (the rehearsal grids' prior, `core/rehearsal`).
+ */
+export interface BeatPrior {
+  pushFeature(frame: FeatureFrame): void;
+  entryPrior(t: number, fps: number): EntryPrior | undefined;
+  reset(): void;
 }
 
 /** The decoder's tuning for a listening setting (tempo range and prior from the settings). */
@@ -45,7 +54,7 @@ export interface TrackerOutput {
 export class LearnedBeatTracker {
   private readonly net: BeatNet;
   private readonly filter: BarPointerFilter;
-  private readonly prior: RehearsalPrior | undefined;
+  private readonly prior: BeatPrior | undefined;
   private beatIndex = 0;
   private barIndex = -1;
   private lastTempoT = -Infinity;
@@ -53,7 +62,7 @@ export class LearnedBeatTracker {
   /** Confidence of the last beat (the tempo estimate carries it). */
   private lastConfidence = 0;
 
-  constructor(settings: ListeningSettings, options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: RehearsalPrior } = {}) {
+  constructor(settings: ListeningSettings, options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: BeatPrior } = {}) {
     this.net = new BeatNet(beatNetWeights(options.model));
     this.filter = new BarPointerFilter(barPointerTuningFor(settings, options.tuning));
     this.prior = options.prior;

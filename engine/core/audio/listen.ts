@@ -6,14 +6,17 @@ import { asyncScheduler, filter, map, share, subscribeOn, type Observable, type 
 import { detectOnsets } from './detectOnsets.js';
 import { detectSections } from './detectSections.js';
 import { extractFrames } from './extractFeatures.js';
-import type { RehearsalReference } from './rehearsalPrior.js';
+import type { BeatPrior } from './learnedTracker.js';
 import { trackBeats } from './trackBeats.js';
 import { trackTempo } from './trackTempo.js';
 import { defaultListeningSettings, type AudioBlock, type Listen, type ListeningSettings, type ListeningStreams, type TrackerKind } from './types.js';
 
-/** The listening settings, plus what the show knows: rehearsal grids the learned tracker uses as a prior. */
+/**
+ * The listening settings, plus what the show knows: a prior for the learned tracker (one per run of
+ * the pipeline; `core/rehearsal`'s `RehearsalPrior` over the rehearsals' grids).
+ */
 export interface ListenOptions extends Partial<ListeningSettings> {
-  readonly rehearsals?: readonly RehearsalReference[];
+  readonly prior?: () => BeatPrior;
 }
 
 /**
@@ -27,7 +30,7 @@ export function chooseTracker(asked: TrackerKind | undefined, withRehearsals: bo
 
 /** Fills in defaults and checks the settings that would otherwise fail deep inside. */
 export function resolveListeningSettings(partial: ListenOptions = {}): ListeningSettings {
-  const { rehearsals: _rehearsals, ...rest } = partial;
+  const { prior: _prior, ...rest } = partial;
   const s = { ...defaultListeningSettings, ...rest };
   if (s.bufferSize < 64 || (s.bufferSize & (s.bufferSize - 1)) !== 0) {
     throw new RangeError(`listening: bufferSize must be a power of two ≥ 64, got ${s.bufferSize}`);
@@ -45,7 +48,7 @@ export function resolveListeningSettings(partial: ListenOptions = {}): Listening
  * default), so every output subscribed in the same tick as `listen` sees the first block, even when
  * the source is a synchronous offline replay. A block with `reset: true` starts a new song.
  * Beats and tempo come from the tracker the settings name (`tracker`, `defaultListeningSettings`'s by default); with
- * `rehearsals`, the learned tracker follows them and uses their grids as a prior.
+ * `prior`, the learned tracker weighs its beat hypotheses by it (the rehearsals' grids).
  */
 export function listen(
   blocks$: Observable<AudioBlock>,
@@ -60,7 +63,7 @@ export function listen(
     share(),
   );
   const onsets$ = features$.pipe(detectOnsets(s), share());
-  const tracked$ = frames$.pipe(trackBeats(s, settings.rehearsals ?? []), share());
+  const tracked$ = frames$.pipe(trackBeats(s, settings.prior), share());
   const beats$ = tracked$.pipe(
     filter((x) => x.kind === 'beat'),
     map((x) => x.v),

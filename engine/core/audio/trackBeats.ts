@@ -5,8 +5,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { BeatTracker, type BeatTrackerTuning } from './beatTracker.js';
-import { LearnedBeatTracker } from './learnedTracker.js';
-import { RehearsalPrior, type RehearsalReference } from './rehearsalPrior.js';
+import { LearnedBeatTracker, type BeatPrior } from './learnedTracker.js';
 import type { Beat, ListeningFrame, ListeningSettings, TempoEstimate } from './types.js';
 
 /** What the tracking stage emits. */
@@ -14,9 +13,9 @@ export type Tracked = { readonly kind: 'beat'; readonly v: Beat } | { readonly k
 
 /**
  * Operator: listening frames in, beats (and with the learned tracker, tempo) out. Resets with the
- * frames. `rehearsals` (learned tracker only) are the grids the score follower weighs beats by.
+ * frames. `prior` (learned tracker only) makes the prior that weighs beat hypotheses (rehearsal grids).
  */
-export function trackBeats(settings: ListeningSettings, rehearsals: readonly RehearsalReference[] = [], tuning: Partial<BeatTrackerTuning> = {}): OperatorFunction<ListeningFrame, Tracked> {
+export function trackBeats(settings: ListeningSettings, prior?: () => BeatPrior, tuning: Partial<BeatTrackerTuning> = {}): OperatorFunction<ListeningFrame, Tracked> {
   return (source) =>
     new Observable<Tracked>((subscriber) => {
       if (settings.tracker === 'dsp') {
@@ -31,7 +30,7 @@ export function trackBeats(settings: ListeningSettings, rehearsals: readonly Reh
           complete: () => subscriber.complete(),
         });
       }
-      const tracker = new LearnedBeatTracker(settings, rehearsals.length > 0 ? { prior: new RehearsalPrior(rehearsals) } : {});
+      const tracker = new LearnedBeatTracker(settings, prior !== undefined ? { prior: prior() } : {});
       return source.subscribe({
         next: (f) => {
           if (f.kind === 'feature') {

@@ -5,20 +5,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { queueScheduler, Subject } from 'rxjs';
-import { listen, type ListenOptions } from '../../core/audio/listen.js';
+import { listen } from '../../core/audio/listen.js';
+import { rehearsalPriorOf } from '../../core/rehearsal/rehearsalPrior.js';
 import type { AudioBlock } from '../../core/audio/types.js';
+import type { WorkerListenSettings } from './workerListen.js';
 import type { WorkerIn, WorkerOut, WorkerBatch } from './workerProtocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('analysisWorker must run in a worker thread');
-const settings = (workerData as { settings?: ListenOptions } | undefined)?.settings ?? {};
+const { rehearsals, ...settings } = (workerData as { settings?: WorkerListenSettings } | undefined)?.settings ?? {};
+const prior = rehearsalPriorOf(rehearsals);
 
 const blocks = new Subject<AudioBlock>();
 let batch: WorkerBatch = { features: [], onsets: [], tempo: [], beats: [], sections: [] };
 const post = (m: WorkerOut) => port.postMessage(m);
 
 try {
-  const s = listen(blocks, settings, queueScheduler);
+  const s = listen(blocks, { ...settings, ...(prior !== undefined ? { prior } : {}) }, queueScheduler);
   s.features$.subscribe((v) => batch.features.push(v));
   s.onsets$.subscribe((v) => batch.onsets.push(v));
   s.tempo$.subscribe((v) => batch.tempo.push(v));

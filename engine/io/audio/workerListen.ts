@@ -8,8 +8,8 @@
 import { type Worker } from 'node:worker_threads';
 import { Observable, share, Subject, type Subscription } from 'rxjs';
 import { DeviceError } from '../../core/errors.js';
-import type { ListenOptions } from '../../core/audio/listen.js';
-import type { AudioBlock, Beat, FeatureFrame, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
+import type { RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
+import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
 import type { WorkerIn, WorkerOut } from './workerProtocol.js';
 import { spawnModuleWorker } from '../workers.js';
 
@@ -22,7 +22,12 @@ export interface WorkerListening extends ListeningStreams {
 }
 
 /** Starts the analysis worker (its TypeScript through tsx from source, its `.js` when built). */
-function spawnWorker(settings: ListenOptions): Worker {
+/** What the worker listens with: the settings and, as data, the rehearsals whose grids guide the learned tracker. */
+export interface WorkerListenSettings extends Partial<ListeningSettings> {
+  readonly rehearsals?: readonly RehearsalReference[];
+}
+
+function spawnWorker(settings: WorkerListenSettings): Worker {
   return spawnModuleWorker(import.meta.url, './analysisWorker', { workerData: { settings } });
 }
 
@@ -33,7 +38,7 @@ function spawnWorker(settings: ListenOptions): Worker {
  * failure errors every stream with a `DeviceError`.
  * `onBusy` hears, per block, how long the worker spent analysing it (ms, for load figures).
  */
-export function listenInWorker(blocks$: Observable<AudioBlock>, settings: ListenOptions = {}, options: { onBusy?: (ms: number) => void } = {}): WorkerListening {
+export function listenInWorker(blocks$: Observable<AudioBlock>, settings: WorkerListenSettings = {}, options: { onBusy?: (ms: number) => void } = {}): WorkerListening {
   const features = new Subject<FeatureFrame>();
   const onsets = new Subject<Onset>();
   const tempo = new Subject<TempoEstimate>();

@@ -9,7 +9,7 @@ import { BEAT_GRID_FILE, beatGridSchema, type BeatGrid } from '../../core/audio/
 import { audioBlocks } from '../../core/audio/analyze.js';
 import { FeatureFramer } from '../../core/audio/extractFeatures.js';
 import { resolveListeningSettings, type ListenOptions } from '../../core/audio/listen.js';
-import type { RehearsalReference } from '../../core/audio/rehearsalPrior.js';
+import type { RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
 import type { FeatureFrame } from '../../core/audio/types.js';
 import type { DecodedWav } from '../../core/audio/wav.js';
 import { ShowFileError } from '../../core/errors.js';

@@ -7,11 +7,15 @@
  * off-beat, half, double or 3:2 lock, or a wrong downbeat, loses within a beat or two — and the weight
  * fades to "no opinion" when the follower matches poorly (the band left the rehearsed music), where
  * the tracker falls back on its own evidence.
+ *
+ * It lives beside core/audio and core/model (it uses both), and reaches the learned tracker as a
+ * `BeatPrior` through `ListenOptions.prior`.
  */
+import type { EntryPrior } from '../audio/barPointer.js';
+import { barLengthAt, locateInGrid, type BeatGrid } from '../audio/beatGrid.js';
+import type { BeatPrior } from '../audio/learnedTracker.js';
+import type { FeatureFrame } from '../audio/types.js';
 import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, OnlineAligner } from '../model/alignment.js';
-import type { EntryPrior } from './barPointer.js';
-import { barLengthAt, locateInGrid, type BeatGrid } from './beatGrid.js';
-import type { FeatureFrame } from './types.js';
 
 /** A rehearsal as the prior needs it: its grid and its alignment vectors (see `AlignmentFeatures`). */
 export interface RehearsalReference {
@@ -82,7 +86,7 @@ export interface PriorView {
 }
 
 /** Follows the rehearsals and weighs beat hypotheses by their grids. */
-export class RehearsalPrior {
+export class RehearsalPrior implements BeatPrior {
   readonly tuning: RehearsalPriorTuning;
   private readonly features = new AlignmentFeatures();
   private readonly followers: Follower[];
@@ -191,4 +195,9 @@ export class RehearsalPrior {
       return 1 - c + c * phaseAgree * Math.exp(-0.5 * lr * lr) * place;
     };
   }
+}
+
+/** The learned tracker's prior over these rehearsals (`ListenOptions.prior`), or none without any. */
+export function rehearsalPriorOf(references: readonly RehearsalReference[] = [], tuning: Partial<RehearsalPriorTuning> = {}): (() => BeatPrior) | undefined {
+  return references.length > 0 ? () => new RehearsalPrior(references, tuning) : undefined;
 }

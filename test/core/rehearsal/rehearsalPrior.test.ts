@@ -3,7 +3,7 @@ import { audioBlocks } from '../../../engine/core/audio/analyze.js';
 import { makeGrid, type GridBeat } from '../../../engine/core/audio/beatGrid.js';
 import { FeatureFramer } from '../../../engine/core/audio/extractFeatures.js';
 import { resolveListeningSettings } from '../../../engine/core/audio/listen.js';
-import { RehearsalPrior, type RehearsalReference } from '../../../engine/core/audio/rehearsalPrior.js';
+import { RehearsalPrior, type RehearsalReference } from '../../../engine/core/rehearsal/rehearsalPrior.js';
 import type { FeatureFrame } from '../../../engine/core/audio/types.js';
 import { alignmentFromEvents } from '../../../engine/core/model/evaluate.js';
 
