@@ -15,6 +15,7 @@ import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLi
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import { chooseTracker } from './core/audio/listen.js';
 import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
@@ -29,6 +30,7 @@ import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
+import { loadShowRehearsals } from './io/takes/beatGrid.js';
 import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
 import { showSacnCid } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
@@ -247,10 +249,18 @@ async function openListening(
     return whenReady(parts.listen(settings));
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
-  banner.push(`audio: ${audio.description}`);
+  // The beat tracker, guided by the rehearsals' grids when the show names them (the learned one only).
+  const gridsUnused = show.audio.tracker === 'dsp' && show.audio.rehearsals.length > 0;
+  const tracker = chooseTracker(show.audio.tracker, show.audio.rehearsals.length > 0 && !gridsUnused);
+  const priors = gridsUnused ? { references: [], lines: ["rehearsal grids: NOT USED — they guide the learned tracker only (audio.tracker is 'dsp')"] } : await loadShowRehearsals(show.audio.rehearsals, showDir, settings);
+  banner.push(`audio: ${audio.description}; ${tracker} beat tracker`, ...priors.lines);
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
-  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings));
+  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, {
+    ...settings,
+    tracker,
+    ...(priors.references.length > 0 ? { rehearsals: priors.references } : {}),
+  }));
 }
 
 /**

@@ -14,6 +14,7 @@ const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: 
   { name: ['eval'], summary: 'score a model on a held-out take against two baselines', load: async () => (await import('./commands/eval.js')).command },
   { name: ['record'], summary: "record a run of a show as a take (audio + every cue fired)", load: async () => (await import('./commands/record.js')).command },
   { name: ['analyze'], summary: 'tempo, beats, downbeats, onsets and sections of a recording (causal pipeline, offline)', load: async () => (await import('./commands/analyze.js')).command },
+  { name: ['grid'], summary: "a take's beat grid: analyse it, show it, correct it (shift half a beat, double, halve, downbeat)", load: async () => (await import('./commands/grid.js')).command },
   { name: ['token'], summary: "show or rotate a show's console tokens (kept between runs)", load: async () => (await import('./commands/token.js')).command },
   { name: ['fixtures', 'import'], summary: 'convert OFL .json and QLC+ .qxf fixture definitions into the fixture library', load: async () => (await import('./commands/fixturesImport.js')).command },
 ];

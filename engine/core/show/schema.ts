@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fraction, host, id, ms, port } from './fields.js';
 import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
 import { parseCssColor } from '../fixtures/color.js';
+import { defaultListeningSettings } from '../audio/types.js';
 
 /** The show-file version this build writes and reads natively. */
 export const SHOW_VERSION = 2;
@@ -485,6 +486,14 @@ export const audioSettingsSchema = z
     source: audioSourceSchema,
     bufferSize: powerOfTwo.default(1024),
     hopSize: z.number().int().min(64).max(16384).default(256),
+    tracker: z
+      .enum(['learned', 'dsp'])
+      .optional()
+      .describe(`Beat tracker: the learned network (bar-pointer HMM over a small GRU) or the DSP tracker (flux + autocorrelation). Unset: the learned one when \`rehearsals\` are given (their grids guide it only), else '${defaultListeningSettings.tracker}', the one \`precue train\` and \`precue eval\` listen with`),
+    rehearsals: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Rehearsal take folders (relative to the show) whose beat grids (beats.json, made with 'precue grid') guide the beat tracker through the score follower"),
   })
   .strict();
 export type AudioSettings = z.infer<typeof audioSettingsSchema>;
