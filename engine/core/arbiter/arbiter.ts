@@ -575,7 +575,13 @@ class ArbiterCore {
         break;
       case 'set-grand-master':
       case 'load':
-        // Not the stacks' business: the composition root handles these.
+      case 'record-cue':
+      case 'insert-cue':
+      case 'edit-cue':
+      case 'delete-cue':
+      case 'undo':
+      case 'redo':
+        // Not the stacks' business: the composition root handles these (programming: the show editor).
         return;
       default:
         assertNever(c, 'console command');
