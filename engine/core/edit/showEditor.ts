@@ -75,7 +75,7 @@ export interface ShowStore {
   /** The file changes are saved to (for the console). */
   readonly file: string | null;
   /** Saves the document; rejects with an error saying why it could not. */
-  save(doc: ShowDocument, changes: readonly DeptChange[]): Promise<void>;
+  save(doc: ShowDocument): Promise<void>;
 }
 
 /** A change carried out, for the decision log. */
@@ -105,8 +105,17 @@ interface Plan {
   readonly lists?: readonly DeptCues[];
 }
 
+/** The show editor as the console model uses it. */
+export interface ProgrammingPort {
+  state(): ProgrammingState;
+  readonly state$: Observable<ProgrammingState>;
+  readonly changes$: Observable<EditRecord>;
+  readonly shows$: Observable<ShowFile>;
+  execute(command: ProgrammingCommand, who: CommandIssuer): Promise<CommandResult>;
+}
+
 /** Carries out programming commands on a running show. */
-export class ShowEditor {
+export class ShowEditor implements ProgrammingPort {
   private doc: ShowDocument;
   private current: ShowFile;
   private readonly history = new EditHistory();
@@ -219,7 +228,7 @@ export class ShowEditor {
       return refuse('invalid', `the running show cannot take this change: ${err instanceof Error ? err.message : String(err)}`);
     }
     try {
-      await this.store.save(doc, changes);
+      await this.store.save(doc);
       this.readOnly = null;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

@@ -41,7 +41,7 @@ export class DeptFades {
   /** Engine-clock ms at which the newest fade of each slot was started; -Infinity when never set. */
   readonly stamp: Float64Array;
 
-  constructor(private readonly program: CompiledDept) {
+  constructor(private program: CompiledDept) {
     const n = program.blank.length;
     this.slotCount = n;
     this.aFrom = program.blank.slice();
@@ -56,6 +56,15 @@ export class DeptFades {
     this.bPending = new Uint8Array(n);
     this.target = program.blank.slice();
     this.stamp = new Float64Array(n).fill(-Infinity);
+  }
+
+  /**
+   * The department was edited: later fires use the new program's targets (same fixture space, so the
+   * slots are the same). Fades in progress run on.
+   */
+  reprogram(program: CompiledDept): void {
+    if (program.blank.length !== this.slotCount) throw new Error(`the edited department has ${program.blank.length} slots, playback has ${this.slotCount}`);
+    this.program = program;
   }
 
   private aValue(s: number, t: number): number {

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../log.js';
 import { InputError } from '../errors.js';
 import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
-import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
+import { buildFixtureSpace, compileDepartment, type CompiledDept, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
 import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
 
@@ -62,9 +62,9 @@ export class Playback {
   readonly state$: Observable<PlaybackState>;
 
   private readonly log: Logger;
-  private readonly levelDepts: DeptPlayback[];
+  private levelDepts: DeptPlayback[];
   private readonly deptList: DeptPlayback[];
-  private readonly scratch: Float64Array[];
+  private scratch: Float64Array[];
   private readonly slots: Float64Array;
   private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
@@ -124,6 +124,28 @@ export class Playback {
   /** The stacks now. */
   snapshot(): PlaybackState {
     return { depts: [...this.depts.values()].map((d) => d.state()) };
+  }
+
+  /**
+   * A department was edited: its stack takes the new program (see `DeptPlayback.reprogram`), and the
+   * console hears the new stack state. Throws when the department is unknown.
+   */
+  reprogram(dept: DeptId, program: CompiledDept, updateLive: boolean): void {
+    const d = this.depts.get(dept);
+    if (d === undefined) throw new InputError('playback', `there is no department '${dept}'`);
+    const hadLevels = d.fades !== null;
+    d.reprogram(program, updateLive);
+    if (!hadLevels && d.fades !== null) {
+      // A department that gains its first levels joins the merge.
+      this.levelDepts = this.deptList.filter((x) => x.fades !== null);
+      this.scratch = this.levelDepts.length > 1 ? this.levelDepts.map(() => new Float64Array(this.space.slotCount)) : [];
+    }
+    this.stateSubject.next(this.snapshot());
+  }
+
+  /** What the stage shows as of the last frame (every fixture's slots, effects included), or undefined before the first frame. */
+  get shown(): Float64Array | undefined {
+    return this.framed ? this.slots : undefined;
   }
 
   /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */

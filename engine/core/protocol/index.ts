@@ -8,5 +8,4 @@ export * from './messages.js';
 export * from './dmx.js';
 export * from './apply.js';
 export * from './programming.js';
-export * from './timeline.js';
 export type { CommandIssuer, CommandResult, ConsoleEngine } from './port.js';
