@@ -30,6 +30,8 @@ import type { FixtureCatalog } from './core/show/validate.js';
 import { ShowEditor } from './core/edit/showEditor.js';
 import { playbackEditTarget } from './core/edit/playbackTarget.js';
 import { openShowFile } from './io/show/showStore.js';
+import { TimelineRecorder } from './core/timeline/timelineRecorder.js';
+import { rehearsalForTimeline } from './io/takes/rehearsalTimeline.js';
 import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
@@ -425,6 +427,21 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   return ticks;
 }
 
+/** The run's timeline for the console: bars, predictions, fires, and the rehearsal take the show plays. */
+async function startTimeline(show: ShowFile, dir: string, pipeline: ShowPipeline, listening: ListeningStreams | undefined, audioOffsetMs: number, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<TimelineRecorder> {
+  const { rehearsal, why } = listening === undefined ? { rehearsal: null, why: 'no audio' } : await rehearsalForTimeline(show, dir);
+  const timeline = new TimelineRecorder(
+    {
+      predictions$: pipeline.predictions$, decisions$: pipeline.decisions$, events$: pipeline.playback.events$, arbiter$: pipeline.arbiter.state$,
+      ...(listening !== undefined ? { beats$: listening.beats$ } : {}), audioOffsetMs, rehearsal,
+    },
+    scheduler,
+  );
+  closers.add(() => timeline.dispose());
+  banner.push(`timeline: ${rehearsal !== null ? `rehearsal take '${rehearsal.name}' (${rehearsal.cues.length} cues)` : `no rehearsal shown (${why ?? 'none'})`}`);
+  return timeline;
+}
+
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
 function startConsoleModel(
   show: ShowFile,
@@ -435,7 +452,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -555,7 +572,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
     const editor = config.console !== null ? await openShowEditor(dir, show, catalog, pipeline, scheduler, closers, banner, log) : undefined;
-    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}) }) : undefined;
+    const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
+    const consoleModel = config.console !== null || oscIn !== undefined
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}) })
+      : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),

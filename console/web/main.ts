@@ -11,6 +11,7 @@ import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engin
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
 import { VideoPanel } from './video.js';
 import { isProgrammingCommand, ProgrammingPanel } from './programming.js';
+import { TimelinePanel } from './timeline.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -54,7 +55,7 @@ let beatFlashUntil = 0;
 let connection: ConsoleConnection | null = null;
 let linkState: LinkState = { kind: 'connecting', attempt: 0 };
 
-const dirty = { depts: true, header: true, universes: true, log: true, video: true, programming: true };
+const dirty = { depts: true, header: true, universes: true, log: true, video: true, programming: true, timeline: true };
 
 function setPage(change: Partial<PageState>): void {
   page = { ...page, ...change };
@@ -71,6 +72,7 @@ const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
 const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
 const programmingPanel = new ProgrammingPanel(universesBox.closest('aside') ?? document.body, (c) => command(c));
+const timelinePanel = new TimelinePanel(document.querySelector('main') ?? document.body);
 
 function snapshot(): EngineSnapshot | null {
   return connection?.snapshot ?? null;
@@ -281,8 +283,10 @@ function frame(): void {
     if (dirty.log) { renderLog(s); dirty.log = false; }
     if (dirty.video) { videoPanel.render(s); dirty.video = false; }
     if (dirty.programming) { programmingPanel.render(s, connection?.role ?? null); dirty.programming = false; }
+    if (dirty.timeline) { timelinePanel.render(s); dirty.timeline = false; }
     const now = connection?.engineNow() ?? 0;
     videoPanel.tick(now);
+    timelinePanel.tick(now);
     for (const cd of deptsBox.querySelectorAll<HTMLElement>('.pred-countdown')) {
       const at = cd.dataset['fireAt'];
       const c = countdownText(at === undefined || at === '' ? null : Number(at), now);
@@ -364,13 +368,14 @@ function connectWith(token: string): void {
     {
       onState: (_s, changed) => {
         switch (changed) {
-          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = dirty.programming = true; break;
+          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = dirty.programming = dirty.timeline = true; break;
           case 'dept': dirty.depts = dirty.header = dirty.video = true; break;
           case 'audio': case 'engine': dirty.header = true; break;
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
           case 'device': case 'camera': dirty.video = true; break;
           case 'programming': dirty.programming = true; break;
+          case 'timeline': dirty.timeline = true; break;
           default: { const never: never = changed; void never; }
         }
       },

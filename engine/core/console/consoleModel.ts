@@ -19,6 +19,7 @@ import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
 import { isProgrammingCommand, type ProgrammingPort } from '../edit/showEditor.js';
+import type { TimelineDelta, TimelineState } from '../protocol/timeline.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
 import type { CommandIssuer, CommandResult, ConsoleEngine } from '../protocol/port.js';
 import {
@@ -58,6 +59,8 @@ export interface ConsoleModelOptions {
   readonly cameras?: RecordFeed<CameraState>;
   /** The show editor (programming from the console); absent: the show cannot be edited. */
   readonly programming?: ProgrammingPort;
+  /** The run's timeline (rehearsal, predictions, fires, bars); absent: the console shows none. */
+  readonly timeline?: { snapshot(): TimelineState; readonly deltas$: Observable<TimelineDelta> };
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -165,6 +168,7 @@ export class ConsoleModel implements ConsoleEngine {
         programming.changes$.subscribe((e) => this.record({ atMs: e.atMs, dept: e.dept, action: 'edit', cue: e.cue, source: 'operator', who: e.who.slice(0, 120), confidence: null, note: e.label.slice(0, 200) })),
       );
     }
+    if (options.timeline !== undefined) this.subscription.add(options.timeline.deltas$.subscribe((timeline) => this.deltas.next({ type: 'timeline', timeline })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -193,6 +197,7 @@ export class ConsoleModel implements ConsoleEngine {
       ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
       ...(this.options.programming !== undefined ? { programming: this.options.programming.state() } : {}),
+      ...(this.options.timeline !== undefined ? { timeline: this.options.timeline.snapshot() } : {}),
     };
   }
 

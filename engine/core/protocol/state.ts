@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { cameraStateSchema, deviceStateSchema } from './devices.js';
 import { cueNumberSchema, deptIdSchema } from './ids.js';
 import { programmingStateSchema } from './programming.js';
+import { timelineDeltaSchema, timelineStateSchema } from './timeline.js';
 
 /** Automation mode of a department (see DESIGN: the operator always wins). */
 export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
@@ -150,6 +151,8 @@ export const engineSnapshotSchema = z.strictObject({
   cameras: z.array(cameraStateSchema).max(64).optional(),
   /** Programming from the console: every cue's editable fields and revision, undo and redo; absent: the engine cannot edit. */
   programming: programmingStateSchema.optional(),
+  /** The show against the music (rehearsal, predictions, fires, bars); absent: the engine keeps none. */
+  timeline: timelineStateSchema.optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -171,6 +174,8 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
   /** The programming state after a change to the show (whole: changes are rare). */
   z.strictObject({ type: z.literal('programming'), programming: programmingStateSchema }),
+  /** What the timeline gained. */
+  z.strictObject({ type: z.literal('timeline'), timeline: timelineDeltaSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;
