@@ -1,6 +1,7 @@
 /**
  * The timeline: the show against the music on one time axis, a lane per department — the bars the
- * beat tracker counted, where the rehearsal put each cue, what the model predicted (from its first
+ * beat tracker counted, where the rehearsal put each cue, where the show places cues by bar and beat
+ * (`musicPosition`), what the model predicted (from its first
  * proposal to where it placed the fire, shaded by confidence, outlined when armed), and what fired and
  * who fired it. It scrolls live with the engine clock; the slider scrubs back through the run, and
  * LIVE comes back to now. Imports only the protocol (types).
@@ -19,7 +20,7 @@ const AXIS_PX = 22;
 const LANE_PX = 58;
 const LABEL_PX = 46;
 const COLORS = {
-  bar: '#2a323d', barText: '#8793a1', rehearsal: '#9aa5b1', model: '#b58cff', operator: '#2ecc71', follow: '#5aa9ff', other: '#f5b82e', now: '#ff4040', lane: '#161b23',
+  bar: '#2a323d', planned: '#e8edf2', barText: '#8793a1', rehearsal: '#9aa5b1', model: '#b58cff', operator: '#2ecc71', follow: '#5aa9ff', other: '#f5b82e', now: '#ff4040', lane: '#161b23',
 } as const;
 
 const sourceColor = (s: string): string => (s === 'model' ? COLORS.model : s === 'operator' || s === 'keyboard' ? COLORS.operator : s === 'follow' ? COLORS.follow : COLORS.other);
@@ -47,7 +48,7 @@ export class TimelinePanel {
     const head = el('div', 'tl-head');
     head.append(el('h3', undefined, 'Timeline'));
     const legend = el('span', 'tl-legend');
-    for (const [cls, text] of [['rehearsal', '◆ rehearsal'], ['model', '▮ predicted (confidence)'], ['operator', '| fired by operator'], ['modelfire', '| fired by model'], ['follow', '| follow']] as const) legend.append(el('span', `tl-key tl-${cls}`, text));
+    for (const [cls, text] of [['rehearsal', '◆ rehearsal'], ['planned', '□ bar.beat set in the show'], ['model', '▮ predicted (confidence)'], ['operator', '| fired by operator'], ['modelfire', '| fired by model'], ['follow', '| follow']] as const) legend.append(el('span', `tl-key tl-${cls}`, text));
     head.append(legend);
     for (const s of SPANS_S) {
       const b = el('button', 'tl-span', `${s} s`);
@@ -182,6 +183,26 @@ export class TimelinePanel {
           ctx.fill();
           ctx.fillText(`R ${c.cue}`, cx + 7, y - 6);
         }
+      }
+    }
+
+    // Planned: cues given a music position (bar and beat) in the show, placed on the bars heard.
+    const barAt = new Map(t.bars.map(([ms, bar]) => [bar, ms]));
+    const beatMs = s.audio.tempoBpm !== null && s.audio.tempoBpm > 0 ? 60_000 / s.audio.tempoBpm : null;
+    for (const d of s.programming?.depts ?? []) {
+      if (!depts.includes(d.dept)) continue;
+      for (const c of d.cues) {
+        const mp = c.musicPosition;
+        const barMs = mp === undefined ? undefined : barAt.get(mp.bar);
+        if (mp === undefined || barMs === undefined || (beatMs === null && mp.beat !== 1)) continue;
+        const ms = barMs + (mp.beat - 1) * (beatMs ?? 0);
+        if (!inView(ms)) continue;
+        const px = x(ms);
+        const y = laneY(d.dept) + LANE_PX - 26;
+        ctx.strokeStyle = COLORS.planned;
+        ctx.strokeRect(px - 4, y - 4, 8, 8);
+        ctx.fillStyle = COLORS.planned;
+        ctx.fillText(`P ${c.number}`, px + 6, y - 6);
       }
     }
 

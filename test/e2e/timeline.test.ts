@@ -1,7 +1,7 @@
 /**
  * The timeline during the demo: `precue run` on a copy of the demo show with its model, the console
  * open in Debian's Chromium. After some seconds of the song the timeline holds bars, the rehearsal
- * take's cues, the model's predictions and what fired; the screenshot (test-output/timeline.png)
+ * take's cues, the model's predictions, what fired, and a cue placed by bar and beat; the screenshot (test-output/timeline.png)
  * shows them on one time axis with labels.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,12 @@ describe.skipIf(!ready)(`the timeline during the demo (needs ${CHROMIUM} and the
     expect(bars).toBeGreaterThanOrEqual(4);
     expect(fires).toBeGreaterThanOrEqual(2);
     expect(predictions).toBeGreaterThanOrEqual(2);
+    // A cue placed by bar and beat from the programming panel shows on the bars heard.
+    await page.locator('#programming .prog-cue[data-cue="4"]').click();
+    await page.locator('#prog-bar').fill('3');
+    await page.locator('#prog-beat').fill('1');
+    await page.locator('#prog-apply').click();
+    await expect.poll(() => page.locator('#programming .prog-cue[data-cue="4"] td').nth(5).textContent()).toBe('3.1');
     await page.waitForTimeout(500);
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/timeline.png' });

@@ -416,9 +416,10 @@ export const mixerMoveSchema = z
 export type MixerMove = z.infer<typeof mixerMoveSchema>;
 
 /**
- * Where a cue goes in the music, as the live beat tracker counts it: bar 1 is the first bar heard,
+ * Where a cue belongs in the music, as the live beat tracker counts it: bar 1 is the first bar heard,
  * `beat` is 1-based within the bar and may fall between beats (2.5 is the off-beat after beat 2).
- * A cue with a music position fires on that beat (see `engine/core/arbiter/musicPosition.ts`).
+ * The console's timeline marks it against the bars heard; it does not fire the cue by itself (GO,
+ * the model, timecode and follows do).
  */
 export const musicPositionSchema = z
   .object({
@@ -442,7 +443,7 @@ export const cueSchema = z
     autoContinueMs: ms.optional().describe("GO the next cue this long after this cue's GO"),
     cueOnly: z.boolean().optional().describe('Restore the previous values when the next cue runs (default: tracking)'),
     timecode: timecode.optional().describe('Fire at this MTC position'),
-    musicPosition: musicPositionSchema.optional().describe('Fire on this bar and beat of the music, as the beat tracker counts it'),
+    musicPosition: musicPositionSchema.optional().describe('Where the cue belongs in the music (bar and beat as the beat tracker counts them); shown on the console timeline, does not fire the cue by itself'),
     levels: z.record(id, fixtureLookSchema).optional().describe('Looks per fixture or group id'),
     messages: z.array(outputMessageSchema).optional(),
     mixer: z.array(mixerMoveSchema).optional().describe('Mixer parameters this cue moves (a sound department)'),
