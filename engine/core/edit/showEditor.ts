@@ -300,6 +300,8 @@ export class ShowEditor implements ProgrammingPort {
     if ('ok' in found) return found;
     const { dept, index } = found;
     const cues = dept.cues;
+    // Sound playback compiles its mixer moves once, at start: a live edit would not reach the desk.
+    if (cues.some((x) => (x.mixer ?? []).length > 0)) return refuse('unavailable', `${dept.id} moves a mixing desk: its cues cannot be edited while the show runs yet (edit show.json and restart the engine)`);
     const at = indexOfCue(cues, c.cue);
     const name = `${dept.id} ${at >= 0 ? cues[at]!.number : c.cue}`;
     switch (c.type) {

@@ -4,7 +4,9 @@
  * the revision it was made on (two consoles: a conflict, never a silent overwrite), and logged with who
  * made it. The store here keeps the saved documents in memory; `showStore.test.ts` covers the file.
  */
-import { Subject, VirtualTimeScheduler } from 'rxjs';
+import { NEVER, Subject, VirtualTimeScheduler } from 'rxjs';
+import type { Prediction } from '../../../engine/core/arbiter/types.js';
+import { cueId, deptId } from '../../../engine/core/ids.js';
 import { describe, expect, it } from 'vitest';
 import type { ConsoleInput } from '../../../engine/core/arbiter/arbiter.js';
 import { ConsoleModel } from '../../../engine/core/console/consoleModel.js';
@@ -20,7 +22,7 @@ import { compileProfile, type FixtureProfile } from '../../../engine/core/fixtur
 import { readFileSync } from 'node:fs';
 import { testCatalog } from '../show/testCatalog.js';
 
-function document(): ShowDocument {
+function document(options: { lxMode?: 'manual' | 'auto'; sound?: boolean } = {}): ShowDocument {
   return {
     version: SHOW_VERSION,
     name: 'edit',
@@ -29,11 +31,11 @@ function document(): ShowDocument {
       { id: 'par2', type: 'generic/rgbw-par', mode: '8ch', universe: 1, address: 9 },
     ],
     groups: { pars: ['par1', 'par2'] },
-    outputs: { universes: [{ id: 1, driver: { kind: 'null' } }] },
+    outputs: { universes: [{ id: 1, driver: { kind: 'null' } }], ...(options.sound === true ? { mixers: [{ id: 'foh', kind: 'x32', host: '127.0.0.1' }] } : {}) },
     departments: [
       {
         id: 'LX',
-        mode: 'manual',
+        mode: options.lxMode ?? 'manual',
         minGoIntervalMs: 0,
         cues: [
           { number: '12', fadeUpMs: 0, levels: { pars: { intensity: 0.5 } } },
@@ -42,6 +44,7 @@ function document(): ShowDocument {
         ],
       },
       { id: 'VID', mode: 'manual', cues: [{ number: '1' }] },
+      ...(options.sound === true ? [{ id: 'SND', mode: 'manual', cues: [{ number: '1', mixer: [{ mixer: 'foh', param: 'ch/1/fader', value: -10 }] }] }] : []),
     ],
   };
 }
@@ -64,12 +67,14 @@ class MemoryStore implements ShowStore {
   }
 }
 
-function rig() {
-  const doc = document();
+function rig(options: Parameters<typeof document>[0] = {}) {
+  const doc = document(options);
   const show = showFileSchema.parse(doc);
   const scheduler = new VirtualTimeScheduler();
   const console$ = new Subject<ConsoleInput>();
-  const pipeline = buildShowPipeline(show, profiles, { console$ }, scheduler);
+  // The model, scripted: whatever the test proposes (listening that hears nothing).
+  const predictions$ = new Subject<Prediction>();
+  const pipeline = buildShowPipeline(show, profiles, { console$, listening: { features$: NEVER, beats$: NEVER, onsets$: NEVER }, predict: () => predictions$ }, scheduler);
   const store = new MemoryStore();
   const editor = new ShowEditor(doc, show, testCatalog, playbackEditTarget(pipeline.playback), store, () => scheduler.now());
   const model = new ConsoleModel(pipeline, { engineId: 'e', showName: show.name, showPath: null, commands: console$, programming: editor }, scheduler);
@@ -95,7 +100,7 @@ function rig() {
     editor.dispose();
     pipeline.dispose();
   };
-  return { editor, store, model, pipeline, send, go, frame, intensity, cue, seen: () => seen, alice, bob, close };
+  return { editor, store, model, pipeline, predictions$, scheduler, send, go, frame, intensity, cue, seen: () => seen, alice, bob, close };
 }
 
 describe('the show editor', () => {
@@ -208,6 +213,31 @@ describe('the show editor', () => {
     expect(await r.send({ type: 'delete-cue', dept: 'LX', cue: '12', baseRev: 0 })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining('live') as string });
     expect(await r.send({ type: 'delete-cue', dept: 'LX', cue: '13', baseRev: 0 })).toMatchObject({ ok: true });
     expect(r.pipeline.playback.snapshot().depts[0]).toMatchObject({ current: '12', standby: '14' });
+    r.close();
+  });
+
+  it('fires a cue the model has armed with the values it was edited to meanwhile', async () => {
+    const r = rig({ lxMode: 'auto' });
+    r.go(); // 12 by hand (the model is locked out for a while after a manual GO)
+    r.frame(15_000);
+    // The model proposes 13 for t = 20 s, sure of it: armed.
+    r.predictions$.next({ dept: deptId('LX'), cue: cueId('13'), confidence: 0.95, fireAt: 20, source: 'model' });
+    r.frame(15_100);
+    expect(r.seen().depts[0]!.prediction).toMatchObject({ cue: '13', armed: true });
+    // Someone changes 13's fade while it is armed; it stays armed, and fires with the new fade.
+    expect(await r.send({ type: 'edit-cue', dept: 'LX', cue: '13', baseRev: 0, fields: { fadeUpMs: 8000 } })).toMatchObject({ ok: true });
+    expect(r.seen().depts[0]!.prediction).toMatchObject({ cue: '13', armed: true });
+    r.frame(20_000);
+    expect(r.pipeline.playback.snapshot().depts[0]).toMatchObject({ current: '13' });
+    // From 0.5 to 1 over 8 s: an eighth of the way after 1 s (the old 2 s fade would be half way).
+    expect(r.intensity(r.frame(21_000), 0)).toBeCloseTo(0.5625, 2);
+    expect(r.seen().log.filter((d) => d.action === 'go').map((d) => [d.cue, d.source])).toEqual([['12', 'operator'], ['13', 'model']]);
+    r.close();
+  });
+
+  it("refuses to edit a sound department's cues while running (its mixer moves are compiled at start)", async () => {
+    const r = rig({ sound: true });
+    expect(await r.send({ type: 'edit-cue', dept: 'SND', cue: '1', baseRev: 0, fields: { fadeUpMs: 1000 } })).toMatchObject({ ok: false, code: 'unavailable', message: expect.stringContaining('mixing desk') as string });
     r.close();
   });
 
