@@ -44,7 +44,7 @@ function document(options: { lxMode?: 'manual' | 'auto'; sound?: boolean } = {})
         ],
       },
       { id: 'VID', mode: 'manual', cues: [{ number: '1' }] },
-      ...(options.sound === true ? [{ id: 'SND', mode: 'manual', cues: [{ number: '1', mixer: [{ mixer: 'foh', param: 'ch/1/fader', value: -10 }] }] }] : []),
+      ...(options.sound === true ? [{ id: 'SND', mode: 'manual' as const, cues: [{ number: '1', mixer: [{ mixer: 'foh', param: 'ch/1/fader', value: -10 }] }] }] : []),
     ],
   };
 }
