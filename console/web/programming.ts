@@ -72,17 +72,26 @@ export class ProgrammingPanel {
   private awaiting = false;
 
   constructor(parent: HTMLElement, private readonly send: (c: ConsoleCommand) => void) {
-    this.section = el('section', 'panel prog-panel');
+    this.section = el('section', 'panel prog-panel folded');
     this.section.id = 'programming';
     this.section.hidden = true;
     const head = el('h3', undefined, 'Programming');
     this.fileLine = el('span', 'prog-file');
-    head.append(this.fileLine);
+    // Folded by default: the decision log and DMX panels keep their room while the show runs.
+    const toggle = el('button', 'prog-toggle', 'EDIT ▸');
+    toggle.id = 'prog-toggle';
+    toggle.type = 'button';
+    toggle.tabIndex = -1;
+    toggle.addEventListener('click', () => {
+      const folded = this.section.classList.toggle('folded');
+      toggle.textContent = folded ? 'EDIT ▸' : 'HIDE ▾';
+    });
+    head.append(this.fileLine, toggle);
     this.undoButton = this.action('prog-undo', 'UNDO', () => this.history('undo'));
     this.redoButton = this.action('prog-redo', 'REDO', () => this.history('redo'));
     const history = el('div', 'prog-history');
     history.append(this.undoButton, this.redoButton);
-    this.deptBar = el('div', 'prog-depts');
+    this.deptBar = el('div', 'prog-depts prog-body');
     const table = el('table', 'prog-cues');
     const thead = el('thead');
     const hr = el('tr');
@@ -90,10 +99,10 @@ export class ProgrammingPanel {
     thead.append(hr);
     this.table = el('tbody');
     table.append(thead, this.table);
-    const scroller = el('div', 'prog-scroll');
+    const scroller = el('div', 'prog-scroll prog-body');
     scroller.append(table);
 
-    const form = el('form', 'prog-form');
+    const form = el('form', 'prog-form prog-body');
     form.id = 'prog-form';
     const field = (key: keyof Draft, label: string, type: 'text' | 'checkbox' = 'text', size = 5): HTMLInputElement => {
       const input = el('input');
@@ -116,7 +125,7 @@ export class ProgrammingPanel {
       beat: field('beat', 'beat', 'text', 3),
     };
     form.addEventListener('submit', (e) => { e.preventDefault(); this.apply(); });
-    const buttons = el('div', 'prog-buttons');
+    const buttons = el('div', 'prog-buttons prog-body');
     buttons.append(
       this.action('prog-apply', 'APPLY', () => this.apply()),
       this.action('prog-record', 'RECORD', () => this.record(false)),

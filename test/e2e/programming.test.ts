@@ -37,6 +37,7 @@ describe.skipIf(!ready)(`programming from the console (needs ${CHROMIUM} and the
     await page.goto(`${engine.url}#token=${token}`);
     await page.waitForFunction(() => document.getElementById('link-text')?.textContent === 'CONNECTED', undefined, { timeout: 15_000 });
     await page.locator('#programming').waitFor({ state: 'visible' });
+    await page.locator('#prog-toggle').click(); // the panel opens folded
     return page;
   }
   const rows = (page: Page) => page.locator('#programming .prog-cue .prog-num').allTextContents();

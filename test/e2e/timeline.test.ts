@@ -66,6 +66,7 @@ describe.skipIf(!ready)(`the timeline during the demo (needs ${CHROMIUM} and the
     expect(fires).toBeGreaterThanOrEqual(2);
     expect(predictions).toBeGreaterThanOrEqual(2);
     // A cue placed by bar and beat from the programming panel shows on the bars heard.
+    await page.locator('#prog-toggle').click();
     await page.locator('#programming .prog-cue[data-cue="4"]').click();
     await page.locator('#prog-bar').fill('3');
     await page.locator('#prog-beat').fill('1');
