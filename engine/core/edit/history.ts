@@ -2,7 +2,9 @@
  * The edit history of a running show: every change since the engine started, undoable and redoable in
  * order, and a revision per cue so that an edit made against an older version of a cue is a conflict.
  * A change is stored as the cue lists of the departments it touched, before and after: undo puts the
- * "before" lists back, redo the "after" ones.
+ * "before" lists back, redo the "after" ones. The lists are shared with the show document (never
+ * changed in place), so a change costs the departments it touched; the oldest of more than 5000
+ * changes is forgotten.
  */
 import type { HistoryEntry } from '../protocol/programming.js';
 import type { RawCue } from './looks.js';
@@ -41,7 +43,7 @@ export class EditHistory {
   /** Changes made since the engine started (edits, undos and redos). */
   revision = 0;
 
-  constructor(private readonly maxDepth = 500) {}
+  constructor(private readonly maxDepth = 5000) {}
 
   /** A cue's revision (0 when unchanged since the engine started). */
   cue(dept: string, cue: string): CueRevision | undefined {
