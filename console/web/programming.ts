@@ -311,7 +311,8 @@ export class ProgrammingPanel {
         if (this.open === null) { this.say('pick the cue to update in the list', 'error'); return null; }
         const c = this.cues().find((x) => x.number === this.open?.number);
         const fields = this.fields(c);
-        return { type: 'record-cue', dept: this.dept!, cue: this.open.number, baseRev: this.open.rev, ...(Object.keys(fields).length > 0 ? { fields } : {}) };
+        // The stage already shows the recorded look: the live cue holds it (a fade under way stops heading for the old one).
+        return { type: 'record-cue', dept: this.dept!, cue: this.open.number, baseRev: this.open.rev, updateLive: true, ...(Object.keys(fields).length > 0 ? { fields } : {}) };
       }
       const n = this.number();
       if (n === null) return null;

@@ -141,6 +141,18 @@ describe('the show editor', () => {
     r.close();
   });
 
+  it('updates the live cue mid-fade with the look on stage, which then holds (the fade stops heading for the old look)', async () => {
+    const r = rig();
+    r.go();
+    r.frame(100);
+    r.go(); // 13: par1 0.5 → 1 over 2 s
+    expect(r.intensity(r.frame(1100), 0)).toBeCloseTo(0.75, 2);
+    expect(await r.send({ type: 'record-cue', dept: 'LX', cue: '13', baseRev: 0, updateLive: true })).toMatchObject({ ok: true });
+    expect(r.store.saved.at(-1)!.departments[0]!.cues[1]).toMatchObject({ number: '13', levels: { par1: { intensity: 0.75 } } });
+    expect(r.intensity(r.frame(4000), 0)).toBeCloseTo(0.75, 2);
+    r.close();
+  });
+
   it('inserts a point cue between 12 and 13, which GO then reaches without changing the look', async () => {
     const r = rig();
     r.go();
