@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
-import type { ConsoleInput } from './core/arbiter/arbiter.js';
+import type { ConsoleInput, CueListChange } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
 import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
@@ -534,11 +534,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const audioOffsetMs = scheduler.now();
     const console$ = new Subject<ConsoleInput>();
     closers.add(() => console$.complete());
+    // Cue lists edited from the console reach the arbiter (the show editor is made once DMX runs).
+    const cueLists$ = new Subject<CueListChange>();
+    closers.add(() => cueLists$.complete());
     const pipeline = buildShowPipeline(
       show,
       profiles,
       {
         console$,
+        cues$: cueLists$,
         controls$: merge(...controls),
         ...(listening !== undefined ? { listening } : {}),
         ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
@@ -572,6 +576,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
     const editor = config.console !== null ? await openShowEditor(dir, show, catalog, pipeline, scheduler, closers, banner, log) : undefined;
+    if (editor !== undefined) {
+      const fed = editor.cueLists$.subscribe((c) => cueLists$.next(c));
+      closers.add(() => fed.unsubscribe());
+    }
     const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
     const consoleModel = config.console !== null || oscIn !== undefined
       ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}) })

@@ -17,7 +17,8 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import type { FileProblem } from '../errors.js';
-import { compareCueNumbers } from '../ids.js';
+import { compareCueNumbers, deptId } from '../ids.js';
+import type { CueListChange } from '../arbiter/arbiter.js';
 import { formatJsonPath, type LocatedJson } from '../json/locate.js';
 import type { DiscreteValues } from '../playback/slots.js';
 import { checkShowSemantics, zodProblems, type FixtureCatalog } from '../show/validate.js';
@@ -125,6 +126,9 @@ export class ShowEditor implements ProgrammingPort {
   private readonly stateSubject = new Subject<ProgrammingState>();
   private readonly changesSubject = new Subject<EditRecord>();
   private readonly showsSubject = new Subject<ShowFile>();
+  private readonly cueListsSubject = new Subject<CueListChange>();
+  /** The cue numbers of each department a change touched (hot): the arbiter's feed (`PipelineInputs.cues$`). */
+  readonly cueLists$: Observable<CueListChange> = this.cueListsSubject.asObservable();
   /** The programming state after each change (hot). */
   readonly state$: Observable<ProgrammingState> = this.stateSubject.asObservable();
   /** Every change carried out (hot): the decision log's feed. */
@@ -204,6 +208,7 @@ export class ShowEditor implements ProgrammingPort {
     this.stateSubject.complete();
     this.changesSubject.complete();
     this.showsSubject.complete();
+    this.cueListsSubject.complete();
   }
 
   private async run(command: ProgrammingCommand, who: string): Promise<CommandResult> {
@@ -247,6 +252,10 @@ export class ShowEditor implements ProgrammingPort {
     else this.history.redone();
     if (plan.kind !== 'edit') label = `${plan.kind}: ${plan.label}`;
     this.showsSubject.next(show);
+    for (const c of changes) {
+      const d = show.departments.find((x) => x.id === c.dept);
+      if (d !== undefined) this.cueListsSubject.next({ dept: deptId(d.id), cues: d.cues.map((x) => x.number) });
+    }
     this.stateSubject.next(this.state());
     this.changesSubject.next({ atMs, dept: String(plan.dept.id), cue: plan.cue, who, label, revision: this.history.revision });
     return { ok: true, detail: `${label} (revision ${this.history.revision}, saved)` };

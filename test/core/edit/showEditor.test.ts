@@ -8,7 +8,7 @@ import { NEVER, Subject, VirtualTimeScheduler } from 'rxjs';
 import type { Prediction } from '../../../engine/core/arbiter/types.js';
 import { cueId, deptId } from '../../../engine/core/ids.js';
 import { describe, expect, it } from 'vitest';
-import type { ConsoleInput } from '../../../engine/core/arbiter/arbiter.js';
+import type { ConsoleInput, CueListChange } from '../../../engine/core/arbiter/arbiter.js';
 import { ConsoleModel } from '../../../engine/core/console/consoleModel.js';
 import { playbackEditTarget } from '../../../engine/core/edit/playbackTarget.js';
 import { ShowEditor, type ShowDocument, type ShowStore } from '../../../engine/core/edit/showEditor.js';
@@ -74,9 +74,11 @@ function rig(options: Parameters<typeof document>[0] = {}) {
   const console$ = new Subject<ConsoleInput>();
   // The model, scripted: whatever the test proposes (listening that hears nothing).
   const predictions$ = new Subject<Prediction>();
-  const pipeline = buildShowPipeline(show, profiles, { console$, listening: { features$: NEVER, beats$: NEVER, onsets$: NEVER }, predict: () => predictions$ }, scheduler);
+  const cues$ = new Subject<CueListChange>();
+  const pipeline = buildShowPipeline(show, profiles, { console$, cues$, listening: { features$: NEVER, beats$: NEVER, onsets$: NEVER }, predict: () => predictions$ }, scheduler);
   const store = new MemoryStore();
   const editor = new ShowEditor(doc, show, testCatalog, playbackEditTarget(pipeline.playback), store, () => scheduler.now());
+  editor.cueLists$.subscribe(cues$); // as engine/main.ts wires it
   const model = new ConsoleModel(pipeline, { engineId: 'e', showName: show.name, showPath: null, commands: console$, programming: editor }, scheduler);
   let seen: EngineSnapshot = model.snapshot();
   model.deltas$.subscribe((d) => (seen = applyDelta(seen, d)));
@@ -244,6 +246,24 @@ describe('the show editor', () => {
     // From 0.5 to 1 over 8 s: an eighth of the way after 1 s (the old 2 s fade would be half way).
     expect(r.intensity(r.frame(21_000), 0)).toBeCloseTo(0.5625, 2);
     expect(r.seen().log.filter((d) => d.action === 'go').map((d) => [d.cue, d.source])).toEqual([['12', 'operator'], ['13', 'model']]);
+    r.close();
+  });
+
+  it('drops an armed prediction of a cue deleted meanwhile: nothing fires for it', async () => {
+    const r = rig({ lxMode: 'auto' });
+    r.go();
+    r.frame(15_000);
+    r.predictions$.next({ dept: deptId('LX'), cue: cueId('13'), confidence: 0.95, fireAt: 20, source: 'model' });
+    r.frame(15_100);
+    expect(r.seen().depts[0]!.prediction).toMatchObject({ cue: '13', armed: true });
+    expect(await r.send({ type: 'delete-cue', dept: 'LX', cue: '13', baseRev: 0 })).toMatchObject({ ok: true });
+    r.frame(15_200);
+    expect(r.seen().depts[0]!.prediction).toBeNull();
+    // Later predictions of it are dropped too.
+    r.predictions$.next({ dept: deptId('LX'), cue: cueId('13'), confidence: 0.95, fireAt: 21, source: 'model' });
+    r.frame(25_000);
+    expect(r.pipeline.playback.snapshot().depts[0]).toMatchObject({ current: '12' });
+    expect(r.seen().log.filter((d) => d.action === 'go').map((d) => d.cue)).toEqual(['12']);
     r.close();
   });
 
