@@ -13,11 +13,11 @@ import type { DeptChange, EditTarget } from './showEditor.js';
 export function playbackEditTarget(playback: Playback, file = 'show.json'): EditTarget {
   return {
     stage(dept) {
-      // A lighting department (one that sets levels, or an empty one) records; video or sound cues have
-      // no look of their own. Nothing is on stage before the first frame.
+      // A lighting department (one that set levels when the show started) records; video or sound cues
+      // have no look of their own. Nothing is on stage before the first frame.
       const d = playback.depts.get(deptId(dept));
       const shown = playback.shown;
-      if (d === undefined || (d.fades === null && d.program.cues.length > 0) || playback.space.ids.length === 0 || shown === undefined) return undefined;
+      if (d === undefined || d.fades === null || shown === undefined) return undefined;
       return { slots: shown, discrete: playback.space.discrete };
     },
     live(dept) {
@@ -29,7 +29,9 @@ export function playbackEditTarget(playback: Playback, file = 'show.json'): Edit
         const index = show.departments.findIndex((d) => d.id === c.dept);
         const dept = show.departments[index];
         if (dept === undefined) throw new Error(`there is no department '${c.dept}'`);
-        compiled.push({ id: dept.id, program: compileDepartment(dept, index, playback.space, file) });
+        const program = compileDepartment(dept, index, playback.space, file);
+        if (program.hasLevels && playback.depts.get(deptId(dept.id))?.fades === null) throw new Error(`${dept.id} set no levels when the show started (give it its first look in show.json and restart)`);
+        compiled.push({ id: dept.id, program });
       }
       return () => {
         for (const c of compiled) playback.reprogram(deptId(c.id), c.program, updateLive);

@@ -13,7 +13,7 @@ import { type Logger } from '../log.js';
 import { type Decision, type DecisionSource } from '../arbiter/types.js';
 import { assertNever } from '../errors.js';
 import { type CompiledDept } from './compile.js';
-import { DeptFades } from './fades.js';
+import { DeptFades, type FixtureSet } from './fades.js';
 import { ActiveBinding } from './effects.js';
 import { type AudioFeed } from './audioFeed.js';
 import { cueDurationMs } from './timing.js';
@@ -125,8 +125,7 @@ export class DeptPlayback {
     const wasNext = this.standby !== null && this.standby === this.current + 1;
     const standby = this.standby === null ? undefined : before.cues[this.standby]?.number;
     this.compiled = program;
-    if (this.fades === null && program.hasLevels) this.fades = new DeptFades(program);
-    else this.fades?.reprogram(program);
+    this.fades?.reprogram(program); // a department without levels gets none (`Playback.reprogram` refuses that)
     // The live cue by number; deleted (never while live, but a show may be undone under it): the cue before its place.
     let current = -1;
     if (live !== undefined) {
@@ -389,17 +388,24 @@ export class DeptPlayback {
     }
   }
 
-  /** Per frame: this department's level slots at engine time `nowMs` into `out` (no-op without levels). */
-  evaluate(nowMs: number, out: Float64Array): void {
-    this.fades?.evaluate(this.deptTime(nowMs), out);
+  /**
+   * Per frame: brings this department's levels (`fades.values`, and `out` when given) to engine
+   * time `nowMs`, adding the fixtures that moved to `moved` (no-op without levels).
+   */
+  evaluate(nowMs: number, moved: FixtureSet, out: Float64Array | null = null): void {
+    this.fades?.evaluate(this.deptTime(nowMs), moved, out);
   }
 
-  /** Per frame: runs the live effects over `slots`, dropping finished ones. */
-  applyEffects(nowMs: number, slots: Float64Array): void {
+  /** Per frame: runs the live effects over `slots`, adding the fixtures they write to `touched`, and drops finished ones. */
+  applyEffects(nowMs: number, slots: Float64Array, touched?: FixtureSet): void {
     let keep = 0;
     for (let i = 0; i < this.bindings.length; i++) {
       const b = this.bindings[i]!;
       b.apply(nowMs, slots);
+      if (touched !== undefined) {
+        const fixtures = b.fixtures;
+        for (let k = 0; k < fixtures.length; k++) touched.add(fixtures[k]!);
+      }
       if (!b.finished) this.bindings[keep++] = b;
     }
     this.bindings.length = keep;
