@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
-import type { ConsoleInput } from './core/arbiter/arbiter.js';
+import type { ConsoleInput, CueListChange } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
 import { chooseTracker } from './core/audio/listen.js';
@@ -27,6 +27,12 @@ import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
+import type { FixtureCatalog } from './core/show/validate.js';
+import { ShowEditor } from './core/edit/showEditor.js';
+import { playbackEditTarget } from './core/edit/playbackTarget.js';
+import { openShowFile } from './io/show/showStore.js';
+import { TimelineRecorder } from './core/timeline/timelineRecorder.js';
+import { rehearsalForTimeline } from './io/takes/rehearsalTimeline.js';
 import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
@@ -176,10 +182,11 @@ function describeDriver(d: DmxDriverConfig): string {
 }
 
 /** The show (venue applied) and a fixture profile per patched fixture. */
-async function loadShowParts(config: EngineConfig, banner: string[], log: Logger): Promise<{ show: ShowFile; dir: string; profiles: Map<string, FixtureProfile> }> {
+async function loadShowParts(config: EngineConfig, banner: string[], log: Logger): Promise<{ show: ShowFile; dir: string; profiles: Map<string, FixtureProfile>; catalog: FixtureCatalog }> {
   const library = await loadFixtureLibrary(resolve(config.fixturesDir));
   for (const p of library.problems) log.warn(`fixture file left out: ${p.file}: ${p.message}`);
-  const loaded = await loadShow(config.showDir, catalogFromDefinitions(library), config.venue);
+  const catalog = catalogFromDefinitions(library);
+  const loaded = await loadShow(config.showDir, catalog, config.venue);
   const show = withOverrides(loaded.show, config);
   const profiles = new Map<string, FixtureProfile>();
   for (const f of show.fixtures) {
@@ -190,7 +197,26 @@ async function loadShowParts(config: EngineConfig, banner: string[], log: Logger
   }
   banner.push(`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`);
   if (config.allAuto === true) banner.push('every department in auto (--auto), whatever the show says');
-  return { show, dir: loaded.dir, profiles };
+  return { show, dir: loaded.dir, profiles, catalog };
+}
+
+/**
+ * The show editor: programming from the console, saved to the show folder's `show.json`. A show file
+ * that cannot be read as a document leaves the show running without editing (the banner says why).
+ */
+async function openShowEditor(dir: string, show: ShowFile, catalog: FixtureCatalog, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<ShowEditor | undefined> {
+  try {
+    const { doc, store } = await openShowFile(dir);
+    const editor = new ShowEditor(doc, show, catalog, playbackEditTarget(pipeline.playback, store.file ?? 'show.json'), store, () => scheduler.now());
+    closers.add(() => editor.dispose());
+    banner.push(`programming: edits from the console are saved to ${store.file ?? 'show.json'} (previous version kept as .bak)`);
+    return editor;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    log.warn(`programming off: ${why}`);
+    banner.push(`programming: off (${why})`);
+    return undefined;
+  }
 }
 
 /**
@@ -424,6 +450,21 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   return ticks;
 }
 
+/** The run's timeline for the console: bars, predictions, fires, and the rehearsal take the show plays. */
+async function startTimeline(show: ShowFile, dir: string, pipeline: ShowPipeline, listening: ListeningStreams | undefined, audioOffsetMs: number, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<TimelineRecorder> {
+  const { rehearsal, why } = listening === undefined ? { rehearsal: null, why: 'no audio' } : await rehearsalForTimeline(show, dir);
+  const timeline = new TimelineRecorder(
+    {
+      predictions$: pipeline.predictions$, decisions$: pipeline.decisions$, events$: pipeline.playback.events$, arbiter$: pipeline.arbiter.state$,
+      ...(listening !== undefined ? { beats$: listening.beats$ } : {}), audioOffsetMs, rehearsal,
+    },
+    scheduler,
+  );
+  closers.add(() => timeline.dispose());
+  banner.push(`timeline: ${rehearsal !== null ? `rehearsal take '${rehearsal.name}' (${rehearsal.cues.length} cues)` : `no rehearsal shown (${why ?? 'none'})`}`);
+  return timeline;
+}
+
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
 function startConsoleModel(
   show: ShowFile,
@@ -434,7 +475,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -497,7 +538,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   try {
     // Tokens first: a bad or unreadable one stops the start before anything opens.
     const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
-    const { show, dir, profiles } = await loadShowParts(config, banner, log);
+    const { show, dir, profiles, catalog } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
     const audioStatus = new Subject<AudioInputStatus>();
@@ -516,11 +557,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const audioOffsetMs = scheduler.now();
     const console$ = new Subject<ConsoleInput>();
     closers.add(() => console$.complete());
+    // Cue lists edited from the console reach the arbiter (the show editor is made once DMX runs).
+    const cueLists$ = new Subject<CueListChange>();
+    closers.add(() => cueLists$.complete());
     const pipeline = buildShowPipeline(
       show,
       profiles,
       {
         console$,
+        cues$: cueLists$,
         controls$: merge(...controls),
         ...(listening !== undefined ? { listening } : {}),
         ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
@@ -553,7 +598,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
 
     const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
-    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
+    const editor = config.console !== null ? await openShowEditor(dir, show, catalog, pipeline, scheduler, closers, banner, log) : undefined;
+    if (editor !== undefined) {
+      const fed = editor.cueLists$.subscribe((c) => cueLists$.next(c));
+      closers.add(() => fed.unsubscribe());
+    }
+    const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
+    const consoleModel = config.console !== null || oscIn !== undefined
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}) })
+      : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),

@@ -416,6 +416,20 @@ export const mixerMoveSchema = z
   .strict();
 export type MixerMove = z.infer<typeof mixerMoveSchema>;
 
+/**
+ * Where a cue belongs in the music, as the live beat tracker counts it: bar 1 is the first bar heard,
+ * `beat` is 1-based within the bar and may fall between beats (2.5 is the off-beat after beat 2).
+ * The console's timeline marks it against the bars heard; it does not fire the cue by itself (GO,
+ * the model, timecode and follows do).
+ */
+export const musicPositionSchema = z
+  .object({
+    bar: z.number().int().min(1).max(100_000),
+    beat: z.number().min(1).max(16.999).describe('1-based beat in the bar; 2.5 is halfway between beats 2 and 3'),
+  })
+  .strict();
+export type MusicPosition = z.infer<typeof musicPositionSchema>;
+
 /** One cue in a department's stack. */
 export const cueSchema = z
   .object({
@@ -430,6 +444,7 @@ export const cueSchema = z
     autoContinueMs: ms.optional().describe("GO the next cue this long after this cue's GO"),
     cueOnly: z.boolean().optional().describe('Restore the previous values when the next cue runs (default: tracking)'),
     timecode: timecode.optional().describe('Fire at this MTC position'),
+    musicPosition: musicPositionSchema.optional().describe('Where the cue belongs in the music (bar and beat as the beat tracker counts them); shown on the console timeline, does not fire the cue by itself'),
     levels: z.record(id, fixtureLookSchema).optional().describe('Looks per fixture or group id'),
     messages: z.array(outputMessageSchema).optional(),
     mixer: z.array(mixerMoveSchema).optional().describe('Mixer parameters this cue moves (a sound department)'),
@@ -439,6 +454,9 @@ export const cueSchema = z
 export type Cue = z.infer<typeof cueSchema>;
 
 export const automationModes = ['manual', 'assist', 'auto'] as const;
+/** How a recorded change reaches the cues after it: it tracks on (`tracking`), or they keep their looks (`cue-only`). */
+export const recordModes = ['tracking', 'cue-only'] as const;
+export type RecordMode = (typeof recordModes)[number];
 /** How far the model may go in a department. */
 export type AutomationMode = (typeof automationModes)[number];
 
@@ -452,6 +470,10 @@ export const departmentSchema = z
     lockoutMs: ms.default(10_000),
     minGoIntervalMs: ms.default(DEFAULT_MIN_GO_INTERVAL_MS),
     moveInBlack: z.boolean().default(true),
+    recordMode: z
+      .enum(recordModes)
+      .optional()
+      .describe("How a look recorded from the console into a cue affects the cues after it: 'tracking' (default: the change tracks on) or 'cue-only' (the next cues keep their looks)"),
     cues: z.array(cueSchema),
   })
   .strict();
