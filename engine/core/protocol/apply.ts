@@ -42,6 +42,8 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
       return { ...snapshot, engineTimeMs, devices: upsert(snapshot.devices ?? [], delta.device) };
     case 'camera':
       return { ...snapshot, engineTimeMs, cameras: upsert(snapshot.cameras ?? [], delta.camera) };
+    case 'shadow':
+      return { ...snapshot, engineTimeMs, shadow: upsert(snapshot.shadow ?? [], delta.shadow) };
     default:
       return assertNever(delta, 'engine delta');
   }
