@@ -29,6 +29,7 @@ import {
   type DeptState,
   type EngineDelta,
   type EngineSnapshot,
+  type ShadowScore,
   type UniverseState,
 } from '../protocol/state.js';
 
@@ -55,6 +56,8 @@ export interface ConsoleModelOptions {
   readonly devices?: RecordFeed<DeviceState>;
   /** Cameras and their tally. */
   readonly cameras?: RecordFeed<CameraState>;
+  /** Shadow mode's live score per department (the run journal's). */
+  readonly shadow?: RecordFeed<ShadowScore>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -150,6 +153,7 @@ export class ConsoleModel implements ConsoleEngine {
     // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
     if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
     if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
+    if (options.shadow !== undefined) this.subscription.add(options.shadow.states$.subscribe((shadow) => this.deltas.next({ type: 'shadow', shadow })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -177,6 +181,7 @@ export class ConsoleModel implements ConsoleEngine {
       log: this.log.slice(-LOG_LIMIT),
       ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
+      ...(this.options.shadow !== undefined ? { shadow: [...this.options.shadow.snapshot()] } : {}),
     };
   }
 

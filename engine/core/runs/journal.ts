@@ -61,6 +61,8 @@ export class RunJournal {
   private readonly verdicts = new Map<string, ShadowVerdict>();
   private readonly modes = new Map<string, ArbiterState['depts'][number]['mode']>();
   private readonly thresholds = new Map<string, number>();
+  /** Per department, the cue that went last and when (audio s). */
+  private readonly live = new Map<string, { cue: string; atS: number }>();
   private beat: Beat | undefined;
   private ended = false;
 
@@ -86,7 +88,17 @@ export class RunJournal {
     );
     this.scorer = new ShadowScorer(depts.map((d) => d.id));
     this.line({ kind: 'start', v: RUN_LOG_VERSION, ...options.header, audioOffsetMs: options.audioOffsetMs, depts });
-    if (options.beats$ !== undefined) this.subscription.add(options.beats$.subscribe({ next: (b) => (this.beat = b), error: () => undefined }));
+    if (options.beats$ !== undefined) {
+      this.subscription.add(
+        options.beats$.subscribe({
+          next: (b) => {
+            this.beat = b;
+            if (b.isDownbeat) this.line({ kind: 'bar', audioS: round3(b.t), bar: b.barIndex + 1, bpm: Math.round(b.bpm * 10) / 10, beatsPerBar: b.beatsPerBar });
+          },
+          error: () => undefined,
+        }),
+      );
+    }
     this.subscription.add(source.predictions$.subscribe({ next: (p) => this.onPrediction(p), error: () => undefined }));
     this.subscription.add(source.playback.events$.subscribe({ next: (e) => this.onPlayback(e), error: () => undefined }));
     this.subscription.add(source.decisions$.subscribe({ next: (d) => this.onDecision(d), error: () => undefined }));
@@ -123,6 +135,9 @@ export class RunJournal {
 
   private onPrediction(p: Prediction): void {
     const nowS = this.audioS(this.now());
+    // The model repeating the cue that just went is not a new prediction (the gate refuses it as the live cue).
+    const live = this.live.get(p.dept);
+    if (live !== undefined && live.cue === p.cue && this.audioS(p.fireAt * 1000) < live.atS + this.options.policy.refireMinMs / 1000) return;
     const threshold = this.thresholds.get(p.dept) ?? 1;
     const ref: PredictionRef = {
       cue: p.cue,
@@ -160,6 +175,7 @@ export class RunJournal {
     const atS = this.audioS(e.tMs);
     const music = this.music(atS);
     this.line({ kind: 'fire', tMs: e.tMs, audioS: atS, dept: e.dept, cue: e.cue, source: e.source, how: e.reason, ...(music !== undefined ? { music } : {}) });
+    this.live.set(e.dept, { cue: e.cue, atS });
     const s = this.standing.get(e.dept);
     if (s !== undefined && s.ref.cue === e.cue) this.settle(e.dept, s, atS, { source: e.source, atS });
     // BACK is a correction, not a GO: it is not scored (the decision line records it).

@@ -169,13 +169,18 @@ export const modeLineSchema = z.object({ kind: z.literal('mode'), tMs: finite, a
 /** A mode line. */
 export type ModeLine = z.infer<typeof modeLineSchema>;
 
+/** A downbeat the beat tracker heard: the run's bar grid (beats between are at `bpm`). */
+export const barLineSchema = z.object({ kind: z.literal('bar'), audioS: finite, bar: z.number().int().nonnegative(), bpm: finite, beatsPerBar: z.number().int().positive() });
+/** A bar line. */
+export type BarLine = z.infer<typeof barLineSchema>;
+
 /** A clean stop. */
 export const endLineSchema = z.object({ kind: z.literal('end'), tMs: finite, audioS: finite });
 /** An end line. */
 export type EndLine = z.infer<typeof endLineSchema>;
 
 /** Any line of a run log. */
-export const runLogLineSchema = z.discriminatedUnion('kind', [startLineSchema, decisionLineSchema, fireLineSchema, predictionLineSchema, modeLineSchema, endLineSchema]);
+export const runLogLineSchema = z.discriminatedUnion('kind', [startLineSchema, decisionLineSchema, fireLineSchema, predictionLineSchema, modeLineSchema, barLineSchema, endLineSchema]);
 /** Any line of a run log. */
 export type RunLogLine = z.infer<typeof runLogLineSchema>;
 
@@ -186,6 +191,7 @@ export interface RunLog {
   readonly fires: readonly FireLine[];
   readonly predictions: readonly PredictionLine[];
   readonly modes: readonly ModeLine[];
+  readonly bars: readonly BarLine[];
   /** The clean stop, or undefined when the engine was killed (the log ends where it was cut). */
   readonly end: EndLine | undefined;
   /** Audio seconds from the start to the last line. */
@@ -202,13 +208,7 @@ export interface RunLog {
 export function parseRunLog(text: string, file: string): { log: RunLog | undefined; problems: FileProblem[] } {
   const rows = text.split('\n');
   const skipped: FileProblem[] = [];
-  let start: StartLine | undefined;
-  const decisions: DecisionLine[] = [];
-  const fires: FireLine[] = [];
-  const predictions: PredictionLine[] = [];
-  const modes: ModeLine[] = [];
-  let end: EndLine | undefined;
-  let lastAudioS = 0;
+  const lines: RunLogLine[] = [];
   const lastRow = rows.length - 1;
   for (let i = 0; i < rows.length; i++) {
     const raw = rows[i]!.trim();
@@ -223,18 +223,35 @@ export function parseRunLog(text: string, file: string): { log: RunLog | undefin
     const line = runLogLineSchema.safeParse(parsed.value);
     if (!line.success) {
       const issue = line.error.issues[0];
-      skipped.push({ ...at, path: issue?.path.map(String).join('.') ?? '', message: `is not a run log line this build reads (${issue?.message ?? 'invalid'})`, expected: 'a start, decision, fire, prediction, mode or end line' });
+      skipped.push({ ...at, path: issue?.path.map(String).join('.') ?? '', message: `is not a run log line this build reads (${issue?.message ?? 'invalid'})`, expected: 'a start, decision, fire, prediction, mode, bar or end line' });
       continue;
     }
-    const l = line.data;
-    if (start === undefined) {
-      if (l.kind !== 'start') return { log: undefined, problems: [{ ...at, message: `starts with a '${l.kind}' line`, expected: 'a run log whose first line is its start line' }] };
-      start = l;
+    if (lines.length === 0 && line.data.kind !== 'start') return { log: undefined, problems: [{ ...at, message: `starts with a '${line.data.kind}' line`, expected: 'a run log whose first line is its start line' }] };
+    if (lines.length > 0 && line.data.kind === 'start') {
+      skipped.push({ ...at, message: 'is a second start line', expected: 'one run per log' });
       continue;
     }
+    lines.push(line.data);
+  }
+  const log = collectRunLog(lines, skipped);
+  if (log === undefined) return { log: undefined, problems: [{ file, path: '', message: 'holds no start line', expected: 'a run log written by precue run' }] };
+  return { log, problems: [] };
+}
+
+/** A run log from its lines in order (the first a start line; undefined when there is none). */
+export function collectRunLog(lines: readonly RunLogLine[], skipped: readonly FileProblem[] = []): RunLog | undefined {
+  const first = lines[0];
+  if (first === undefined || first.kind !== 'start') return undefined;
+  const decisions: DecisionLine[] = [];
+  const fires: FireLine[] = [];
+  const predictions: PredictionLine[] = [];
+  const modes: ModeLine[] = [];
+  const bars: BarLine[] = [];
+  let end: EndLine | undefined;
+  let lastAudioS = 0;
+  for (const l of lines.slice(1)) {
     switch (l.kind) {
       case 'start':
-        skipped.push({ ...at, message: 'is a second start line', expected: 'one run per log' });
         break;
       case 'decision':
         decisions.push(l);
@@ -252,14 +269,17 @@ export function parseRunLog(text: string, file: string): { log: RunLog | undefin
         modes.push(l);
         lastAudioS = Math.max(lastAudioS, l.audioS);
         break;
+      case 'bar':
+        bars.push(l);
+        lastAudioS = Math.max(lastAudioS, l.audioS);
+        break;
       case 'end':
         end = l;
         lastAudioS = Math.max(lastAudioS, l.audioS);
         break;
     }
   }
-  if (start === undefined) return { log: undefined, problems: [{ file, path: '', message: 'holds no start line', expected: 'a run log written by precue run' }] };
-  return { log: { start, decisions, fires, predictions, modes, end, lastAudioS, skipped }, problems: [] };
+  return { start: first, decisions, fires, predictions, modes, bars, end, lastAudioS, skipped };
 }
 
 /** A department's mode at an audio time, from the start line and the mode lines. */

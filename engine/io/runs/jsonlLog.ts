@@ -10,6 +10,7 @@
  * dropped.
  */
 import { closeSync, fstatSync, fsync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { DeviceError } from '../../core/errors.js';
 import { writeError } from '../files/writeError.js';
 
 /** Options of a log file. */
@@ -18,7 +19,16 @@ export interface JsonlLogOptions {
   readonly syncEveryMs?: number;
   /** Called once, at the first failed write or sync. */
   readonly onFailure?: (err: unknown) => void;
+  /**
+   * The file never grows past this many bytes (default `DEFAULT_MAX_LOG_BYTES`): a line that would
+   * pass it stops the log with a failure naming the limit, so a runaway source cannot fill the disk
+   * the show's audio and other runs live on.
+   */
+  readonly maxBytes?: number;
 }
+
+/** A run log's size limit by default: 64 MiB, a decade of three-hour shows' decisions at a few lines a second. */
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 /** An append-only JSON-lines file. */
 export class JsonlLog {
@@ -64,6 +74,11 @@ export class JsonlLog {
     const fd = this.fd;
     if (fd === undefined || this.failure !== undefined) return;
     const data = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+    const max = this.options.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+    if (this.bytes + data.length > max) {
+      this.fail(new DeviceError(`cannot write ${this.file}`, `it reached its size limit of ${(max / 1048576).toFixed(0)} MiB; later lines are dropped`, 'look for what floods the log (precue report on this run lists it)'));
+      return;
+    }
     let done = 0;
     try {
       while (done < data.length) {
