@@ -219,3 +219,26 @@ function deptSummary(dept: string, m: Metrics, shadow: ShadowTally, events: read
   const sh = shadow.gos === 0 ? '' : ` Shadow mode: ${shadow.within100ms} of ${shadow.gos} operator GOs predicted within ±${SHADOW_WINDOW_MS} ms, ${shadow.withinBeat} within a beat${shadow.meanLeadMs !== null ? ` (mean lead ${shadow.meanLeadMs >= 0 ? '+' : '−'}${Math.abs(shadow.meanLeadMs).toFixed(0)} ms)` : ''}.`;
   return `${dept} would have fired ${hits} of ${cues} cues within ±${SHADOW_WINDOW_MS} ms${errs}${missText}${ff}.${sh}`;
 }
+
+/** A BACK this soon after a cue went says the cue was wrong (s). */
+export const BACK_UNDOES_WITHIN_S = 5;
+
+/**
+ * A run as training labels: the cues as they went, the operator's corrections winning. Every cue
+ * playback fired stays at the time it went (a person's GO is the operator's time, however far from
+ * the prediction); a cue a person took BACK within `BACK_UNDOES_WITHIN_S` is dropped (it was wrong),
+ * as is a model fire a person re-fired (the same cue, within a second: the person's time is the truth).
+ * Pure: a run log in, cues in the run's audio time out.
+ */
+export function runLabels(log: RunLog): { t: number; dept: string; cue: string; by: string }[] {
+  const out: { t: number; dept: string; cue: string; by: string }[] = [];
+  const fires = log.fires.filter((f) => f.how !== 'back');
+  for (const [i, f] of fires.entries()) {
+    const undone = log.decisions.some((d) => d.dept === f.dept && d.action === 'back' && HUMAN_SOURCES.has(d.source) && d.audioS >= f.audioS && d.audioS - f.audioS <= BACK_UNDOES_WITHIN_S && !fires.slice(i + 1).some((g) => g.dept === f.dept && g.audioS > f.audioS && g.audioS <= d.audioS));
+    if (undone) continue;
+    const refired = f.source === 'model' && fires.some((g) => g !== f && g.dept === f.dept && g.cue === f.cue && HUMAN_SOURCES.has(g.source) && Math.abs(g.audioS - f.audioS) <= 1);
+    if (refired) continue;
+    out.push({ t: f.audioS, dept: f.dept, cue: f.cue, by: f.source });
+  }
+  return out;
+}
