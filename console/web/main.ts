@@ -10,6 +10,7 @@
 import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
 import { VideoPanel } from './video.js';
+import { shadowLine } from './shadow.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -148,7 +149,12 @@ function renderDept(v: DeptView): HTMLElement {
 }
 
 function renderDepts(s: EngineSnapshot): void {
-  deptsBox.replaceChildren(...s.depts.map((d, i) => renderDept(deptView(d, i, page))));
+  deptsBox.replaceChildren(...s.depts.map((d, i) => {
+    const box = renderDept(deptView(d, i, page));
+    const shadow = shadowLine(s, d.id, d.mode);
+    if (shadow !== null) box.querySelector('.prediction')?.after(shadow);
+    return box;
+  }));
   for (const list of deptsBox.querySelectorAll<HTMLElement>('.stack')) {
     const focus = list.querySelector<HTMLElement>('.cursor') ?? list.querySelector<HTMLElement>('.standby') ?? list.querySelector<HTMLElement>('.current');
     if (focus !== null) list.scrollTop = Math.max(0, focus.offsetTop - list.offsetTop - list.clientHeight / 3);

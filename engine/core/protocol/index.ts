@@ -8,3 +8,4 @@ export * from './messages.js';
 export * from './dmx.js';
 export * from './apply.js';
 export type { CommandIssuer, CommandResult, ConsoleEngine } from './port.js';
+export * from './shadow.js';

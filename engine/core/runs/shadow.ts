@@ -10,11 +10,11 @@
  * GO and since the department's previous cue went. A prediction made after the GO is not a prediction.
  * Pure: predictions and fires in, in time order; verdicts and scores out.
  */
+import { SHADOW_WINDOW_MS } from '../protocol/shadow.js';
 import type { ShadowScore } from '../protocol/state.js';
 import type { PredictionRef, ShadowVerdict } from './runLog.js';
 
-/** The windows of shadow mode. */
-export const SHADOW_WINDOW_MS = 100;
+export { describeShadow, SHADOW_WINDOW_MS } from '../protocol/shadow.js';
 
 /** A prediction as the scorer sees it (audio seconds). */
 export interface ShadowPrediction extends PredictionRef {
@@ -101,11 +101,4 @@ export class ShadowScorer {
   scores(): ShadowScore[] {
     return [...this.tallies.keys()].map((d) => this.score(d));
   }
-}
-
-/** One line for a department's score: "7 of 9 GOs predicted within ±100 ms (8 within a beat), mean lead +35 ms". */
-export function describeShadow(s: Pick<ShadowScore, 'gos' | 'within100ms' | 'withinBeat' | 'meanLeadMs'>): string {
-  if (s.gos === 0) return 'no operator GOs yet';
-  const lead = s.meanLeadMs === null ? '' : `, mean lead ${s.meanLeadMs >= 0 ? '+' : '−'}${Math.abs(s.meanLeadMs).toFixed(0)} ms`;
-  return `${s.within100ms} of ${s.gos} GO${s.gos === 1 ? '' : 's'} predicted within ±${SHADOW_WINDOW_MS} ms (${s.withinBeat} within a beat)${lead}`;
 }

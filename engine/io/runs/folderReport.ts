@@ -155,8 +155,8 @@ export async function writeFolderReport(r: FolderReport, outDir: string): Promis
   });
   const html = join(outDir, 'report.html');
   const png = join(outDir, 'timeline.png');
-  await writeFileAtomic(html, reportHtml(r.report, { timelineSvg: svg, ...(r.usage !== undefined ? { usage: r.usage } : {}), hints: r.hints, notes: r.notes }));
-  await writeFileAtomic(png, svgToPng(svg));
+  await writeFileAtomic(html, reportHtml(r.report, { timelineSvg: svg, ...(r.usage !== undefined ? { usage: r.usage } : {}), hints: r.hints, notes: r.notes }), { backup: false });
+  await writeFileAtomic(png, svgToPng(svg), { backup: false });
   return { html, png };
 }
 

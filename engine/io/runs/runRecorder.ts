@@ -139,7 +139,7 @@ export class RunRecorder {
 
   private async writeUsage(): Promise<void> {
     if (this.meter === undefined) return;
-    await writeFileAtomic(join(this.dir, USAGE_FILE), `${JSON.stringify(this.meter.report(), null, 1)}\n`).catch((err: unknown) =>
+    await writeFileAtomic(join(this.dir, USAGE_FILE), `${JSON.stringify(this.meter.report(), null, 1)}\n`, { backup: false }).catch((err: unknown) =>
       this.config.log.warn(`fixture usage not written: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
