@@ -39,7 +39,8 @@ export async function createRunFolder(runsDir: string, name: string): Promise<st
   for (let i = 1; i < 1000; i++) {
     const dir = join(runsDir, i === 1 ? name : `${name}-${i}`);
     try {
-      await mkdir(dir);
+      // Runs hold performers' audio and who did what: not for every user of the machine.
+      await mkdir(dir, { mode: 0o750 });
       return dir;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(dir, err);
