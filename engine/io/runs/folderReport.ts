@@ -20,7 +20,8 @@ import { readWavFile } from '../audio/wavFile.js';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { loadModelFolder, readModelMeta, type ModelFolder } from '../model/modelFolder.js';
 import { readTake } from '../takes/take.js';
-import { reportHtml, svgToPng, timelineSvg, waveformOf, type Waveform } from './reportHtml.js';
+import { svgToPng, timelineSvg, waveformOf, type Waveform } from '../plots/timeline.js';
+import { reportHtml } from './reportHtml.js';
 import { AUDIO_FILE, isRunFolder, listRuns, readRunLog, readUsage } from './runFolder.js';
 
 /** A folder's report, with what it was made from. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRunReport } from '../../../engine/core/runs/report.js';
 import { collectRunLog, type RunLogLine } from '../../../engine/core/runs/runLog.js';
-import { START } from './runLog.test.js';
+import { START } from './fixtures.js';
 
 const pred = (dept: string, cue: string, fireAtS: number, outcome: 'fired' | 'preempted' | 'due' | 'withdrawn', extra: Record<string, unknown> = {}): RunLogLine =>
   ({ kind: 'prediction', dept, cue, fireAtS, confidence: 0.9, wouldFire: true, firstAtS: fireAtS - 4, closedAtS: fireAtS + 0.5, outcome, ...extra });

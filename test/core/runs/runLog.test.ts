@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runLabels } from '../../../engine/core/runs/report.js';
-import { parseRunLog, type RunLogLine } from '../../../engine/core/runs/runLog.js';
+import { parseRunLog } from '../../../engine/core/runs/runLog.js';
+import { START } from './fixtures.js';
 
-export const START: RunLogLine = {
-  kind: 'start', v: 1, run: 'run-1', show: 'test', showDir: '/show', startedAt: '2026-01-01T20:00:00.000Z', engineVersion: '0.1.0',
-  audioOffsetMs: 1000, audio: { kept: false }, model: null,
-  depts: [{ id: 'LX', mode: 'assist', confidenceThreshold: 0.7 }, { id: 'VID', mode: 'auto', confidenceThreshold: 0.7 }],
-};
 const text = (lines: readonly unknown[]): string => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 
 describe('run log', () => {
