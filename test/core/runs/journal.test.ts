@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { ArbiterState } from '../../../engine/core/arbiter/arbiter.js';
 import type { Decision, Prediction } from '../../../engine/core/arbiter/types.js';
 import type { Beat } from '../../../engine/core/audio/types.js';
+import { cueId, deptId } from '../../../engine/core/ids.js';
 import type { PlaybackEvent } from '../../../engine/core/playback/deptPlayback.js';
 import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
 import { applyDelta, engineDeltaSchema, type EngineSnapshot } from '../../../engine/core/protocol/index.js';
 import { RunJournal } from '../../../engine/core/runs/journal.js';
 import { collectRunLog, type RunLogLine } from '../../../engine/core/runs/runLog.js';
+
+const LX = deptId('LX');
 
 describe('the run journal', () => {
   it('logs a GO with the prediction it overrode, the music position and its shadow verdict, and scores it live', () => {
@@ -28,11 +31,11 @@ describe('the run journal', () => {
     journal.scores$.subscribe((s) => scores.push(s));
     const at = (audioS: number, run: () => void): void => void scheduler.schedule(run, offset + audioS * 1000);
     at(8, () => beats$.next({ t: 8, index: 16, bpm: 120, confidence: 1, beatInBar: 0, beatsPerBar: 4, isDownbeat: true, barIndex: 4, nextBeatT: 8.5, decidedT: 8.05 }));
-    at(8.1, () => predictions$.next({ dept: 'LX', cue: '2', confidence: 0.9, fireAt: (offset + 10_000) / 1000, source: 'model', reason: 'follower: cue 2 at bar 6' }));
+    at(8.1, () => predictions$.next({ dept: LX, cue: cueId('2'), confidence: 0.9, fireAt: (offset + 10_000) / 1000, source: 'model', reason: 'follower: cue 2 at bar 6' }));
     // The operator GOes 250 ms late (within the 500 ms beat, outside ±100 ms).
     at(10.25, () => {
-      events$.next({ kind: 'fire', tMs: offset + 10_250, dept: 'LX', cue: '2', reason: 'go', source: 'operator' });
-      decisions$.next({ t: (offset + 10_250) / 1000, dept: 'LX', action: 'go', cue: '2', source: 'operator', user: 'td@desk' });
+      events$.next({ kind: 'fire', tMs: offset + 10_250, dept: LX, cue: cueId('2'), reason: 'go', source: 'operator' });
+      decisions$.next({ t: (offset + 10_250) / 1000, dept: LX, action: 'go', cue: cueId('2'), source: 'operator', user: 'td@desk' });
     });
     at(11, () => state$.next({ tMs: offset + 11_000, depts: [{ dept: 'LX', mode: 'auto', confidenceThreshold: 0.7 }] } as unknown as ArbiterState));
     scheduler.flush();
