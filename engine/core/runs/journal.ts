@@ -143,7 +143,8 @@ export class RunJournal {
       cue: p.cue,
       fireAtS: this.audioS(p.fireAt * 1000),
       confidence: Math.round(p.confidence * 1000) / 1000,
-      wouldFire: meetsFireThreshold(p.confidence, threshold, this.options.policy),
+      // Confident enough, and not already past its moment on the audio's clock (the gate refuses those too).
+      wouldFire: meetsFireThreshold(p.confidence, threshold, this.options.policy) && p.fireAt * 1000 >= (p.heardAt ?? this.now() / 1000) * 1000 - this.options.policy.staleMs,
       ...(p.reason !== undefined ? { reason: p.reason } : {}),
     };
     this.scorer.predicted({ ...ref, dept: p.dept, atS: nowS });

@@ -195,8 +195,8 @@ function deptEvents(dept: string, decisions: readonly DecisionLine[], fired: rea
   }
   predicted.forEach((p, k) => {
     if (matched.has(k)) return;
-    const went = fired.find((f) => f.cue === p.cue && Math.abs(f.t - p.t) <= 2);
-    if (went !== undefined) return; // went, but outside ±100 ms: said as late/early above
+    // It went (fired by the model, or a person fired that cue), just not within ±100 ms: said as late/early above.
+    if (p.outcome === 'fired' || p.outcome === 'preempted' || fired.some((f) => f.cue === p.cue && Math.abs(f.t - p.t) <= 2)) return;
     // In auto a would-fire prediction nobody answered is a false fire; by hand, the operator skipped it.
     const auto = modeAt(log, dept, p.t) === 'auto';
     events.push({

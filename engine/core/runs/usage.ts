@@ -239,7 +239,7 @@ export function maintenanceHints(usage: UsageReport, limitsFor: (fixtureId: stri
     const name = f.label !== undefined ? `${f.id} (${f.label})` : f.id;
     const hours = f.litS / 3600;
     if (limits.litHours !== undefined && hours >= limits.litHours) {
-      hints.push({ fixture: f.id, what: 'litHours', value: hours, limit: limits.litHours, text: `${name} has made light for ${hours.toFixed(1)} h (threshold ${limits.litHours} h): check the lamp or LED engine and its cooling, then reset its count (maintenance.fixtures.${f.id}.since).` });
+      hints.push({ fixture: f.id, what: 'litHours', value: hours, limit: limits.litHours, text: `${name} has made light for ${hours.toFixed(hours < 10 ? 2 : 1)} h (threshold ${limits.litHours} h): check the lamp or LED engine and its cooling, then reset its count (maintenance.fixtures.${f.id}.since).` });
     }
     if (limits.strobes !== undefined && f.strobes >= limits.strobes) {
       hints.push({ fixture: f.id, what: 'strobes', value: f.strobes, limit: limits.strobes, text: `${name} has strobed ${f.strobes} times (threshold ${limits.strobes}): check the shutter or strobe driver.` });
