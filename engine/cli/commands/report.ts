@@ -2,11 +2,12 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { compareReports } from '../../core/runs/report.js';
 import { reportFolder, writeFolderReport } from '../../io/runs/folderReport.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 
-const help = `Usage: precue report <run or take folder> [--out <dir>] [--model <dir>] [--json]
+const help = `Usage: precue report <run or take folder> [--out <dir>] [--model <dir>] [--compare <folder> [--compare-model <dir>]] [--json]
 
 Writes report.html (one self-contained page: no scripts, no external references) and timeline.png
 into --out (default: the folder itself):
@@ -26,6 +27,9 @@ offline clock with every department in manual and the take's cues fired as the o
 Options:
   --out <dir>     where to write report.html and timeline.png (default: the folder)
   --model <dir>   the model to replay a take through (default: the show's, beside the take)
+  --compare <dir> compare with an earlier run (or take) department by department: shadow mode's
+                  score before and now, and whether it got better (after retraining on a run, say)
+  --compare-model <dir>  the model to replay --compare through when it is a take (default: --model's)
   --json          also print the report's figures as one JSON object
 
 Example:
@@ -42,13 +46,22 @@ export const command: Command = {
       out: { type: 'string' },
       model: { type: 'string' },
       json: { type: 'boolean', default: false },
+      compare: { type: 'string' },
+      'compare-model': { type: 'string' },
     });
     const dir = positionals[0];
     if (dir === undefined || positionals.length > 1) throw new UsageError("precue report: give one run or take folder, e.g. 'precue report shows/demo/takes/demo'.");
     const r = await reportFolder(dir, { ...(values.model !== undefined ? { model: values.model } : {}), progress: (l) => ctx.stderr(`precue report: ${l}\n`) });
+    const compareModel = values['compare-model'] ?? values.model;
+    const before = values.compare === undefined ? undefined : await reportFolder(values.compare, { ...(compareModel !== undefined ? { model: compareModel } : {}), progress: (l) => ctx.stderr(`precue report: ${l}\n`) });
     const out = resolve(values.out ?? dir);
     await mkdir(out, { recursive: true });
-    const files = await writeFolderReport(r, out);
+    const files = await writeFolderReport(r, out, before);
+    if (before !== undefined) {
+      for (const c of compareReports(before.report, r.report)) {
+        ctx.stdout(`${c.id}: ${c.verdict === 'the same' ? 'the same as' : `${c.verdict} than`} ${before.report.run} — operator GOs predicted within ±100 ms ${c.before.hits} before, ${c.after.hits} now; F1 ${c.before.f1.toFixed(3)} → ${c.after.f1.toFixed(3)}\n`);
+      }
+    }
     for (const s of r.report.summary) ctx.stdout(`${s}\n`);
     for (const h of r.hints) ctx.stdout(`maintenance: ${h.text}\n`);
     ctx.stdout(`report    ${files.html}\ntimeline  ${files.png}\n`);

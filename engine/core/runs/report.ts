@@ -242,3 +242,37 @@ export function runLabels(log: RunLog): { t: number; dept: string; cue: string; 
   }
   return out;
 }
+
+/** One department of two reports side by side: did it get better? */
+export interface DeptComparison {
+  readonly id: string;
+  readonly before: { readonly shadow: ShadowTally; readonly f1: number; readonly hits: string };
+  readonly after: { readonly shadow: ShadowTally; readonly f1: number; readonly hits: string };
+  /** "better", "worse" or "the same", on the share of operator GOs predicted within ±100 ms (then ±1 beat, then F1). */
+  readonly verdict: 'better' | 'worse' | 'the same';
+}
+
+const share = (n: number, d: number): number => (d > 0 ? n / d : 0);
+
+/** Compares a report with an earlier one (`before`), department by department. */
+export function compareReports(before: RunReport, after: RunReport): DeptComparison[] {
+  const out: DeptComparison[] = [];
+  for (const a of after.depts) {
+    const b = before.depts.find((d) => d.id === a.id);
+    if (b === undefined) continue;
+    const side = (d: DeptReport) => ({ shadow: d.shadow, f1: d.metrics.f1, hits: `${d.shadow.within100ms}/${d.shadow.gos}` });
+    // F1 only where cues went in both (with none, there is nothing to be right about).
+    const withF1 = a.metrics.expected > 0 && b.metrics.expected > 0;
+    const keys = (d: DeptReport): number[] => [share(d.shadow.within100ms, d.shadow.gos), share(d.shadow.withinBeat, d.shadow.gos), ...(withF1 ? [Number.isFinite(d.metrics.f1) ? d.metrics.f1 : 0] : [])];
+    const ka = keys(a);
+    const kb = keys(b);
+    let verdict: DeptComparison['verdict'] = 'the same';
+    for (let i = 0; i < ka.length; i++) {
+      if (Math.abs(ka[i]! - kb[i]!) < 1e-9) continue;
+      verdict = ka[i]! > kb[i]! ? 'better' : 'worse';
+      break;
+    }
+    out.push({ id: a.id, before: side(b), after: side(a), verdict });
+  }
+  return out;
+}

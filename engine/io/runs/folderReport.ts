@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { takeBlocks } from '../../core/audio/analyze.js';
 import type { TimedCue } from '../../core/model/metrics.js';
-import { buildRunReport, type RunReport } from '../../core/runs/report.js';
+import { buildRunReport, compareReports, type RunReport } from '../../core/runs/report.js';
 import type { RunLog } from '../../core/runs/runLog.js';
 import { replayShadow } from '../../core/runs/shadowReplay.js';
 import { maintenanceHints, sumUsage, type MaintenanceHint, type UsageReport } from '../../core/runs/usage.js';
@@ -145,8 +145,8 @@ export async function showHints(runsDir: string, showDir: string | undefined): P
   return hints;
 }
 
-/** Writes `report.html` and `timeline.png` of a folder report into `outDir`; returns their paths. */
-export async function writeFolderReport(r: FolderReport, outDir: string): Promise<{ html: string; png: string }> {
+/** Writes `report.html` and `timeline.png` of a folder report into `outDir` (with `before`: compared with it); returns their paths. */
+export async function writeFolderReport(r: FolderReport, outDir: string, before?: FolderReport): Promise<{ html: string; png: string }> {
   const svg = await timelineSvg({
     title: `${r.report.show} — ${r.report.run}`,
     durationS: r.report.durationS,
@@ -156,7 +156,7 @@ export async function writeFolderReport(r: FolderReport, outDir: string): Promis
   });
   const html = join(outDir, 'report.html');
   const png = join(outDir, 'timeline.png');
-  await writeFileAtomic(html, reportHtml(r.report, { timelineSvg: svg, ...(r.usage !== undefined ? { usage: r.usage } : {}), hints: r.hints, notes: r.notes }), { backup: false });
+  await writeFileAtomic(html, reportHtml(r.report, { timelineSvg: svg, ...(r.usage !== undefined ? { usage: r.usage } : {}), hints: r.hints, notes: r.notes, ...(before !== undefined ? { comparison: { name: before.report.run, depts: compareReports(before.report, r.report) } } : {}) }), { backup: false });
   await writeFileAtomic(png, svgToPng(svg), { backup: false });
   return { html, png };
 }

@@ -3,7 +3,7 @@
  * external references: it opens from a USB stick at the desk) around the timeline drawn by
  * `../plots/timeline.ts`.
  */
-import { clock, type RunReport } from '../../core/runs/report.js';
+import { clock, type DeptComparison, type RunReport } from '../../core/runs/report.js';
 import type { MaintenanceHint, UsageReport } from '../../core/runs/usage.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -17,6 +17,18 @@ export interface ReportExtras {
   readonly hints?: readonly MaintenanceHint[];
   /** Where the rehearsal cues came from, and other notes (one line each). */
   readonly notes?: readonly string[];
+  /** This report against an earlier run's (`precue report --compare`). */
+  readonly comparison?: { readonly name: string; readonly depts: readonly DeptComparison[] };
+}
+
+function comparisonHtml(c: ReportExtras['comparison']): string {
+  if (c === undefined) return '';
+  const lead = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(0)} ms`);
+  const rows = c.depts
+    .map((d) => `<tr class="${d.verdict === 'worse' ? 'override' : ''}"><td>${esc(d.id)}</td><td>${d.before.hits} · ${d.before.shadow.withinBeat} ±1 beat · ${lead(d.before.shadow.meanLeadMs)} · F1 ${pct(d.before.f1)}</td><td>${d.after.hits} · ${d.after.shadow.withinBeat} ±1 beat · ${lead(d.after.shadow.meanLeadMs)} · F1 ${pct(d.after.f1)}</td><td><b>${d.verdict}</b></td></tr>`)
+    .join('\n');
+  return `<h2>Compared with ${esc(c.name)}</h2>
+<table><thead><tr><th>dept</th><th>before: GOs predicted ±100 ms</th><th>now</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The report page. */
@@ -62,6 +74,7 @@ th{background:#fafafa}tr.override td,tr.miss td{background:#fff3f0}tr.late td,tr
 ${(extras.notes ?? []).map((n) => `<p class="meta">${esc(n)}</p>`).join('\n')}
 <h2>Timeline</h2>
 <div class="timeline" id="timeline">${extras.timelineSvg}</div>
+${comparisonHtml(extras.comparison)}
 <h2>Per department</h2>
 <table><thead><tr><th>dept</th><th>modes</th><th>cues that went</th><th>model would fire</th><th>precision</th><th>recall</th><th>F1 ±100 ms</th><th>median error</th><th>p90 error</th><th>shadow: GOs predicted ±100 ms / ±1 beat</th><th>mean lead</th></tr></thead>
 <tbody>${metricsRows}</tbody></table>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunReport } from '../../../engine/core/runs/report.js';
+import { buildRunReport, compareReports } from '../../../engine/core/runs/report.js';
 import { collectRunLog, type RunLogLine } from '../../../engine/core/runs/runLog.js';
 import { START } from './fixtures.js';
 
@@ -52,5 +52,14 @@ describe('the report of a run', () => {
     expect(lx.summary).toMatch(/^LX would have fired 1 of 3 cues within ±100 ms .*one miss at 0:40\.0; 1 it would have fired that did not go\. Shadow mode: 1 of 3 operator GOs/);
     expect(r.clean).toBe(false);
     expect(r.summary.at(-1)).toContain('without a clean stop');
+  });
+
+  it('says, department by department, whether a later run got better', () => {
+    const later = buildRunReport(collectRunLog([START, pred('LX', '3', 20, 'preempted'), ...go('LX', '3', 20.05, 20), ...go('LX', '4', 30, null)])!);
+    const c = compareReports(r, later);
+    expect(c.map((x) => [x.id, x.before.hits, x.after.hits, x.verdict])).toEqual([
+      ['LX', '1/3', '1/2', 'better'],
+      ['VID', '0/0', '0/0', 'the same'], // nothing went in VID this time: nothing to compare
+    ]);
   });
 });
