@@ -13,7 +13,7 @@ import type { ArbiterState } from '../arbiter/arbiter.js';
 import type { Decision, Prediction } from '../arbiter/types.js';
 import type { Beat } from '../audio/types.js';
 import type { PlaybackEvent } from '../playback/deptPlayback.js';
-import { meetsFireThreshold } from '../policy/cuePolicy.js';
+import { meetsFireThreshold, momentHasPassed } from '../policy/cuePolicy.js';
 import type { PolicyNumbers } from '../policy/numbers.js';
 import type { ShadowScore } from '../protocol/state.js';
 import { HUMAN_SOURCES, RUN_LOG_VERSION, type DecisionLine, type MusicPosition, type PredictionLine, type PredictionRef, type RunLogLine, type ShadowVerdict, type StartLine } from './runLog.js';
@@ -144,7 +144,7 @@ export class RunJournal {
       fireAtS: this.audioS(p.fireAt * 1000),
       confidence: Math.round(p.confidence * 1000) / 1000,
       // Confident enough, and not already past its moment on the audio's clock (the gate refuses those too).
-      wouldFire: meetsFireThreshold(p.confidence, threshold, this.options.policy) && p.fireAt * 1000 >= (p.heardAt ?? this.now() / 1000) * 1000 - this.options.policy.staleMs,
+      wouldFire: meetsFireThreshold(p.confidence, threshold, this.options.policy) && !momentHasPassed(p.fireAt * 1000, p.heardAt !== undefined ? p.heardAt * 1000 : this.now(), this.options.policy),
       ...(p.reason !== undefined ? { reason: p.reason } : {}),
     };
     this.scorer.predicted({ ...ref, dept: p.dept, atS: nowS });
