@@ -23,8 +23,9 @@ reason is printed and stored in the model.
 Options:
   --takes <dir>...   take folders (repeat the option or list them after it)
   --runs <dir>...    run folders written by 'precue run' that kept their audio (the show's
-                     runs.keepAudio): each is a take whose cues are what went in the run, the
-                     operator's GOs at the operator's time, a cue taken BACK within 5 s left out
+                     runs.keepAudio): each is a take whose cues are what went in the run, each
+                     operator GO at the beat nearest to it (the run's own beat grid), a cue taken
+                     BACK within 5 s left out
   --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
   --seed <n>         random seed (default ${TRAINING_DEFAULTS.seed}): same takes + same seed = same model
   --epochs <n>       most epochs (default ${TRAINING_DEFAULTS.epochs}; training stops early when validation stops improving)
@@ -90,7 +91,7 @@ export const command: Command = {
     }
 
     const runs = await Promise.all(runDirs.map((d) => readRunAsTake(d)));
-    for (const r of runs) ctx.stderr(`precue train: run ${r.name}: ${r.cues.length} cues as they went (${r.operatorGos} operator GOs at the operator's time)\n`);
+    for (const r of runs) ctx.stderr(`precue train: run ${r.name}: ${r.cues.length} cues as they went (${r.operatorGos} operator GOs, each at its nearest beat)\n`);
     const takes = [...(await Promise.all(dirs.map((d) => readTake(d)))), ...runs];
     if (takes.length === 1) ctx.stderr('precue train: one take: nothing is held out, so nothing will be validated (record more takes to measure the model)\n');
     ctx.stderr(

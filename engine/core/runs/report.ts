@@ -224,11 +224,13 @@ function deptSummary(dept: string, m: Metrics, shadow: ShadowTally, events: read
 export const BACK_UNDOES_WITHIN_S = 5;
 
 /**
- * A run as training labels: the cues as they went, the operator's corrections winning. Every cue
- * playback fired stays at the time it went (a person's GO is the operator's time, however far from
- * the prediction); a cue a person took BACK within `BACK_UNDOES_WITHIN_S` is dropped (it was wrong),
- * as is a model fire a person re-fired (the same cue, within a second: the person's time is the truth).
- * Pure: a run log in, cues in the run's audio time out.
+ * A run as training labels: the cues as they went, the operator's corrections winning. A cue a
+ * person took BACK within `BACK_UNDOES_WITHIN_S` is dropped (it was wrong), as is a model fire a person
+ * re-fired (the same cue within a second: the person's time is the truth). A person's GO is taken at
+ * the beat nearest to it on the run's own beat grid (its bar lines): the operator decides which cue
+ * and on which beat; the 50–200 ms a hand and the input path add is not part of the music, and a
+ * model trained on it learns to be late (measured: bench/rehearsalLoop.ts). Without bar lines the
+ * operator's time is kept as it is. Pure: a run log in, cues in the run's audio time out.
  */
 export function runLabels(log: RunLog): { t: number; dept: string; cue: string; by: string }[] {
   const out: { t: number; dept: string; cue: string; by: string }[] = [];
@@ -238,9 +240,24 @@ export function runLabels(log: RunLog): { t: number; dept: string; cue: string; 
     if (undone) continue;
     const refired = f.source === 'model' && fires.some((g) => g !== f && g.dept === f.dept && g.cue === f.cue && HUMAN_SOURCES.has(g.source) && Math.abs(g.audioS - f.audioS) <= 1);
     if (refired) continue;
-    out.push({ t: f.audioS, dept: f.dept, cue: f.cue, by: f.source });
+    out.push({ t: HUMAN_SOURCES.has(f.source) ? nearestBeat(f.audioS, log.bars) : f.audioS, dept: f.dept, cue: f.cue, by: f.source });
   }
   return out;
+}
+
+/** The beat nearest to `t` on a run's bar grid (the last bar line at or before it, its tempo), or `t` without one. */
+export function nearestBeat(t: number, bars: RunLog['bars']): number {
+  let bar: RunLog['bars'][number] | undefined;
+  for (const b of bars) {
+    if (b.audioS > t + 1e-9) break;
+    bar = b;
+  }
+  // A GO just before the first bar line snaps to that bar's grid too.
+  bar ??= bars[0];
+  if (bar === undefined || !(bar.bpm > 0)) return t;
+  const period = 60 / bar.bpm;
+  const snapped = bar.audioS + Math.round((t - bar.audioS) / period) * period;
+  return Math.round(Math.max(0, snapped) * 1000) / 1000;
 }
 
 /** One department of two reports side by side: did it get better? */

@@ -33,6 +33,20 @@ describe('run log', () => {
 });
 
 describe('a run as training labels', () => {
+  it("takes a person's GO at the nearest beat of the run's bar grid, a late one a beat later", () => {
+    const { log } = parseRunLog(
+      text([
+        START,
+        { kind: 'bar', audioS: 10, bar: 5, bpm: 120, beatsPerBar: 4 },
+        { kind: 'fire', tMs: 0, audioS: 11.12, dept: 'LX', cue: '2', source: 'osc', how: 'goto' }, // 120 ms after beat 3
+        { kind: 'fire', tMs: 0, audioS: 11.9, dept: 'LX', cue: '3', source: 'operator', how: 'go' }, // 400 ms late for 11.5: beat 4
+        { kind: 'fire', tMs: 0, audioS: 12.13, dept: 'VID', cue: '2', source: 'model', how: 'go' }, // the model's own time stays
+      ]),
+      'd.jsonl',
+    );
+    expect(runLabels(log!).map((c) => c.t)).toEqual([11, 12, 12.13]);
+  });
+
   it("keeps what went at the operator's time, drops a cue taken BACK and a model fire a person re-fired", () => {
     const { log } = parseRunLog(
       text([
