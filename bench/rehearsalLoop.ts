@@ -13,11 +13,17 @@
  *     the take's cues fired as the operator's GOs (`precue report`'s shadow replay).
  *
  * Prints per department the GOs predicted within ±100 ms and ±1 beat, the mean lead and F1, before and
- * after. Run: `nice -n 10 npx tsx bench/rehearsalLoop.ts [--work .tmp/loop] [--skip-run]`
+ * after. Run: `nice -n 10 npx tsx bench/rehearsalLoop.ts [--work .tmp/loop] [--skip-run] [--run-first]`
+ *
+ * Training holds out one take in five by name: a run (`run-…`) sorts after `rehearsal-…` and becomes
+ * the validation take (it calibrates the policy, the network does not learn from it). `--run-first`
+ * hands it to training under the name `a-run` (the rehearsal `rehearsal-97` is held out instead), and
+ * the score follower then tracks it as its reference rehearsal.
  */
 import { execFile, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { encodeOscMessage } from '../engine/core/osc/packet.js';
@@ -124,18 +130,24 @@ async function score(modelDir: string, takes: readonly string[]): Promise<Record
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { work: { type: 'string', default: '.tmp/loop' }, 'skip-run': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { work: { type: 'string', default: '.tmp/loop' }, 'skip-run': { type: 'boolean', default: false }, 'run-first': { type: 'boolean', default: false } } });
   const work = resolve(values.work);
   await mkdir(work, { recursive: true });
-  const runDir = values['skip-run'] ? join(work, 'show/takes', (await readdir(join(work, 'show/takes'))).filter((n) => n.startsWith('run-')).sort().pop()!) : await liveRun(work);
+  let runDir = values['skip-run'] ? join(work, 'show/takes', (await readdir(join(work, 'show/takes'))).filter((n) => n.startsWith('run-')).sort().pop()!) : await liveRun(work);
+  if (values['run-first']) {
+    const link = join(work, 'a-run');
+    await rm(link, { force: true });
+    await symlink(runDir, link);
+    runDir = link;
+  }
   const rehearsals = await Promise.all(REHEARSALS.map((f) => stretched(work, `rehearsal-${Math.round(f * 100)}`, f)));
   const heldOut = await Promise.all(HELD_OUT.map((f) => stretched(work, `heldout-${Math.round(f * 100)}`, f)));
   const before = join(work, 'model-before');
-  const after = join(work, 'model-after');
+  const after = join(work, values['run-first'] ? 'model-after-run-first' : 'model-after');
   const t0 = performance.now();
-  await train(work, before, rehearsals, []);
+  if (!existsSync(join(before, 'precue-model.json'))) await train(work, before, rehearsals, []);
   await train(work, after, rehearsals, [runDir]);
-  process.stdout.write(`trained both models in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`trained in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   const b = await score(before, heldOut);
   const a = await score(after, heldOut);
   process.stdout.write(`shadow mode on held-out takes ${HELD_OUT.map((f) => `×${f}`).join(', ')} (the demo take time-stretched; neither model trained on them)\n`);
