@@ -56,6 +56,8 @@ import { DeviceRegistry } from './io/devices/registry.js';
 import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 import { ENGINE_VERSION } from './io/version.js';
+import { purgeRuns } from './io/runs/retention.js';
+import { RunRecorder } from './io/runs/runRecorder.js';
 
 /** How to run a show. */
 export interface EngineConfig {
@@ -86,6 +88,11 @@ export interface EngineConfig {
   readonly allAuto?: boolean;
   /** DMX frame rate of the playback loop (default `DEFAULT_FRAME_RATE_HZ`; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
+  /**
+   * Write this run to disk (`<dir>/run-…/decisions.jsonl`, fixture usage, the audio when the show keeps
+   * it) and apply the show's retention to earlier runs there. Absent: nothing is written (tests).
+   */
+  readonly runs?: { readonly dir: string; readonly maxLogBytes?: number };
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
@@ -475,7 +482,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -530,6 +537,36 @@ async function startConsole(
   return { server, operatorUrl };
 }
 
+/** The run on disk (decision log, usage, audio when the show keeps it); earlier runs past the show's retention are purged first. */
+async function openRun(
+  runs: NonNullable<EngineConfig['runs']>,
+  show: ShowFile,
+  showDir: string,
+  profiles: ReadonlyMap<string, FixtureProfile>,
+  model: ModelFolder | undefined,
+  closers: Closers,
+  banner: string[],
+): Promise<RunRecorder> {
+  const log = createLogger('io/runs');
+  const purged = await purgeRuns(runs.dir, show.runs, new Date()).catch((err: unknown) => {
+    log.warn(`old runs not purged: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  if (purged !== undefined && purged.lines.length > 0) for (const l of purged.lines) log.info(l);
+  const run = await RunRecorder.open({ runsDir: runs.dir, show, showDir, profiles, model, startedAt: new Date(), log, ...(runs.maxLogBytes !== undefined ? { maxLogBytes: runs.maxLogBytes } : {}) });
+  closers.add((mode) => run.close(mode));
+  banner.push(`run log: ${run.dir}${show.runs.keepAudio ? ` (audio kept ${show.runs.audioDays} days)` : ' (audio not kept)'}`);
+  return run;
+}
+
+/** The caller's audio tap and the run's, when it keeps its audio. */
+function withRunAudio(parts: EngineParts, run: RunRecorder | undefined): EngineParts {
+  const runTap = run?.tapAudio;
+  if (runTap === undefined) return parts;
+  const own = parts.tapAudio;
+  return { ...parts, tapAudio: { next: (b) => { own?.next?.(b); runTap.next?.(b); } } };
+}
+
 /** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot; then nothing is left running. */
 export async function startEngine(config: EngineConfig, log: Logger = createLogger('main'), parts: EngineParts = {}): Promise<RunningEngine> {
   const scheduler = parts.scheduler ?? asyncScheduler;
@@ -541,8 +578,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const { show, dir, profiles, catalog } = await loadShowParts(config, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
+    const run = config.runs !== undefined ? await openRun(config.runs, show, dir, profiles, model, closers, banner) : undefined;
     const audioStatus = new Subject<AudioInputStatus>();
-    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
+    const listening = await openListening(config, show, dir, model, withRunAudio(parts, run), scheduler, banner, log, audioStatus);
     if (listening !== undefined) closers.add(() => listening.close());
     const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
@@ -575,6 +613,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
+    run?.attach(pipeline, audioOffsetMs, scheduler, listening?.beats$);
     parts.onPipeline?.(pipeline, audioOffsetMs);
     let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
@@ -605,7 +644,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
     const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
     const consoleModel = config.console !== null || oscIn !== undefined
-      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}) })
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}) })
       : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({

@@ -12,6 +12,7 @@ import { ConsoleConnection, type LinkState, type CommandOutcome } from './connec
 import { VideoPanel } from './video.js';
 import { isProgrammingCommand, ProgrammingPanel } from './programming.js';
 import { TimelinePanel } from './timeline.js';
+import { shadowLine } from './shadow.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -152,7 +153,12 @@ function renderDept(v: DeptView): HTMLElement {
 }
 
 function renderDepts(s: EngineSnapshot): void {
-  deptsBox.replaceChildren(...s.depts.map((d, i) => renderDept(deptView(d, i, page))));
+  deptsBox.replaceChildren(...s.depts.map((d, i) => {
+    const box = renderDept(deptView(d, i, page));
+    const shadow = shadowLine(s, d.id, d.mode);
+    if (shadow !== null) box.querySelector('.prediction')?.after(shadow);
+    return box;
+  }));
   for (const list of deptsBox.querySelectorAll<HTMLElement>('.stack')) {
     const focus = list.querySelector<HTMLElement>('.cursor') ?? list.querySelector<HTMLElement>('.standby') ?? list.querySelector<HTMLElement>('.current');
     if (focus !== null) list.scrollTop = Math.max(0, focus.offsetTop - list.offsetTop - list.clientHeight / 3);
@@ -376,6 +382,7 @@ function connectWith(token: string): void {
           case 'device': case 'camera': dirty.video = true; break;
           case 'programming': dirty.programming = true; break;
           case 'timeline': dirty.timeline = true; break;
+          case 'shadow': dirty.depts = true; break;
           default: { const never: never = changed; void never; }
         }
       },

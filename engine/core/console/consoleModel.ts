@@ -31,6 +31,7 @@ import {
   type DeptState,
   type EngineDelta,
   type EngineSnapshot,
+  type ShadowScore,
   type UniverseState,
 } from '../protocol/state.js';
 
@@ -61,6 +62,8 @@ export interface ConsoleModelOptions {
   readonly programming?: ProgrammingPort;
   /** The run's timeline (rehearsal, predictions, fires, bars); absent: the console shows none. */
   readonly timeline?: { snapshot(): TimelineState; readonly deltas$: Observable<TimelineDelta> };
+  /** Shadow mode's live score per department (the run journal's). */
+  readonly shadow?: RecordFeed<ShadowScore>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -172,6 +175,7 @@ export class ConsoleModel implements ConsoleEngine {
       );
     }
     if (options.timeline !== undefined) this.subscription.add(options.timeline.deltas$.subscribe((timeline) => this.deltas.next({ type: 'timeline', timeline })));
+    if (options.shadow !== undefined) this.subscription.add(options.shadow.states$.subscribe((shadow) => this.deltas.next({ type: 'shadow', shadow })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -201,6 +205,7 @@ export class ConsoleModel implements ConsoleEngine {
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
       ...(this.options.programming !== undefined ? { programming: this.options.programming.state() } : {}),
       ...(this.options.timeline !== undefined ? { timeline: this.options.timeline.snapshot() } : {}),
+      ...(this.options.shadow !== undefined ? { shadow: [...this.options.shadow.snapshot()] } : {}),
     };
   }
 

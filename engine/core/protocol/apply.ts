@@ -47,6 +47,8 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
       return { ...snapshot, engineTimeMs, programming: delta.programming };
     case 'timeline':
       return snapshot.timeline === undefined ? { ...snapshot, engineTimeMs } : { ...snapshot, engineTimeMs, timeline: applyTimelineDelta(snapshot.timeline, delta.timeline) };
+    case 'shadow':
+      return { ...snapshot, engineTimeMs, shadow: upsert(snapshot.shadow ?? [], delta.shadow) };
     default:
       return assertNever(delta, 'engine delta');
   }

@@ -10,3 +10,4 @@ export * from './apply.js';
 export * from './programming.js';
 export * from './timeline.js';
 export type { CommandIssuer, CommandResult, ConsoleEngine } from './port.js';
+export * from './shadow.js';

@@ -127,6 +127,28 @@ export const decisionSchema = z.strictObject({
 /** One entry of the decision log. */
 export type Decision = z.infer<typeof decisionSchema>;
 
+/**
+ * Shadow mode, scored live: of the operator's GOs in a department (people and the controllers they
+ * drive — console, keyboard, OSC, MIDI, MSC), how many the model had predicted, and how far ahead of
+ * them it was. Scored in every mode; it is what `manual` and `assist` are for.
+ */
+export const shadowScoreSchema = z.strictObject({
+  /** The department. */
+  id: deptIdSchema,
+  /** Operator GOs (and GOTOs) scored so far in this run. */
+  gos: z.number().int().nonnegative(),
+  /** Of those, how many the model had predicted (the same cue, at or above its thresholds) within ±100 ms. */
+  within100ms: z.number().int().nonnegative(),
+  /** … and within ±1 beat. */
+  withinBeat: z.number().int().nonnegative(),
+  /** Mean of (operator time − the model's time) over the GOs predicted within a beat, ms; positive: the model was ahead. Null before the first. */
+  meanLeadMs: z.number().nullable(),
+  /** The last GO scored: its cue, and the model's lead (null when the model had not predicted it). */
+  last: z.strictObject({ cue: cueNumberSchema, leadMs: z.number().nullable(), atMs: z.number() }).nullable(),
+});
+/** Shadow mode's score in one department. */
+export type ShadowScore = z.infer<typeof shadowScoreSchema>;
+
 /** The whole state a console needs, sent in `init`. */
 export const engineSnapshotSchema = z.strictObject({
   /** Changes on every engine start, so a console can tell a restart from a reconnect. */
@@ -153,6 +175,8 @@ export const engineSnapshotSchema = z.strictObject({
   programming: programmingStateSchema.optional(),
   /** The show against the music (rehearsal, predictions, fires, bars); absent: the engine keeps none. */
   timeline: timelineStateSchema.optional(),
+  /** Shadow mode's score per department (operator GOs the model had predicted); absent: no model. */
+  shadow: z.array(shadowScoreSchema).max(64).optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -176,6 +200,8 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('programming'), programming: programmingStateSchema }),
   /** What the timeline gained. */
   z.strictObject({ type: z.literal('timeline'), timeline: timelineDeltaSchema }),
+  /** A department's shadow score after an operator GO (added when new). */
+  z.strictObject({ type: z.literal('shadow'), shadow: shadowScoreSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;

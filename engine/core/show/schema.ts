@@ -534,6 +534,49 @@ export const safetySchema = z
 export type Safety = z.infer<typeof safetySchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Runs and maintenance
+
+/** How long a run's audio is kept by default: performers are on it. */
+export const DEFAULT_AUDIO_RETENTION_DAYS = 30;
+
+/**
+ * What a live run leaves behind (`takes/<run>/`): the decision log always; the audio the engine heard
+ * only when the show asks for it (it holds performers), and for how long.
+ */
+export const runsSettingsSchema = z
+  .object({
+    keepAudio: z.boolean().default(false).describe("Record each run's audio (takes/<run>/audio.wav + cues.jsonl): it can then be reported on over its waveform and retrained from"),
+    audioDays: z.number().int().min(0).max(3650).default(DEFAULT_AUDIO_RETENTION_DAYS).describe('Delete a run\'s audio this many days after the run (at the next start, or precue runs purge); 0 keeps none past the run'),
+    logDays: z.number().int().min(1).max(36500).optional().describe('Delete whole runs (log, usage, audio) this many days after the run; absent: logs are kept'),
+  })
+  .strict();
+export type RunsSettings = z.infer<typeof runsSettingsSchema>;
+
+const maintenanceLimitsSchema = z
+  .object({
+    litHours: z.number().positive().optional().describe('Hint when a fixture has made light this many hours (lamp or LED engine service)'),
+    strobes: z.number().int().positive().optional().describe('Hint after this many strobe starts'),
+    moves: z.number().int().positive().optional().describe('Hint after this many pan/tilt moves'),
+  })
+  .strict();
+
+/** Maintenance thresholds: usage is counted from the runs' `fixtures-usage.json`. */
+export const maintenanceSchema = maintenanceLimitsSchema
+  .extend({
+    fixtures: z
+      .record(
+        id,
+        maintenanceLimitsSchema.extend({
+          since: z.iso.date().optional().describe('Count only runs from this date (YYYY-MM-DD): set it when the lamp was replaced or the fixture serviced'),
+        }).strict(),
+      )
+      .optional()
+      .describe('Per-fixture thresholds and service dates'),
+  })
+  .strict();
+export type MaintenanceSettings = z.infer<typeof maintenanceSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The show
 
 /** A whole show file (`show.json`), version 1. */
@@ -550,6 +593,8 @@ export const showFileSchema = z
     audio: audioSettingsSchema.optional(),
     model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
+    runs: runsSettingsSchema.default({ keepAudio: false, audioDays: DEFAULT_AUDIO_RETENTION_DAYS }).describe('What each run keeps besides its decision log, and for how long'),
+    maintenance: maintenanceSchema.optional().describe('Fixture usage thresholds for maintenance hints (precue report)'),
   })
   .strict();
 /** A show as the engine uses it: every default filled in. */
