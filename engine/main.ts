@@ -16,6 +16,7 @@ import type { ConsoleInput, CueListChange } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
 import { chooseTracker } from './core/audio/listen.js';
+import { defaultListeningSettings } from './core/audio/types.js';
 import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
@@ -287,6 +288,10 @@ async function openListening(
   const tracker = chooseTracker(show.audio.tracker, show.audio.rehearsals.length > 0 && !gridsUnused);
   const priors = gridsUnused ? { references: [], lines: ["rehearsal grids: NOT USED — they guide the learned tracker only (audio.tracker is 'dsp')"] } : await loadShowRehearsals(show.audio.rehearsals, showDir, settings);
   banner.push(`audio: ${audio.description}; ${tracker} beat tracker`, ...priors.lines);
+  // precue train and eval listen with the default tracker: a model hears other beats from another one.
+  if (model !== undefined && tracker !== defaultListeningSettings.tracker) {
+    banner.push(`WARNING: the model was trained on the ${defaultListeningSettings.tracker} tracker's beats; live it hears the ${tracker} tracker's, so its scores from precue eval do not hold here`);
+  }
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
   return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, {
