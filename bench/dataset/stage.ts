@@ -12,22 +12,20 @@
  * Each take folder holds `audio.wav`, `cues.jsonl`, `beats.txt` (one `t downbeat` line per beat) and
  * `edit.json` (the edit map: which source bar plays where, at what speed, with which cues).
  *
- * Run: `npx tsx bench/dataset/stage.ts [--out .tmp/stage] [--songs 021,022] [--conditions plain,vamp,all]`
- * (default: songs 021–024 and every condition; see bench/README.md for the split).
+ * Run: `npx tsx bench/dataset/stage.ts [--out .tmp/stage] [--songs 021,022] [--conditions plain,vamp,all] [--no-recordings]`
+ * (default: songs 021–024, the recordings of `STAGE_RECORDINGS` where installed, every condition;
+ * see bench/README.md for the split).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { jsonl, loadSource, POP909_DIR, renderMono, rng, type CueLine, type SourceSong } from './generate.js';
+import { loadSource, POP909_DIR, renderMono, rng, type SourceSong } from './generate.js';
 import { writeSmf } from './smf.js';
 import { orchestrate, playMap } from './stageBand.js';
 import { stageSound } from './stageAudio.js';
-import { designCues, mapBeats, mapCues, rehearsalPlan, stagePlan, STAGE_CONDITIONS, type EditMap, type SongForm, type StageCondition } from './stageEdit.js';
-
-/** A stage take's condition: one alone, all combined, or none (`plain`). */
-export type TakeCondition = StageCondition | 'plain' | 'all';
-/** Every take condition, in table order. */
-export const TAKE_CONDITIONS: readonly TakeCondition[] = ['plain', ...STAGE_CONDITIONS, 'all'];
+import type { SongForm } from './stageEdit.js';
+import { generateRecordingTakes } from './stageRecordings.js';
+import { songMaps, songSeed, TAKE_CONDITIONS, twoAtATime, writeTruth, type StageTakeInfo, type TakeCondition } from './stageTruth.js';
 
 /** Rehearsal soundfonts (one per rehearsal; neither is used by the development set). */
 export const REHEARSAL_SOUNDS = ['/usr/share/sounds/sf3/MuseScore_General_Lite.sf3', '/usr/share/sounds/sf2/sf_GMbank.sf2'] as const;
@@ -36,32 +34,6 @@ export const STAGE_SOUND = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 
 /** Songs of the stage set when none are named: never used for tuning (see bench/README.md). */
 export const STAGE_SONGS = ['021', '022', '023', '024'];
-
-/** What one generated take is, recorded in stage.json. */
-export interface StageTakeInfo {
-  readonly song: string;
-  readonly name: string;
-  readonly kind: 'rehearsal' | 'stage';
-  /** `rehearsal` for rehearsals. */
-  readonly condition: TakeCondition | 'rehearsal';
-  readonly source: 'pop909' | 'recording';
-  readonly sound: string;
-  readonly durationS: number;
-  readonly cues: number;
-  readonly notes: readonly string[];
-}
-
-/** The conditions a take condition switches on. */
-export function conditionSet(c: TakeCondition): Set<StageCondition> {
-  return new Set(c === 'all' ? STAGE_CONDITIONS : c === 'plain' ? [] : [c]);
-}
-
-/** A song's seed: every take of the song draws from it (rehearsal k: +k; stage takes: +100). */
-export function songSeed(id: string): number {
-  let h = 2166136261;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return h >>> 0;
-}
 
 /** Reads POP909's beat annotation: every beat with its downbeat flag. */
 async function readBeats(dir: string, id: string): Promise<SongForm['beats']> {
@@ -77,26 +49,6 @@ export async function pop909Form(src: SourceSong, dataDir: string): Promise<Song
   return { barStarts: src.barStarts, sections: src.sections, beats: await readBeats(dataDir, src.id) };
 }
 
-/** Writes a take folder's truth: cues.jsonl, beats.txt and edit.json. */
-export async function writeTruth(dir: string, map: EditMap, form: SongForm, extra: Record<string, unknown> = {}): Promise<CueLine[]> {
-  await mkdir(dir, { recursive: true });
-  const cues = mapCues(map, designCues(form));
-  await writeFile(join(dir, 'cues.jsonl'), jsonl(cues));
-  await writeFile(join(dir, 'beats.txt'), mapBeats(map, form.beats).map((b) => `${b.t.toFixed(3)} ${b.downbeat ? 1 : 0}`).join('\n') + '\n');
-  await writeFile(join(dir, 'edit.json'), JSON.stringify({ ...extra, notes: map.notes, walkInS: map.walkInS, countIn: map.countIn, room: map.room, pieces: map.pieces }, null, 1) + '\n');
-  return cues;
-}
-
-/** The maps of one song's takes: two rehearsals, then one stage take per condition. */
-export function songMaps(form: SongForm, id: string, conditions: readonly TakeCondition[]): { name: string; kind: 'rehearsal' | 'stage'; condition: TakeCondition | 'rehearsal'; map: EditMap }[] {
-  const seed = songSeed(id);
-  return [
-    ...[1, 2].map((k) => ({ name: `${id}-rehearsal-${k}`, kind: 'rehearsal' as const, condition: 'rehearsal' as const, map: rehearsalPlan(form, rng(seed + k)) })),
-    // Every stage take of a song draws from the same seed: a condition's choices are the same alone and in `all`.
-    ...conditions.map((c) => ({ name: `${id}-stage-${c}`, kind: 'stage' as const, condition: c, map: stagePlan(form, { conditions: conditionSet(c), rand: rng(seed + 100) }) })),
-  ];
-}
-
 /** Options of `generateStage`. */
 export interface StageOptions {
   readonly out: string;
@@ -104,16 +56,6 @@ export interface StageOptions {
   readonly conditions?: readonly TakeCondition[];
   readonly dataDir?: string;
   readonly log?: (line: string) => void;
-}
-
-/** Runs `jobs` two at a time. */
-export async function twoAtATime(jobs: readonly (() => Promise<void>)[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 2 }, async () => {
-      while (next < jobs.length) await jobs[next++]!();
-    }),
-  );
 }
 
 /** Generates (or reuses, when stage.json lists the same songs and conditions) the POP909 stage set under `out`. */
@@ -168,7 +110,9 @@ async function main(): Promise<void> {
   const conditions = get('conditions')?.split(',') as TakeCondition[] | undefined;
   for (const c of conditions ?? []) if (!TAKE_CONDITIONS.includes(c)) throw new Error(`unknown condition '${c}' (one of ${TAKE_CONDITIONS.join(', ')})`);
   const started = performance.now();
-  const takes = await generateStage({ out, ...(songs !== undefined ? { songs } : {}), ...(conditions !== undefined ? { conditions } : {}), log: (l) => process.stdout.write(`${l}\n`) });
+  const log = (l: string): boolean => process.stdout.write(`${l}\n`);
+  const takes = await generateStage({ out, ...(songs !== undefined ? { songs } : {}), ...(conditions !== undefined ? { conditions } : {}), log });
+  if (!args.includes('--no-recordings')) takes.push(...(await generateRecordingTakes({ out, conditions: conditions ?? TAKE_CONDITIONS, cache: resolve('.tmp/replay-cache'), log })));
   const minutes = takes.reduce((s, t) => s + t.durationS, 0) / 60;
   process.stdout.write(`stage set: ${takes.length} takes, ${minutes.toFixed(1)} min of audio, in ${out} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }
