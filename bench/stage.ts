@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { generateStage } from './dataset/stage.js';
 import { generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './dataset/stageTruth.js';
-import { fireAll, formatTable, report, EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
+import { fireAll, formatTable, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
 import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
 import { modelListening } from '../engine/core/model/types.js';
 import { scoreCues, type TimedCue } from '../engine/core/model/metrics.js';
