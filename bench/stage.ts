@@ -17,9 +17,12 @@
  * design (at least 16 bars heard); `bench/beats.ts` scores listening on them.
  *
  * Run: `nice -n 10 npx tsx bench/stage.ts [--dev] [--songs 021,rec-machine_wars] [--conditions plain,vamp] [--no-recordings]
- *   [--epochs 12] [--augment 4] [--skip-train] [--json]`
- * (models land in .tmp/stage-models/<set>/<song>; listening results are cached in .tmp/replay-cache).
+ *   [--epochs 12] [--augment 4] [--skip-train | --reuse-models] [--out dir] [--json]`
+ * (models land in .tmp/stage-models/<set>/<song>, each take's fires in fires.jsonl beside them as it
+ * is scored; `--reuse-models` trains only songs without a model there; listening results are cached
+ * in .tmp/replay-cache).
  */
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateStage } from './dataset/stage.js';
 import { generateRecordingTakes } from './dataset/stageRecordings.js';
@@ -122,6 +125,8 @@ async function main(): Promise<void> {
   const infos = new Map(takes.map((t) => [t.name, t]));
   out(`stage set (${set}): ${takes.length} takes, ${(takes.reduce((s, t) => s + t.durationS, 0) / 60).toFixed(1)} min, in ${dataDir} (${((performance.now() - t0) / 1000).toFixed(0)} s to make or reuse); machine shared with other work`);
   const { tf, backend } = await loadTf();
+  await mkdir(modelsDir, { recursive: true });
+  await rm(join(modelsDir, 'fires.jsonl'), { force: true });
   const epochs = Number(opt('epochs') ?? 12);
   const augment = Number(opt('augment') ?? 4);
   const fires: TakeFires[] = [];
@@ -133,7 +138,8 @@ async function main(): Promise<void> {
     const dir = join(modelsDir, song);
     const rehearsals = takes.filter((t) => t.song === song && t.kind === 'rehearsal');
     const stage = takes.filter((t) => t.song === song && t.kind === 'stage');
-    if (!args.includes('--skip-train')) {
+    const trainedBefore = args.includes('--reuse-models') && (await loadModelFolder(dir).then(() => true, () => false));
+    if (!args.includes('--skip-train') && !trainedBefore) {
       const listened = await listenTakes(await Promise.all(rehearsals.map((t) => readTake(join(dataDir, 'takes', t.name)))), { cache });
       const t1 = performance.now();
       const trained = await trainModel(tf, listened.training, {
@@ -157,6 +163,7 @@ async function main(): Promise<void> {
       pipelineS += (performance.now() - t2) / 1000;
       stageMinutes += f.durationS / 60;
       fires.push(f);
+      await appendFile(join(modelsDir, 'fires.jsonl'), JSON.stringify({ ...f, condition: stage[i]!.condition, source: stage[i]!.source, song }) + '\n');
       const one = (c: readonly TimedCue[]): string => scoreCues(c, f.expected, f.durationS).f1.toFixed(2);
       line.push(`${stage[i]!.condition} ${one(f.model)}/${one(f.followerOnly)}`);
     }
