@@ -19,10 +19,10 @@
  * Run: `nice -n 10 npx tsx bench/stage.ts [--dev] [--songs 021,rec-machine_wars] [--conditions plain,vamp] [--no-recordings]
  *   [--epochs 12] [--augment 4] [--skip-train | --reuse-models] [--out dir] [--json]`
  * (models land in .tmp/stage-models/<set>/<song>, each take's fires in fires.jsonl beside them as it
- * is scored; `--reuse-models` trains only songs without a model there; listening results are cached
+ * is scored; `--tables <fires.jsonl>` prints the tables again from them; `--reuse-models` trains only songs without a model there; listening results are cached
  * in .tmp/replay-cache).
  */
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateStage } from './dataset/stage.js';
 import { generateRecordingTakes } from './dataset/stageRecordings.js';
@@ -96,7 +96,7 @@ function conditionRow(name: string, fires: readonly TakeFires[]): string {
 const HEADER = `condition  takes  min   model  follow  netOnly rehTime onlineAl  (f+j)  med  FF/h  far/h fFF/h ffar/h`;
 
 /** Prints the per-condition table of `fires` (each take's condition from `infos`). */
-function conditionTable(title: string, fires: readonly TakeFires[], infos: ReadonlyMap<string, StageTakeInfo>): void {
+function conditionTable(title: string, fires: readonly TakeFires[], infos: ReadonlyMap<string, Pick<StageTakeInfo, 'condition'>>): void {
   if (fires.length === 0) return;
   out(`\n${title}: overall F1 ±100 ms per condition (model, followerOnly, networkOnly, rehearsalTiming, onlineAlignment, (follower+jumps) for reference); model's median |error| (ms), false fires/h (unmatched ±100 ms) and far fires/h (> ${FAR_S} s from any cue of the department); the same two for followerOnly`);
   out(HEADER);
@@ -107,7 +107,27 @@ function conditionTable(title: string, fires: readonly TakeFires[], infos: Reado
   out(conditionRow('pooled', fires));
 }
 
+/** The per-condition tables (rendered songs, recordings, both) and the pooled table per department. */
+function printTables(set: string, fires: readonly TakeFires[], infos: ReadonlyMap<string, Pick<StageTakeInfo, 'song' | 'condition' | 'source'>>, depts: readonly string[]): void {
+  const pop = fires.filter((f) => infos.get(f.take)?.source === 'pop909');
+  const rec = fires.filter((f) => infos.get(f.take)?.source === 'recording');
+  conditionTable(`${set}, rendered POP909 songs (${[...new Set(pop.map((f) => infos.get(f.take)!.song))].join(', ')})`, pop, infos);
+  conditionTable(`${set}, re-edited real recordings (${[...new Set(rec.map((f) => infos.get(f.take)!.song))].join(', ')})`, rec, infos);
+  if (rec.length > 0 && pop.length > 0) conditionTable(`${set}, everything`, fires, infos);
+  out(`\n${set}, every stage take pooled, per department, every department in auto:`);
+  out(formatTable(report(fires, depts), depts));
+}
+
+/** `--tables <fires.jsonl>`: the tables again from a run's saved fires (a run cut short included). */
+async function tablesFrom(file: string): Promise<void> {
+  const saved = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TakeFires & { condition: TakeCondition; source: StageTakeInfo['source']; song: string });
+  const infos = new Map(saved.map((f) => [f.take, { song: f.song, condition: f.condition, source: f.source }]));
+  printTables(file, saved, infos, [...new Set(saved.flatMap((f) => f.expected.map((c) => c.dept)))]);
+}
+
 async function main(): Promise<void> {
+  const saved = opt('tables');
+  if (saved !== undefined) return tablesFrom(saved);
   const dev = args.includes('--dev');
   const set = dev ? 'dev' : 'held-out';
   const dataDir = resolve(dev ? '.tmp/stage-dev' : '.tmp/stage');
@@ -172,15 +192,8 @@ async function main(): Promise<void> {
   }
   if (!args.includes('--skip-train')) out(`training (tfjs ${backend}, ${epochs} epochs, augment ${augment}): ${trainS.toFixed(0)} s`);
   out(`stage takes through the live pipeline (offline clock): ${pipelineS.toFixed(0)} s for ${stageMinutes.toFixed(1)} min (${((stageMinutes * 60) / Math.max(1e-9, pipelineS)).toFixed(0)}× real time)`);
-  const pop = fires.filter((f) => infos.get(f.take)?.source === 'pop909');
-  const rec = fires.filter((f) => infos.get(f.take)?.source === 'recording');
-  conditionTable(`${set}, rendered POP909 songs (${[...new Set(pop.map((f) => infos.get(f.take)!.song))].join(', ')})`, pop, infos);
-  conditionTable(`${set}, re-edited real recordings (${[...new Set(rec.map((f) => infos.get(f.take)!.song))].join(', ')})`, rec, infos);
-  if (rec.length > 0) conditionTable(`${set}, everything`, fires, infos);
-  const result = report(fires, [...depts]);
-  out(`\n${set}, every stage take pooled, per department, every department in auto:`);
-  out(formatTable(result, [...depts]));
-  if (args.includes('--json')) out(JSON.stringify({ set, result, takes: fires.map((f) => ({ take: f.take, condition: infos.get(f.take)?.condition, model: scoreCues(f.model, f.expected, f.durationS), followerOnly: scoreCues(f.followerOnly, f.expected, f.durationS) })) }));
+  printTables(set, fires, infos, [...depts]);
+  if (args.includes('--json')) out(JSON.stringify({ set, result: report(fires, [...depts]), takes: fires.map((f) => ({ take: f.take, condition: infos.get(f.take)?.condition, model: scoreCues(f.model, f.expected, f.durationS), followerOnly: scoreCues(f.followerOnly, f.expected, f.durationS) })) }));
 }
 
 main().catch((err: unknown) => {
