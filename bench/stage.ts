@@ -27,7 +27,7 @@ import { join, resolve } from 'node:path';
 import { generateStage } from './dataset/stage.js';
 import { generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './dataset/stageTruth.js';
-import { fireAll, formatTable, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
+import { fireAll, formatTable, poolFires, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
 import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
 import { modelListening } from '../engine/core/model/types.js';
 import { scoreCues, type TimedCue } from '../engine/core/model/metrics.js';
@@ -61,17 +61,7 @@ type Scored = (typeof EVAL_SCORES)[number];
 /** One row of the per-condition table: pooled over the takes of one condition. */
 function conditionRow(name: string, fires: readonly TakeFires[]): string {
   const durationS = fires.reduce((s, f) => s + f.durationS, 0);
-  const pooled = (pick: Scored): { fired: TimedCue[]; expected: TimedCue[] } => {
-    const fired: TimedCue[] = [];
-    const expected: TimedCue[] = [];
-    let offset = 0;
-    for (const t of fires) {
-      for (const c of t[pick]) fired.push({ ...c, t: c.t + offset });
-      for (const c of t.expected) expected.push({ ...c, t: c.t + offset });
-      offset += t.durationS + 10;
-    }
-    return { fired, expected };
-  };
+  const pooled = (pick: Scored): { fired: TimedCue[]; expected: TimedCue[] } => poolFires(fires, pick);
   const cell = (pick: Scored): string => {
     const { fired, expected } = pooled(pick);
     return scoreCues(fired, expected, durationS).f1.toFixed(3);

@@ -22,6 +22,7 @@
  * Cue design (the POP909 design of `generate.ts`, on bars): LX at each section start (the look chosen
  * by the section's label), VID every 8 bars from a section start, CAM every 2 bars cycling shots 1–4.
  */
+import { lowerBound } from '../../engine/core/model/followInput.js';
 import { labelCue, type CueLine } from './generate.js';
 
 /** The conditions a stage take can be made with, each switchable. */
@@ -151,17 +152,6 @@ export function mapBeats(map: Pick<EditMap, 'pieces'>, beats: SongForm['beats'])
     for (; j < sorted.length && sorted[j]!.t < p.srcTo - 1e-6; j++) out.push({ t: ms(p.outFrom + (sorted[j]!.t - p.srcFrom) / p.speed), downbeat: sorted[j]!.downbeat });
   }
   return out;
-}
-
-function lowerBound(xs: readonly { t: number }[], t: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]!.t < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Maps a source second inside piece `p` to the output. */

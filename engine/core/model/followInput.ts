@@ -148,7 +148,7 @@ export class FollowTrack {
 }
 
 /** Index of the first of `xs` (sorted by `t`) at or after `t`. */
-function lowerBound(xs: readonly { t: number }[], t: number): number {
+export function lowerBound(xs: readonly { t: number }[], t: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
