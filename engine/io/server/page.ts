@@ -1,12 +1,14 @@
 /**
  * The console page, built in memory at start: `console/web/main.ts` bundled by esbuild's JS API,
- * plus `index.html` and `console.css` read as they are. Nothing is written to disk.
+ * plus `index.html` and `console.css` read as they are. Nothing is written to disk — except by
+ * `npm run build`, which bundles the page once into dist/console/web/ (`writeConsolePage`), where
+ * the compiled engine finds it ready (`app.js` beside `index.html`) and starts without esbuild.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { DeviceError } from '../../core/errors.js';
 
 /** One file the server sends. */
@@ -20,12 +22,43 @@ export interface PageAsset {
 /** The page's files by URL path (`/`, `/app.js`, `/console.css`). */
 export type PageAssets = ReadonlyMap<string, PageAsset>;
 
-/** The `console/web` folder of this checkout. */
+/** The `console/web` folder of this checkout (of dist/ when running the built engine). */
 export const defaultWebRoot = fileURLToPath(new URL('../../../console/web/', import.meta.url));
 
-/** Bundles and reads the console page. Fails with a DeviceError naming the file when the build fails. */
+/** The bundled page script of a prebuilt web root. */
+const PREBUILT_SCRIPT = 'app.js';
+
+/**
+ * Bundles (or, from a prebuilt root, reads) and reads the console page. Fails with a DeviceError
+ * naming the file when the build fails.
+ */
 export async function buildConsolePage(webRoot: string = defaultWebRoot, options: { minify?: boolean } = {}): Promise<PageAssets> {
-  let js: Buffer;
+  const js = existsSync(join(webRoot, 'main.ts')) ? await bundleScript(webRoot, options) : await readFile(join(webRoot, PREBUILT_SCRIPT));
+  const [html, css] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css'))]);
+  const asset = (contentType: string, body: Buffer): PageAsset => ({ contentType, body, gzip: gzipSync(body, { level: 9 }) });
+  const page = asset('text/html; charset=utf-8', html);
+  return new Map<string, PageAsset>([
+    ['/', page],
+    ['/index.html', page],
+    ['/app.js', asset('text/javascript; charset=utf-8', js)],
+    ['/console.css', asset('text/css; charset=utf-8', css)],
+  ]);
+}
+
+/** Bundles the page from `webRoot` into `outDir` as a prebuilt root (`npm run build`). */
+export async function writeConsolePage(webRoot: string, outDir: string): Promise<void> {
+  const page = await buildConsolePage(webRoot);
+  await mkdir(outDir, { recursive: true });
+  await Promise.all([
+    writeFile(join(outDir, PREBUILT_SCRIPT), page.get('/app.js')!.body),
+    writeFile(join(outDir, 'index.html'), page.get('/')!.body),
+    writeFile(join(outDir, 'console.css'), page.get('/console.css')!.body),
+  ]);
+}
+
+async function bundleScript(webRoot: string, options: { minify?: boolean }): Promise<Buffer> {
+  // esbuild loads only when bundling from source.
+  const { build } = await import('esbuild');
   try {
     const result = await build({
       entryPoints: [join(webRoot, 'main.ts')],
@@ -40,17 +73,8 @@ export async function buildConsolePage(webRoot: string = defaultWebRoot, options
     });
     const out = result.outputFiles[0];
     if (out === undefined) throw new Error('esbuild produced no output');
-    js = Buffer.from(out.contents);
+    return Buffer.from(out.contents);
   } catch (err) {
     throw new DeviceError('console page', `cannot bundle ${join(webRoot, 'main.ts')}: ${err instanceof Error ? err.message : String(err)}`, 'run the typecheck to find the error', { cause: err });
   }
-  const [html, css] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css'))]);
-  const asset = (contentType: string, body: Buffer): PageAsset => ({ contentType, body, gzip: gzipSync(body, { level: 9 }) });
-  const page = asset('text/html; charset=utf-8', html);
-  return new Map<string, PageAsset>([
-    ['/', page],
-    ['/index.html', page],
-    ['/app.js', asset('text/javascript; charset=utf-8', js)],
-    ['/console.css', asset('text/css; charset=utf-8', css)],
-  ]);
 }
