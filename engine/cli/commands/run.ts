@@ -10,6 +10,7 @@ import { parseCommandArgs, portOption, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 import { showTokenStore } from '../../io/server/tokenStore.js';
 import { defaultFixturesDir } from '../paths.js';
+import { runsDirOf } from '../../io/runs/runFolder.js';
 
 export const command: Command = {
   name: ['run'],
@@ -37,6 +38,9 @@ Options:
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
   --no-model                do not load the show's model: every department runs by hand
+  --no-run-log              do not write this run to disk (by default: takes/run-<date>-<time>/ with
+                            decisions.jsonl, fixtures-usage.json, and the audio when the show keeps it;
+                            $PRECUE_RUNS_DIR puts runs elsewhere)
   --fixtures <dir>          fixture library (default: Precue's fixtures/)
   --log-level <level>       debug, info, warn or error (default info)
 
@@ -62,6 +66,7 @@ Example:
       'artnet-discovery-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
+      'no-run-log': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     });
@@ -121,6 +126,7 @@ Example:
         ...(artnetDiscoveryPort !== undefined ? { artnetDiscoveryPort } : {}),
         ...(values['no-audio'] ? { audio: false } : {}),
         ...(values['no-model'] ? { model: false } : {}),
+        ...(values['no-run-log'] ? {} : { runs: { dir: runsDirOf(showDir) } }),
       });
     } catch (err) {
       startup.failed();

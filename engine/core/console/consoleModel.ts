@@ -18,6 +18,8 @@ import type { ShowPipeline } from '../pipeline.js';
 import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
+import { isProgrammingCommand, type ProgrammingPort } from '../edit/showEditor.js';
+import type { TimelineDelta, TimelineState } from '../protocol/timeline.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
 import type { CommandIssuer, CommandResult, ConsoleEngine } from '../protocol/port.js';
 import {
@@ -29,6 +31,7 @@ import {
   type DeptState,
   type EngineDelta,
   type EngineSnapshot,
+  type ShadowScore,
   type UniverseState,
 } from '../protocol/state.js';
 
@@ -57,6 +60,12 @@ export interface ConsoleModelOptions {
   readonly devices?: RecordFeed<DeviceState>;
   /** Cameras and their tally. */
   readonly cameras?: RecordFeed<CameraState>;
+  /** The show editor (programming from the console); absent: the show cannot be edited. */
+  readonly programming?: ProgrammingPort;
+  /** The run's timeline (rehearsal, predictions, fires, bars); absent: the console shows none. */
+  readonly timeline?: { snapshot(): TimelineState; readonly deltas$: Observable<TimelineDelta> };
+  /** Shadow mode's live score per department (the run journal's). */
+  readonly shadow?: RecordFeed<ShadowScore>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -79,7 +88,7 @@ export class ConsoleModel implements ConsoleEngine {
   private playbackState: PlaybackState;
   private arbiterState: ArbiterState | undefined;
   private readonly log: Decision[] = [];
-  private readonly cueLists: ReturnType<typeof cueSummaries>;
+  private cueLists: ReturnType<typeof cueSummaries>;
   private audio: AudioState = SILENT_AUDIO;
   private audioChanged = false;
   private peak = 0;
@@ -155,6 +164,20 @@ export class ConsoleModel implements ConsoleEngine {
     // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
     if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
     if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
+    const programming = options.programming;
+    if (programming !== undefined) {
+      // An edit changes the cue lists every console shows, the programming state, and the log (who edited what).
+      this.subscription.add(programming.shows$.subscribe((show) => {
+        this.cueLists = cueSummaries(show);
+        this.refreshDepts();
+      }));
+      this.subscription.add(programming.state$.subscribe((p) => this.deltas.next({ type: 'programming', programming: p })));
+      this.subscription.add(
+        programming.changes$.subscribe((e) => this.record({ atMs: e.atMs, dept: e.dept, action: 'edit', cue: e.cue, source: 'operator', who: e.who.slice(0, 120), confidence: null, note: e.label.slice(0, 200) })),
+      );
+    }
+    if (options.timeline !== undefined) this.subscription.add(options.timeline.deltas$.subscribe((timeline) => this.deltas.next({ type: 'timeline', timeline })));
+    if (options.shadow !== undefined) this.subscription.add(options.shadow.states$.subscribe((shadow) => this.deltas.next({ type: 'shadow', shadow })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -182,10 +205,16 @@ export class ConsoleModel implements ConsoleEngine {
       log: this.log.slice(-LOG_LIMIT),
       ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
+      ...(this.options.programming !== undefined ? { programming: this.options.programming.state() } : {}),
+      ...(this.options.timeline !== undefined ? { timeline: this.options.timeline.snapshot() } : {}),
+      ...(this.options.shadow !== undefined ? { shadow: [...this.options.shadow.snapshot()] } : {}),
     };
   }
 
-  execute(command: ConsoleCommand, who: CommandIssuer): CommandResult {
+  execute(command: ConsoleCommand, who: CommandIssuer): CommandResult | Promise<CommandResult> {
+    if (isProgrammingCommand(command)) {
+      return this.options.programming?.execute(command, who) ?? { ok: false, code: 'unavailable', message: 'this engine runs without a show file to save to: the show cannot be edited here' };
+    }
     const refusal = this.check(command);
     if (refusal !== undefined) return refusal;
     if (command.type === 'set-grand-master') {

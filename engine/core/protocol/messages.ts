@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
+import { programmingCommandSchemas } from './programming.js';
 
 /** Bumped on any incompatible change; a page refuses an `init` with another version. */
 export const PROTOCOL_VERSION = 2;
@@ -56,6 +57,8 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
     type: z.literal('set-threshold'), dept: deptIdSchema, confidenceThreshold: z.number().min(0).max(1),
   }),
   z.strictObject({ type: z.literal('set-lockout'), dept: deptIdSchema, lockoutMs: z.number().int().min(0).max(600_000) }),
+  /** Programming: record, insert, edit, delete cues; undo and redo (see `programming.ts`). */
+  ...programmingCommandSchemas,
 ]);
 /** What an operator (or admin) can ask the engine to do. */
 export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
@@ -68,6 +71,7 @@ export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
   goto: 'operator', standby: 'operator', 'set-mode': 'operator', 'confirm-prediction': 'operator',
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',
+  'record-cue': 'operator', 'insert-cue': 'operator', 'edit-cue': 'operator', 'delete-cue': 'operator', undo: 'operator', redo: 'operator',
 };
 
 /** Messages a console sends. */

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { cameraStateSchema, deviceStateSchema } from './devices.js';
+import { cueNumberSchema, deptIdSchema } from './ids.js';
+import { programmingStateSchema } from './programming.js';
+import { timelineDeltaSchema, timelineStateSchema } from './timeline.js';
 
 /** Automation mode of a department (see DESIGN: the operator always wins). */
 export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
@@ -14,11 +17,7 @@ export type DeptMode = z.infer<typeof deptModeSchema>;
 /** Every mode, in the order the page shows them. */
 export const DEPT_MODES: readonly DeptMode[] = deptModeSchema.options;
 
-/** A cue number as written in the show: digits with an optional point, e.g. `12.5`. */
-export const cueNumberSchema = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, 'a cue number such as 12 or 12.5');
-
-/** A department id such as `LX`, `VID`, `CAM`. */
-export const deptIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,15}$/, 'a department id such as LX');
+export { cueNumberSchema, deptIdSchema } from './ids.js';
 
 /** One line of a department's cue stack as the console lists it. */
 export const cueSummarySchema = z.strictObject({
@@ -115,8 +114,8 @@ export const decisionSchema = z.strictObject({
   atMs: z.number(),
   /** Department, or null for whole-engine actions (PANIC all, load). */
   dept: deptIdSchema.nullable(),
-  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC. */
-  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC; `edit` changed the show (the note says how). */
+  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting', 'edit']),
   cue: cueNumberSchema.nullable(),
   source: decisionSourceSchema,
   /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
@@ -127,6 +126,28 @@ export const decisionSchema = z.strictObject({
 });
 /** One entry of the decision log. */
 export type Decision = z.infer<typeof decisionSchema>;
+
+/**
+ * Shadow mode, scored live: of the operator's GOs in a department (people and the controllers they
+ * drive — console, keyboard, OSC, MIDI, MSC), how many the model had predicted, and how far ahead of
+ * them it was. Scored in every mode; it is what `manual` and `assist` are for.
+ */
+export const shadowScoreSchema = z.strictObject({
+  /** The department. */
+  id: deptIdSchema,
+  /** Operator GOs (and GOTOs) scored so far in this run. */
+  gos: z.number().int().nonnegative(),
+  /** Of those, how many the model had predicted (the same cue, at or above its thresholds) within ±100 ms. */
+  within100ms: z.number().int().nonnegative(),
+  /** … and within ±1 beat. */
+  withinBeat: z.number().int().nonnegative(),
+  /** Mean of (operator time − the model's time) over the GOs predicted within a beat, ms; positive: the model was ahead. Null before the first. */
+  meanLeadMs: z.number().nullable(),
+  /** The last GO scored: its cue, and the model's lead (null when the model had not predicted it). */
+  last: z.strictObject({ cue: cueNumberSchema, leadMs: z.number().nullable(), atMs: z.number() }).nullable(),
+});
+/** Shadow mode's score in one department. */
+export type ShadowScore = z.infer<typeof shadowScoreSchema>;
 
 /** The whole state a console needs, sent in `init`. */
 export const engineSnapshotSchema = z.strictObject({
@@ -150,6 +171,12 @@ export const engineSnapshotSchema = z.strictObject({
   devices: z.array(deviceStateSchema).max(64).optional(),
   /** Cameras with their tally from the switcher; absent: none. */
   cameras: z.array(cameraStateSchema).max(64).optional(),
+  /** Programming from the console: every cue's editable fields and revision, undo and redo; absent: the engine cannot edit. */
+  programming: programmingStateSchema.optional(),
+  /** The show against the music (rehearsal, predictions, fires, bars); absent: the engine keeps none. */
+  timeline: timelineStateSchema.optional(),
+  /** Shadow mode's score per department (operator GOs the model had predicted); absent: no model. */
+  shadow: z.array(shadowScoreSchema).max(64).optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -169,6 +196,12 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('device'), device: deviceStateSchema }),
   /** A camera's whole record (added when new). */
   z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
+  /** The programming state after a change to the show (whole: changes are rare). */
+  z.strictObject({ type: z.literal('programming'), programming: programmingStateSchema }),
+  /** What the timeline gained. */
+  z.strictObject({ type: z.literal('timeline'), timeline: timelineDeltaSchema }),
+  /** A department's shadow score after an operator GO (added when new). */
+  z.strictObject({ type: z.literal('shadow'), shadow: shadowScoreSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;
