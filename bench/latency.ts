@@ -25,7 +25,7 @@ import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { SHOW_VERSION } from '../engine/core/show/schema.js';
 import { ArtnetCounter, type WatchHit } from './lib/artnetCounter.js';
 import { loadLine } from './lib/procStats.js';
-import { freePort, stopProcess } from './lib/processes.js';
+import { freePort, precueArgs, stopProcess } from './lib/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HOST = '127.0.0.4';
@@ -69,8 +69,9 @@ const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFix
 
 /** Starts `precue run` on a show folder; resolves once it prints that it runs. */
 async function startEngine(showDir: string, extra: string[], stdin: 'pipe' | 'ignore'): Promise<ChildProcess> {
-  const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), 'run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra], { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
+  // The console's operator token goes in the environment (precue refuses secrets on the command line).
+  const env = { ...process.env, PRECUE_TOKEN_OPERATOR: TOKEN, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
+  const child = spawn(process.execPath, precueArgs(['run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra]), { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-2000);
@@ -145,7 +146,7 @@ async function goBench(dir: string, counter: ArtnetCounter): Promise<Record<stri
   const showDir = join(dir, 'go');
   await mkdir(showDir, { recursive: true });
   await writeFile(join(showDir, 'show.json'), JSON.stringify(goShow(oscPort)));
-  const engine = await startEngine(showDir, ['--port', String(httpPort), '--token-operator', TOKEN, '--no-audio'], 'ignore');
+  const engine = await startEngine(showDir, ['--port', String(httpPort), '--no-audio'], 'ignore');
   const osc = createSocket('udp4');
   try {
     const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/ws`, { headers: { Authorization: `Bearer ${TOKEN}` } });

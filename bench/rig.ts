@@ -36,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { encodeOscMessage } from '../engine/core/osc/packet.js';
 import { ArtnetCounter, type CounterReport } from './lib/artnetCounter.js';
 import { loadLine, ProcessSampler } from './lib/procStats.js';
-import { freePort, stopProcess } from './lib/processes.js';
+import { freePort, precueArgs, stopProcess } from './lib/processes.js';
 import { type QlcRig, RIG_FADE_MS, writeRigShow, writeRigWorkspace } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -179,7 +179,7 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
   const showDir = await writeRigShow(join(dir, 'show'), universes, { host: PRECUE_HOST, port: ARTNET_PORT }, oscPort);
   const env = { ...process.env, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
   if (runner === 'dist' && !existsSync(join(ROOT, 'dist'))) throw new Error('--runner dist: run `npm run build` first');
-  const args = [join(ROOT, 'bin', 'precue.js'), 'run', showDir, '--no-audio', '--no-model', '--no-console', '--log-level', 'warn'];
+  const args = precueArgs(['run', showDir, '--no-audio', '--no-model', '--no-console', '--log-level', 'warn']);
   counter.reset(true);
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ArtnetCounter } from './lib/artnetCounter.js';
 import { loadLine, rssMb } from './lib/procStats.js';
-import { freePort, stopProcess } from './lib/processes.js';
+import { freePort, precueArgs, stopProcess } from './lib/processes.js';
 import { writeRigShow } from './lib/rigFiles.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -37,9 +37,10 @@ interface Start {
 async function startOnce(args: string[], source: boolean, counter: ArtnetCounter): Promise<Start> {
   counter.reset(true);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'precue.js'), ...args], {
+  const child = spawn(process.execPath, precueArgs(args), {
     cwd: ROOT,
-    env: { ...process.env, ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
+    // The console's operator token goes in the environment (precue refuses secrets on the command line).
+    env: { ...process.env, PRECUE_TOKEN_OPERATOR: 'bench-startup-token-0123456789', ...(source ? { PRECUE_SOURCE: '1' } : { PRECUE_DIST: '1' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   const cases: { name: string; args: () => Promise<string[]> }[] = [
     {
       name: 'demo show (model, audio, console)',
-      args: async () => ['run', 'shows/demo', '--port', String(await freePort('tcp')), '--token-operator', 'bench-startup-token-0123456789', '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
+      args: async () => ['run', 'shows/demo', '--port', String(await freePort('tcp')), '--artnet-host', HOST, '--artnet-port', String(PORT), '--osc-in-port', '0'],
     },
     { name: '256-universe rig (no model, no audio, no console)', args: async () => ['run', rigDir, '--no-console'] },
   ];

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// (the flags on the first line are engine/runtimeFlags.ts's ENGINE_NODE_FLAGS)
 // The `precue` command. Runs the compiled engine in dist/ (`npm run build`) when it is there and
 // not older than the sources; otherwise the TypeScript sources through tsx (development: an edit
 // after a build runs at once, without a word on stderr, where a failure must be one line).

@@ -487,7 +487,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow' | 'universeDeltas'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -649,7 +649,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     }
     const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
     const consoleModel = config.console !== null || oscIn !== undefined
-      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}) })
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, universeDeltas: config.console !== null, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}) })
       : undefined;
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({

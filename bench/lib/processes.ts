@@ -2,6 +2,13 @@
 import { type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../../engine/runtimeFlags.js';
+
+/** `node` arguments that run the `precue` command as installed (its Node flags, then bin/precue.js and `args`). */
+export function precueArgs(args: readonly string[]): string[] {
+  return [...ENGINE_NODE_FLAGS, join(resolve(import.meta.dirname, '..', '..'), 'bin', 'precue.js'), ...args];
+}
 
 /** A port nobody listens on right now (UDP or TCP, on 127.0.0.1). */
 export async function freePort(kind: 'tcp' | 'udp'): Promise<number> {

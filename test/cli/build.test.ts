@@ -32,6 +32,10 @@ describe('npm run build', () => {
     const { buildConsolePage } = (await import(pathToFileURL(join(out, 'engine', 'io', 'server', 'page.js')).href)) as typeof PageModule;
     const page = await buildConsolePage(join(out, 'console', 'web'));
     expect(page.get('/app.js')!.body.length).toBeGreaterThan(1000);
+    // The built engine reads the package.json beside dist/ (its version answers OSC /version).
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ type: 'module', version: '9.8.7' }));
+    const { ENGINE_VERSION } = (await import(pathToFileURL(join(out, 'engine', 'io', 'version.js')).href)) as { ENGINE_VERSION: string };
+    expect(ENGINE_VERSION).toBe('9.8.7');
   }, 60_000);
 });
 

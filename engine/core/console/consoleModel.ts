@@ -54,6 +54,8 @@ export interface ConsoleModelOptions {
   readonly commands: { next(input: ConsoleInput): void };
   /** How often universes and meters are sent (Hz). Default 10. */
   readonly refreshHz?: number;
+  /** False: no console page is served (OSC control only), so universes are not sent as deltas. Default true. */
+  readonly universeDeltas?: boolean;
   /** External devices (switchers, playout, mixers) and their health. */
   readonly devices?: RecordFeed<DeviceState>;
   /** Cameras and their tally. */
@@ -336,6 +338,14 @@ export class ConsoleModel implements ConsoleEngine {
     this.playbackState = this.pipeline.playback.snapshot();
     this.refreshDepts();
     // A rig at rest costs a byte compare per universe, not a base64 string (256 universes at 10 Hz).
+    if (this.options.universeDeltas !== false) this.refreshUniverses();
+    if (this.audioChanged) {
+      this.audioChanged = false;
+      this.deltas.next({ type: 'audio', audio: this.audio });
+    }
+  }
+
+  private refreshUniverses(): void {
     for (const id of this.pipeline.universes.keys()) {
       const bytes = this.pipeline.outputs.get(id);
       if (bytes === undefined) continue;
@@ -344,10 +354,6 @@ export class ConsoleModel implements ConsoleEngine {
       if (sent !== undefined && sent.length === bytes.length) sent.set(bytes);
       else this.universeSent.set(id, bytes.slice());
       this.deltas.next({ type: 'universe', universe: this.universeState(id) });
-    }
-    if (this.audioChanged) {
-      this.audioChanged = false;
-      this.deltas.next({ type: 'audio', audio: this.audio });
     }
   }
 }

@@ -21,7 +21,7 @@ const par = (() => {
   return compileProfile(r.definition, '8-channel');
 })();
 
-function rig(departments: ShowFileInput['departments']) {
+function rig(departments: ShowFileInput['departments'], modelOptions: { universeDeltas?: boolean } = {}) {
   const show = showFileSchema.parse({
     version: SHOW_VERSION,
     name: 'console model',
@@ -35,7 +35,7 @@ function rig(departments: ShowFileInput['departments']) {
   const controls$ = new Subject<ControlEvent>();
   const profiles = new Map<string, FixtureProfile>([['p1', par]]);
   const pipeline = buildShowPipeline(show, profiles, { console$, controls$ }, scheduler);
-  const model = new ConsoleModel(pipeline, { engineId: 'e', showName: show.name, showPath: null, commands: console$ }, scheduler);
+  const model = new ConsoleModel(pipeline, { engineId: 'e', showName: show.name, showPath: null, commands: console$, ...modelOptions }, scheduler);
   // A console that joined at the start and folds every delta, as the page does.
   let seen: EngineSnapshot = model.snapshot();
   model.deltas$.subscribe((d) => (seen = applyDelta(seen, d)));
@@ -149,5 +149,18 @@ describe('the console model', () => {
     expect(universeDeltas.filter((t) => t > 1600 && t < 5000)).toEqual([]);
     expect(universeDeltas.filter((t) => t >= 5000 && t <= 5200).length).toBe(1);
     expect(universeDeltas.filter((t) => t > 5200)).toEqual([]);
+  });
+
+  it('sends no universes when no console page is served (OSC control only), and still the departments', () => {
+    const r = rig([{ id: 'LX', mode: 'manual', cues: [{ number: '1', fadeUpMs: 300, levels: { p1: { intensity: 1 } } }] }], { universeDeltas: false });
+    const frames = r.pipeline.runFrames(() => undefined, { restWhenIdle: true });
+    r.at(900, () => frames.unsubscribe());
+    const kinds = new Set<string>();
+    r.model.deltas$.subscribe((d) => kinds.add(d.type));
+    r.at(100, () => r.model.execute({ type: 'go', dept: 'LX' }, r.who));
+    r.run(1000);
+    expect(kinds.has('universe')).toBe(false);
+    expect(kinds.has('dept')).toBe(true);
+    expect(r.model.snapshot().universes[0]!.dmx).not.toBe(r.seen().universes[0]!.dmx); // the snapshot still reads the bytes
   });
 });

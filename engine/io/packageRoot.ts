@@ -1,0 +1,11 @@
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The repository (or installed package) root: where `package.json`, `fixtures/` and `shows/` ship.
+ * The built engine runs from dist/engine/, one level further down than the sources.
+ */
+export const packageRoot = (): string => {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return basename(root) === 'dist' ? dirname(root) : root;
+};
