@@ -366,6 +366,7 @@ function connectWith(token: string): void {
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
           case 'device': case 'camera': dirty.video = true; break;
+          case 'continuity': dirty.header = true; break;
           default: { const never: never = changed; void never; }
         }
       },

@@ -575,6 +575,8 @@ class ArbiterCore {
         break;
       case 'set-grand-master':
       case 'load':
+      case 'take-control':
+      case 'hand-back':
         // Not the stacks' business: the composition root handles these.
         return;
       default:

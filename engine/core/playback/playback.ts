@@ -156,6 +156,19 @@ export class Playback {
     }
   }
 
+  /**
+   * Puts a department at a cue without firing it (see `DeptPlayback.restore`). False, logged, when the
+   * department or the cue does not exist.
+   */
+  restore(dept: string, cue: string | null): boolean {
+    const d = this.depts.get(dept as DeptId);
+    if (d === undefined) {
+      this.log.warn(`restore dropped: there is no department '${dept}'`);
+      return false;
+    }
+    return d.restore(cue);
+  }
+
   /** Applies every decision of a stream until unsubscribed. */
   connect(decisions$: Observable<Decision>): Subscription {
     const sub = decisions$.subscribe({

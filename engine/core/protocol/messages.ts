@@ -56,6 +56,10 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
     type: z.literal('set-threshold'), dept: deptIdSchema, confidenceThreshold: z.number().min(0).max(1),
   }),
   z.strictObject({ type: z.literal('set-lockout'), dept: deptIdSchema, lockoutMs: z.number().int().min(0).max(600_000) }),
+  /** A hot standby takes the outputs now (its primary is still running, or it never followed one). */
+  z.strictObject({ type: z.literal('take-control') }),
+  /** A standby in control gives the outputs back to its primary and follows it again. */
+  z.strictObject({ type: z.literal('hand-back') }),
 ]);
 /** What an operator (or admin) can ask the engine to do. */
 export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
@@ -68,6 +72,7 @@ export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
   goto: 'operator', standby: 'operator', 'set-mode': 'operator', 'confirm-prediction': 'operator',
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',
+  'take-control': 'operator', 'hand-back': 'operator',
 };
 
 /** Messages a console sends. */

@@ -5,20 +5,15 @@
  */
 import { z } from 'zod';
 import { cameraStateSchema, deviceStateSchema } from './devices.js';
+import { continuityStateSchema } from './continuity.js';
+import { cueNumberSchema, deptIdSchema } from './fields.js';
 
-/** Automation mode of a department (see DESIGN: the operator always wins). */
-export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
-/** `manual` (model shows, never fires), `assist` (model arms, a human confirms), `auto` (model fires). */
-export type DeptMode = z.infer<typeof deptModeSchema>;
+import { deptModeSchema, type DeptMode } from './fields.js';
+export { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './fields.js';
 
 /** Every mode, in the order the page shows them. */
 export const DEPT_MODES: readonly DeptMode[] = deptModeSchema.options;
 
-/** A cue number as written in the show: digits with an optional point, e.g. `12.5`. */
-export const cueNumberSchema = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, 'a cue number such as 12 or 12.5');
-
-/** A department id such as `LX`, `VID`, `CAM`. */
-export const deptIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,15}$/, 'a department id such as LX');
 
 /** One line of a department's cue stack as the console lists it. */
 export const cueSummarySchema = z.strictObject({
@@ -150,6 +145,8 @@ export const engineSnapshotSchema = z.strictObject({
   devices: z.array(deviceStateSchema).max(64).optional(),
   /** Cameras with their tally from the switcher; absent: none. */
   cameras: z.array(cameraStateSchema).max(64).optional(),
+  /** The engine's place among several (standby, takeover, resume, peers); absent: an engine that does not say. */
+  continuity: continuityStateSchema.optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -169,6 +166,8 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('device'), device: deviceStateSchema }),
   /** A camera's whole record (added when new). */
   z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
+  /** The engine's whole continuity record (role, standby link, resume, peers). */
+  z.strictObject({ type: z.literal('continuity'), continuity: continuityStateSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;

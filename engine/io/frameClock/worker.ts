@@ -20,7 +20,7 @@ import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { ArtnetDriver, ArtSyncSender } from '../dmx/artnetDriver.js';
 import { SacnDiscoverySender, SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
 import { SACN_DISCOVERY_INTERVAL_MS } from '../../core/dmx/sacn.js';
-import { dataOffset, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type ToWorker } from './protocol.js';
+import { dataOffset, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
 const port = parentPort;
@@ -39,6 +39,8 @@ interface Slot {
   readonly sync: SacnSyncSender | ArtSyncSender | undefined;
   lastSeq: number;
   lastSendMs: number;
+  /** Sends nothing (a hot standby's Art-Net and USB universes). */
+  silent: boolean;
 }
 
 interface Group {
@@ -79,8 +81,22 @@ const slots: Slot[] = data.universes.map((u, index) => {
     sync,
     lastSeq: -1,
     lastSendMs: -Infinity,
+    silent: false,
   };
 });
+
+/** Applies an output mode: each sACN stream's priority (the show's where the mode names none), silence elsewhere. */
+function applyOutputMode(mode: OutputMode | undefined): void {
+  for (const s of slots) {
+    const u = data.universes[s.index]!;
+    if (s.driver instanceof SacnDriver) {
+      const showPriority = u.driver.kind === 'sacn' ? u.driver.priority : 100;
+      s.driver.setPriority(mode?.sacnPriority[u.id] ?? showPriority);
+      s.silent = false;
+    } else s.silent = mode?.silenceNonSacn ?? false;
+  }
+}
+applyOutputMode(data.outputMode);
 const groups: Group[] = [];
 for (const s of slots) {
   const rate = data.universes[s.index]!.rateHz;
@@ -136,7 +152,10 @@ function tick(g: Group, idealMs: number): void {
     const seq = readShared(s);
     const now = performance.now();
     const changed = seq !== -1 && seq !== s.lastSeq;
-    if (s.sendOnChange && !changed && now - s.lastSendMs < s.keepAliveMs) continue;
+    if (s.silent || (s.sendOnChange && !changed && now - s.lastSendMs < s.keepAliveMs)) {
+      if (s.silent && seq !== -1) s.lastSeq = seq;
+      continue;
+    }
     if (seq !== -1) s.lastSeq = seq;
     s.driver.send(s.frame);
     packets++;
@@ -228,6 +247,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'stop':
       void stop(m.mode);
+      break;
+    case 'outputMode':
+      applyOutputMode(m.mode);
       break;
   }
 });
