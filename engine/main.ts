@@ -74,6 +74,8 @@ export interface EngineConfig {
   readonly model?: boolean;
   /** False: ignore the show's audio input (no listening, effects hold still). */
   readonly audio?: boolean;
+  /** Every department in `auto` whatever the show says (an unattended reference recording). */
+  readonly allAuto?: boolean;
   /** DMX frame rate of the playback loop (default `DEFAULT_FRAME_RATE_HZ`; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
 }
@@ -144,13 +146,14 @@ class Closers {
 }
 
 function withOverrides(show: ShowFile, config: EngineConfig): ShowFile {
-  if (config.artnetHost === undefined && config.artnetPort === undefined) return show;
+  const departments = config.allAuto === true ? show.departments.map((d) => ({ ...d, mode: 'auto' as const })) : show.departments;
+  if (config.artnetHost === undefined && config.artnetPort === undefined) return { ...show, departments };
   const universes = show.outputs.universes.map((u) => {
     if (u.driver.kind !== 'artnet') return u;
     const driver: DmxDriverConfig = { ...u.driver, host: config.artnetHost ?? u.driver.host, port: config.artnetPort ?? u.driver.port };
     return { ...u, driver };
   });
-  return { ...show, outputs: { ...show.outputs, universes } };
+  return { ...show, departments, outputs: { ...show.outputs, universes } };
 }
 
 function describeDriver(d: DmxDriverConfig): string {
@@ -184,6 +187,7 @@ async function loadShowParts(config: EngineConfig, banner: string[], log: Logger
     profiles.set(f.id, profile);
   }
   banner.push(`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`);
+  if (config.allAuto === true) banner.push('every department in auto (--auto), whatever the show says');
   return { show, dir: loaded.dir, profiles };
 }
 
@@ -244,8 +248,28 @@ async function openListening(
   banner.push(`audio: ${audio.description}`);
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
-  return listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
+  const listening = listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
+  // Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
+  // its code would otherwise let the first seconds of audio queue up and every early cue go late.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      listening.ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeviceError('audio analysis worker', `did not start within ${WORKER_START_LIMIT_MS / 1000} s`, 'check the machine is not overloaded')), WORKER_START_LIMIT_MS);
+      }),
+    ]);
+  } catch (err) {
+    await listening.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return listening;
 }
+
+/** How long the audio analysis worker may take to load before the start fails. */
+const WORKER_START_LIMIT_MS = 30_000;
 
 /** One banner line for OSC control: where it listens, who may send, and a warning when anyone on the network may. */
 function describeOscControl(osc: OscControlInput, port: number): string {

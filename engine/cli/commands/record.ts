@@ -34,6 +34,8 @@ Options:
   --port <n>         console port (default 8080; 0 picks a free one)
   --no-console       run without the console
   --no-model         every department by hand
+  --auto             every department in auto, whatever the show says (an unattended recording of
+                     what the model fires: 'precue eval' on the take then scores live against offline)
   --artnet-host <a>  send every Art-Net universe to this host …
   --artnet-port <n>  … and this UDP port
   --osc-in-port <n>  OSC control on this port instead of the show's (0: any free port)
@@ -62,6 +64,7 @@ export const command: Command = {
       port: { type: 'string' },
       'no-console': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
+      auto: { type: 'boolean', default: false },
       'artnet-host': { type: 'string' },
       'artnet-port': { type: 'string' },
       'osc-in-port': { type: 'string' },
@@ -143,6 +146,7 @@ export const command: Command = {
             ? null
             : { host: values.host ?? '127.0.0.1', port, tokens: { env: process.env, store: showTokenStore(showDir), generateOperator: true } },
           ...(values['no-model'] ? { model: false } : {}),
+          ...(values.auto ? { allAuto: true } : {}),
           ...(values['artnet-host'] !== undefined ? { artnetHost: values['artnet-host'] } : {}),
           ...(artnetPort !== undefined ? { artnetPort } : {}),
           ...(oscInPort !== undefined ? { oscInPort } : {}),

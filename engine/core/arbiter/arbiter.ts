@@ -175,6 +175,8 @@ class ArbiterCore {
   private readonly order: DeptRuntime[];
   private readonly defaultDept: DeptId | undefined;
   private readonly numbers: PolicyNumbers;
+  /** How far the latest prediction's audio trailed the engine clock when it arrived (ms). */
+  private lagMs = 0;
 
   constructor(
     config: ArbiterConfig,
@@ -260,7 +262,7 @@ class ArbiterCore {
 
   /** Why the model may not fire `p` in `d` now (the policy's gate), or undefined when it may. */
   private blocked(d: DeptRuntime, p: Prediction): string | undefined {
-    return gatePrediction(p, this.operator(d), this.now(), this.numbers);
+    return gatePrediction(p, this.operator(d), this.now(), this.numbers, this.lagMs);
   }
 
   /** Re-evaluates the department's prediction (arms, disarms, schedules the auto fire). */
@@ -321,6 +323,7 @@ class ArbiterCore {
       return;
     }
     if (d.rejectedCue !== null && compareCueNumbers(d.rejectedCue, p.cue) !== 0) d.rejectedCue = null;
+    if (p.heardAt !== undefined && Number.isFinite(p.heardAt)) this.lagMs = Math.max(0, this.now() - p.heardAt * 1000);
     d.prediction = p;
     this.rearm(d);
     this.changed();

@@ -16,6 +16,13 @@ export interface Prediction {
   readonly source: 'model';
   /** Why the policy predicts it, in one line (what the follower and the network said). */
   readonly reason?: string;
+  /**
+   * Engine seconds of the audio the prediction was made from. How far it trails the engine clock when
+   * it arrives is the listening's lag (a worker catching up after its start, a loaded machine): the
+   * arbiter judges whether a moment has passed on the audio's clock, so a late analysis delays a cue
+   * rather than dropping it.
+   */
+  readonly heardAt?: number;
 }
 
 /** What a decision does to a department's stack. */

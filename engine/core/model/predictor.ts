@@ -225,8 +225,8 @@ export class CuePredictor {
 export type PolicyPrediction = Prediction & { readonly reason: string };
 
 /** A proposal as a prediction on the engine clock. */
-export function toPrediction(p: Proposal, offsetS: number): PolicyPrediction {
-  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason };
+export function toPrediction(p: Proposal, offsetS: number, heardS: number): PolicyPrediction {
+  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS };
 }
 
 /** Optional inputs of `predictCues`. */
@@ -270,7 +270,7 @@ export function predictCues(
         next: (e) => {
           try {
             predictor.push(e);
-            if (e.kind === 'frame') for (const p of predictor.predictions()) subscriber.next(toPrediction(p, offsetS));
+            if (e.kind === 'frame') for (const p of predictor.predictions()) subscriber.next(toPrediction(p, offsetS, e.v.t));
           } catch (err) {
             subscriber.error(err);
           }

@@ -322,9 +322,10 @@ export class CuePolicy {
 
 /**
  * Whether the arbiter may arm (and, in `auto`, fire) a prediction now; undefined when it may, else
- * why not. Pure: the operator's state and the policy's numbers in, a verdict out.
+ * why not. Pure: the operator's state and the policy's numbers in, a verdict out. `lagMs`: how far the
+ * listening currently trails the engine clock.
  */
-export function gatePrediction(p: { readonly cue: string; readonly confidence: number; readonly fireAt: number }, op: OperatorView, nowMs: number, numbers: PolicyNumbers): string | undefined {
+export function gatePrediction(p: { readonly cue: string; readonly confidence: number; readonly fireAt: number }, op: OperatorView, nowMs: number, numbers: PolicyNumbers, lagMs = 0): string | undefined {
   if (!op.modelAllowed) return 'the model may not drive this department';
   if (op.mode === 'manual') return 'manual mode';
   if (op.panicked) return 'PANIC: waiting for an operator';
@@ -332,7 +333,8 @@ export function gatePrediction(p: { readonly cue: string; readonly confidence: n
   if (op.lockoutUntilMs !== null && nowMs < op.lockoutUntilMs) return 'locked out after a manual GO';
   if (!(p.confidence >= op.confidenceThreshold) || !(p.confidence >= numbers.fireThreshold)) return 'below the confidence threshold';
   const fireMs = p.fireAt * 1000;
-  if (fireMs < nowMs - numbers.staleMs) return 'its moment has passed';
+  // Judged on the audio's clock: a listening that trails by `lagMs` delays a cue, it does not drop it.
+  if (fireMs < nowMs - lagMs - numbers.staleMs) return 'its moment has passed';
   if (op.current !== null && compareCueNumbers(op.current, p.cue) === 0 && (op.currentSinceMs === null || fireMs < op.currentSinceMs + numbers.refireMinMs)) return 'already the live cue';
   if (op.currentSinceMs !== null && Math.max(fireMs, nowMs) < op.currentSinceMs + op.minGoIntervalMs) return `within ${op.minGoIntervalMs} ms of the last GO`;
   if (op.rejectedCue !== null && compareCueNumbers(op.rejectedCue, p.cue) === 0) return 'rejected by the operator';

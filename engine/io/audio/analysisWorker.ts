@@ -27,6 +27,7 @@ try {
     next: (v) => batch.sections.push(v),
     error: (err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
   });
+  post({ type: 'ready' });
 } catch (err) {
   post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
 }

@@ -16,6 +16,8 @@ import type { WorkerIn, WorkerOut } from './workerProtocol.js';
 
 /** The worker's streams plus a way to stop it. */
 export interface WorkerListening extends ListeningStreams {
+  /** Resolves once the worker has loaded and can analyse (or has failed: the streams say how). */
+  readonly ready: Promise<void>;
   /** Stops the worker and completes every stream. */
   close(): Promise<void>;
 }
@@ -42,8 +44,10 @@ function spawnWorker(settings: Partial<ListeningSettings>): Worker {
 }
 
 /**
- * Starts a worker that analyses `blocks$`. The source is subscribed when the first output is; the
- * outputs are shared. A worker crash or load failure errors every stream with a `DeviceError`.
+ * Starts a worker that analyses `blocks$`. The worker boots at once; the source is subscribed when the
+ * first output is and the worker is ready, so audio never queues up behind a worker still loading its
+ * code (await `ready` before taking audio time 0). The outputs are shared. A worker crash or load
+ * failure errors every stream with a `DeviceError`.
  */
 export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partial<ListeningSettings> = {}): WorkerListening {
   const features = new Subject<FeatureFrame>();
@@ -55,32 +59,55 @@ export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partia
   let worker: Worker | undefined;
   let source: Subscription | undefined;
   let finished = false;
+  let wanted = false;
+  let isReady = false;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const fail = (err: Error) => {
     if (finished) return;
     finished = true;
+    markReady();
     for (const s of subjects) s.error(err);
     void worker?.terminate();
   };
   const completeAll = () => {
     if (finished) return;
     finished = true;
+    markReady();
     for (const s of subjects) s.complete();
     void worker?.terminate();
   };
 
-  const start = () => {
-    if (worker !== undefined || finished) return;
-    let w: Worker;
-    try {
-      w = spawnWorker(settings);
-    } catch (err) {
-      fail(new DeviceError('audio analysis worker', `cannot start: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err }));
-      return;
-    }
-    worker = w;
+  /** Feeds the worker once it is ready and someone listens. */
+  const connect = (): void => {
+    const w = worker;
+    if (w === undefined || source !== undefined || finished || !wanted || !isReady) return;
+    source = blocks$.subscribe({
+      next: (b) => {
+        const samples = Float32Array.from(b.samples);
+        const msg: WorkerIn = { type: 'block', t: b.t, sampleRate: b.sampleRate, samples, reset: b.reset === true };
+        w.postMessage(msg, [samples.buffer]);
+      },
+      error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
+      complete: () => w.postMessage({ type: 'end' } satisfies WorkerIn),
+    });
+  };
+
+  try {
+    worker = spawnWorker(settings);
+  } catch (err) {
+    fail(new DeviceError('audio analysis worker', `cannot start: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err }));
+  }
+  const w = worker;
+  if (w !== undefined) {
     w.on('message', (m: WorkerOut) => {
       switch (m.type) {
+        case 'ready':
+          isReady = true;
+          markReady();
+          connect();
+          break;
         case 'out':
           for (const v of m.batch.features) features.next(v);
           for (const v of m.batch.onsets) onsets.next(v);
@@ -100,15 +127,10 @@ export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partia
     w.on('exit', (code) => {
       if (!finished && code !== 0) fail(new DeviceError('audio analysis worker', `stopped with exit code ${code}`));
     });
-    source = blocks$.subscribe({
-      next: (b) => {
-        const samples = Float32Array.from(b.samples);
-        const msg: WorkerIn = { type: 'block', t: b.t, sampleRate: b.sampleRate, samples, reset: b.reset === true };
-        w.postMessage(msg, [samples.buffer]);
-      },
-      error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
-      complete: () => w.postMessage({ type: 'end' } satisfies WorkerIn),
-    });
+  }
+  const start = (): void => {
+    wanted = true;
+    connect();
   };
 
   const output = <T>(subject: Subject<T>): Observable<T> =>
@@ -119,6 +141,7 @@ export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partia
     }).pipe(share());
 
   return {
+    ready,
     features$: output(features),
     onsets$: output(onsets),
     tempo$: output(tempo),

@@ -17,6 +17,8 @@ export interface WorkerBatch {
 
 /** Worker → main thread. */
 export type WorkerOut =
+  /** The worker has loaded its code and set up the analysis: blocks sent now are analysed at once. */
+  | { readonly type: 'ready' }
   | { readonly type: 'out'; readonly batch: WorkerBatch; readonly blockT: number }
   | { readonly type: 'done' }
   | { readonly type: 'error'; readonly message: string };

@@ -136,6 +136,8 @@ describe('gatePrediction', () => {
     expect(gate({ lockoutUntilMs: 12_000 })).toBe('locked out after a manual GO');
     expect(gate({ confidenceThreshold: 0.95 })).toBe('below the confidence threshold');
     expect(gate({}, { fireAt: 9.4 })).toBe('its moment has passed');
+    // Listening that trails the clock by a second (a worker still starting) delays the cue, not drops it.
+    expect(gatePrediction({ ...p, fireAt: 9.4 }, op, 10_000, DEFAULT_POLICY_NUMBERS, 1000)).toBeUndefined();
     expect(gate({ current: cueId('2'), currentSinceMs: 9900 })).toBe('already the live cue');
     expect(gate({ current: cueId('2'), currentSinceMs: 9000 })).toBeUndefined();
     expect(gate({ currentSinceMs: 10_400 })).toBe('within 250 ms of the last GO');
