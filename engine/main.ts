@@ -30,7 +30,7 @@ import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/sch
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
 import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
-import { showSacnCid } from './io/dmx/sourceIdentity.js';
+import { showSacnCid, uuidV5 } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { openMixers } from './io/mixer/mixers.js';
 import { handleAudioLoss } from './io/audio/audioLoss.js';
@@ -48,6 +48,13 @@ import { DeviceRegistry } from './io/devices/registry.js';
 import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 import { ENGINE_VERSION } from './io/version.js';
+import { describeResume, type ResumePoint } from './core/continuity/journal.js';
+import { ContinuityRecord, INITIAL_CONTINUITY } from './core/continuity/record.js';
+import { resumeShow } from './core/continuity/resume.js';
+import { journalShow } from './io/continuity/journalFeed.js';
+import { JournalFile } from './io/continuity/journalFile.js';
+import { Standby, standbyOutputMode } from './io/continuity/standby.js';
+import type { OutputMode } from './io/frameClock/protocol.js';
 
 /** How to run a show. */
 export interface EngineConfig {
@@ -78,6 +85,15 @@ export interface EngineConfig {
   readonly allAuto?: boolean;
   /** DMX frame rate of the playback loop (default `DEFAULT_FRAME_RATE_HZ`; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
+  /** Run as a hot standby of the primary at `address` (`host:port` of its console), with a token it accepts. */
+  readonly backupOf?: { readonly address: string; readonly token: string };
+  /**
+   * Journal the show to `journal.jsonl` in its folder and resume from it: after a crash always, after a
+   * clean stop only with `resume` (default: no journal; `precue run` journals).
+   */
+  readonly journal?: boolean;
+  /** Resume from the journal even after a clean stop. */
+  readonly resume?: boolean;
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
@@ -377,10 +393,26 @@ async function openArtnetDiscovery(show: ShowFile, port: number | undefined, clo
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<FrameTicks> {
-  // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
-  const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
-  const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
+async function startDmx(
+  config: EngineConfig,
+  show: ShowFile,
+  pipeline: ShowPipeline,
+  scheduler: SchedulerLike,
+  closers: Closers,
+  banner: string[],
+  log: Logger,
+  start: { readonly initial?: ReadonlyMap<number, Uint8Array>; readonly outputMode?: OutputMode } = {},
+): Promise<{ ticks: FrameTicks; clock: FrameClock }> {
+  // The sACN CID stays the same across restarts of this show on this machine (receivers see one
+  // source); a standby is a source of its own (receivers weigh the two by priority).
+  const sacnCid = config.backupOf !== undefined ? standbySacnCid(show) : showSacnCid(show.name, show.outputs.sacnCid);
+  const clock = await FrameClock.start({
+    universes: show.outputs.universes,
+    cid: sacnCid,
+    ...(start.initial !== undefined ? { initial: start.initial } : {}),
+    ...(start.outputMode !== undefined ? { outputMode: start.outputMode } : {}),
+    log: createLogger('io/frameClock'),
+  });
   closers.add((mode) => clock.stop(mode));
   const ticks = new FrameTicks();
   const frames = pipeline.runFrames((_now, changed) => {
@@ -398,7 +430,89 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
   await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
-  return ticks;
+  return { ticks, clock };
+}
+
+/** A standby's sACN CID: its own source, stable across its restarts, never the primary's. */
+function standbySacnCid(show: ShowFile): string {
+  return uuidV5(showSacnCid(show.name, show.outputs.sacnCid), 'precue standby');
+}
+
+/**
+ * The show folder's journal: what it holds (the point to resume from) and the journal open for the
+ * run. A journal another engine holds, or a folder that cannot be written, never stops the show: the
+ * banner and the continuity record say there is no journal and why.
+ */
+async function openJournal(config: EngineConfig, dir: string, record: ContinuityRecord, closers: Closers, banner: string[], log: Logger): Promise<{ journal: JournalFile; point: ResumePoint } | undefined> {
+  if (config.journal !== true) return undefined;
+  try {
+    const opened = await JournalFile.open(dir, { log: createLogger('io/journal') });
+    closers.add((mode) => {
+      // A clean stop is an end: the next start begins at the top (unless asked to resume).
+      if (mode === 'clean') opened.journal.append({ kind: 'stop' });
+      return opened.journal.close();
+    });
+    record.update({ journal: { file: opened.journal.file, ok: true, detail: 'every cue, mode and PANIC is journaled' } });
+    return opened;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`journal off: ${message}`);
+    banner.push(`journal: OFF — ${message}`);
+    record.update({ journal: { file: dir, ok: false, detail: message.slice(0, 300) } });
+    return undefined;
+  }
+}
+
+/**
+ * Puts the show where the journal left it (each department at its last fired cue, its mode, PANIC),
+ * before the first frame, and journals the run from there.
+ */
+function resumeAndJournal(
+  opened: { journal: JournalFile; point: ResumePoint },
+  pipeline: ShowPipeline,
+  inputs: { console$: Subject<ConsoleInput>; controls$: Subject<ControlEvent> },
+  resumeAfterCleanStop: boolean,
+  record: ContinuityRecord,
+  scheduler: SchedulerLike,
+  closers: Closers,
+  banner: string[],
+  log: Logger,
+): void {
+  const { journal, point } = opened;
+  const something = point.depts.length > 0 || point.panic;
+  const resumed = something && (!point.cleanStop || resumeAfterCleanStop);
+  if (resumed) {
+    const outcome = resumeShow(point, pipeline, { console: inputs.console$, controls: inputs.controls$ }, scheduler.now());
+    banner.push(`journal: ${journal.file} — RESUMED ${describeResume(point)}${point.lastAt !== undefined ? ` (last entry ${point.lastAt})` : ''}`);
+    for (const p of outcome.problems) banner.push(`  not resumed: ${p}`);
+    if (point.skipped.length > 0) banner.push(`  ${point.skipped.length} journal line(s) skipped (see the log)`);
+    log.info(`resumed from ${journal.file}: ${describeResume(point)}`);
+    record.update({
+      resumed: {
+        atMs: scheduler.now(),
+        journal: journal.file,
+        lastEntryAt: point.lastAt ?? null,
+        depts: outcome.depts.map((d) => ({ dept: d.dept, cue: d.cue, ...(d.mode !== undefined ? { mode: d.mode } : {}), panicked: d.panicked })),
+        panic: outcome.panic,
+        skippedLines: point.skipped.length,
+        problems: outcome.problems.map((p) => p.slice(0, 300)).slice(0, 64),
+      },
+    });
+  } else banner.push(`journal: ${journal.file}${something ? ' (the last run was stopped cleanly: starting at the top; --resume resumes)' : ''}`);
+  const feed = journalShow(journal, {
+    events$: pipeline.playback.events$,
+    arbiter$: pipeline.arbiter.state$,
+    safety$: pipeline.safety.state$,
+    modesAreOwn: () => record.current().role !== 'standby',
+  });
+  closers.add(() => feed.unsubscribe());
+  journal.append({ kind: 'start', engine: ENGINE_VERSION, show: pipeline.show.name.slice(0, 200), resumed, role: record.current().role });
+}
+
+/** The look the outputs start with: the pipeline's first frame (a resumed show's look, never dark first). */
+function firstLook(pipeline: ShowPipeline, scheduler: SchedulerLike): Map<number, Uint8Array> {
+  pipeline.frame(scheduler.now());
+  return new Map([...pipeline.outputs].map(([id, data]) => [id, data.slice()]));
 }
 
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
@@ -411,7 +525,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'continuity'> = {},
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
@@ -475,6 +589,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     // Tokens first: a bad or unreadable one stops the start before anything opens.
     const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
     const { show, dir, profiles } = await loadShowParts(config, banner, log);
+    const continuity = new ContinuityRecord(config.backupOf !== undefined ? { ...INITIAL_CONTINUITY, role: 'standby' } : undefined);
+    closers.add(() => continuity.dispose());
+    const journal = await openJournal(config, dir, continuity, closers, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
     const audioStatus = new Subject<AudioInputStatus>();
@@ -487,7 +604,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const devices = new DeviceRegistry();
     closers.add(() => devices.stop());
     const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
-    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls];
+    // The resume's PANIC comes in as a control, like any other.
+    const resumeControls$ = new Subject<ControlEvent>();
+    closers.add(() => resumeControls$.complete());
+    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls, resumeControls$];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
     const audioOffsetMs = scheduler.now();
@@ -529,8 +649,29 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       closers.add(() => hot.unsubscribe());
     }
 
-    const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
-    const consoleModel = config.console !== null || oscIn !== undefined ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras }) : undefined;
+    if (journal !== undefined) resumeAndJournal(journal, pipeline, { console$, controls$: resumeControls$ }, config.resume === true, continuity, scheduler, closers, banner, log);
+    const { ticks: frameTicks, clock } = await startDmx(config, show, pipeline, scheduler, closers, banner, log, {
+      initial: firstLook(pipeline, scheduler),
+      ...(config.backupOf !== undefined ? { outputMode: standbyOutputMode(show, false) } : {}),
+    });
+    const needsModel = config.console !== null || oscIn !== undefined || config.backupOf !== undefined;
+    const consoleModel = needsModel ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, continuity }) : undefined;
+    if (config.backupOf !== undefined && consoleModel !== undefined) {
+      const standby = new Standby(config.backupOf.address, config.backupOf.token, {
+        show,
+        local: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic || pipeline.safety.current.allOff, blackout: pipeline.safety.current.blackout, grandMaster: pipeline.safety.current.grandMaster }),
+        carryOut: (command, who) => consoleModel.carryOut(command, who),
+        restore: (dept, cue) => void pipeline.playback.restore(dept, cue),
+        blackout: (on, who) => void pipeline.safety.handle({ type: 'blackout', on }, scheduler.now(), who),
+        outputs: clock,
+        record: continuity,
+        now: () => scheduler.now(),
+        log: createLogger('io/standby'),
+      });
+      standby.start();
+      closers.add(() => standby.stop());
+      banner.push(`HOT STANDBY of ${config.backupOf.address}: following it; sACN below its priority, Art-Net/USB silent; takes control when it is lost`);
+    }
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),

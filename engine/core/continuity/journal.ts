@@ -40,8 +40,13 @@ export type JournalDept = z.infer<typeof journalDeptSchema>;
 
 /** One line of the journal. `at` is the wall-clock time (ISO 8601) it was written. */
 export const journalEntrySchema = z.discriminatedUnion('kind', [
-  /** An engine started on this show (`resumed`: it resumed from the entries before this one). */
+  /**
+   * An engine started on this show. `resumed`: it resumed from the entries before this one; false: it
+   * started from the top, and the entries before it no longer say where the show is.
+   */
   z.strictObject({ v, at, kind: z.literal('start'), engine: z.string().min(1).max(100), show: z.string().max(200), resumed: z.boolean(), role: z.string().max(40).optional() }),
+  /** The engine was stopped on purpose (Ctrl-C, SIGTERM): the next start begins at the top unless asked to resume. */
+  z.strictObject({ v, at, kind: z.literal('stop') }),
   /** A cue went live in a department (`by`: the source — operator, model, follow, osc…, or restore). */
   z.strictObject({ v, at, kind: z.literal('fire'), dept: deptIdSchema, cue: cueNumberSchema, by: z.string().max(120) }),
   /** BACK from the first cue: the department is before its first cue again. */
@@ -96,6 +101,8 @@ export interface ResumePoint {
   readonly panic: boolean;
   readonly grandMaster: number | undefined;
   readonly blackout: boolean | undefined;
+  /** The last run ended with a clean stop (not a crash): a start resumes only when asked to. */
+  readonly cleanStop: boolean;
   /** Time of the last entry read (ISO), or undefined for an empty journal. */
   readonly lastAt: string | undefined;
   /** Entries read. */
@@ -154,10 +161,21 @@ export function foldJournal(entries: readonly JournalEntry[], skipped: readonly 
   let grandMaster: number | undefined;
   let blackout: boolean | undefined;
   let lastAt: string | undefined;
+  let cleanStop = false;
   for (const e of entries) {
     lastAt = e.at;
     switch (e.kind) {
       case 'start':
+        cleanStop = false;
+        if (!e.resumed) {
+          depts.clear();
+          panic = false;
+          grandMaster = undefined;
+          blackout = undefined;
+        }
+        break;
+      case 'stop':
+        cleanStop = true;
         break;
       case 'fire': {
         const d = dept(e.dept);
@@ -198,6 +216,7 @@ export function foldJournal(entries: readonly JournalEntry[], skipped: readonly 
     panic,
     grandMaster,
     blackout,
+    cleanStop,
     lastAt,
     entries: entries.length,
     skipped,

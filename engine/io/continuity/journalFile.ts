@@ -1,9 +1,9 @@
 /**
  * `journal.jsonl` on disk: append-only, one line per entry (`engine/core/continuity/journal.ts`).
  *
- * Crash safety: each batch of lines goes out in one `write` to a file opened for appending, then
- * `fdatasync` — a kill -9 leaves either the whole batch or none of it (at worst a power cut leaves the
- * last line cut short); the reader skips a cut line and says so. On open, a cut tail is closed with a
+ * Crash safety: each entry goes out in one `write` of one line to a file opened for appending, before
+ * `append` returns; `fdatasync` follows in batches. A kill -9 leaves a line whole or absent (at worst a
+ * power cut leaves the last line cut short); the reader skips a cut line and says so. On open, a cut tail is closed with a
  * newline so the next entry starts on a line of its own. A journal longer than
  * `JOURNAL_COMPACT_LINES` is rewritten as one checkpoint atomically (temporary file, fsync, rename;
  * the previous file kept as `journal.jsonl.bak`).
@@ -12,6 +12,7 @@
  * same folder (a backup started on the primary's machine) runs without a journal and says so; a lock
  * left by a killed engine is taken over.
  */
+import { writeSync } from 'node:fs';
 import { open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeJournalLine, foldJournal, JOURNAL_COMPACT_LINES, JOURNAL_FILE, readJournal, type JournalRecord, type ResumePoint } from '../../core/continuity/journal.js';
@@ -61,10 +62,10 @@ async function takeLock(dir: string): Promise<string> {
   throw new DeviceError(`journal lock ${lock}`, 'could not be taken');
 }
 
-/** An open journal: append entries; they reach the disk in order, in batches. */
+/** An open journal: each entry reaches the kernel as it is appended; the disk, in batches. */
 export class JournalFile {
-  private queue: string[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  private syncing: Promise<void> = Promise.resolve();
+  private syncPending = false;
   private failures = 0;
   private closed = false;
   /** Entries written since open. */
@@ -104,7 +105,8 @@ export class JournalFile {
           grandMaster: point.grandMaster ?? 1,
           blackout: point.blackout ?? false,
         };
-        await writeFileAtomic(file, encodeJournalLine(checkpoint, now().toISOString()), { backup: true });
+        const at = now().toISOString();
+        await writeFileAtomic(file, encodeJournalLine(checkpoint, at) + (point.cleanStop ? encodeJournalLine({ kind: 'stop' }, at) : ''), { backup: true });
         options.log.info(`journal compacted: ${entries.length} entries into one checkpoint (the previous journal is ${JOURNAL_FILE}.bak)`);
       } else if (text.length > 0 && !text.endsWith('\n')) {
         await writeFile(file, '\n', { flag: 'a' });
@@ -117,38 +119,42 @@ export class JournalFile {
     }
   }
 
-  /** Queues an entry; it is written with the others queued meanwhile. Never throws. */
+  /**
+   * Writes an entry: one `write` of one line to the file opened for appending, before this returns,
+   * so a kill -9 right after it loses nothing (the kernel has the line) and a kill before it leaves no
+   * part of it — an entry is journaled before anything it records reaches the wire. `fdatasync`
+   * follows in the background, batched (a power cut may lose the last lines, never corrupt the
+   * earlier ones). Never throws: a failed write is logged and the show goes on.
+   */
   append(record: JournalRecord): void {
     if (this.closed) return;
-    this.queue.push(encodeJournalLine(record, (this.options.now ?? (() => new Date()))().toISOString()));
-    if (this.queue.length === 1) this.writing = this.writing.then(() => this.drain());
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.join('');
-      const n = this.queue.length;
-      this.queue = [];
-      try {
-        await this.handle.write(batch);
-        if (this.options.sync !== false) await this.handle.datasync();
-        this.written += n;
-        if (this.failures > 0) {
-          this.options.log.info(`journal ${this.file}: writing again after ${this.failures} failed batch(es)`);
-          this.failures = 0;
-        }
-      } catch (err) {
-        this.failures++;
-        if (this.failures === 1 || this.failures % 100 === 0) {
-          this.options.log.error(`journal ${this.file}: cannot write (${err instanceof Error ? err.message : String(err)}; ${this.failures} batch(es) lost so far); the show goes on, a restart may resume from an older cue`);
-        }
+    const line = encodeJournalLine(record, (this.options.now ?? (() => new Date()))().toISOString());
+    try {
+      writeSync(this.handle.fd, line);
+      this.written++;
+      if (this.failures > 0) {
+        this.options.log.info(`journal ${this.file}: writing again after ${this.failures} failed entr${this.failures === 1 ? 'y' : 'ies'}`);
+        this.failures = 0;
       }
+    } catch (err) {
+      this.failures++;
+      if (this.failures === 1 || this.failures % 100 === 0) {
+        this.options.log.error(`journal ${this.file}: cannot write (${err instanceof Error ? err.message : String(err)}; ${this.failures} entr${this.failures === 1 ? 'y' : 'ies'} lost so far); the show goes on, a restart may resume from an older cue`);
+      }
+      return;
+    }
+    if (this.options.sync !== false && !this.syncPending) {
+      this.syncPending = true;
+      this.syncing = this.syncing.then(async () => {
+        this.syncPending = false;
+        await this.handle.datasync().catch((err: unknown) => this.options.log.warn(`journal ${this.file}: fdatasync failed (${err instanceof Error ? err.message : String(err)})`));
+      });
     }
   }
 
-  /** Resolves once everything queued so far is on disk. */
+  /** Resolves once everything appended so far is on disk. */
   async flush(): Promise<void> {
-    await this.writing;
+    await this.syncing;
   }
 
   /** Writes what is queued, closes the file and releases the lock. */

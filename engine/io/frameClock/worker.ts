@@ -94,6 +94,8 @@ function applyOutputMode(mode: OutputMode | undefined): void {
       s.driver.setPriority(mode?.sacnPriority[u.id] ?? showPriority);
       s.silent = false;
     } else s.silent = mode?.silenceNonSacn ?? false;
+    // The next tick sends, also when the look is unchanged: receivers see a takeover's priority at once.
+    s.lastSendMs = -Infinity;
   }
 }
 applyOutputMode(data.outputMode);
