@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
+import { asyncScheduler, merge, Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
+import type { PlaybackEvent } from './core/playback/deptPlayback.js';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
@@ -500,7 +501,8 @@ function resumeAndJournal(
     });
   } else banner.push(`journal: ${journal.file}${something ? ' (the last run was stopped cleanly: starting at the top; --resume resumes)' : ''}`);
   const feed = journalShow(journal, {
-    events$: pipeline.playback.events$,
+    // Recorded ahead of the state that follows: a position a console has shown is journaled first.
+    events$: new Observable<PlaybackEvent>((sub) => pipeline.playback.record((e) => sub.next(e))),
     arbiter$: pipeline.arbiter.state$,
     safety$: pipeline.safety.state$,
     modesAreOwn: () => record.current().role !== 'standby',

@@ -118,7 +118,27 @@ export class Playback {
     this.events$ = merge(...all.map((d) => d.events$));
     this.stateSubject = new BehaviorSubject<PlaybackState>(this.snapshot());
     this.state$ = this.stateSubject.asObservable();
-    this.subscription.add(this.events$.subscribe(() => this.stateSubject.next(this.snapshot())));
+    this.subscription.add(
+      this.events$.subscribe((e) => {
+        for (const r of [...this.recorders]) r(e);
+        this.stateSubject.next(this.snapshot());
+      }),
+    );
+  }
+
+  private readonly recorders: Array<(e: PlaybackEvent) => void> = [];
+
+  /**
+   * Calls `recorder` with every event before the state it leads to is published (`state$`, and so
+   * every console): the journal, so that a position a console has shown is on disk first. Returns
+   * the function that stops it. A recorder must not throw.
+   */
+  record(recorder: (e: PlaybackEvent) => void): () => void {
+    this.recorders.push(recorder);
+    return () => {
+      const i = this.recorders.indexOf(recorder);
+      if (i >= 0) this.recorders.splice(i, 1);
+    };
   }
 
   /** The stacks now. */
