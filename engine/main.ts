@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, merge, Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
+import { asyncScheduler, filter, merge, Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { PlaybackEvent } from './core/playback/deptPlayback.js';
 import type { ConsoleInput } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
@@ -55,6 +55,7 @@ import { resumeShow } from './core/continuity/resume.js';
 import { journalShow } from './io/continuity/journalFeed.js';
 import { JournalFile } from './io/continuity/journalFile.js';
 import { Standby, standbyOutputMode } from './io/continuity/standby.js';
+import { Discovery, PRECUE_SERVICE_TYPE, type Announcement } from './io/continuity/discovery.js';
 import type { OutputMode } from './io/frameClock/protocol.js';
 
 /** How to run a show. */
@@ -95,6 +96,8 @@ export interface EngineConfig {
   readonly journal?: boolean;
   /** Resume from the journal even after a clean stop. */
   readonly resume?: boolean;
+  /** Announce the console over mDNS/DNS-SD and list the engines heard (default false; `precue run` announces). */
+  readonly announce?: boolean;
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
@@ -349,12 +352,13 @@ async function openVideo(show: ShowFile, messages: MessageOutputs, devices: Devi
 }
 
 /** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
-function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
-  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers, speaks: () => boolean): void {
+  // A hot standby that follows sends no messages: its primary sends them (a clip would start twice).
+  const routed = pipeline.messages$.pipe(filter(() => speaks())).subscribe((m) => video.route(m));
   routed.add(video.follow(pipeline.playback));
   routed.add(
     pipeline.decisions$.subscribe((d) => {
-      if (d.action !== 'panic') return;
+      if (d.action !== 'panic' || !speaks()) return;
       video.panic();
       messages.sender.panic();
     }),
@@ -511,6 +515,18 @@ function resumeAndJournal(
   journal.append({ kind: 'start', engine: ENGINE_VERSION, show: pipeline.show.name.slice(0, 200), resumed, role: record.current().role });
 }
 
+/** Announces the console over mDNS and lists the engines heard in the continuity record. */
+function announce(me: Announcement, record: ContinuityRecord, closers: Closers, banner: string[]): void {
+  const discovery = new Discovery(me, record, createLogger('io/discovery'));
+  discovery.start();
+  const roles = record.states$.subscribe((s) => discovery.roleChanged(s.role));
+  closers.add(async () => {
+    roles.unsubscribe();
+    await discovery.stop();
+  });
+  banner.push(`announced on the local network as _${PRECUE_SERVICE_TYPE}._tcp port ${me.port} (mDNS); engines heard are listed on the console`);
+}
+
 /** The look the outputs start with: the pipeline's first frame (a resumed show's look, never dark first). */
 function firstLook(pipeline: ShowPipeline, scheduler: SchedulerLike): Map<number, Uint8Array> {
   pipeline.frame(scheduler.now());
@@ -528,10 +544,11 @@ function startConsoleModel(
   scheduler: SchedulerLike,
   closers: Closers,
   records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'continuity'> = {},
+  engineId: string = randomUUID(),
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
-    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
+    { engineId, showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
     scheduler,
   );
   closers.add(() => model.dispose());
@@ -634,10 +651,11 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
     closers.add(() => modesSub.unsubscribe());
     closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
-    routeMessages(video, messages.outputs, pipeline, closers);
+    const speaks = (): boolean => continuity.current().role !== 'standby';
+    routeMessages(video, messages.outputs, pipeline, closers, speaks);
     // Sound: the desks the show's sound cues move, played from playback's events like any department;
     // their connections join the other devices (health and levels on the console).
-    const mixers = openMixers(show, pipeline.playback.events$, scheduler, devices, createLogger('io/mixer'));
+    const mixers = openMixers(show, pipeline.playback.events$.pipe(filter(() => speaks())), scheduler, devices, createLogger('io/mixer'));
     if (mixers !== undefined) {
       closers.add(() => mixers.close());
       banner.push(...mixers.banner);
@@ -656,8 +674,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       initial: firstLook(pipeline, scheduler),
       ...(config.backupOf !== undefined ? { outputMode: standbyOutputMode(show, false) } : {}),
     });
+    const engineId = randomUUID();
     const needsModel = config.console !== null || oscIn !== undefined || config.backupOf !== undefined;
-    const consoleModel = needsModel ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, continuity }) : undefined;
+    const consoleModel = needsModel ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, continuity }, engineId) : undefined;
     if (config.backupOf !== undefined && consoleModel !== undefined) {
       const standby = new Standby(config.backupOf.address, config.backupOf.token, {
         show,
@@ -681,6 +700,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       });
     }
     const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log, () => ({ frames: frameTicks.read() }));
+
+    if (consoleParts !== null && config.console !== null && config.announce === true) {
+      announce({ engineId, show: show.name, bind: config.console.host, port: Number(new URL(consoleParts.server.url).port), tls: config.console.tls !== undefined }, continuity, closers, banner);
+    }
 
     let stopped: Promise<void> | undefined;
     return {

@@ -10,6 +10,7 @@
 import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
 import { VideoPanel } from './video.js';
+import { ContinuityStrip } from './continuity.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -69,6 +70,7 @@ const logBody = byId<HTMLTableSectionElement>('log-body');
 const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
 const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
+const continuityStrip = new ContinuityStrip(document.querySelector('header.top') ?? document.body, (cmd) => command(cmd));
 
 function snapshot(): EngineSnapshot | null {
   return connection?.snapshot ?? null;
@@ -182,6 +184,7 @@ function renderHeader(s: EngineSnapshot): void {
   byId('meter-rms').style.width = pct(h.rmsFill);
   byId('meter-peak').style.width = pct(h.peakFill);
   byId('meter-text').textContent = h.meterText;
+  continuityStrip.render(s);
 }
 
 function renderLog(s: EngineSnapshot): void {

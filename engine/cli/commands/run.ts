@@ -68,6 +68,7 @@ Options:
                             it, send sACN below its priority (Art-Net/USB silent), take control when
                             it is lost; a token it accepts (a viewer's is enough) comes from
                             --primary-token-file <file> or $PRECUE_PRIMARY_TOKEN
+  --no-announce             do not announce the console on the local network (mDNS/DNS-SD _precue._tcp)
   --no-journal              do not journal the show to <show>/journal.jsonl (a restart starts at the top)
   --resume                  resume from the journal even after a clean stop (after a crash: always)
   --log-level <level>       debug, info, warn or error (default info)
@@ -98,6 +99,7 @@ Example:
       'backup-of': { type: 'string' },
       'primary-token-file': { type: 'string' },
       'no-journal': { type: 'boolean', default: false },
+      'no-announce': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
     });
@@ -161,6 +163,7 @@ Example:
         ...(values['no-audio'] ? { audio: false } : {}),
         ...(values['no-model'] ? { model: false } : {}),
         journal: !values['no-journal'],
+        announce: !values['no-announce'],
         resume: values.resume,
         ...(backupOf !== undefined ? { backupOf } : {}),
       });

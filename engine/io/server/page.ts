@@ -17,7 +17,7 @@ export interface PageAsset {
   readonly gzip: Buffer;
 }
 
-/** The page's files by URL path (`/`, `/app.js`, `/console.css`). */
+/** The page's files by URL path (`/`, `/app.js`, `/console.css`; `/venues.html`, `/venues.js`: one console over several engines). */
 export type PageAssets = ReadonlyMap<string, PageAsset>;
 
 /** The `console/web` folder of this checkout. */
@@ -26,9 +26,11 @@ export const defaultWebRoot = fileURLToPath(new URL('../../../console/web/', imp
 /** Bundles and reads the console page. Fails with a DeviceError naming the file when the build fails. */
 export async function buildConsolePage(webRoot: string = defaultWebRoot, options: { minify?: boolean } = {}): Promise<PageAssets> {
   let js: Buffer;
+  let venuesJs: Buffer;
   try {
     const result = await build({
-      entryPoints: [join(webRoot, 'main.ts')],
+      entryPoints: { app: join(webRoot, 'main.ts'), venues: join(webRoot, 'venues.ts') },
+      outdir: 'bundle',
       bundle: true,
       write: false,
       format: 'iife',
@@ -38,13 +40,17 @@ export async function buildConsolePage(webRoot: string = defaultWebRoot, options
       legalComments: 'none',
       logLevel: 'silent',
     });
-    const out = result.outputFiles[0];
-    if (out === undefined) throw new Error('esbuild produced no output');
-    js = Buffer.from(out.contents);
+    const out = (name: string): Buffer => {
+      const file = result.outputFiles.find((f) => f.path.endsWith(`/${name}.js`));
+      if (file === undefined) throw new Error(`esbuild produced no ${name}.js`);
+      return Buffer.from(file.contents);
+    };
+    js = out('app');
+    venuesJs = out('venues');
   } catch (err) {
-    throw new DeviceError('console page', `cannot bundle ${join(webRoot, 'main.ts')}: ${err instanceof Error ? err.message : String(err)}`, 'run the typecheck to find the error', { cause: err });
+    throw new DeviceError('console page', `cannot bundle ${join(webRoot, 'main.ts')} and venues.ts: ${err instanceof Error ? err.message : String(err)}`, 'run the typecheck to find the error', { cause: err });
   }
-  const [html, css] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css'))]);
+  const [html, css, venuesHtml] = await Promise.all([readFile(join(webRoot, 'index.html')), readFile(join(webRoot, 'console.css')), readFile(join(webRoot, 'venues.html'))]);
   const asset = (contentType: string, body: Buffer): PageAsset => ({ contentType, body, gzip: gzipSync(body, { level: 9 }) });
   const page = asset('text/html; charset=utf-8', html);
   return new Map<string, PageAsset>([
@@ -52,5 +58,7 @@ export async function buildConsolePage(webRoot: string = defaultWebRoot, options
     ['/index.html', page],
     ['/app.js', asset('text/javascript; charset=utf-8', js)],
     ['/console.css', asset('text/css; charset=utf-8', css)],
+    ['/venues.html', asset('text/html; charset=utf-8', venuesHtml)],
+    ['/venues.js', asset('text/javascript; charset=utf-8', venuesJs)],
   ]);
 }
