@@ -8,12 +8,15 @@
  * SIGKILL mid-fade. The receiver must see the standby's frames (at a priority above the primary's) take
  * over within 1 s of the primary's last packet, with no frame in which a channel that was lit in the
  * primary's last frame and is lit in the cue's look goes to 0; the standby's next GO fires cue 3, and
- * the primary started again does not take the stage back.
+ * the primary started again does not take the stage back: hand-back is refused while the two stand at
+ * different cues, and once the primary is brought there, receivers go back to it.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeSacn } from '../../engine/core/dmx/sacn.js';
@@ -147,6 +150,7 @@ async function fineSlots(showDir: string): Promise<Map<number, Set<number>>> {
   return out;
 }
 
+const CHROMIUM = '/usr/bin/chromium';
 const engineArgs = ['--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'];
 const ready = /console: (https?:\/\/[^\s#]+\/)/;
 
@@ -195,12 +199,42 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
     expect(await until(() => onStandby.lx() === '3', 3000)).toBe(true);
     const goAt = performance.now();
 
-    // The primary comes back (its journal resumes it at cue 2): it must not take the stage back.
-    const back = await spawnEngine(['bin/precue.js', 'run', primaryDir, ...engineArgs], ready, 60_000);
+    // What the operator sees on the standby's own console page (Chromium, when installed).
+    if (existsSync(CHROMIUM)) {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+        await page.goto(`${standby.url}#token=${e2eTokens.operator}`);
+        await page.locator('#continuity .cont-role', { hasText: 'IN CONTROL' }).waitFor({ timeout: 10_000 });
+        expect(await page.locator('#continuity').textContent()).toContain('primary lost');
+        mkdirSync('test-output', { recursive: true });
+        await page.screenshot({ path: 'test-output/standby-in-control.png' });
+      } finally {
+        await browser.close();
+      }
+    }
+
+    // The primary comes back on its port (its journal resumes it at cue 2): it must not take the stage back.
+    const back = await spawnEngine(['bin/precue.js', 'run', primaryDir, ...engineArgs.slice(0, -1), primaryPort], ready, 60_000);
     procs.push(back);
-    await sleep(1500);
+    expect(await until(() => onStandby.state()?.continuity?.primary?.link === 'following', 15_000), standby.output()).toBe(true);
     const backAt = performance.now();
     await sleep(1000);
+    const backPhase = performance.now();
+    // Hand-back is refused while the two stand at different cues, and done once the primary is brought there.
+    const refused = await onStandby.command({ type: 'hand-back' });
+    expect(refused.ok).toBe(false);
+    expect(refused.text).toContain('LX: primary at cue 2, here at cue 3');
+    const onBack = await consoleClient(back.url, e2eTokens.operator);
+    expect(onBack.lx()).toBe('2');
+    expect(onBack.state()?.continuity?.resumed?.depts.find((d) => d.dept === 'LX')?.cue).toBe('2');
+    expect((await onBack.command({ type: 'go', dept: 'LX' })).ok).toBe(true);
+    expect(await until(() => (onStandby.state()?.continuity?.primary?.differences.length ?? 1) === 0, 5000)).toBe(true);
+    expect((await onStandby.command({ type: 'hand-back' })).ok).toBe(true);
+    expect(onStandby.state()?.continuity?.role).toBe('standby');
+    const handedAt = performance.now();
+    await sleep(1000);
+    onBack.close();
     sink.close();
 
     const fine = await fineSlots(primaryDir);
@@ -223,10 +257,13 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
       report.push(`universe ${u}: primary's last packet → standby's first winning packet ${gapMs.toFixed(1)} ms (priority ${firstTakeover.priority}), ${lit.length} lit channels (fine bytes aside), dark frames ${dark.length}, largest step between the two looks ${maxJump}/255`);
       expect(gapMs).toBeLessThan(1000);
       expect(dark.length).toBe(0);
-      // After the primary came back, the standby still wins every packet.
-      const after = w.filter((f) => f.at > backAt);
+      // After the primary came back, the standby still wins every packet, until it hands back.
+      const after = w.filter((f) => f.at > backAt && f.at < backPhase);
       expect(after.length).toBeGreaterThan(0);
       expect(after.every((f) => f.cid !== primaryCid)).toBe(true);
+      const handedBack = w.filter((f) => f.at > handedAt + 200);
+      expect(handedBack.length).toBeGreaterThan(0);
+      expect(handedBack.every((f) => f.cid === primaryCid && f.priority === 100)).toBe(true);
     }
     console.log(report.join('\n'));
     onStandby.close();
