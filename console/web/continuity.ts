@@ -5,13 +5,7 @@
  * Hidden for a primary with nothing to say. Imports only the protocol (types).
  */
 import type { ConsoleCommand, ContinuityState, EngineSnapshot } from '../../engine/core/protocol/index.js';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 const LINK_TEXT: Readonly<Record<NonNullable<ContinuityState['primary']>['link'], string>> = {
   connecting: 'connecting',

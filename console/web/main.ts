@@ -15,21 +15,7 @@ import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
 } from './view.js';
-
-// ---------- tiny DOM helpers (no innerHTML: text is always text) ----------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const e = document.getElementById(id);
-  if (e === null) throw new Error(`console page: #${id} missing from index.html`);
-  return e as T;
-}
+import { byId, el } from './dom.js';
 
 // ---------- token ----------
 

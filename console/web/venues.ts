@@ -13,19 +13,7 @@
  */
 import type { ConsoleCommand, EngineSnapshot, Peer } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState } from './connection.js';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const e = document.getElementById(id);
-  if (e === null) throw new Error(`venues page: #${id} missing from venues.html`);
-  return e as T;
-}
+import { byId, el } from './dom.js';
 
 const ADDRESSES_KEY = 'precue-venues';
 const tokenKey = (address: string): string => `precue-venue-token:${address}`;

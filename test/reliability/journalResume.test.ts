@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { JOURNAL_FILE, readJournal } from '../../engine/core/continuity/journal.js';
+import { seededRandom } from '../../engine/core/model/dataset.js';
 import { applyDelta, parseServerMessage, type ConsoleCommand, type DeptMode, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { e2eTokens, spawnEngine, type EngineProcess } from '../e2e/consoleHarness.js';
 import { writeTestShow } from './precueProcess.js';
@@ -23,17 +24,6 @@ import { writeTestShow } from './precueProcess.js';
 const ROUNDS = Number(process.env.PRECUE_KILL_ROUNDS ?? 6);
 const SEED = Number(process.env.PRECUE_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Position {
   cue: string | null;
@@ -110,7 +100,7 @@ describe(`kill -9 at random moments of a scripted show, then restart (${ROUNDS} 
   });
 
   it('resumes every department at its last fired cue and mode, fires nothing again, and the journal always reads to its last line', async () => {
-    const rand = random(SEED);
+    const rand = seededRandom(SEED);
     dir = await mkdtemp(join(tmpdir(), 'precue-kill-'));
     // Modes do not fire anything here (no model): only the script moves the stacks.
     await writeTestShow(dir, { edit: (show) => void (show as { outputs: { universes: Array<{ driver: Record<string, unknown> }> } }).outputs.universes.forEach((u) => (u.driver = { kind: 'null' })) });
