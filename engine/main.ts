@@ -515,6 +515,19 @@ function resumeAndJournal(
   journal.append({ kind: 'start', engine: ENGINE_VERSION, show: pipeline.show.name.slice(0, 200), resumed, role: record.current().role });
 }
 
+/** Says (at most once in 10 s) that a following standby dropped a control; the filter it returns is always false. */
+function ignoredOnStandby(log: Logger): (e: ControlEvent) => boolean {
+  let lastAt = -Infinity;
+  return (e) => {
+    const now = performance.now();
+    if (now - lastAt > 10_000) {
+      lastAt = now;
+      log.warn(`hot standby: ${e.origin} control '${e.command.type}' ignored while following the primary (operate the primary, or take control here)`);
+    }
+    return false;
+  };
+}
+
 /** Announces the console over mDNS and lists the engines heard in the continuity record. */
 function announce(me: Announcement, record: ContinuityRecord, closers: Closers, banner: string[]): void {
   const discovery = new Discovery(me, record, createLogger('io/discovery'));
@@ -626,7 +639,12 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     // The resume's PANIC comes in as a control, like any other.
     const resumeControls$ = new Subject<ControlEvent>();
     closers.add(() => resumeControls$.complete());
-    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls, resumeControls$];
+    // A hot standby that follows takes no OSC, MIDI/MSC or timecode control: its primary does, and the
+    // standby mirrors what that did (both firing would run each cue twice).
+    const speaks = (): boolean => continuity.current().role !== 'standby';
+    const dropped = ignoredOnStandby(log);
+    const outside = merge(...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls).pipe(filter((e) => speaks() || dropped(e)));
+    const controls = [outside, resumeControls$];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
     const audioOffsetMs = scheduler.now();
@@ -651,7 +669,6 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
     closers.add(() => modesSub.unsubscribe());
     closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
-    const speaks = (): boolean => continuity.current().role !== 'standby';
     routeMessages(video, messages.outputs, pipeline, closers, speaks);
     // Sound: the desks the show's sound cues move, played from playback's events like any department;
     // their connections join the other devices (health and levels on the console).
