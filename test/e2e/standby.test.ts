@@ -151,6 +151,7 @@ async function fineSlots(showDir: string): Promise<Map<number, Set<number>>> {
 }
 
 const CHROMIUM = '/usr/bin/chromium';
+const FREEZE = process.env.PRECUE_STANDBY_FREEZE === '1';
 const engineArgs = ['--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'];
 const ready = /console: (https?:\/\/[^\s#]+\/)/;
 
@@ -189,7 +190,10 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
     expect(await until(() => onStandby.lx() === '2', 3000)).toBe(true);
     await sleep(1200); // mid-fade
     const killedAt = performance.now();
-    await primary.kill('SIGKILL');
+    // PRECUE_STANDBY_FREEZE=1: the primary freezes (SIGSTOP: a hung machine or a pulled cable — its
+    // connection stays open and falls silent) instead of dying.
+    if (FREEZE) primary.child.kill('SIGSTOP');
+    else await primary.kill('SIGKILL');
     onPrimary.close();
     await sleep(3000); // the fade ends on the standby
     expect(onStandby.state()?.continuity?.role, standby.output()).toBe('in-control');
@@ -214,6 +218,7 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
       }
     }
 
+    if (FREEZE) await primary.kill('SIGKILL');
     // The primary comes back on its port (its journal resumes it at cue 2): it must not take the stage back.
     const back = await spawnEngine(['bin/precue.js', 'run', primaryDir, ...engineArgs.slice(0, -1), primaryPort], ready, 60_000);
     procs.push(back);
@@ -254,7 +259,7 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
       const dark = w.filter((f) => f.at >= lastPrimary.at && f.at < goAt).filter((f) => lit.some((i) => f.data[i] === 0));
       const maxJump = Math.max(0, ...lit.map((i) => Math.abs(firstTakeover.data[i]! - lastPrimary.data[i]!)));
       if (process.env.DEBUG_STANDBY) for (const i of lit) if (Math.abs(firstTakeover.data[i]! - lastPrimary.data[i]!) > 10) console.log(`u${u} ch${i + 1}: primary ${lastPrimary.data[i]} standby ${firstTakeover.data[i]} look ${look[i]}`);
-      report.push(`universe ${u}: primary's last packet → standby's first winning packet ${gapMs.toFixed(1)} ms (priority ${firstTakeover.priority}), ${lit.length} lit channels (fine bytes aside), dark frames ${dark.length}, largest step between the two looks ${maxJump}/255`);
+      report.push(`${FREEZE ? 'frozen' : 'killed'} primary, universe ${u}: primary's last packet → standby's first winning packet ${gapMs.toFixed(1)} ms (priority ${firstTakeover.priority}), ${lit.length} lit channels (fine bytes aside), dark frames ${dark.length}, largest step between the two looks ${maxJump}/255`);
       expect(gapMs).toBeLessThan(1000);
       expect(dark.length).toBe(0);
       // After the primary came back, the standby still wins every packet, until it hands back.
