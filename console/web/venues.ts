@@ -84,13 +84,15 @@ class EngineTile {
     this.render();
   }
 
-  private button(label: string, command: ConsoleCommand, cls: string, allowed: boolean): HTMLButtonElement {
+  private button(label: string, command: ConsoleCommand, cls: string, allowed: boolean, confirmText?: string): HTMLButtonElement {
     const b = el('button', `btn ${cls}${allowed ? '' : ' not-allowed'}`, label);
     b.tabIndex = -1;
     b.dataset['command'] = command.type;
     if ('dept' in command && command.dept !== undefined) b.dataset['dept'] = command.dept;
     b.disabled = !allowed;
-    b.addEventListener('click', () => this.send(command));
+    b.addEventListener('click', () => {
+      if (confirmText === undefined || window.confirm(confirmText)) this.send(command);
+    });
     return b;
   }
 
@@ -153,6 +155,9 @@ class EngineTile {
       const actions = el('div', 'venue-actions');
       actions.append(this.button('PANIC', { type: 'panic' }, 'venue-panic', open && operator));
       if (s.panic || s.depts.some((d) => d.panicked)) actions.append(this.button('RELEASE', { type: 'release-panic' }, 'venue-release', open && operator));
+      // A hot standby is taken over, or handed back, from here too (the engine checks that both stand at the same cues).
+      if (s.continuity?.role === 'standby') actions.append(this.button('TAKE CONTROL', { type: 'take-control' }, 'venue-take', open && operator, `Take the outputs of ${s.show?.name ?? this.address} from its primary now?`));
+      if (s.continuity?.role === 'in-control' && s.continuity.primary?.link === 'following') actions.append(this.button('HAND BACK', { type: 'hand-back' }, 'venue-handback', open && operator, `Give the outputs of ${s.show?.name ?? this.address} back to its primary?`));
       parts.push(actions);
     }
     parts.push(el('div', 'venue-note', this.note));
