@@ -198,6 +198,10 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
     await sleep(3000); // the fade ends on the standby
     expect(onStandby.state()?.continuity?.role, standby.output()).toBe('in-control');
     expect(onStandby.lx()).toBe('2');
+    // Taking over fired nothing: after the takeover the log holds only the modes given back.
+    const tookAt = onStandby.state()?.continuity?.tookControl?.atMs ?? 0;
+    const firedSince = onStandby.state()?.log.filter((e) => e.atMs >= tookAt && e.action !== 'mode') ?? [];
+    expect(firedSince, JSON.stringify(firedSince)).toEqual([]);
     const lookAtEnd = new Map([1, 2].map((u) => [u, sink.frames.filter((f) => f.universe === u).at(-1)!.data]));
     expect((await onStandby.command({ type: 'go', dept: 'LX' })).text).toContain('ack');
     expect(await until(() => onStandby.lx() === '3', 3000)).toBe(true);
