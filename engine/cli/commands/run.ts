@@ -133,8 +133,9 @@ Example:
     const artnetPort = values['artnet-port'] !== undefined ? portOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
     const artnetDiscoveryPort = values['artnet-discovery-port'] !== undefined ? portOption('run', 'artnet-discovery-port', values['artnet-discovery-port'], 6454) : undefined;
     const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) : undefined;
+    // The address first (a typo is the likelier mistake), then the token.
+    if (values['backup-of'] !== undefined) primaryWsUrl(values['backup-of']);
     const backupOf = values['backup-of'] !== undefined ? { address: values['backup-of'], token: primaryToken(values['primary-token-file'], readPem) } : undefined;
-    if (backupOf !== undefined) primaryWsUrl(backupOf.address);
     if (values['no-journal'] && values.resume) throw new UsageError('precue run: --resume needs the journal; drop --no-journal.');
     let engine: Awaited<ReturnType<typeof startEngine>>;
     try {
