@@ -40,7 +40,7 @@ import { FrameTicks } from './io/frameTicks.js';
 import { OscControlListener } from './io/osc/oscControlListener.js';
 import { openMessageOutputs, type MessageOutputs } from './io/osc/outputMessages.js';
 import { loadFixtureLibrary } from './io/fixtures/loadFixtureLibrary.js';
-import { loadModelFolder, modelFolderToLoad, type ModelFolder } from './io/model/modelFolder.js';
+import type { ModelFolder } from './io/model/modelFolder.js';
 import type { ResolvedTokens, TokenSources } from './io/server/auth.js';
 import { resolveShowTokens } from './io/server/tokenStore.js';
 import { buildConsolePage } from './io/server/page.js';
@@ -101,7 +101,7 @@ export interface EngineConfig {
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
-export type ClosableListening = ListeningStreams & { close(): Promise<void> };
+export type ClosableListening = ListeningStreams & { close(): Promise<void>; /** Resolves once the analysis can take audio (a worker that has loaded). */ readonly ready?: Promise<void> };
 
 /**
  * Parts a test may replace: the clock, and where listening comes from. By default the wall clock and
@@ -223,6 +223,8 @@ async function loadCueModel(config: EngineConfig, show: ShowFile, showDir: strin
   if (!show.model.enabled || show.audio === undefined || config.audio === false) return undefined;
   const dir = resolve(showDir, show.model.path);
   const shown = relative(process.cwd(), dir) || dir;
+  // TensorFlow.js loads only for a show that runs a model (~55 MB and most of a second saved otherwise).
+  const { loadModelFolder, modelFolderToLoad } = await import('./io/model/modelFolder.js');
   if (modelFolderToLoad(dir) === undefined) {
     banner.push(`model: none in ${shown} (train one with 'precue train'); departments run by hand`);
     return undefined;
@@ -262,15 +264,21 @@ async function openListening(
   }
   if (parts.listen !== undefined) {
     banner.push('audio: supplied by the caller');
-    return parts.listen(settings);
+    return whenReady(parts.listen(settings));
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
   banner.push(`audio: ${audio.description}`);
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
-  const listening = listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings);
-  // Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
-  // its code would otherwise let the first seconds of audio queue up and every early cue go late.
+  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings));
+}
+
+/**
+ * Audio time 0 is taken once the analysis can keep up from the first block: a worker still loading
+ * its code would otherwise let the first seconds of audio queue up and every early cue go late.
+ */
+async function whenReady(listening: ClosableListening): Promise<ClosableListening> {
+  if (listening.ready === undefined) return listening;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -419,11 +427,16 @@ async function startDmx(
     log: createLogger('io/frameClock'),
   });
   closers.add((mode) => clock.stop(mode));
+  // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const ticks = new FrameTicks();
-  const frames = pipeline.runFrames((_now, changed) => {
-    ticks.tick();
-    for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
-  }, config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ);
+  const frames = pipeline.runFrames(
+    (now, changed) => {
+      ticks.tick();
+      for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
+      clock.setMoving(pipeline.busy(now));
+    },
+    { rateHz: config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ, restWhenIdle: true },
+  );
   closers.add(() => frames.unsubscribe());
   // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
   const panicNow = pipeline.decisions$.subscribe((d) => {

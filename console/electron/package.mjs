@@ -62,6 +62,8 @@ function stage(dir) {
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing from the checkout`);
     cpSync(join(root, f), join(dir, f), { recursive: true, filter: (src) => !/\/model\.bak(\/|$)|\/\.tmp/.test(src.slice(root.length)) });
   }
+  // The compiled engine (npm run build): bin/precue.js runs it rather than the sources through tsx.
+  execFileSync(process.execPath, [join(root, 'bin', 'build.js'), '--out', join(dir, 'dist')], { stdio: 'inherit' });
   // Only the top level of each production module: nested node_modules come with their parent.
   const modules = productionModules();
   for (const m of modules) if (!modules.some((o) => o !== m && m.startsWith(`${o}/`))) cpSync(join(root, m), join(dir, m), { recursive: true, dereference: true });

@@ -215,7 +215,7 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
   const frameLoop = pipeline.runFrames((now) => {
     frames++;
     options.onFrame?.(now - start, pipeline.outputs, pipeline);
-  }, options.frameRateHz ?? DEFAULT_FRAME_RATE_HZ);
+  }, { rateHz: options.frameRateHz ?? DEFAULT_FRAME_RATE_HZ });
   subscription.add(frameLoop);
   subscription.add(
     scheduler.schedule(() => {

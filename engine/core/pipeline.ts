@@ -10,7 +10,7 @@
  * allows), so what is measured offline is what runs live. Only the caller subscribes to edges and does
  * I/O.
  */
-import { asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } from './arbiter/arbiter.js';
 import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
@@ -34,6 +34,21 @@ export const PLAYBACK_PRIORITY = 100;
 export const PLAYBACK_SOURCE = 'playback';
 /** DMX frame rate of the frame loop (each universe's own `rateHz` then governs what is sent). */
 export const DEFAULT_FRAME_RATE_HZ = 44;
+/** A resting frame loop still runs a frame this often, for a change that reached it unannounced. */
+export const REST_GUARD_MS = 250;
+
+/** How the frame loop runs. */
+export interface FrameLoopOptions {
+  /** Frames per second while ticking (default DEFAULT_FRAME_RATE_HZ). */
+  readonly rateHz?: number;
+  /**
+   * Stop ticking while nothing moves (`busy` is false), and run a frame at once when something may
+   * have changed the look (`work$`). Live, this is what makes a rig at rest cost next to nothing and
+   * a GO reach the wire without waiting for a tick. Off (the default) the loop ticks on its grid
+   * throughout, as an offline replay wants every frame.
+   */
+  readonly restWhenIdle?: boolean;
+}
 
 /** A cue that playback fired, as the predictor's cue history wants it (`t` in engine seconds). */
 export interface FiredCue {
@@ -102,10 +117,20 @@ export interface ShowPipeline {
    */
   frame(nowMs: number): readonly number[];
   /**
-   * Runs the frame loop on the pipeline's scheduler at `rateHz` until the subscription ends: each tick
-   * computes the frame and hands `sink` the ids of the universes whose output changed.
+   * True while frames are still changing the output (a fade or an effect running, a fixture waiting
+   * to be rendered, a master or PANIC ramp).
    */
-  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, rateHz?: number): Subscription;
+  busy(nowMs: number): boolean;
+  /**
+   * Emits whenever something may have changed the look (a decision carried out, a playback event, a
+   * safety command).
+   */
+  readonly work$: Observable<void>;
+  /**
+   * Runs the frame loop on the pipeline's scheduler until the subscription ends: each tick computes
+   * the frame and hands `sink` the ids of the universes whose output changed.
+   */
+  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, options?: FrameLoopOptions): Subscription;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
@@ -157,6 +182,7 @@ export function buildShowPipeline(
   const universes = buildUniverses(show, profiles);
   const safety = new UniverseSafety([...universes.values()], show.safety);
   const decisions$ = new Subject<Decision>();
+  const work$ = new Subject<void>();
   const outputs = new Map([...universes.keys()].map((id) => [id, new Uint8Array(512)]));
   const changed: number[] = [];
 
@@ -176,37 +202,63 @@ export function buildShowPipeline(
         }
         playback.apply(d);
         decisions$.next(d);
+        work$.next();
       },
       error: (err: unknown) => log.error('arbiter failed; outputs hold the last look', { error: String(err) }),
     }),
   );
   // The feedback loop: every cue playback fired, whoever fired it, goes back to the predictor.
+  // Follows, auto-continues, HOLD/RESUME and the like happen inside playback: each event may move the look.
   subscription.add(
     playback.events$.subscribe((e) => {
       if (e.kind === 'fire') fired$.next({ dept: e.dept, cue: e.cue, t: e.tMs / 1000, source: e.source });
+      work$.next();
     }),
   );
-  if (inputs.listening !== undefined) subscription.add(playback.feed.connect(inputs.listening));
+  if (inputs.listening !== undefined) {
+    subscription.add(playback.feed.connect(inputs.listening));
+    // A beat or an onset moves the effects bound to it: their frame goes out now, not at the next tick.
+    const effectsMove = (): void => {
+      if (playback.busy()) work$.next();
+    };
+    subscription.add(inputs.listening.beats$.subscribe({ next: effectsMove, error: () => undefined }));
+    subscription.add(inputs.listening.onsets$.subscribe({ next: effectsMove, error: () => undefined }));
+  }
   // Blackout, grand master and MSC ALL_OFF act on the universes; the arbiter sees every command too.
   if (inputs.controls$ !== undefined) {
     subscription.add(
       inputs.controls$.subscribe({
         next: (e) => {
           if (e.command.type !== 'panic') safety.handle(e.command, scheduler.now(), e.from !== '' ? `${e.origin} ${e.from}` : e.origin);
+          work$.next();
         },
         error: () => undefined,
       }),
     );
   }
 
+  // The per-frame path walks arrays, not Map iterators (no entry arrays allocated per frame).
+  const universeIds = [...universes.keys()];
+  const universeList = universeIds.map((id) => universes.get(id)!);
+  const outputList = universeIds.map((id) => outputs.get(id)!);
   const frame = (nowMs: number): readonly number[] => {
     const f = playback.frame(nowMs);
-    for (const [id, buffer] of f.universes) universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, buffer);
+    // Only the universes playback wrote this frame can have new levels.
+    for (let i = 0; i < f.changed.length; i++) {
+      const id = f.changed[i]!;
+      universes.get(id)?.setLevels(PLAYBACK_SOURCE, 1, f.universes.get(id)!);
+    }
     changed.length = 0;
-    for (const [id, u] of universes) {
-      if (u.needsRender(nowMs) && u.render(outputs.get(id)!, nowMs)) changed.push(id);
+    for (let i = 0; i < universeList.length; i++) {
+      const u = universeList[i]!;
+      if (u.needsRender(nowMs) && u.render(outputList[i]!, nowMs)) changed.push(universeIds[i]!);
     }
     return changed;
+  };
+  const busy = (nowMs: number): boolean => {
+    if (playback.busy()) return true;
+    for (let i = 0; i < universeList.length; i++) if (universeList[i]!.needsRender(nowMs)) return true;
+    return false;
   };
   return {
     show,
@@ -219,27 +271,76 @@ export function buildShowPipeline(
     messages$: merge(playback.messages$),
     outputs,
     frame,
-    runFrames(sink, rateHz = DEFAULT_FRAME_RATE_HZ) {
+    busy,
+    work$: work$.asObservable(),
+    runFrames(sink, options = {}) {
       // Each tick schedules the next as a fresh action due on the frame grid (start + k·period): no
       // drift on the wall clock, and no chain of nested actions on a virtual one (a periodic action
       // there nests a new one per tick, which a long replay could not unsubscribe).
-      const periodMs = 1000 / rateHz;
-      const start = scheduler.now();
+      const periodMs = 1000 / (options.rateHz ?? DEFAULT_FRAME_RATE_HZ);
+      const rest = options.restWhenIdle === true;
+      // A wake-up runs in the same turn live (asap: a microtask), at the same instant on a virtual clock.
+      const wakeScheduler = scheduler === asyncScheduler ? asapScheduler : scheduler;
+      let start = scheduler.now();
       const loop = new Subscription();
       let pending: Subscription | undefined;
-      let k = 0;
-      const tick = (): void => {
-        const now = scheduler.now();
+      let woken: Subscription | undefined;
+      let resting = false;
+      let k = 1;
+      const schedule = (): void => {
+        if (!loop.closed) pending = scheduler.schedule(gridTick, Math.max(0, start + k * periodMs - scheduler.now()));
+      };
+      /** Computes and hands over the frame at `now`; false when the loop goes to rest. */
+      const frameAt = (now: number): boolean => {
+        // This frame covers any work announced so far.
+        woken?.unsubscribe();
+        woken = undefined;
         sink(now, frame(now));
-        k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
+        if (!rest || busy(now)) return true;
+        // At rest: off the grid; a slow guard tick instead, until work arrives.
+        resting = true;
+        if (!loop.closed) pending = scheduler.schedule(guardTick, REST_GUARD_MS);
+        return false;
+      };
+      /** Moving again after a rest: a new grid from this frame. */
+      const restart = (now: number): void => {
+        resting = false;
+        if (!frameAt(now)) return;
+        start = now;
+        k = 1;
         schedule();
       };
-      const schedule = (): void => {
-        if (loop.closed) return;
-        pending = scheduler.schedule(tick, Math.max(0, start + k * periodMs - scheduler.now()));
-      };
-      loop.add(() => pending?.unsubscribe());
-      k = 1;
+      function gridTick(): void {
+        const now = scheduler.now();
+        if (!frameAt(now)) return;
+        k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
+        schedule();
+      }
+      function guardTick(): void {
+        restart(scheduler.now());
+      }
+      if (rest) {
+        loop.add(
+          work$.subscribe(() => {
+            if (woken !== undefined || loop.closed) return;
+            woken = wakeScheduler.schedule(() => {
+              pending?.unsubscribe();
+              const now = scheduler.now();
+              if (resting) {
+                restart(now);
+              } else if (frameAt(now)) {
+                // Mid-fade: this change goes out now, and the grid carries on from its next point.
+                k = Math.floor((now - start) / periodMs) + 1;
+                schedule();
+              }
+            });
+          }),
+        );
+      }
+      loop.add(() => {
+        pending?.unsubscribe();
+        woken?.unsubscribe();
+      });
       schedule();
       return loop;
     },
@@ -247,9 +348,11 @@ export function buildShowPipeline(
     panic(nowMs, fadeMs = show.safety.panicFadeMs) {
       safety.handle({ type: 'panic', fadeMs }, nowMs);
       playback.apply({ t: nowMs / 1000, dept: null, action: 'panic', source: 'operator', fadeMs });
+      work$.next();
     },
     dispose() {
       subscription.unsubscribe();
+      work$.complete();
       decisions$.complete();
       predictions$.complete();
       fired$.complete();

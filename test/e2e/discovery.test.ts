@@ -83,8 +83,9 @@ describe.skipIf(skipReason !== undefined)('Art-Net and sACN discovery on the wir
         name: 'Discovery test',
         outputs: {
           universes: [
-            { id: 1, driver: { kind: 'artnet', host: '127.0.0.1', port: artnetPort, net: 0, subnet: 1, universe: 2, sync: true } },
-            { id: 2, driver: { kind: 'artnet', host: '127.0.0.1', port: artnetPort, net: 0, subnet: 1, universe: 3, sync: true } },
+            // Streamed (not only on change), so there is a frame to follow with ArtSync every 1/44 s.
+            { id: 1, sendOnChange: false, driver: { kind: 'artnet', host: '127.0.0.1', port: artnetPort, net: 0, subnet: 1, universe: 2, sync: true } },
+            { id: 2, sendOnChange: false, driver: { kind: 'artnet', host: '127.0.0.1', port: artnetPort, net: 0, subnet: 1, universe: 3, sync: true } },
             { id: 3, rateHz: 20, driver: { kind: 'sacn', universe: 7, host: '127.0.0.1', port: sacnPort, sourceName: 'Precue discovery test' } },
           ],
         },

@@ -29,7 +29,7 @@ describe('precue run (the demo show, as npm start runs it)', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const started = Date.now();
-      while (!out.includes('stop with Ctrl-C') && Date.now() - started < 20_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      while (!out.includes('stop with Ctrl-C') && Date.now() - started < 60_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
       expect(out, err).toContain('stop with Ctrl-C');
       expect(out).toMatch(/DMX universe 1 \(Pars\): Art-Net to 127\.0\.0\.1:\d+ \(net 0, subnet 0, universe 0\) at 44 Hz/);
       expect(out).toMatch(/audio: takes\/demo\/audio\.wav \(100\.0 s, 22050 Hz, real time, looped\)/);
@@ -47,5 +47,5 @@ describe('precue run (the demo show, as npm start runs it)', () => {
       expect(err).toContain('SIGTERM: stopping cleanly');
       expect(err).not.toMatch(/internal error|ERROR/);
     }
-  });
+  }, 90_000);
 });

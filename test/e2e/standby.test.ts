@@ -50,10 +50,15 @@ async function sacnSink(): Promise<{ port: number; frames: Frame[]; close(): voi
   return { port: socket.address().port, frames, close: () => socket.close() };
 }
 
-/** E1.31 receiver arbitration: after each packet, the winning source's frame for that universe. */
+/**
+ * E1.31 receiver arbitration: each time the winner for that universe changes (a packet arrives), the
+ * winning source's frame, stamped with the time of that packet (a look at rest goes out once a
+ * second, so the winning frame may be older than the decision).
+ */
 function winners(frames: readonly Frame[], universe: number): Frame[] {
   const last = new Map<string, Frame>();
   const out: Frame[] = [];
+  let shown: Frame | undefined;
   for (const f of frames) {
     if (f.universe !== universe) continue;
     if (f.terminated) last.delete(f.cid);
@@ -66,7 +71,8 @@ function winners(frames: readonly Frame[], universe: number): Frame[] {
       }
       if (best === undefined || g.priority > best.priority) best = g;
     }
-    if (best !== undefined && (out.length === 0 || out[out.length - 1] !== best)) out.push(best);
+    if (best !== undefined && best !== shown) out.push({ ...best, at: f.at });
+    shown = best;
   }
   return out;
 }
@@ -268,6 +274,10 @@ describe('hot standby over sACN priority (two engines on loopback)', () => {
       expect(dark.length).toBe(0);
       // After the primary came back, the standby still wins every packet, until it hands back.
       const after = w.filter((f) => f.at > backAt && f.at < backPhase);
+      if (process.env.DEBUG_STANDBY) {
+        const fs = sink.frames.filter((f) => f.universe === u && f.at > backAt - 3000 && f.at < backPhase);
+        console.log(fs.map((f) => `${(f.at - backAt).toFixed(0)}:${f.cid.slice(0, 4)}:${f.priority}${f.terminated ? 'T' : ''}`).join(' '));
+      }
       expect(after.length).toBeGreaterThan(0);
       expect(after.every((f) => f.cid !== primaryCid)).toBe(true);
       const handedBack = w.filter((f) => f.at > handedAt + 200);

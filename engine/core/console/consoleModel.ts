@@ -90,7 +90,10 @@ export class ConsoleModel implements ConsoleEngine {
   private peak = 0;
   /** The outputs' safety state (PANIC, ALL_OFF, blackout, grand master), from the pipeline. */
   private safety: SafetyState;
-  private readonly universeText = new Map<number, string>();
+  /** The bytes of each universe as last sent to the consoles (a copy): only a changed universe is encoded again. */
+  private readonly universeSent = new Map<number, Uint8Array>();
+  /** Universe labels of the show they were read from (a live edit brings a new show object). */
+  private labels: { readonly show: ShowPipeline['show']; readonly byId: ReadonlyMap<number, string> } | undefined;
 
   constructor(
     private readonly pipeline: ShowPipeline,
@@ -321,8 +324,13 @@ export class ConsoleModel implements ConsoleEngine {
   }
 
   private universes(): UniverseState[] {
-    const labels = new Map(this.pipeline.show.outputs.universes.map((u) => [u.id, u.label ?? `Universe ${u.id}`]));
-    return [...this.pipeline.universes.keys()].map((id) => ({ id, label: (labels.get(id) ?? `Universe ${id}`).slice(0, 100), dmx: this.renderUniverse(id) }));
+    return [...this.pipeline.universes.keys()].map((id) => this.universeState(id));
+  }
+
+  private universeState(id: number): UniverseState {
+    const show = this.pipeline.show;
+    if (this.labels?.show !== show) this.labels = { show, byId: new Map(show.outputs.universes.map((u) => [u.id, u.label ?? `Universe ${u.id}`])) };
+    return { id, label: (this.labels.byId.get(id) ?? `Universe ${id}`).slice(0, 100), dmx: this.renderUniverse(id) };
   }
 
   private renderUniverse(id: number): string {
@@ -334,14 +342,25 @@ export class ConsoleModel implements ConsoleEngine {
     // Fade progress moves between events: re-read the stacks at the refresh rate.
     this.playbackState = this.pipeline.playback.snapshot();
     this.refreshDepts();
-    for (const u of this.universes()) {
-      if (this.universeText.get(u.id) === u.dmx) continue;
-      this.universeText.set(u.id, u.dmx);
-      this.deltas.next({ type: 'universe', universe: u });
+    // A rig at rest costs a byte compare per universe, not a base64 string (256 universes at 10 Hz).
+    for (const id of this.pipeline.universes.keys()) {
+      const bytes = this.pipeline.outputs.get(id);
+      if (bytes === undefined) continue;
+      const sent = this.universeSent.get(id);
+      if (sent !== undefined && sameBytes(sent, bytes)) continue;
+      if (sent !== undefined && sent.length === bytes.length) sent.set(bytes);
+      else this.universeSent.set(id, bytes.slice());
+      this.deltas.next({ type: 'universe', universe: this.universeState(id) });
     }
     if (this.audioChanged) {
       this.audioChanged = false;
       this.deltas.next({ type: 'audio', audio: this.audio });
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

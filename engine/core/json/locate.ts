@@ -76,35 +76,52 @@ function parseErrorExpected(error: ParseError): string {
  * every syntax problem found, each with line and column; `value` is then undefined.
  */
 export function parseLocatedJson(text: string, file: string, bounds: JsonBounds = FILE_JSON_BOUNDS): LocatedJson {
-  const starts = lineStarts(text);
-  const errors: ParseError[] = [];
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // Bounds first: the tree parser, migrations and validators all recurse.
   const violation = checkJsonBounds(source, bounds);
   if (violation !== undefined) {
-    const problem: FileProblem = { file, path: '', ...toLineColumn(starts, violation.offset), message: violation.message, expected: violation.expected };
+    const problem: FileProblem = { file, path: '', ...toLineColumn(lineStarts(text), violation.offset), message: violation.message, expected: violation.expected };
     return { file, value: undefined, syntaxProblems: [problem], problemAt: (path, message, expected) => ({ file, path: formatJsonPath(path), message, ...(expected !== undefined ? { expected } : {}) }) };
   }
-  const root: Node | undefined = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const syntaxProblems: FileProblem[] = errors.map((e) => ({
-    file,
-    path: '',
-    ...toLineColumn(starts, e.offset),
-    message: `broken JSON: ${printParseErrorCode(e.error)}`,
-    expected: parseErrorExpected(e),
-  }));
-  if (root === undefined && syntaxProblems.length === 0) {
-    syntaxProblems.push({ file, path: '', line: 1, column: 1, message: 'the file is empty', expected: 'a JSON object' });
-  }
+  // Well-formed text (the usual case) parses natively; the position tree is built only when a
+  // problem needs a line and column — for a big rig it is several times the size of the show.
   let value: unknown;
-  if (syntaxProblems.length === 0 && root !== undefined) {
-    try {
-      value = JSON.parse(source) as unknown;
-    } catch (err) {
-      syntaxProblems.push({ file, path: '', line: 1, column: 1, message: `broken JSON: ${err instanceof Error ? err.message : String(err)}`, expected: 'valid JSON' });
+  let parsed = false;
+  try {
+    value = JSON.parse(source) as unknown;
+    parsed = true;
+  } catch {
+    // located below
+  }
+  let located: { starts: number[]; root: Node | undefined; errors: ParseError[] } | undefined;
+  const locate = (): { starts: number[]; root: Node | undefined; errors: ParseError[] } => {
+    if (located === undefined) {
+      const errors: ParseError[] = [];
+      const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+      located = { starts: lineStarts(text), root, errors };
+    }
+    return located;
+  };
+  const syntaxProblems: FileProblem[] = [];
+  if (!parsed) {
+    const { starts, root, errors } = locate();
+    for (const e of errors) {
+      syntaxProblems.push({ file, path: '', ...toLineColumn(starts, e.offset), message: `broken JSON: ${printParseErrorCode(e.error)}`, expected: parseErrorExpected(e) });
+    }
+    if (root === undefined && syntaxProblems.length === 0) {
+      syntaxProblems.push({ file, path: '', line: 1, column: 1, message: 'the file is empty', expected: 'a JSON object' });
+    }
+    if (syntaxProblems.length === 0) {
+      // Text the tolerant tree parser accepts but JSON does not (a raw control character in a string).
+      try {
+        JSON.parse(source);
+      } catch (err) {
+        syntaxProblems.push({ file, path: '', line: 1, column: 1, message: `broken JSON: ${err instanceof Error ? err.message : String(err)}`, expected: 'valid JSON' });
+      }
     }
   }
   const problemAt = (path: readonly (string | number)[], message: string, expected?: string): FileProblem => {
+    const { starts, root } = locate();
     let node: Node | undefined;
     let known = [...path];
     while (root !== undefined && node === undefined && known.length >= 0) {
@@ -123,5 +140,5 @@ export function parseLocatedJson(text: string, file: string, bounds: JsonBounds 
       ...(expected !== undefined ? { expected } : {}),
     };
   };
-  return { file, value, syntaxProblems, problemAt };
+  return { file, value: parsed ? value : undefined, syntaxProblems, problemAt };
 }

@@ -1,12 +1,14 @@
 /**
  * Compiles a department's cue list once, at show load: cues sorted by number, and for each cue the
  * full target level state it asks for (tracking and cue-only resolved, move-in-black applied), so a
- * GO is a compare-and-schedule over flat arrays.
+ * GO is a compare-and-schedule over flat arrays. A cue's state is one look id per fixture into the
+ * show's `LookTable`: 4 bytes per fixture per cue, however many attributes a look sets.
  */
 import { type Binding, type Cue, type Department, type ShowFile } from '../show/schema.js';
 import { type FileProblem, ShowFileError } from '../errors.js';
 import { compareCueNumbers } from '../ids.js';
 import { DiscreteValues, SLOTS_PER_FIXTURE, SLOT_INTENSITY, writeLook } from './slots.js';
+import { BLANK_LOOK, LookTable } from './looks.js';
 import { pushAll } from '../vector.js';
 
 /** Every fixture of the show with a dense index, its groups resolved, and the discrete value table. */
@@ -17,6 +19,8 @@ export interface FixtureSpace {
   /** Group id → fixture indices. */
   readonly groups: ReadonlyMap<string, readonly number[]>;
   readonly discrete: DiscreteValues;
+  /** Every distinct fixture look the show's cues use. */
+  readonly looks: LookTable;
   /** `ids.length × SLOTS_PER_FIXTURE`. */
   readonly slotCount: number;
 }
@@ -41,7 +45,7 @@ export function buildFixtureSpace(show: Pick<ShowFile, 'fixtures' | 'groups'>, f
     groups.set(g, resolved);
   }
   if (problems.length > 0) throw new ShowFileError(problems);
-  return { ids, index, groups, discrete: new DiscreteValues(), slotCount: ids.length * SLOTS_PER_FIXTURE };
+  return { ids, index, groups, discrete: new DiscreteValues(), looks: new LookTable(), slotCount: ids.length * SLOTS_PER_FIXTURE };
 }
 
 /** Fixture indices a levels key or binding target names (a fixture id or a group id), or undefined. */
@@ -64,14 +68,17 @@ export interface CompiledCue {
 /** A department compiled for playback. */
 export interface CompiledDept {
   readonly dept: Department;
+  readonly space: FixtureSpace;
+  /** The show's look table (`space.looks`) the look ids below point into. */
+  readonly looks: LookTable;
   /** Cues in numeric order. */
   readonly cues: readonly CompiledCue[];
   /** True when some cue sets levels (the department drives fixtures). */
   readonly hasLevels: boolean;
-  /** Target slot values per cue (same order as `cues`); empty when `hasLevels` is false. */
-  readonly targets: readonly Float64Array[];
-  /** The state before the first cue: everything dark, nothing else set. */
-  readonly blank: Float64Array;
+  /** Target look id per fixture, per cue (same order as `cues`); empty when `hasLevels` is false. */
+  readonly targets: readonly Uint32Array[];
+  /** The state before the first cue: every fixture in the blank look. */
+  readonly blank: Uint32Array;
 }
 
 /** Compiles one department (index `d` in the show, for error paths). Throws ShowFileError on bad references. */
@@ -96,12 +103,13 @@ export function compileDepartment(dept: Department, d: number, space: FixtureSpa
       problems.push({ file, path: `departments[${d}].cues[${cues[i]!.fileIndex}].number`, message: `cue ${cues[i]!.number} appears twice in ${dept.id}`, expected: 'unique cue numbers per department' });
     }
   }
-  const blank = new Float64Array(space.slotCount).fill(NaN);
-  for (let f = 0; f < space.ids.length; f++) blank[f * SLOTS_PER_FIXTURE + SLOT_INTENSITY] = 0;
+  const table = space.looks;
+  const blank = new Uint32Array(space.ids.length).fill(BLANK_LOOK);
   const hasLevels = cues.some((c) => c.cue.levels !== undefined && Object.keys(c.cue.levels).length > 0);
-  const targets: Float64Array[] = [];
+  const targets: Uint32Array[] = [];
   if (hasLevels) {
     // Tracking: `base` carries every change forward except those of cue-only cues.
+    const scratch = new Float64Array(SLOTS_PER_FIXTURE);
     let base = blank;
     for (const c of cues) {
       const look = base.slice();
@@ -111,37 +119,64 @@ export function compileDepartment(dept: Department, d: number, space: FixtureSpa
           problems.push({ file, path: `departments[${d}].cues[${c.fileIndex}].levels.${key}`, message: `'${key}' is neither a patched fixture nor a group`, expected: 'a fixture or group id' });
           continue;
         }
-        for (const f of fixtures) writeLook(value, look, f * SLOTS_PER_FIXTURE, space.discrete);
+        // Fixtures of a group mostly share their previous look: apply the entry once per distinct look.
+        const made = new Map<number, number>();
+        for (const f of fixtures) {
+          const from = look[f]!;
+          let id = made.get(from);
+          if (id === undefined) {
+            table.copy(from, scratch);
+            writeLook(value, scratch, 0, space.discrete);
+            id = table.intern(scratch);
+            made.set(from, id);
+          }
+          look[f] = id;
+        }
       }
       targets.push(look);
       if (c.cue.cueOnly !== true) base = look;
     }
-    if (dept.moveInBlack) applyMoveInBlack(targets, space.ids.length);
+    if (dept.moveInBlack) applyMoveInBlack(targets, table);
   }
   if (problems.length > 0) throw new ShowFileError(problems);
-  return { dept, cues, hasLevels, targets, blank };
+  return { dept, space, looks: table, cues, hasLevels, targets, blank };
 }
 
 /**
  * Move-in-black: while a fixture is dark in a cue, its non-intensity attributes take the values of
  * the next cue that lights it, so it is already in place when it fades up.
  */
-function applyMoveInBlack(targets: Float64Array[], fixtureCount: number): void {
+function applyMoveInBlack(targets: Uint32Array[], table: LookTable): void {
   if (targets.length === 0) return;
-  const nextLit = new Float64Array(targets[0]!.length).fill(NaN);
+  const NONE = 0xffffffff;
+  const nextLit = new Uint32Array(targets[0]!.length).fill(NONE);
+  const merged = new Map<number, Map<number, number>>();
+  const scratch = new Float64Array(SLOTS_PER_FIXTURE);
   for (let i = targets.length - 1; i >= 0; i--) {
     const t = targets[i]!;
-    const original = t.slice();
-    for (let f = 0; f < fixtureCount; f++) {
-      const base = f * SLOTS_PER_FIXTURE;
-      if (original[base + SLOT_INTENSITY]! > 0) {
-        for (let k = 1; k < SLOTS_PER_FIXTURE; k++) nextLit[base + k] = original[base + k]!;
-      } else {
-        for (let k = 1; k < SLOTS_PER_FIXTURE; k++) {
-          const v = nextLit[base + k]!;
-          if (!Number.isNaN(v)) t[base + k] = v;
-        }
+    for (let f = 0; f < t.length; f++) {
+      const id = t[f]!;
+      if (table.data[id * SLOTS_PER_FIXTURE + SLOT_INTENSITY]! > 0) {
+        nextLit[f] = id;
+        continue;
       }
+      const lit = nextLit[f]!;
+      if (lit === NONE) continue;
+      let byLit = merged.get(id);
+      if (byLit === undefined) merged.set(id, (byLit = new Map<number, number>()));
+      let out = byLit.get(lit);
+      if (out === undefined) {
+        // The dark look with every attribute the next lit look sets.
+        table.copy(id, scratch);
+        const data = table.data;
+        for (let k = 1; k < SLOTS_PER_FIXTURE; k++) {
+          const v = data[lit * SLOTS_PER_FIXTURE + k]!;
+          if (!Number.isNaN(v)) scratch[k] = v;
+        }
+        out = table.intern(scratch);
+        byLit.set(lit, out);
+      }
+      t[f] = out;
     }
   }
 }

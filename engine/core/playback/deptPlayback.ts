@@ -13,7 +13,7 @@ import { type Logger } from '../log.js';
 import { type Decision, type DecisionSource } from '../arbiter/types.js';
 import { assertNever } from '../errors.js';
 import { type CompiledDept } from './compile.js';
-import { DeptFades } from './fades.js';
+import { DeptFades, type FixtureSet } from './fades.js';
 import { ActiveBinding } from './effects.js';
 import { type AudioFeed } from './audioFeed.js';
 import { cueDurationMs } from './timing.js';
@@ -381,17 +381,24 @@ export class DeptPlayback {
     }
   }
 
-  /** Per frame: this department's level slots at engine time `nowMs` into `out` (no-op without levels). */
-  evaluate(nowMs: number, out: Float64Array): void {
-    this.fades?.evaluate(this.deptTime(nowMs), out);
+  /**
+   * Per frame: brings this department's levels (`fades.values`, and `out` when given) to engine
+   * time `nowMs`, adding the fixtures that moved to `moved` (no-op without levels).
+   */
+  evaluate(nowMs: number, moved: FixtureSet, out: Float64Array | null = null): void {
+    this.fades?.evaluate(this.deptTime(nowMs), moved, out);
   }
 
-  /** Per frame: runs the live effects over `slots`, dropping finished ones. */
-  applyEffects(nowMs: number, slots: Float64Array): void {
+  /** Per frame: runs the live effects over `slots`, adding the fixtures they write to `touched`, and drops finished ones. */
+  applyEffects(nowMs: number, slots: Float64Array, touched?: FixtureSet): void {
     let keep = 0;
     for (let i = 0; i < this.bindings.length; i++) {
       const b = this.bindings[i]!;
       b.apply(nowMs, slots);
+      if (touched !== undefined) {
+        const fixtures = b.fixtures;
+        for (let k = 0; k < fixtures.length; k++) touched.add(fixtures[k]!);
+      }
       if (!b.finished) this.bindings[keep++] = b;
     }
     this.bindings.length = keep;

@@ -1,11 +1,17 @@
 /**
- * The fade state of one department's levels: per slot, the fade in progress (`a`) and at most one
+ * The fade state of one department's levels. Every slot has a settled value; a slot that is fading
+ * (or waiting for its delay) also holds a fade record: the fade in progress (`a`) and at most one
  * fade waiting for its delay (`b`). A GO only touches slots whose target changes, so earlier fades of
  * tracked attributes keep running (several fades at once), and a new fade starts from whatever value
  * the slot has when it begins (GO during a fade takes over from the current values).
  *
- * Times are department-clock milliseconds (the scheduler's time minus time spent in HOLD).
- * `evaluate` is the per-frame path: no allocation.
+ * Memory and time scale with what moves, not with the rig: fade records live in a packed pool of
+ * typed arrays that grows to the largest number of slots fading at once, and `evaluate` walks only
+ * those records. It reports the fixtures whose values changed (`dirty`), so playback re-renders
+ * only them.
+ *
+ * Times are department-clock milliseconds (the scheduler's time minus time spent in HOLD), and must
+ * not run backwards between calls. `evaluate` is the per-frame path: no allocation.
  */
 import { type CompiledCue, type CompiledDept } from './compile.js';
 import { applyCurve, CURVE_EXPONENTIAL, CURVE_LINEAR, CURVE_LOGARITHMIC, CURVE_S, curveId, familyTiming } from './timing.js';
@@ -23,96 +29,213 @@ export interface FireOptions {
   readonly moveInBlack: boolean;
 }
 
+/** A set of fixture indices without duplicates, filled during a frame and drained by playback. */
+export class FixtureSet {
+  private readonly member: Uint8Array;
+  /** Members in insertion order, valid up to `size`. */
+  readonly list: Int32Array;
+  size = 0;
+
+  constructor(readonly capacity: number) {
+    this.member = new Uint8Array(capacity);
+    this.list = new Int32Array(capacity);
+  }
+
+  add(f: number): void {
+    if (this.member[f] === 1) return;
+    this.member[f] = 1;
+    this.list[this.size++] = f;
+  }
+
+  has(f: number): boolean {
+    return this.member[f] === 1;
+  }
+
+  /** Adds every fixture. */
+  addAll(): void {
+    for (let f = 0; f < this.capacity; f++) this.add(f);
+  }
+
+  clear(): void {
+    const list = this.list;
+    for (let i = 0; i < this.size; i++) this.member[list[i]!] = 0;
+    this.size = 0;
+  }
+}
+
+const INITIAL_POOL = 64;
+
 /** Per-slot fade state of one department. */
 export class DeptFades {
   readonly slotCount: number;
-  private readonly aFrom: Float64Array;
-  private readonly aTo: Float64Array;
-  private readonly aStart: Float64Array;
-  private readonly aDur: Float64Array;
-  private readonly aCurve: Uint8Array;
-  private readonly bTo: Float64Array;
-  private readonly bStart: Float64Array;
-  private readonly bDur: Float64Array;
-  private readonly bCurve: Uint8Array;
-  private readonly bPending: Uint8Array;
+  /** Every slot's value at the last `evaluate` (or STOP/PANIC): the department's look. */
+  readonly values: Float64Array;
   /** The value each slot is heading to (the newest fade's target). */
   readonly target: Float64Array;
   /** Engine-clock ms at which the newest fade of each slot was started; -Infinity when never set. */
   readonly stamp: Float64Array;
+  /** Fixtures whose values (or stamps) changed outside `evaluate` since playback last drained the set. */
+  readonly dirty: FixtureSet;
+  /** Fade record of each slot, -1 when the slot is settled at `values[s]`. */
+  private readonly record: Int32Array;
+  /** Records in use: 0..count-1 (packed). */
+  private count = 0;
+  // The pool, one entry per record.
+  private slotOf: Int32Array = new Int32Array(INITIAL_POOL);
+  private aFrom: Float64Array = new Float64Array(INITIAL_POOL);
+  private aTo: Float64Array = new Float64Array(INITIAL_POOL);
+  private aStart: Float64Array = new Float64Array(INITIAL_POOL);
+  private aDur: Float64Array = new Float64Array(INITIAL_POOL);
+  private aCurve: Uint8Array = new Uint8Array(INITIAL_POOL);
+  private bTo: Float64Array = new Float64Array(INITIAL_POOL);
+  private bStart: Float64Array = new Float64Array(INITIAL_POOL);
+  private bDur: Float64Array = new Float64Array(INITIAL_POOL);
+  private bCurve: Uint8Array = new Uint8Array(INITIAL_POOL);
+  private bPending: Uint8Array = new Uint8Array(INITIAL_POOL);
 
   constructor(private readonly program: CompiledDept) {
-    const n = program.blank.length;
+    const n = program.space.slotCount;
     this.slotCount = n;
-    this.aFrom = program.blank.slice();
-    this.aTo = program.blank.slice();
-    this.aStart = new Float64Array(n);
-    this.aDur = new Float64Array(n);
-    this.aCurve = new Uint8Array(n);
-    this.bTo = new Float64Array(n);
-    this.bStart = new Float64Array(n);
-    this.bDur = new Float64Array(n);
-    this.bCurve = new Uint8Array(n);
-    this.bPending = new Uint8Array(n);
-    this.target = program.blank.slice();
+    this.values = new Float64Array(n);
+    program.looks.expand(program.blank, this.values);
+    this.target = this.values.slice();
     this.stamp = new Float64Array(n).fill(-Infinity);
+    this.record = new Int32Array(n).fill(-1);
+    this.dirty = new FixtureSet(n / SLOTS_PER_FIXTURE);
   }
 
-  private aValue(s: number, t: number): number {
-    const start = this.aStart[s]!;
-    const to = this.aTo[s]!;
-    if (t < start) return this.aFrom[s]!;
-    const dur = this.aDur[s]!;
+  /** Slots fading or waiting for a delay now. */
+  get activeCount(): number {
+    return this.count;
+  }
+
+  private grow(): void {
+    const size = this.slotOf.length * 2;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(size);
+      b.set(a);
+      return b;
+    };
+    const slotOf = new Int32Array(size);
+    slotOf.set(this.slotOf);
+    this.slotOf = slotOf;
+    this.aFrom = f64(this.aFrom);
+    this.aTo = f64(this.aTo);
+    this.aStart = f64(this.aStart);
+    this.aDur = f64(this.aDur);
+    this.aCurve = u8(this.aCurve);
+    this.bTo = f64(this.bTo);
+    this.bStart = f64(this.bStart);
+    this.bDur = f64(this.bDur);
+    this.bCurve = u8(this.bCurve);
+    this.bPending = u8(this.bPending);
+  }
+
+  /** The record of slot `s`, made (settled at its value, nothing pending) if it has none. */
+  private open(s: number): number {
+    const existing = this.record[s]!;
+    if (existing >= 0) return existing;
+    if (this.count === this.slotOf.length) this.grow();
+    const r = this.count++;
+    const v = this.values[s]!;
+    this.slotOf[r] = s;
+    this.aFrom[r] = v;
+    this.aTo[r] = v;
+    this.aStart[r] = -Infinity;
+    this.aDur[r] = 0;
+    this.aCurve[r] = CURVE_LINEAR;
+    this.bPending[r] = 0;
+    this.record[s] = r;
+    return r;
+  }
+
+  /** Drops record `r` (its slot is settled); the last record moves into its place. */
+  private close(r: number): void {
+    const s = this.slotOf[r]!;
+    this.record[s] = -1;
+    const last = --this.count;
+    if (r === last) return;
+    const ls = this.slotOf[last]!;
+    this.slotOf[r] = ls;
+    this.record[ls] = r;
+    this.aFrom[r] = this.aFrom[last]!;
+    this.aTo[r] = this.aTo[last]!;
+    this.aStart[r] = this.aStart[last]!;
+    this.aDur[r] = this.aDur[last]!;
+    this.aCurve[r] = this.aCurve[last]!;
+    this.bTo[r] = this.bTo[last]!;
+    this.bStart[r] = this.bStart[last]!;
+    this.bDur[r] = this.bDur[last]!;
+    this.bCurve[r] = this.bCurve[last]!;
+    this.bPending[r] = this.bPending[last]!;
+  }
+
+  private aValue(r: number, s: number, t: number): number {
+    const start = this.aStart[r]!;
+    const to = this.aTo[r]!;
+    if (t < start) return this.aFrom[r]!;
+    const dur = this.aDur[r]!;
     if (t >= start + dur) return to;
-    const from = this.aFrom[s]!;
+    const from = this.aFrom[r]!;
     if (Number.isNaN(to)) return from; // releasing to "unset": hold until the end, then release
     if (Number.isNaN(from) || SLOT_DISCRETE[s % SLOTS_PER_FIXTURE] === 1) return to;
-    return from + (to - from) * applyCurve(this.aCurve[s]!, (t - start) / dur);
+    return from + (to - from) * applyCurve(this.aCurve[r]!, (t - start) / dur);
   }
 
-  private fold(s: number): void {
-    const start = this.bStart[s]!;
-    this.aFrom[s] = this.aValue(s, start);
-    this.aTo[s] = this.bTo[s]!;
-    this.aStart[s] = start;
-    this.aDur[s] = this.bDur[s]!;
-    this.aCurve[s] = this.bCurve[s]!;
-    this.bPending[s] = 0;
+  private fold(r: number, s: number): void {
+    const start = this.bStart[r]!;
+    this.aFrom[r] = this.aValue(r, s, start);
+    this.aTo[r] = this.bTo[r]!;
+    this.aStart[r] = start;
+    this.aDur[r] = this.bDur[r]!;
+    this.aCurve[r] = this.bCurve[r]!;
+    this.bPending[r] = 0;
   }
 
   /** Schedules slot `s` to fade to `to` from `startMs` over `durMs` (dept clock). */
   setFade(s: number, to: number, startMs: number, durMs: number, curve: number, stampMs: number): void {
-    if (this.bPending[s] === 1) {
-      if (this.bStart[s]! <= startMs) this.fold(s);
-      else this.bPending[s] = 0;
+    const r = this.open(s);
+    if (this.bPending[r] === 1) {
+      if (this.bStart[r]! <= startMs) this.fold(r, s);
+      else this.bPending[r] = 0;
     }
-    this.bTo[s] = to;
-    this.bStart[s] = startMs;
-    this.bDur[s] = durMs;
-    this.bCurve[s] = curve;
-    this.bPending[s] = 1;
+    this.bTo[r] = to;
+    this.bStart[r] = startMs;
+    this.bDur[r] = durMs;
+    this.bCurve[r] = curve;
+    this.bPending[r] = 1;
     this.target[s] = to;
     this.stamp[s] = stampMs;
+    this.dirty.add((s / SLOTS_PER_FIXTURE) | 0); // the stamp decides LTP between departments at once
   }
 
   /** The value slot `s` will have at `t` if nothing else is fired. */
   valueAt(s: number, t: number): number {
-    if (this.bPending[s] === 1 && t >= this.bStart[s]!) {
-      const start = this.bStart[s]!;
-      const dur = this.bDur[s]!;
-      const to = this.bTo[s]!;
-      const from = this.aValue(s, start);
+    const r = this.record[s]!;
+    if (r < 0) return this.values[s]!;
+    if (this.bPending[r] === 1 && t >= this.bStart[r]!) {
+      const start = this.bStart[r]!;
+      const dur = this.bDur[r]!;
+      const to = this.bTo[r]!;
+      const from = this.aValue(r, s, start);
       if (t >= start + dur) return to;
       if (Number.isNaN(to)) return from;
       if (Number.isNaN(from) || SLOT_DISCRETE[s % SLOTS_PER_FIXTURE] === 1) return to;
-      return from + (to - from) * applyCurve(this.bCurve[s]!, (t - start) / dur);
+      return from + (to - from) * applyCurve(this.bCurve[r]!, (t - start) / dur);
     }
-    return this.aValue(s, t);
+    return this.aValue(r, s, t);
   }
 
-  /** Dept-clock time at which slot `s` reaches its target. */
+  /** Dept-clock time at which slot `s` reaches its target (-Infinity: it already has). */
   endOf(s: number): number {
-    return this.bPending[s] === 1 ? this.bStart[s]! + this.bDur[s]! : this.aStart[s]! + this.aDur[s]!;
+    const r = this.record[s]!;
+    if (r < 0) return -Infinity;
+    return this.bPending[r] === 1 ? this.bStart[r]! + this.bDur[r]! : this.aStart[r]! + this.aDur[r]!;
   }
 
   /**
@@ -120,35 +243,45 @@ export class DeptFades {
    * `nowMs`. Returns the dept time at which the last fade it started ends.
    */
   fire(index: number, timing: CompiledCue['cue'], nowMs: number, stampMs: number, options: FireOptions): number {
-    const targets = index < 0 ? this.program.blank : this.program.targets[index];
-    if (targets === undefined) return nowMs;
+    const looks = index < 0 ? this.program.blank : this.program.targets[index];
+    if (looks === undefined) return nowMs;
+    const table = this.program.looks.data;
     const curve = curveId(timing.curve);
+    // Each slot's delay and fade, worked out once per GO rather than per fixture.
+    const delayUp = new Float64Array(SLOTS_PER_FIXTURE);
+    const fadeUp = new Float64Array(SLOTS_PER_FIXTURE);
+    for (let k = 0; k < SLOTS_PER_FIXTURE; k++) {
+      const t = familyTiming(timing, SLOT_FAMILY[k]!, true, options.withDelay, options.fadeOverrideMs);
+      delayUp[k] = t.delayMs;
+      fadeUp[k] = t.fadeMs;
+    }
+    const down = familyTiming(timing, 'intensity', false, options.withDelay, options.fadeOverrideMs);
     let lastEnd = nowMs;
     const fixtures = this.slotCount / SLOTS_PER_FIXTURE;
     for (let f = 0; f < fixtures; f++) {
       const base = f * SLOTS_PER_FIXTURE;
+      const look = looks[f]! * SLOTS_PER_FIXTURE;
       // Intensity first: the other attributes of a fixture going dark may wait for it (move in black).
       const si = base + SLOT_INTENSITY;
-      const ti = targets[si]!;
+      const ti = table[look + SLOT_INTENSITY]!;
       let darkAt = nowMs;
       if (!sameValue(ti, this.target[si]!)) {
-        const t = familyTiming(timing, 'intensity', true, options.withDelay, options.fadeOverrideMs);
-        const start = nowMs + t.delayMs;
+        const start = nowMs + delayUp[SLOT_INTENSITY]!;
         const up = ti > this.valueAt(si, start);
-        const d = up ? t : familyTiming(timing, 'intensity', false, options.withDelay, options.fadeOverrideMs);
-        this.setFade(si, ti, nowMs + d.delayMs, d.fadeMs, curve, stampMs);
-        lastEnd = Math.max(lastEnd, nowMs + d.delayMs + d.fadeMs);
+        const delayMs = up ? delayUp[SLOT_INTENSITY]! : down.delayMs;
+        const fadeMs = up ? fadeUp[SLOT_INTENSITY]! : down.fadeMs;
+        this.setFade(si, ti, nowMs + delayMs, fadeMs, curve, stampMs);
+        lastEnd = Math.max(lastEnd, nowMs + delayMs + fadeMs);
       }
       const dark = !(ti > 0);
       if (dark && options.moveInBlack) darkAt = this.endOf(si);
       for (let k = 1; k < SLOTS_PER_FIXTURE; k++) {
         const s = base + k;
-        const to = targets[s]!;
+        const to = table[look + k]!;
         if (sameValue(to, this.target[s]!)) continue;
-        const t = familyTiming(timing, SLOT_FAMILY[k]!, true, options.withDelay, options.fadeOverrideMs);
-        const start = dark && options.moveInBlack ? Math.max(nowMs + t.delayMs, darkAt) : nowMs + t.delayMs;
-        this.setFade(s, to, start, t.fadeMs, curve, stampMs);
-        lastEnd = Math.max(lastEnd, start + t.fadeMs);
+        const start = dark && options.moveInBlack ? Math.max(nowMs + delayUp[k]!, darkAt) : nowMs + delayUp[k]!;
+        this.setFade(s, to, start, fadeUp[k]!, curve, stampMs);
+        lastEnd = Math.max(lastEnd, start + fadeUp[k]!);
       }
     }
     return lastEnd;
@@ -156,15 +289,15 @@ export class DeptFades {
 
   /** STOP: every slot holds the value it has at `nowMs`; pending fades are dropped. */
   freeze(nowMs: number): void {
-    for (let s = 0; s < this.slotCount; s++) {
+    while (this.count > 0) {
+      const r = this.count - 1;
+      const s = this.slotOf[r]!;
       const v = this.valueAt(s, nowMs);
-      this.aFrom[s] = v;
-      this.aTo[s] = v;
-      this.aStart[s] = nowMs;
-      this.aDur[s] = 0;
-      this.bPending[s] = 0;
-      this.target[s] = v;
+      this.close(r);
+      if (!sameValue(v, this.values[s]!)) this.dirty.add((s / SLOTS_PER_FIXTURE) | 0);
+      this.values[s] = v;
     }
+    this.target.set(this.values);
   }
 
   /**
@@ -176,13 +309,14 @@ export class DeptFades {
   panic(nowMs: number, fadeMs: number, stampMs: number, shown?: Float64Array): void {
     this.freeze(nowMs);
     if (shown !== undefined && shown.length === this.slotCount) {
+      // Every slot is settled now (no fade records): its value is what it froze at.
       for (let s = 0; s < this.slotCount; s++) {
-        const own = this.aTo[s]!;
+        const own = this.values[s]!;
         const seen = shown[s]!;
         if (Number.isNaN(own) || Number.isNaN(seen)) continue;
         const v = s % SLOTS_PER_FIXTURE === SLOT_INTENSITY ? Math.min(own, seen) : seen;
-        this.aFrom[s] = v;
-        this.aTo[s] = v;
+        if (v !== own) this.dirty.add((s / SLOTS_PER_FIXTURE) | 0);
+        this.values[s] = v;
         this.target[s] = v;
       }
     }
@@ -192,40 +326,51 @@ export class DeptFades {
   }
 
   /**
-   * Per-frame: writes every slot's value at dept time `t` into `out`. No allocation: the fade maths
-   * is written out here rather than called, because a double returned from a call V8 does not
-   * inline is boxed on the heap.
+   * Per frame: brings every fading slot's value to dept time `t` (also into `out` when given: the
+   * frame's slots, when this department's levels are the only ones), adds the fixtures whose values
+   * changed to `moved`, and settles the fades that have ended. No allocation: the fade maths is
+   * written out here rather than called, because a double returned from a call V8 does not inline
+   * is boxed on the heap.
    */
-  evaluate(t: number, out: Float64Array): void {
+  evaluate(t: number, moved: FixtureSet, out: Float64Array | null = null): void {
+    const values = this.values;
+    const slotOf = this.slotOf;
     const aFrom = this.aFrom;
     const aTo = this.aTo;
     const aStart = this.aStart;
     const aDur = this.aDur;
     const aCurve = this.aCurve;
     const bPending = this.bPending;
-    const n = this.slotCount;
-    for (let s = 0; s < n; s++) {
-      if (bPending[s] === 1 && t >= this.bStart[s]!) this.fold(s);
-      const start = aStart[s]!;
-      const to = aTo[s]!;
-      const dur = aDur[s]!;
+    // Backwards, so the record `close` moves into a freed place has been evaluated already.
+    for (let r = this.count - 1; r >= 0; r--) {
+      const s = slotOf[r]!;
+      if (bPending[r] === 1 && t >= this.bStart[r]!) this.fold(r, s);
+      const start = aStart[r]!;
+      const to = aTo[r]!;
+      const dur = aDur[r]!;
+      let v: number;
       if (t >= start + dur) {
-        out[s] = to;
-        continue;
+        v = to;
+      } else {
+        const from = aFrom[r]!;
+        if (t < start || to !== to) {
+          v = from; // before its start, or releasing to "unset" (held until the end)
+        } else if (from !== from || SLOT_DISCRETE[s % SLOTS_PER_FIXTURE] === 1) {
+          v = to;
+        } else {
+          const x = (t - start) / dur;
+          const c = aCurve[r];
+          const k = c === CURVE_LINEAR ? x : c === CURVE_S ? x * x * (3 - 2 * x) : c === CURVE_EXPONENTIAL ? x * x : c === CURVE_LOGARITHMIC ? 1 - (1 - x) * (1 - x) : 1;
+          v = from + (to - from) * k;
+        }
       }
-      const from = aFrom[s]!;
-      if (t < start || to !== to) {
-        out[s] = from; // before its start, or releasing to "unset" (held until the end)
-        continue;
+      const old = values[s]!;
+      if (v !== old && (v === v || old === old)) {
+        values[s] = v;
+        if (out !== null) out[s] = v;
+        moved.add((s / SLOTS_PER_FIXTURE) | 0);
       }
-      if (from !== from || SLOT_DISCRETE[s % SLOTS_PER_FIXTURE] === 1) {
-        out[s] = to;
-        continue;
-      }
-      const x = (t - start) / dur;
-      const c = aCurve[s];
-      const k = c === CURVE_LINEAR ? x : c === CURVE_S ? x * x * (3 - 2 * x) : c === CURVE_EXPONENTIAL ? x * x : c === CURVE_LOGARITHMIC ? 1 - (1 - x) * (1 - x) : 1;
-      out[s] = from + (to - from) * k;
+      if (bPending[r] === 0 && t >= start + dur) this.close(r);
     }
   }
 }

@@ -3,7 +3,9 @@
  * per-frame path that turns every department's levels, and the effects into looks and the looks, through the fixture profiles, into universe buffers (one playback source per universe).
  *
  * `frame(nowMs)` is the one thing the frame clock calls (44 Hz, with the scheduler's now). It does
- * not allocate: buffers are created once and refilled.
+ * not allocate: buffers are created once and refilled. Its cost follows what moves: only fixtures
+ * whose levels changed (a fade, a STOP, an effect) are merged and rendered again, so a rig at rest
+ * costs next to nothing and a big rig pays per fading fixture, not per patched one.
  */
 import { asyncScheduler, BehaviorSubject, merge, type Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { type DeptId } from '../ids.js';
@@ -14,12 +16,19 @@ import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
+import { FixtureSet } from './fades.js';
 import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
+import { BLANK_LOOK } from './looks.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
 export interface LookRenderer {
   /** Writes the fixture's channels for `look` into `out` starting at `offset` (0-based). */
   render(look: FixtureLook, out: Uint8Array, offset: number): void;
+  /**
+   * Channels `render` writes, when known: fixtures with the same renderer and the same look then
+   * render once and copy (a wash of identical pars costs one render).
+   */
+  readonly footprint?: number;
 }
 
 /** What playback needs besides the show. */
@@ -40,7 +49,10 @@ export interface PlaybackFrame {
   readonly universes: ReadonlyMap<number, Uint8Array>;
   /** Final slot values (fixture-major, SLOTS_PER_FIXTURE per fixture), after effects. */
   readonly slots: Float64Array;
+  /** Ids of the universes whose buffers this frame wrote (the others are as they were). */
+  readonly changed: readonly number[];
 }
+
 
 /** Every department's stack as the console shows it. */
 export interface PlaybackState {
@@ -64,12 +76,33 @@ export class Playback {
   private readonly log: Logger;
   private readonly levelDepts: DeptPlayback[];
   private readonly deptList: DeptPlayback[];
-  private readonly scratch: Float64Array[];
+  /** Levels before effects: the one level department's values, the merge of several, or the blank look. */
+  private readonly base: Float64Array;
   private readonly slots: Float64Array;
-  private readonly blank: Float64Array;
   private readonly buffers = new Map<number, Uint8Array>();
-  private readonly renderList: { renderer: LookRenderer; out: Uint8Array; offset: number; look: LookView }[] = [];
-  private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array };
+  /** The render table, one entry per fixture index: its renderer (-1: no profile, not output)… */
+  private readonly renderer: Int32Array;
+  /** …its first channel (0-based) in its universe's buffer… */
+  private readonly channel: Int32Array;
+  /** …and its universe, by index into `universeIds`. */
+  private readonly universe: Int32Array;
+  /** The distinct renderers (one per fixture type and mode) and universe buffers the table points into. */
+  private readonly renderers: LookRenderer[] = [];
+  /** Channels each renderer writes (0: unknown, so fixtures never copy one another). */
+  private footprints = new Int32Array(0);
+  private readonly universeBuffers: Uint8Array[] = [];
+  /** One view over the slots, moved from fixture to fixture as they render. */
+  private readonly view: LookView;
+  /** Fixtures to render this frame. */
+  private readonly dirty: FixtureSet;
+  /** Fixtures whose slots are copied (or merged) from the levels this frame. */
+  private readonly copy: FixtureSet;
+  /** Fixtures an effect wrote to: restored to their levels before the next frame's effects. */
+  private readonly touched: FixtureSet;
+  private readonly universeIds: number[] = [];
+  private readonly universeChanged: Uint8Array;
+  private readonly changed: number[] = [];
+  private readonly frameOut: { tMs: number; universes: ReadonlyMap<number, Uint8Array>; slots: Float64Array; changed: readonly number[] };
   private readonly subscription = new Subscription();
   /** True once a frame has been computed (so `slots` is what is on stage). */
   private framed = false;
@@ -93,26 +126,54 @@ export class Playback {
     this.depts = depts;
     this.deptList = [...depts.values()];
     this.levelDepts = this.deptList.filter((d) => d.fades !== null);
+    const fixtureCount = show.fixtures.length;
     this.slots = new Float64Array(this.space.slotCount);
-    this.blank = new Float64Array(this.space.slotCount).fill(NaN);
-    for (let s = SLOT_INTENSITY; s < this.blank.length; s += SLOTS_PER_FIXTURE) this.blank[s] = 0;
-    this.slots.set(this.blank);
-    this.scratch = this.levelDepts.length > 1 ? this.levelDepts.map(() => new Float64Array(this.space.slotCount)) : [];
+    this.base = this.levelDepts.length === 1 ? this.levelDepts[0]!.fades!.values : new Float64Array(this.space.slotCount);
+    if (this.levelDepts.length !== 1) this.space.looks.expand(new Uint32Array(fixtureCount).fill(BLANK_LOOK), this.base);
+    this.slots.set(this.base);
+    this.dirty = new FixtureSet(fixtureCount);
+    this.dirty.addAll(); // the first frame renders everything
+    this.copy = new FixtureSet(fixtureCount);
+    this.touched = new FixtureSet(fixtureCount);
+    const universeIndex = new Map<number, number>();
+    const indexOf = (id: number): number => {
+      let i = universeIndex.get(id);
+      if (i === undefined) {
+        i = this.universeIds.length;
+        this.universeIds.push(id);
+        universeIndex.set(id, i);
+        const buffer = new Uint8Array(512);
+        this.buffers.set(id, buffer);
+        this.universeBuffers.push(buffer);
+      }
+      return i;
+    };
+    this.renderer = new Int32Array(fixtureCount).fill(-1);
+    this.channel = new Int32Array(fixtureCount);
+    this.universe = new Int32Array(fixtureCount);
+    this.view = new LookView(this.slots, 0, this.space.discrete);
+    const rendererIndex = new Map<LookRenderer, number>();
     show.fixtures.forEach((f, i) => {
       const renderer = options.renderers.get(f.id);
       if (renderer === undefined) {
         this.log.warn(`fixture '${f.id}' has no profile: it is not output`, { fixture: f.id });
         return;
       }
-      let out = this.buffers.get(f.universe);
-      if (out === undefined) {
-        out = new Uint8Array(512);
-        this.buffers.set(f.universe, out);
+      let r = rendererIndex.get(renderer);
+      if (r === undefined) {
+        r = this.renderers.length;
+        this.renderers.push(renderer);
+        rendererIndex.set(renderer, r);
       }
-      this.renderList.push({ renderer, out, offset: f.address - 1, look: new LookView(this.slots, i * SLOTS_PER_FIXTURE, this.space.discrete) });
+      this.renderer[i] = r;
+      this.channel[i] = f.address - 1;
+      this.universe[i] = indexOf(f.universe);
     });
-    for (const u of show.outputs.universes) if (!this.buffers.has(u.id)) this.buffers.set(u.id, new Uint8Array(512));
-    this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots };
+    for (const u of show.outputs.universes) indexOf(u.id);
+    this.footprints = Int32Array.from(this.renderers, (r) => r.footprint ?? 0);
+    this.universeChanged = new Uint8Array(this.universeIds.length).fill(1);
+    this.changed.push(...this.universeIds);
+    this.frameOut = { tMs: 0, universes: this.buffers, slots: this.slots, changed: this.changed };
     const all = [...depts.values()];
     this.messages$ = merge(...all.map((d) => d.messages$));
     this.events$ = merge(...all.map((d) => d.events$));
@@ -199,49 +260,134 @@ export class Playback {
     return sub;
   }
 
-  /** Per frame: levels of every department at `nowMs`, effects, then DMX. No allocation. */
+  /**
+   * Per frame: levels of every department at `nowMs`, effects, then DMX for the fixtures whose
+   * values changed. No allocation.
+   */
   frame(nowMs: number): PlaybackFrame {
     const slots = this.slots;
-    const n = this.space.slotCount;
+    const base = this.base;
+    const dirty = this.dirty;
     const deps = this.levelDepts;
-    if (deps.length === 1) deps[0]!.evaluate(nowMs, slots);
-    else if (deps.length === 0) slots.set(this.blank);
-    else this.mergeDepts(nowMs, n);
-    const all = this.deptList;
-    for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots);
-    const list = this.renderList;
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
-      r.renderer.render(r.look, r.out, r.offset);
+    const merging = deps.length > 1;
+    const copy = this.copy;
+    // One level department writes its moving slots straight into the frame's slots; with several,
+    // each fixture that moved is merged again.
+    for (let k = 0; k < deps.length; k++) {
+      const d = deps[k]!;
+      d.evaluate(nowMs, merging ? copy : dirty, merging ? null : slots);
+      const changed = d.fades!.dirty;
+      for (let i = 0; i < changed.size; i++) copy.add(changed.list[i]!);
+      changed.clear();
     }
+    // What effects wrote last frame goes back to the levels before this frame's effects.
+    const touched = this.touched;
+    for (let i = 0; i < touched.size; i++) copy.add(touched.list[i]!);
+    touched.clear();
+    for (let i = 0; i < copy.size; i++) {
+      const f = copy.list[i]!;
+      if (merging) this.mergeFixture(f);
+      const from = f * SLOTS_PER_FIXTURE;
+      for (let k = 0; k < SLOTS_PER_FIXTURE; k++) slots[from + k] = base[from + k]!;
+      dirty.add(f);
+    }
+    copy.clear();
+    const all = this.deptList;
+    for (let i = 0; i < all.length; i++) all[i]!.applyEffects(nowMs, slots, touched);
+    for (let i = 0; i < touched.size; i++) dirty.add(touched.list[i]!);
+    const changed = this.changed;
+    const universeChanged = this.universeChanged;
+    universeChanged.fill(0);
+    changed.length = 0;
+    this.render(dirty);
+    dirty.clear();
+    const ids = this.universeIds;
+    for (let u = 0; u < ids.length; u++) if (universeChanged[u] === 1) changed.push(ids[u]!);
     this.frameOut.tMs = nowMs;
     this.framed = true;
     return this.frameOut;
   }
 
-  /** Several departments with levels: intensity highest-takes-precedence, the rest latest-takes-precedence. */
-  private mergeDepts(nowMs: number, n: number): void {
+  /**
+   * Renders the listed fixtures into their universe buffers. A fixture with the same renderer and
+   * the same slot values as the one rendered just before it copies that one's channels instead.
+   */
+  private render(fixtures: FixtureSet): void {
+    const slots = this.slots;
+    const rendererOf = this.renderer;
+    const universeOf = this.universe;
+    const channelOf = this.channel;
+    const buffers = this.universeBuffers;
+    const footprints = this.footprints;
+    const universeChanged = this.universeChanged;
+    const list = fixtures.list;
+    // The fixture rendered just before: its renderer, slots, and where its channels went.
+    let prevR = -1;
+    let prevBase = 0;
+    let prevOut: Uint8Array | undefined;
+    let prevAt = 0;
+    for (let i = 0; i < fixtures.size; i++) {
+      const f = list[i]!;
+      const r = rendererOf[f]!;
+      if (r < 0) continue;
+      const u = universeOf[f]!;
+      const out = buffers[u]!;
+      const at = channelOf[f]!;
+      const base = f * SLOTS_PER_FIXTURE;
+      const footprint = footprints[r]!;
+      if (r === prevR && footprint > 0 && sameLook(slots, base, prevBase)) {
+        const n = Math.min(footprint, 512 - at, 512 - prevAt);
+        for (let c = 0; c < n; c++) out[at + c] = prevOut![prevAt + c]!;
+      } else {
+        this.renderers[r]!.render(this.view.at(base), out, at);
+      }
+      universeChanged[u] = 1;
+      prevR = r;
+      prevBase = base;
+      prevOut = out;
+      prevAt = at;
+    }
+  }
+
+  /** True while the next frame may differ from the last: a fade or effect running, or fixtures left to redo. */
+  busy(): boolean {
+    if (this.dirty.size > 0 || this.touched.size > 0) return true;
+    const all = this.deptList;
+    for (let i = 0; i < all.length; i++) {
+      const d = all[i]!;
+      if (d.effectCount > 0 || (d.fades !== null && (d.fades.activeCount > 0 || d.fades.dirty.size > 0))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Several departments with levels, one fixture: intensity highest-takes-precedence, the rest
+   * latest-takes-precedence (by when each department's newest fade of the slot started).
+   */
+  private mergeFixture(f: number): void {
     const deps = this.levelDepts;
-    for (let k = 0; k < deps.length; k++) deps[k]!.evaluate(nowMs, this.scratch[k]!);
-    for (let s = 0; s < n; s++) {
-      if (s % SLOTS_PER_FIXTURE === SLOT_INTENSITY) {
+    const base = this.base;
+    const from = f * SLOTS_PER_FIXTURE;
+    for (let s = from; s < from + SLOTS_PER_FIXTURE; s++) {
+      if (s - from === SLOT_INTENSITY) {
         let v = 0;
         for (let k = 0; k < deps.length; k++) {
-          const x = this.scratch[k]![s]!;
+          const x = deps[k]!.fades!.values[s]!;
           if (x > v) v = x;
         }
-        this.slots[s] = v;
+        base[s] = v;
       } else {
         let v = NaN;
         let stamp = -Infinity;
         for (let k = 0; k < deps.length; k++) {
-          const st = deps[k]!.fades!.stamp[s]!;
+          const fades = deps[k]!.fades!;
+          const st = fades.stamp[s]!;
           if (st > stamp) {
             stamp = st;
-            v = this.scratch[k]![s]!;
+            v = fades.values[s]!;
           }
         }
-        this.slots[s] = v;
+        base[s] = v;
       }
     }
   }
@@ -252,6 +398,16 @@ export class Playback {
     for (const d of this.depts.values()) d.dispose();
     this.stateSubject.complete();
   }
+}
+
+/** Whether two fixtures' slot vectors are equal (NaN equal to NaN: "not set" on both). */
+function sameLook(slots: Float64Array, a: number, b: number): boolean {
+  for (let k = 0; k < SLOTS_PER_FIXTURE; k++) {
+    const x = slots[a + k]!;
+    const y = slots[b + k]!;
+    if (x !== y && (x === x || y === y)) return false;
+  }
+  return true;
 }
 
 /** Builds playback for a show (the composition root's entry point). */

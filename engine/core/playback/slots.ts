@@ -109,7 +109,8 @@ export function writeLook(look: FixtureLook, slots: Float64Array, base: number, 
 export class ColorView {
   constructor(
     private readonly slots: Float64Array,
-    private readonly base: number,
+    /** Slot index of the fixture (fixture index × SLOTS_PER_FIXTURE). */
+    public base: number,
   ) {}
   get r(): number {
     const v = this.slots[this.base + SLOT_RED]!;
@@ -133,17 +134,25 @@ export class ColorView {
  * One fixture's look, read straight from the final slot values when the profile asks for a field:
  * nothing is copied and nothing is allocated per frame (an object field holding a changing number
  * would cost a heap number per write). Unset slots read as `undefined`, so the profile's defaults
- * apply. Valid only during the frame that filled the slots.
+ * apply. Valid only during the frame that filled the slots. One view can be moved from fixture to
+ * fixture (`at`), so a rig of any size renders through a single one.
  */
 export class LookView {
   private readonly colorView: ColorView;
 
   constructor(
     private readonly slots: Float64Array,
-    private readonly base: number,
+    private base: number,
     private readonly discrete: DiscreteValues,
   ) {
     this.colorView = new ColorView(slots, base);
+  }
+
+  /** Points the view at the fixture whose slots start at `base`. */
+  at(base: number): this {
+    this.base = base;
+    this.colorView.base = base;
+    return this;
   }
 
   private opt(k: number): number | undefined {

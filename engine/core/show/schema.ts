@@ -101,7 +101,7 @@ export const universeOutputSchema = z
     label: z.string().optional(),
     driver: dmxDriverSchema,
     rateHz: z.number().min(1).max(44).default(44),
-    sendOnChange: z.boolean().default(false),
+    sendOnChange: z.boolean().optional().describe('Send only when the look changes, plus keep-alives (default: yes, except Open DMX, which must stream)'),
     keepAliveMs: z.number().min(100).max(2500).default(1000),
   })
   .strict();

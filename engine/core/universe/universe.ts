@@ -204,6 +204,22 @@ export class Universe {
     const s = this.state(sourceId);
     const stamp = ++this.stampCounter;
     let changed = false;
+    if (dmxValues instanceof Uint8Array) {
+      // Bytes already (playback's buffers): nothing to clamp.
+      const levels = s.levels;
+      const active = s.active;
+      for (let k = 0; k < dmxValues.length; k++) {
+        const i = firstChannel - 1 + k;
+        const v = dmxValues[k]!;
+        if (active[i] === 1 && levels[i] === v) continue;
+        levels[i] = v;
+        active[i] = 1;
+        s.stamp[i] = stamp;
+        changed = true;
+      }
+      if (changed) this.dirty = true;
+      return;
+    }
     for (let k = 0; k < dmxValues.length; k++) {
       const i = firstChannel - 1 + k;
       const v = clampDmx(dmxValues[k] ?? 0);
@@ -294,8 +310,9 @@ export class Universe {
   }
 
   private fading(nowMs: number): boolean {
-    const running = (r: Ramp): boolean => r.durationMs > 0 && nowMs < r.startMs + r.durationMs;
-    return running(this.gm) || running(this.panic);
+    const gm = this.gm;
+    const p = this.panic;
+    return (gm.durationMs > 0 && nowMs < gm.startMs + gm.durationMs) || (p.durationMs > 0 && nowMs < p.startMs + p.durationMs);
   }
 
   /** The merged values before grand master, blackout and PANIC (a copy). */
@@ -343,12 +360,13 @@ export class Universe {
    */
   render(out: Uint8Array, nowMs = 0): boolean {
     if (out.length < DMX_CHANNELS) throw new InputError(`universe ${this.id}`, `render buffer has ${out.length} bytes, needs 512`);
-    this.merge();
     this.dirty = false;
     const gm = this.blackoutOn ? 0 : rampValue(this.gm, nowMs);
     const p = rampValue(this.panic, nowMs);
     const level = gm * (1 - p);
     const panicking = this.panic.to === 1 && this.floorFrom;
+    if (level === 1 && !panicking && this.ordered.length === 1) return this.renderOneSource(out, nowMs);
+    this.merge();
     const merged = this.merged;
     const kind = this.kind;
     const safe = this.safe;
@@ -378,9 +396,35 @@ export class Universe {
         changed = true;
       }
     }
-    this.last.set(out.subarray(0, DMX_CHANNELS));
+    this.rendered(out, nowMs);
+    return changed;
+  }
+
+  /** After a render: the output kept (PANIC starts from it), and still dirty while a master or PANIC fade runs. */
+  private rendered(out: Uint8Array, nowMs: number): void {
+    const last = this.last;
+    for (let i = 0; i < DMX_CHANNELS; i++) last[i] = out[i]!; // no view allocated per frame
     // While a fade runs, the next render differs again; the first render at or after its end lands the end value.
     if (this.fading(nowMs)) this.dirty = true;
+  }
+
+  /**
+   * `render` for the common case, written out: one source, masters full, no PANIC — every channel
+   * is the source's level (0 where it does not hold the channel), as the general path gives.
+   */
+  private renderOneSource(out: Uint8Array, nowMs: number): boolean {
+    const s = this.ordered[0]!;
+    const levels = s.levels;
+    const active = s.active;
+    let changed = false;
+    for (let i = 0; i < DMX_CHANNELS; i++) {
+      const b = active[i] === 1 ? levels[i]! : 0;
+      if (out[i] !== b) {
+        out[i] = b;
+        changed = true;
+      }
+    }
+    this.rendered(out, nowMs);
     return changed;
   }
 }

@@ -5,14 +5,12 @@
  * The worker loads its TypeScript source through tsx when the engine runs from source, or the
  * compiled `.js` next to this file when it is built.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type Worker } from 'node:worker_threads';
 import { Observable, share, Subject, type Subscription } from 'rxjs';
 import { DeviceError } from '../../core/errors.js';
 import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
 import type { WorkerIn, WorkerOut } from './workerProtocol.js';
+import { spawnModuleWorker } from '../workers.js';
 
 /** The worker's streams plus a way to stop it. */
 export interface WorkerListening extends ListeningStreams {
@@ -22,25 +20,9 @@ export interface WorkerListening extends ListeningStreams {
   close(): Promise<void>;
 }
 
-/** URL of tsx's ESM register API (import.meta.resolve is missing under some runners, e.g. vitest). */
-function tsxEsmApi(here: string): string {
-  const meta = import.meta as { resolve?: (specifier: string) => string };
-  if (typeof meta.resolve === 'function') return meta.resolve('tsx/esm/api');
-  const pkgDir = dirname(createRequire(here).resolve('tsx/package.json'));
-  return pathToFileURL(join(pkgDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-}
-
-/**
- * Starts the worker script. From source (`.ts`), Node 20 does not pass `--import tsx` loader hooks to
- * workers, so a two-line bootstrap registers tsx inside the worker and then imports the script.
- */
+/** Starts the analysis worker (its TypeScript through tsx from source, its `.js` when built). */
 function spawnWorker(settings: Partial<ListeningSettings>): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./analysisWorker.js', here), { workerData: { settings } });
-  const tsxApi = tsxEsmApi(here);
-  const script = new URL('./analysisWorker.ts', here).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(boot, { eval: true, workerData: { settings } });
+  return spawnModuleWorker(import.meta.url, './analysisWorker', { workerData: { settings } });
 }
 
 /**

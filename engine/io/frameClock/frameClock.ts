@@ -10,14 +10,15 @@
  * ```
  */
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { type Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { DeviceError, InputError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { type UniverseOutput } from '../../core/show/schema.js';
 import { type Universe } from '../../core/universe/universe.js';
 import { type CloseMode } from '../dmx/driver.js';
-import { dataOffset, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type OutputMode, type ToWorker } from './protocol.js';
+import { SMALL_WORKER_LIMITS, spawnModuleWorker } from '../workers.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type OutputMode, type ToWorker } from './protocol.js';
 
 /** Options for starting the clock. */
 export interface FrameClockOptions {
@@ -45,15 +46,8 @@ export interface FrameClockOptions {
   readonly log?: Logger;
 }
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-
 function spawnWorker(data: FrameClockWorkerData): Worker {
-  if (workerUrl.pathname.endsWith('.ts')) {
-    // No build step: load the TypeScript worker through tsx, as bin/precue.js does for the main thread.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
-    return new Worker(boot, { eval: true, workerData: data });
-  }
-  return new Worker(workerUrl, { workerData: data });
+  return spawnModuleWorker(import.meta.url, './worker', { workerData: data, resourceLimits: SMALL_WORKER_LIMITS });
 }
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
@@ -109,7 +103,7 @@ export class FrameClock {
     readonly openErrors: readonly DeviceError[],
   ) {
     const universes = data.universes;
-    this.header = new Int32Array(data.shared, 0, 1 + universes.length);
+    this.header = new Int32Array(data.shared, 0, SEQ + universes.length);
     universes.forEach((u, index) => this.views.set(u.id, { index, view: new Uint8Array(data.shared, dataOffset(universes.length, index), 512) }));
     this.attach(worker);
   }
@@ -222,10 +216,22 @@ export class FrameClock {
   /** Writes a whole look (512 bytes, channel 1 at index 0) for the next frame. */
   write(universeId: number, dmxValues: Uint8Array): void {
     const { index, view } = this.slot(universeId);
-    const cell = 1 + index;
+    const cell = SEQ + index;
     Atomics.add(this.header, cell, 1); // odd: writing
     view.set(dmxValues.length > 512 ? dmxValues.subarray(0, 512) : dmxValues);
     Atomics.add(this.header, cell, 1); // even: consistent
+    // Ring the doorbell: a worker resting between changes sends this look at once.
+    Atomics.add(this.header, DOORBELL, 1);
+    Atomics.notify(this.header, DOORBELL);
+  }
+
+  /**
+   * Tells the worker whether the looks are moving (a fade or an effect running). While they are, a
+   * universe that changed within the last MOVING_HOLD_MS keeps going out at its full rate even when
+   * no new look arrives for a while (the main thread busy), rather than dropping to keep-alives.
+   */
+  setMoving(moving: boolean): void {
+    Atomics.store(this.header, MOVING, moving ? 1 : 0);
   }
 
   /**

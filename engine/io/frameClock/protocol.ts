@@ -2,12 +2,20 @@
  * What the frame clock's main-thread handle and its worker share: the SharedArrayBuffer layout and
  * the messages between them.
  *
- * Layout: an Int32Array header — [0] a cell the worker sleeps on, [1 + i] the write sequence of
- * universe i (odd while the main thread is writing: a seqlock, so the worker never sends half a
- * look) — then 512 bytes per universe.
+ * Layout: an Int32Array header — [DOORBELL] bumped and notified after every write (a resting worker
+ * sleeps on it), [MOVING] 1 while the engine's frame loop is moving (a fade or an effect running),
+ * [SEQ + i] the write sequence of universe i (odd while the main thread is writing: a seqlock, so
+ * the worker never sends half a look) — then 512 bytes per universe.
  */
 import { type UniverseOutput } from '../../core/show/schema.js';
 import { type CloseMode } from '../dmx/driver.js';
+
+/** Header cell the main thread bumps and notifies after writing a look. */
+export const DOORBELL = 0;
+/** Header cell: 1 while the frame loop is moving, 0 at rest. */
+export const MOVING = 1;
+/** Header cell of universe 0's write sequence; universe i's is SEQ + i. */
+export const SEQ = 2;
 
 /** Byte offset of universe `index`'s 512 channels. */
 export function dataOffset(universeCount: number, index: number): number {
@@ -16,7 +24,7 @@ export function dataOffset(universeCount: number, index: number): number {
 
 /** Bytes of the Int32 header, rounded to 8. */
 export function headerBytes(universeCount: number): number {
-  return Math.ceil(((1 + universeCount) * 4) / 8) * 8;
+  return Math.ceil(((SEQ + universeCount) * 4) / 8) * 8;
 }
 
 /** Total shared bytes for `universeCount` universes. */

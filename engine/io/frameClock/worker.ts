@@ -2,10 +2,19 @@
  * The frame clock's worker thread: owns the DMX drivers and sends each universe on its own grid
  * (k / rateHz), away from audio analysis, the model and the WebSocket server on the main thread.
  *
- * Timing: a coarse setTimeout wakes the thread ~4 ms early, then Atomics.wait sleeps the remainder
- * (a futex with sub-millisecond precision) — no spinning. Buffers are preallocated; a tick allocates
- * nothing. Unchanged looks are re-sent at `rateHz` (or every `keepAliveMs` with `sendOnChange`), so
- * receivers never time out. If the main thread stalls or dies mid-show, the last look keeps going out.
+ * Timing: a coarse wait (Atomics.waitAsync, so messages still arrive) wakes the thread ~4 ms early,
+ * then Atomics.wait sleeps the remainder (a futex with sub-millisecond precision) — no spinning.
+ * A group of universes whose looks are all at rest leaves its grid and sleeps until a keep-alive is
+ * due or the main thread rings the doorbell (header cell 0) with a new look: that look goes out at
+ * once and the group's grid restarts from it, so a GO reaches the wire without waiting for a grid
+ * point, and a rig at rest wakes this thread about once a second. Buffers are preallocated; a tick allocates
+ * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more (and,
+ * while the engine's looks are moving, at its full rate for MOVING_HOLD_MS after each change, so a
+ * fade keeps its frame rate through a stall of the main thread), then every `keepAliveMs`
+ * (engine/core/dmx/refresh.ts has the protocols' rules): a rig at rest costs a packet a second per
+ * universe and receivers never time out. A universe that must stream (Open DMX, or `sendOnChange:
+ * false`) goes out at its rate. If the main thread stalls or dies mid-show, the last look keeps going
+ * out.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -13,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { parseCid } from '../../core/dmx/sacn.js';
+import { REPEATS_AFTER_CHANGE, sendsOnChange } from '../../core/dmx/refresh.js';
 import { DeviceError } from '../../core/errors.js';
 import { RepeatingProblem } from '../repeatingProblem.js';
 import { DriverFactory } from '../dmx/createDriver.js';
@@ -20,7 +30,7 @@ import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { ArtnetDriver, ArtSyncSender } from '../dmx/artnetDriver.js';
 import { SacnDiscoverySender, SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
 import { SACN_DISCOVERY_INTERVAL_MS } from '../../core/dmx/sacn.js';
-import { dataOffset, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
 const port = parentPort;
@@ -39,6 +49,10 @@ interface Slot {
   readonly sync: SacnSyncSender | ArtSyncSender | undefined;
   lastSeq: number;
   lastSendMs: number;
+  /** Sends of the current look still owed after its change. */
+  repeats: number;
+  /** When the look last changed (worker clock, ms). */
+  lastChangeMs: number;
   /** Sends nothing (a hot standby's Art-Net and USB universes). */
   silent: boolean;
 }
@@ -46,11 +60,16 @@ interface Slot {
 interface Group {
   readonly periodMs: number;
   readonly slots: Slot[];
-  /** Grid index of the next tick. */
+  /** Every universe of the group sends on change, so the group may rest between changes. */
+  readonly mayRest: boolean;
+  /** Grid origin (ms) and index of the next tick while the group is moving. */
+  anchorMs: number;
   k: number;
+  /** At rest: off the grid, sending only keep-alives until a new look arrives. */
+  resting: boolean;
 }
 
-const header = new Int32Array(data.shared, 0, 1 + data.universes.length);
+const header = new Int32Array(data.shared, 0, SEQ + data.universes.length);
 const cid = parseCid(data.cidHex);
 const factory = new DriverFactory(cid, data.multicastInterface !== undefined ? { multicastInterface: data.multicastInterface } : {});
 const syncSenders = new Map<number, SacnSyncSender>();
@@ -76,11 +95,13 @@ const slots: Slot[] = data.universes.map((u, index) => {
     driver,
     view: new Uint8Array(data.shared, dataOffset(data.universes.length, index), 512),
     frame: new Uint8Array(512),
-    sendOnChange: u.sendOnChange,
+    sendOnChange: sendsOnChange(u),
     keepAliveMs: u.keepAliveMs,
     sync,
     lastSeq: -1,
     lastSendMs: -Infinity,
+    repeats: 0,
+    lastChangeMs: -Infinity,
     silent: false,
   };
 });
@@ -103,9 +124,9 @@ const groups: Group[] = [];
 for (const s of slots) {
   const rate = data.universes[s.index]!.rateHz;
   const periodMs = 1000 / rate;
-  let g = groups.find((x) => Math.abs(x.periodMs - periodMs) < 1e-9);
+  let g = groups.find((x) => Math.abs(x.periodMs - periodMs) < 1e-9 && x.mayRest === s.sendOnChange);
   if (g === undefined) {
-    g = { periodMs, slots: [], k: 0 };
+    g = { periodMs, slots: [], mayRest: s.sendOnChange, anchorMs: 0, k: 0, resting: false };
     groups.push(g);
   }
   g.slots.push(s);
@@ -123,7 +144,6 @@ let discoveryTimer: ReturnType<typeof setInterval> | undefined;
 const histogram = new TimingHistogram();
 let overruns = 0;
 let packets = 0;
-let t0 = 0;
 let statsStart = 0;
 let cpuStartNs = 0;
 let stopping = false;
@@ -138,32 +158,63 @@ function threadCpuNs(): number {
   }
 }
 
-/** Copies a universe's shared bytes under the seqlock; returns the sequence, or -1 if mid-write. */
+const readBuffer = new Uint8Array(512);
+
+/**
+ * Copies a universe's shared bytes into its frame under the seqlock; returns the sequence, or -1 if
+ * the main thread was writing throughout (the frame then keeps the previous look, never a torn one).
+ */
 function readShared(s: Slot): number {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const a = Atomics.load(header, 1 + s.index);
+    const a = Atomics.load(header, SEQ + s.index);
     if ((a & 1) === 1) continue;
-    s.frame.set(s.view);
-    if (Atomics.load(header, 1 + s.index) === a) return a;
+    readBuffer.set(s.view);
+    if (Atomics.load(header, SEQ + s.index) === a) {
+      s.frame.set(readBuffer);
+      return a;
+    }
   }
-  return -1; // the main thread is writing right now: send the previous frame again
+  return -1;
+}
+
+/**
+ * While the engine's looks are moving, how long after its last change a universe keeps its full rate
+ * without a new look (the main thread stalled mid-fade: the last look repeats on the grid, as it
+ * would on a DMX line, instead of dropping to keep-alives).
+ */
+const MOVING_HOLD_MS = 500;
+
+/** The universe still goes out at its full rate: repeats owed, or the engine moving and the look changed lately. */
+function streaming(s: Slot, now: number): boolean {
+  return s.repeats > 0 || (Atomics.load(header, MOVING) === 1 && now - s.lastChangeMs < MOVING_HOLD_MS);
 }
 
 function tick(g: Group, idealMs: number): void {
   for (const s of g.slots) {
-    const seq = readShared(s);
+    // A new look is an odd-then-even bump of the universe's sequence; read the bytes only when sending.
+    const changed = Atomics.load(header, SEQ + s.index) !== s.lastSeq;
     const now = performance.now();
-    const changed = seq !== -1 && seq !== s.lastSeq;
-    if (s.silent || (s.sendOnChange && !changed && now - s.lastSendMs < s.keepAliveMs)) {
-      if (s.silent && seq !== -1) s.lastSeq = seq;
+    if (s.silent) {
+      // A hot standby's Art-Net/USB universe: nothing goes out, yet it keeps time as if it had sent (so
+      // a resting group sleeps) and takes each new look as seen.
+      s.lastSeq = Atomics.load(header, SEQ + s.index);
+      s.repeats = 0;
+      s.lastSendMs = now;
       continue;
     }
-    if (seq !== -1) s.lastSeq = seq;
+    if (changed) {
+      s.repeats = REPEATS_AFTER_CHANGE + 1;
+      s.lastChangeMs = now;
+    }
+    if (s.sendOnChange && !streaming(s, now) && now - s.lastSendMs < s.keepAliveMs) continue;
+    if (s.repeats > 0) s.repeats--;
+    const seq = readShared(s);
+    if (seq !== -1) s.lastSeq = seq; // else mid-write: the previous look goes now, the new one next tick
     s.driver.send(s.frame);
     packets++;
     s.lastSendMs = now;
     if (s.sync !== undefined) syncDue.add(s.sync);
-    if (data.measure) histogram.add(performance.now() - idealMs);
+    if (data.measure && idealMs === idealMs) histogram.add(performance.now() - idealMs);
   }
   if (syncDue.size > 0) {
     for (const sync of syncDue) sync.send();
@@ -172,37 +223,114 @@ function tick(g: Group, idealMs: number): void {
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Atomics.waitAsync (V8 since 8.7, Node 16; not yet in TypeScript's ES2023 lib). */
+const atomics = Atomics as unknown as {
+  waitAsync(cell: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+};
+
+/** A new look waits in some universe of the group. */
+function hasNews(g: Group): boolean {
+  for (const s of g.slots) if (Atomics.load(header, SEQ + s.index) !== s.lastSeq) return true;
+  return false;
+}
+
+/** Nothing left to send but keep-alives. */
+function settled(g: Group): boolean {
+  const now = performance.now();
+  for (const s of g.slots) if (streaming(s, now)) return false;
+  return !hasNews(g);
+}
+
+/** When the group's next keep-alive is due. */
+function keepAliveDue(g: Group): number {
+  let due = Infinity;
+  for (const s of g.slots) due = Math.min(due, s.lastSendMs + s.keepAliveMs);
+  return due;
+}
 
 function loop(): void {
   if (stopping) return;
   try {
     for (;;) {
+      // Read the doorbell before looking for news: a look written after this makes the wait below return at once.
+      const bell = Atomics.load(header, DOORBELL);
       let nextMs = Infinity;
       let now = performance.now();
+      let resting = false;
       for (const g of groups) {
-        let ideal = t0 + g.k * g.periodMs;
+        if (g.resting) {
+          if (hasNews(g)) {
+            // A new look after a rest: out now, and the grid restarts from here.
+            g.resting = false;
+            g.anchorMs = now;
+            g.k = 0;
+          } else {
+            if (keepAliveDue(g) <= now + 0.02) {
+              tick(g, NaN);
+              now = performance.now();
+            }
+            if (settled(g)) {
+              nextMs = Math.min(nextMs, keepAliveDue(g));
+              resting = true;
+              continue;
+            }
+            // A look arrived during that keep-alive and went out with it: its repeats follow on a grid.
+            g.resting = false;
+            g.anchorMs = now;
+            g.k = 1;
+          }
+        }
+        let ideal = g.anchorMs + g.k * g.periodMs;
         if (ideal <= now + 0.02) {
           if (now - ideal > g.periodMs) {
             // Fell behind (machine stalled): skip to the current grid point instead of bursting.
             const skip = Math.floor((now - ideal) / g.periodMs);
             overruns += skip;
             g.k += skip;
-            ideal = t0 + g.k * g.periodMs;
+            ideal = g.anchorMs + g.k * g.periodMs;
           }
           tick(g, ideal);
           g.k++;
           now = performance.now();
+          if (g.mayRest && settled(g)) {
+            g.resting = true;
+            nextMs = Math.min(nextMs, keepAliveDue(g));
+            resting = true;
+            continue;
+          }
         }
-        nextMs = Math.min(nextMs, t0 + g.k * g.periodMs);
+        nextMs = Math.min(nextMs, g.anchorMs + g.k * g.periodMs);
       }
       if (nextMs === Infinity) return;
+      // Resting groups must hear the doorbell; moving ones tick on their grid anyway.
+      const cell = resting ? header : sleepCell;
+      const value = resting ? bell : 0;
+      const index = resting ? DOORBELL : 0;
       const wait = nextMs - performance.now();
       if (wait > 5) {
         // Wake well before the deadline (timers run late on a loaded machine), then sleep precisely.
-        setTimeout(loop, wait - 4);
+        // The timeout is a libuv timer: a waitAsync timeout alone was seen never to fire in a worker
+        // whose event loop had nothing else to do. waitAsync only listens for the doorbell.
+        let woken = false;
+        const wake = (): void => {
+          if (woken) return;
+          woken = true;
+          clearTimeout(timer);
+          loop();
+        };
+        const timer = setTimeout(wake, wait - 4);
+        if (resting) {
+          const w = atomics.waitAsync(header, DOORBELL, bell, wait - 4);
+          if (!w.async) {
+            woken = true;
+            clearTimeout(timer);
+            continue; // the doorbell rang meanwhile
+          }
+          void w.value.then(wake);
+        }
         return;
       }
-      if (wait > 0) Atomics.wait(sleepCell, 0, 0, wait);
+      if (wait > 0) Atomics.wait(cell, index, value, wait);
     }
   } catch (err) {
     // A bug in a tick must not stop the look going out: report and carry on next period.
@@ -252,6 +380,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'outputMode':
       applyOutputMode(m.mode);
+      // Ring our own doorbell: a resting group wakes and sends at the new priority now, not at its next keep-alive.
+      Atomics.add(header, DOORBELL, 1);
+      Atomics.notify(header, DOORBELL);
       break;
   }
 });
@@ -297,7 +428,8 @@ async function start(): Promise<void> {
     const d = slots[i]!.driver.description;
     return [e instanceof DeviceError ? { device: e.device, detail: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) } : { device: d, detail: `${d}: ${String(e)}` }];
   });
-  t0 = performance.now();
+  const t0 = performance.now();
+  for (const g of groups) g.anchorMs = t0;
   statsStart = t0;
   cpuStartNs = threadCpuNs();
   post({ type: 'ready', openErrors });

@@ -8,11 +8,11 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { ShowFileError } from '../../core/errors.js';
 import type { ListeningSettings } from '../../core/audio/types.js';
 import type { PerformerEvent } from '../../core/model/types.js';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { spawnModuleWorker } from '../workers.js';
 import { replayAudio, type Replay } from './replay.js';
 
 /** One take to replay. */
@@ -38,10 +38,7 @@ export async function replayAll(jobs: readonly ReplayJob[], options: { threads?:
   }
   let next = 0;
   const runWorker = async (): Promise<void> => {
-    // The engine runs as TypeScript through tsx: the worker registers tsx before loading its body.
-    const body = new URL('./replayWorker.ts', import.meta.url).href;
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(body)}); })`;
-    const worker = new Worker(boot, { eval: true });
+    const worker = spawnModuleWorker(import.meta.url, './replayWorker');
     try {
       while (next < jobs.length) {
         const id = next++;
@@ -80,10 +77,12 @@ async function replayCodeHash(): Promise<string> {
   const hash = createHash('sha1');
   const coreDir = fileURLToPath(new URL('../../core/', import.meta.url));
   const audioDir = join(coreDir, 'audio');
+  // The sources from source, the compiled modules when built.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const files = [
-    ...(await readdir(audioDir)).filter((n) => /\.[jt]s$/.test(n)).sort().map((n) => join(audioDir, n)),
-    join(coreDir, 'model', 'events.ts'),
-    fileURLToPath(new URL('./replay.ts', import.meta.url)),
+    ...(await readdir(audioDir)).filter((n) => n.endsWith(`.${ext}`)).sort().map((n) => join(audioDir, n)),
+    join(coreDir, 'model', `events.${ext}`),
+    fileURLToPath(new URL(`./replay.${ext}`, import.meta.url)),
   ];
   for (const f of files) {
     try {

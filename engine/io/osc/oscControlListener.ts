@@ -14,7 +14,7 @@ import { DeviceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { type OscArg, type OscMessageSpec } from '../../core/osc/packet.js';
 import { oscReplyMessage, oscUpdateMessages, oscUpdateValues, respondToOsc, type OscControlState, type OscReply } from '../../core/osc/respond.js';
-import { spawnModuleWorker } from '../spawnWorker.js';
+import { SMALL_WORKER_LIMITS, spawnModuleWorker } from '../workers.js';
 import { buildAllowList, type OscControlOptions, type OscControlStats, type OscEngineRequest, type OscPeer } from './oscPacketHandler.js';
 import type { OscWorkerIn, OscWorkerOut } from './oscControlWorker.js';
 
@@ -71,7 +71,7 @@ export class OscControlListener {
   /** Binds the port (in the input thread); rejects with DeviceError when it is taken. */
   async open(): Promise<void> {
     if (this.worker !== undefined) return;
-    const worker = spawnModuleWorker(import.meta.url, 'oscControlWorker', { options: this.options, debug: this.log.enabled('debug') });
+    const worker = spawnModuleWorker(import.meta.url, './oscControlWorker', { workerData: { options: this.options, debug: this.log.enabled('debug') }, resourceLimits: SMALL_WORKER_LIMITS });
     const where = `osc in ${this.options.host}:${this.options.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       worker.on('message', (m: OscWorkerOut) => {

@@ -43,7 +43,7 @@ function rig(departments: ShowFileInput['departments']) {
   const at = (ms: number, f: () => void): void => void scheduler.schedule(f, ms);
   const who = { role: 'operator' as const, name: 'operator@10.0.0.5' };
   return {
-    model, controls$, at, who,
+    model, controls$, at, who, pipeline,
     run: (untilMs: number) => {
       scheduler.schedule(() => { sub.unsubscribe(); model.dispose(); pipeline.dispose(); }, untilMs);
       scheduler.flush();
@@ -118,5 +118,35 @@ describe('the console model', () => {
       ['3', 'follow', 'auto-continue', 400],
     ]);
     expect(r.seen().depts[0]).toMatchObject({ current: '3' });
+  });
+
+  it('sends a universe to the consoles when its bytes change, and nothing for a universe at rest', () => {
+    const r = rig([{ id: 'LX', mode: 'manual', minGoIntervalMs: 0, cues: [
+      { number: '1', fadeUpMs: 500, levels: { p1: { intensity: 1 } } },
+      { number: '2', fadeUpMs: 0, levels: { p1: { intensity: 0 } } },
+    ] }]);
+    const frames = r.pipeline.runFrames(() => undefined, { restWhenIdle: true }); // as the engine's frame loop does
+    r.at(7900, () => frames.unsubscribe());
+    const universeDeltas: number[] = [];
+    r.model.deltas$.subscribe((d) => d.type === 'universe' && universeDeltas.push(r.model.now()));
+    const shown: Record<string, { seen: string; engine: string }> = {};
+    const look = (name: string): void => void (shown[name] = { seen: r.seen().universes[0]!.dmx, engine: r.model.snapshot().universes[0]!.dmx });
+    r.at(1000, () => r.model.execute({ type: 'go', dept: 'LX' }, r.who));
+    r.at(1250, () => look('mid-fade'));
+    r.at(2000, () => look('after the fade'));
+    r.at(5000, () => r.model.execute({ type: 'go', dept: 'LX' }, r.who));
+    r.at(5500, () => look('back out'));
+    r.run(8000);
+    // At rest the consoles show the engine's bytes; mid-fade they are at most one refresh behind.
+    expect(shown['after the fade']!.seen).toBe(shown['after the fade']!.engine);
+    expect(shown['back out']!.seen).toBe(shown['back out']!.engine);
+    expect(new Set([shown['mid-fade']!.seen, shown['after the fade']!.seen, shown['back out']!.seen]).size).toBe(3);
+    // One delta per 100 ms refresh while the fade moves (≤ 6 over its 500 ms), one for the snap out, none at rest.
+    const during = universeDeltas.filter((t) => t > 1000 && t <= 1600).length;
+    expect(during).toBeGreaterThanOrEqual(4);
+    expect(during).toBeLessThanOrEqual(6);
+    expect(universeDeltas.filter((t) => t > 1600 && t < 5000)).toEqual([]);
+    expect(universeDeltas.filter((t) => t >= 5000 && t <= 5200).length).toBe(1);
+    expect(universeDeltas.filter((t) => t > 5200)).toEqual([]);
   });
 });

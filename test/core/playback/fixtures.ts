@@ -4,6 +4,7 @@ import { type LookRenderer } from '../../../engine/core/playback/playback.js';
 
 /** A 5-channel test fixture: intensity, red, green, blue, pan (0..540° → 0..255). */
 export const testRenderer: LookRenderer = {
+  footprint: 5,
   render(look: FixtureLook, out: Uint8Array, offset: number): void {
     out[offset] = Math.round((look.intensity ?? 0) * 255);
     const c = typeof look.color === 'object' ? look.color : undefined;

@@ -187,3 +187,47 @@ describe('Universe safety: every light-making channel goes dark, never brighter 
     expect([...b.out.subarray(0, 5)]).toEqual([0, 0, 10, 0, 255]);
   });
 });
+
+describe('Universe with one source', () => {
+  it('renders as the general merge does (a second, silent source forces the general path), through masters, blackout and PANIC', async () => {
+    const { seededRandom } = await import('../../../engine/core/model/dataset.js');
+    const kinds = ['dimmer', 'gate', 'gateNow', 'stop', null] as const;
+    for (let seed = 1; seed <= 20; seed++) {
+      const rand = seededRandom(seed);
+      const one = new Universe(universeId(1));
+      const general = new Universe(universeId(1));
+      for (const u of [one, general]) u.addSource({ id: 'playback', priority: 100 });
+      general.addSource({ id: 'silent', priority: 50 }); // never holds a channel
+      for (let ch = 1; ch <= 512; ch++) {
+        const kind = kinds[Math.floor(rand() * kinds.length)]!;
+        const safe = rand() < 0.2 ? 255 : 0;
+        const htp = rand() < 0.5;
+        for (const u of [one, general]) {
+          u.setSafety(ch, kind, safe);
+          u.setMergeMode(ch, htp ? 'htp' : 'ltp');
+        }
+      }
+      const a = new Uint8Array(512);
+      const b = new Uint8Array(512);
+      for (let step = 0; step < 60; step++) {
+        const t = step * 23;
+        const levels = Uint8Array.from({ length: 512 }, () => Math.floor(rand() * 256));
+        const first = 1 + Math.floor(rand() * 100);
+        for (const u of [one, general]) u.setLevels('playback', first, levels.subarray(0, 512 - first + 1));
+        // Each step's random draws are made once and applied to both universes alike.
+        const [r, x, y] = [rand(), rand(), rand()];
+        const both = (f: (u: Universe) => void): void => [one, general].forEach(f);
+        if (r < 0.05) both((u) => u.setGrandMaster(x, Math.floor(y * 200), t));
+        else if (r < 0.08) both((u) => u.setGrandMaster(1, 0, t));
+        else if (r < 0.1) both((u) => u.setBlackout(x < 0.5));
+        else if (r < 0.12) both((u) => u.startPanic(Math.floor(x * 300), t));
+        else if (r < 0.15) both((u) => u.clearPanic(0, t));
+        else if (r < 0.17) both((u) => u.release('playback', [1 + Math.floor(x * 512)]));
+        const ca = one.render(a, t);
+        const cb = general.render(b, t);
+        expect([...a], `seed ${seed} step ${step}`).toEqual([...b]);
+        expect(ca).toBe(cb);
+      }
+    }
+  });
+});

@@ -50,7 +50,7 @@ async function captureRun(): Promise<Capture> {
   await sleep(1000);
   const second = look.slice();
   second[1] = 128;
-  clock.write(3, second); // send-on-change universe: one change, then keep-alives every 250 ms
+  clock.write(3, second); // send-on-change universe: the change and three repeats, then keep-alives every 250 ms
   await sleep(2000);
   await clock.stop('clean');
   await sleep(300);
@@ -109,13 +109,14 @@ describe.skipIf(skipReason !== undefined)('Art-Net and sACN on the wire (tshark 
     expect(Math.abs(rateHz(u7.map((p) => p.t)) - 30)).toBeLessThan(0.5);
   });
 
-  it('sACN send-on-change: one packet per change plus keep-alives every 250 ms', () => {
+  it('sACN send-on-change: the change and three repeats at the frame rate, then keep-alives every 250 ms', () => {
     const u300 = cap.sacn.filter((p) => p.universe === 300 && !p.terminated);
     const withChange = u300.filter((p) => p.data[1] === 128);
-    expect(withChange.length).toBeGreaterThan(0);
+    expect(withChange.length).toBeGreaterThan(6);
     const gaps = withChange.slice(1).map((p, i) => p.t - withChange[i]!.t);
-    for (const g of gaps) expect(g).toBeGreaterThan(0.22);
-    for (const g of gaps) expect(g).toBeLessThan(0.3);
+    for (const g of gaps.slice(0, 3)) expect(g).toBeCloseTo(0.025, 2); // 40 Hz
+    for (const g of gaps.slice(3)) expect(g).toBeGreaterThan(0.22);
+    for (const g of gaps.slice(3)) expect(g).toBeLessThan(0.3);
   });
 
   it('sACN sync: a 49-byte synchronisation packet for sync universe 9 follows each frame of universe 7', () => {
