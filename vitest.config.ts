@@ -13,6 +13,7 @@ export default defineConfig({
     reporters: ['default'],
     allowOnly: false,
     // Console tokens kept per show go to a fresh folder per run, never the user's ~/.config/precue.
-    env: { PRECUE_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'precue-test-config-')) },
+    // Runs the engines under test write (decision logs) go to a fresh folder too, never a show's takes/.
+    env: { PRECUE_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'precue-test-config-')), PRECUE_RUNS_DIR: mkdtempSync(join(tmpdir(), 'precue-test-runs-')) },
   },
 });

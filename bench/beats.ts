@@ -1,48 +1,65 @@
 /**
- * bench/beats — how well Precue's causal tracker finds beats, downbeats and sections, next to aubio.
+ * bench/beats — the listening acceptance: how well Precue's causal tracker finds beats and downbeats
+ * on music it was never trained or tuned on, beside aubio (`aubiotrack`) on the same audio, in one run.
  *
- *   npx tsx bench/beats.ts [--songs 24] [--no-aubio] [--json out.json]
+ *   nice -n 10 npx tsx bench/beats.ts [--songs 20] [--no-aubio] [--no-rehearsals] [--no-dsp] [--json out.json]
  *
- * Sets: (a) the real recordings in ../shared/data/real-beats (annotated beats, downbeats = label 1);
- * (b) POP909 songs rendered with fluidsynth (cached in .tmp/pop909), truth from beat_midi.txt and
- * sections.txt. Beat F-measure: ±70 ms, first 5 s ignored (mir_eval's defaults). aubiotrack runs on
- * the same audio files in the same run. Section hit rate: internal POP909 boundaries found within
- * ±0.5 s (recall), with precision and F.
+ * Sets (see bench/listener/README.md for the split and the recipe):
+ *  (a) POP909 songs held out from training and tuning (song number ≡ 0 mod 10), rendered with a
+ *      soundfont never used in training (TimGM6mb) and played as a band would: a tempo step at a
+ *      section boundary, a tempo curve within the bar, a held breath, drums resting for 8 bars, a
+ *      repeated and a skipped section. Two conditions of the same performance:
+ *        performance — as played (22.05 kHz, clean);
+ *        stage       — in a room: noise before and under the band, reverb, EQ, level rides, 44.1/48 kHz.
+ *      With --rehearsals (default on) each song also gets two rehearsal takes (another soundfont,
+ *      the song as written at ±3 % tempo), analysed offline into uncorrected grids, and the tracker
+ *      runs again with them as its prior.
+ *  (b) the three real recordings in ../shared/data/real-beats (human beat annotations).
+ *
+ * Beat F-measure: ±70 ms, beats in the first 5 s ignored (mir_eval's defaults); downbeat F the same
+ * on downbeats. Every Precue figure is causal (the live pipeline, offline clock). aubio tracks the
+ * same files; it has no downbeats.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { analyzeRecording } from '../engine/core/audio/analyze.js';
+import { analyzeGrid } from '../engine/core/audio/offlineGrid.js';
+import { resolveListeningSettings } from '../engine/core/audio/listen.js';
+import { rehearsalPriorOf, type RehearsalReference } from '../engine/core/rehearsal/rehearsalPrior.js';
+import type { TrackerKind } from '../engine/core/audio/types.js';
+import { SHIPPED_BEAT_NET } from '../engine/core/audio/beatNetWeights.js';
 import { readWavFile } from '../engine/io/audio/wavFile.js';
-import { fMeasure, mean, type FScore } from './lib/beatEval.js';
-import { pop909Dir, readTruth, renderSong, spreadSongIds } from './lib/pop909.js';
+import { rehearsalFromAudio } from '../engine/io/takes/beatGrid.js';
+import { fMeasure, mean } from './lib/beatEval.js';
+import { pop909Dir } from './lib/pop909.js';
+import { RECIPE_VERSION, SOUNDFONT_PACKAGES, spreadSongs } from './listener/recipe.js';
+import { renderTake, type RenderedTake } from './listener/render.js';
 
 const run = promisify(execFile);
 const { values: opts } = parseArgs({
   options: {
-    songs: { type: 'string', default: '24' },
+    songs: { type: 'string', default: '20' },
     'no-aubio': { type: 'boolean', default: false },
+    'no-rehearsals': { type: 'boolean', default: false },
+    'no-dsp': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
 
-interface Item {
-  readonly name: string;
-  readonly wav: string;
-  readonly beats: number[];
-  readonly downbeats: number[];
-  readonly boundaries?: number[];
-}
-
+/** Figures of one track. */
 interface Row {
   readonly name: string;
-  readonly precue: FScore;
-  readonly aubio?: FScore;
-  readonly downbeat: FScore;
-  readonly sections?: FScore;
+  readonly learned: number;
+  readonly learnedDown: number;
+  readonly prior?: number;
+  readonly priorDown?: number;
+  readonly dsp?: number;
+  readonly aubio?: number;
   readonly bpm: number;
-  readonly rtf: number;
+  /** Audio seconds per CPU second of the learned pipeline. */
+  readonly speed: number;
 }
 
 async function aubioBeats(wav: string): Promise<number[]> {
@@ -53,62 +70,121 @@ async function aubioBeats(wav: string): Promise<number[]> {
     .filter((x) => Number.isFinite(x) && x > 0);
 }
 
-async function haveAubio(): Promise<boolean> {
-  if (opts['no-aubio']) return false;
+async function have(cmd: string, args: string[]): Promise<boolean> {
   try {
-    await run('aubiotrack', ['--help']);
+    await run(cmd, args);
     return true;
   } catch (err) {
-    // aubiotrack --help exits non-zero on some versions but still exists.
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
-async function score(items: Item[], withAubio: boolean): Promise<Row[]> {
+const withAubio = !opts['no-aubio'] && (await have('aubiotrack', ['--help']));
+if (!opts['no-aubio'] && !withAubio) console.log('aubiotrack not found (Debian: aubio-tools): aubio column left empty.');
+const withDsp = !opts['no-dsp'];
+
+interface Item {
+  readonly name: string;
+  readonly wav: string;
+  readonly beats: number[];
+  readonly downbeats: number[];
+  readonly rehearsals?: RehearsalReference[];
+}
+
+async function track(wavPath: string, tracker: TrackerKind, rehearsals?: RehearsalReference[]): Promise<{ beats: number[]; downs: number[]; bpm: number; speed: number }> {
+  const wav = await readWavFile(wavPath);
+  const c0 = process.cpuUsage();
+  const res = await analyzeRecording(wav.samples, wav.sampleRate, { tracker, ...(rehearsals !== undefined ? { prior: rehearsalPriorOf(rehearsals) } : {}) });
+  const c = process.cpuUsage(c0);
+  return {
+    beats: res.beats.map((b) => b.t),
+    downs: res.beats.filter((b) => b.isDownbeat).map((b) => b.t),
+    bpm: res.tempoBpm,
+    speed: wav.durationS / ((c.user + c.system) / 1e6),
+  };
+}
+
+async function score(items: readonly Item[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const it of items) {
-    const wav = await readWavFile(it.wav);
-    const t0 = performance.now();
-    const res = await analyzeRecording(wav.samples, wav.sampleRate);
-    const rtf = (wav.durationS * 1000) / (performance.now() - t0);
-    const beats = res.beats.map((b) => b.t);
-    const downs = res.beats.filter((b) => b.isDownbeat).map((b) => b.t);
-    const aubio = withAubio ? fMeasure(it.beats, await aubioBeats(it.wav)) : undefined;
-    rows.push({
+    const l = await track(it.wav, 'learned');
+    const p = it.rehearsals !== undefined ? await track(it.wav, 'learned', it.rehearsals) : undefined;
+    const d = withDsp ? await track(it.wav, 'dsp') : undefined;
+    const a = withAubio ? await aubioBeats(it.wav) : undefined;
+    const row: Row = {
       name: it.name,
-      precue: fMeasure(it.beats, beats),
-      ...(aubio !== undefined ? { aubio } : {}),
-      downbeat: fMeasure(it.downbeats, downs),
-      ...(it.boundaries !== undefined
-        ? { sections: fMeasure(it.boundaries, res.sections.map((s) => s.t), 0.5, 0) }
-        : {}),
-      bpm: res.tempoBpm,
-      rtf,
-    });
+      learned: fMeasure(it.beats, l.beats).f,
+      learnedDown: fMeasure(it.downbeats, l.downs).f,
+      ...(p !== undefined ? { prior: fMeasure(it.beats, p.beats).f, priorDown: fMeasure(it.downbeats, p.downs).f } : {}),
+      ...(d !== undefined ? { dsp: fMeasure(it.beats, d.beats).f } : {}),
+      ...(a !== undefined ? { aubio: fMeasure(it.beats, a).f } : {}),
+      bpm: l.bpm,
+      speed: l.speed,
+    };
+    rows.push(row);
+    process.stderr.write(`  ${it.name}: learned ${row.learned.toFixed(3)}${row.prior !== undefined ? `, with rehearsals ${row.prior.toFixed(3)}` : ''}${row.aubio !== undefined ? `, aubio ${row.aubio.toFixed(3)}` : ''}\n`);
   }
   return rows;
 }
 
-function table(title: string, rows: Row[]): void {
-  const f = (x: number | undefined) => (x === undefined ? '   -  ' : x.toFixed(3).padStart(6));
+const f3 = (x: number | undefined): string => (x === undefined ? '    -' : x.toFixed(3).padStart(5));
+function table(title: string, rows: readonly Row[]): Record<string, number | undefined> {
   console.log(`\n${title}`);
-  console.log(`${'track'.padEnd(28)}  precueF  aubioF  downbeatF  sectHit  sectF   bpm  wall×`);
+  console.log(`${'track'.padEnd(30)}  beatF  downF  +reh F +reh dF  dspF  aubioF    bpm   speed`);
   for (const r of rows) {
-    console.log(
-      `${r.name.padEnd(28)}  ${f(r.precue.f)}  ${f(r.aubio?.f)}  ${f(r.downbeat.f)}     ${f(r.sections?.recall)} ${f(r.sections?.f)}  ${r.bpm.toFixed(1).padStart(5)}  ${r.rtf.toFixed(0).padStart(4)}×`,
-    );
+    console.log(`${r.name.padEnd(30)}  ${f3(r.learned)}  ${f3(r.learnedDown)}  ${f3(r.prior)}  ${f3(r.priorDown)}  ${f3(r.dsp)}  ${f3(r.aubio)}  ${r.bpm.toFixed(1).padStart(5)}  ${r.speed.toFixed(0).padStart(4)}×`);
   }
-  const secs = rows.filter((r) => r.sections !== undefined);
-  console.log(
-    `${'MEAN'.padEnd(28)}  ${f(mean(rows.map((r) => r.precue.f)))}  ${rows.every((r) => r.aubio) ? f(mean(rows.map((r) => r.aubio!.f))) : '   -  '}  ${f(mean(rows.map((r) => r.downbeat.f)))}     ${secs.length ? f(mean(secs.map((r) => r.sections!.recall))) : '   -  '} ${secs.length ? f(mean(secs.map((r) => r.sections!.f))) : '   -  '}`,
-  );
+  const m = (k: keyof Row): number | undefined => (rows.every((r) => typeof r[k] === 'number') && rows.length > 0 ? mean(rows.map((r) => r[k] as number)) : undefined);
+  const min = (k: keyof Row): number | undefined => (rows.every((r) => typeof r[k] === 'number') && rows.length > 0 ? Math.min(...rows.map((r) => r[k] as number)) : undefined);
+  const s = { beatF: m('learned'), downbeatF: m('learnedDown'), priorF: m('prior'), priorDownF: m('priorDown'), dspF: m('dsp'), aubioF: m('aubio'), minBeatF: min('learned'), minPriorF: min('prior') };
+  console.log(`${'MEAN'.padEnd(30)}  ${f3(s.beatF)}  ${f3(s.downbeatF)}  ${f3(s.priorF)}  ${f3(s.priorDownF)}  ${f3(s.dspF)}  ${f3(s.aubioF)}`);
+  console.log(`${'MIN'.padEnd(30)}  ${f3(s.minBeatF)}         ${f3(s.minPriorF)}`);
+  return s;
 }
 
-const realDir = join(process.cwd(), '..', 'shared', 'data', 'real-beats');
-const withAubio = await haveAubio();
-if (!withAubio) console.log('aubiotrack not found (Debian: aubio-tools): aubio column left empty.');
+console.log(`beat network ${SHIPPED_BEAT_NET.version}; recipe ${RECIPE_VERSION}; F ±70 ms, first 5 s skipped; all Precue figures causal`);
+const out: Record<string, { rows: Row[]; summary: Record<string, number | undefined> }> = {};
 
-const out: Record<string, Row[]> = {};
+// (a) held-out renders.
+let fluid = await have('fluidsynth', ['--version']);
+if (!existsSync(pop909Dir)) console.log(`skipped (a): ${pop909Dir} not found`);
+else if (!fluid) console.log(`skipped (a): fluidsynth not found (Debian: ${SOUNDFONT_PACKAGES})`);
+else {
+  const ids = spreadSongs('test', Number(opts.songs));
+  const settings = resolveListeningSettings();
+  const perf: Item[] = [];
+  const stage: Item[] = [];
+  for (const id of ids) {
+    const withTruth = (t: RenderedTake, name: string, rehearsals?: RehearsalReference[]): Item => ({
+      name,
+      wav: t.wav,
+      beats: t.beats,
+      downbeats: t.beats.filter((_, i) => t.beatInBar[i] === 0),
+      ...(rehearsals !== undefined ? { rehearsals } : {}),
+    });
+    let rehearsals: RehearsalReference[] | undefined;
+    if (!opts['no-rehearsals']) {
+      rehearsals = [];
+      for (const take of [0, 1]) {
+        const r = await renderTake({ id, kind: 'rehearsal', take });
+        const wav = await readWavFile(r.wav);
+        // An uncorrected grid: what `precue grid --analyze` would store for this rehearsal.
+        const grid = analyzeGrid(wav.samples, wav.sampleRate, settings);
+        rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, grid, settings));
+      }
+    }
+    perf.push(withTruth(await renderTake({ id, kind: 'performance', take: 0 }), `${id} performance`, rehearsals));
+    stage.push(withTruth(await renderTake({ id, kind: 'stage', take: 0 }), `${id} stage`, rehearsals));
+  }
+  const rowsP = await score(perf);
+  out.performance = { rows: rowsP, summary: table(`(a) held-out POP909, ${ids.length} songs, performance (TimGM6mb, tempo step/curve/breath, drums rest, repeat+skip)`, rowsP) };
+  const rowsS = await score(stage);
+  out.stage = { rows: rowsS, summary: table(`(a) held-out POP909, ${ids.length} songs, stage (the same + room noise, reverb, EQ, level rides, 44.1/48 kHz)`, rowsS) };
+  fluid = true;
+}
+
+// (b) real recordings.
+const realDir = join(process.cwd(), '..', 'shared', 'data', 'real-beats');
 if (existsSync(realDir)) {
   const items: Item[] = readdirSync(realDir)
     .filter((f) => f.endsWith('.wav'))
@@ -120,29 +196,30 @@ if (existsSync(realDir)) {
         .map((l) => l.trim().split(/\s+/).map(Number));
       return { name: f.replace(/\.wav$/, ''), wav: join(realDir, f), beats: rows.map((r) => r[0]!), downbeats: rows.filter((r) => r[1] === 1).map((r) => r[0]!) };
     });
-  out.real = await score(items, withAubio);
-  table('(a) real recordings (../shared/data/real-beats)', out.real);
-} else console.log(`skipped (a): ${realDir} not found`);
+  const rows = await score(items);
+  out.real = { rows, summary: table('(b) real recordings (../shared/data/real-beats)', rows) };
+} else console.log(`skipped (b): ${realDir} not found`);
 
-if (existsSync(pop909Dir)) {
-  let fluid = true;
-  try {
-    await run('fluidsynth', ['--version']);
-  } catch {
-    fluid = false;
-  }
-  if (!fluid) console.log('skipped (b): fluidsynth not found (Debian: fluidsynth fluid-soundfont-gm)');
-  else {
-    const ids = spreadSongIds(Number(opts.songs));
-    const items: Item[] = [];
-    for (const id of ids) {
-      const wav = await renderSong(id, join(process.cwd(), '.tmp', 'pop909'));
-      const truth = readTruth(id);
-      items.push({ name: `pop909/${id}`, wav, beats: truth.beats, downbeats: truth.downbeats, boundaries: truth.boundaries });
-    }
-    out.pop909 = await score(items, withAubio);
-    table(`(b) POP909, ${ids.length} songs rendered with fluidsynth (FluidR3_GM, 22 050 Hz)`, out.pop909);
-  }
-} else console.log(`skipped (b): ${pop909Dir} not found`);
-
-if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify(out, null, 2));
+// Acceptance.
+const lines: string[] = [];
+const check = (label: string, value: number | undefined, ok: (v: number) => boolean, need: string): void => {
+  if (value === undefined) lines.push(`  ${label.padEnd(58)}     -   (not measured)`);
+  else lines.push(`  ${label.padEnd(58)} ${value.toFixed(3)}  ${ok(value) ? 'PASS' : 'FAIL'} (${need})`);
+};
+for (const set of ['performance', 'stage'] as const) {
+  const s = out[set]?.summary;
+  if (s === undefined) continue;
+  check(`(a ${set}) beat F`, s.beatF, (v) => v >= 0.85, '≥ 0.85');
+  check(`(a ${set}) beat F − aubio`, s.beatF !== undefined && s.aubioF !== undefined ? s.beatF - s.aubioF : undefined, (v) => v >= 0.1, '≥ 0.10');
+  check(`(a ${set}) downbeat F`, s.downbeatF, (v) => v >= 0.7, '≥ 0.70');
+  check(`(a ${set}) lowest song beat F`, s.minBeatF, (v) => v >= 0.5, '≥ 0.5');
+  check(`(a ${set}) beat F with two rehearsals`, s.priorF, (v) => v >= (set === 'stage' ? 0.9 : 0.95), set === 'stage' ? '≥ 0.90' : '≥ 0.95');
+  check(`(a ${set}) lowest song with two rehearsals`, s.minPriorF, (v) => v >= 0.8, '≥ 0.8');
+}
+const real = out.real?.summary;
+if (real !== undefined) {
+  check('(b real) mean beat F', real.beatF, (v) => v >= 0.8, '≥ 0.80');
+  check('(b real) beat F − aubio', real.beatF !== undefined && real.aubioF !== undefined ? real.beatF - real.aubioF : undefined, (v) => v >= 0.1, '≥ 0.10');
+}
+console.log(`\nacceptance (issue 15)\n${lines.join('\n')}`);
+if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ model: SHIPPED_BEAT_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));

@@ -13,9 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { asyncScheduler, filter, merge, Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
 import type { PlaybackEvent } from './core/playback/deptPlayback.js';
-import type { ConsoleInput } from './core/arbiter/arbiter.js';
+import type { ConsoleInput, CueListChange } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
+import { chooseTracker } from './core/audio/listen.js';
+import { defaultListeningSettings } from './core/audio/types.js';
 import { compareCueNumbers, cueId, deptId, type DeptId } from './core/ids.js';
 import { modelPredictor } from './core/model/predictor.js';
 import { modelListening } from './core/model/types.js';
@@ -27,9 +29,16 @@ import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type ShowPipeline } from './core/pipeline.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
+import type { FixtureCatalog } from './core/show/validate.js';
+import { ShowEditor } from './core/edit/showEditor.js';
+import { playbackEditTarget } from './core/edit/playbackTarget.js';
+import { openShowFile } from './io/show/showStore.js';
+import { TimelineRecorder } from './core/timeline/timelineRecorder.js';
+import { rehearsalForTimeline } from './io/takes/rehearsalTimeline.js';
 import type { DmxDriverConfig, OscControlInput, ShowFile } from './core/show/schema.js';
 import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
+import { loadShowRehearsals } from './io/takes/beatGrid.js';
 import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
 import { showSacnCid, uuidV5 } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
@@ -57,6 +66,8 @@ import { JournalFile } from './io/continuity/journalFile.js';
 import { Standby, standbyOutputMode } from './io/continuity/standby.js';
 import { Discovery, PRECUE_SERVICE_TYPE, type Announcement } from './io/continuity/discovery.js';
 import type { OutputMode } from './io/frameClock/protocol.js';
+import { purgeRuns } from './io/runs/retention.js';
+import { RunRecorder } from './io/runs/runRecorder.js';
 
 /** How to run a show. */
 export interface EngineConfig {
@@ -98,6 +109,11 @@ export interface EngineConfig {
   readonly resume?: boolean;
   /** Announce the console over mDNS/DNS-SD and list the engines heard (default false; `precue run` announces). */
   readonly announce?: boolean;
+  /**
+   * Write this run to disk (`<dir>/run-…/decisions.jsonl`, fixture usage, the audio when the show keeps
+   * it) and apply the show's retention to earlier runs there. Absent: nothing is written (tests).
+   */
+  readonly runs?: { readonly dir: string; readonly maxLogBytes?: number };
 }
 
 /** Listening with a way to stop it (the analysis worker, or an in-process stand-in). */
@@ -194,10 +210,11 @@ function describeDriver(d: DmxDriverConfig): string {
 }
 
 /** The show (venue applied) and a fixture profile per patched fixture. */
-async function loadShowParts(config: EngineConfig, banner: string[], log: Logger): Promise<{ show: ShowFile; dir: string; profiles: Map<string, FixtureProfile> }> {
+async function loadShowParts(config: EngineConfig, banner: string[], log: Logger): Promise<{ show: ShowFile; dir: string; profiles: Map<string, FixtureProfile>; catalog: FixtureCatalog }> {
   const library = await loadFixtureLibrary(resolve(config.fixturesDir));
   for (const p of library.problems) log.warn(`fixture file left out: ${p.file}: ${p.message}`);
-  const loaded = await loadShow(config.showDir, catalogFromDefinitions(library), config.venue);
+  const catalog = catalogFromDefinitions(library);
+  const loaded = await loadShow(config.showDir, catalog, config.venue);
   const show = withOverrides(loaded.show, config);
   const profiles = new Map<string, FixtureProfile>();
   for (const f of show.fixtures) {
@@ -208,7 +225,26 @@ async function loadShowParts(config: EngineConfig, banner: string[], log: Logger
   }
   banner.push(`show: ${show.name} (${relative(process.cwd(), loaded.dir) || '.'}${loaded.venue !== undefined ? `, venue ${loaded.venue}` : ''})`);
   if (config.allAuto === true) banner.push('every department in auto (--auto), whatever the show says');
-  return { show, dir: loaded.dir, profiles };
+  return { show, dir: loaded.dir, profiles, catalog };
+}
+
+/**
+ * The show editor: programming from the console, saved to the show folder's `show.json`. A show file
+ * that cannot be read as a document leaves the show running without editing (the banner says why).
+ */
+async function openShowEditor(dir: string, show: ShowFile, catalog: FixtureCatalog, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<ShowEditor | undefined> {
+  try {
+    const { doc, store } = await openShowFile(dir);
+    const editor = new ShowEditor(doc, show, catalog, playbackEditTarget(pipeline.playback, store.file ?? 'show.json'), store, () => scheduler.now());
+    closers.add(() => editor.dispose());
+    banner.push(`programming: edits from the console are saved to ${store.file ?? 'show.json'} (previous version kept as .bak)`);
+    return editor;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    log.warn(`programming off: ${why}`);
+    banner.push(`programming: off (${why})`);
+    return undefined;
+  }
 }
 
 /**
@@ -267,10 +303,22 @@ async function openListening(
     return whenReady(parts.listen(settings));
   }
   const audio = await openShowAudio(show.audio.source, showDir, scheduler);
-  banner.push(`audio: ${audio.description}`);
+  // The beat tracker, guided by the rehearsals' grids when the show names them (the learned one only).
+  const gridsUnused = show.audio.tracker === 'dsp' && show.audio.rehearsals.length > 0;
+  const tracker = chooseTracker(show.audio.tracker, show.audio.rehearsals.length > 0 && !gridsUnused);
+  const priors = gridsUnused ? { references: [], lines: ["rehearsal grids: NOT USED — they guide the learned tracker only (audio.tracker is 'dsp')"] } : await loadShowRehearsals(show.audio.rehearsals, showDir, settings);
+  banner.push(`audio: ${audio.description}; ${tracker} beat tracker`, ...priors.lines);
+  // precue train and eval listen with the default tracker: a model hears other beats from another one.
+  if (model !== undefined && tracker !== defaultListeningSettings.tracker) {
+    banner.push(`WARNING: the model was trained on the ${defaultListeningSettings.tracker} tracker's beats; live it hears the ${tracker} tracker's, so its scores from precue eval do not hold here`);
+  }
   // A live input that dies (capture process, unplugged sound card) is re-opened until it returns.
   const live = show.audio.source.kind === 'capture' && audioStatus !== undefined ? resilientAudio(() => audio.blocks$, { onStatus: (s) => audioStatus.next(s) }, scheduler) : audio.blocks$;
-  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, settings));
+  return whenReady(listenInWorker(parts.tapAudio !== undefined ? live.pipe(tap(parts.tapAudio)) : live, {
+    ...settings,
+    tracker,
+    ...(priors.references.length > 0 ? { rehearsals: priors.references } : {}),
+  }));
 }
 
 /**
@@ -559,6 +607,21 @@ function firstLook(pipeline: ShowPipeline, scheduler: SchedulerLike): Map<number
   return new Map([...pipeline.outputs].map(([id, data]) => [id, data.slice()]));
 }
 
+/** The run's timeline for the console: bars, predictions, fires, and the rehearsal take the show plays. */
+async function startTimeline(show: ShowFile, dir: string, pipeline: ShowPipeline, listening: ListeningStreams | undefined, audioOffsetMs: number, scheduler: SchedulerLike, closers: Closers, banner: string[]): Promise<TimelineRecorder> {
+  const { rehearsal, why } = listening === undefined ? { rehearsal: null, why: 'no audio' } : await rehearsalForTimeline(show, dir);
+  const timeline = new TimelineRecorder(
+    {
+      predictions$: pipeline.predictions$, decisions$: pipeline.decisions$, events$: pipeline.playback.events$, arbiter$: pipeline.arbiter.state$,
+      ...(listening !== undefined ? { beats$: listening.beats$ } : {}), audioOffsetMs, rehearsal,
+    },
+    scheduler,
+  );
+  closers.add(() => timeline.dispose());
+  banner.push(`timeline: ${rehearsal !== null ? `rehearsal take '${rehearsal.name}' (${rehearsal.cues.length} cues)` : `no rehearsal shown (${why ?? 'none'})`}`);
+  return timeline;
+}
+
 /** The console's model of the engine: what the console page shows, and what OSC control checks and answers from. */
 function startConsoleModel(
   show: ShowFile,
@@ -569,7 +632,7 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'continuity'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow' | 'continuity'> = {},
   engineId: string = randomUUID(),
 ): ConsoleModel {
   const model = new ConsoleModel(
@@ -625,6 +688,36 @@ async function startConsole(
   return { server, operatorUrl };
 }
 
+/** The run on disk (decision log, usage, audio when the show keeps it); earlier runs past the show's retention are purged first. */
+async function openRun(
+  runs: NonNullable<EngineConfig['runs']>,
+  show: ShowFile,
+  showDir: string,
+  profiles: ReadonlyMap<string, FixtureProfile>,
+  model: ModelFolder | undefined,
+  closers: Closers,
+  banner: string[],
+): Promise<RunRecorder> {
+  const log = createLogger('io/runs');
+  const purged = await purgeRuns(runs.dir, show.runs, new Date()).catch((err: unknown) => {
+    log.warn(`old runs not purged: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  if (purged !== undefined && purged.lines.length > 0) for (const l of purged.lines) log.info(l);
+  const run = await RunRecorder.open({ runsDir: runs.dir, show, showDir, profiles, model, startedAt: new Date(), log, ...(runs.maxLogBytes !== undefined ? { maxLogBytes: runs.maxLogBytes } : {}) });
+  closers.add((mode) => run.close(mode));
+  banner.push(`run log: ${run.dir}${show.runs.keepAudio ? ` (audio kept ${show.runs.audioDays} days)` : ' (audio not kept)'}`);
+  return run;
+}
+
+/** The caller's audio tap and the run's, when it keeps its audio. */
+function withRunAudio(parts: EngineParts, run: RunRecorder | undefined): EngineParts {
+  const runTap = run?.tapAudio;
+  if (runTap === undefined) return parts;
+  const own = parts.tapAudio;
+  return { ...parts, tapAudio: { next: (b) => { own?.next?.(b); runTap.next?.(b); } } };
+}
+
 /** Loads the show and starts every part of the engine. Rejects with a clear error if it cannot; then nothing is left running. */
 export async function startEngine(config: EngineConfig, log: Logger = createLogger('main'), parts: EngineParts = {}): Promise<RunningEngine> {
   const scheduler = parts.scheduler ?? asyncScheduler;
@@ -633,14 +726,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
   try {
     // Tokens first: a bad or unreadable one stops the start before anything opens.
     const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
-    const { show, dir, profiles } = await loadShowParts(config, banner, log);
+    const { show, dir, profiles, catalog } = await loadShowParts(config, banner, log);
     const continuity = new ContinuityRecord(config.backupOf !== undefined ? { ...INITIAL_CONTINUITY, role: 'standby' } : undefined);
     closers.add(() => continuity.dispose());
     const journal = await openJournal(config, dir, continuity, closers, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
+    const run = config.runs !== undefined ? await openRun(config.runs, show, dir, profiles, model, closers, banner) : undefined;
     const audioStatus = new Subject<AudioInputStatus>();
-    const listening = await openListening(config, show, dir, model, parts, scheduler, banner, log, audioStatus);
+    const listening = await openListening(config, show, dir, model, withRunAudio(parts, run), scheduler, banner, log, audioStatus);
     if (listening !== undefined) closers.add(() => listening.close());
     const oscIn = await openOscControl(config, show, closers, banner);
     const messages = await openMessages(show, closers, banner);
@@ -663,11 +757,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const audioOffsetMs = scheduler.now();
     const console$ = new Subject<ConsoleInput>();
     closers.add(() => console$.complete());
+    // Cue lists edited from the console reach the arbiter (the show editor is made once DMX runs).
+    const cueLists$ = new Subject<CueListChange>();
+    closers.add(() => cueLists$.complete());
     const pipeline = buildShowPipeline(
       show,
       profiles,
       {
         console$,
+        cues$: cueLists$,
         controls$: merge(...controls),
         ...(listening !== undefined ? { listening } : {}),
         ...(model !== undefined && listening !== undefined ? { predict: modelPredictor(model, { audioOffsetMs }, scheduler), policy: model.meta.policy.numbers } : {}),
@@ -677,6 +775,7 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
+    run?.attach(pipeline, audioOffsetMs, scheduler, listening?.beats$);
     parts.onPipeline?.(pipeline, audioOffsetMs);
     let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
@@ -704,9 +803,16 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       initial: firstLook(pipeline, scheduler),
       ...(config.backupOf !== undefined ? { outputMode: standbyOutputMode(show, false) } : {}),
     });
+    const editor = config.console !== null ? await openShowEditor(dir, show, catalog, pipeline, scheduler, closers, banner, log) : undefined;
+    if (editor !== undefined) {
+      const fed = editor.cueLists$.subscribe((c) => cueLists$.next(c));
+      closers.add(() => fed.unsubscribe());
+    }
+    const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
     const engineId = randomUUID();
-    const needsModel = config.console !== null || oscIn !== undefined || config.backupOf !== undefined;
-    const consoleModel = needsModel ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, continuity }, engineId) : undefined;
+    const consoleModel = config.console !== null || oscIn !== undefined || config.backupOf !== undefined
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}), continuity }, engineId)
+      : undefined;
     if (config.backupOf !== undefined && consoleModel !== undefined) {
       const standby = new Standby(config.backupOf.address, config.backupOf.token, {
         show,

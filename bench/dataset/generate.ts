@@ -86,7 +86,8 @@ export function parseSections(text: string): Section[] {
 /** Deterministic PRNG (the one training uses). */
 export const rng = seededRandom;
 
-interface SourceSong {
+/** A POP909 song read for rearranging: its MIDI, form and bar grid. */
+export interface SourceSong {
   readonly id: string;
   readonly song: MidiSong;
   readonly sections: Section[];
@@ -96,7 +97,8 @@ interface SourceSong {
   readonly sectionBar: number[];
 }
 
-async function loadSource(dir: string, id: string): Promise<SourceSong> {
+/** Reads song `id` from the POP909 folder `dir`: MIDI, sections and the bar grid from the beat annotations. */
+export async function loadSource(dir: string, id: string): Promise<SourceSong> {
   const base = join(dir, id);
   const song = toSong(readSmf(new Uint8Array(await readFile(join(base, `${id}.mid`)))));
   const sections = parseSections(await readFile(join(base, 'sections.txt'), 'utf8'));
@@ -123,7 +125,7 @@ async function loadSource(dir: string, id: string): Promise<SourceSong> {
 }
 
 /** Controller/program state of each (channel, controller) just before `t`. */
-function stateBefore(controls: readonly MidiEvent[], t: number): MidiEvent[] {
+export function stateBefore(controls: readonly MidiEvent[], t: number): MidiEvent[] {
   const latest = new Map<string, MidiEvent>();
   for (const c of controls) {
     if (c.t >= t) break;
@@ -134,7 +136,8 @@ function stateBefore(controls: readonly MidiEvent[], t: number): MidiEvent[] {
   return [...latest.values()];
 }
 
-const LEAD_IN_S = 1.0;
+/** Source seconds played before a take's first bar (pick-up notes). */
+export const LEAD_IN_S = 1.0;
 
 /** Lays out `segments` of `src` one after another; returns the new song and the cue lines. */
 export function arrange(src: SourceSong, segments: readonly Segment[]): { song: MidiSong; cues: CueLine[]; durationS: number } {
@@ -176,22 +179,23 @@ export function arrange(src: SourceSong, segments: readonly Segment[]): { song: 
   return { song: { notes, controls }, cues, durationS: Math.max(lastNote, lastCue) + 1.5 };
 }
 
-async function render(mid: string, sf2: string, wav: string, noise: number, seed: number, durationS: number): Promise<void> {
+/** Renders `mid` with fluidsynth to a mono 16-bit WAV at 22 050 Hz, padded or cut to exactly `durationS`. */
+export async function renderMono(mid: string, sf2: string, wav: string, durationS: number): Promise<void> {
   const stereo = `${wav}.stereo.wav`;
   await run('fluidsynth', ['-ni', '-q', '-F', stereo, '-r', '22050', '-g', '0.6', sf2, mid]);
-  if (noise > 0) {
-    const mono = `${wav}.mono.wav`;
-    const hiss = `${wav}.noise.wav`;
-    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', mono, 'pad', '0', durationS.toFixed(3), 'trim', '0', durationS.toFixed(3)]);
-    await run('sox', ['-R', '-n', '-r', '22050', '-c', '1', '-b', '16', hiss, 'synth', durationS.toFixed(3), 'pinknoise', 'vol', String(noise)]);
-    await run('sox', ['-R', '-m', mono, hiss, '-b', '16', wav]);
-    await rm(mono, { force: true });
-    await rm(hiss, { force: true });
-    void seed;
-  } else {
-    await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', wav, 'pad', '0', durationS.toFixed(3), 'trim', '0', durationS.toFixed(3)]);
-  }
+  await run('sox', ['-R', stereo, '-c', '1', '-b', '16', '-r', '22050', wav, 'pad', '0', durationS.toFixed(3), 'trim', '0', durationS.toFixed(3)]);
   await rm(stereo, { force: true });
+}
+
+async function render(mid: string, sf2: string, wav: string, noise: number, durationS: number): Promise<void> {
+  if (noise <= 0) return renderMono(mid, sf2, wav, durationS);
+  const mono = `${wav}.mono.wav`;
+  const hiss = `${wav}.noise.wav`;
+  await renderMono(mid, sf2, mono, durationS);
+  await run('sox', ['-R', '-n', '-r', '22050', '-c', '1', '-b', '16', hiss, 'synth', durationS.toFixed(3), 'pinknoise', 'vol', String(noise)]);
+  await run('sox', ['-R', '-m', mono, hiss, '-b', '16', wav]);
+  await rm(mono, { force: true });
+  await rm(hiss, { force: true });
 }
 
 function formOf(src: SourceSong, segs: readonly Segment[]): string {
@@ -220,7 +224,8 @@ function showPlan(src: SourceSong, rand: () => number): { segments: Segment[]; r
   return { segments, repeated, skipped };
 }
 
-function jsonl(cues: readonly CueLine[]): string {
+/** Formats cue lines as `cues.jsonl` text. */
+export function jsonl(cues: readonly CueLine[]): string {
   return cues.map((c) => JSON.stringify({ t: c.t, dept: c.dept, cue: c.cue })).join('\n') + '\n';
 }
 
@@ -289,7 +294,7 @@ export async function generateDataset(options: DatasetOptions): Promise<Dataset>
         cues: cues.length,
       });
       jobs.push(async () => {
-        await render(mid, v.sf2, join(dir, 'audio.wav'), v.noise, Number(id), durationS);
+        await render(mid, v.sf2, join(dir, 'audio.wav'), v.noise, durationS);
         log(`rendered ${v.name} (${durationS.toFixed(1)} s, ${cues.length} cues)`);
       });
     }

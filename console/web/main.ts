@@ -11,6 +11,9 @@ import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engin
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
 import { VideoPanel } from './video.js';
 import { ContinuityStrip } from './continuity.js';
+import { isProgrammingCommand, ProgrammingPanel } from './programming.js';
+import { TimelinePanel } from './timeline.js';
+import { shadowLine } from './shadow.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -40,7 +43,7 @@ let beatFlashUntil = 0;
 let connection: ConsoleConnection | null = null;
 let linkState: LinkState = { kind: 'connecting', attempt: 0 };
 
-const dirty = { depts: true, header: true, universes: true, log: true, video: true };
+const dirty = { depts: true, header: true, universes: true, log: true, video: true, programming: true, timeline: true };
 
 function setPage(change: Partial<PageState>): void {
   page = { ...page, ...change };
@@ -57,6 +60,8 @@ const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
 const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
 const continuityStrip = new ContinuityStrip(document.querySelector('header.top') ?? document.body, (cmd) => command(cmd));
+const programmingPanel = new ProgrammingPanel(universesBox.closest('aside') ?? document.body, (c) => command(c));
+const timelinePanel = new TimelinePanel(document.querySelector('main') ?? document.body);
 
 function snapshot(): EngineSnapshot | null {
   return connection?.snapshot ?? null;
@@ -136,7 +141,12 @@ function renderDept(v: DeptView): HTMLElement {
 }
 
 function renderDepts(s: EngineSnapshot): void {
-  deptsBox.replaceChildren(...s.depts.map((d, i) => renderDept(deptView(d, i, page))));
+  deptsBox.replaceChildren(...s.depts.map((d, i) => {
+    const box = renderDept(deptView(d, i, page));
+    const shadow = shadowLine(s, d.id, d.mode);
+    if (shadow !== null) box.querySelector('.prediction')?.after(shadow);
+    return box;
+  }));
   for (const list of deptsBox.querySelectorAll<HTMLElement>('.stack')) {
     const focus = list.querySelector<HTMLElement>('.cursor') ?? list.querySelector<HTMLElement>('.standby') ?? list.querySelector<HTMLElement>('.current');
     if (focus !== null) list.scrollTop = Math.max(0, focus.offsetTop - list.offsetTop - list.clientHeight / 3);
@@ -267,8 +277,11 @@ function frame(): void {
     if (dirty.universes) { renderUniverses(s); dirty.universes = false; }
     if (dirty.log) { renderLog(s); dirty.log = false; }
     if (dirty.video) { videoPanel.render(s); dirty.video = false; }
+    if (dirty.programming) { programmingPanel.render(s, connection?.role ?? null); dirty.programming = false; }
+    if (dirty.timeline) { timelinePanel.render(s); dirty.timeline = false; }
     const now = connection?.engineNow() ?? 0;
     videoPanel.tick(now);
+    timelinePanel.tick(now);
     for (const cd of deptsBox.querySelectorAll<HTMLElement>('.pred-countdown')) {
       const at = cd.dataset['fireAt'];
       const c = countdownText(at === undefined || at === '' ? null : Number(at), now);
@@ -292,6 +305,7 @@ function command(cmd: ConsoleCommand): void {
 function onOutcome(o: CommandOutcome): void {
   const c = o.command;
   if (c === null) { showStatus(o.message, 'error'); return; }
+  if (isProgrammingCommand(c)) programmingPanel.outcome(c, o.ok, o.message);
   const what = `${c.type.toUpperCase()}${'dept' in c && c.dept !== undefined ? ` ${c.dept}` : ''}`;
   showStatus(o.ok ? `${what}: ${o.message} (${o.rttMs.toFixed(0)} ms)` : `${what}: ${o.message}`, o.ok ? 'ok' : 'error');
 }
@@ -349,19 +363,22 @@ function connectWith(token: string): void {
     {
       onState: (_s, changed) => {
         switch (changed) {
-          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = true; break;
+          case 'init': dirty.depts = dirty.header = dirty.universes = dirty.log = dirty.video = dirty.programming = dirty.timeline = true; break;
           case 'dept': dirty.depts = dirty.header = dirty.video = true; break;
           case 'audio': case 'engine': dirty.header = true; break;
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
           case 'device': case 'camera': dirty.video = true; break;
           case 'continuity': dirty.header = true; break;
+          case 'programming': dirty.programming = true; break;
+          case 'timeline': dirty.timeline = true; break;
+          case 'shadow': dirty.depts = true; break;
           default: { const never: never = changed; void never; }
         }
       },
       onLink: (state) => {
         linkState = state;
-        if (state.kind === 'open') { page = { ...page, role: connection?.role ?? null }; byId('rtt').textContent = ''; dirty.header = dirty.depts = true; }
+        if (state.kind === 'open') { page = { ...page, role: connection?.role ?? null }; byId('rtt').textContent = ''; dirty.header = dirty.depts = dirty.programming = true; }
         renderLink();
       },
       onOutcome,

@@ -212,7 +212,7 @@ export function lockoutText(untilMs: number, nowMs: number): string {
 
 const ACTION_TEXT: Record<Decision['action'], string> = {
   go: 'GO', back: 'BACK', goto: 'GOTO', standby: 'STANDBY', stop: 'STOP', hold: 'HOLD', resume: 'RESUME', panic: 'PANIC', release: 'RELEASE',
-  confirm: 'CONFIRM', reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET',
+  confirm: 'CONFIRM', reject: 'REJECT', mode: 'MODE', load: 'LOAD', lockout: 'LOCKOUT', setting: 'SET', edit: 'EDIT',
 };
 
 /** One row of the decision log. */

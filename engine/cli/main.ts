@@ -13,7 +13,11 @@ const commands: ReadonlyArray<{ name: readonly string[]; summary: string; load: 
   { name: ['train'], summary: 'train the cue model from rehearsal takes', load: async () => (await import('./commands/train.js')).command },
   { name: ['eval'], summary: 'score a model on a held-out take against two baselines', load: async () => (await import('./commands/eval.js')).command },
   { name: ['record'], summary: "record a run of a show as a take (audio + every cue fired)", load: async () => (await import('./commands/record.js')).command },
+  { name: ['report'], summary: 'the post-show report of a run or take: timeline, overrides and misses, shadow-mode score', load: async () => (await import('./commands/report.js')).command },
+  { name: ['runs', 'list'], summary: "a show's runs: when, how long, whether their audio is kept", load: async () => (await import('./commands/runsPurge.js')).listCommand },
+  { name: ['runs', 'purge'], summary: "remove runs' audio (performers are on it) past the show's retention, or all of it", load: async () => (await import('./commands/runsPurge.js')).command },
   { name: ['analyze'], summary: 'tempo, beats, downbeats, onsets and sections of a recording (causal pipeline, offline)', load: async () => (await import('./commands/analyze.js')).command },
+  { name: ['grid'], summary: "a take's beat grid: analyse it, show it, correct it (shift half a beat, double, halve, downbeat)", load: async () => (await import('./commands/grid.js')).command },
   { name: ['token'], summary: "show or rotate a show's console tokens (kept between runs)", load: async () => (await import('./commands/token.js')).command },
   { name: ['fixtures', 'import'], summary: 'convert OFL .json and QLC+ .qxf fixture definitions into the fixture library', load: async () => (await import('./commands/fixturesImport.js')).command },
 ];

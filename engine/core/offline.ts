@@ -55,6 +55,8 @@ export interface ReplayOptions {
   readonly frameRateHz?: number;
   /** Replay length (default: the audio's end plus one second, for fades and follows to land). */
   readonly durationMs?: number;
+  /** Called once the pipeline exists, before anything is replayed (the run journal attaches here). */
+  readonly onPipeline?: (pipeline: ShowPipeline, audioOffsetMs: number, listening: ReplaySource['streams']) => void;
   /** Called on every frame with the universes' outputs (reused buffers: copy what you keep). */
   readonly onFrame?: (tMs: number, outputs: ReadonlyMap<number, Uint8Array>, pipeline: ShowPipeline) => void;
 }
@@ -178,6 +180,7 @@ export function replayTake(options: ReplayOptions, scheduler: VirtualTimeSchedul
     },
     scheduler,
   );
+  options.onPipeline?.(pipeline, start, source.streams);
   const decisions: Decision[] = [];
   const messages: TimedMessage[] = [];
   const predictions: Prediction[] = [];

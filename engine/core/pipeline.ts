@@ -11,7 +11,7 @@
  * I/O.
  */
 import { asapScheduler, asyncScheduler, merge, Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
-import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput } from './arbiter/arbiter.js';
+import { arbitrate, arbiterConfigFromShow, type Arbiter, type ConsoleInput, type CueListChange } from './arbiter/arbiter.js';
 import type { Decision, DecisionSource, Prediction } from './arbiter/types.js';
 import type { ListeningStreams } from './audio/types.js';
 import type { PerformerEvent } from './model/types.js';
@@ -77,6 +77,8 @@ export interface PipelineInputs {
   /** OSC, MSC, MIDI and timecode commands. */
   readonly controls$?: Observable<ControlEvent>;
   readonly console$?: Observable<ConsoleInput>;
+  /** Each department's cue numbers after the show was edited (the arbiter drops predictions of deleted cues). */
+  readonly cues$?: Observable<CueListChange>;
   /** Departments the model may fire in (default: all). */
   readonly modelDepts?: readonly DeptId[];
   /** The cue policy's numbers the arbiter gates with (the model's; default `DEFAULT_POLICY_NUMBERS`). */
@@ -174,6 +176,7 @@ export function buildShowPipeline(
         : {}),
       ...(inputs.controls$ !== undefined ? { controls$: inputs.controls$ } : {}),
       ...(inputs.console$ !== undefined ? { console$: inputs.console$ } : {}),
+      ...(inputs.cues$ !== undefined ? { cues$: inputs.cues$ } : {}),
       stacks$,
     },
     arbiterConfigFromShow(show, inputs.modelDepts, inputs.policy),

@@ -1,11 +1,16 @@
 import { basename } from 'node:path';
+import cliProgress from 'cli-progress';
 import { analyzeRecording } from '../../core/audio/analyze.js';
+import { rehearsalPriorOf, type RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
+import { chooseTracker } from '../../core/audio/listen.js';
+import type { TrackerKind } from '../../core/audio/types.js';
 import { UsageError } from '../../core/errors.js';
 import { captureBlocks } from '../../io/audio/capture.js';
 import { pcmBlocks, checkPcmLayout } from '../../io/audio/pcmStream.js';
 import { listenInWorker } from '../../io/audio/workerListen.js';
 import { writePlot } from '../../io/audio/plot.js';
 import { readWavFile } from '../../io/audio/wavFile.js';
+import { loadRehearsal } from '../../io/takes/beatGrid.js';
 import { lastValueFrom, reduce, timer, takeUntil, type Observable } from 'rxjs';
 import type { CliContext } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -34,7 +39,7 @@ async function readStdinPcm(rate: number, channels: number, format: string): Pro
  * Live mode: capture from the sound card for `seconds`, analyse in the worker thread, print each beat
  * as it is emitted (with the predicted next beat) and each section change.
  */
-async function runLive(ctx: CliContext, device: string | undefined, seconds: number, tool: string | undefined): Promise<number> {
+async function runLive(ctx: CliContext, device: string | undefined, seconds: number, tool: string | undefined, tracker: TrackerKind, rehearsals: readonly RehearsalReference[]): Promise<number> {
   if (tool !== undefined && tool !== 'arecord' && tool !== 'sox' && tool !== 'ffmpeg') {
     throw new UsageError(`precue analyze: --tool must be arecord, sox or ffmpeg, got '${tool}'`);
   }
@@ -43,7 +48,7 @@ async function runLive(ctx: CliContext, device: string | undefined, seconds: num
     ...(tool !== undefined ? { tool: tool } : {}),
     sampleRate: 22050,
   }).pipe(takeUntil(timer(seconds * 1000)));
-  const l = listenInWorker(blocks$);
+  const l = listenInWorker(blocks$, { tracker, ...(rehearsals.length > 0 ? { rehearsals } : {}) });
   try {
     // Errors reach the caller through beats$ below; this subscription only prints.
     l.sections$.subscribe({
@@ -68,16 +73,28 @@ async function runLive(ctx: CliContext, device: string | undefined, seconds: num
 export const command: Command = {
   name: ['analyze'],
   summary: 'run the causal listening pipeline on a recording: tempo, beats, downbeats, onsets, sections',
-  help: `Usage: precue analyze <audio.wav | -> [--json] [--plot <file.png|file.html>]
+  help: `Usage: precue analyze <audio.wav | -> [--json] [--plot <file.png|file.html>] [--tracker learned|dsp]
+                      [--rehearsals <take> [<take>...]]
                       [--rate <Hz> --channels <n> --format <s16le|s24le|s32le|f32le|u8>]
        precue analyze --live [--device <name>] [--seconds <n>] [--tool arecord|sox|ffmpeg]
 
 Runs the same causal pipeline the live engine runs (nothing looks at future audio), over the whole
 recording as fast as the CPU allows, and prints the tempo, beats, downbeats, onsets and section
-boundaries. WAV files may be PCM 8/16/24/32-bit or float, any sample rate, mono or stereo (mixed
-down). '-' reads raw interleaved PCM from standard input, described by --rate, --channels, --format.
+boundaries. WAV files may be PCM 8/16/24/32-bit or float, any sample rate, any number of channels
+(mixed down). '-' reads raw interleaved PCM from standard input, described by --rate, --channels,
+--format. A progress bar shows on long files when standard error is a terminal.
+
+Beats come from the DSP tracker (flux and autocorrelation) by default; --tracker learned uses the
+learned tracker (a small recurrent network and a bar-pointer filter that keeps every tempo and phase
+hypothesis alive; see bench/listener/README.md for where each wins). With --rehearsals, the learned
+tracker follows the given rehearsal takes (folders with audio.wav and,
+ideally, a beats.json grid from 'precue grid') and uses their grids as a prior on tempo, meter and
+phase, exactly as a live show with rehearsal grids does; a take without a grid is analysed on the
+spot (uncorrected).
 
 Options:
+  --tracker <kind>   dsp (default) or learned (the default with --rehearsals)
+  --rehearsals <take> [<take>...]  rehearsal take folders whose grids guide the tracker
   --json             print { "tempoBpm", "beats": [s], "downbeats": [s], "onsets": [s], "sections": [s] }
   --plot <file>      also write a plot of the onset strength with beats (blue), downbeats (red) and
                      section boundaries (green); .png or .html by extension
@@ -106,22 +123,52 @@ Examples:
       device: { type: 'string' },
       seconds: { type: 'string' },
       tool: { type: 'string' },
+      tracker: { type: 'string' },
+      rehearsals: { type: 'string', multiple: true },
     });
+    // '--rehearsals a b c': the first take is the option's value, the others arrive as positionals after the audio.
+    const rehearsalDirs = [...(values.rehearsals ?? []), ...(values.rehearsals !== undefined ? positionals.slice(values.live === true ? 0 : 1) : [])];
+    // Rehearsal grids guide the learned tracker only: with them it is the one that runs.
+    if (values.tracker !== undefined && values.tracker !== 'learned' && values.tracker !== 'dsp') throw new UsageError(`precue analyze: --tracker must be learned or dsp, got '${values.tracker}'.`);
+    if (values.tracker === 'dsp' && rehearsalDirs.length > 0) throw new UsageError('precue analyze: --rehearsals guide the learned tracker only; drop --tracker dsp.');
+    const tracker: TrackerKind = chooseTracker(values.tracker, rehearsalDirs.length > 0);
+    const rehearsals: RehearsalReference[] = [];
+    for (const dir of rehearsalDirs) {
+      const { reference, analyzed } = await loadRehearsal(dir, { tracker });
+      rehearsals.push(reference);
+      ctx.stderr(`rehearsal ${reference.name}: ${reference.grid.beats.length} beats${analyzed ? " (no beats.json: analysed now, uncorrected; store one with 'precue grid')" : ' from beats.json'}\n`);
+    }
     if (values.live === true) {
-      if (positionals.length > 0) throw new UsageError('precue analyze: --live takes no audio file.');
+      if (positionals.length > 0 && values.rehearsals === undefined) throw new UsageError('precue analyze: --live takes no audio file.');
       const seconds = numberOption('analyze', 'seconds', values.seconds, 30);
       if (!(seconds > 0)) throw new UsageError('precue analyze: --seconds must be positive.');
-      return runLive(ctx, values.device, seconds, values.tool);
+      return runLive(ctx, values.device, seconds, values.tool, tracker, rehearsals);
     }
     const input = positionals[0];
-    if (input === undefined || positionals.length > 1) {
+    if (input === undefined || (positionals.length > 1 && values.rehearsals === undefined)) {
       throw new UsageError("precue analyze: give one audio file (or '-' for raw PCM on stdin), e.g. 'precue analyze take/audio.wav'.");
     }
     const audio =
       input === '-'
         ? await readStdinPcm(numberOption('analyze', 'rate', values.rate, 44100), numberOption('analyze', 'channels', values.channels, 1), values.format ?? 's16le')
         : await readWavFile(input);
-    const result = await analyzeRecording(audio.samples, audio.sampleRate);
+    const durationS = audio.samples.length / audio.sampleRate;
+    // A progress bar for long files, on a terminal only (a pipe or a log gets the result alone).
+    const bar =
+      durationS > 60 && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: 'analysing [{bar}] {percentage}% | {value}/{total} s of audio', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+    bar?.start(Math.round(durationS), 0);
+    let result;
+    try {
+      result = await analyzeRecording(audio.samples, audio.sampleRate, {
+        tracker,
+        ...(rehearsals.length > 0 ? { prior: rehearsalPriorOf(rehearsals) } : {}),
+        ...(bar !== undefined ? { onProgress: (done: number) => bar.update(Math.round(done)) } : {}),
+      });
+    } finally {
+      bar?.stop();
+    }
     if (values.plot !== undefined) await writePlot(values.plot, result, input === '-' ? 'stdin' : basename(input));
     const beats = result.beats.map((b) => r3(b.t));
     const downbeats = result.beats.filter((b) => b.isDownbeat).map((b) => r3(b.t));

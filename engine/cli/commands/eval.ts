@@ -81,18 +81,24 @@ export function fireAll(model: ModelFolder, take: Take, replay: ListenedTake): T
   };
 }
 
+/** One fire list of several takes laid end to end (10 s apart, so no fire matches another take's cue), with their cues and total length. */
+export function poolFires(takes: readonly TakeFires[], pick: Scored): { fired: TimedCue[]; expected: TimedCue[]; durationS: number } {
+  const fired: TimedCue[] = [];
+  const expected: TimedCue[] = [];
+  let offset = 0;
+  for (const t of takes) {
+    for (const c of t[pick]) fired.push({ ...c, t: c.t + offset });
+    for (const c of t.expected) expected.push({ ...c, t: c.t + offset });
+    offset += t.durationS + 10;
+  }
+  return { fired, expected, durationS: takes.reduce((s, t) => s + t.durationS, 0) };
+}
+
 /** Pools several takes' fires into the reports. */
 export function report(takes: readonly TakeFires[], depts: readonly string[]): EvalResult {
   const pool = (pick: Scored): Report => {
-    const fired: TimedCue[] = [];
-    const expected: TimedCue[] = [];
-    let offset = 0;
-    for (const t of takes) {
-      for (const c of t[pick]) fired.push({ ...c, t: c.t + offset });
-      for (const c of t.expected) expected.push({ ...c, t: c.t + offset });
-      offset += t.durationS + 10;
-    }
-    return scoreReport(fired, expected, depts, takes.reduce((s, t) => s + t.durationS, 0));
+    const { fired, expected, durationS } = poolFires(takes, pick);
+    return scoreReport(fired, expected, depts, durationS);
   };
   return {
     model: pool('model'),

@@ -8,11 +8,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AudioBlock } from '../../core/audio/types.js';
 import { describeError, UsageError } from '../../core/errors.js';
-import type { TakeCue } from '../../core/model/types.js';
 import { createLogger, setLogSink } from '../../core/log.js';
 import { startupLogSink, stderrLogSink } from '../../io/logSink.js';
 import { showTokenStore } from '../../io/server/tokenStore.js';
-import { TakeRecorder } from '../../io/takes/recorder.js';
+import { LiveTake } from '../../io/takes/liveTake.js';
 import { startEngine, type RunningEngine } from '../../main.js';
 import { numberOption, parseCommandArgs, portOption, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -88,47 +87,31 @@ export const command: Command = {
     const log = createLogger('cli/record');
 
     // Everything below runs on the engine's audio clock: block.t for audio, (tMs − audio 0) for cues.
-    let recorder: TakeRecorder | undefined;
-    let creating: Promise<TakeRecorder> | undefined;
-    const pendingAudio: Float32Array[] = [];
-    const pendingCues: TakeCue[] = [];
     let failure: unknown;
     let finish: () => void = () => undefined;
     const finished = new Promise<void>((done) => (finish = done));
-    let started = false;
     let ended = false;
 
     /** The recording stopped on a failed write (a full disk, EIO): said at once, in one line; the show goes on. */
     const reportFailure = (err: unknown): void => {
-      ctx.stderr(`precue record: recording stopped: ${describeError(err).line}. The take keeps the ${(recorder?.durationS ?? 0).toFixed(1)} s written so far; the show goes on (Ctrl-C to stop).\n`);
+      ctx.stderr(`precue record: recording stopped: ${describeError(err).line}. The take keeps the ${(take.current?.durationS ?? 0).toFixed(1)} s written so far; the show goes on (Ctrl-C to stop).\n`);
     };
-    const write = (samples: Float32Array): void => {
-      if (recorder === undefined) pendingAudio.push(samples);
-      else recorder.writeAudio(samples);
-    };
+    const take: LiveTake = new LiveTake(takeDir, {
+      onFailure: reportFailure,
+      onCreateError: (err) => {
+        failure = err;
+        finish();
+      },
+    });
     const onBlock = (block: AudioBlock): void => {
       if (ended) return;
       // A looping file starts again with a reset: one pass is the take.
-      if (started && block.reset === true) {
+      if (take.started && block.reset === true) {
         ended = true;
         finish();
         return;
       }
-      started = true;
-      creating ??= TakeRecorder.create(takeDir, { sampleRate: block.sampleRate, onFailure: reportFailure }).then(
-        (r) => {
-          recorder = r;
-          for (const samples of pendingAudio.splice(0)) r.writeAudio(samples);
-          for (const cue of pendingCues.splice(0)) r.writeCue(cue);
-          return r;
-        },
-        (err: unknown) => {
-          failure = err;
-          finish();
-          throw err;
-        },
-      );
-      write(block.samples);
+      take.audio(block);
       if (seconds !== undefined && block.t + block.samples.length / block.sampleRate >= seconds) {
         ended = true;
         finish();
@@ -167,9 +150,7 @@ export const command: Command = {
           onPipeline: (pipeline, audioOffsetMs) => {
             pipeline.playback.events$.subscribe((e) => {
               if (e.kind !== 'fire' || ended) return;
-              const cue: TakeCue = { t: Math.max(0, (e.tMs - audioOffsetMs) / 1000), dept: e.dept, cue: e.cue, by: e.source };
-              if (recorder === undefined) pendingCues.push(cue);
-              else recorder.writeCue(cue);
+              take.cue({ t: Math.max(0, (e.tMs - audioOffsetMs) / 1000), dept: e.dept, cue: e.cue, by: e.source });
             });
           },
         },
@@ -203,15 +184,14 @@ export const command: Command = {
       process.off('SIGTERM', stop);
       ended = true;
       try {
-        const r = recorder ?? (creating !== undefined ? await creating.catch(() => undefined) : undefined);
-        await r?.close();
+        await take.close();
       } catch (err) {
         failure ??= err;
       } finally {
         await engine.stop('clean');
       }
     }
-    const r = recorder;
+    const r = take.current;
     // A failure that is not a failed write (already said in one line): the CLI reports it.
     if (failure !== undefined && r?.failed === undefined) throw failure instanceof Error ? failure : new Error(describeError(failure).line);
     if (r === undefined) log.warn('no audio arrived: nothing was recorded');

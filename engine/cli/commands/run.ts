@@ -10,6 +10,7 @@ import { parseCommandArgs, portOption, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 import { showTokenStore } from '../../io/server/tokenStore.js';
 import { defaultFixturesDir } from '../paths.js';
+import { runsDirOf } from '../../io/runs/runFolder.js';
 import { primaryWsUrl } from '../../io/continuity/primaryLink.js';
 
 /** The token a standby shows its primary: `--primary-token-file` (a bare token, or a token file's JSON), else $PRECUE_PRIMARY_TOKEN. */
@@ -63,6 +64,9 @@ Options:
   --osc-in-port <n>         listen for OSC control on this port instead of the show's (0: any free port)
   --no-audio                ignore the show's audio input
   --no-model                do not load the show's model: every department runs by hand
+  --no-run-log              do not write this run to disk (by default: takes/run-<date>-<time>/ with
+                            decisions.jsonl, fixtures-usage.json, and the audio when the show keeps it;
+                            $PRECUE_RUNS_DIR puts runs elsewhere)
   --fixtures <dir>          fixture library (default: Precue's fixtures/)
   --backup-of <host:port>   run as a hot standby of the engine whose console is at host:port: follow
                             it, send sACN below its priority (Art-Net/USB silent), take control when
@@ -95,6 +99,7 @@ Example:
       'artnet-discovery-port': { type: 'string' },
       'no-audio': { type: 'boolean', default: false },
       'no-model': { type: 'boolean', default: false },
+      'no-run-log': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
       'backup-of': { type: 'string' },
       'primary-token-file': { type: 'string' },
@@ -167,6 +172,7 @@ Example:
         announce: !values['no-announce'],
         resume: values.resume,
         ...(backupOf !== undefined ? { backupOf } : {}),
+        ...(values['no-run-log'] ? {} : { runs: { dir: runsDirOf(showDir) } }),
       });
     } catch (err) {
       startup.failed();

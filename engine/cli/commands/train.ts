@@ -5,11 +5,12 @@ import { TRAINING_DEFAULTS, trainModel } from '../../core/model/train.js';
 import { listenTakes, type TempoMode } from '../../io/model/listenTakes.js';
 import { loadTf } from '../../io/model/backend.js';
 import { saveModelFolder } from '../../io/model/modelFolder.js';
+import { readRunAsTake } from '../../io/runs/runTakes.js';
 import { readTake } from '../../io/takes/take.js';
 import { numberOption, parseCommandArgs, type Command } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 
-const help = `Usage: precue train --takes <takeDir>... --out <modelDir> [options]
+const help = `Usage: precue train --takes <takeDir>... [--runs <runDir>...] --out <modelDir> [options]
 
 Learns when each department's cues go from rehearsal takes (audio.wav + cues.jsonl) and writes a
 model folder (TensorFlow.js files + precue-model.json). One take in five (with two to four takes:
@@ -21,6 +22,10 @@ reason is printed and stored in the model.
 
 Options:
   --takes <dir>...   take folders (repeat the option or list them after it)
+  --runs <dir>...    run folders written by 'precue run' that kept their audio (the show's
+                     runs.keepAudio): each is a take whose cues are what went in the run, each
+                     operator GO at the beat nearest to it (the run's own beat grid), a cue taken
+                     BACK within 5 s left out
   --out <dir>        model folder to write (replaced atomically; the old one is kept as <dir>.bak)
   --seed <n>         random seed (default ${TRAINING_DEFAULTS.seed}): same takes + same seed = same model
   --epochs <n>       most epochs (default ${TRAINING_DEFAULTS.epochs}; training stops early when validation stops improving)
@@ -54,6 +59,7 @@ export const command: Command = {
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('train', args, {
       takes: { type: 'string', multiple: true },
+      runs: { type: 'string', multiple: true },
       out: { type: 'string' },
       seed: { type: 'string' },
       epochs: { type: 'string' },
@@ -64,7 +70,8 @@ export const command: Command = {
       threads: { type: 'string' },
     });
     const dirs = [...(values.takes ?? []), ...positionals];
-    if (dirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... See 'precue train --help'.");
+    const runDirs = values.runs ?? [];
+    if (dirs.length + runDirs.length === 0) throw new UsageError("precue train: give the takes with --takes <dir>... (and runs with --runs <dir>...). See 'precue train --help'.");
     if (values.out === undefined) throw new UsageError("precue train: give the model folder with --out <dir>. See 'precue train --help'.");
     const seed = numberOption('train', 'seed', values.seed, TRAINING_DEFAULTS.seed);
     const epochs = numberOption('train', 'epochs', values.epochs, TRAINING_DEFAULTS.epochs);
@@ -83,7 +90,9 @@ export const command: Command = {
       tempoMode = bpm;
     }
 
-    const takes = await Promise.all(dirs.map((d) => readTake(d)));
+    const runs = await Promise.all(runDirs.map((d) => readRunAsTake(d)));
+    for (const r of runs) ctx.stderr(`precue train: run ${r.name}: ${r.cues.length} cues as they went (${r.operatorGos} operator GOs, each at its nearest beat)\n`);
+    const takes = [...(await Promise.all(dirs.map((d) => readTake(d)))), ...runs];
     if (takes.length === 1) ctx.stderr('precue train: one take: nothing is held out, so nothing will be validated (record more takes to measure the model)\n');
     ctx.stderr(
       tempoMode === 'auto'

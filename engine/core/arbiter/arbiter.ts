@@ -83,6 +83,14 @@ export interface ArbiterInputs {
   readonly console$?: Observable<ConsoleInput>;
   /** Playback's stack states, so the arbiter knows the live cue (for "never twice in a row"). */
   readonly stacks$?: Observable<StackFeedback>;
+  /** A department's cue numbers after the show was edited (programming from the console). */
+  readonly cues$?: Observable<CueListChange>;
+}
+
+/** A department's cue numbers after an edit. */
+export interface CueListChange {
+  readonly dept: DeptId;
+  readonly cues: readonly string[];
 }
 
 /** A prediction as the console shows it. */
@@ -580,10 +588,32 @@ class ArbiterCore {
       case 'load':
       case 'take-control':
       case 'hand-back':
-        // Not the stacks' business: the composition root handles these.
+      case 'record-cue':
+      case 'insert-cue':
+      case 'edit-cue':
+      case 'delete-cue':
+      case 'undo':
+      case 'redo':
+        // Not the stacks' business: the composition root handles these (programming: the show editor; take-control, hand-back: the hot standby).
         return;
       default:
         assertNever(c, 'console command');
+    }
+    this.changed();
+  }
+
+  /**
+   * A department's cues changed: predictions of a cue it no longer has are dropped (a cue deleted
+   * while armed is disarmed); a cue still there stays armed and fires with its new values.
+   */
+  onCues(c: CueListChange): void {
+    const d = this.depts.get(c.dept);
+    if (d === undefined) return;
+    d.config = { ...d.config, cues: [...c.cues].sort(compareCueNumbers) };
+    const p = d.prediction;
+    if (p !== null && !d.config.cues.some((n) => compareCueNumbers(n, p.cue) === 0)) {
+      this.log.info(`${d.config.id}: prediction of cue ${p.cue} dropped: the cue was deleted`);
+      this.disarm(d, true);
     }
     this.changed();
   }
@@ -642,6 +672,7 @@ export function arbitrate(inputs: ArbiterInputs, config: ArbiterConfig, schedule
       error: (err: unknown) => log.error(`${name} stream failed`, { error: String(err) }),
     });
     if (inputs.stacks$ !== undefined) subs.add(inputs.stacks$.subscribe(guard('stacks', (s: StackFeedback) => core.onStacks(s))));
+    if (inputs.cues$ !== undefined) subs.add(inputs.cues$.subscribe(guard('cues', (c: CueListChange) => core.onCues(c))));
     if (inputs.predictions$ !== undefined) subs.add(inputs.predictions$.subscribe(guard('predictions', (p: Prediction) => core.onPrediction(p))));
     if (inputs.controls$ !== undefined) subs.add(inputs.controls$.subscribe(guard('controls', (e: ControlEvent) => core.onControl(e))));
     if (inputs.console$ !== undefined) subs.add(inputs.console$.subscribe(guard('console', (c: ConsoleInput) => core.onConsole(c))));

@@ -3,9 +3,9 @@
  * collect what it emitted. `precue analyze` and the benches use it, so what they measure is what runs
  * live.
  */
-import { from, lastValueFrom, merge, toArray, map, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
-import { listen } from './listen.js';
-import { AUDIO_BLOCK_SAMPLES, type AudioBlock, type Beat, type FeatureFrame, type ListeningSettings, type Onset, type SectionChange, type TempoEstimate } from './types.js';
+import { from, lastValueFrom, merge, toArray, map, tap, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { listen, type ListenOptions } from './listen.js';
+import { AUDIO_BLOCK_SAMPLES, type AudioBlock, type Beat, type FeatureFrame, type Onset, type SectionChange, type TempoEstimate } from './types.js';
 
 /** Everything the pipeline emitted over one recording. */
 export interface AnalysisResult {
@@ -48,14 +48,23 @@ type Tagged =
   | { k: 's'; v: SectionChange }
   | { k: 'f'; v: FeatureFrame };
 
+/** Listening options plus a progress callback for long recordings. */
+export interface AnalyzeOptions extends ListenOptions {
+  /** Called as the analysis goes, with the audio seconds reached and the total. */
+  readonly onProgress?: (doneS: number, totalS: number) => void;
+}
+
 /** Runs the pipeline over a whole recording and gathers its outputs. */
 export async function analyzeRecording(
   samples: Float32Array,
   sampleRate: number,
-  settings: Partial<ListeningSettings> = {},
+  options: AnalyzeOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Promise<AnalysisResult> {
-  const streams = listen(audioBlocks(samples, sampleRate), settings, scheduler);
+  const { onProgress, ...settings } = options;
+  const totalS = samples.length / sampleRate;
+  const blocks$ = audioBlocks(samples, sampleRate);
+  const streams = listen(onProgress === undefined ? blocks$ : blocks$.pipe(tap((b) => onProgress(b.t + b.samples.length / sampleRate, totalS))), settings, scheduler);
   const all = await lastValueFrom(
     merge(
       streams.beats$.pipe(map((v): Tagged => ({ k: 'b', v }))),

@@ -9,6 +9,7 @@
  * beat/bar) consume these types; `listen()` in `listen.ts` is the one entry point that produces them.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { BeatFrame } from './beatFrames.js';
 
 /** A run of mono samples. Sources mix down to mono before emitting (average of channels, not sum). */
 export interface AudioBlock {
@@ -57,6 +58,17 @@ export interface FeatureFrame {
   /** 13 MFCC coefficients. */
   readonly mfcc: Float32Array;
 }
+
+/**
+ * What the framing stage emits, in the order the frames are heard: feature frames for everything, and
+ * with the learned tracker its own 50 fps filterbank frames.
+ */
+export type ListeningFrame =
+  | { readonly kind: 'feature'; readonly frame: FeatureFrame; readonly heardT: number }
+  | { readonly kind: 'beat'; readonly frame: BeatFrame; readonly heardT: number };
+
+/** Which beat tracker runs: the learned network with a bar-pointer HMM, or the DSP tracker (flux + autocorrelation). */
+export type TrackerKind = 'learned' | 'dsp';
 
 /** A detected note/drum onset. */
 export interface Onset {
@@ -112,6 +124,8 @@ export interface SectionChange {
 
 /** Everything that shapes the analysis. `listen` fills missing fields from `defaultListeningSettings`. */
 export interface ListeningSettings {
+  /** The beat tracker: 'learned' (network + bar-pointer HMM) or 'dsp' (flux + autocorrelation; the default, see `chooseTracker`). */
+  readonly tracker: TrackerKind;
   /** Analysis sample rate in Hz; blocks at other rates are resampled to it. */
   readonly sampleRate: number;
   /** FFT frame size in samples (a power of two, fixed for the life of the pipeline). */
@@ -150,6 +164,7 @@ export const AUDIO_BLOCK_SAMPLES = 512;
 
 /** Defaults tuned on the bench (see bench/beats.ts). */
 export const defaultListeningSettings: ListeningSettings = {
+  tracker: 'dsp',
   sampleRate: 22050,
   bufferSize: 1024,
   hopSize: 256,

@@ -19,6 +19,8 @@ import type { ContinuityRecord } from '../continuity/record.js';
 import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
+import { isProgrammingCommand, type ProgrammingPort } from '../edit/showEditor.js';
+import type { TimelineDelta, TimelineState } from '../protocol/timeline.js';
 import type { ConsoleCommand } from '../protocol/messages.js';
 import type { CommandIssuer, CommandResult, ConsoleEngine } from '../protocol/port.js';
 import {
@@ -30,6 +32,7 @@ import {
   type DeptState,
   type EngineDelta,
   type EngineSnapshot,
+  type ShadowScore,
   type UniverseState,
 } from '../protocol/state.js';
 
@@ -62,6 +65,12 @@ export interface ConsoleModelOptions {
    * primary and every other command is refused (take control first).
    */
   readonly continuity?: ContinuityRecord;
+  /** The show editor (programming from the console); absent: the show cannot be edited. */
+  readonly programming?: ProgrammingPort;
+  /** The run's timeline (rehearsal, predictions, fires, bars); absent: the console shows none. */
+  readonly timeline?: { snapshot(): TimelineState; readonly deltas$: Observable<TimelineDelta> };
+  /** Shadow mode's live score per department (the run journal's). */
+  readonly shadow?: RecordFeed<ShadowScore>;
 }
 
 const sameDept = (a: DeptState, b: DeptState): DeptPatch => {
@@ -84,7 +93,7 @@ export class ConsoleModel implements ConsoleEngine {
   private playbackState: PlaybackState;
   private arbiterState: ArbiterState | undefined;
   private readonly log: Decision[] = [];
-  private readonly cueLists: ReturnType<typeof cueSummaries>;
+  private cueLists: ReturnType<typeof cueSummaries>;
   private audio: AudioState = SILENT_AUDIO;
   private audioChanged = false;
   private peak = 0;
@@ -170,6 +179,20 @@ export class ConsoleModel implements ConsoleEngine {
         }),
       );
     }
+    const programming = options.programming;
+    if (programming !== undefined) {
+      // An edit changes the cue lists every console shows, the programming state, and the log (who edited what).
+      this.subscription.add(programming.shows$.subscribe((show) => {
+        this.cueLists = cueSummaries(show);
+        this.refreshDepts();
+      }));
+      this.subscription.add(programming.state$.subscribe((p) => this.deltas.next({ type: 'programming', programming: p })));
+      this.subscription.add(
+        programming.changes$.subscribe((e) => this.record({ atMs: e.atMs, dept: e.dept, action: 'edit', cue: e.cue, source: 'operator', who: e.who.slice(0, 120), confidence: null, note: e.label.slice(0, 200) })),
+      );
+    }
+    if (options.timeline !== undefined) this.subscription.add(options.timeline.deltas$.subscribe((timeline) => this.deltas.next({ type: 'timeline', timeline })));
+    if (options.shadow !== undefined) this.subscription.add(options.shadow.states$.subscribe((shadow) => this.deltas.next({ type: 'shadow', shadow })));
     const refreshMs = 1000 / (options.refreshHz ?? 10);
     this.subscription.add(interval(refreshMs, scheduler).subscribe(() => this.refreshOutputs()));
   }
@@ -198,10 +221,13 @@ export class ConsoleModel implements ConsoleEngine {
       ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
       ...(this.options.continuity !== undefined ? { continuity: this.options.continuity.current() } : {}),
+      ...(this.options.programming !== undefined ? { programming: this.options.programming.state() } : {}),
+      ...(this.options.timeline !== undefined ? { timeline: this.options.timeline.snapshot() } : {}),
+      ...(this.options.shadow !== undefined ? { shadow: [...this.options.shadow.snapshot()] } : {}),
     };
   }
 
-  execute(command: ConsoleCommand, who: CommandIssuer): CommandResult {
+  execute(command: ConsoleCommand, who: CommandIssuer): CommandResult | Promise<CommandResult> {
     if (command.type === 'take-control' || command.type === 'hand-back') {
       return this.options.continuity?.command(command.type, who.name) ?? { ok: false, code: 'conflict', message: `this engine is not a hot standby; ${command.type} does nothing here` };
     }
@@ -210,15 +236,19 @@ export class ConsoleModel implements ConsoleEngine {
       const primary = continuity.primary?.address ?? 'its primary';
       return { ok: false, code: 'conflict', message: `this engine is a hot standby following ${primary}: operate the primary, or take control here first` };
     }
+    if (isProgrammingCommand(command)) {
+      return this.options.programming?.execute(command, who) ?? { ok: false, code: 'unavailable', message: 'this engine runs without a show file to save to: the show cannot be edited here' };
+    }
     return this.carryOut(command, who.name);
   }
 
   /**
-   * Carries out a command as a console's would be (checked, then to the arbiter), from `who`. A hot
-   * standby mirrors its primary through here, past the standby's refusal of console commands.
+   * Carries out a show command as a console's would be (checked, then to the arbiter), from `who`. A
+   * hot standby mirrors its primary through here, past the standby's refusal of console commands.
    */
   carryOut(command: ConsoleCommand, whoName: string): CommandResult {
     const who = { name: whoName };
+    if (isProgrammingCommand(command)) return { ok: false, code: 'conflict', message: `${command.type} edits the show: not a show command` };
     const refusal = this.check(command);
     if (refusal !== undefined) return refusal;
     if (command.type === 'take-control' || command.type === 'hand-back') return { ok: false, code: 'conflict', message: `${command.type} is not a show command` };

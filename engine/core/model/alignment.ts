@@ -171,6 +171,11 @@ export class OnlineAligner {
     return this.refTimes[this.position] ?? 0;
   }
 
+  /** A move of more than this many rehearsal seconds counts as a jump (`AlignerOptions.jumpS`). */
+  get jumpS(): number {
+    return this.opt.jumpS;
+  }
+
   /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
   get tempoRatio(): number {
     return this.ratio;

@@ -31,6 +31,16 @@ export class FollowTrack {
   private latestT: number | undefined;
   /** Per department, after `features`: the vocabulary index of the cue the follower expects within 1.5 beats of the next beat (-1: none). */
   private readonly dueNext: number[];
+  /**
+   * Per department, the live time at which the position first reached each cue on this pass (NaN: not
+   * yet), and how many cues (in time order) it has reached. A pass ends only when the position goes
+   * back by more than a jump (a repeat): a follower hovering at a cue — holding through a walk-in at
+   * the end of the rehearsal's opening silence, or wavering on a held chord — has passed it once.
+   */
+  private readonly passedAt: Float64Array[];
+  private readonly reached: number[];
+  /** The furthest position (rehearsal seconds) of this pass. */
+  private furthest = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly reference: FollowReference,
@@ -46,6 +56,8 @@ export class FollowTrack {
         .map((c) => ({ t: c.t, index: vocab[d]?.indexOf(c.cue) ?? -1 }))
         .sort((a, b) => a.t - b.t),
     );
+    this.passedAt = this.byDept.map((c) => new Float64Array(c.length).fill(Number.NaN));
+    this.reached = depts.map(() => 0);
   }
 
   /** Width of the follower entries. */
@@ -58,6 +70,9 @@ export class FollowTrack {
     this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
     this.latestT = undefined;
     this.dueNext.fill(-1);
+    for (const p of this.passedAt) p.fill(Number.NaN);
+    this.reached.fill(0);
+    this.furthest = Number.NEGATIVE_INFINITY;
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -69,11 +84,25 @@ export class FollowTrack {
   push(v: Float32Array, t: number): void {
     this.aligner.push(v, t);
     this.latestT = t;
+    const refNow = this.aligner.refTime;
+    if (refNow < this.furthest - this.aligner.jumpS) {
+      // Back by more than a jump: a new pass over what follows the new position.
+      this.byDept.forEach((cues, d) => {
+        const keep = lowerBound(cues, refNow);
+        this.passedAt[d]!.fill(Number.NaN, keep);
+        this.reached[d] = Math.min(this.reached[d]!, keep);
+      });
+      this.furthest = refNow;
+    } else this.furthest = Math.max(this.furthest, refNow);
+    this.byDept.forEach((cues, d) => {
+      while (this.reached[d]! < cues.length && cues[this.reached[d]!]!.t <= refNow) this.passedAt[d]![this.reached[d]!++] = t;
+    });
   }
 
   /**
    * The department's next cue in the reference (the first not passed by more than half a beat of
-   * `periodS`), when, through the follower's position and local tempo, it falls live, and which of the
+   * `periodS`, neither in the reference's seconds nor since the position first reached it on this
+   * pass), when, through the follower's position and local tempo, it falls live, and which of the
    * department's cues in the reference it is (0: its first).
    */
   nextCue(deptIndex: number, periodS: number): { index: number; when: number; ordinal: number } | undefined {
@@ -82,13 +111,10 @@ export class FollowTrack {
     const refNow = this.aligner.refTime;
     const ratio = this.aligner.tempoRatio;
     const from = refNow - 0.5 * periodS * ratio;
-    let lo = 0;
-    let hi = cues.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cues[mid]!.t < from) lo = mid + 1;
-      else hi = mid;
-    }
+    let lo = lowerBound(cues, from);
+    const passed = this.passedAt[deptIndex]!;
+    const grace = this.latestT - 0.5 * periodS;
+    while (lo < cues.length && passed[lo]! < grace) lo++;
     const next = cues[lo];
     return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio, ordinal: lo };
   }
@@ -119,6 +145,18 @@ export class FollowTrack {
     });
     return out;
   }
+}
+
+/** Index of the first of `xs` (sorted by `t`) at or after `t`. */
+export function lowerBound(xs: readonly { t: number }[], t: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Names of the follower entries of the model's input, per department: `FollowTrack.features` in order. */

@@ -1,8 +1,9 @@
 /**
  * The trained network's forward pass for one beat at a time, in plain typed arrays: no TensorFlow on
- * the live path, no allocation per step, and the recurrent state carried from beat to beat. It computes
- * exactly what the tfjs GRU (sigmoid gates, reset applied before the recurrent product) computes.
+ * the live path, no allocation per step, and the recurrent state carried from beat to beat. The GRU
+ * is the engine's one `GruCell` (exactly what the tfjs GRU computes).
  */
+import { GruCell, sigmoid } from '../gru.js';
 import type { NetWeights } from './types.js';
 
 /** One department's outputs for the next beat. */
@@ -16,25 +17,16 @@ export interface DeptOutput {
   beatsToNext: number;
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
 /** Streaming GRU + heads. `step` advances one beat; `reset` starts a new take. */
 export class StreamingNet {
-  private readonly h: Float32Array;
-  private readonly hNext: Float32Array;
-  private readonly gx: Float32Array;
-  private readonly gh: Float32Array;
+  private readonly gru: GruCell;
   private readonly shared: Float32Array;
   private readonly logits: Float32Array[];
   /** Outputs of the last step, one per department (in `weights.heads` order). */
   readonly outputs: DeptOutput[];
 
   constructor(readonly weights: NetWeights) {
-    const H = weights.hiddenSize;
-    this.h = new Float32Array(H);
-    this.hNext = new Float32Array(H);
-    this.gx = new Float32Array(3 * H);
-    this.gh = new Float32Array(3 * H);
+    this.gru = new GruCell(weights);
     this.shared = new Float32Array(weights.headSize);
     this.logits = weights.heads.map((hw) => new Float32Array(hw.cueBias.length));
     this.outputs = weights.heads.map(() => ({ fire: 0, cueIndex: 0, cueProbability: 0, beatsToNext: 1 }));
@@ -42,52 +34,18 @@ export class StreamingNet {
 
   /** Clears the recurrent state. */
   reset(): void {
-    this.h.fill(0);
+    this.gru.reset();
   }
 
   /** A copy of the recurrent state (for tests and checkpoints). */
   state(): Float32Array {
-    return this.h.slice();
+    return this.gru.h.slice();
   }
 
   /** Advances one beat with the (normalised) input vector `x`; fills and returns `outputs`. */
   step(x: Float32Array): DeptOutput[] {
-    const { inputSize: I, hiddenSize: H, headSize: S, kernel, recurrentKernel, bias } = this.weights;
-    const G = 3 * H;
-    const gx = this.gx;
-    gx.set(bias);
-    for (let i = 0; i < I; i++) {
-      const xi = x[i]!;
-      if (xi === 0) continue;
-      const row = i * G;
-      for (let j = 0; j < G; j++) gx[j]! += xi * kernel[row + j]!;
-    }
-    // Recurrent products for z and r (first 2H columns).
-    const gh = this.gh;
-    gh.fill(0, 0, 2 * H);
-    const h = this.h;
-    for (let i = 0; i < H; i++) {
-      const hi = h[i]!;
-      if (hi === 0) continue;
-      const row = i * G;
-      for (let j = 0; j < 2 * H; j++) gh[j]! += hi * recurrentKernel[row + j]!;
-    }
-    // Candidate: (r ⊙ h) · Rh.
-    gh.fill(0, 2 * H, G);
-    for (let i = 0; i < H; i++) {
-      const r = sigmoid(gx[H + i]! + gh[H + i]!);
-      const rh = r * h[i]!;
-      if (rh === 0) continue;
-      const row = i * G + 2 * H;
-      for (let j = 0; j < H; j++) gh[2 * H + j]! += rh * recurrentKernel[row + j]!;
-    }
-    const next = this.hNext;
-    for (let j = 0; j < H; j++) {
-      const z = sigmoid(gx[j]! + gh[j]!);
-      const cand = Math.tanh(gx[2 * H + j]! + gh[2 * H + j]!);
-      next[j] = z * h[j]! + (1 - z) * cand;
-    }
-    h.set(next);
+    const { hiddenSize: H, headSize: S } = this.weights;
+    const h = this.gru.step(x);
     // Shared dense + ReLU.
     const sh = this.shared;
     sh.set(this.weights.sharedBias);

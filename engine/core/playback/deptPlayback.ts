@@ -79,7 +79,7 @@ export interface DeptContext {
 export class DeptPlayback {
   readonly id: DeptId;
   /** Fade state, or null when no cue of this department sets levels. */
-  readonly fades: DeptFades | null;
+  fades: DeptFades | null;
   private readonly eventsSubject = new Subject<PlaybackEvent>();
   private readonly messagesSubject = new Subject<TimedMessage>();
   /** Everything that happens in this stack. */
@@ -100,13 +100,47 @@ export class DeptPlayback {
   private disposed = false;
 
   constructor(
-    readonly program: CompiledDept,
+    private compiled: CompiledDept,
     private readonly ctx: DeptContext,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
-    this.id = deptId(program.dept.id);
-    this.fades = program.hasLevels ? new DeptFades(program) : null;
-    this.standby = program.cues.length > 0 ? 0 : null;
+    this.id = deptId(compiled.dept.id);
+    this.fades = compiled.hasLevels ? new DeptFades(compiled) : null;
+    this.standby = compiled.cues.length > 0 ? 0 : null;
+  }
+
+  /** The department's compiled cues (replaced when the show is edited). */
+  get program(): CompiledDept {
+    return this.compiled;
+  }
+
+  /**
+   * The department was edited (cues recorded, inserted, changed or deleted): the stack keeps its place
+   * by cue number — the live cue stays live, a standby chosen by LOAD stays the standby, otherwise the
+   * cue after the live one (a cue inserted right after it) becomes the standby. Fades in progress run
+   * on; with `updateLive` the live cue goes to its new look now, in its own fade times without delay,
+   * else it keeps its look until the next GO. Follows already scheduled keep their times.
+   */
+  reprogram(program: CompiledDept, updateLive: boolean): void {
+    const before = this.compiled;
+    const live = this.current >= 0 ? before.cues[this.current]?.number : undefined;
+    const wasNext = this.standby !== null && this.standby === this.current + 1;
+    const standby = this.standby === null ? undefined : before.cues[this.standby]?.number;
+    this.compiled = program;
+    this.fades?.reprogram(program); // a department without levels gets none (`Playback.reprogram` refuses that)
+    // The live cue by number; deleted (never while live, but a show may be undone under it): the cue before its place.
+    let current = -1;
+    if (live !== undefined) {
+      for (let i = 0; i < program.cues.length; i++) if (compareCueNumbers(program.cues[i]!.number, live) <= 0) current = i;
+    }
+    this.current = current;
+    const kept = !wasNext && standby !== undefined ? this.indexOf(standby) : -1;
+    this.standby = kept >= 0 ? kept : current + 1 < program.cues.length ? current + 1 : null;
+    if (updateLive && this.fades !== null) {
+      const now = this.scheduler.now();
+      const cue = current >= 0 ? program.cues[current]!.cue : program.cues[0]?.cue;
+      if (cue !== undefined) this.fades.fire(current, cue, this.deptTime(now), now, { withDelay: false, moveInBlack: program.dept.moveInBlack });
+    }
   }
 
   /** Department clock at engine time `nowMs` (stops during HOLD). */

@@ -93,7 +93,7 @@ export class DeptFades {
   private bCurve: Uint8Array = new Uint8Array(INITIAL_POOL);
   private bPending: Uint8Array = new Uint8Array(INITIAL_POOL);
 
-  constructor(private readonly program: CompiledDept) {
+  constructor(private program: CompiledDept) {
     const n = program.space.slotCount;
     this.slotCount = n;
     this.values = new Float64Array(n);
@@ -102,6 +102,15 @@ export class DeptFades {
     this.stamp = new Float64Array(n).fill(-Infinity);
     this.record = new Int32Array(n).fill(-1);
     this.dirty = new FixtureSet(n / SLOTS_PER_FIXTURE);
+  }
+
+  /**
+   * The department was edited: later fires use the new program's targets (same fixture space, so the
+   * slots are the same). Fades in progress run on.
+   */
+  reprogram(program: CompiledDept): void {
+    if (program.space.slotCount !== this.slotCount) throw new Error(`the edited department has ${program.space.slotCount} slots, playback has ${this.slotCount}`);
+    this.program = program;
   }
 
   /** Slots fading or waiting for a delay now. */

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../log.js';
 import { InputError } from '../errors.js';
 import { type Decision } from '../arbiter/types.js';
 import { AudioFeed } from './audioFeed.js';
-import { buildFixtureSpace, compileDepartment, type FixtureSpace } from './compile.js';
+import { buildFixtureSpace, compileDepartment, type CompiledDept, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
 import { FixtureSet } from './fades.js';
 import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
@@ -205,6 +205,24 @@ export class Playback {
   /** The stacks now. */
   snapshot(): PlaybackState {
     return { depts: [...this.depts.values()].map((d) => d.state()) };
+  }
+
+  /**
+   * A department was edited: its stack takes the new program (see `DeptPlayback.reprogram`), and the
+   * console hears the new stack state. Throws when the department is unknown, or when it would set
+   * levels for the first time (the level merge is laid out at start).
+   */
+  reprogram(dept: DeptId, program: CompiledDept, updateLive: boolean): void {
+    const d = this.depts.get(dept);
+    if (d === undefined) throw new InputError('playback', `there is no department '${dept}'`);
+    if (d.fades === null && program.hasLevels) throw new InputError('playback', `${dept} set no levels when the show started: give it its first look in show.json and restart`);
+    d.reprogram(program, updateLive);
+    this.stateSubject.next(this.snapshot());
+  }
+
+  /** What the stage shows as of the last frame (every fixture's slots, effects included), or undefined before the first frame. */
+  get shown(): Float64Array | undefined {
+    return this.framed ? this.slots : undefined;
   }
 
   /** Carries out a decision. Bad ones (unknown department, missing cue) are logged and dropped. */

@@ -321,6 +321,20 @@ export class CuePolicy {
 }
 
 /**
+ * Whether a prediction is confident enough to fire: at or above the department's threshold and the
+ * policy's own. The gate below asks this; shadow mode asks it too, to score what the model would
+ * have fired in `manual` and `assist`.
+ */
+export function meetsFireThreshold(confidence: number, deptThreshold: number, numbers: PolicyNumbers): boolean {
+  return confidence >= deptThreshold && confidence >= numbers.fireThreshold;
+}
+
+/** Whether a prediction's moment (`fireMs`) has passed at `audioNowMs` (the audio's clock, lag taken off): the gate refuses it then; shadow mode does not count it. */
+export function momentHasPassed(fireMs: number, audioNowMs: number, numbers: PolicyNumbers): boolean {
+  return fireMs < audioNowMs - numbers.staleMs;
+}
+
+/**
  * Whether the arbiter may arm (and, in `auto`, fire) a prediction now; undefined when it may, else
  * why not. Pure: the operator's state and the policy's numbers in, a verdict out. `lagMs`: how far the
  * listening currently trails the engine clock.
@@ -331,10 +345,10 @@ export function gatePrediction(p: { readonly cue: string; readonly confidence: n
   if (op.panicked) return 'PANIC: waiting for an operator';
   if (op.held) return 'held';
   if (op.lockoutUntilMs !== null && nowMs < op.lockoutUntilMs) return 'locked out after a manual GO';
-  if (!(p.confidence >= op.confidenceThreshold) || !(p.confidence >= numbers.fireThreshold)) return 'below the confidence threshold';
+  if (!meetsFireThreshold(p.confidence, op.confidenceThreshold, numbers)) return 'below the confidence threshold';
   const fireMs = p.fireAt * 1000;
   // Judged on the audio's clock: a listening that trails by `lagMs` delays a cue, it does not drop it.
-  if (fireMs < nowMs - lagMs - numbers.staleMs) return 'its moment has passed';
+  if (momentHasPassed(fireMs, nowMs - lagMs, numbers)) return 'its moment has passed';
   if (op.current !== null && compareCueNumbers(op.current, p.cue) === 0 && (op.currentSinceMs === null || fireMs < op.currentSinceMs + numbers.refireMinMs)) return 'already the live cue';
   if (op.currentSinceMs !== null && Math.max(fireMs, nowMs) < op.currentSinceMs + op.minGoIntervalMs) return `within ${op.minGoIntervalMs} ms of the last GO`;
   if (op.rejectedCue !== null && compareCueNumbers(op.rejectedCue, p.cue) === 0) return 'rejected by the operator';

@@ -1,5 +1,6 @@
 /** Folding deltas into a snapshot: the page keeps its state this way, and an engine may too. */
 import { LOG_LIMIT, type EngineDelta, type EngineSnapshot } from './state.js';
+import { applyTimelineDelta } from './timeline.js';
 import { assertNever } from '../errors.js';
 
 /**
@@ -44,6 +45,12 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
       return { ...snapshot, engineTimeMs, cameras: upsert(snapshot.cameras ?? [], delta.camera) };
     case 'continuity':
       return { ...snapshot, engineTimeMs, continuity: delta.continuity };
+    case 'programming':
+      return { ...snapshot, engineTimeMs, programming: delta.programming };
+    case 'timeline':
+      return snapshot.timeline === undefined ? { ...snapshot, engineTimeMs } : { ...snapshot, engineTimeMs, timeline: applyTimelineDelta(snapshot.timeline, delta.timeline) };
+    case 'shadow':
+      return { ...snapshot, engineTimeMs, shadow: upsert(snapshot.shadow ?? [], delta.shadow) };
     default:
       return assertNever(delta, 'engine delta');
   }

@@ -5,7 +5,7 @@
  * engines it found on the network. Sent whole in the snapshot and in each `continuity` delta.
  */
 import { z } from 'zod';
-import { cueNumberSchema, deptIdSchema, deptModeSchema } from './fields.js';
+import { cueNumberSchema, deptIdSchema, deptModeSchema } from './ids.js';
 
 /**
  * `primary`: the show's engine (also when nothing follows it). `standby`: follows a primary and

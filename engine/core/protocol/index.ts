@@ -8,4 +8,7 @@ export * from './continuity.js';
 export * from './messages.js';
 export * from './dmx.js';
 export * from './apply.js';
+export * from './programming.js';
+export * from './timeline.js';
 export type { CommandIssuer, CommandResult, ConsoleEngine } from './port.js';
+export * from './shadow.js';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
+import { programmingCommandSchemas } from './programming.js';
 
 /** Bumped on any incompatible change; a page refuses an `init` with another version. */
 export const PROTOCOL_VERSION = 2;
@@ -60,6 +61,8 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('take-control') }),
   /** A standby in control gives the outputs back to its primary and follows it again. */
   z.strictObject({ type: z.literal('hand-back') }),
+  /** Programming: record, insert, edit, delete cues; undo and redo (see `programming.ts`). */
+  ...programmingCommandSchemas,
 ]);
 /** What an operator (or admin) can ask the engine to do. */
 export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
@@ -73,6 +76,7 @@ export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',
   'take-control': 'operator', 'hand-back': 'operator',
+  'record-cue': 'operator', 'insert-cue': 'operator', 'edit-cue': 'operator', 'delete-cue': 'operator', undo: 'operator', redo: 'operator',
 };
 
 /** Messages a console sends. */

@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { cameraStateSchema, deviceStateSchema } from './devices.js';
 import { continuityStateSchema } from './continuity.js';
-import { cueNumberSchema, deptIdSchema } from './fields.js';
+import { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './ids.js';
+import { programmingStateSchema } from './programming.js';
+import { timelineDeltaSchema, timelineStateSchema } from './timeline.js';
 
-import { deptModeSchema, type DeptMode } from './fields.js';
-export { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './fields.js';
+export { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './ids.js';
 
 /** Every mode, in the order the page shows them. */
 export const DEPT_MODES: readonly DeptMode[] = deptModeSchema.options;
@@ -110,8 +111,8 @@ export const decisionSchema = z.strictObject({
   atMs: z.number(),
   /** Department, or null for whole-engine actions (PANIC all, load). */
   dept: deptIdSchema.nullable(),
-  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC. */
-  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting']),
+  /** `standby` makes a cue the standby; `load` loads a show; `stop` freezes fades where they are; `release` lifts PANIC; `edit` changed the show (the note says how). */
+  action: z.enum(['go', 'back', 'goto', 'standby', 'stop', 'hold', 'resume', 'panic', 'release', 'confirm', 'reject', 'mode', 'load', 'lockout', 'setting', 'edit']),
   cue: cueNumberSchema.nullable(),
   source: decisionSourceSchema,
   /** Console user (`operator@10.0.0.5`), device or model name; null when the source says it all. */
@@ -122,6 +123,28 @@ export const decisionSchema = z.strictObject({
 });
 /** One entry of the decision log. */
 export type Decision = z.infer<typeof decisionSchema>;
+
+/**
+ * Shadow mode, scored live: of the operator's GOs in a department (people and the controllers they
+ * drive — console, keyboard, OSC, MIDI, MSC), how many the model had predicted, and how far ahead of
+ * them it was. Scored in every mode; it is what `manual` and `assist` are for.
+ */
+export const shadowScoreSchema = z.strictObject({
+  /** The department. */
+  id: deptIdSchema,
+  /** Operator GOs (and GOTOs) scored so far in this run. */
+  gos: z.number().int().nonnegative(),
+  /** Of those, how many the model had predicted (the same cue, at or above its thresholds) within ±100 ms. */
+  within100ms: z.number().int().nonnegative(),
+  /** … and within ±1 beat. */
+  withinBeat: z.number().int().nonnegative(),
+  /** Mean of (operator time − the model's time) over the GOs predicted within a beat, ms; positive: the model was ahead. Null before the first. */
+  meanLeadMs: z.number().nullable(),
+  /** The last GO scored: its cue, and the model's lead (null when the model had not predicted it). */
+  last: z.strictObject({ cue: cueNumberSchema, leadMs: z.number().nullable(), atMs: z.number() }).nullable(),
+});
+/** Shadow mode's score in one department. */
+export type ShadowScore = z.infer<typeof shadowScoreSchema>;
 
 /** The whole state a console needs, sent in `init`. */
 export const engineSnapshotSchema = z.strictObject({
@@ -147,6 +170,12 @@ export const engineSnapshotSchema = z.strictObject({
   cameras: z.array(cameraStateSchema).max(64).optional(),
   /** The engine's place among several (standby, takeover, resume, peers); absent: an engine that does not say. */
   continuity: continuityStateSchema.optional(),
+  /** Programming from the console: every cue's editable fields and revision, undo and redo; absent: the engine cannot edit. */
+  programming: programmingStateSchema.optional(),
+  /** The show against the music (rehearsal, predictions, fires, bars); absent: the engine keeps none. */
+  timeline: timelineStateSchema.optional(),
+  /** Shadow mode's score per department (operator GOs the model had predicted); absent: no model. */
+  shadow: z.array(shadowScoreSchema).max(64).optional(),
 });
 /** The whole state a console needs. */
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -168,6 +197,12 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
   /** The engine's whole continuity record (role, standby link, resume, peers). */
   z.strictObject({ type: z.literal('continuity'), continuity: continuityStateSchema }),
+  /** The programming state after a change to the show (whole: changes are rare). */
+  z.strictObject({ type: z.literal('programming'), programming: programmingStateSchema }),
+  /** What the timeline gained. */
+  z.strictObject({ type: z.literal('timeline'), timeline: timelineDeltaSchema }),
+  /** A department's shadow score after an operator GO (added when new). */
+  z.strictObject({ type: z.literal('shadow'), shadow: shadowScoreSchema }),
 ]);
 /** A change to the snapshot. */
 export type EngineDelta = z.infer<typeof engineDeltaSchema>;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fraction, host, id, ms, port } from './fields.js';
 import { atemMessageSchema, cameraSchema, casparcgMessageSchema, obsMessageSchema, playoutSchema, shotMessageSchema, switcherSchema } from './video.js';
 import { parseCssColor } from '../fixtures/color.js';
+import { defaultListeningSettings } from '../audio/types.js';
 
 /** The show-file version this build writes and reads natively. */
 export const SHOW_VERSION = 2;
@@ -415,6 +416,20 @@ export const mixerMoveSchema = z
   .strict();
 export type MixerMove = z.infer<typeof mixerMoveSchema>;
 
+/**
+ * Where a cue belongs in the music, as the live beat tracker counts it: bar 1 is the first bar heard,
+ * `beat` is 1-based within the bar and may fall between beats (2.5 is the off-beat after beat 2).
+ * The console's timeline marks it against the bars heard; it does not fire the cue by itself (GO,
+ * the model, timecode and follows do).
+ */
+export const musicPositionSchema = z
+  .object({
+    bar: z.number().int().min(1).max(100_000),
+    beat: z.number().min(1).max(16.999).describe('1-based beat in the bar; 2.5 is halfway between beats 2 and 3'),
+  })
+  .strict();
+export type MusicPosition = z.infer<typeof musicPositionSchema>;
+
 /** One cue in a department's stack. */
 export const cueSchema = z
   .object({
@@ -429,6 +444,7 @@ export const cueSchema = z
     autoContinueMs: ms.optional().describe("GO the next cue this long after this cue's GO"),
     cueOnly: z.boolean().optional().describe('Restore the previous values when the next cue runs (default: tracking)'),
     timecode: timecode.optional().describe('Fire at this MTC position'),
+    musicPosition: musicPositionSchema.optional().describe('Where the cue belongs in the music (bar and beat as the beat tracker counts them); shown on the console timeline, does not fire the cue by itself'),
     levels: z.record(id, fixtureLookSchema).optional().describe('Looks per fixture or group id'),
     messages: z.array(outputMessageSchema).optional(),
     mixer: z.array(mixerMoveSchema).optional().describe('Mixer parameters this cue moves (a sound department)'),
@@ -438,6 +454,9 @@ export const cueSchema = z
 export type Cue = z.infer<typeof cueSchema>;
 
 export const automationModes = ['manual', 'assist', 'auto'] as const;
+/** How a recorded change reaches the cues after it: it tracks on (`tracking`), or they keep their looks (`cue-only`). */
+export const recordModes = ['tracking', 'cue-only'] as const;
+export type RecordMode = (typeof recordModes)[number];
 /** How far the model may go in a department. */
 export type AutomationMode = (typeof automationModes)[number];
 
@@ -451,6 +470,10 @@ export const departmentSchema = z
     lockoutMs: ms.default(10_000),
     minGoIntervalMs: ms.default(DEFAULT_MIN_GO_INTERVAL_MS),
     moveInBlack: z.boolean().default(true),
+    recordMode: z
+      .enum(recordModes)
+      .optional()
+      .describe("How a look recorded from the console into a cue affects the cues after it: 'tracking' (default: the change tracks on) or 'cue-only' (the next cues keep their looks)"),
     cues: z.array(cueSchema),
   })
   .strict();
@@ -485,6 +508,14 @@ export const audioSettingsSchema = z
     source: audioSourceSchema,
     bufferSize: powerOfTwo.default(1024),
     hopSize: z.number().int().min(64).max(16384).default(256),
+    tracker: z
+      .enum(['learned', 'dsp'])
+      .optional()
+      .describe(`Beat tracker: the learned network (bar-pointer HMM over a small GRU) or the DSP tracker (flux + autocorrelation). Unset: the learned one when \`rehearsals\` are given (their grids guide it only), else '${defaultListeningSettings.tracker}', the one \`precue train\` and \`precue eval\` listen with`),
+    rehearsals: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Rehearsal take folders (relative to the show) whose beat grids (beats.json, made with 'precue grid') guide the beat tracker through the score follower"),
   })
   .strict();
 export type AudioSettings = z.infer<typeof audioSettingsSchema>;
@@ -503,6 +534,49 @@ export const safetySchema = z
 export type Safety = z.infer<typeof safetySchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Runs and maintenance
+
+/** How long a run's audio is kept by default: performers are on it. */
+export const DEFAULT_AUDIO_RETENTION_DAYS = 30;
+
+/**
+ * What a live run leaves behind (`takes/<run>/`): the decision log always; the audio the engine heard
+ * only when the show asks for it (it holds performers), and for how long.
+ */
+export const runsSettingsSchema = z
+  .object({
+    keepAudio: z.boolean().default(false).describe("Record each run's audio (takes/<run>/audio.wav + cues.jsonl): it can then be reported on over its waveform and retrained from"),
+    audioDays: z.number().int().min(0).max(3650).default(DEFAULT_AUDIO_RETENTION_DAYS).describe('Delete a run\'s audio this many days after the run (at the next start, or precue runs purge); 0 keeps none past the run'),
+    logDays: z.number().int().min(1).max(36500).optional().describe('Delete whole runs (log, usage, audio) this many days after the run; absent: logs are kept'),
+  })
+  .strict();
+export type RunsSettings = z.infer<typeof runsSettingsSchema>;
+
+const maintenanceLimitsSchema = z
+  .object({
+    litHours: z.number().positive().optional().describe('Hint when a fixture has made light this many hours (lamp or LED engine service)'),
+    strobes: z.number().int().positive().optional().describe('Hint after this many strobe starts'),
+    moves: z.number().int().positive().optional().describe('Hint after this many pan/tilt moves'),
+  })
+  .strict();
+
+/** Maintenance thresholds: usage is counted from the runs' `fixtures-usage.json`. */
+export const maintenanceSchema = maintenanceLimitsSchema
+  .extend({
+    fixtures: z
+      .record(
+        id,
+        maintenanceLimitsSchema.extend({
+          since: z.iso.date().optional().describe('Count only runs from this date (YYYY-MM-DD): set it when the lamp was replaced or the fixture serviced'),
+        }).strict(),
+      )
+      .optional()
+      .describe('Per-fixture thresholds and service dates'),
+  })
+  .strict();
+export type MaintenanceSettings = z.infer<typeof maintenanceSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The show
 
 /** A whole show file (`show.json`), version 1. */
@@ -519,6 +593,8 @@ export const showFileSchema = z
     audio: audioSettingsSchema.optional(),
     model: modelSettingsSchema.default({ path: 'model', enabled: true }),
     safety: safetySchema.default({ panicFadeMs: 2000, grandMaster: 1 }),
+    runs: runsSettingsSchema.default({ keepAudio: false, audioDays: DEFAULT_AUDIO_RETENTION_DAYS }).describe('What each run keeps besides its decision log, and for how long'),
+    maintenance: maintenanceSchema.optional().describe('Fixture usage thresholds for maintenance hints (precue report)'),
   })
   .strict();
 /** A show as the engine uses it: every default filled in. */

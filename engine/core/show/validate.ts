@@ -190,6 +190,8 @@ export function checkShowSemantics(show: ShowFile, catalog: FixtureCatalog, at: 
       const n = Number(c.number);
       if (numbers.has(n)) problems.push(at([...base, 'number'], `cue ${c.number} appears twice in ${d.id}`, 'unique cue numbers in a department'));
       numbers.add(n);
+      // Both would GO the next cue, one after the other: a cue continues one way.
+      if (c.autoFollow === true && c.autoContinueMs !== undefined) problems.push(at([...base, 'autoContinueMs'], `cue ${d.id} ${c.number} both auto-follows and auto-continues, which would GO the next cue twice`, 'autoFollow or autoContinueMs, not both'));
       for (const [key, look] of Object.entries(c.levels ?? {})) {
         if (!targets.has(key)) problems.push(at([...base, 'levels', key], `cue ${d.id} ${c.number} sets '${key}', which is neither a patched fixture nor a group`, 'a fixture or group id'));
         else pushAll(problems, checkSlotNames(show, catalog, key, look, (prop, message, expected) => at([...base, 'levels', key, prop], `cue ${d.id} ${c.number}: ${message}`, expected)));

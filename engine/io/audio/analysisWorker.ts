@@ -6,19 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { queueScheduler, Subject } from 'rxjs';
 import { listen } from '../../core/audio/listen.js';
-import type { AudioBlock, ListeningSettings } from '../../core/audio/types.js';
+import { rehearsalPriorOf } from '../../core/rehearsal/rehearsalPrior.js';
+import type { AudioBlock } from '../../core/audio/types.js';
+import type { WorkerListenSettings } from './workerListen.js';
 import type { WorkerIn, WorkerOut, WorkerBatch } from './workerProtocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('analysisWorker must run in a worker thread');
-const settings = (workerData as { settings?: Partial<ListeningSettings> } | undefined)?.settings ?? {};
+const { rehearsals, ...settings } = (workerData as { settings?: WorkerListenSettings } | undefined)?.settings ?? {};
+const prior = rehearsalPriorOf(rehearsals);
 
 const blocks = new Subject<AudioBlock>();
 let batch: WorkerBatch = { features: [], onsets: [], tempo: [], beats: [], sections: [] };
 const post = (m: WorkerOut) => port.postMessage(m);
 
 try {
-  const s = listen(blocks, settings, queueScheduler);
+  const s = listen(blocks, { ...settings, ...(prior !== undefined ? { prior } : {}) }, queueScheduler);
   s.features$.subscribe((v) => batch.features.push(v));
   s.onsets$.subscribe((v) => batch.onsets.push(v));
   s.tempo$.subscribe((v) => batch.tempo.push(v));
@@ -35,10 +38,12 @@ try {
 port.on('message', (m: WorkerIn) => {
   switch (m.type) {
     case 'block': {
+      const start = performance.now();
       blocks.next({ t: m.t, sampleRate: m.sampleRate, samples: m.samples, ...(m.reset ? { reset: true } : {}) });
+      const busyMs = performance.now() - start;
       const out = batch;
       batch = { features: [], onsets: [], tempo: [], beats: [], sections: [] };
-      post({ type: 'out', batch: out, blockT: m.t });
+      post({ type: 'out', batch: out, blockT: m.t, busyMs });
       break;
     }
     case 'end':

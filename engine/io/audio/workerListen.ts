@@ -8,6 +8,7 @@
 import { type Worker } from 'node:worker_threads';
 import { Observable, share, Subject, type Subscription } from 'rxjs';
 import { DeviceError } from '../../core/errors.js';
+import type { RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
 import type { AudioBlock, Beat, FeatureFrame, ListeningSettings, ListeningStreams, Onset, SectionChange, TempoEstimate } from '../../core/audio/types.js';
 import type { WorkerIn, WorkerOut } from './workerProtocol.js';
 import { spawnModuleWorker } from '../workers.js';
@@ -21,7 +22,12 @@ export interface WorkerListening extends ListeningStreams {
 }
 
 /** Starts the analysis worker (its TypeScript through tsx from source, its `.js` when built). */
-function spawnWorker(settings: Partial<ListeningSettings>): Worker {
+/** What the worker listens with: the settings and, as data, the rehearsals whose grids guide the learned tracker. */
+export interface WorkerListenSettings extends Partial<ListeningSettings> {
+  readonly rehearsals?: readonly RehearsalReference[];
+}
+
+function spawnWorker(settings: WorkerListenSettings): Worker {
   return spawnModuleWorker(import.meta.url, './analysisWorker', { workerData: { settings } });
 }
 
@@ -30,8 +36,9 @@ function spawnWorker(settings: Partial<ListeningSettings>): Worker {
  * first output is and the worker is ready, so audio never queues up behind a worker still loading its
  * code (await `ready` before taking audio time 0). The outputs are shared. A worker crash or load
  * failure errors every stream with a `DeviceError`.
+ * `onBusy` hears, per block, how long the worker spent analysing it (ms, for load figures).
  */
-export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partial<ListeningSettings> = {}): WorkerListening {
+export function listenInWorker(blocks$: Observable<AudioBlock>, settings: WorkerListenSettings = {}, options: { onBusy?: (ms: number) => void } = {}): WorkerListening {
   const features = new Subject<FeatureFrame>();
   const onsets = new Subject<Onset>();
   const tempo = new Subject<TempoEstimate>();
@@ -91,6 +98,7 @@ export function listenInWorker(blocks$: Observable<AudioBlock>, settings: Partia
           connect();
           break;
         case 'out':
+          options.onBusy?.(m.busyMs);
           for (const v of m.batch.features) features.next(v);
           for (const v of m.batch.onsets) onsets.next(v);
           for (const v of m.batch.tempo) tempo.next(v);

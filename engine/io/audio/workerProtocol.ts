@@ -19,6 +19,7 @@ export interface WorkerBatch {
 export type WorkerOut =
   /** The worker has loaded its code and set up the analysis: blocks sent now are analysed at once. */
   | { readonly type: 'ready' }
-  | { readonly type: 'out'; readonly batch: WorkerBatch; readonly blockT: number }
+  /** `busyMs`: how long the worker spent analysing the block. */
+  | { readonly type: 'out'; readonly batch: WorkerBatch; readonly blockT: number; readonly busyMs: number }
   | { readonly type: 'done' }
   | { readonly type: 'error'; readonly message: string };

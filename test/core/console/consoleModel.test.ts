@@ -40,7 +40,8 @@ function rig(departments: ShowFileInput['departments']) {
   let seen: EngineSnapshot = model.snapshot();
   model.deltas$.subscribe((d) => (seen = applyDelta(seen, d)));
   const sub = pipeline.decisions$.subscribe();
-  const at = (ms: number, f: () => void): void => void scheduler.schedule(f, ms);
+  // `f` may return what `execute` returns (a result, or a promise for a programming command).
+  const at = (ms: number, f: () => unknown): void => void scheduler.schedule(() => void f(), ms);
   const who = { role: 'operator' as const, name: 'operator@10.0.0.5' };
   return {
     model, controls$, at, who, pipeline,

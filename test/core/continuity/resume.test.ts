@@ -80,22 +80,22 @@ describe('resuming a show from its journal', () => {
     expect(resumeShow(point, pipeline, { console: console$, controls: controls$ }, scheduler.now()).problems).toEqual(['LX cue 9 is no longer in the show; LX starts at the top']);
   });
 
-  it('a standby’s console refuses show commands (operate the primary, or take control); take-control goes to the standby', () => {
+  it('a standby’s console refuses show commands (operate the primary, or take control); take-control goes to the standby', async () => {
     const { pipeline, console$, show, scheduler } = rig();
     const record = new ContinuityRecord({ ...INITIAL_CONTINUITY, role: 'standby', primary: { address: '10.0.0.5:8080', link: 'following', detail: '', lastSeenMs: null, differences: [] } });
     const model = new ConsoleModel(pipeline, { engineId: 'e', showName: show.name, showPath: null, commands: console$, continuity: record }, scheduler);
     const who = { role: 'operator' as const, name: 'op@test' };
-    const go = model.execute({ type: 'go', dept: 'LX' }, who);
+    const go = await model.execute({ type: 'go', dept: 'LX' }, who);
     expect(go.ok).toBe(false);
     expect(go.ok ? '' : go.message).toContain('hot standby following 10.0.0.5:8080');
-    expect(model.execute({ type: 'take-control' }, who)).toMatchObject({ ok: false, message: expect.stringContaining('not a hot standby') as unknown });
+    expect(await model.execute({ type: 'take-control' }, who)).toMatchObject({ ok: false, message: expect.stringContaining('not a hot standby') as unknown });
     record.handleControl(() => {
       record.update({ role: 'in-control' });
       return { ok: true };
     });
-    expect(model.execute({ type: 'take-control' }, who).ok).toBe(true);
+    expect((await model.execute({ type: 'take-control' }, who)).ok).toBe(true);
     expect(model.snapshot().continuity?.role).toBe('in-control');
-    expect(model.execute({ type: 'go', dept: 'LX' }, who).ok).toBe(true);
+    expect((await model.execute({ type: 'go', dept: 'LX' }, who)).ok).toBe(true);
     model.dispose();
   });
 });

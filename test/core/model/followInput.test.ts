@@ -58,6 +58,29 @@ describe('the score follower as a model input', () => {
     expect(track.features(1, 0.5)).toEqual(new Float32Array(5));
   });
 
+  it('offers a cue once per pass: not again while the position hovers at it, again after a jump back', () => {
+    const ref = reference();
+    const track = new FollowTrack(ref, ['LX'], vocab);
+    const period = 1; // a slow song: half a beat is longer than the note the cue falls on
+    const live = (hop: number): Float32Array => ref.vectors.slice(hop * ALIGN_DIMS, (hop + 1) * ALIGN_DIMS);
+    let t = 0;
+    const push = (hop: number): void => {
+      track.push(live(hop), t);
+      t += HOP;
+    };
+    for (let k = 0; k <= 150; k++) push(k);
+    // The position has just reached cue 1: it is due now.
+    expect(track.nextCue(0, period)).toMatchObject({ index: 0, ordinal: 0 });
+    expect(track.nextCue(0, period)!.when).toBeCloseTo(t - HOP, 1);
+    // The band holds on the chord at the cue for two seconds (a walk-in against the end of the
+    // rehearsal's opening silence does the same): cue 1 has gone by, cue 2 is next.
+    for (let k = 0; k < Math.round(2 / HOP); k++) push(150 + (k % 2));
+    expect(track.nextCue(0, period)).toMatchObject({ index: 1, ordinal: 1 });
+    // Played again from well before it (a repeat): cue 1 comes round once more.
+    for (let k = 60; k <= 151; k++) push(k);
+    expect(track.nextCue(0, period)).toMatchObject({ index: 0, ordinal: 0 });
+  });
+
   it('reads a stored rehearsal out of alignment.bin and refuses one that does not fit', () => {
     const ref = reference();
     const summary = { name: 'r1', cues: ref.cues, alignment: { offset: 0, frames: 600, hopS: HOP, firstT: 0 } };

@@ -211,6 +211,13 @@ export class FakeEngine implements ConsoleEngine {
       case 'load':
         this.emit({ type: 'reset' });
         return { ok: true, detail: `loaded ${command.show}` };
+      case 'record-cue':
+      case 'insert-cue':
+      case 'edit-cue':
+      case 'delete-cue':
+      case 'undo':
+      case 'redo':
+        return { ok: false, code: 'unavailable', message: 'this stand-in engine does not edit shows' };
       default: {
         const never: never = command;
         return never;

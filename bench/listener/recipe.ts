@@ -1,0 +1,182 @@
+/**
+ * The listener's data recipe, in one place: which POP909 songs train, validate and test the learned
+ * beat tracker, which soundfonts and drum grooves each set may use, and the ranges of every stage
+ * augmentation. The training script, the benchmark and the README all read it from here, and the
+ * trained weights carry `RECIPE_VERSION` so a set of weights names the data that made it.
+ *
+ * The split is by POP909 song number and was fixed before any training (see bench/listener/README.md):
+ *   test        song number ≡ 0 (mod 10)  — never trained or tuned on; bench/beats.ts reports on them
+ *   validation  song number ≡ 5 (mod 10)  — model selection and the decoder's tuning
+ *   train       every other song
+ */
+
+/** Bumped whenever anything below changes what a render sounds like. */
+export const RECIPE_VERSION = 'pop909-stage-1';
+
+/** Which set a song belongs to. */
+export type SongSet = 'train' | 'validation' | 'test';
+
+/** The fixed split by song number. */
+export function songSet(id: string | number): SongSet {
+  const n = typeof id === 'number' ? id : Number(id);
+  if (n % 10 === 0) return 'test';
+  if (n % 10 === 5) return 'validation';
+  return 'train';
+}
+
+/** All POP909 song ids (001…909) of a set. */
+export function songsOf(set: SongSet): string[] {
+  const out: string[] = [];
+  for (let n = 1; n <= 909; n++) if (songSet(n) === set) out.push(String(n).padStart(3, '0'));
+  return out;
+}
+
+/** `count` ids spread evenly over a set (the same ones every run). */
+export function spreadSongs(set: SongSet, count: number): string[] {
+  const all = songsOf(set);
+  if (count >= all.length) return all;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(all[Math.floor((i * all.length) / count)]!);
+  return out;
+}
+
+/** Soundfonts (Debian packages in brackets). The test set's is never used in training. */
+export const SOUNDFONTS = {
+  /** fluid-soundfont-gm, musescore-general-soundfont-small, opl3-soundfont, csound-soundfont */
+  train: [
+    '/usr/share/sounds/sf2/FluidR3_GM.sf2',
+    '/usr/share/sounds/sf3/MuseScore_General_Lite.sf3',
+    '/usr/share/sounds/sf2/OPL-3_FM_128M.sf2',
+    '/usr/share/sounds/sf2/sf_GMbank.sf2',
+  ],
+  /** timgm6mb-soundfont: the held-out renders. */
+  test: '/usr/share/sounds/sf2/TimGM6mb.sf2',
+  /** Rehearsals of a held-out song (the priors): a band's rehearsal recorded on another rig. */
+  rehearsal: '/usr/share/sounds/sf2/FluidR3_GM.sf2',
+} as const;
+
+/** Debian packages the renders need. */
+export const SOUNDFONT_PACKAGES = 'fluidsynth sox fluid-soundfont-gm musescore-general-soundfont-small opl3-soundfont csound-soundfont timgm6mb-soundfont';
+
+/** Drum grooves by name. funk, bossa and waltz2 (3/4) are test-only; the test set shares the others with training. */
+export const GROOVES = {
+  train: ['rock', 'pop16', 'disco', 'halftime', 'ballad', 'ride', 'reggae', 'train', 'shuffle', 'jazz', 'waltz', 'six'],
+  test: ['funk', 'bossa', 'pop16', 'ballad', 'rock', 'waltz2', 'six'],
+} as const;
+
+/** GM programs per part (melody, counter-line, accompaniment, bass) and drum kits. */
+export const PROGRAMS = {
+  melody: [0, 4, 5, 11, 16, 19, 24, 25, 26, 40, 52, 56, 65, 66, 71, 73, 80, 81],
+  bridge: [0, 4, 24, 25, 48, 49, 50, 52, 61, 88, 89],
+  accompaniment: [0, 1, 2, 4, 5, 6, 16, 24, 25, 26, 27, 46, 48],
+  bass: [32, 33, 34, 35, 38, 39],
+  kits: [0, 8, 16, 24, 25, 32, 40],
+} as const;
+
+/** Ranges of the augmentations per kind of render. */
+export interface AugmentRanges {
+  /** Overall tempo factor, log-uniform in [lo, hi]. */
+  readonly tempoScale: readonly [number, number];
+  /** Chance of a tempo step at a section boundary, and its size range (±). */
+  readonly tempoStepChance: number;
+  readonly tempoStep: readonly [number, number];
+  /** Depth of the tempo curve within a bar (per-beat speed ±depth), uniform in [0, max]. */
+  readonly swayMax: number;
+  /** Chance that a section ends with a held last beat ("breathes"), and the hold factor range. */
+  readonly breatheChance: number;
+  readonly breathe: readonly [number, number];
+  /** Chance of drums at all; of drums resting for 8 bars; of drums entering only at the second section. */
+  readonly drumsChance: number;
+  readonly drumDropChance: number;
+  readonly drumsLateChance: number;
+  /** Chance of a bass line. */
+  readonly bassChance: number;
+  /** Chance of turning 4/4 into 3/4 by dropping the fourth beat of every bar. */
+  readonly threeFourChance: number;
+  /** Chance of a repeated and a skipped section (a band that jumps). */
+  readonly rearrangeChance: number;
+  /** Room: chance of noise, its level below the music (dB), seconds of noise before the band. */
+  readonly roomChance: number;
+  readonly noiseBelowDb: readonly [number, number];
+  readonly preRollS: readonly [number, number];
+  /** Chance of reverb, of EQ, of level rides; overall gain range (dB). */
+  readonly reverbChance: number;
+  readonly eqChance: number;
+  readonly levelRideChance: number;
+  readonly gainDb: readonly [number, number];
+  /** Output sample rates to draw from. */
+  readonly sampleRates: readonly number[];
+}
+
+/** Training renders: wide tempo range, everything on sometimes. */
+export const TRAIN_AUGMENT: AugmentRanges = {
+  tempoScale: [0.75, 1.6],
+  tempoStepChance: 0.4,
+  tempoStep: [0.03, 0.1],
+  swayMax: 0.06,
+  breatheChance: 0.3,
+  breathe: [1.3, 2],
+  drumsChance: 0.8,
+  drumDropChance: 0.5,
+  drumsLateChance: 0.4,
+  bassChance: 0.6,
+  threeFourChance: 0.12,
+  rearrangeChance: 0.3,
+  roomChance: 0.6,
+  noiseBelowDb: [12, 40],
+  preRollS: [0, 8],
+  reverbChance: 0.5,
+  eqChance: 0.6,
+  levelRideChance: 0.5,
+  gainDb: [-24, 0],
+  sampleRates: [22050, 44100, 48000],
+};
+
+/** A held-out performance: near the written tempo, a tempo step, drums resting 8 bars, a jump. No room. */
+export const PERFORMANCE_AUGMENT: AugmentRanges = {
+  tempoScale: [0.92, 1.1],
+  tempoStepChance: 1,
+  tempoStep: [0.04, 0.08],
+  swayMax: 0.04,
+  breatheChance: 0.5,
+  breathe: [1.3, 1.8],
+  drumsChance: 1,
+  drumDropChance: 1,
+  drumsLateChance: 0.5,
+  bassChance: 1,
+  threeFourChance: 0,
+  rearrangeChance: 1,
+  roomChance: 0,
+  noiseBelowDb: [0, 0],
+  preRollS: [0, 0],
+  reverbChance: 0,
+  eqChance: 0,
+  levelRideChance: 0,
+  gainDb: [-3, -3],
+  sampleRates: [22050],
+};
+
+/** The same performance on a stage: room noise before and under the band, reverb, EQ, level rides, 44.1/48 kHz. */
+export const STAGE_AUGMENT: AugmentRanges = {
+  ...PERFORMANCE_AUGMENT,
+  roomChance: 1,
+  noiseBelowDb: [15, 25],
+  preRollS: [3, 8],
+  reverbChance: 1,
+  eqChance: 1,
+  levelRideChance: 1,
+  gainDb: [-18, -3],
+  sampleRates: [44100, 48000],
+};
+
+/** A rehearsal of a held-out song: a training soundfont, clean, ±1–3 % tempo, the song as written. */
+export const REHEARSAL_AUGMENT: AugmentRanges = {
+  ...PERFORMANCE_AUGMENT,
+  tempoScale: [0.97, 1.03],
+  tempoStepChance: 0,
+  swayMax: 0.02,
+  breatheChance: 0,
+  drumDropChance: 0,
+  drumsLateChance: 0,
+  rearrangeChance: 0,
+};

@@ -1,0 +1,129 @@
+/**
+ * Tunes the learned tracker's decoder and rehearsal prior on the VALIDATION songs (never the test
+ * songs, never the real recordings): renders each song's performance, its stage version and two
+ * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
+ * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
+ *
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>]
+ *
+ * Prints beat F (causal, ±70 ms, first 5 s skipped) and downbeat F per candidate; the chosen numbers
+ * are written by hand into `defaultBarPointerTuning` / `defaultRehearsalPriorTuning`.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import type { BarPointerTuning } from '../../engine/core/audio/barPointer.js';
+import { audioBlocks } from '../../engine/core/audio/analyze.js';
+import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
+import { LearnedBeatTracker } from '../../engine/core/audio/learnedTracker.js';
+import { resolveListeningSettings } from '../../engine/core/audio/listen.js';
+import { analyzeGrid } from '../../engine/core/audio/offlineGrid.js';
+import { RehearsalPrior, type RehearsalPriorTuning, type RehearsalReference } from '../../engine/core/rehearsal/rehearsalPrior.js';
+import type { ListeningFrame } from '../../engine/core/audio/types.js';
+import { decodeWav } from '../../engine/core/audio/wav.js';
+import { rehearsalFromAudio } from '../../engine/io/takes/beatGrid.js';
+import { fMeasure, mean } from '../lib/beatEval.js';
+import { spreadSongs } from './recipe.js';
+import { renderTake } from './render.js';
+
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' } } });
+const settings = resolveListeningSettings({ tracker: 'learned' });
+
+interface Case {
+  readonly name: string;
+  readonly frames: ListeningFrame[];
+  readonly beats: number[];
+  readonly downbeats: number[];
+  readonly rehearsals: RehearsalReference[];
+}
+
+function framesOf(samples: Float32Array, rate: number): ListeningFrame[] {
+  const framer = new FeatureFramer(settings);
+  const out: ListeningFrame[] = [];
+  audioBlocks(samples, rate, 2048).subscribe((b) => out.push(...framer.pushAll(b)));
+  return out;
+}
+
+const cases: Case[] = [];
+for (const id of spreadSongs('validation', Number(opts.songs))) {
+  const rehearsals: RehearsalReference[] = [];
+  for (const take of [0, 1]) {
+    const r = await renderTake({ id, kind: 'rehearsal', take });
+    const wav = decodeWav(readFileSync(r.wav), r.wav);
+    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings), settings));
+  }
+  for (const kind of ['performance', 'stage'] as const) {
+    const r = await renderTake({ id, kind, take: 0 });
+    const wav = decodeWav(readFileSync(r.wav), r.wav);
+    cases.push({ name: `${id} ${kind}`, frames: framesOf(wav.samples, wav.sampleRate), beats: r.beats, downbeats: r.beats.filter((_, i) => r.beatInBar[i] === 0), rehearsals });
+  }
+  process.stderr.write(`ready: ${id}\n`);
+}
+
+function run(c: Case, tuning: Partial<BarPointerTuning>, prior: Partial<RehearsalPriorTuning> | undefined): { f: number; down: number } {
+  const tracker = new LearnedBeatTracker(settings, { tuning, ...(prior !== undefined ? { prior: new RehearsalPrior(c.rehearsals, prior) } : {}) });
+  const beats: number[] = [];
+  const downs: number[] = [];
+  for (const f of c.frames) {
+    if (f.kind === 'feature') tracker.pushFeature(f.frame);
+    else {
+      const b = tracker.pushBeatFrame(f.frame).beat;
+      if (b !== undefined) {
+        beats.push(b.t);
+        if (b.isDownbeat) downs.push(b.t);
+      }
+    }
+  }
+  return { f: fMeasure(c.beats, beats).f, down: fMeasure(c.downbeats, downs).f };
+}
+
+function report(label: string, tuning: Partial<BarPointerTuning>, prior?: Partial<RehearsalPriorTuning>): void {
+  if (opts.only !== undefined && label !== 'defaults' && !opts.only.split(',').some((w) => label.includes(w))) return;
+  const res = cases.map((c) => ({ c, ...run(c, tuning, prior) }));
+  const perf = res.filter((r) => r.c.name.endsWith('performance'));
+  const stage = res.filter((r) => r.c.name.endsWith('stage'));
+  const line = (xs: typeof res) => `F ${mean(xs.map((x) => x.f)).toFixed(3)} (min ${Math.min(...xs.map((x) => x.f)).toFixed(3)}) downF ${mean(xs.map((x) => x.down)).toFixed(3)}`;
+  console.log(`${label.padEnd(48)} performance ${line(perf)} | stage ${line(stage)}`);
+}
+
+/** The followers' cost per hop along each case, and on a rehearsal of another song (no match). */
+function costs(): void {
+  const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))] ?? Number.NaN;
+  cases.forEach((c, i) => {
+    const other = cases[(i + 2) % cases.length]!.rehearsals;
+    for (const [label, refs] of [['own', c.rehearsals], ['other song', other]] as const) {
+      const prior = new RehearsalPrior(refs);
+      const xs: number[] = [];
+      for (const f of c.frames) {
+        if (f.kind !== 'feature') continue;
+        prior.pushFeature(f.frame);
+        const v = prior.view(f.frame.t);
+        if (v !== undefined && Number.isFinite(v.cost) && f.frame.t > 10) xs.push(v.cost);
+      }
+      console.log(`${c.name.padEnd(20)} ${label.padEnd(10)} cost p10 ${pct(xs, 0.1).toFixed(2)} p50 ${pct(xs, 0.5).toFixed(2)} p90 ${pct(xs, 0.9).toFixed(2)}`);
+    }
+  });
+}
+
+const what = opts.what;
+if (what === 'costs') costs();
+if (what === 'decoder' || what === 'both') {
+  console.log('decoder (no prior)');
+  report('defaults', {});
+  for (const transitionLambda of [30, 100, 300]) report(`transitionLambda ${transitionLambda}`, { transitionLambda });
+  for (const observationLambda of [8, 16, 32]) report(`observationLambda ${observationLambda}`, { observationLambda });
+  for (const restart of [1e-6, 1e-5, 1e-3]) report(`restart ${restart}`, { restart });
+  for (const priorWidthOctaves of [0.5, 2]) report(`priorWidthOctaves ${priorWidthOctaves}`, { priorWidthOctaves });
+  for (const minActivation of [0.05, 0.3]) report(`minActivation ${minActivation}`, { minActivation });
+  report('meters 4 only', { meters: [4], meterPrior: [1] });
+  for (const downbeatSharpness of [0.5, 2]) report(`downbeatSharpness ${downbeatSharpness}`, { downbeatSharpness });
+  for (const p3 of [0.1, 0.5]) report(`meterPrior 3/4 ${p3}`, { meterPrior: [p3, 1 - p3] });
+}
+if (what === 'prior' || what === 'both') {
+  console.log('rehearsal prior');
+  report('defaults', {}, {});
+  for (const phaseSigmaBeats of [0.08, 0.18]) report(`phaseSigmaBeats ${phaseSigmaBeats}`, {}, { phaseSigmaBeats });
+  for (const tempoSigma of [0.03, 0.12]) report(`tempoSigma ${tempoSigma}`, {}, { tempoSigma });
+  for (const maxConfidence of [0.7, 0.97]) report(`maxConfidence ${maxConfidence}`, {}, { maxConfidence });
+  for (const [goodCost, badCost] of [[0.3, 0.8], [0.7, 1.5]] as const) report(`cost ${goodCost}–${badCost}`, {}, { goodCost, badCost });
+  for (const wrongBeatOfBar of [0.1, 0.6]) report(`wrongBeatOfBar ${wrongBeatOfBar}`, {}, { wrongBeatOfBar });
+}

@@ -1,0 +1,481 @@
+/**
+ * Decoding beat and downbeat activations with a bar-pointer HMM (Whiteley, Cemgil & Godsill 2006,
+ * in the efficient state space of Krebs, Böck & Widmer 2015, as madmom's downbeat tracker): a hidden
+ * state is (beats per bar M, beat interval τ in frames, position in the bar 0…M·τ−1). The position
+ * advances one frame per frame; at a beat boundary the tempo may change (probability falling off
+ * exponentially with the tempo ratio). Every tempo, phase and meter hypothesis is kept alive at
+ * once, and a small restart probability lets a hypothesis that was starved (the off-beat, half or
+ * double tempo, 3:2) regain the lead within a few beats once the evidence is for it.
+ *
+ * Online (`BarPointerFilter`) runs the forward algorithm only: each frame's belief uses no later
+ * activation, and a beat is emitted on the frame where the most likely state crosses a beat
+ * boundary. Offline (`decodeBarPointer`) runs Viterbi over a whole take (look-ahead allowed): the
+ * rehearsal grids.
+ *
+ * Each (M, τ) block of positions is a ring buffer, so advancing every position costs nothing; only
+ * the beat-entry states (tempo changes, restarts) and the beat-zone states (observations) are touched
+ * per frame, plus one pass to normalise and find the best state.
+ */
+
+/** Tuning of the HMM (defaults chosen on the validation split, see bench/listener/README). */
+export interface BarPointerTuning {
+  /** Frames per second of the activations. */
+  readonly fps: number;
+  /** Tempo range (BPM of the beat). */
+  readonly minBpm: number;
+  readonly maxBpm: number;
+  /** Meters (beats per bar) considered. */
+  readonly meters: readonly number[];
+  /** Tempo-change sharpness at a beat boundary: P(τ→τ') ∝ exp(−λ·|τ'/τ − 1|). */
+  readonly transitionLambda: number;
+  /** The first 1/observationLambda of each beat is its "beat zone" (at least one frame). */
+  readonly observationLambda: number;
+  /**
+   * How sharply the network's split between "downbeat" and "beat" places the bar: a beat zone is
+   * weighted by the beat evidence (beat + downbeat) times (2·share)^κ, the share being the downbeat's
+   * (on the first beat of the bar) or the beat's. κ = 1 is madmom's observation model.
+   */
+  readonly downbeatSharpness: number;
+  /** Per frame, this share of the belief restarts at a beat entry (any tempo, meter, beat). */
+  readonly restart: number;
+  /** Tempo prior of the start and of restarts: log-Gaussian around `priorBpm`, `priorWidthOctaves` wide. */
+  readonly priorBpm: number;
+  readonly priorWidthOctaves: number;
+  /** Prior weight of each meter, in `meters` order (4/4 is far more common than 3/4). */
+  readonly meterPrior: readonly number[];
+  /** A beat is not emitted closer than this share of the beat interval after the previous one. */
+  readonly minGapBeats: number;
+  /**
+   * Beats are emitted only while the music gives evidence of them: the strongest beat activation
+   * (beat + downbeat) of the last `evidenceHoldS` seconds must reach `minActivation`. Silence, a
+   * room before the band and a held chord emit no beats (the belief keeps running underneath).
+   */
+  readonly minActivation: number;
+  readonly evidenceHoldS: number;
+}
+
+/** Defaults for `BarPointerTuning`. */
+export const defaultBarPointerTuning: BarPointerTuning = {
+  fps: 50,
+  minBpm: 50,
+  maxBpm: 200,
+  meters: [3, 4],
+  transitionLambda: 100,
+  observationLambda: 16,
+  downbeatSharpness: 1,
+  restart: 1e-4,
+  priorBpm: 100,
+  priorWidthOctaves: 1,
+  meterPrior: [0.3, 0.7],
+  minGapBeats: 0.45,
+  minActivation: 0.15,
+  evidenceHoldS: 4,
+};
+
+/** One (meter, interval) block of the state space. */
+interface Block {
+  readonly meter: number;
+  readonly tau: number;
+  readonly len: number;
+  /** Index of the block's tempo in `taus`. */
+  readonly ti: number;
+  /** Index of the meter in `meters`. */
+  readonly mi: number;
+  /** Beat-zone length in frames. */
+  readonly zone: number;
+  /** Belief per position, ring-indexed: position p lives at (head + p) % len. */
+  readonly a: Float64Array;
+  head: number;
+  /** Prior weight of a restart into one beat entry of this block. */
+  readonly restartWeight: number;
+}
+
+/** The most likely state after a frame. */
+export interface BarPointerState {
+  readonly meter: number;
+  /** Beat interval in frames. */
+  readonly tau: number;
+  /** 0-based beat in the bar. */
+  readonly beatInBar: number;
+  /** Position within the beat, 0..1. */
+  readonly phase: number;
+}
+
+/** A beat emitted by the online filter. */
+export interface FilterBeat {
+  /** Frame index (since the reset) the beat falls on. */
+  readonly frame: number;
+  readonly beatInBar: number;
+  readonly meter: number;
+  /** Beat interval in frames. */
+  readonly tau: number;
+  /** Posterior mass of the hypotheses that agree with this beat (same meter, tempo within ±6 %, beat phase within ±0.1), 0..1. */
+  readonly confidence: number;
+}
+
+/**
+ * A prior from outside the audio (the rehearsals, through the score follower) on what a beat entered
+ * now should be: `weight(meter, tau, beatInBar)` multiplies the belief of every hypothesis entering a
+ * beat on this frame. Return 1 for "no opinion".
+ */
+export type EntryPrior = (meter: number, tau: number, beatInBar: number) => number;
+
+function buildTaus(t: BarPointerTuning): number[] {
+  const lo = Math.max(2, Math.floor((60 * t.fps) / t.maxBpm));
+  const hi = Math.max(lo, Math.ceil((60 * t.fps) / t.minBpm));
+  const out: number[] = [];
+  for (let k = lo; k <= hi; k++) out.push(k);
+  return out;
+}
+
+function tempoTransitions(taus: readonly number[], lambda: number): Float64Array {
+  const n = taus.length;
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const v = Math.exp(-lambda * Math.abs(taus[j]! / taus[i]! - 1));
+      m[i * n + j] = v;
+      sum += v;
+    }
+    for (let j = 0; j < n; j++) m[i * n + j]! /= sum;
+  }
+  return m;
+}
+
+function priorWeights(t: BarPointerTuning, taus: readonly number[]): Float64Array {
+  const w = Float64Array.from(taus, (tau) => {
+    const o = Math.log2((60 * t.fps) / tau / t.priorBpm) / t.priorWidthOctaves;
+    return Math.exp(-0.5 * o * o);
+  });
+  const s = w.reduce((a, x) => a + x, 0);
+  return w.map((x) => x / s);
+}
+
+/** Observation factors of one frame for beat and downbeat zones, relative to a non-beat frame. */
+function zoneFactors(beat: number, downbeat: number, lambda: number, sharpness: number): { b: number; d: number } {
+  const pb = Number.isFinite(beat) ? Math.min(1, Math.max(1e-6, beat)) : 1e-6;
+  const pd = Number.isFinite(downbeat) ? Math.min(1, Math.max(1e-6, downbeat)) : 1e-6;
+  const none = Math.max(1e-6, 1 - pb - pd) / (lambda - 1);
+  const any = (pb + pd) / none;
+  if (sharpness === 1) return { b: pb / none, d: pd / none };
+  const share = pd / (pb + pd);
+  return { b: (any / 2) * (2 * (1 - share)) ** sharpness, d: (any / 2) * (2 * share) ** sharpness };
+}
+
+/** The online bar-pointer filter: feed one activation pair per frame, read beats as they come. */
+export class BarPointerFilter {
+  readonly tuning: BarPointerTuning;
+  private readonly taus: number[];
+  private readonly blocks: Block[];
+  private readonly trans: Float64Array;
+  /** Scratch: exit mass per (block, beat). */
+  private readonly exits: Float64Array[];
+  private frame = 0;
+  private lastBeatFrame = -Infinity;
+  private prevPhase = 0;
+  private best: Block | undefined;
+  private bestPos = 0;
+  /** Frames of the last activation at or above `minActivation` (−∞: none yet). */
+  private lastEvidence = -Infinity;
+
+  constructor(tuning: Partial<BarPointerTuning> = {}) {
+    this.tuning = { ...defaultBarPointerTuning, ...tuning };
+    const t = this.tuning;
+    if (t.meters.length === 0 || t.meters.length !== t.meterPrior.length) throw new RangeError('bar pointer: one prior weight per meter');
+    this.taus = buildTaus(t);
+    this.trans = tempoTransitions(this.taus, t.transitionLambda);
+    const prior = priorWeights(t, this.taus);
+    const meterSum = t.meterPrior.reduce((a, x) => a + x, 0);
+    this.blocks = [];
+    t.meters.forEach((meter, mi) => {
+      this.taus.forEach((tau, ti) => {
+        const len = meter * tau;
+        this.blocks.push({
+          meter,
+          tau,
+          len,
+          ti,
+          mi,
+          zone: Math.max(1, Math.floor(tau / t.observationLambda)),
+          a: new Float64Array(len),
+          head: 0,
+          restartWeight: ((t.meterPrior[mi]! / meterSum) * prior[ti]!) / meter,
+        });
+      });
+    });
+    this.exits = this.blocks.map((b) => new Float64Array(b.meter));
+    this.reset();
+  }
+
+  /** Number of hidden states. */
+  get stateCount(): number {
+    return this.blocks.reduce((s, b) => s + b.len, 0);
+  }
+
+  /** Beat intervals (frames) the filter models. */
+  get intervals(): readonly number[] {
+    return this.taus;
+  }
+
+  /** Forgets everything: every state at its prior weight (tempo and meter prior, phase uniform). */
+  reset(): void {
+    for (const b of this.blocks) {
+      b.a.fill(b.restartWeight / b.tau);
+      b.head = 0;
+    }
+    this.normalise();
+    this.frame = 0;
+    this.lastBeatFrame = -Infinity;
+    this.prevPhase = 0;
+    this.best = undefined;
+    this.lastEvidence = -Infinity;
+  }
+
+  /** Frames processed since the reset. */
+  get frames(): number {
+    return this.frame;
+  }
+
+  /** The most likely state after the last frame (undefined before the first). */
+  get state(): BarPointerState | undefined {
+    const b = this.best;
+    if (b === undefined) return undefined;
+    return { meter: b.meter, tau: b.tau, beatInBar: Math.floor(this.bestPos / b.tau), phase: (this.bestPos % b.tau) / b.tau };
+  }
+
+  /**
+   * One frame: `beat` and `downbeat` are the network's probabilities of a (non-down)beat and of a
+   * downbeat on this frame. Returns the beat that falls on this frame, if any.
+   */
+  step(beatIn: number, downbeatIn: number, prior?: EntryPrior): FilterBeat | undefined {
+    const t = this.tuning;
+    // A non-finite activation counts as no evidence either way.
+    const beat = Number.isFinite(beatIn) ? beatIn : 0;
+    const downbeat = Number.isFinite(downbeatIn) ? downbeatIn : 0;
+    const nT = this.taus.length;
+    // 1. Exit mass of every beat (the last position of each beat) before the positions advance.
+    for (let k = 0; k < this.blocks.length; k++) {
+      const b = this.blocks[k]!;
+      const ex = this.exits[k]!;
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) ex[beatIdx] = b.a[(b.head + (beatIdx + 1) * b.tau - 1) % b.len]!;
+    }
+    // 2. Advance every position by one (ring heads), 3. then refill each beat entry from the exits of
+    // the previous beat at every tempo of the same meter, plus restarts.
+    for (const b of this.blocks) b.head = (b.head - 1 + b.len) % b.len;
+    const restart = t.restart;
+    for (let k = 0; k < this.blocks.length; k++) {
+      const b = this.blocks[k]!;
+      const first = k - b.ti; // first block of this meter
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
+        const from = (beatIdx - 1 + b.meter) % b.meter;
+        let m = 0;
+        for (let j = 0; j < nT; j++) m += this.exits[first + j]![from]! * this.trans[j * nT + b.ti]!;
+        m = (1 - restart) * m + restart * b.restartWeight;
+        if (prior !== undefined) {
+          const w = prior(b.meter, b.tau, beatIdx);
+          if (Number.isFinite(w) && w >= 0) m *= w;
+        }
+        b.a[(b.head + beatIdx * b.tau) % b.len] = m;
+      }
+    }
+    // 4. Observation: beat zones weighted by the activations, relative to non-beat frames.
+    const f = zoneFactors(beat, downbeat, t.observationLambda, t.downbeatSharpness);
+    for (const b of this.blocks) {
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
+        const w = beatIdx === 0 ? f.d : f.b;
+        const start = beatIdx * b.tau;
+        for (let j = 0; j < b.zone; j++) {
+          const i = (b.head + start + j) % b.len;
+          b.a[i]! *= w;
+        }
+      }
+    }
+    this.normalise();
+    const n = this.frame++;
+    if (beat + downbeat >= t.minActivation) this.lastEvidence = n;
+    // 5. A beat when the most likely state has just crossed a beat boundary (and the music shows beats).
+    const b = this.best!;
+    const phase = (this.bestPos % b.tau) / b.tau;
+    const crossed = this.prevPhase >= 0.5 && phase < 0.5;
+    this.prevPhase = phase;
+    if (!crossed || n - this.lastBeatFrame < t.minGapBeats * b.tau || n - this.lastEvidence > t.evidenceHoldS * t.fps) return undefined;
+    this.lastBeatFrame = n;
+    return { frame: n, beatInBar: Math.floor(this.bestPos / b.tau), meter: b.meter, tau: b.tau, confidence: this.agreement(b, this.bestPos) };
+  }
+
+  /** Normalises the belief to sum 1 and finds the most likely state. */
+  private normalise(): void {
+    let sum = 0;
+    let bestV = -1;
+    for (const b of this.blocks) {
+      const a = b.a;
+      for (let i = 0; i < b.len; i++) {
+        const v = a[i]!;
+        sum += v;
+        if (v > bestV) {
+          bestV = v;
+          this.best = b;
+          this.bestPos = (i - b.head + b.len) % b.len;
+        }
+      }
+    }
+    if (!(sum > 0) || !Number.isFinite(sum)) {
+      // Every hypothesis ruled out (cannot happen with restarts, but never leave NaN behind).
+      for (const b of this.blocks) b.a.fill(b.restartWeight / b.tau);
+      sum = this.blocks.reduce((s, b) => s + b.a.reduce((x, y) => x + y, 0), 0);
+    }
+    const inv = 1 / sum;
+    for (const b of this.blocks) {
+      const a = b.a;
+      for (let i = 0; i < b.len; i++) a[i]! *= inv;
+    }
+  }
+
+  /** Posterior mass agreeing with a beat of block `best` at bar position `pos`. */
+  private agreement(best: Block, pos: number): number {
+    const phase = (pos % best.tau) / best.tau;
+    let mass = 0;
+    for (const b of this.blocks) {
+      if (b.meter !== best.meter || Math.abs(b.tau / best.tau - 1) > 0.06) continue;
+      for (let p = 0; p < b.len; p++) {
+        const ph = (p % b.tau) / b.tau;
+        let d = Math.abs(ph - phase);
+        if (d > 0.5) d = 1 - d;
+        if (d <= 0.1) mass += b.a[(b.head + p) % b.len]!;
+      }
+    }
+    return Math.min(1, mass);
+  }
+}
+
+/** A beat of an offline decode. */
+export interface DecodedBeat {
+  readonly frame: number;
+  readonly beatInBar: number;
+  readonly meter: number;
+}
+
+/**
+ * Viterbi over a whole take: the single most likely bar-pointer path given every activation (look-
+ * ahead allowed). `acts` holds (beat, downbeat) per frame. Returns the path's beats in order.
+ */
+export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerTuning> = {}): DecodedBeat[] {
+  const t = { ...defaultBarPointerTuning, ...tuning };
+  const frames = Math.floor(acts.length / 2);
+  if (frames === 0) return [];
+  const taus = buildTaus(t);
+  const nT = taus.length;
+  const trans = tempoTransitions(taus, t.transitionLambda);
+  const logTrans = trans.map((v) => Math.log(v + 1e-300));
+  const prior = priorWeights(t, taus);
+  const meterSum = t.meterPrior.reduce((a, x) => a + x, 0);
+  interface VBlock {
+    meter: number;
+    tau: number;
+    len: number;
+    ti: number;
+    zone: number;
+    d: Float64Array;
+    head: number;
+    /** Offset of this block's entries in the per-frame backpointer row. */
+    entryAt: number;
+  }
+  const blocks: VBlock[] = [];
+  let entries = 0;
+  t.meters.forEach((meter, mi) => {
+    taus.forEach((tau, ti) => {
+      const len = meter * tau;
+      const w = ((t.meterPrior[mi]! / meterSum) * prior[ti]!) / len;
+      blocks.push({ meter, tau, len, ti, zone: Math.max(1, Math.floor(tau / t.observationLambda)), d: new Float64Array(len).fill(Math.log(w)), head: 0, entryAt: entries });
+      entries += meter;
+    });
+  });
+  // Backpointer per frame and entry: index (within the meter) of the tempo the beat came from.
+  const back = new Uint8Array(frames * entries);
+  const exits = blocks.map((b) => new Float64Array(b.meter));
+  const observe = (n: number): void => {
+    const f = zoneFactors(acts[2 * n]!, acts[2 * n + 1]!, t.observationLambda, t.downbeatSharpness);
+    const lb = Math.log(f.b);
+    const ld = Math.log(f.d);
+    for (const b of blocks) {
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
+        const w = beatIdx === 0 ? ld : lb;
+        for (let j = 0; j < b.zone; j++) b.d[(b.head + beatIdx * b.tau + j) % b.len]! += w;
+      }
+    }
+  };
+  observe(0);
+  for (let n = 1; n < frames; n++) {
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k]!;
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) exits[k]![beatIdx] = b.d[(b.head + (beatIdx + 1) * b.tau - 1) % b.len]!;
+    }
+    for (const b of blocks) b.head = (b.head - 1 + b.len) % b.len;
+    const row = n * entries;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k]!;
+      const first = k - b.ti;
+      for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
+        const from = (beatIdx - 1 + b.meter) % b.meter;
+        let bestV = -Infinity;
+        let arg = 0;
+        for (let j = 0; j < nT; j++) {
+          const v = exits[first + j]![from]! + logTrans[j * nT + b.ti]!;
+          if (v > bestV) {
+            bestV = v;
+            arg = j;
+          }
+        }
+        b.d[(b.head + beatIdx * b.tau) % b.len] = bestV;
+        back[row + b.entryAt + beatIdx] = arg;
+      }
+    }
+    observe(n);
+    // Keep the numbers small.
+    let max = -Infinity;
+    for (const b of blocks) for (let i = 0; i < b.len; i++) if (b.d[i]! > max) max = b.d[i]!;
+    if (Number.isFinite(max)) for (const b of blocks) for (let i = 0; i < b.len; i++) b.d[i]! -= max;
+  }
+  // Best final state, then back along the path.
+  let bk = 0;
+  let pos = 0;
+  let bestV = -Infinity;
+  blocks.forEach((b, k) => {
+    for (let p = 0; p < b.len; p++) {
+      const v = b.d[(b.head + p) % b.len]!;
+      if (v > bestV) {
+        bestV = v;
+        bk = k;
+        pos = p;
+      }
+    }
+  });
+  const out: DecodedBeat[] = [];
+  for (let n = frames - 1; n >= 0; n--) {
+    const b = blocks[bk]!;
+    if (pos % b.tau === 0) {
+      out.push({ frame: n, beatInBar: pos / b.tau, meter: b.meter });
+      if (n === 0) break;
+      // Came from the last position of the previous beat, at the tempo the backpointer names.
+      const beatIdx = pos / b.tau;
+      const j = back[n * entries + b.entryAt + beatIdx]!;
+      bk = bk - b.ti + j;
+      const nb = blocks[bk]!;
+      const from = (beatIdx - 1 + nb.meter) % nb.meter;
+      pos = (from + 1) * nb.tau - 1;
+    } else pos--;
+  }
+  return out.reverse();
+}
+
+/** Runs the online filter over a whole activation sequence ((beat, downbeat) per frame); returns its beats. */
+export function filterActivations(acts: Float32Array, tuning: Partial<BarPointerTuning> = {}): FilterBeat[] {
+  const filter = new BarPointerFilter(tuning);
+  const out: FilterBeat[] = [];
+  for (let n = 0; 2 * n + 1 < acts.length; n++) {
+    const b = filter.step(acts[2 * n]!, acts[2 * n + 1]!);
+    if (b !== undefined) out.push(b);
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * The learned beat and downbeat tracker: the beat network (`beatNet.ts`) turns each 50 fps filterbank
+ * frame into beat and downbeat probabilities, and the online bar-pointer filter (`barPointer.ts`)
+ * decodes them causally into beats with their place in the bar. With rehearsal grids
+ * (`core/rehearsal/rehearsalPrior.ts`) the score follower's idea of where the music is weighs every beat hypothesis.
+ */
+import { BarPointerFilter, type BarPointerTuning, type EntryPrior } from './barPointer.js';
+import { BEAT_FPS, BEAT_FRAME_LAG_S, type BeatFrame } from './beatFrames.js';
+import { BeatNet, decodeBeatNet, type BeatNetModel, type BeatNetWeights } from './beatNet.js';
+import { SHIPPED_BEAT_NET } from './beatNetWeights.js';
+import type { Beat, FeatureFrame, ListeningSettings, TempoEstimate } from './types.js';
+
+const decoded = new WeakMap<BeatNetModel, BeatNetWeights>();
+
+/** The decoded weights of `model` (decoded once per model object). */
+export function beatNetWeights(model: BeatNetModel = SHIPPED_BEAT_NET): BeatNetWeights {
+  let w = decoded.get(model);
+  if (w === undefined) {
+    w = decodeBeatNet(model);
+    decoded.set(model, w);
+  }
+  return w;
+}
+
+/**
+ * What the show knows, as the learned tracker hears it: fed every feature frame, it weighs the beat
+ * hypotheses the bar-pointer filter enters (the rehearsal grids' prior, `core/rehearsal`).
+ */
+export interface BeatPrior {
+  pushFeature(frame: FeatureFrame): void;
+  entryPrior(t: number, fps: number): EntryPrior | undefined;
+  reset(): void;
+}
+
+/** The decoder's tuning for a listening setting (tempo range and prior from the settings). */
+export function barPointerTuningFor(settings: Pick<ListeningSettings, 'minBpm' | 'maxBpm' | 'priorBpm' | 'priorWidthOctaves'>, tuning: Partial<BarPointerTuning> = {}): Partial<BarPointerTuning> {
+  return {
+    fps: BEAT_FPS,
+    minBpm: settings.minBpm,
+    maxBpm: settings.maxBpm,
+    priorBpm: settings.priorBpm,
+    priorWidthOctaves: Math.max(settings.priorWidthOctaves, 0.15),
+    ...tuning,
+  };
+}
+
+/** What one frame produced. */
+export interface TrackerOutput {
+  beat?: Beat;
+  tempo?: TempoEstimate;
+}
+
+/** Frame-by-frame learned tracker. Feed every `ListeningFrame`'s payload in order. */
+export class LearnedBeatTracker {
+  private readonly net: BeatNet;
+  private readonly filter: BarPointerFilter;
+  private readonly prior: BeatPrior | undefined;
+  private beatIndex = 0;
+  private barIndex = -1;
+  private lastTempoT = -Infinity;
+  private lastTempoBpm = 0;
+  /** Confidence of the last beat (the tempo estimate carries it). */
+  private lastConfidence = 0;
+
+  constructor(settings: ListeningSettings, options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: BeatPrior } = {}) {
+    this.net = new BeatNet(beatNetWeights(options.model));
+    this.filter = new BarPointerFilter(barPointerTuningFor(settings, options.tuning));
+    this.prior = options.prior;
+  }
+
+  /** Forgets everything (new song). */
+  reset(): void {
+    this.net.reset();
+    this.filter.reset();
+    this.prior?.reset();
+    this.beatIndex = 0;
+    this.barIndex = -1;
+    this.lastTempoT = -Infinity;
+    this.lastTempoBpm = 0;
+    this.lastConfidence = 0;
+  }
+
+  /** A feature frame: only the rehearsal prior's score follower listens to these. */
+  pushFeature(f: FeatureFrame): void {
+    this.prior?.pushFeature(f);
+  }
+
+  /** A beat frame: one network step and one filter step; returns the beat on this frame and a tempo update, if any. */
+  pushBeatFrame(f: BeatFrame): TrackerOutput {
+    if (f.reset === true) this.reset();
+    const p = this.net.step(f.bands);
+    const t = f.t;
+    const entryPrior = this.prior?.entryPrior(t, BEAT_FPS);
+    const fb = this.filter.step(p[1]!, p[2]!, entryPrior);
+    const out: TrackerOutput = {};
+    const state = this.filter.state;
+    if (state !== undefined) {
+      const bpm = (60 * BEAT_FPS) / state.tau;
+      if (t - this.lastTempoT >= 1 || Math.abs(bpm - this.lastTempoBpm) > 0.03 * this.lastTempoBpm) {
+        this.lastTempoT = t;
+        this.lastTempoBpm = bpm;
+        out.tempo = { t, bpm, confidence: this.lastConfidence };
+      }
+    }
+    if (fb === undefined) return out;
+    const bpm = (60 * BEAT_FPS) / fb.tau;
+    this.lastConfidence = fb.confidence;
+    if (out.tempo !== undefined) out.tempo = { ...out.tempo, confidence: fb.confidence };
+    const index = this.beatIndex++;
+    if (fb.beatInBar === 0 || this.barIndex < 0) this.barIndex++;
+    out.beat = {
+      t,
+      index,
+      bpm,
+      confidence: fb.confidence,
+      beatInBar: fb.beatInBar,
+      beatsPerBar: fb.meter,
+      isDownbeat: fb.beatInBar === 0,
+      barIndex: this.barIndex,
+      nextBeatT: t + fb.tau / BEAT_FPS,
+      decidedT: f.t + BEAT_FRAME_LAG_S,
+    };
+    return out;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * A live run on disk: `takes/<run>/decisions.jsonl` written by the run journal as the show happens
+ * (each line handed to the kernel at once, fsynced within a second, bounded in size), the fixtures'
+ * usage measured from the outputs and rewritten every 10 s (`fixtures-usage.json`), and — only when
+ * the show's `runs.keepAudio` asks for it — the audio the engine heard with the cues playback fired
+ * (`audio.wav` + `cues.jsonl`, so the run is also a take `precue train --runs` learns from).
+ *
+ * The composition root opens one before the pipeline exists (the folder and the log must be there
+ * before the first cue can fire), attaches it to the pipeline, and closes it last.
+ */
+import { join } from 'node:path';
+import { interval, Subject, Subscription, type Observable, type Observer, type SchedulerLike } from 'rxjs';
+import type { AudioBlock, Beat } from '../../core/audio/types.js';
+import type { FixtureProfile } from '../../core/fixtures/profile.js';
+import type { Logger } from '../../core/log.js';
+import type { ShowPipeline } from '../../core/pipeline.js';
+import { DEFAULT_POLICY_NUMBERS } from '../../core/policy/numbers.js';
+import type { ShadowScore } from '../../core/protocol/state.js';
+import { RunJournal } from '../../core/runs/journal.js';
+import type { StartLine } from '../../core/runs/runLog.js';
+import { UsageMeter } from '../../core/runs/usage.js';
+import type { ShowFile } from '../../core/show/schema.js';
+import { writeFileAtomic } from '../files/atomicWrite.js';
+import type { ModelFolder } from '../model/modelFolder.js';
+import { LiveTake } from '../takes/liveTake.js';
+import { ENGINE_VERSION } from '../version.js';
+import { JsonlLog } from './jsonlLog.js';
+import { createRunFolder, RUN_LOG_FILE, runName, USAGE_FILE } from './runFolder.js';
+
+/** How often the usage meter samples the outputs (ms): fast enough for a strobe start or a move, cheap. */
+const USAGE_SAMPLE_MS = 100;
+/** How often `fixtures-usage.json` is rewritten while the show runs (ms). */
+const USAGE_WRITE_MS = 10_000;
+
+/** What a run needs to know. */
+export interface RunRecorderConfig {
+  /** The folder runs go in (`runsDirOf`). */
+  readonly runsDir: string;
+  readonly show: ShowFile;
+  readonly showDir: string;
+  readonly profiles: ReadonlyMap<string, FixtureProfile>;
+  readonly model: ModelFolder | undefined;
+  /** Wall clock of the start (names the folder). */
+  readonly startedAt: Date;
+  /** Run log size limit (default `DEFAULT_MAX_LOG_BYTES`). */
+  readonly maxLogBytes?: number;
+  readonly log: Logger;
+}
+
+/** A run being written. */
+export class RunRecorder {
+  private readonly subscription = new Subscription();
+  private journal: RunJournal | undefined;
+  private meter: UsageMeter | undefined;
+  private readonly take: LiveTake | undefined;
+  private readonly scores = new Subject<ShadowScore>();
+  private audioOffsetMs = 0;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly logFile: JsonlLog,
+    private readonly config: RunRecorderConfig,
+  ) {
+    this.take = config.show.runs.keepAudio
+      ? new LiveTake(dir, {
+          onFailure: (err) => config.log.error(`run audio stopped: ${err instanceof Error ? err.message : String(err)}; the decision log goes on`),
+          onCreateError: (err) => config.log.error(`run audio not recorded: ${err instanceof Error ? err.message : String(err)}`),
+        })
+      : undefined;
+  }
+
+  /** Creates the run's folder and opens its log. Throws a DeviceError (naming the folder) when it cannot. */
+  static async open(config: RunRecorderConfig): Promise<RunRecorder> {
+    const dir = await createRunFolder(config.runsDir, runName(config.startedAt));
+    const file = JsonlLog.open(join(dir, RUN_LOG_FILE), {
+      exclusive: true,
+      ...(config.maxLogBytes !== undefined ? { maxBytes: config.maxLogBytes } : {}),
+      onFailure: (err) => config.log.error(`run log stopped: ${err instanceof Error ? err.message : String(err)}; the show goes on`),
+    });
+    return new RunRecorder(dir, file, config);
+  }
+
+  /** Where the engine's audio goes when the run keeps it (undefined: it does not). */
+  get tapAudio(): Partial<Observer<AudioBlock>> | undefined {
+    const take = this.take;
+    if (take === undefined) return undefined;
+    return { next: (b) => take.audio(b) };
+  }
+
+  /** Shadow mode's live score per department, for the console. */
+  get shadow(): { snapshot(): readonly ShadowScore[]; readonly states$: Observable<ShadowScore> } {
+    return { snapshot: () => this.journal?.scores() ?? [], states$: this.scores.asObservable() };
+  }
+
+  /** Starts writing: call once the pipeline exists, before any cue can fire. */
+  attach(pipeline: ShowPipeline, audioOffsetMs: number, scheduler: SchedulerLike, beats$?: Observable<Beat>): void {
+    const { show, model, showDir, startedAt } = this.config;
+    this.audioOffsetMs = audioOffsetMs;
+    const header: Omit<StartLine, 'kind' | 'v' | 'audioOffsetMs' | 'depts'> = {
+      run: this.dir.split(/[\\/]/).pop() ?? '',
+      show: show.name,
+      showDir,
+      startedAt: startedAt.toISOString(),
+      engineVersion: ENGINE_VERSION,
+      audio: { kept: this.take !== undefined },
+      model:
+        model === undefined
+          ? null
+          : {
+              path: model.dir,
+              createdBy: model.meta.createdBy,
+              policyVersion: model.meta.policy.version,
+              fireThreshold: model.meta.policy.numbers.fireThreshold,
+              ...(model.meta.features.follow !== undefined ? { follows: model.meta.features.follow.reference } : {}),
+              depts: Object.entries(model.meta.policy.depts).map(([id, d]) => ({ id, useNetwork: d.useNetwork, why: d.why.slice(0, 500) })),
+            },
+    };
+    const journal = new RunJournal(
+      pipeline,
+      { header, audioOffsetMs, policy: model?.meta.policy.numbers ?? DEFAULT_POLICY_NUMBERS, ...(beats$ !== undefined ? { beats$ } : {}), write: (l) => this.logFile.append(l) },
+      scheduler,
+    );
+    this.journal = journal;
+    this.subscription.add(journal.scores$.subscribe((s) => this.scores.next(s)));
+    if (this.take !== undefined) {
+      const take = this.take;
+      this.subscription.add(
+        pipeline.playback.events$.subscribe((e) => {
+          if (e.kind === 'fire') take.cue({ t: Math.max(0, (e.tMs - audioOffsetMs) / 1000), dept: e.dept, cue: e.cue, by: e.source });
+        }),
+      );
+    }
+    const meter = new UsageMeter(show.fixtures, this.config.profiles);
+    this.meter = meter;
+    this.subscription.add(interval(USAGE_SAMPLE_MS, scheduler).subscribe(() => meter.sample(scheduler.now(), pipeline.outputs)));
+    this.subscription.add(interval(USAGE_WRITE_MS, scheduler).subscribe(() => void this.writeUsage()));
+  }
+
+  private async writeUsage(): Promise<void> {
+    if (this.meter === undefined) return;
+    await writeFileAtomic(join(this.dir, USAGE_FILE), `${JSON.stringify(this.meter.report(), null, 1)}\n`, { backup: false }).catch((err: unknown) =>
+      this.config.log.warn(`fixture usage not written: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
+  /** Engine ms of audio time 0 (for callers that add lines of their own). */
+  get audioZeroMs(): number {
+    return this.audioOffsetMs;
+  }
+
+  /**
+   * Stops the run. `clean`: the predictions still standing are settled and an `end` line written;
+   * `hold` (a failed start, a crash-like stop) leaves the log as a kill would. Then usage, audio, log.
+   */
+  async close(mode: 'clean' | 'hold'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (mode === 'clean') this.journal?.end();
+    this.journal?.dispose();
+    this.subscription.unsubscribe();
+    this.scores.complete();
+    await this.writeUsage();
+    await this.take?.close().catch((err: unknown) => this.config.log.error(`run audio not closed cleanly: ${err instanceof Error ? err.message : String(err)}`));
+    await this.logFile.close();
+  }
+}

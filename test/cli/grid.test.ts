@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { beatGridSchema, gridPeriod } from '../../engine/core/audio/beatGrid.js';
+import { encodeWav } from '../../engine/core/audio/wav.js';
+import { runCli } from '../../engine/cli/main.js';
+import { readBeatGrid } from '../../engine/io/takes/beatGrid.js';
+import { beatTimes, clicks } from '../core/audio/signals.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'precue-grid-'));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), exit: () => undefined });
+  return { code, out, err };
+}
+
+function take(name: string, bpm: number, seconds: number): string {
+  const t = join(dir, name);
+  mkdirSync(t, { recursive: true });
+  writeFileSync(join(t, 'audio.wav'), encodeWav([clicks(beatTimes(bpm, 0.5, seconds), seconds)], 22050));
+  writeFileSync(join(t, 'cues.jsonl'), '{"t": 1, "dept": "LX", "cue": "1"}\n');
+  return t;
+}
+
+describe('precue grid', () => {
+  it('analyses a take into beats.json, then applies corrections in the order given', async () => {
+    const t = take('rehearsal', 120, 20);
+    const first = await cli('grid', t);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/analysed — \d+ beats/);
+    const grid = (await readBeatGrid(t))!;
+    expect(beatGridSchema.safeParse(grid).success).toBe(true);
+    expect(grid.source).toMatch(/offline Viterbi/);
+    expect(grid.edits).toEqual([]);
+    const period = gridPeriod(grid);
+    expect(period).toBeGreaterThan(0);
+
+    const edited = await cli('grid', t, '--double', '--shift-half', '--downbeat', '5', '--nudge=-10');
+    expect(edited.code).toBe(0);
+    const g2 = (await readBeatGrid(t))!;
+    expect(g2.edits).toEqual(['double', 'shift-half', 'downbeat 5', 'nudge -10']);
+    expect(gridPeriod(g2)).toBeCloseTo(period / 2, 2);
+    // Shown without changes when asked again.
+    expect((await cli('grid', t)).out).toMatch(/edits: double, shift-half, downbeat 5, nudge -10/);
+  });
+
+  it('refuses a malformed beats.json with the file and the offending beat, and bad options as usage errors', async () => {
+    const t = take('broken', 100, 8);
+    writeFileSync(join(t, 'beats.json'), JSON.stringify({ version: 1, source: 'x', edits: [], beats: [[2, 0], [1, 1]] }));
+    const r = await cli('grid', t);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/beats\.json/);
+    expect(r.err).toMatch(/not after/);
+    writeFileSync(join(t, 'beats.json'), '{ not json');
+    expect((await cli('grid', t)).err).toMatch(/not valid JSON/);
+    expect((await cli('grid', t, '--meter', 'x')).err).toMatch(/--meter needs a number/);
+    expect((await cli('grid')).err).toMatch(/name a take folder/);
+    expect((await cli('grid', join(dir, 'missing'))).err).toMatch(/missing/);
+  });
+
+  it('analyze --rehearsals uses the takes as a prior and says which grids it used', async () => {
+    const a = take('reh-a', 110, 20);
+    const b = take('reh-b', 110, 20);
+    await cli('grid', a);
+    const file = join(dir, 'show.wav');
+    writeFileSync(file, encodeWav([clicks(beatTimes(110, 0.5, 20), 20)], 22050));
+    const r = await cli('analyze', file, '--json', '--rehearsals', a, b);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/rehearsal reh-a: \d+ beats from beats\.json/);
+    expect(r.err).toMatch(/rehearsal reh-b: \d+ beats \(no beats\.json: analysed now/);
+    const j = JSON.parse(r.out) as { beats: number[] };
+    expect(j.beats.every(Number.isFinite)).toBe(true);
+    expect((await cli('analyze', file, '--tracker', 'magic')).err).toMatch(/--tracker must be learned or dsp/);
+    // The grids guide the learned tracker only: asking for the DSP one with them is a usage error.
+    expect((await cli('analyze', file, '--tracker', 'dsp', '--rehearsals', a)).err).toMatch(/guide the learned tracker only/);
+  });
+});

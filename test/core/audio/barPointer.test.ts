@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { BarPointerFilter, decodeBarPointer, filterActivations } from '../../../engine/core/audio/barPointer.js';
+import { fMeasure } from '../../../bench/lib/beatEval.js';
+
+const FPS = 50;
+
+/** Activations with a beat every `period` frames from `first`, a downbeat every `meter` beats; noise floor `floor`. */
+function activations(frames: number, period: number, first: number, meter: number, floor = 0.01, strength = 0.8): Float32Array {
+  const a = new Float32Array(2 * frames);
+  for (let n = 0; n < frames; n++) {
+    a[2 * n] = floor;
+    a[2 * n + 1] = floor / 2;
+  }
+  for (let k = 0; first + k * period < frames; k++) {
+    const n = Math.round(first + k * period);
+    if (k % meter === 0) a[2 * n + 1] = strength;
+    else a[2 * n] = strength;
+  }
+  return a;
+}
+
+const times = (beats: readonly { frame: number }[]): number[] => beats.map((b) => b.frame / FPS);
+const truth = (frames: number, period: number, first: number): number[] => {
+  const out: number[] = [];
+  for (let k = 0; first + k * period < frames; k++) out.push((first + k * period) / FPS);
+  return out;
+};
+
+describe('bar-pointer HMM', () => {
+  it('online: locks onto a steady 120 BPM pulse and its downbeats', () => {
+    const a = activations(30 * FPS, 25, 10, 4);
+    const beats = filterActivations(a, { fps: FPS });
+    expect(fMeasure(truth(30 * FPS, 25, 10), times(beats)).f).toBeGreaterThan(0.97);
+    const late = beats.filter((b) => b.frame > 10 * FPS);
+    for (const b of late) {
+      expect(b.meter).toBe(4);
+      expect(b.tau).toBe(25);
+      expect(b.beatInBar).toBe(Math.round((b.frame - 10) / 25) % 4);
+      expect(b.confidence).toBeGreaterThan(0);
+      expect(b.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('online: hears three beats to the bar when the downbeats say so', () => {
+    const beats = filterActivations(activations(40 * FPS, 30, 5, 3), { fps: FPS });
+    expect(beats.filter((b) => b.frame > 20 * FPS).every((b) => b.meter === 3)).toBe(true);
+  });
+
+  it('online: an off-beat lock is corrected within a few beats when the evidence moves', () => {
+    // 20 s on one phase, then the pulse shifts by half a beat (an off-beat lock seen from the new pulse).
+    const frames = 40 * FPS;
+    const a1 = activations(frames, 25, 10, 4);
+    const a2 = activations(frames, 25, 22.5, 4);
+    const a = new Float32Array(2 * frames);
+    a.set(a1.subarray(0, 2 * 20 * FPS));
+    a.set(a2.subarray(2 * 20 * FPS), 2 * 20 * FPS);
+    const beats = filterActivations(a, { fps: FPS });
+    // From four beats after the shift on, every beat is on the new pulse.
+    const after = truth(frames, 25, 22.5).filter((t) => t >= 20 + 4 * 0.5);
+    expect(fMeasure(after, times(beats).filter((t) => t >= 20 + 4 * 0.5), 0.07, 0).f).toBeGreaterThan(0.95);
+  });
+
+  it('online: follows a tempo change from 100 to 140 BPM', () => {
+    const frames = 40 * FPS;
+    const a = activations(frames, 30, 10, 4);
+    const b = activations(frames, 60 * FPS / 140, 20 * FPS + 3, 4);
+    a.set(b.subarray(2 * 20 * FPS), 2 * 20 * FPS);
+    const beats = filterActivations(a, { fps: FPS });
+    const late = beats.filter((x) => x.frame > 26 * FPS);
+    expect(late.length).toBeGreaterThan(10);
+    for (const x of late) expect(Math.abs((60 * FPS) / x.tau - 140)).toBeLessThan(8);
+  });
+
+  it('emits no beats without evidence (silence) and never NaN on non-finite input', () => {
+    const f = new BarPointerFilter({ fps: FPS });
+    let beats = 0;
+    for (let n = 0; n < 20 * FPS; n++) if (f.step(n % 7 === 0 ? Number.NaN : 0, n % 11 === 0 ? Number.POSITIVE_INFINITY : 0) !== undefined) beats++;
+    expect(beats).toBe(0);
+    const s = f.state!;
+    expect([s.tau, s.phase, s.beatInBar, s.meter].every(Number.isFinite)).toBe(true);
+    // And it still locks on once the music starts.
+    const a = activations(20 * FPS, 25, 3, 4);
+    const out: number[] = [];
+    for (let n = 0; n < 20 * FPS; n++) if (f.step(a[2 * n]!, a[2 * n + 1]!) !== undefined) out.push(n / FPS);
+    expect(fMeasure(truth(20 * FPS, 25, 3), out).f).toBeGreaterThan(0.9);
+  });
+
+  it('an entry prior that favours the off-beat wins over weak evidence', () => {
+    const frames = 30 * FPS;
+    const a = activations(frames, 25, 10, 4, 0.05, 0.2);
+    const f = new BarPointerFilter({ fps: FPS });
+    const out: number[] = [];
+    for (let n = 0; n < frames; n++) {
+      // The prior says beats fall half a beat after the activations' pulse.
+      const phase = (((n - 22.5) % 25) + 25) % 25;
+      const onBeat = Math.min(phase, 25 - phase) < 2;
+      const b = f.step(a[2 * n]!, a[2 * n + 1]!, () => (onBeat ? 1 : 0.05));
+      if (b !== undefined) out.push(n / FPS);
+    }
+    expect(fMeasure(truth(frames, 25, 22.5), out).f).toBeGreaterThan(0.9);
+  });
+
+  it('offline Viterbi recovers the grid, downbeats included', () => {
+    const a = activations(30 * FPS, 27, 12, 4, 0.02, 0.6);
+    const beats = decodeBarPointer(a, { fps: FPS });
+    expect(fMeasure(truth(30 * FPS, 27, 12), times(beats), 0.07, 0).f).toBeGreaterThan(0.97);
+    const downs = beats.filter((b) => b.beatInBar === 0).map((b) => b.frame);
+    for (const d of downs) expect(Math.round((d - 12) / 27) % 4).toBe(0);
+    expect(decodeBarPointer(new Float32Array(0))).toEqual([]);
+  });
+});
