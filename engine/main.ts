@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { asyncScheduler, merge, type Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
+import { asyncScheduler, filter, merge, Observable, type Observer, type SchedulerLike, Subject, tap } from 'rxjs';
+import type { PlaybackEvent } from './core/playback/deptPlayback.js';
 import type { ConsoleInput, CueListChange } from './core/arbiter/arbiter.js';
 import { timecodeTriggers } from './core/arbiter/timecode.js';
 import type { AudioBlock, ListeningSettings, ListeningStreams } from './core/audio/types.js';
@@ -39,7 +40,7 @@ import { openShowAudio } from './io/audio/showAudio.js';
 import { listenInWorker } from './io/audio/workerListen.js';
 import { loadShowRehearsals } from './io/takes/beatGrid.js';
 import { ArtPollResponder } from './io/dmx/artnetPollResponder.js';
-import { showSacnCid } from './io/dmx/sourceIdentity.js';
+import { showSacnCid, uuidV5 } from './io/dmx/sourceIdentity.js';
 import { FrameClock } from './io/frameClock/frameClock.js';
 import { openMixers } from './io/mixer/mixers.js';
 import { handleAudioLoss } from './io/audio/audioLoss.js';
@@ -57,6 +58,14 @@ import { DeviceRegistry } from './io/devices/registry.js';
 import { openVideoOutputs, type VideoOutputs } from './io/video/videoOutputs.js';
 import { loadShow } from './io/show/loadShow.js';
 import { ENGINE_VERSION } from './io/version.js';
+import { describeResume, type ResumePoint } from './core/continuity/journal.js';
+import { ContinuityRecord, INITIAL_CONTINUITY } from './core/continuity/record.js';
+import { resumeShow } from './core/continuity/resume.js';
+import { journalShow } from './io/continuity/journalFeed.js';
+import { JournalFile } from './io/continuity/journalFile.js';
+import { Standby, standbyOutputMode } from './io/continuity/standby.js';
+import { Discovery, PRECUE_SERVICE_TYPE, type Announcement } from './io/continuity/discovery.js';
+import type { OutputMode } from './io/frameClock/protocol.js';
 import { purgeRuns } from './io/runs/retention.js';
 import { RunRecorder } from './io/runs/runRecorder.js';
 
@@ -89,6 +98,17 @@ export interface EngineConfig {
   readonly allAuto?: boolean;
   /** DMX frame rate of the playback loop (default `DEFAULT_FRAME_RATE_HZ`; each universe's own rate governs sending). */
   readonly frameRateHz?: number;
+  /** Run as a hot standby of the primary at `address` (`host:port` of its console), with a token it accepts. */
+  readonly backupOf?: { readonly address: string; readonly token: string };
+  /**
+   * Journal the show to `journal.jsonl` in its folder and resume from it: after a crash always, after a
+   * clean stop only with `resume` (default: no journal; `precue run` journals).
+   */
+  readonly journal?: boolean;
+  /** Resume from the journal even after a clean stop. */
+  readonly resume?: boolean;
+  /** Announce the console over mDNS/DNS-SD and list the engines heard (default false; `precue run` announces). */
+  readonly announce?: boolean;
   /**
    * Write this run to disk (`<dir>/run-…/decisions.jsonl`, fixture usage, the audio when the show keeps
    * it) and apply the show's retention to earlier runs there. Absent: nothing is written (tests).
@@ -388,12 +408,13 @@ async function openVideo(show: ShowFile, messages: MessageOutputs, devices: Devi
 }
 
 /** Every cue message goes through the video outputs, so shots and camera moves are tally-checked. */
-function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers): void {
-  const routed = pipeline.messages$.subscribe((m) => video.route(m));
+function routeMessages(video: VideoOutputs, messages: MessageOutputs, pipeline: ShowPipeline, closers: Closers, speaks: () => boolean): void {
+  // A hot standby that follows sends no messages: its primary sends them (a clip would start twice).
+  const routed = pipeline.messages$.pipe(filter(() => speaks())).subscribe((m) => video.route(m));
   routed.add(video.follow(pipeline.playback));
   routed.add(
     pipeline.decisions$.subscribe((d) => {
-      if (d.action !== 'panic') return;
+      if (d.action !== 'panic' || !speaks()) return;
       video.panic();
       messages.sender.panic();
     }),
@@ -433,10 +454,26 @@ async function openArtnetDiscovery(show: ShowFile, port: number | undefined, clo
 }
 
 /** DMX: the frame clock's worker sends at each universe's rate; the frame loop hands it new looks. */
-async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipeline, scheduler: SchedulerLike, closers: Closers, banner: string[], log: Logger): Promise<FrameTicks> {
-  // The sACN CID stays the same across restarts of this show on this machine (receivers see one source).
-  const sacnCid = showSacnCid(show.name, show.outputs.sacnCid);
-  const clock = await FrameClock.start({ universes: show.outputs.universes, cid: sacnCid, log: createLogger('io/frameClock') });
+async function startDmx(
+  config: EngineConfig,
+  show: ShowFile,
+  pipeline: ShowPipeline,
+  scheduler: SchedulerLike,
+  closers: Closers,
+  banner: string[],
+  log: Logger,
+  start: { readonly initial?: ReadonlyMap<number, Uint8Array>; readonly outputMode?: OutputMode } = {},
+): Promise<{ ticks: FrameTicks; clock: FrameClock }> {
+  // The sACN CID stays the same across restarts of this show on this machine (receivers see one
+  // source); a standby is a source of its own (receivers weigh the two by priority).
+  const sacnCid = config.backupOf !== undefined ? standbySacnCid(show) : showSacnCid(show.name, show.outputs.sacnCid);
+  const clock = await FrameClock.start({
+    universes: show.outputs.universes,
+    cid: sacnCid,
+    ...(start.initial !== undefined ? { initial: start.initial } : {}),
+    ...(start.outputMode !== undefined ? { outputMode: start.outputMode } : {}),
+    log: createLogger('io/frameClock'),
+  });
   closers.add((mode) => clock.stop(mode));
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const ticks = new FrameTicks();
@@ -459,7 +496,115 @@ async function startDmx(config: EngineConfig, show: ShowFile, pipeline: ShowPipe
   for (const e of clock.openErrors) banner.push(`  not sending: ${e.message}`);
   if (show.outputs.universes.some((u) => u.driver.kind === 'sacn')) banner.push(`sACN source CID ${sacnCid}${show.outputs.sacnCid === undefined ? ' (this show on this machine)' : ''}, universe discovery every 10 s`);
   await openArtnetDiscovery(show, config.artnetDiscoveryPort, closers, banner, log);
-  return ticks;
+  return { ticks, clock };
+}
+
+/** A standby's sACN CID: its own source, stable across its restarts, never the primary's. */
+function standbySacnCid(show: ShowFile): string {
+  return uuidV5(showSacnCid(show.name, show.outputs.sacnCid), 'precue standby');
+}
+
+/**
+ * The show folder's journal: what it holds (the point to resume from) and the journal open for the
+ * run. A journal another engine holds, or a folder that cannot be written, never stops the show: the
+ * banner and the continuity record say there is no journal and why.
+ */
+async function openJournal(config: EngineConfig, dir: string, record: ContinuityRecord, closers: Closers, banner: string[], log: Logger): Promise<{ journal: JournalFile; point: ResumePoint } | undefined> {
+  if (config.journal !== true) return undefined;
+  try {
+    const opened = await JournalFile.open(dir, { log: createLogger('io/journal') });
+    closers.add((mode) => {
+      // A clean stop is an end: the next start begins at the top (unless asked to resume).
+      if (mode === 'clean') opened.journal.append({ kind: 'stop' });
+      return opened.journal.close();
+    });
+    record.update({ journal: { file: opened.journal.file, ok: true, detail: 'every cue, mode and PANIC is journaled' } });
+    return opened;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`journal off: ${message}`);
+    banner.push(`journal: OFF — ${message}`);
+    record.update({ journal: { file: dir, ok: false, detail: message.slice(0, 300) } });
+    return undefined;
+  }
+}
+
+/**
+ * Puts the show where the journal left it (each department at its last fired cue, its mode, PANIC),
+ * before the first frame, and journals the run from there.
+ */
+function resumeAndJournal(
+  opened: { journal: JournalFile; point: ResumePoint },
+  pipeline: ShowPipeline,
+  inputs: { console$: Subject<ConsoleInput>; controls$: Subject<ControlEvent> },
+  resumeAfterCleanStop: boolean,
+  record: ContinuityRecord,
+  scheduler: SchedulerLike,
+  closers: Closers,
+  banner: string[],
+  log: Logger,
+): void {
+  const { journal, point } = opened;
+  const something = point.depts.length > 0 || point.panic;
+  const resumed = something && (!point.cleanStop || resumeAfterCleanStop);
+  if (resumed) {
+    const outcome = resumeShow(point, pipeline, { console: inputs.console$, controls: inputs.controls$ }, scheduler.now());
+    banner.push(`journal: ${journal.file} — RESUMED ${describeResume(point)}${point.lastAt !== undefined ? ` (last entry ${point.lastAt})` : ''}`);
+    for (const p of outcome.problems) banner.push(`  not resumed: ${p}`);
+    if (point.skipped.length > 0) banner.push(`  ${point.skipped.length} journal line(s) skipped (see the log)`);
+    log.info(`resumed from ${journal.file}: ${describeResume(point)}`);
+    record.update({
+      resumed: {
+        atMs: scheduler.now(),
+        journal: journal.file,
+        lastEntryAt: point.lastAt ?? null,
+        depts: outcome.depts.map((d) => ({ dept: d.dept, cue: d.cue, ...(d.mode !== undefined ? { mode: d.mode } : {}), panicked: d.panicked })),
+        panic: outcome.panic,
+        skippedLines: point.skipped.length,
+        problems: outcome.problems.map((p) => p.slice(0, 300)).slice(0, 64),
+      },
+    });
+  } else banner.push(`journal: ${journal.file}${something ? ' (the last run was stopped cleanly: starting at the top; --resume resumes)' : ''}`);
+  const feed = journalShow(journal, {
+    // Recorded ahead of the state that follows: a position a console has shown is journaled first.
+    events$: new Observable<PlaybackEvent>((sub) => pipeline.playback.record((e) => sub.next(e))),
+    arbiter$: pipeline.arbiter.state$,
+    safety$: pipeline.safety.state$,
+    modesAreOwn: () => record.current().role !== 'standby',
+  });
+  closers.add(() => feed.unsubscribe());
+  journal.append({ kind: 'start', engine: ENGINE_VERSION, show: pipeline.show.name.slice(0, 200), resumed, role: record.current().role });
+}
+
+/** Says (at most once in 10 s) that a following standby dropped a control; the filter it returns is always false. */
+function ignoredOnStandby(log: Logger): (e: ControlEvent) => boolean {
+  let lastAt = -Infinity;
+  return (e) => {
+    const now = performance.now();
+    if (now - lastAt > 10_000) {
+      lastAt = now;
+      log.warn(`hot standby: ${e.origin} control '${e.command.type}' ignored while following the primary (operate the primary, or take control here)`);
+    }
+    return false;
+  };
+}
+
+/** Announces the console over mDNS and lists the engines heard in the continuity record. */
+function announce(me: Announcement, record: ContinuityRecord, closers: Closers, banner: string[]): void {
+  const discovery = new Discovery(me, record, createLogger('io/discovery'));
+  discovery.start();
+  const roles = record.states$.subscribe((s) => discovery.roleChanged(s.role));
+  closers.add(async () => {
+    roles.unsubscribe();
+    await discovery.stop();
+  });
+  banner.push(`announced on the local network as _${PRECUE_SERVICE_TYPE}._tcp port ${me.port} (mDNS); engines heard are listed on the console`);
+}
+
+/** The look the outputs start with: the pipeline's first frame (a resumed show's look, never dark first). */
+function firstLook(pipeline: ShowPipeline, scheduler: SchedulerLike): Map<number, Uint8Array> {
+  pipeline.frame(scheduler.now());
+  return new Map([...pipeline.outputs].map(([id, data]) => [id, data.slice()]));
 }
 
 /** The run's timeline for the console: bars, predictions, fires, and the rehearsal take the show plays. */
@@ -487,11 +632,12 @@ function startConsoleModel(
   audioOffsetMs: number,
   scheduler: SchedulerLike,
   closers: Closers,
-  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow' | 'universeDeltas'> = {},
+  records: Pick<ConsoleModelOptions, 'devices' | 'cameras' | 'programming' | 'timeline' | 'shadow' | 'continuity' | 'universeDeltas'> = {},
+  engineId: string = randomUUID(),
 ): ConsoleModel {
   const model = new ConsoleModel(
     pipeline,
-    { engineId: randomUUID(), showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
+    { engineId, showName: show.name, showPath: showDir, commands, ...(listening !== undefined ? { listening, audioOffsetMs } : {}), ...records },
     scheduler,
   );
   closers.add(() => model.dispose());
@@ -581,6 +727,9 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     // Tokens first: a bad or unreadable one stops the start before anything opens.
     const tokens = config.console === null ? null : await resolveShowTokens({ ...config.console.tokens, showDir: config.showDir });
     const { show, dir, profiles, catalog } = await loadShowParts(config, banner, log);
+    const continuity = new ContinuityRecord(config.backupOf !== undefined ? { ...INITIAL_CONTINUITY, role: 'standby' } : undefined);
+    closers.add(() => continuity.dispose());
+    const journal = await openJournal(config, dir, continuity, closers, banner, log);
     // The model first: it fixes the analysis settings it was trained with.
     const model = await loadCueModel(config, show, dir, banner);
     const run = config.runs !== undefined ? await openRun(config.runs, show, dir, profiles, model, closers, banner) : undefined;
@@ -594,7 +743,15 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const devices = new DeviceRegistry();
     closers.add(() => devices.stop());
     const video = await openVideo(show, messages.outputs, devices, scheduler, closers, banner);
-    const controls = [...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls];
+    // The resume's PANIC comes in as a control, like any other.
+    const resumeControls$ = new Subject<ControlEvent>();
+    closers.add(() => resumeControls$.complete());
+    // A hot standby that follows takes no OSC, MIDI/MSC or timecode control: its primary does, and the
+    // standby mirrors what that did (both firing would run each cue twice).
+    const speaks = (): boolean => continuity.current().role !== 'standby';
+    const dropped = ignoredOnStandby(log);
+    const outside = merge(...(oscIn !== undefined ? [oscIn.commands$] : []), ...messages.controls).pipe(filter((e) => speaks() || dropped(e)));
+    const controls = [outside, resumeControls$];
 
     // Audio time 0 is now: the audio source starts when the pipeline subscribes to it, just below.
     const audioOffsetMs = scheduler.now();
@@ -624,10 +781,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
     const modesSub = pipeline.arbiter.state$.subscribe((st) => (modes = st.depts));
     closers.add(() => modesSub.unsubscribe());
     closers.add(handleAudioLoss(audioStatus, () => modes.filter((d) => d.mode === 'auto').map((d) => d.dept), console$, log));
-    routeMessages(video, messages.outputs, pipeline, closers);
+    routeMessages(video, messages.outputs, pipeline, closers, speaks);
     // Sound: the desks the show's sound cues move, played from playback's events like any department;
     // their connections join the other devices (health and levels on the console).
-    const mixers = openMixers(show, pipeline.playback.events$, scheduler, devices, createLogger('io/mixer'));
+    const mixers = openMixers(show, pipeline.playback.events$.pipe(filter(() => speaks())), scheduler, devices, createLogger('io/mixer'));
     if (mixers !== undefined) {
       closers.add(() => mixers.close());
       banner.push(...mixers.banner);
@@ -641,16 +798,37 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       closers.add(() => hot.unsubscribe());
     }
 
-    const frameTicks = await startDmx(config, show, pipeline, scheduler, closers, banner, log);
+    if (journal !== undefined) resumeAndJournal(journal, pipeline, { console$, controls$: resumeControls$ }, config.resume === true, continuity, scheduler, closers, banner, log);
+    const { ticks: frameTicks, clock } = await startDmx(config, show, pipeline, scheduler, closers, banner, log, {
+      initial: firstLook(pipeline, scheduler),
+      ...(config.backupOf !== undefined ? { outputMode: standbyOutputMode(show, false) } : {}),
+    });
     const editor = config.console !== null ? await openShowEditor(dir, show, catalog, pipeline, scheduler, closers, banner, log) : undefined;
     if (editor !== undefined) {
       const fed = editor.cueLists$.subscribe((c) => cueLists$.next(c));
       closers.add(() => fed.unsubscribe());
     }
     const timeline = config.console !== null ? await startTimeline(show, dir, pipeline, listening, audioOffsetMs, scheduler, closers, banner) : undefined;
-    const consoleModel = config.console !== null || oscIn !== undefined
-      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, universeDeltas: config.console !== null, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}) })
+    const engineId = randomUUID();
+    const consoleModel = config.console !== null || oscIn !== undefined || config.backupOf !== undefined
+      ? startConsoleModel(show, dir, pipeline, console$, listening, audioOffsetMs, scheduler, closers, { devices, cameras: video.cameras, universeDeltas: config.console !== null, ...(editor !== undefined ? { programming: editor } : {}), ...(timeline !== undefined ? { timeline } : {}), ...(run !== undefined ? { shadow: run.shadow } : {}), continuity }, engineId)
       : undefined;
+    if (config.backupOf !== undefined && consoleModel !== undefined) {
+      const standby = new Standby(config.backupOf.address, config.backupOf.token, {
+        show,
+        local: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic || pipeline.safety.current.allOff, blackout: pipeline.safety.current.blackout, grandMaster: pipeline.safety.current.grandMaster }),
+        carryOut: (command, who) => consoleModel.carryOut(command, who),
+        restore: (dept, cue) => void pipeline.playback.restore(dept, cue),
+        blackout: (on, who) => void pipeline.safety.handle({ type: 'blackout', on }, scheduler.now(), who),
+        outputs: clock,
+        record: continuity,
+        now: () => scheduler.now(),
+        log: createLogger('io/standby'),
+      });
+      standby.start();
+      closers.add(() => standby.stop());
+      banner.push(`HOT STANDBY of ${config.backupOf.address}: following it; sACN below its priority, Art-Net/USB silent; takes control when it is lost`);
+    }
     if (oscIn !== undefined && consoleModel !== undefined) {
       oscIn.serve({
         state: () => ({ depts: consoleModel.deptStates, panic: pipeline.safety.current.panic, safety: pipeline.safety.current, version: ENGINE_VERSION }),
@@ -658,6 +836,10 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       });
     }
     const consoleParts = config.console === null || tokens === null || consoleModel === undefined ? null : await startConsole(config.console, tokens, consoleModel, closers, banner, log, () => ({ frames: frameTicks.read() }));
+
+    if (consoleParts !== null && config.console !== null && config.announce === true) {
+      announce({ engineId, show: show.name, bind: config.console.host, port: Number(new URL(consoleParts.server.url).port), tls: config.console.tls !== undefined }, continuity, closers, banner);
+    }
 
     let stopped: Promise<void> | undefined;
     return {

@@ -10,6 +10,7 @@
 import { decodeDmx, type ConsoleCommand, type EngineSnapshot } from '../../engine/core/protocol/index.js';
 import { ConsoleConnection, type LinkState, type CommandOutcome } from './connection.js';
 import { VideoPanel } from './video.js';
+import { ContinuityStrip } from './continuity.js';
 import { isProgrammingCommand, ProgrammingPanel } from './programming.js';
 import { TimelinePanel } from './timeline.js';
 import { shadowLine } from './shadow.js';
@@ -17,21 +18,7 @@ import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
 } from './view.js';
-
-// ---------- tiny DOM helpers (no innerHTML: text is always text) ----------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const e = document.getElementById(id);
-  if (e === null) throw new Error(`console page: #${id} missing from index.html`);
-  return e as T;
-}
+import { byId, el } from './dom.js';
 
 // ---------- token ----------
 
@@ -72,6 +59,7 @@ const logBody = byId<HTMLTableSectionElement>('log-body');
 const universesBox = byId<HTMLElement>('universes');
 const statusLine = byId<HTMLElement>('status');
 const videoPanel = new VideoPanel(universesBox.closest('aside') ?? document.body);
+const continuityStrip = new ContinuityStrip(document.querySelector('header.top') ?? document.body, (cmd) => command(cmd));
 const programmingPanel = new ProgrammingPanel(universesBox.closest('aside') ?? document.body, (c) => command(c));
 const timelinePanel = new TimelinePanel(document.querySelector('main') ?? document.body);
 
@@ -192,6 +180,7 @@ function renderHeader(s: EngineSnapshot): void {
   byId('meter-rms').style.width = pct(h.rmsFill);
   byId('meter-peak').style.width = pct(h.peakFill);
   byId('meter-text').textContent = h.meterText;
+  continuityStrip.render(s);
 }
 
 function renderLog(s: EngineSnapshot): void {
@@ -380,6 +369,7 @@ function connectWith(token: string): void {
           case 'universe': dirty.universes = true; break;
           case 'decision': dirty.log = true; break;
           case 'device': case 'camera': dirty.video = true; break;
+          case 'continuity': dirty.header = true; break;
           case 'programming': dirty.programming = true; break;
           case 'timeline': dirty.timeline = true; break;
           case 'shadow': dirty.depts = true; break;

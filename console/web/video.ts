@@ -6,15 +6,9 @@
  * device does not have. Imports only the protocol (types).
  */
 import type { CameraState, DeviceState, EngineSnapshot } from '../../engine/core/protocol/index.js';
+import { el } from './dom.js';
 
 const fmt = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** Device kinds as crews write them; an unknown kind shows in capitals. */
 const KIND_TEXT: Readonly<Record<string, string>> = { obs: 'OBS', atem: 'ATEM', casparcg: 'CasparCG', x32: 'X32', m32: 'M32' };

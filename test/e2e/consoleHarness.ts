@@ -144,7 +144,10 @@ export function startFakeEngine(port: number, artnetPort: number, lxCurrent?: st
 export function startRealEngine(port: number, artnetPort: number, show = 'shows/demo'): Promise<EngineProcess> {
   return spawnEngine(
     ['bin/precue.js', 'run', show, '--port', String(port), '--artnet-host', '127.0.0.1', '--artnet-port', String(artnetPort),
-      '--no-model', '--osc-in-port', '0'],
+      '--no-model', '--osc-in-port', '0',
+      // The shared demo folder is not journaled here: a test killing its engine expects a fresh start
+      // (resuming from the journal is test/reliability/journalResume.test.ts's business).
+      '--no-journal'],
     /console: (https?:\/\/[^\s#]+\/)/,
     60_000,
   );

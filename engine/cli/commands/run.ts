@@ -11,6 +11,32 @@ import { EXIT } from '../exitCodes.js';
 import { showTokenStore } from '../../io/server/tokenStore.js';
 import { defaultFixturesDir } from '../paths.js';
 import { runsDirOf } from '../../io/runs/runFolder.js';
+import { primaryWsUrl } from '../../io/continuity/primaryLink.js';
+
+/** The token a standby shows its primary: `--primary-token-file` (a bare token, or a token file's JSON), else $PRECUE_PRIMARY_TOKEN. */
+function primaryToken(file: string | undefined, read: (file: string) => Buffer): string {
+  let token: string | undefined;
+  if (file !== undefined) {
+    const text = read(file).toString('utf8').trim();
+    if (text.startsWith('{')) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UsageError(`precue run: --primary-token-file ${file}: not JSON and not a bare token.`);
+      }
+      const roles = json as Partial<Record<'viewer' | 'operator' | 'admin', unknown>>;
+      const found = [roles.viewer, roles.operator, roles.admin].find((t): t is string => typeof t === 'string');
+      if (found === undefined) throw new UsageError(`precue run: --primary-token-file ${file}: no viewer, operator or admin token in it.`);
+      token = found;
+    } else token = text;
+  } else token = process.env[PRIMARY_TOKEN_ENV];
+  if (token === undefined || token.length === 0) throw new UsageError(`precue run: --backup-of needs a token the primary accepts: --primary-token-file <file> or $${PRIMARY_TOKEN_ENV}.`);
+  return token;
+}
+
+/** The environment variable holding the primary's token for a standby. */
+const PRIMARY_TOKEN_ENV = 'PRECUE_PRIMARY_TOKEN';
 
 export const command: Command = {
   name: ['run'],
@@ -42,6 +68,13 @@ Options:
                             decisions.jsonl, fixtures-usage.json, and the audio when the show keeps it;
                             $PRECUE_RUNS_DIR puts runs elsewhere)
   --fixtures <dir>          fixture library (default: Precue's fixtures/)
+  --backup-of <host:port>   run as a hot standby of the engine whose console is at host:port: follow
+                            it, send sACN below its priority (Art-Net/USB silent), take control when
+                            it is lost; a token it accepts (a viewer's is enough) comes from
+                            --primary-token-file <file> or $PRECUE_PRIMARY_TOKEN
+  --no-announce             do not announce the console on the local network (mDNS/DNS-SD _precue._tcp)
+  --no-journal              do not journal the show to <show>/journal.jsonl (a restart starts at the top)
+  --resume                  resume from the journal even after a clean stop (after a crash: always)
   --log-level <level>       debug, info, warn or error (default info)
 
 Example:
@@ -68,6 +101,11 @@ Example:
       'no-model': { type: 'boolean', default: false },
       'no-run-log': { type: 'boolean', default: false },
       fixtures: { type: 'string' },
+      'backup-of': { type: 'string' },
+      'primary-token-file': { type: 'string' },
+      'no-journal': { type: 'boolean', default: false },
+      'no-announce': { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
     });
     const showDir = positionals[0];
@@ -100,6 +138,10 @@ Example:
     const artnetPort = values['artnet-port'] !== undefined ? portOption('run', 'artnet-port', values['artnet-port'], 6454) : undefined;
     const artnetDiscoveryPort = values['artnet-discovery-port'] !== undefined ? portOption('run', 'artnet-discovery-port', values['artnet-discovery-port'], 6454) : undefined;
     const oscInPort = values['osc-in-port'] !== undefined ? portOption('run', 'osc-in-port', values['osc-in-port'], OSC_CONTROL_DEFAULT_PORT) : undefined;
+    // The address first (a typo is the likelier mistake), then the token.
+    if (values['backup-of'] !== undefined) primaryWsUrl(values['backup-of']);
+    const backupOf = values['backup-of'] !== undefined ? { address: values['backup-of'], token: primaryToken(values['primary-token-file'], readPem) } : undefined;
+    if (values['no-journal'] && values.resume) throw new UsageError('precue run: --resume needs the journal; drop --no-journal.');
     let engine: Awaited<ReturnType<typeof startEngine>>;
     try {
       engine = await startEngine({
@@ -126,6 +168,10 @@ Example:
         ...(artnetDiscoveryPort !== undefined ? { artnetDiscoveryPort } : {}),
         ...(values['no-audio'] ? { audio: false } : {}),
         ...(values['no-model'] ? { model: false } : {}),
+        journal: !values['no-journal'],
+        announce: !values['no-announce'],
+        resume: values.resume,
+        ...(backupOf !== undefined ? { backupOf } : {}),
         ...(values['no-run-log'] ? {} : { runs: { dir: runsDirOf(showDir) } }),
       });
     } catch (err) {

@@ -586,13 +586,15 @@ class ArbiterCore {
         break;
       case 'set-grand-master':
       case 'load':
+      case 'take-control':
+      case 'hand-back':
       case 'record-cue':
       case 'insert-cue':
       case 'edit-cue':
       case 'delete-cue':
       case 'undo':
       case 'redo':
-        // Not the stacks' business: the composition root handles these (programming: the show editor).
+        // Not the stacks' business: the composition root handles these (programming: the show editor; take-control, hand-back: the hot standby).
         return;
       default:
         assertNever(c, 'console command');

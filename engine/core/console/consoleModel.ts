@@ -15,6 +15,7 @@ import { refuseDeptCommand } from '../commandChecks.js';
 import { compareCueNumbers } from '../ids.js';
 import type { PlaybackState } from '../playback/playback.js';
 import type { ShowPipeline } from '../pipeline.js';
+import type { ContinuityRecord } from '../continuity/record.js';
 import type { CameraState, DeviceState } from '../protocol/devices.js';
 import type { SafetyState } from '../universe/safety.js';
 import { encodeDmx } from '../protocol/dmx.js';
@@ -60,6 +61,12 @@ export interface ConsoleModelOptions {
   readonly devices?: RecordFeed<DeviceState>;
   /** Cameras and their tally. */
   readonly cameras?: RecordFeed<CameraState>;
+  /**
+   * The engine's place among several (standby, takeover, resume, peers): sent in the snapshot and on
+   * each change; answers take-control / hand-back. While it says `standby`, the show follows the
+   * primary and every other command is refused (take control first).
+   */
+  readonly continuity?: ContinuityRecord;
   /** The show editor (programming from the console); absent: the show cannot be edited. */
   readonly programming?: ProgrammingPort;
   /** The run's timeline (rehearsal, predictions, fires, bars); absent: the console shows none. */
@@ -164,6 +171,16 @@ export class ConsoleModel implements ConsoleEngine {
     // Device and camera records change rarely and matter at once (a switcher down, a camera on air).
     if (options.devices !== undefined) this.subscription.add(options.devices.states$.subscribe((device) => this.deltas.next({ type: 'device', device })));
     if (options.cameras !== undefined) this.subscription.add(options.cameras.states$.subscribe((camera) => this.deltas.next({ type: 'camera', camera })));
+    if (options.continuity !== undefined) {
+      let first = true;
+      this.subscription.add(
+        options.continuity.states$.subscribe((continuity) => {
+          // The current value is in the snapshot already.
+          if (!first) this.deltas.next({ type: 'continuity', continuity });
+          first = false;
+        }),
+      );
+    }
     const programming = options.programming;
     if (programming !== undefined) {
       // An edit changes the cue lists every console shows, the programming state, and the log (who edited what).
@@ -205,6 +222,7 @@ export class ConsoleModel implements ConsoleEngine {
       log: this.log.slice(-LOG_LIMIT),
       ...(this.options.devices !== undefined ? { devices: [...this.options.devices.snapshot()] } : {}),
       ...(this.options.cameras !== undefined ? { cameras: [...this.options.cameras.snapshot()] } : {}),
+      ...(this.options.continuity !== undefined ? { continuity: this.options.continuity.current() } : {}),
       ...(this.options.programming !== undefined ? { programming: this.options.programming.state() } : {}),
       ...(this.options.timeline !== undefined ? { timeline: this.options.timeline.snapshot() } : {}),
       ...(this.options.shadow !== undefined ? { shadow: [...this.options.shadow.snapshot()] } : {}),
@@ -212,11 +230,30 @@ export class ConsoleModel implements ConsoleEngine {
   }
 
   execute(command: ConsoleCommand, who: CommandIssuer): CommandResult | Promise<CommandResult> {
+    if (command.type === 'take-control' || command.type === 'hand-back') {
+      return this.options.continuity?.command(command.type, who.name) ?? { ok: false, code: 'conflict', message: `this engine is not a hot standby; ${command.type} does nothing here` };
+    }
+    const continuity = this.options.continuity?.current();
+    if (continuity?.role === 'standby') {
+      const primary = continuity.primary?.address ?? 'its primary';
+      return { ok: false, code: 'conflict', message: `this engine is a hot standby following ${primary}: operate the primary, or take control here first` };
+    }
     if (isProgrammingCommand(command)) {
       return this.options.programming?.execute(command, who) ?? { ok: false, code: 'unavailable', message: 'this engine runs without a show file to save to: the show cannot be edited here' };
     }
+    return this.carryOut(command, who.name);
+  }
+
+  /**
+   * Carries out a show command as a console's would be (checked, then to the arbiter), from `who`. A
+   * hot standby mirrors its primary through here, past the standby's refusal of console commands.
+   */
+  carryOut(command: ConsoleCommand, whoName: string): CommandResult {
+    const who = { name: whoName };
+    if (isProgrammingCommand(command)) return { ok: false, code: 'conflict', message: `${command.type} edits the show: not a show command` };
     const refusal = this.check(command);
     if (refusal !== undefined) return refusal;
+    if (command.type === 'take-control' || command.type === 'hand-back') return { ok: false, code: 'conflict', message: `${command.type} is not a show command` };
     if (command.type === 'set-grand-master') {
       this.pipeline.safety.handle({ type: 'grandMaster', level: command.level }, this.now(), who.name);
       return { ok: true };

@@ -130,6 +130,20 @@ export class SacnDataEncoder {
   }
 
   /**
+   * Changes the priority of the following packets (E1.31 §6.2.3: receivers follow the highest priority
+   * among live sources, packet by packet). A hot standby raises it to take over.
+   */
+  setPriority(priority: number): void {
+    if (!Number.isInteger(priority) || priority < 0 || priority > 200) throw new InputError('sacn', `priority ${priority} is outside 0..200`);
+    this.packet[108] = priority;
+  }
+
+  /** The priority stamped on the packets. */
+  get priority(): number {
+    return this.packet[108]!;
+  }
+
+  /**
    * Copies `data` (slot 1 at index 0) and stamps the next sequence number and `options` bits
    * (`SacnOptions`). Returns the packet length.
    */

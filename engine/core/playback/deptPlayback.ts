@@ -41,6 +41,8 @@ export type PlaybackEvent =
   | { readonly kind: 'load'; readonly tMs: number; readonly dept: DeptId; readonly cue: CueId }
   /** `home`: BACK from the first cue, to the blank state before it. */
   | { readonly kind: 'stop' | 'hold' | 'resume' | 'panic' | 'home'; readonly tMs: number; readonly dept: DeptId }
+  /** The department was put at a cue without firing it (`restore`: a resume from the journal, a standby catching up). */
+  | { readonly kind: 'restore'; readonly tMs: number; readonly dept: DeptId; readonly cue: CueId | null }
   /** A GO dropped because it came within `minGoIntervalMs` of the previous one. */
   | { readonly kind: 'swallowed'; readonly tMs: number; readonly dept: DeptId; readonly source: DecisionSource }
   /** A command that could not be carried out (end of list, unknown cue…). */
@@ -305,6 +307,31 @@ export class DeptPlayback {
     if (i < 0) return this.refuse(`there is no cue ${cue} in ${this.id}`);
     this.standby = i;
     this.emit({ kind: 'load', tMs: this.scheduler.now(), dept: this.id, cue: cueId(this.program.cues[i]!.number) });
+    return true;
+  }
+
+  /**
+   * RESTORE: puts the department at `cue` (null: before its first cue) at once, as if its fades had
+   * long finished — the cue's tracked look and its effects, but no messages, no delays and no
+   * follows: nothing fires again. A restart resuming from the journal and a hot standby catching up
+   * with its primary use it.
+   */
+  restore(cue: string | null): boolean {
+    const index = cue === null ? -1 : this.indexOf(cue);
+    if (cue !== null && index < 0) return this.refuse(`there is no cue ${cue} in ${this.id} to restore`);
+    if (this.heldSinceMs !== null) this.resume();
+    const now = this.scheduler.now();
+    const target = index >= 0 ? this.program.cues[index] : undefined;
+    const timing = target ?? this.program.cues[0];
+    this.queue = [];
+    for (const b of this.bindings) b.stop(now, 0);
+    if (timing !== undefined) this.fades?.fire(index, timing.cue, this.deptTime(now), now, { withDelay: false, fadeOverrideMs: 0, moveInBlack: false });
+    this.current = index;
+    this.standby = index + 1 < this.program.cues.length ? index + 1 : null;
+    this.lastFire = null;
+    if (target !== undefined) for (const { binding, fixtures } of target.bindings) this.bindings.push(new ActiveBinding(binding, fixtures, now, 0, this.ctx.feed));
+    this.arm();
+    this.emit({ kind: 'restore', tMs: now, dept: this.id, cue: target !== undefined ? cueId(target.number) : null });
     return true;
   }
 

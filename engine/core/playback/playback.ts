@@ -179,7 +179,27 @@ export class Playback {
     this.events$ = merge(...all.map((d) => d.events$));
     this.stateSubject = new BehaviorSubject<PlaybackState>(this.snapshot());
     this.state$ = this.stateSubject.asObservable();
-    this.subscription.add(this.events$.subscribe(() => this.stateSubject.next(this.snapshot())));
+    this.subscription.add(
+      this.events$.subscribe((e) => {
+        for (const r of [...this.recorders]) r(e);
+        this.stateSubject.next(this.snapshot());
+      }),
+    );
+  }
+
+  private readonly recorders: Array<(e: PlaybackEvent) => void> = [];
+
+  /**
+   * Calls `recorder` with every event before the state it leads to is published (`state$`, and so
+   * every console): the journal, so that a position a console has shown is on disk first. Returns
+   * the function that stops it. A recorder must not throw.
+   */
+  record(recorder: (e: PlaybackEvent) => void): () => void {
+    this.recorders.push(recorder);
+    return () => {
+      const i = this.recorders.indexOf(recorder);
+      if (i >= 0) this.recorders.splice(i, 1);
+    };
   }
 
   /** The stacks now. */
@@ -233,6 +253,19 @@ export class Playback {
     } catch (err) {
       this.log.warn(`decision dropped: ${err instanceof Error ? err.message : String(err)}`, { decision });
     }
+  }
+
+  /**
+   * Puts a department at a cue without firing it (see `DeptPlayback.restore`). False, logged, when the
+   * department or the cue does not exist.
+   */
+  restore(dept: string, cue: string | null): boolean {
+    const d = this.depts.get(dept as DeptId);
+    if (d === undefined) {
+      this.log.warn(`restore dropped: there is no department '${dept}'`);
+      return false;
+    }
+    return d.restore(cue);
   }
 
   /** Applies every decision of a stream until unsubscribed. */

@@ -43,6 +43,8 @@ export function applyDelta(snapshot: EngineSnapshot, delta: EngineDelta, engineT
       return { ...snapshot, engineTimeMs, devices: upsert(snapshot.devices ?? [], delta.device) };
     case 'camera':
       return { ...snapshot, engineTimeMs, cameras: upsert(snapshot.cameras ?? [], delta.camera) };
+    case 'continuity':
+      return { ...snapshot, engineTimeMs, continuity: delta.continuity };
     case 'programming':
       return { ...snapshot, engineTimeMs, programming: delta.programming };
     case 'timeline':

@@ -4,6 +4,7 @@
  */
 export * from './state.js';
 export * from './devices.js';
+export * from './continuity.js';
 export * from './messages.js';
 export * from './dmx.js';
 export * from './apply.js';

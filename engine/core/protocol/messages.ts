@@ -57,6 +57,10 @@ export const consoleCommandSchema = z.discriminatedUnion('type', [
     type: z.literal('set-threshold'), dept: deptIdSchema, confidenceThreshold: z.number().min(0).max(1),
   }),
   z.strictObject({ type: z.literal('set-lockout'), dept: deptIdSchema, lockoutMs: z.number().int().min(0).max(600_000) }),
+  /** A hot standby takes the outputs now (its primary is still running, or it never followed one). */
+  z.strictObject({ type: z.literal('take-control') }),
+  /** A standby in control gives the outputs back to its primary and follows it again. */
+  z.strictObject({ type: z.literal('hand-back') }),
   /** Programming: record, insert, edit, delete cues; undo and redo (see `programming.ts`). */
   ...programmingCommandSchemas,
 ]);
@@ -71,6 +75,7 @@ export const COMMAND_ROLE: Readonly<Record<ConsoleCommandType, Role>> = {
   goto: 'operator', standby: 'operator', 'set-mode': 'operator', 'confirm-prediction': 'operator',
   'reject-prediction': 'operator', 'clear-lockout': 'operator', 'set-grand-master': 'operator',
   load: 'admin', 'set-threshold': 'admin', 'set-lockout': 'admin',
+  'take-control': 'operator', 'hand-back': 'operator',
   'record-cue': 'operator', 'insert-cue': 'operator', 'edit-cue': 'operator', 'delete-cue': 'operator', undo: 'operator', redo: 'operator',
 };
 

@@ -5,19 +5,16 @@
  */
 import { z } from 'zod';
 import { cameraStateSchema, deviceStateSchema } from './devices.js';
-import { cueNumberSchema, deptIdSchema } from './ids.js';
+import { continuityStateSchema } from './continuity.js';
+import { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './ids.js';
 import { programmingStateSchema } from './programming.js';
 import { timelineDeltaSchema, timelineStateSchema } from './timeline.js';
 
-/** Automation mode of a department (see DESIGN: the operator always wins). */
-export const deptModeSchema = z.enum(['manual', 'assist', 'auto']);
-/** `manual` (model shows, never fires), `assist` (model arms, a human confirms), `auto` (model fires). */
-export type DeptMode = z.infer<typeof deptModeSchema>;
+export { cueNumberSchema, deptIdSchema, deptModeSchema, type DeptMode } from './ids.js';
 
 /** Every mode, in the order the page shows them. */
 export const DEPT_MODES: readonly DeptMode[] = deptModeSchema.options;
 
-export { cueNumberSchema, deptIdSchema } from './ids.js';
 
 /** One line of a department's cue stack as the console lists it. */
 export const cueSummarySchema = z.strictObject({
@@ -171,6 +168,8 @@ export const engineSnapshotSchema = z.strictObject({
   devices: z.array(deviceStateSchema).max(64).optional(),
   /** Cameras with their tally from the switcher; absent: none. */
   cameras: z.array(cameraStateSchema).max(64).optional(),
+  /** The engine's place among several (standby, takeover, resume, peers); absent: an engine that does not say. */
+  continuity: continuityStateSchema.optional(),
   /** Programming from the console: every cue's editable fields and revision, undo and redo; absent: the engine cannot edit. */
   programming: programmingStateSchema.optional(),
   /** The show against the music (rehearsal, predictions, fires, bars); absent: the engine keeps none. */
@@ -196,6 +195,8 @@ export const engineDeltaSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('device'), device: deviceStateSchema }),
   /** A camera's whole record (added when new). */
   z.strictObject({ type: z.literal('camera'), camera: cameraStateSchema }),
+  /** The engine's whole continuity record (role, standby link, resume, peers). */
+  z.strictObject({ type: z.literal('continuity'), continuity: continuityStateSchema }),
   /** The programming state after a change to the show (whole: changes are rare). */
   z.strictObject({ type: z.literal('programming'), programming: programmingStateSchema }),
   /** What the timeline gained. */

@@ -74,6 +74,16 @@ export class SacnDriver implements DmxDriver {
     return { host: this.options.host ?? sacnMulticastAddress(s), port: this.options.port };
   }
 
+  /** The priority this stream sends at now. */
+  get priority(): number {
+    return this.encoder.priority;
+  }
+
+  /** Sends the following packets at `priority` (0..200) instead of the show's. */
+  setPriority(priority: number): void {
+    this.encoder.setPriority(priority);
+  }
+
   async open(): Promise<void> {
     await this.udp.open();
   }

@@ -18,7 +18,7 @@ import { type UniverseOutput } from '../../core/show/schema.js';
 import { type Universe } from '../../core/universe/universe.js';
 import { type CloseMode } from '../dmx/driver.js';
 import { SMALL_WORKER_LIMITS, spawnModuleWorker } from '../workers.js';
-import { dataOffset, DOORBELL, MOVING, SEQ, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type OutputMode, type ToWorker } from './protocol.js';
 
 /** Options for starting the clock. */
 export interface FrameClockOptions {
@@ -34,6 +34,13 @@ export interface FrameClockOptions {
    * to nice -10, then normal, logging the fallback once; both need CAP_SYS_NICE).
    */
   readonly priority?: 'realtime' | 'nice' | 'normal';
+  /**
+   * Looks to send from the first packet on, by universe id (default: every channel 0). A restarted
+   * engine resuming from its journal starts with its resumed look: never a dark frame first.
+   */
+  readonly initial?: ReadonlyMap<number, Uint8Array>;
+  /** How the outputs speak from the first packet on (default: as the show says; see `setOutputMode`). */
+  readonly outputMode?: OutputMode;
   /** Reject `start` when a device cannot be opened (default false: log it, keep the others running). */
   readonly strict?: boolean;
   readonly log?: Logger;
@@ -90,7 +97,7 @@ export class FrameClock {
 
   private constructor(
     private worker: Worker,
-    private readonly data: FrameClockWorkerData,
+    private data: FrameClockWorkerData,
     private readonly log: Logger,
     /** Devices that could not be opened (their universes count errors until fixed by a restart). */
     readonly openErrors: readonly DeviceError[],
@@ -150,9 +157,15 @@ export class FrameClock {
       if (ids.has(u.id)) throw new InputError('frame clock', `universe ${u.id} is listed twice in outputs.universes`);
       ids.add(u.id);
     }
+    const shared = new SharedArrayBuffer(sharedBytes(options.universes.length));
+    options.universes.forEach((u, index) => {
+      const look = options.initial?.get(u.id);
+      if (look !== undefined) new Uint8Array(shared, dataOffset(options.universes.length, index), 512).set(look.subarray(0, 512));
+    });
     const data: FrameClockWorkerData = {
       universes: options.universes,
-      shared: new SharedArrayBuffer(sharedBytes(options.universes.length)),
+      shared,
+      ...(options.outputMode !== undefined ? { outputMode: options.outputMode } : {}),
       cidHex: (options.cid ?? randomUUID()).replace(/-/g, ''),
       measure: options.measure ?? true,
       priority: options.priority ?? 'realtime',
@@ -232,6 +245,15 @@ export class FrameClock {
     if (!universe.render(this.scratch, nowMs)) return false;
     this.write(universe.id, this.scratch);
     return true;
+  }
+
+  /**
+   * From the next packet on, the outputs speak as `mode` says (a hot standby's lower sACN priority and
+   * silent Art-Net; a takeover's higher priority). A worker restarted after a crash keeps it.
+   */
+  setOutputMode(mode: OutputMode): void {
+    this.data = { ...this.data, outputMode: mode };
+    this.post({ type: 'outputMode', mode });
   }
 
   /** The look last handed over for a universe (a copy). */

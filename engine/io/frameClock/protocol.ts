@@ -32,6 +32,18 @@ export function sharedBytes(universeCount: number): number {
   return dataOffset(universeCount, universeCount);
 }
 
+/**
+ * How the outputs speak for the show: as the show says (the default), or as a hot standby does (see
+ * engine/io/continuity): sACN at a priority of its own per universe, and silence where a protocol has
+ * no priority to defer by (Art-Net, USB).
+ */
+export interface OutputMode {
+  /** sACN priority per show universe id, in place of the show's (absent: the show's). */
+  readonly sacnPriority: Readonly<Record<number, number>>;
+  /** Art-Net and USB universes send nothing. */
+  readonly silenceNonSacn: boolean;
+}
+
 /** Data the worker starts with. */
 export interface FrameClockWorkerData {
   readonly universes: readonly UniverseOutput[];
@@ -43,6 +55,8 @@ export interface FrameClockWorkerData {
   readonly measure: boolean;
   /** Scheduling of the sending thread: real-time (SCHED_FIFO), nice -10, or untouched. */
   readonly priority: 'realtime' | 'nice' | 'normal';
+  /** The output mode from the first packet on (absent: as the show says). */
+  readonly outputMode?: OutputMode;
 }
 
 /** Per-universe counters. */
@@ -80,7 +94,11 @@ export interface FrameClockStats {
 }
 
 /** Main → worker. */
-export type ToWorker = { readonly type: 'stats'; readonly reset: boolean; readonly requestId: number } | { readonly type: 'stop'; readonly mode: CloseMode };
+export type ToWorker =
+  | { readonly type: 'stats'; readonly reset: boolean; readonly requestId: number }
+  | { readonly type: 'stop'; readonly mode: CloseMode }
+  /** From the next packet on, send as `mode` says. */
+  | { readonly type: 'outputMode'; readonly mode: OutputMode };
 
 /** Worker → main. */
 export type FromWorker =

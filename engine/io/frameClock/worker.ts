@@ -30,7 +30,7 @@ import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { ArtnetDriver, ArtSyncSender } from '../dmx/artnetDriver.js';
 import { SacnDiscoverySender, SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
 import { SACN_DISCOVERY_INTERVAL_MS } from '../../core/dmx/sacn.js';
-import { dataOffset, DOORBELL, MOVING, SEQ, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
 const port = parentPort;
@@ -53,6 +53,8 @@ interface Slot {
   repeats: number;
   /** When the look last changed (worker clock, ms). */
   lastChangeMs: number;
+  /** Sends nothing (a hot standby's Art-Net and USB universes). */
+  silent: boolean;
 }
 
 interface Group {
@@ -100,8 +102,24 @@ const slots: Slot[] = data.universes.map((u, index) => {
     lastSendMs: -Infinity,
     repeats: 0,
     lastChangeMs: -Infinity,
+    silent: false,
   };
 });
+
+/** Applies an output mode: each sACN stream's priority (the show's where the mode names none), silence elsewhere. */
+function applyOutputMode(mode: OutputMode | undefined): void {
+  for (const s of slots) {
+    const u = data.universes[s.index]!;
+    if (s.driver instanceof SacnDriver) {
+      const showPriority = u.driver.kind === 'sacn' ? u.driver.priority : 100;
+      s.driver.setPriority(mode?.sacnPriority[u.id] ?? showPriority);
+      s.silent = false;
+    } else s.silent = mode?.silenceNonSacn ?? false;
+    // The next tick sends, also when the look is unchanged: receivers see a takeover's priority at once.
+    s.lastSendMs = -Infinity;
+  }
+}
+applyOutputMode(data.outputMode);
 const groups: Group[] = [];
 for (const s of slots) {
   const rate = data.universes[s.index]!.rateHz;
@@ -176,6 +194,14 @@ function tick(g: Group, idealMs: number): void {
     // A new look is an odd-then-even bump of the universe's sequence; read the bytes only when sending.
     const changed = Atomics.load(header, SEQ + s.index) !== s.lastSeq;
     const now = performance.now();
+    if (s.silent) {
+      // A hot standby's Art-Net/USB universe: nothing goes out, yet it keeps time as if it had sent (so
+      // a resting group sleeps) and takes each new look as seen.
+      s.lastSeq = Atomics.load(header, SEQ + s.index);
+      s.repeats = 0;
+      s.lastSendMs = now;
+      continue;
+    }
     if (changed) {
       s.repeats = REPEATS_AFTER_CHANGE + 1;
       s.lastChangeMs = now;
@@ -351,6 +377,12 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'stop':
       void stop(m.mode);
+      break;
+    case 'outputMode':
+      applyOutputMode(m.mode);
+      // Ring our own doorbell: a resting group wakes and sends at the new priority now, not at its next keep-alive.
+      Atomics.add(header, DOORBELL, 1);
+      Atomics.notify(header, DOORBELL);
       break;
   }
 });

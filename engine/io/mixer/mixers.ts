@@ -76,6 +76,12 @@ export function openMixers(
         case 'home':
           playback.home(e.dept, now);
           break;
+        case 'restore':
+          // Put at a cue without firing (a resume, a standby taking over): the desk is brought to the
+          // tracked state there, as a GOTO would (unchanged faders do not move).
+          if (e.cue === null) playback.home(e.dept, now);
+          else playback.fire(e.dept, e.cue, 'goto', now);
+          break;
         case 'hold':
           playback.hold(e.dept, now);
           break;

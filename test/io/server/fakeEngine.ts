@@ -205,6 +205,9 @@ export class FakeEngine implements ConsoleEngine {
       }
       case 'set-lockout':
         return { ok: true, detail: `lockout ${command.lockoutMs} ms` };
+      case 'take-control':
+      case 'hand-back':
+        return { ok: false, code: 'conflict', message: 'this engine is not a hot standby' };
       case 'load':
         this.emit({ type: 'reset' });
         return { ok: true, detail: `loaded ${command.show}` };
