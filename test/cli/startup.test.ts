@@ -52,7 +52,7 @@ async function holdPort(): Promise<{ port: number; server: Server }> {
 }
 
 describe('precue run: failures to start are loud and quick', () => {
-  const demo = ['run', 'shows/demo', '--no-audio', '--no-model', '--osc-in-port', '0'];
+  const demo = ['run', 'shows/demo', '--no-journal', '--no-audio', '--no-model', '--osc-in-port', '0'];
   const cases: Array<[string, () => Promise<{ args: string[]; env?: Record<string, string>; cleanup?: () => void }>, number, RegExp]> = [
     ['a token that is too short', async () => ({ args: [...demo, '--port', '0'], env: { PRECUE_TOKEN_OPERATOR: 'short' } }), 2, /^precue: the operator token \(from \$PRECUE_TOKEN_OPERATOR\) is 5 characters; use at least 12\.$/],
     ['a token on the command line', async () => ({ args: [...demo, '--port', '0', '--token-operator', 'a-long-enough-token'] }), 2, /^precue run: --token-operator puts a secret on the command line, where every user's ps can read it; set \$PRECUE_TOKEN_OPERATOR or use --token-file\.$/],
@@ -85,7 +85,7 @@ describe('precue run: failures to start are loud and quick', () => {
 describe('precue run: the console token is kept for the show', () => {
   it('starts with the token precue token shows for the show, and precue token --rotate replaces it', async () => {
     // (That an open page reconnects after a restart is driven in the browser: test/e2e/consoleSafety.)
-    const run = await precue(['run', 'shows/demo', '--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'], /stop with Ctrl-C/);
+    const run = await precue(['run', 'shows/demo', '--no-journal', '--no-audio', '--no-model', '--osc-in-port', '0', '--port', '0'], /stop with Ctrl-C/);
     expect(run.code, run.err).toBe(0);
     const token = /#token=(\S+)/.exec(run.out)?.[1] ?? `none in: ${run.out}${run.err}`;
     const shown = await precue(['token', 'shows/demo']);

@@ -66,7 +66,7 @@ let oscPort = 0;
 let exited: Promise<number | null>;
 
 beforeAll(async () => {
-  engine = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--no-console', '--no-audio', '--no-model', '--osc-in-port', '0', '--artnet-port', '9', '--artnet-discovery-port', '0'], { cwd: root });
+  engine = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--no-journal', '--no-console', '--no-audio', '--no-model', '--osc-in-port', '0', '--artnet-port', '9', '--artnet-discovery-port', '0'], { cwd: root });
   engine.stdout.on('data', (d: Buffer) => (out += d.toString()));
   engine.stderr.on('data', (d: Buffer) => (err += d.toString()));
   exited = new Promise((r) => engine.once('exit', (code) => r(code)));

@@ -21,7 +21,7 @@ async function artnetReceiver(): Promise<{ port: number; packets: Array<{ univer
 describe('precue run (the demo show, as npm start runs it)', () => {
   it('says where the output goes, sends Art-Net for both universes with the audio running, and stops cleanly on SIGTERM', async () => {
     const rx = await artnetReceiver();
-    const child = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--port', '0', '--osc-in-port', '0', '--artnet-port', String(rx.port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--no-journal', '--port', '0', '--osc-in-port', '0', '--artnet-port', String(rx.port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

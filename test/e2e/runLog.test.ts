@@ -20,7 +20,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('a run of the demo in assist with a scripted operator, killed with -9', () => {
   it('leaves a decision log that reads back, and precue report names every GO', async () => {
     const runsDir = mkdtempSync(join(tmpdir(), 'precue-runs-'));
-    const child = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--no-console', '--osc-in-port', '0', '--artnet-port', '9', '--artnet-discovery-port', '0'], {
+    const child = spawn(process.execPath, ['bin/precue.js', 'run', 'shows/demo', '--no-journal', '--no-console', '--osc-in-port', '0', '--artnet-port', '9', '--artnet-discovery-port', '0'], {
       cwd: root,
       env: { ...process.env, PRECUE_RUNS_DIR: runsDir },
       stdio: ['ignore', 'pipe', 'pipe'],
