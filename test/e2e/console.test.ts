@@ -53,7 +53,8 @@ describe.skipIf(!haveChromium)(`console in Chromium against an engine on 127.0.0
     await page.keyboard.type(e2eTokens.viewer);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#link-text').textContent(), { timeout: 10_000 }).toBe('CONNECTED');
-    expect(await page.locator('#role').textContent()).toBe('VIEWER');
+    // The role comes with the engine's first snapshot, a moment after the link is up.
+    await expect.poll(() => page.locator('#role').textContent(), { timeout: 10_000 }).toBe('VIEWER');
     expect(await page.locator('#token-form').isHidden()).toBe(true);
   });
 
