@@ -11,8 +11,10 @@ import { z } from 'zod';
  * Version of the policy's rules. A model calibrated under other rules is refused (its numbers meant
  * something else): bump this whenever a rule changes what a number means, or what the policy decides
  * from the same evidence.
+ * 3: the follower offers a cue once per pass (engine/core/model/followInput.ts), so the follower's
+ *    expectation, and the network inputs built from it, differ from version 2's on the same audio.
  */
-export const POLICY_VERSION = 2;
+export const POLICY_VERSION = 3;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
