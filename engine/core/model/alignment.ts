@@ -108,7 +108,12 @@ export interface AlignerOptions {
   readonly tempoWindowS?: number;
   /** Seconds from a vector's time until it has been heard. Default `DEFAULT_ALIGN_LATENCY_S`. */
   readonly latencyS?: number;
+  /** Seconds over which the match (`AlignerState.match`) is smoothed. Default 1. */
+  readonly matchWindowS?: number;
 }
+
+/** Rehearsal cells sampled (evenly) to measure how well the live input matches the rehearsal at large. */
+const MATCH_SAMPLE = 192;
 
 const INF = Number.POSITIVE_INFINITY;
 
@@ -136,6 +141,9 @@ export class OnlineAligner {
   private readonly live = new Float64Array(ALIGN_DIMS);
   /** Highest rehearsal hop any path has reached (cells beyond stay unreachable without jumps). */
   private reach = 0;
+  /** The latest hop's match (see `match`) and its smoothed value; NaN before the first hop. */
+  private hopMatch = Number.NaN;
+  private smoothMatch = Number.NaN;
 
   constructor(
     private readonly ref: Float32Array,
@@ -154,6 +162,7 @@ export class OnlineAligner {
       staleS: options.staleS ?? 0.25,
       tempoWindowS: options.tempoWindowS ?? 3,
       latencyS: options.latencyS ?? DEFAULT_ALIGN_LATENCY_S,
+      matchWindowS: options.matchWindowS ?? 1,
     };
     // Before the first hop the follower sits at the top of the rehearsal; anywhere else costs a jump.
     this.prev = new Float64Array(this.n).fill(INF);
@@ -174,6 +183,22 @@ export class OnlineAligner {
   /** A move of more than this many rehearsal seconds counts as a jump (`AlignerOptions.jumpS`). */
   get jumpS(): number {
     return this.opt.jumpS;
+  }
+
+  /**
+   * How well the live input matches the rehearsal where the follower places it, smoothed over
+   * `matchWindowS`: the distance to the rehearsal at the position divided by the mean distance to the
+   * rehearsal at large (sampled). Near 0: the live sounds like that moment and unlike the rest; near 1
+   * or above: it sounds no more like that moment than like any other (crowd noise, silence, a band
+   * playing something the rehearsal never had). NaN before the first hop.
+   */
+  get match(): number {
+    return this.smoothMatch;
+  }
+
+  /** The latest hop's match, unsmoothed. */
+  get lastMatch(): number {
+    return this.hopMatch;
   }
 
   /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
@@ -216,7 +241,37 @@ export class OnlineAligner {
     this.cur = prev;
     this.total += bestCost;
     this.frames++;
+    this.measureMatch(best);
     return this.follow(best, t);
+  }
+
+  /** Distance from the live vector to rehearsal hop `i`. */
+  private distance(i: number): number {
+    const ref = this.ref;
+    const live = this.live;
+    const base = i * ALIGN_DIMS;
+    let d = 0;
+    for (let k = 0; k < ALIGN_DIMS; k++) {
+      const x = live[k]! - ref[base + k]!;
+      d += x * x;
+    }
+    return Math.sqrt(d);
+  }
+
+  /** Updates `match` after a hop placed at `best`. */
+  private measureMatch(best: number): void {
+    const stride = Math.max(1, Math.floor(this.n / MATCH_SAMPLE));
+    let sum = 0;
+    let count = 0;
+    for (let i = Math.floor(stride / 2); i < this.n; i += stride) {
+      sum += this.distance(i);
+      count++;
+    }
+    const typical = count > 0 ? sum / count : 0;
+    const m = typical > 1e-9 ? this.distance(best) / typical : 1;
+    this.hopMatch = m;
+    const a = Math.min(1, this.stepS / Math.max(this.stepS, this.opt.matchWindowS));
+    this.smoothMatch = Number.isNaN(this.smoothMatch) ? m : this.smoothMatch + a * (m - this.smoothMatch);
   }
 
   /**

@@ -16,6 +16,17 @@ const FOLLOW_SCALE = 8;
 /** Entries per department before the cue one-hot: beats to the cue (scaled), on the next beat, within one beat. */
 const FIXED = 3;
 
+/** Seconds of path the follower keeps for `FollowTrack.placement`. */
+const PLACEMENT_MEMORY_S = 10;
+
+/** How sure the follower is of its position (see `FollowTrack.placement`). */
+export interface FollowerPlacement {
+  /** 0: the live sounds just like the rehearsal where the follower is; about 1: no more like it than like anywhere. */
+  readonly match: number;
+  /** Rehearsal seconds moved through per live second over the window asked for; absent until it has followed that long since its last jump. */
+  readonly rate?: number;
+}
+
 /** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
 export interface FollowReference {
   readonly vectors: Float32Array;
@@ -41,6 +52,8 @@ export class FollowTrack {
   private readonly reached: number[];
   /** The furthest position (rehearsal seconds) of this pass. */
   private furthest = Number.NEGATIVE_INFINITY;
+  /** Live time and position of the hops since the last jump (at most `PLACEMENT_MEMORY_S`), for `placement`. */
+  private path: { t: number; ref: number }[] = [];
 
   constructor(
     private readonly reference: FollowReference,
@@ -73,6 +86,21 @@ export class FollowTrack {
     for (const p of this.passedAt) p.fill(Number.NaN);
     this.reached.fill(0);
     this.furthest = Number.NEGATIVE_INFINITY;
+    this.path = [];
+  }
+
+  /**
+   * How sure the follower is of its position, as of its latest hop (undefined before the first):
+   * its match (`OnlineAligner.match`: 0 the live sounds just like the rehearsal there, about 1 no
+   * more like it than like anywhere else) and, when it has followed for `windowS` seconds without a
+   * jump, how many rehearsal seconds it moved through per live second over them.
+   */
+  placement(windowS: number): FollowerPlacement | undefined {
+    const last = this.path[this.path.length - 1];
+    if (last === undefined) return undefined;
+    const from = this.path.find((p) => p.t >= last.t - windowS - 1e-9)!;
+    const spanS = last.t - from.t;
+    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}) };
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -82,9 +110,13 @@ export class FollowTrack {
 
   /** Adds one live alignment vector (frame time `t`). */
   push(v: Float32Array, t: number): void {
+    const refBefore = this.aligner.refTime;
     this.aligner.push(v, t);
     this.latestT = t;
     const refNow = this.aligner.refTime;
+    if (this.path.length > 0 && Math.abs(refNow - refBefore) > this.aligner.jumpS) this.path = [];
+    this.path.push({ t, ref: refNow });
+    while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
       this.byDept.forEach((cues, d) => {

@@ -226,7 +226,7 @@ export type PolicyPrediction = Prediction & { readonly reason: string };
 
 /** A proposal as a prediction on the engine clock. */
 export function toPrediction(p: Proposal, offsetS: number, heardS: number): PolicyPrediction {
-  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS };
+  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS, ...(p.lost !== undefined ? { lost: p.lost } : {}) };
 }
 
 /** Optional inputs of `predictCues`. */
