@@ -25,6 +25,12 @@ export interface FollowerPlacement {
   readonly match: number;
   /** Rehearsal seconds moved through per live second over the window asked for; absent until it has followed that long since its last jump. */
   readonly rate?: number;
+  /**
+   * The follower's last jump back, while this pass has not gone beyond where it jumped from: how far
+   * back it went (rehearsal seconds) and how far the position still is before that point (negative
+   * once past it). A short one is a vamp: the band playing a figure again.
+   */
+  readonly loop?: { readonly backS: number; readonly aheadS: number };
 }
 
 /** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
@@ -54,6 +60,8 @@ export class FollowTrack {
   private furthest = Number.NEGATIVE_INFINITY;
   /** Live time and position of the hops since the last jump (at most `PLACEMENT_MEMORY_S`), for `placement`. */
   private path: { t: number; ref: number }[] = [];
+  /** The last jump back: from where (the furthest position of the pass before it) to where (rehearsal seconds). */
+  private loop: { from: number; to: number } | undefined;
 
   constructor(
     private readonly reference: FollowReference,
@@ -87,6 +95,7 @@ export class FollowTrack {
     this.reached.fill(0);
     this.furthest = Number.NEGATIVE_INFINITY;
     this.path = [];
+    this.loop = undefined;
   }
 
   /**
@@ -100,7 +109,8 @@ export class FollowTrack {
     if (last === undefined) return undefined;
     const from = this.path.find((p) => p.t >= last.t - windowS - 1e-9)!;
     const spanS = last.t - from.t;
-    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}) };
+    const loop = this.loop === undefined ? {} : { loop: { backS: this.loop.from - this.loop.to, aheadS: this.loop.from - last.ref } };
+    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop };
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -119,6 +129,7 @@ export class FollowTrack {
     while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
+      this.loop = { from: this.furthest, to: refNow };
       this.byDept.forEach((cues, d) => {
         const keep = lowerBound(cues, refNow);
         this.passedAt[d]!.fill(Number.NaN, keep);

@@ -65,7 +65,7 @@ export interface FollowerView {
    * and, once it has followed `windowS` seconds without a jump, the rehearsal seconds it moved through
    * per live second over them.
    */
-  placement?(windowS: number): { readonly match: number; readonly rate?: number } | undefined;
+  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number } } | undefined;
 }
 
 /** What the policy proposes for one department, in the audio time base (seconds). */
@@ -234,21 +234,29 @@ export class CuePolicy {
     return out;
   }
 
-  /** Why the follower is lost as of `now` (undefined while it is placed); see `lostMatch` … `stallRate`. */
+  /** Why the follower is lost as of `now` (undefined while it is placed); see `lostMatch` … `vampExitBeats`. */
   followerLost(follower: FollowerView | undefined, now: number): string | undefined {
     const place = follower?.placement?.(this.numbers.stallWindowS);
     if (place === undefined || Number.isNaN(place.match)) return this.lost?.why;
     const n = this.numbers;
-    const stalled = place.rate !== undefined && place.rate < n.stallRate;
+    const periodS = this.periodS();
+    const loop = place.loop;
+    const why =
+      place.match >= n.lostMatch ? `follower lost: the music does not sound like the rehearsal where it places it (match ${place.match.toFixed(2)} ≥ ${n.lostMatch})`
+      : place.rate !== undefined && place.rate < n.stallRate ? `follower lost: it has stopped moving through the rehearsal (${place.rate.toFixed(2)}× over ${n.stallWindowS} s)`
+      : loop !== undefined && loop.backS <= n.vampMaxBeats * periodS && loop.aheadS > -n.vampExitBeats * periodS ? `follower lost: the band is vamping (${(loop.backS / periodS).toFixed(0)} beats again); it cannot tell when the next section comes`
+      : undefined;
     if (this.lost === undefined) {
-      if (place.match >= n.lostMatch) this.lost = { why: `follower lost: the music does not sound like the rehearsal where it places it (match ${place.match.toFixed(2)} ≥ ${n.lostMatch})`, goodSince: undefined };
-      else if (stalled) this.lost = { why: `follower lost: it has stopped moving through the rehearsal (${place.rate.toFixed(2)}× over ${n.stallWindowS} s)`, goodSince: undefined };
+      if (why !== undefined) this.lost = { why, goodSince: undefined };
       return this.lost?.why;
     }
-    if (place.match <= n.relockMatch && !stalled) {
+    if (why === undefined && place.match <= n.relockMatch) {
       this.lost.goodSince ??= now;
       if (now - this.lost.goodSince >= n.relockS) this.lost = undefined;
-    } else this.lost.goodSince = undefined;
+    } else {
+      this.lost.goodSince = undefined;
+      if (why !== undefined) this.lost.why = why;
+    }
     return this.lost?.why;
   }
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
  * 3: the follower offers a cue once per pass (engine/core/model/followInput.ts), so the follower's
  *    expectation, and the network inputs built from it, differ from version 2's on the same audio.
  * 4: the lost state: when the follower cannot place the live music (it sounds unlike the rehearsal
- *    where the follower is, or the follower has stopped moving through it) the policy marks its
+ *    where the follower is, it has stopped moving through it, or the band vamps) the policy marks its
  *    proposals lost and `auto` falls back to `assist` until it re-locks (`lostMatch` and the rest).
  */
 export const POLICY_VERSION = 4;
@@ -94,6 +94,14 @@ export const policyNumbersSchema = z.object({
    */
   stallWindowS: positive,
   stallRate: positive,
+  /**
+   * A jump back by at most this many beats is a vamp (a figure played again an unknown number of
+   * times, not a repeated section, which is 8 bars or more): the follower counts as lost — it cannot
+   * know when the band goes on — until the position is `vampExitBeats` past where it jumped back from
+   * (the jump comes a little late, so that point lies somewhat beyond the figure's end).
+   */
+  vampMaxBeats: positive,
+  vampExitBeats: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -102,7 +110,7 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
 /**
  * The numbers a show runs with when no model supplies its own, and the starting point of training.
  * Measured on the POP909 development set (songs 001–010, bench/model.ts); `networkVeto` was checked
- * once on songs 011–020. The lost state's numbers (`lostMatch` … `stallRate`) were tuned on the stage
+ * once on songs 011–020. The lost state's numbers (`lostMatch` … `vampExitBeats`) were tuned on the stage
  * development takes only (POP909 001–002, `bench/stage.ts --dev`).
  */
 export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
@@ -124,6 +132,8 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   relockS: 1,
   stallWindowS: 3,
   stallRate: 0.4,
+  vampMaxBeats: 20,
+  vampExitBeats: 0.5,
 };
 
 /** What the policy learned about one department at training time, and why. */

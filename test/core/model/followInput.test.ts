@@ -111,5 +111,14 @@ describe('the score follower as a model input', () => {
     expect(fresh.placement(3)!.rate).toBeLessThan(DEFAULT_POLICY_NUMBERS.stallRate);
     // Not followed a whole window yet: no pace.
     expect(fresh.placement(8)!.rate).toBeUndefined();
+    expect(fresh.placement(3)!.loop).toBeUndefined();
+    // A jump back (the band plays hops 300–360 again): how far back, and how far to where it left off.
+    for (let k = 301; k <= 360; k++) fresh.push(ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS), (100 + k) * HOP);
+    for (let k = 300; k <= 330; k++) fresh.push(ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS), (200 + k) * HOP);
+    const loop = fresh.placement(3)!.loop!;
+    expect(loop.backS).toBeGreaterThan(40 * HOP);
+    expect(loop.backS).toBeLessThan(70 * HOP);
+    expect(loop.aheadS).toBeGreaterThan(15 * HOP);
+    expect(loop.aheadS).toBeLessThan(40 * HOP);
   });
 });

@@ -196,6 +196,23 @@ describe('CuePolicy: the lost state', () => {
     expect(p.propose(f, listening(10.7 + n.relockS * 2))[0]!.lost).toBeUndefined();
   });
 
+  it('is lost while the band vamps (a short jump back), until the position has passed where it jumped back from; a long jump back (a repeated section) is followed', () => {
+    const p = policy(false);
+    let loop: { backS: number; aheadS: number } | undefined = { backS: 4, aheadS: 3 }; // 8 beats back, 3 s to go
+    const f: FollowerView = { nextCue: () => undefined, placement: () => ({ match: 0.3, rate: 1, ...(loop !== undefined ? { loop } : {}) }) };
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.followerLost(f, 10)).toBe('follower lost: the band is vamping (8 beats again); it cannot tell when the next section comes');
+    loop = { backS: 4, aheadS: 0.1 };
+    expect(p.followerLost(f, 11)).toBeDefined();
+    loop = { backS: 4, aheadS: -n.vampExitBeats * beat.periodS - 0.01 };
+    p.followerLost(f, 12);
+    expect(p.followerLost(f, 12 + n.relockS)).toBeUndefined();
+    const q = policy(false);
+    loop = { backS: (n.vampMaxBeats + 1) * beat.periodS, aheadS: 10 };
+    q.onBeat(beat, [vote(0), vote(0)], f);
+    expect(q.followerLost(f, 10)).toBeUndefined();
+  });
+
   it('never marks the networkOnly ablation lost (it does not hear the follower), and starts over on reset', () => {
     const { f, set } = placed();
     set(0.99, 1);
