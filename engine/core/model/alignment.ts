@@ -29,6 +29,14 @@ const CHROMA_GAMMA = 100;
 const FLUX_WEIGHT = 0.5;
 /** Per-hop decay of the flux peak the flux is divided by (about a 9 s memory). */
 const FLUX_PEAK_DECAY = 0.995;
+/**
+ * A hop this many dB below the loudest hop heard so far (which fades by `LEVEL_PEAK_FALL_DB` per hop)
+ * is quiet: the band has stopped (a break). A quiet hop says nothing about where the band is.
+ */
+const QUIET_BELOW_PEAK_DB = 30;
+const LEVEL_PEAK_FALL_DB = 0.02;
+/** Hops in a row that must be quiet before they count as a break (about 0.09 s; a single hop between notes is not one). */
+const QUIET_HOPS = 2;
 
 /**
  * Seconds from a frame's time (the centre of its analysis window) until it has been heard: half of
@@ -46,13 +54,21 @@ export class AlignmentFeatures {
   private fluxLowPeak = 1e-6;
   private n = 0;
   private t = 0;
+  private level = 0;
+  private levelPeak = Number.NEGATIVE_INFINITY;
+  private quietRun = 0;
 
-  /** Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames. */
-  push(f: FeatureFrame): { t: number; v: Float32Array } | undefined {
+  /**
+   * Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames, and whether
+   * the hop was quiet (`QUIET_HOPS` hops in a row `QUIET_BELOW_PEAK_DB` below the loudest so far: a
+   * break, not music).
+   */
+  push(f: FeatureFrame): { t: number; v: Float32Array; quiet: boolean } | undefined {
     if (f.reset === true) this.reset();
     for (let i = 0; i < 12; i++) this.acc[i]! += f.chroma[i] ?? 0;
     this.flux += Number.isFinite(f.flux) ? f.flux : 0;
     this.fluxLow += Number.isFinite(f.fluxLow) ? f.fluxLow : 0;
+    this.level += Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     this.n++;
     this.t = f.t;
     if (this.n < ALIGN_FRAMES) return undefined;
@@ -74,11 +90,16 @@ export class AlignmentFeatures {
     this.fluxLowPeak = Math.max(this.fluxLow, this.fluxLowPeak * FLUX_PEAK_DECAY);
     v[24] = (FLUX_WEIGHT * this.flux) / this.fluxPeak;
     v[25] = (FLUX_WEIGHT * this.fluxLow) / this.fluxLowPeak;
+    const level = this.level / ALIGN_FRAMES;
+    this.levelPeak = Math.max(level, this.levelPeak - LEVEL_PEAK_FALL_DB);
+    this.quietRun = level < this.levelPeak - QUIET_BELOW_PEAK_DB ? this.quietRun + 1 : 0;
+    const quiet = this.quietRun >= QUIET_HOPS;
     this.acc.fill(0);
     this.flux = 0;
     this.fluxLow = 0;
+    this.level = 0;
     this.n = 0;
-    return { t: this.t, v };
+    return { t: this.t, v, quiet };
   }
 
   private reset(): void {
@@ -88,6 +109,9 @@ export class AlignmentFeatures {
     this.fluxLow = 0;
     this.fluxPeak = 1e-6;
     this.fluxLowPeak = 1e-6;
+    this.level = 0;
+    this.levelPeak = Number.NEGATIVE_INFINITY;
+    this.quietRun = 0;
     this.n = 0;
   }
 }
@@ -204,6 +228,17 @@ export class OnlineAligner {
   /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
   get tempoRatio(): number {
     return this.ratio;
+  }
+
+  /**
+   * A quiet live hop at `t` (the band has stopped): the position holds, and the time it lasts counts
+   * neither for the local tempo nor as a hop.
+   */
+  rest(t: number): void {
+    if (this.lastT === undefined || !(t > this.lastT)) return;
+    const gap = t - this.lastT;
+    this.lastT = t;
+    for (let i = 0; i < this.histLive.length; i++) this.histLive[i]! += gap;
   }
 
   /** Adds one live vector (its frame time `t`); returns the cues to fire, at their fire times. */

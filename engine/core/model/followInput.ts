@@ -31,6 +31,8 @@ export interface FollowerPlacement {
    * once past it). A short one is a vamp: the band playing a figure again.
    */
   readonly loop?: { readonly backS: number; readonly aheadS: number };
+  /** The latest hop was quiet (a break): the position holds until the band plays again. */
+  readonly quiet?: boolean;
 }
 
 /** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
@@ -62,6 +64,9 @@ export class FollowTrack {
   private path: { t: number; ref: number }[] = [];
   /** The last jump back: from where (the furthest position of the pass before it) to where (rehearsal seconds). */
   private loop: { from: number; to: number } | undefined;
+  /** Whether the latest hop was quiet, and the quiet seconds so far (left out of `placement`'s pace). */
+  private quiet = false;
+  private quietS = 0;
 
   constructor(
     private readonly reference: FollowReference,
@@ -96,6 +101,8 @@ export class FollowTrack {
     this.furthest = Number.NEGATIVE_INFINITY;
     this.path = [];
     this.loop = undefined;
+    this.quiet = false;
+    this.quietS = 0;
   }
 
   /**
@@ -110,7 +117,7 @@ export class FollowTrack {
     const from = this.path.find((p) => p.t >= last.t - windowS - 1e-9)!;
     const spanS = last.t - from.t;
     const loop = this.loop === undefined ? {} : { loop: { backS: this.loop.from - this.loop.to, aheadS: this.loop.from - last.ref } };
-    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop };
+    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop, ...(this.quiet ? { quiet: true } : {}) };
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -118,15 +125,28 @@ export class FollowTrack {
     return this.dueNext[deptIndex] ?? -1;
   }
 
-  /** Adds one live alignment vector (frame time `t`). */
-  push(v: Float32Array, t: number): void {
+  /**
+   * Adds one live alignment vector (frame time `t`). A quiet one (`AlignmentFeatures`: the band has
+   * stopped) moves nothing: the position holds through a break, and its time is left out of the pace.
+   */
+  push(v: Float32Array, t: number, quiet = false): void {
+    if (quiet && this.latestT !== undefined) {
+      this.aligner.rest(t);
+      this.quietS += t - this.latestT;
+      this.latestT = t;
+      this.quiet = true;
+      return;
+    }
+    this.quiet = false;
     const refBefore = this.aligner.refTime;
     this.aligner.push(v, t);
     this.latestT = t;
     const refNow = this.aligner.refTime;
     if (this.path.length > 0 && Math.abs(refNow - refBefore) > this.aligner.jumpS) this.path = [];
-    this.path.push({ t, ref: refNow });
-    while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
+    // The pace is measured on the time the band played (breaks left out).
+    const playedT = t - this.quietS;
+    this.path.push({ t: playedT, ref: refNow });
+    while (this.path.length > 1 && this.path[0]!.t < playedT - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
       this.loop = { from: this.furthest, to: refNow };
@@ -225,10 +245,10 @@ export function followReference(summary: { readonly name: string; readonly cues:
 }
 
 /** Alignment vectors grouped by beat: those finished after the previous beat, up to each beat. */
-export function alignedByBeat(events: readonly PredictorEvent[]): { t: number; v: Float32Array }[][] {
+export function alignedByBeat(events: readonly PredictorEvent[]): { t: number; v: Float32Array; quiet: boolean }[][] {
   const af = new AlignmentFeatures();
-  const out: { t: number; v: Float32Array }[][] = [];
-  let current: { t: number; v: Float32Array }[] = [];
+  const out: { t: number; v: Float32Array; quiet: boolean }[][] = [];
+  let current: { t: number; v: Float32Array; quiet: boolean }[] = [];
   for (const e of events) {
     if (e.kind === 'frame') {
       const r = af.push(e.v);

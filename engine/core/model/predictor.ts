@@ -132,7 +132,7 @@ export class CuePredictor {
         this.accumulator.pushFrame(e.v);
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
-          if (a !== undefined) this.follow.push(a.v, a.t);
+          if (a !== undefined) this.follow.push(a.v, a.t, a.quiet);
         }
         this.levelDb = e.v.levelDb;
         this.nowT = e.v.t;

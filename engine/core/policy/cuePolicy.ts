@@ -65,7 +65,7 @@ export interface FollowerView {
    * and, once it has followed `windowS` seconds without a jump, the rehearsal seconds it moved through
    * per live second over them.
    */
-  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number } } | undefined;
+  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean } | undefined;
 }
 
 /** What the policy proposes for one department, in the audio time base (seconds). */
@@ -238,6 +238,8 @@ export class CuePolicy {
   followerLost(follower: FollowerView | undefined, now: number): string | undefined {
     const place = follower?.placement?.(this.numbers.stallWindowS);
     if (place === undefined || Number.isNaN(place.match)) return this.lost?.why;
+    // A break: the follower holds its place; nothing fires until the band plays again (no re-lock wait).
+    if (place.quiet === true) return this.lost?.why ?? 'follower holding: the band has stopped (a break); nothing fires until it plays again';
     const n = this.numbers;
     const periodS = this.periodS();
     const loop = place.loop;

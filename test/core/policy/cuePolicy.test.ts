@@ -213,6 +213,16 @@ describe('CuePolicy: the lost state', () => {
     expect(q.followerLost(f, 10)).toBeUndefined();
   });
 
+  it('holds every department through a break (the follower says the band stopped), and fires again as soon as it plays, without a re-lock wait', () => {
+    const p = policy(false);
+    let quiet = true;
+    const f: FollowerView = { nextCue: (d) => (d === 0 ? { index: 1, when: 10.5 } : undefined), placement: () => ({ match: 0.3, rate: 1, ...(quiet ? { quiet } : {}) }) };
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.propose(f, listening(10))[0]!.lost).toBe('follower holding: the band has stopped (a break); nothing fires until it plays again');
+    quiet = false;
+    expect(p.propose(f, listening(10.05))[0]!.lost).toBeUndefined();
+  });
+
   it('never marks the networkOnly ablation lost (it does not hear the follower), and starts over on reset', () => {
     const { f, set } = placed();
     set(0.99, 1);
