@@ -280,8 +280,11 @@ export class OnlineAligner {
     return this.follow(best, t);
   }
 
-  /** Distance from the live vector to rehearsal hop `i`. */
-  private distance(i: number): number {
+  /**
+   * Squared distance from the live vector to rehearsal hop `i`; once it reaches `room` (checked every
+   * four entries) it stops early and returns infinity.
+   */
+  private squaredDistance(i: number, room = INF): number {
     const ref = this.ref;
     const live = this.live;
     const base = i * ALIGN_DIMS;
@@ -289,8 +292,14 @@ export class OnlineAligner {
     for (let k = 0; k < ALIGN_DIMS; k++) {
       const x = live[k]! - ref[base + k]!;
       d += x * x;
+      if ((k & 3) === 3 && d >= room) return INF;
     }
-    return Math.sqrt(d);
+    return d;
+  }
+
+  /** Distance from the live vector to rehearsal hop `i`. */
+  private distance(i: number): number {
+    return Math.sqrt(this.squaredDistance(i));
   }
 
   /** Updates `match` after a hop placed at `best`. */
@@ -324,16 +333,8 @@ export class OnlineAligner {
     if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
     if (c >= cap) return cap;
     const room = (cap - c) ** 2;
-    const ref = this.ref;
-    const live = this.live;
-    const base = i * ALIGN_DIMS;
-    let d = 0;
-    for (let k = 0; k < ALIGN_DIMS; k++) {
-      const x = live[k]! - ref[base + k]!;
-      d += x * x;
-      if ((k & 3) === 3 && d >= room) return cap;
-    }
-    return c + Math.sqrt(d);
+    const d = this.squaredDistance(i, room);
+    return d === INF ? cap : c + Math.sqrt(d);
   }
 
   /** Moves the position to `best` (live time `t`) and returns the cues due before the next hop. */
