@@ -7,7 +7,7 @@
  * rehearsal than the one it hears, rearranged copies included, so it meets the follower's real
  * mistakes.
  */
-import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
+import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
 
@@ -15,6 +15,14 @@ import type { TimedCue } from './metrics.js';
 const FOLLOW_SCALE = 8;
 /** Entries per department before the cue one-hot: beats to the cue (scaled), on the next beat, within one beat. */
 const FIXED = 3;
+
+/**
+ * The follower's own settings over the aligner's defaults: holding the position costs half as much, so
+ * in a ritardando or a held chord into a section end it waits for the band instead of running ahead
+ * and firing the next section's cues early (tuned on the stage development takes, POP909 001–002:
+ * false fires 44 → 34 and misses 71 → 57 in 67.7 min). The baselines keep the aligner's defaults.
+ */
+export const FOLLOWER_ALIGNER: AlignerOptions = { holdCost: 0.05 };
 
 /** Seconds of path the follower keeps for `FollowTrack.placement`. */
 const PLACEMENT_MEMORY_S = 10;
@@ -74,7 +82,7 @@ export class FollowTrack {
     readonly vocab: Readonly<Record<string, readonly string[]>>,
   ) {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
-    this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
+    this.aligner = new OnlineAligner(reference.vectors, reference.times, [], FOLLOWER_ALIGNER);
     this.dueNext = depts.map(() => -1);
     this.byDept = depts.map((d) =>
       reference.cues
@@ -93,7 +101,7 @@ export class FollowTrack {
 
   /** Starts over (a new take). */
   reset(): void {
-    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
+    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, [], FOLLOWER_ALIGNER);
     this.latestT = undefined;
     this.dueNext.fill(-1);
     for (const p of this.passedAt) p.fill(Number.NaN);
