@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const set = dev ? 'dev' : 'held-out';
   const dataDir = resolve(dev ? '.tmp/stage-dev' : '.tmp/stage');
   const modelsDir = resolve(`.tmp/stage-models/${set}`);
-  const songs = opt('songs')?.split(',') ?? (await readdir(modelsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  // Every song the bench trained (not the previous models it kept as <song>.bak).
+  const songs = opt('songs')?.split(',') ?? (await readdir(modelsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.endsWith('.bak')).map((d) => d.name);
   const takeNames = await readdir(join(dataDir, 'takes'));
   const counts = BINS.map(() => ({ fires: 0, hits: 0, sum: 0 }));
   for (const song of songs) {

@@ -31,7 +31,7 @@ const FLUX_WEIGHT = 0.5;
 const FLUX_PEAK_DECAY = 0.995;
 /**
  * A hop this many dB below the loudest hop heard so far (which fades by `LEVEL_PEAK_FALL_DB` per hop)
- * is quiet: the band has stopped (a break). A quiet hop says nothing about where the band is.
+ * is quiet: the band has stopped (a break), and nothing should fire until it plays again.
  */
 const QUIET_BELOW_PEAK_DB = 30;
 const LEVEL_PEAK_FALL_DB = 0.02;
@@ -228,17 +228,6 @@ export class OnlineAligner {
   /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
   get tempoRatio(): number {
     return this.ratio;
-  }
-
-  /**
-   * A quiet live hop at `t` (the band has stopped): the position holds, and the time it lasts counts
-   * neither for the local tempo nor as a hop.
-   */
-  rest(t: number): void {
-    if (this.lastT === undefined || !(t > this.lastT)) return;
-    const gap = t - this.lastT;
-    this.lastT = t;
-    for (let i = 0; i < this.histLive.length; i++) this.histLive[i]! += gap;
   }
 
   /** Adds one live vector (its frame time `t`); returns the cues to fire, at their fire times. */

@@ -39,7 +39,7 @@ export interface FollowerPlacement {
    * once past it). A short one is a vamp: the band playing a figure again.
    */
   readonly loop?: { readonly backS: number; readonly aheadS: number };
-  /** The latest hop was quiet (a break): the position holds until the band plays again. */
+  /** The latest hop was quiet (a break): nothing should fire until the band plays again. */
   readonly quiet?: boolean;
 }
 
@@ -72,9 +72,8 @@ export class FollowTrack {
   private path: { t: number; ref: number }[] = [];
   /** The last jump back: from where (the furthest position of the pass before it) to where (rehearsal seconds). */
   private loop: { from: number; to: number } | undefined;
-  /** Whether the latest hop was quiet, and the quiet seconds so far (left out of `placement`'s pace). */
+  /** Whether the latest hop was quiet. */
   private quiet = false;
-  private quietS = 0;
 
   constructor(
     private readonly reference: FollowReference,
@@ -110,7 +109,6 @@ export class FollowTrack {
     this.path = [];
     this.loop = undefined;
     this.quiet = false;
-    this.quietS = 0;
   }
 
   /**
@@ -134,27 +132,19 @@ export class FollowTrack {
   }
 
   /**
-   * Adds one live alignment vector (frame time `t`). A quiet one (`AlignmentFeatures`: the band has
-   * stopped) moves nothing: the position holds through a break, and its time is left out of the pace.
+   * Adds one live alignment vector (frame time `t`); `quiet` (`AlignmentFeatures`: the band has
+   * stopped) is passed on to `placement`. The follower keeps its course through a quiet hop: a rest the
+   * rehearsal has too must not leave it behind (holding its place there lost cues on a real recording).
    */
   push(v: Float32Array, t: number, quiet = false): void {
-    if (quiet && this.latestT !== undefined) {
-      this.aligner.rest(t);
-      this.quietS += t - this.latestT;
-      this.latestT = t;
-      this.quiet = true;
-      return;
-    }
-    this.quiet = false;
+    this.quiet = quiet;
     const refBefore = this.aligner.refTime;
     this.aligner.push(v, t);
     this.latestT = t;
     const refNow = this.aligner.refTime;
     if (this.path.length > 0 && Math.abs(refNow - refBefore) > this.aligner.jumpS) this.path = [];
-    // The pace is measured on the time the band played (breaks left out).
-    const playedT = t - this.quietS;
-    this.path.push({ t: playedT, ref: refNow });
-    while (this.path.length > 1 && this.path[0]!.t < playedT - PLACEMENT_MEMORY_S) this.path.shift();
+    this.path.push({ t, ref: refNow });
+    while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
       this.loop = { from: this.furthest, to: refNow };

@@ -238,7 +238,7 @@ export class CuePolicy {
   followerLost(follower: FollowerView | undefined, now: number): string | undefined {
     const place = follower?.placement?.(this.numbers.stallWindowS);
     if (place === undefined || Number.isNaN(place.match)) return this.lost?.why;
-    // A break: the follower holds its place; nothing fires until the band plays again (no re-lock wait).
+    // A break: nothing fires until the band plays again (no re-lock wait after).
     if (place.quiet === true) return this.lost?.why ?? 'follower holding: the band has stopped (a break); nothing fires until it plays again';
     const n = this.numbers;
     const periodS = this.periodS();
