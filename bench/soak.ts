@@ -10,7 +10,8 @@
  * Offline, a "frame gap" is the CPU time one 44 Hz frame tick takes to compute (the virtual clock has
  * no gaps; its wall time, which includes being descheduled on a shared machine, is kept as
  * `wireGapMaxMs`); live it is the time between two frame ticks of the main thread and between two Art-Net
- * packets of one universe at the receiver. Growth is the least-squares slope of the post-GC heap
+ * packets of one universe at the receiver, while the look moves: between fades the frame loop rests and
+ * a universe goes out once a second (keep-alive), by design. Growth is the least-squares slope of the post-GC heap
  * (and of RSS) over the samples after warm-up. Writes .tmp/soak/<mode>.json and .png (vega-lite).
  */
 import { createSocket } from 'node:dgram';
@@ -209,16 +210,18 @@ async function runLive(): Promise<Sample[]> {
   // Frame ticks of the main thread, as the engine measures them (/healthz: since the last read).
   const frames = async (): Promise<FrameTickWindow> => ((await (await fetch(`${engine.server!.url}healthz`)).json()) as { frames: FrameTickWindow }).frames;
   await frames();
-  // Art-Net at the receiver: gap between packets of each universe.
+  // Art-Net at the receiver: gap between packets of each universe while its look moves (the packet
+  // before the gap brought a new look). At rest a universe goes out once a second (keep-alive) by design.
   let wire: number[] = [];
-  const lastPacket = new Map<number, number>();
+  const lastPacket = new Map<number, { t: number; data: Buffer; moved: boolean }>();
   artnet.on('message', (msg) => {
     if (msg.length < 18) return;
     const universe = msg.readUInt16LE(14);
     const t = performance.now();
+    const data = msg.subarray(18);
     const prev = lastPacket.get(universe);
-    if (prev !== undefined) wire.push(t - prev);
-    lastPacket.set(universe, t);
+    if (prev !== undefined && prev.moved) wire.push(t - prev.t);
+    lastPacket.set(universe, { t, data: Buffer.from(data), moved: prev === undefined || !prev.data.equals(data) });
   });
   let decisions = 0;
   engine.pipeline.decisions$.subscribe(() => decisions++);

@@ -478,10 +478,11 @@ async function startDmx(
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const ticks = new FrameTicks();
   const frames = pipeline.runFrames(
-    (now, changed) => {
-      ticks.tick();
-      for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
-      clock.setMoving(pipeline.busy(now));
+    (now, changed, urgent) => {
+      const moving = pipeline.busy(now);
+      ticks.tick(moving);
+      for (const id of changed) clock.write(id, pipeline.outputs.get(id)!, urgent);
+      clock.setMoving(moving);
     },
     { rateHz: config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ, restWhenIdle: true },
   );
@@ -489,7 +490,7 @@ async function startDmx(
   // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
   const panicNow = pipeline.decisions$.subscribe((d) => {
     if (d.action !== 'panic') return;
-    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!);
+    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!, true);
   });
   closers.add(() => panicNow.unsubscribe());
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);
