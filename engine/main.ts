@@ -481,7 +481,8 @@ async function startDmx(
     (now, changed, urgent) => {
       const moving = pipeline.busy(now);
       ticks.tick(moving);
-      for (const id of changed) clock.write(id, pipeline.outputs.get(id)!, urgent);
+      for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
+      if (urgent && changed.length > 0) clock.sendNow();
       clock.setMoving(moving);
     },
     { rateHz: config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ, restWhenIdle: true },
@@ -490,7 +491,8 @@ async function startDmx(
   // PANIC goes to the frame clock at once, not at the next tick: it is on the wire within one frame.
   const panicNow = pipeline.decisions$.subscribe((d) => {
     if (d.action !== 'panic') return;
-    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!, true);
+    for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!);
+    clock.sendNow();
   });
   closers.add(() => panicNow.unsubscribe());
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);

@@ -213,25 +213,28 @@ export class FrameClock {
     return [...this.views.keys()];
   }
 
-  /**
-   * Writes a whole look (512 bytes, channel 1 at index 0) for the next frame. `urgent` (a GO, a beat,
-   * PANIC — anything the show waits for): a worker in the middle of a fade sends it at once, off its
-   * grid, and carries on with the grid from there, instead of at the next grid point (up to one period
-   * later). A worker at rest sends every new look at once anyway.
-   */
-  write(universeId: number, dmxValues: Uint8Array, urgent = false): void {
+  /** Writes a whole look (512 bytes, channel 1 at index 0) for the next frame. */
+  write(universeId: number, dmxValues: Uint8Array): void {
     const { index, view } = this.slot(universeId);
     const cell = SEQ + index;
     Atomics.add(this.header, cell, 1); // odd: writing
     view.set(dmxValues.length > 512 ? dmxValues.subarray(0, 512) : dmxValues);
     Atomics.add(this.header, cell, 1); // even: consistent
-    if (urgent) {
-      Atomics.add(this.header, URGENT, 1);
-      Atomics.notify(this.header, URGENT);
-    }
     // Ring the doorbell: a worker resting between changes sends this look at once.
     Atomics.add(this.header, DOORBELL, 1);
     Atomics.notify(this.header, DOORBELL);
+  }
+
+  /**
+   * The looks written since the last grid point are urgent (a GO, a beat, PANIC — anything the show
+   * waits for): a worker in the middle of a fade sends them at once, off its grid, and carries on with
+   * the grid from there, instead of at the next grid point (up to one period later). Call it once
+   * after writing a frame's universes (each call is a wake-up of the sending thread). A worker at rest
+   * sends every new look at once anyway.
+   */
+  sendNow(): void {
+    Atomics.add(this.header, URGENT, 1);
+    Atomics.notify(this.header, URGENT);
   }
 
   /**

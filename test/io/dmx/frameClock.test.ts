@@ -109,7 +109,8 @@ describe('FrameClock', () => {
       expect(plainAt - tPlain).toBeGreaterThan(300); // on the grid, ~450 ms later
       await sleep(50);
       const tUrgent = performance.now();
-      clock.write(1, new Uint8Array(512).fill(77), true);
+      clock.write(1, new Uint8Array(512).fill(77));
+      clock.sendNow();
       const urgentAt = await nextPacket();
       expect(seen.at(-1)!.ch1).toBe(77);
       expect(urgentAt - tUrgent).toBeLessThan(200); // at once, not ~450 ms later at the grid point
