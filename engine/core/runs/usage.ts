@@ -75,24 +75,40 @@ const PROBE_HZ = [0.5, 1, 2, 4, 8, 12, 16, 20, 25, 30];
 
 interface Meter {
   readonly fixture: PatchedFixture;
-  readonly universe: number;
-  /** 0-based index of the fixture's first channel in its universe. */
-  readonly base: number;
-  readonly dimmers: readonly number[];
-  readonly emitters: readonly { readonly offset: number; readonly name: string }[];
-  /** Lamp/LED channels reported: the dimmers and the emitters. */
-  readonly lamps: readonly { readonly offset: number; readonly name: string; readonly emitter: boolean }[];
-  readonly strobe: readonly { readonly offset: number; readonly lo: number; readonly hi: number }[];
-  readonly motors: readonly number[];
+  /** Index of the fixture's universe in the meter's universe list. */
+  readonly slot: number;
+  /** Channel indexes in the universe's buffer (channel 1 at 0), precomputed once. */
+  readonly dimmers: Int32Array;
+  readonly emitters: Int32Array;
+  /** Lamp/LED channels reported: the dimmers and the emitters (`lampEmitter`: 1 for an emitter). */
+  readonly lampNames: readonly string[];
+  readonly lamps: Int32Array;
+  readonly lampEmitter: Uint8Array;
+  readonly strobeAt: Int32Array;
+  readonly strobeLo: Uint8Array;
+  readonly strobeHi: Uint8Array;
+  readonly motors: Int32Array;
   onMs: Float64Array;
+  /** The lamps that were on at the last sample (reused while the universe does not change). */
+  readonly lampOn: Uint8Array;
+  emitting: boolean;
   litMs: number;
   strobes: number;
   strobeMs: number;
   strobing: boolean;
   moves: number;
-  lastMotor: number[] | undefined;
+  readonly lastMotor: Uint8Array;
+  hasLastMotor: boolean;
   moving: boolean;
   stillMs: number;
+}
+
+/** One universe's fixtures and the outputs seen at the last sample. */
+interface UniverseMeters {
+  readonly id: number;
+  readonly meters: Meter[];
+  readonly last: Uint8Array;
+  seen: boolean;
 }
 
 /** The offsets at which a strobe look writes other values than a still one, and the range of those values. */
@@ -113,25 +129,48 @@ function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; 
   return [...ranges].map(([offset, r]) => ({ offset, ...r }));
 }
 
-/** Measures fixture usage from the universes' outputs. */
+/**
+ * Measures fixture usage from the universes' outputs. Sampling is one flat pass over precomputed
+ * channel indexes, and a universe whose output did not change since the last sample reuses what it
+ * found then (a 256-universe rig at rest costs a compare per universe).
+ */
 export class UsageMeter {
   private readonly meters: Meter[] = [];
+  private readonly universes: UniverseMeters[] = [];
   private lastMs: number | undefined;
   private spanMs = 0;
 
   constructor(fixtures: readonly PatchedFixture[], profiles: ReadonlyMap<string, FixtureProfile>) {
+    const slots = new Map<number, UniverseMeters>();
     for (const f of fixtures) {
       const p = profiles.get(f.id);
       if (p === undefined) continue;
+      const base = f.address - 1;
+      const abs = (offsets: readonly number[]): Int32Array => Int32Array.from(offsets, (o) => base + o);
       const coarse = p.channels.filter((c) => c.byte === 0);
-      const dimmers = coarse.filter((c) => c.attribute === 'intensity').map((c) => c.offset);
-      const emitters = coarse.filter((c) => c.emitter !== undefined && c.attribute === 'color').map((c) => ({ offset: c.offset, name: c.name }));
-      const lamps = [...coarse.filter((c) => c.attribute === 'intensity').map((c) => ({ offset: c.offset, name: c.name, emitter: false })), ...emitters.map((e) => ({ ...e, emitter: true }))];
+      const dimmers = coarse.filter((c) => c.attribute === 'intensity');
+      const emitters = coarse.filter((c) => c.emitter !== undefined && c.attribute === 'color');
+      const lamps = [...dimmers.map((c) => ({ offset: c.offset, name: c.name, emitter: 0 })), ...emitters.map((c) => ({ offset: c.offset, name: c.name, emitter: 1 }))];
+      const strobe = strobeChannels(p);
       const motors = p.channels.filter((c) => c.attribute === 'pan' || c.attribute === 'tilt').map((c) => c.offset);
-      this.meters.push({
-        fixture: f, universe: f.universe, base: f.address - 1, dimmers, emitters, lamps, strobe: strobeChannels(p), motors,
-        onMs: new Float64Array(lamps.length), litMs: 0, strobes: 0, strobeMs: 0, strobing: false, moves: 0, lastMotor: undefined, moving: false, stillMs: 0,
-      });
+      let u = slots.get(f.universe);
+      if (u === undefined) {
+        u = { id: f.universe, meters: [], last: new Uint8Array(512), seen: false };
+        slots.set(f.universe, u);
+        this.universes.push(u);
+      }
+      const m: Meter = {
+        fixture: f, slot: this.universes.indexOf(u),
+        dimmers: abs(dimmers.map((c) => c.offset)), emitters: abs(emitters.map((c) => c.offset)),
+        lampNames: lamps.map((l) => l.name), lamps: abs(lamps.map((l) => l.offset)), lampEmitter: Uint8Array.from(lamps, (l) => l.emitter),
+        strobeAt: abs(strobe.map((x) => x.offset)), strobeLo: Uint8Array.from(strobe, (x) => x.lo), strobeHi: Uint8Array.from(strobe, (x) => x.hi),
+        motors: abs(motors),
+        onMs: new Float64Array(lamps.length), lampOn: new Uint8Array(lamps.length), emitting: false,
+        litMs: 0, strobes: 0, strobeMs: 0, strobing: false, moves: 0,
+        lastMotor: new Uint8Array(motors.length), hasLastMotor: false, moving: false, stillMs: 0,
+      };
+      this.meters.push(m);
+      u.meters.push(m);
     }
   }
 
@@ -140,32 +179,26 @@ export class UsageMeter {
     const dt = this.lastMs === undefined ? 0 : Math.max(0, Math.min(MAX_STEP_MS, tMs - this.lastMs));
     this.lastMs = tMs;
     this.spanMs += dt;
-    for (const m of this.meters) {
-      const out = outputs.get(m.universe);
+    for (let ui = 0; ui < this.universes.length; ui++) {
+      const u = this.universes[ui]!;
+      const out = outputs.get(u.id);
       if (out === undefined) continue;
-      const at = (offset: number): number => out[m.base + offset] ?? 0;
-      const dimmed = m.dimmers.length > 0;
-      const dimmerUp = !dimmed || m.dimmers.some((o) => at(o) > 0);
-      const emitting = m.emitters.length === 0 ? dimmed && dimmerUp : dimmerUp && m.emitters.some((e) => at(e.offset) > 0);
-      if (emitting) m.litMs += dt;
-      m.lamps.forEach((l, i) => {
-        if (at(l.offset) > 0 && (!l.emitter || dimmerUp)) m.onMs[i]! += dt;
-      });
-      const strobing = emitting && m.strobe.some((s) => at(s.offset) >= s.lo && at(s.offset) <= s.hi);
-      if (strobing && !m.strobing) m.strobes++;
-      if (strobing) m.strobeMs += dt;
-      m.strobing = strobing;
-      if (m.motors.length > 0) {
-        const now = m.motors.map(at);
-        const changed = m.lastMotor !== undefined && now.some((v, i) => v !== m.lastMotor![i]);
-        m.lastMotor = now;
-        if (changed) {
-          if (!m.moving) m.moves++;
-          m.moving = true;
-          m.stillMs = 0;
-        } else if (m.moving) {
+      const same = u.seen && sameBytes(u.last, out);
+      if (!same) {
+        u.last.set(out.length > 512 ? out.subarray(0, 512) : out);
+        u.seen = true;
+      }
+      for (let mi = 0; mi < u.meters.length; mi++) {
+        const m = u.meters[mi]!;
+        if (!same) measure(m, out);
+        if (m.emitting) m.litMs += dt;
+        for (let i = 0; i < m.lampOn.length; i++) if (m.lampOn[i] === 1) m.onMs[i]! += dt;
+        if (m.strobing) m.strobeMs += dt;
+        if (same && m.moving) {
           m.stillMs += dt;
           if (m.stillMs >= STILL_MS) m.moving = false;
+        } else if (!same && m.motors.length > 0) {
+          moved(m, out, dt);
         }
       }
     }
@@ -177,17 +210,90 @@ export class UsageMeter {
     return {
       v: USAGE_FORMAT_VERSION,
       spanS: s(this.spanMs),
-      fixtures: this.meters.map((m) => ({
-        id: m.fixture.id,
-        type: m.fixture.type,
-        ...(m.fixture.label !== undefined ? { label: m.fixture.label } : {}),
-        litS: s(m.litMs),
-        channels: m.lamps.map((l, i) => ({ name: l.name, onS: s(m.onMs[i]!) })),
-        strobes: m.strobes,
-        strobeS: s(m.strobeMs),
-        moves: m.moves,
-      })),
+      fixtures: this.meters.map((m) => fixtureReport(m, s)),
     };
+  }
+
+  /**
+   * `report()` as JSON text, built a slice of fixtures per turn of the event loop (`yieldTurn`
+   * between slices), so a rig of tens of thousands of fixtures never stops the frame loop for the
+   * whole of it. Parses to exactly what `report()` returns.
+   */
+  async reportJson(yieldTurn: () => Promise<void>, slice = 1000): Promise<string> {
+    const s = (ms: number): number => Math.round(ms) / 1000;
+    const parts: string[] = [`{"v":${USAGE_FORMAT_VERSION},"spanS":${s(this.spanMs)},"fixtures":[`];
+    const meters = [...this.meters];
+    for (let i = 0; i < meters.length; i += slice) {
+      if (i > 0) await yieldTurn();
+      const chunk = meters.slice(i, i + slice).map((m) => JSON.stringify(fixtureReport(m, s)));
+      parts.push(`${i > 0 ? ',\n' : '\n'}${chunk.join(',\n')}`);
+    }
+    parts.push(']}\n');
+    return parts.join('');
+  }
+}
+
+function fixtureReport(m: Meter, s: (ms: number) => number): FixtureUsage {
+  return {
+    id: m.fixture.id,
+    type: m.fixture.type,
+    ...(m.fixture.label !== undefined ? { label: m.fixture.label } : {}),
+    litS: s(m.litMs),
+    channels: m.lampNames.map((name, i) => ({ name, onS: s(m.onMs[i]!) })),
+    strobes: m.strobes,
+    strobeS: s(m.strobeMs),
+    moves: m.moves,
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = Math.min(512, b.length);
+  if (n < 512) {
+    for (let i = n; i < 512; i++) if (a[i] !== 0) return false;
+  }
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Reads a fixture's lamps, emitters and strobe channels from a changed universe. */
+function measure(m: Meter, out: Uint8Array): void {
+  let dimmerUp = m.dimmers.length === 0;
+  for (let i = 0; i < m.dimmers.length; i++) if ((out[m.dimmers[i]!] ?? 0) > 0) dimmerUp = true;
+  let emitting: boolean;
+  if (m.emitters.length === 0) emitting = m.dimmers.length > 0 && dimmerUp;
+  else {
+    emitting = false;
+    if (dimmerUp) for (let i = 0; i < m.emitters.length; i++) if ((out[m.emitters[i]!] ?? 0) > 0) emitting = true;
+  }
+  m.emitting = emitting;
+  for (let i = 0; i < m.lamps.length; i++) m.lampOn[i] = (out[m.lamps[i]!] ?? 0) > 0 && (m.lampEmitter[i] === 0 || dimmerUp) ? 1 : 0;
+  let strobing = false;
+  if (emitting) {
+    for (let i = 0; i < m.strobeAt.length; i++) {
+      const v = out[m.strobeAt[i]!] ?? 0;
+      if (v >= m.strobeLo[i]! && v <= m.strobeHi[i]!) strobing = true;
+    }
+  }
+  if (strobing && !m.strobing) m.strobes++;
+  m.strobing = strobing;
+}
+
+/** Counts pan/tilt moves: a move starts when a motor channel changes after being still. */
+function moved(m: Meter, out: Uint8Array, dt: number): void {
+  let changed = false;
+  for (let i = 0; i < m.motors.length; i++) {
+    const v = out[m.motors[i]!] ?? 0;
+    if (m.hasLastMotor && v !== m.lastMotor[i]) changed = true;
+    m.lastMotor[i] = v;
+  }
+  m.hasLastMotor = true;
+  if (changed) {
+    if (!m.moving) m.moves++;
+    m.moving = true;
+    m.stillMs = 0;
+  } else if (m.moving) {
+    m.stillMs += dt;
+    if (m.stillMs >= STILL_MS) m.moving = false;
   }
 }
 

@@ -27,16 +27,27 @@ describe('fixture usage from the outputs', () => {
       write(mh, t < 3000 ? { intensity: 1 } : t < 4000 ? { intensity: 1, strobeHz: 8 } : { intensity: 1, pan: (t - 4000) / 20 });
       meter.sample(t, outputs);
     }
+    // The head holds still 500 ms (unchanged outputs: the meter reuses its last reading), then moves again: a second move.
+    for (let t = 6100; t <= 6600; t += 100) meter.sample(t, outputs);
+    write(mh, { intensity: 1, pan: 0.2 });
+    meter.sample(6700, outputs);
+    expect(meter.report().fixtures.find((f) => f.id === 'mh1')!.moves).toBe(2);
+    // The file text, built a slice at a time, says exactly what report() says.
+    let turns = 0;
+    expect(JSON.parse(await meter.reportJson(async () => void turns++, 1))).toEqual(meter.report());
+    expect(turns).toBe(1); // two fixtures, one per slice
     const u = meter.report();
     const p1 = u.fixtures.find((f) => f.id === 'par1')!;
     const oneSample = (x: number, want: number): void => expect(Math.abs(x - want)).toBeLessThanOrEqual(0.1 + 1e-9); // sampled every 100 ms
     oneSample(p1.litS, 2);
+    oneSample(u.spanS, 6.7);
     oneSample(p1.channels.find((c) => c.name === 'Red')!.onS, 2);
     expect(p1.channels.find((c) => c.name === 'Blue')!.onS).toBe(0);
     const h = u.fixtures.find((f) => f.id === 'mh1')!;
     expect(h.strobes).toBe(1);
     oneSample(h.strobeS, 1);
-    expect(h.moves).toBe(1);
+    expect(h.moves).toBe(2);
+    oneSample(h.litS, 6.7);
     const total = sumUsage([u, u]);
     expect(total.fixtures.find((f) => f.id === 'mh1')!.strobes).toBe(2);
     const hints = maintenanceHints(total, (id) => (id === 'mh1' ? { strobes: 2 } : { litHours: 1000 }));
