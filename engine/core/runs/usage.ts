@@ -73,10 +73,14 @@ const MAX_STEP_MS = 1000;
 /** Strobe rates the renderer is asked about to find a channel's strobe values. */
 const PROBE_HZ = [0.5, 1, 2, 4, 8, 12, 16, 20, 25, 30];
 
+/**
+ * One fixture's meter. Accounting is lazy: a state (lit, a lamp on, strobing) records the measured
+ * span at which it began, and its time is added when it ends or a report is asked for — so a sample
+ * in which nothing this meter watches changed costs nothing per fixture. "Span" is the sum of the
+ * sample steps (each capped at MAX_STEP_MS), so the totals are those of adding every step.
+ */
 interface Meter {
   readonly fixture: PatchedFixture;
-  /** Index of the fixture's universe in the meter's universe list. */
-  readonly slot: number;
   /** Channel indexes in the universe's buffer (channel 1 at 0), precomputed once. */
   readonly dimmers: Int32Array;
   readonly emitters: Int32Array;
@@ -88,31 +92,33 @@ interface Meter {
   readonly strobeLo: Uint8Array;
   readonly strobeHi: Uint8Array;
   readonly motors: Int32Array;
-  onMs: Float64Array;
-  /** The lamps that were on at the last sample (reused while the universe does not change). */
-  readonly lampOn: Uint8Array;
-  emitting: boolean;
+  /** Closed time per lamp, and the span at which each lamp now on came on (NaN: off). */
+  readonly onMs: Float64Array;
+  readonly onSince: Float64Array;
   litMs: number;
+  litSince: number;
   strobes: number;
   strobeMs: number;
-  strobing: boolean;
+  strobeSince: number;
   moves: number;
   readonly lastMotor: Uint8Array;
   hasLastMotor: boolean;
-  moving: boolean;
-  stillMs: number;
+  /** Span at the last sample where pan/tilt changed (NaN: never). */
+  lastMoveSpan: number;
 }
 
-/** One universe's fixtures and the outputs seen at the last sample. */
+/** One universe's fixtures, which of its channels they watch, and the outputs seen at the last sample. */
 interface UniverseMeters {
   readonly id: number;
   readonly meters: Meter[];
+  /** Per channel: 0 unwatched, 1 a lamp (only on/off matters), 2 strobe or pan/tilt (every value matters). */
+  readonly watch: Uint8Array;
   readonly last: Uint8Array;
   seen: boolean;
 }
 
 /** The offsets at which a strobe look writes other values than a still one, and the range of those values. */
-function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; hi: number }[] {
+export function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; hi: number }[] {
   const still = new Uint8Array(profile.footprint);
   profile.render({ intensity: 1 }, still);
   const probe = new Uint8Array(profile.footprint);
@@ -130,9 +136,10 @@ function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; 
 }
 
 /**
- * Measures fixture usage from the universes' outputs. Sampling is one flat pass over precomputed
- * channel indexes, and a universe whose output did not change since the last sample reuses what it
- * found then (a 256-universe rig at rest costs a compare per universe).
+ * Measures fixture usage from the universes' outputs. A universe is read only when a channel its
+ * fixtures watch changed in a way that matters (a lamp going on or off, a strobe or pan/tilt value),
+ * and then in one flat pass over precomputed channel indexes: a 256-universe rig mid-fade costs a
+ * 512-byte compare per universe per sample.
  */
 export class UsageMeter {
   private readonly meters: Meter[] = [];
@@ -155,20 +162,22 @@ export class UsageMeter {
       const motors = p.channels.filter((c) => c.attribute === 'pan' || c.attribute === 'tilt').map((c) => c.offset);
       let u = slots.get(f.universe);
       if (u === undefined) {
-        u = { id: f.universe, meters: [], last: new Uint8Array(512), seen: false };
+        u = { id: f.universe, meters: [], watch: new Uint8Array(512), last: new Uint8Array(512), seen: false };
         slots.set(f.universe, u);
         this.universes.push(u);
       }
       const m: Meter = {
-        fixture: f, slot: this.universes.indexOf(u),
+        fixture: f,
         dimmers: abs(dimmers.map((c) => c.offset)), emitters: abs(emitters.map((c) => c.offset)),
         lampNames: lamps.map((l) => l.name), lamps: abs(lamps.map((l) => l.offset)), lampEmitter: Uint8Array.from(lamps, (l) => l.emitter),
         strobeAt: abs(strobe.map((x) => x.offset)), strobeLo: Uint8Array.from(strobe, (x) => x.lo), strobeHi: Uint8Array.from(strobe, (x) => x.hi),
         motors: abs(motors),
-        onMs: new Float64Array(lamps.length), lampOn: new Uint8Array(lamps.length), emitting: false,
-        litMs: 0, strobes: 0, strobeMs: 0, strobing: false, moves: 0,
-        lastMotor: new Uint8Array(motors.length), hasLastMotor: false, moving: false, stillMs: 0,
+        onMs: new Float64Array(lamps.length), onSince: new Float64Array(lamps.length).fill(NaN),
+        litMs: 0, litSince: NaN, strobes: 0, strobeMs: 0, strobeSince: NaN, moves: 0,
+        lastMotor: new Uint8Array(motors.length), hasLastMotor: false, lastMoveSpan: NaN,
       };
+      for (const i of [...m.dimmers, ...m.lamps]) if (i < 512) u.watch[i] = Math.max(u.watch[i]!, 1);
+      for (const i of [...m.strobeAt, ...m.motors]) if (i < 512) u.watch[i] = 2;
       this.meters.push(m);
       u.meters.push(m);
     }
@@ -178,29 +187,17 @@ export class UsageMeter {
   sample(tMs: number, outputs: ReadonlyMap<number, Uint8Array>): void {
     const dt = this.lastMs === undefined ? 0 : Math.max(0, Math.min(MAX_STEP_MS, tMs - this.lastMs));
     this.lastMs = tMs;
+    // States read now hold since the previous sample: they begin at the span before this step.
+    const since = this.spanMs;
     this.spanMs += dt;
     for (let ui = 0; ui < this.universes.length; ui++) {
       const u = this.universes[ui]!;
       const out = outputs.get(u.id);
-      if (out === undefined) continue;
-      const same = u.seen && sameBytes(u.last, out);
-      if (!same) {
-        u.last.set(out.length > 512 ? out.subarray(0, 512) : out);
-        u.seen = true;
-      }
-      for (let mi = 0; mi < u.meters.length; mi++) {
-        const m = u.meters[mi]!;
-        if (!same) measure(m, out);
-        if (m.emitting) m.litMs += dt;
-        for (let i = 0; i < m.lampOn.length; i++) if (m.lampOn[i] === 1) m.onMs[i]! += dt;
-        if (m.strobing) m.strobeMs += dt;
-        if (same && m.moving) {
-          m.stillMs += dt;
-          if (m.stillMs >= STILL_MS) m.moving = false;
-        } else if (!same && m.motors.length > 0) {
-          moved(m, out, dt);
-        }
-      }
+      if (out === undefined || (u.seen && !mattersChanged(u, out))) continue;
+      u.last.fill(0);
+      u.last.set(out.length > 512 ? out.subarray(0, 512) : out);
+      u.seen = true;
+      for (let mi = 0; mi < u.meters.length; mi++) measure(u.meters[mi]!, out, since, this.spanMs);
     }
   }
 
@@ -210,7 +207,7 @@ export class UsageMeter {
     return {
       v: USAGE_FORMAT_VERSION,
       spanS: s(this.spanMs),
-      fixtures: this.meters.map((m) => fixtureReport(m, s)),
+      fixtures: this.meters.map((m) => fixtureReport(m, this.spanMs, s)),
     };
   }
 
@@ -225,7 +222,7 @@ export class UsageMeter {
     const meters = [...this.meters];
     for (let i = 0; i < meters.length; i += slice) {
       if (i > 0) await yieldTurn();
-      const chunk = meters.slice(i, i + slice).map((m) => JSON.stringify(fixtureReport(m, s)));
+      const chunk = meters.slice(i, i + slice).map((m) => JSON.stringify(fixtureReport(m, this.spanMs, s)));
       parts.push(`${i > 0 ? ',\n' : '\n'}${chunk.join(',\n')}`);
     }
     parts.push(']}\n');
@@ -233,30 +230,38 @@ export class UsageMeter {
   }
 }
 
-function fixtureReport(m: Meter, s: (ms: number) => number): FixtureUsage {
+function fixtureReport(m: Meter, span: number, s: (ms: number) => number): FixtureUsage {
+  const open = (since: number): number => (Number.isNaN(since) ? 0 : span - since);
   return {
     id: m.fixture.id,
     type: m.fixture.type,
     ...(m.fixture.label !== undefined ? { label: m.fixture.label } : {}),
-    litS: s(m.litMs),
-    channels: m.lampNames.map((name, i) => ({ name, onS: s(m.onMs[i]!) })),
+    litS: s(m.litMs + open(m.litSince)),
+    channels: m.lampNames.map((name, i) => ({ name, onS: s(m.onMs[i]! + open(m.onSince[i]!)) })),
     strobes: m.strobes,
-    strobeS: s(m.strobeMs),
+    strobeS: s(m.strobeMs + open(m.strobeSince)),
     moves: m.moves,
   };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  const n = Math.min(512, b.length);
-  if (n < 512) {
-    for (let i = n; i < 512; i++) if (a[i] !== 0) return false;
+/** Whether a channel the universe's fixtures watch changed in a way that matters since the last sample. */
+function mattersChanged(u: UniverseMeters, out: Uint8Array): boolean {
+  const { watch, last } = u;
+  for (let i = 0; i < 512; i++) {
+    const w = watch[i]!;
+    if (w === 0) continue;
+    const v = out[i] ?? 0;
+    const was = last[i]!;
+    if (w === 2 ? v !== was : (v > 0) !== (was > 0)) return true;
   }
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return false;
 }
 
-/** Reads a fixture's lamps, emitters and strobe channels from a changed universe. */
-function measure(m: Meter, out: Uint8Array): void {
+/**
+ * Reads a fixture's lamps, emitters, strobe and pan/tilt channels: states that ended close their time
+ * at `since` (the span before this step), and new ones begin there.
+ */
+function measure(m: Meter, out: Uint8Array, since: number, span: number): void {
   let dimmerUp = m.dimmers.length === 0;
   for (let i = 0; i < m.dimmers.length; i++) if ((out[m.dimmers[i]!] ?? 0) > 0) dimmerUp = true;
   let emitting: boolean;
@@ -265,8 +270,22 @@ function measure(m: Meter, out: Uint8Array): void {
     emitting = false;
     if (dimmerUp) for (let i = 0; i < m.emitters.length; i++) if ((out[m.emitters[i]!] ?? 0) > 0) emitting = true;
   }
-  m.emitting = emitting;
-  for (let i = 0; i < m.lamps.length; i++) m.lampOn[i] = (out[m.lamps[i]!] ?? 0) > 0 && (m.lampEmitter[i] === 0 || dimmerUp) ? 1 : 0;
+  if (emitting !== !Number.isNaN(m.litSince)) {
+    if (emitting) m.litSince = since;
+    else {
+      m.litMs += since - m.litSince;
+      m.litSince = NaN;
+    }
+  }
+  for (let i = 0; i < m.lamps.length; i++) {
+    const on = (out[m.lamps[i]!] ?? 0) > 0 && (m.lampEmitter[i] === 0 || dimmerUp);
+    if (on === !Number.isNaN(m.onSince[i]!)) continue;
+    if (on) m.onSince[i] = since;
+    else {
+      m.onMs[i]! += since - m.onSince[i]!;
+      m.onSince[i] = NaN;
+    }
+  }
   let strobing = false;
   if (emitting) {
     for (let i = 0; i < m.strobeAt.length; i++) {
@@ -274,26 +293,29 @@ function measure(m: Meter, out: Uint8Array): void {
       if (v >= m.strobeLo[i]! && v <= m.strobeHi[i]!) strobing = true;
     }
   }
-  if (strobing && !m.strobing) m.strobes++;
-  m.strobing = strobing;
-}
-
-/** Counts pan/tilt moves: a move starts when a motor channel changes after being still. */
-function moved(m: Meter, out: Uint8Array, dt: number): void {
-  let changed = false;
-  for (let i = 0; i < m.motors.length; i++) {
-    const v = out[m.motors[i]!] ?? 0;
-    if (m.hasLastMotor && v !== m.lastMotor[i]) changed = true;
-    m.lastMotor[i] = v;
+  if (strobing !== !Number.isNaN(m.strobeSince)) {
+    if (strobing) {
+      m.strobes++;
+      m.strobeSince = since;
+    } else {
+      m.strobeMs += since - m.strobeSince;
+      m.strobeSince = NaN;
+    }
   }
-  m.hasLastMotor = true;
-  if (changed) {
-    if (!m.moving) m.moves++;
-    m.moving = true;
-    m.stillMs = 0;
-  } else if (m.moving) {
-    m.stillMs += dt;
-    if (m.stillMs >= STILL_MS) m.moving = false;
+  if (m.motors.length > 0) {
+    let changed = false;
+    for (let i = 0; i < m.motors.length; i++) {
+      const v = out[m.motors[i]!] ?? 0;
+      if (m.hasLastMotor && v !== m.lastMotor[i]) changed = true;
+      m.lastMotor[i] = v;
+    }
+    m.hasLastMotor = true;
+    if (changed) {
+      // Still for STILL_MS since the last change (counted up to the previous sample): a new move.
+      const moving = !Number.isNaN(m.lastMoveSpan) && since - m.lastMoveSpan < STILL_MS;
+      if (!moving) m.moves++;
+      m.lastMoveSpan = span;
+    }
   }
 }
 
