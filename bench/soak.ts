@@ -14,7 +14,6 @@
  * a universe goes out once a second (keep-alive), by design. Growth is the least-squares slope of the post-GC heap
  * (and of RSS) over the samples after warm-up. Writes .tmp/soak/<mode>.json and .png (vega-lite).
  */
-import { createSocket } from 'node:dgram';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -38,6 +37,8 @@ import { loadShow } from '../engine/io/show/loadShow.js';
 import { startEngine } from '../engine/main.js';
 import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
+import { ArtnetCounter } from './lib/artnetCounter.js';
+import { freePort } from './lib/processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -195,9 +196,10 @@ async function runOffline(): Promise<Sample[]> {
 
 async function runLive(): Promise<Sample[]> {
   const token = 'soak-operator-token-0123456789';
-  const artnet = createSocket('udp4');
-  await new Promise<void>((r) => artnet.bind(0, '127.0.0.1', () => r()));
-  const artnetPort = artnet.address().port;
+  // Art-Net is received and timed in a counting thread of its own at real-time priority (as bench/rig.ts
+  // does), not on this thread, which the engine shares: its arrival times are the packets'.
+  const artnetPort = await freePort('udp');
+  const artnet = await ArtnetCounter.start('127.0.0.1', artnetPort, { movingOnly: true });
   const engine = await startEngine({
     showDir,
     fixturesDir: join(root, 'fixtures'),
@@ -212,17 +214,8 @@ async function runLive(): Promise<Sample[]> {
   await frames();
   // Art-Net at the receiver: gap between packets of each universe while its look moves (the packet
   // before the gap brought a new look). At rest a universe goes out once a second (keep-alive) by design.
-  let wire: number[] = [];
-  const lastPacket = new Map<number, { t: number; data: Buffer; moved: boolean }>();
-  artnet.on('message', (msg) => {
-    if (msg.length < 18) return;
-    const universe = msg.readUInt16LE(14);
-    const t = performance.now();
-    const data = msg.subarray(18);
-    const prev = lastPacket.get(universe);
-    if (prev !== undefined && prev.moved) wire.push(t - prev.t);
-    lastPacket.set(universe, { t, data: Buffer.from(data), moved: prev === undefined || !prev.data.equals(data) });
-  });
+  artnet.reset(true);
+  if (!artnet.realtime) process.stderr.write('soak: the Art-Net counting thread did not get real-time priority (needs CAP_SYS_NICE): its gaps include waits for a CPU\n');
   let decisions = 0;
   engine.pipeline.decisions$.subscribe(() => decisions++);
   // One console attached for the whole hour, as the desk would be.
@@ -243,8 +236,8 @@ async function runLive(): Promise<Sample[]> {
       const f = await frames();
       const loopDelayP99Ms = eld.percentile(99) / 1e6;
       const loopDelayMaxMs = eld.max / 1e6;
-      const wireGapMaxMs = maxOf(wire);
-      wire = [];
+      const wireGapMaxMs = (await artnet.report()).gapMaxMs;
+      artnet.reset();
       const gcStart = performance.now();
       const s: Sample = { tMin: tMs / 60_000, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages };
       const gcMs = performance.now() - gcStart;
@@ -268,7 +261,7 @@ async function runLive(): Promise<Sample[]> {
   if (gc !== undefined) process.stderr.write(`  the bench's own forced GC took up to ${gcMsMax.toFixed(1)} ms (the engine's frame ticks across it are not counted)\n`);
   ws.close();
   await engine.stop('clean');
-  artnet.close();
+  await artnet.close();
   return samples;
 }
 
