@@ -35,6 +35,8 @@ import { loadFixtureLibrary } from '../engine/io/fixtures/loadFixtureLibrary.js'
 import { loadModelFolder } from '../engine/io/model/modelFolder.js';
 import { loadShow } from '../engine/io/show/loadShow.js';
 import { startEngine } from '../engine/main.js';
+import { raiseEnginePriority } from '../engine/io/enginePriority.js';
+import { createLogger } from '../engine/core/log.js';
 import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
 import { ArtnetCounter } from './lib/artnetCounter.js';
@@ -200,6 +202,8 @@ async function runLive(): Promise<Sample[]> {
   // does), not on this thread, which the engine shares: its arrival times are the packets'.
   const artnetPort = await freePort('udp');
   const artnet = await ArtnetCounter.start('127.0.0.1', artnetPort, { movingOnly: true });
+  // As `precue run` does before it starts the engine.
+  raiseEnginePriority(createLogger('bench/soak'));
   const engine = await startEngine({
     showDir,
     fixturesDir: join(root, 'fixtures'),
