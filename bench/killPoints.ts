@@ -3,7 +3,10 @@
  * (bench/lib/killPoints.ts) and prints, per writer, the kills, how many left a whole previous or new
  * version (must be all), and for takes the largest loss of audio. Exits 1 on any failure.
  *
- *   npx tsx bench/killPoints.ts [--kills 100] [--writers record,show,tokens,model,import,train] [--seed 1]
+ *   npx tsx bench/killPoints.ts [--kills 100] [--train-kills N] [--writers record,show,tokens,model,import,train] [--seed 1]
+ *
+ * `precue train` runs ~40 s per kill, so a full-size run takes about an hour for train alone;
+ * `--train-kills 10` is the quick look (the `model` writer kills the save train ends with 100 times either way).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '../engine/core/model/dataset.js';
 import { killTrial, type KillWriter } from './lib/killPoints.js';
 
-const { values } = parseArgs({ options: { kills: { type: 'string', default: '100' }, writers: { type: 'string', default: 'record,show,tokens,model,import,train' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { kills: { type: 'string', default: '100' }, 'train-kills': { type: 'string' }, writers: { type: 'string', default: 'record,show,tokens,model,import,train' }, seed: { type: 'string', default: '1' } } });
 const kills = Number(values.kills);
 const random = seededRandom(Number(values.seed));
 const work = mkdtempSync(join(tmpdir(), 'precue-killbench-'));
@@ -20,8 +23,7 @@ const rows: string[] = [];
 let failures = 0;
 try {
   for (const writer of values.writers.split(',') as KillWriter[]) {
-    // precue train runs ~40 s per kill: a tenth of the kills.
-    const n = writer === 'train' ? Math.max(1, Math.round(kills / 10)) : kills;
+    const n = writer === 'train' && values['train-kills'] !== undefined ? Number(values['train-kills']) : kills;
     let ok = 0;
     let maxLoss = 0;
     const bad: string[] = [];

@@ -478,10 +478,12 @@ async function startDmx(
   // Live, the loop rests while nothing moves and runs a frame the moment something does.
   const ticks = new FrameTicks();
   const frames = pipeline.runFrames(
-    (now, changed) => {
-      ticks.tick();
+    (now, changed, urgent) => {
+      const moving = pipeline.busy(now);
+      ticks.tick(moving);
       for (const id of changed) clock.write(id, pipeline.outputs.get(id)!);
-      clock.setMoving(pipeline.busy(now));
+      if (urgent && changed.length > 0) clock.sendNow();
+      clock.setMoving(moving);
     },
     { rateHz: config.frameRateHz ?? DEFAULT_FRAME_RATE_HZ, restWhenIdle: true },
   );
@@ -490,6 +492,7 @@ async function startDmx(
   const panicNow = pipeline.decisions$.subscribe((d) => {
     if (d.action !== 'panic') return;
     for (const id of pipeline.frame(scheduler.now())) clock.write(id, pipeline.outputs.get(id)!);
+    clock.sendNow();
   });
   closers.add(() => panicNow.unsubscribe());
   for (const u of show.outputs.universes) banner.push(`DMX universe ${u.id}${u.label !== undefined ? ` (${u.label})` : ''}: ${describeDriver(u.driver)} at ${u.rateHz} Hz`);

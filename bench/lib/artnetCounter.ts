@@ -46,12 +46,15 @@ try {
   realtime = true;
 } catch {}
 const { performance } = require('node:perf_hooks');
-const { host, port } = workerData;
+const { host, port, movingOnly } = workerData;
 const MAX_PA = 32768;
 const BIN_MS = 0.05;
 const BINS = 40000; // 2 s
 const frames = new Uint32Array(MAX_PA);
 const last = new Float64Array(MAX_PA);
+// movingOnly: a hash of each universe's last data and whether it differed from the one before.
+const lastHash = movingOnly ? new Int32Array(MAX_PA) : null;
+const moved = movingOnly ? new Uint8Array(MAX_PA) : null;
 const hist = new Uint32Array(BINS + 1);
 let gapMax = 0, gaps = 0, other = 0, maxPa = -1, t0 = performance.now();
 let watch = null; // { pa, channels: number[], last: number[] }
@@ -64,7 +67,17 @@ s.on('message', (b) => {
   frames[pa]++;
   if (pa > maxPa) maxPa = pa;
   const prev = last[pa];
-  if (prev > 0) {
+  let counts = prev > 0;
+  if (lastHash !== null) {
+    // A gap counts only while the universe's look moves (the packet before it brought a new look):
+    // a sender at rest sends keep-alives a second apart by design.
+    let h = 0x811c9dc5 | 0;
+    for (let i = 18; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    counts = counts && moved[pa] === 1;
+    moved[pa] = prev > 0 && h === lastHash[pa] ? 0 : 1;
+    lastHash[pa] = h;
+  }
+  if (counts) {
     const g = t - prev;
     gaps++;
     if (g > gapMax) gapMax = g;
@@ -133,9 +146,12 @@ export class ArtnetCounter {
     });
   }
 
-  /** Starts listening on `host:port`. */
-  static async start(host: string, port: number): Promise<ArtnetCounter> {
-    const worker = new Worker(WORKER, { eval: true, workerData: { host, port } });
+  /**
+   * Starts listening on `host:port`. `movingOnly`: count a universe's gap only when the packet before
+   * it brought a new look (a sender that rests between fades sends keep-alives a second apart).
+   */
+  static async start(host: string, port: number, options: { movingOnly?: boolean } = {}): Promise<ArtnetCounter> {
+    const worker = new Worker(WORKER, { eval: true, workerData: { host, port, movingOnly: options.movingOnly === true } });
     const realtime = await new Promise<boolean>((resolve, reject) => {
       const onMessage = (m: { type: string; message?: string; realtime?: boolean }): void => {
         if (m.type === 'ready') {

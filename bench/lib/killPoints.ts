@@ -48,7 +48,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** SIGKILLs a process and checks that every process it had started dies with it. */
 async function killAndCheckChildren(pid: number, exited: Promise<unknown>): Promise<string | undefined> {
   const kids = descendants(pid);
-  process.kill(pid, 'SIGKILL');
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    // The writer finished before its moment came: what it left is checked all the same.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
   await exited;
   for (let i = 0; i < 60; i++) {
     const alive = kids.filter((k) => {

@@ -5,6 +5,7 @@
  * `/healthz`. Its output goes to a rotating log. The engine never knows Electron exists.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { RotatingLog } from './rotatingLog.js';
 import { createServer } from 'node:net';
@@ -51,13 +52,25 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the engine's console did not answer within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * The Node flags the engine runs with, from the first line of `bin/precue.js` (`#!/usr/bin/env -S node
+ * <flags>`, which test/cli/runtimeFlags.test.ts holds equal to engine/runtimeFlags.ts): the desk app
+ * starts the script with its own Node, so the line's flags must be passed by hand.
+ */
+export function engineNodeFlags(script: string): string[] {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return m === null ? [] : m[1]!.trim().split(/\s+/).filter((f) => f !== '');
+}
+
 /** Starts `precue run <show>` from the app folder `appRoot`, logging to `logDir/engine.log`. */
 export async function startLocalEngine(appRoot: string, show: string, logDir: string, timeoutMs = 60_000): Promise<LocalEngine> {
   const port = await freePort();
   const token = randomBytes(24).toString('base64url');
   const log = new RotatingLog(join(logDir, 'engine.log'));
   log.write(`\n--- ${new Date().toISOString()} precue run ${show} (console port ${port})\n`);
-  const child = spawn(process.execPath, [join(appRoot, 'bin', 'precue.js'), 'run', show, '--port', String(port)], {
+  const script = join(appRoot, 'bin', 'precue.js');
+  const child = spawn(process.execPath, [...engineNodeFlags(script), script, 'run', show, '--port', String(port)], {
     cwd: appRoot,
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', PRECUE_TOKEN_OPERATOR: token },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -132,7 +132,9 @@ try {
 
   if (spawnSync('dpkg-deb', ['--version']).error === undefined) {
     mkdirSync(join(work, 'usr', 'bin'), { recursive: true });
-    writeFileSync(join(work, 'usr', 'bin', 'precue'), '#!/bin/sh\nexec node /opt/precue/bin/precue.js "$@"\n');
+    // Run through bin/precue.js's own first line, which carries the engine's Node flags (engine/runtimeFlags.ts).
+    chmodSync(join(app, 'bin', 'precue.js'), 0o755);
+    writeFileSync(join(work, 'usr', 'bin', 'precue'), '#!/bin/sh\nexec /opt/precue/bin/precue.js "$@"\n');
     chmodSync(join(work, 'usr', 'bin', 'precue'), 0o755);
     mkdirSync(join(work, 'DEBIAN'));
     const kb = Number(execFileSync('du', ['-sk', join(work, 'opt')], { encoding: 'utf8' }).split('\t')[0]);

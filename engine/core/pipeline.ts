@@ -130,9 +130,11 @@ export interface ShowPipeline {
   readonly work$: Observable<void>;
   /**
    * Runs the frame loop on the pipeline's scheduler until the subscription ends: each tick computes
-   * the frame and hands `sink` the ids of the universes whose output changed.
+   * the frame and hands `sink` the ids of the universes whose output changed, and whether the frame
+   * answers work (a decision, a beat, a safety command: `urgent`, due on the wire at once) rather
+   * than the grid.
    */
-  runFrames(sink: (nowMs: number, changed: readonly number[]) => void, options?: FrameLoopOptions): Subscription;
+  runFrames(sink: (nowMs: number, changed: readonly number[], urgent: boolean) => void, options?: FrameLoopOptions): Subscription;
   /** PANIC on every universe (the masters fade intensities to 0) and in every department. */
   panic(nowMs: number, fadeMs?: number): void;
   dispose(): void;
@@ -294,11 +296,12 @@ export function buildShowPipeline(
         if (!loop.closed) pending = scheduler.schedule(gridTick, Math.max(0, start + k * periodMs - scheduler.now()));
       };
       /** Computes and hands over the frame at `now`; false when the loop goes to rest. */
-      const frameAt = (now: number): boolean => {
-        // This frame covers any work announced so far.
+      const frameAt = (now: number, urgent: boolean): boolean => {
+        // This frame covers any work announced so far (and is urgent when there was some).
+        const work = urgent || woken !== undefined;
         woken?.unsubscribe();
         woken = undefined;
-        sink(now, frame(now));
+        sink(now, frame(now), work);
         if (!rest || busy(now)) return true;
         // At rest: off the grid; a slow guard tick instead, until work arrives.
         resting = true;
@@ -306,21 +309,21 @@ export function buildShowPipeline(
         return false;
       };
       /** Moving again after a rest: a new grid from this frame. */
-      const restart = (now: number): void => {
+      const restart = (now: number, urgent: boolean): void => {
         resting = false;
-        if (!frameAt(now)) return;
+        if (!frameAt(now, urgent)) return;
         start = now;
         k = 1;
         schedule();
       };
       function gridTick(): void {
         const now = scheduler.now();
-        if (!frameAt(now)) return;
+        if (!frameAt(now, false)) return;
         k = Math.max(k + 1, Math.floor((now - start) / periodMs) + 1);
         schedule();
       }
       function guardTick(): void {
-        restart(scheduler.now());
+        restart(scheduler.now(), false);
       }
       if (rest) {
         loop.add(
@@ -330,8 +333,8 @@ export function buildShowPipeline(
               pending?.unsubscribe();
               const now = scheduler.now();
               if (resting) {
-                restart(now);
-              } else if (frameAt(now)) {
+                restart(now, true);
+              } else if (frameAt(now, true)) {
                 // Mid-fade: this change goes out now, and the grid carries on from its next point.
                 k = Math.floor((now - start) / periodMs) + 1;
                 schedule();

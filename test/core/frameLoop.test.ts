@@ -36,19 +36,28 @@ function setup(scheduler?: VirtualTimeScheduler) {
   const controls$ = new Subject<ControlEvent>();
   const pipeline = buildShowPipeline(show, profiles, { console$, controls$ }, scheduler);
   const frames: { t: number; changed: number[]; ch1: number }[] = [];
-  const loop = pipeline.runFrames((t, changed) => frames.push({ t, changed: [...changed], ch1: pipeline.outputs.get(1)![0]! }), { restWhenIdle: true });
+  const urgent: number[] = [];
+  const loop = pipeline.runFrames(
+    (t, changed, isUrgent) => {
+      frames.push({ t, changed: [...changed], ch1: pipeline.outputs.get(1)![0]! });
+      if (isUrgent) urgent.push(t);
+    },
+    { restWhenIdle: true },
+  );
   const go = (): void => console$.next({ command: { type: 'go', dept: 'LX' }, user: 'test' });
-  return { frames, go, controls$, dispose: () => (loop.unsubscribe(), pipeline.dispose()) };
+  return { frames, urgent, go, controls$, dispose: () => (loop.unsubscribe(), pipeline.dispose()) };
 }
 
 describe('frame loop at rest', () => {
   it('ticks only on the guard while nothing moves, runs a frame the instant a GO lands, ticks through a fade, then rests', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, 3000);
-    const { frames, go, dispose } = setup(scheduler);
+    const { frames, urgent, go, dispose } = setup(scheduler);
     scheduler.schedule(go, 1000); // cue 1: snap to full
     scheduler.schedule(go, 1500); // cue 2: 300 ms fade out
     scheduler.flush();
     dispose();
+    // Only the frames that answer a GO are urgent (the frame clock sends them off its grid); the fade's and the guard's are not.
+    expect(urgent).toEqual([1000, 1500]);
     const before = frames.filter((f) => f.t < 1000);
     expect(before.length).toBeLessThanOrEqual(Math.ceil(1000 / REST_GUARD_MS) + 1); // not 44 a second
     const atGo = frames.find((f) => f.t >= 1000)!;

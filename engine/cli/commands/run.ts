@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { raiseEnginePriority } from '../../io/enginePriority.js';
 import { assertTcpPortFree } from '../../io/net/portCheck.js';
 import { UsageError } from '../../core/errors.js';
 import { config as rxConfig } from 'rxjs';
@@ -142,6 +143,7 @@ Example:
     if (values['backup-of'] !== undefined) primaryWsUrl(values['backup-of']);
     const backupOf = values['backup-of'] !== undefined ? { address: values['backup-of'], token: primaryToken(values['primary-token-file'], readPem) } : undefined;
     if (values['no-journal'] && values.resume) throw new UsageError('precue run: --resume needs the journal; drop --no-journal.');
+    raiseEnginePriority(log);
     let engine: Awaited<ReturnType<typeof startEngine>>;
     try {
       engine = await startEngine({

@@ -73,30 +73,32 @@ const MAX_STEP_MS = 1000;
 /** Strobe rates the renderer is asked about to find a channel's strobe values. */
 const PROBE_HZ = [0.5, 1, 2, 4, 8, 12, 16, 20, 25, 30];
 
-interface Meter {
-  readonly fixture: PatchedFixture;
-  readonly universe: number;
-  /** 0-based index of the fixture's first channel in its universe. */
-  readonly base: number;
-  readonly dimmers: readonly number[];
-  readonly emitters: readonly { readonly offset: number; readonly name: string }[];
-  /** Lamp/LED channels reported: the dimmers and the emitters. */
-  readonly lamps: readonly { readonly offset: number; readonly name: string; readonly emitter: boolean }[];
-  readonly strobe: readonly { readonly offset: number; readonly lo: number; readonly hi: number }[];
-  readonly motors: readonly number[];
-  onMs: Float64Array;
-  litMs: number;
-  strobes: number;
-  strobeMs: number;
-  strobing: boolean;
-  moves: number;
-  lastMotor: number[] | undefined;
-  moving: boolean;
-  stillMs: number;
+/** What a fixture type (one profile) is metered by: channel offsets from the fixture's first channel. */
+interface MeterKind {
+  readonly dimmers: Int32Array;
+  readonly emitters: Int32Array;
+  /** Lamp/LED channels reported: the dimmers, then the emitters (`lampEmitter`: 1 for an emitter). */
+  readonly lampNames: readonly string[];
+  readonly lamps: Int32Array;
+  readonly lampEmitter: Uint8Array;
+  readonly strobeAt: Int32Array;
+  readonly strobeLo: Uint8Array;
+  readonly strobeHi: Uint8Array;
+  readonly motors: Int32Array;
+}
+
+/** One universe's fixtures (indexes), which of its channels they watch, and the outputs seen at the last sample. */
+interface UniverseMeters {
+  readonly id: number;
+  readonly fixtures: Int32Array;
+  /** Per channel: 0 unwatched, 1 a lamp (only on/off matters), 2 strobe or pan/tilt (every value matters). */
+  readonly watch: Uint8Array;
+  readonly last: Uint8Array;
+  seen: boolean;
 }
 
 /** The offsets at which a strobe look writes other values than a still one, and the range of those values. */
-function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; hi: number }[] {
+export function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; hi: number }[] {
   const still = new Uint8Array(profile.footprint);
   profile.render({ intensity: 1 }, still);
   const probe = new Uint8Array(profile.footprint);
@@ -113,82 +115,261 @@ function strobeChannels(profile: FixtureProfile): { offset: number; lo: number; 
   return [...ranges].map(([offset, r]) => ({ offset, ...r }));
 }
 
-/** Measures fixture usage from the universes' outputs. */
+/**
+ * Measures fixture usage from the universes' outputs. A universe is read only when a channel its
+ * fixtures watch changed in a way that matters (a lamp going on or off, a strobe or pan/tilt value),
+ * and then in one flat pass over precomputed channel offsets: a 256-universe rig mid-fade costs a
+ * 512-byte compare per universe per sample.
+ *
+ * Accounting is lazy: a state (lit, a lamp on, strobing) keeps the measured span at which it began,
+ * and its time is added when it ends or a report is asked for, so a fixture whose universe did not
+ * change costs nothing. "Span" is the sum of the sample steps (each capped at MAX_STEP_MS), so the
+ * totals are those of adding every step. State lives in typed arrays indexed by fixture (and by lamp
+ * and motor): a rig of 32,768 fixtures keeps a few MB, not an object graph per fixture.
+ */
 export class UsageMeter {
-  private readonly meters: Meter[] = [];
+  private readonly fixtures: readonly PatchedFixture[];
+  private readonly kinds: MeterKind[] = [];
+  private readonly universes: UniverseMeters[] = [];
+  /** Per fixture: its kind, its first channel's index in its universe, its first lamp and motor in the per-lamp and per-motor arrays. */
+  private readonly kindOf: Int32Array;
+  private readonly base: Int32Array;
+  private readonly lampStart: Int32Array;
+  private readonly motorStart: Int32Array;
+  /** Per fixture: closed times (ms of span), the span at which an open state began (NaN: not in it). */
+  private readonly litMs: Float64Array;
+  private readonly litSince: Float64Array;
+  private readonly strobeMs: Float64Array;
+  private readonly strobeSince: Float64Array;
+  private readonly strobes: Uint32Array;
+  private readonly moves: Uint32Array;
+  /** Span at the last sample where the fixture's pan/tilt changed (NaN: never), and whether its motors were read yet. */
+  private readonly lastMoveSpan: Float64Array;
+  private readonly motorsSeen: Uint8Array;
+  /** Per lamp: closed on-time and the span it came on at (NaN: off). Per motor: its last value. */
+  private readonly onMs: Float64Array;
+  private readonly onSince: Float64Array;
+  private readonly lastMotor: Uint8Array;
   private lastMs: number | undefined;
   private spanMs = 0;
 
   constructor(fixtures: readonly PatchedFixture[], profiles: ReadonlyMap<string, FixtureProfile>) {
-    for (const f of fixtures) {
-      const p = profiles.get(f.id);
-      if (p === undefined) continue;
-      const coarse = p.channels.filter((c) => c.byte === 0);
-      const dimmers = coarse.filter((c) => c.attribute === 'intensity').map((c) => c.offset);
-      const emitters = coarse.filter((c) => c.emitter !== undefined && c.attribute === 'color').map((c) => ({ offset: c.offset, name: c.name }));
-      const lamps = [...coarse.filter((c) => c.attribute === 'intensity').map((c) => ({ offset: c.offset, name: c.name, emitter: false })), ...emitters.map((e) => ({ ...e, emitter: true }))];
-      const motors = p.channels.filter((c) => c.attribute === 'pan' || c.attribute === 'tilt').map((c) => c.offset);
-      this.meters.push({
-        fixture: f, universe: f.universe, base: f.address - 1, dimmers, emitters, lamps, strobe: strobeChannels(p), motors,
-        onMs: new Float64Array(lamps.length), litMs: 0, strobes: 0, strobeMs: 0, strobing: false, moves: 0, lastMotor: undefined, moving: false, stillMs: 0,
-      });
+    const metered = fixtures.filter((f) => profiles.has(f.id));
+    this.fixtures = metered;
+    const n = metered.length;
+    this.kindOf = new Int32Array(n);
+    this.base = new Int32Array(n);
+    this.lampStart = new Int32Array(n + 1);
+    this.motorStart = new Int32Array(n + 1);
+    const kindIndex = new Map<FixtureProfile, number>();
+    const byUniverse = new Map<number, number[]>();
+    metered.forEach((f, i) => {
+      const p = profiles.get(f.id)!;
+      let k = kindIndex.get(p);
+      if (k === undefined) {
+        k = this.kinds.length;
+        this.kinds.push(meterKind(p));
+        kindIndex.set(p, k);
+      }
+      const kind = this.kinds[k]!;
+      this.kindOf[i] = k;
+      this.base[i] = f.address - 1;
+      this.lampStart[i + 1] = this.lampStart[i]! + kind.lamps.length;
+      this.motorStart[i + 1] = this.motorStart[i]! + kind.motors.length;
+      let list = byUniverse.get(f.universe);
+      if (list === undefined) byUniverse.set(f.universe, (list = []));
+      list.push(i);
+    });
+    for (const [id, list] of byUniverse) {
+      const watch = new Uint8Array(512);
+      for (const i of list) {
+        const kind = this.kinds[this.kindOf[i]!]!;
+        const at = this.base[i]!;
+        for (const o of [...kind.dimmers, ...kind.lamps]) if (at + o < 512) watch[at + o] = Math.max(watch[at + o]!, 1);
+        for (const o of [...kind.strobeAt, ...kind.motors]) if (at + o < 512) watch[at + o] = 2;
+      }
+      this.universes.push({ id, fixtures: Int32Array.from(list), watch, last: new Uint8Array(512), seen: false });
     }
+    this.litMs = new Float64Array(n);
+    this.litSince = new Float64Array(n).fill(NaN);
+    this.strobeMs = new Float64Array(n);
+    this.strobeSince = new Float64Array(n).fill(NaN);
+    this.strobes = new Uint32Array(n);
+    this.moves = new Uint32Array(n);
+    this.lastMoveSpan = new Float64Array(n).fill(NaN);
+    this.motorsSeen = new Uint8Array(n);
+    this.onMs = new Float64Array(this.lampStart[n]!);
+    this.onSince = new Float64Array(this.lampStart[n]!).fill(NaN);
+    this.lastMotor = new Uint8Array(this.motorStart[n]!);
   }
 
   /** One sample of the outputs at engine time `tMs` (channel 1 at index 0 of each universe's buffer). */
   sample(tMs: number, outputs: ReadonlyMap<number, Uint8Array>): void {
     const dt = this.lastMs === undefined ? 0 : Math.max(0, Math.min(MAX_STEP_MS, tMs - this.lastMs));
     this.lastMs = tMs;
+    // States read now hold since the previous sample: they begin at the span before this step.
+    const since = this.spanMs;
     this.spanMs += dt;
-    for (const m of this.meters) {
-      const out = outputs.get(m.universe);
-      if (out === undefined) continue;
-      const at = (offset: number): number => out[m.base + offset] ?? 0;
-      const dimmed = m.dimmers.length > 0;
-      const dimmerUp = !dimmed || m.dimmers.some((o) => at(o) > 0);
-      const emitting = m.emitters.length === 0 ? dimmed && dimmerUp : dimmerUp && m.emitters.some((e) => at(e.offset) > 0);
-      if (emitting) m.litMs += dt;
-      m.lamps.forEach((l, i) => {
-        if (at(l.offset) > 0 && (!l.emitter || dimmerUp)) m.onMs[i]! += dt;
-      });
-      const strobing = emitting && m.strobe.some((s) => at(s.offset) >= s.lo && at(s.offset) <= s.hi);
-      if (strobing && !m.strobing) m.strobes++;
-      if (strobing) m.strobeMs += dt;
-      m.strobing = strobing;
-      if (m.motors.length > 0) {
-        const now = m.motors.map(at);
-        const changed = m.lastMotor !== undefined && now.some((v, i) => v !== m.lastMotor![i]);
-        m.lastMotor = now;
-        if (changed) {
-          if (!m.moving) m.moves++;
-          m.moving = true;
-          m.stillMs = 0;
-        } else if (m.moving) {
-          m.stillMs += dt;
-          if (m.stillMs >= STILL_MS) m.moving = false;
-        }
+    for (let ui = 0; ui < this.universes.length; ui++) {
+      const u = this.universes[ui]!;
+      const out = outputs.get(u.id);
+      if (out === undefined || (u.seen && !mattersChanged(u, out))) continue;
+      u.last.fill(0);
+      u.last.set(out.length > 512 ? out.subarray(0, 512) : out);
+      u.seen = true;
+      for (let k = 0; k < u.fixtures.length; k++) this.measure(u.fixtures[k]!, out, since);
+    }
+  }
+
+  /** Reads fixture `i`'s channels: states that ended close their time at `since` (the span before this step), and new ones begin there. */
+  private measure(i: number, out: Uint8Array, since: number): void {
+    const kind = this.kinds[this.kindOf[i]!]!;
+    const at = this.base[i]!;
+    const { dimmers, emitters, lamps, lampEmitter, strobeAt, strobeLo, strobeHi, motors } = kind;
+    let dimmerUp = dimmers.length === 0;
+    for (let j = 0; j < dimmers.length; j++) if ((out[at + dimmers[j]!] ?? 0) > 0) dimmerUp = true;
+    let emitting: boolean;
+    if (emitters.length === 0) emitting = dimmers.length > 0 && dimmerUp;
+    else {
+      emitting = false;
+      if (dimmerUp) for (let j = 0; j < emitters.length; j++) if ((out[at + emitters[j]!] ?? 0) > 0) emitting = true;
+    }
+    const litSince = this.litSince[i]!;
+    if (emitting === (litSince !== litSince)) {
+      if (emitting) this.litSince[i] = since;
+      else {
+        this.litMs[i]! += since - litSince;
+        this.litSince[i] = NaN;
+      }
+    }
+    const l0 = this.lampStart[i]!;
+    for (let j = 0; j < lamps.length; j++) {
+      const on = (out[at + lamps[j]!] ?? 0) > 0 && (lampEmitter[j] === 0 || dimmerUp);
+      const onSince = this.onSince[l0 + j]!;
+      if (on !== (onSince !== onSince)) continue;
+      if (on) this.onSince[l0 + j] = since;
+      else {
+        this.onMs[l0 + j]! += since - onSince;
+        this.onSince[l0 + j] = NaN;
+      }
+    }
+    let strobing = false;
+    if (emitting) {
+      for (let j = 0; j < strobeAt.length; j++) {
+        const v = out[at + strobeAt[j]!] ?? 0;
+        if (v >= strobeLo[j]! && v <= strobeHi[j]!) strobing = true;
+      }
+    }
+    const strobeSince = this.strobeSince[i]!;
+    if (strobing === (strobeSince !== strobeSince)) {
+      if (strobing) {
+        this.strobes[i]!++;
+        this.strobeSince[i] = since;
+      } else {
+        this.strobeMs[i]! += since - strobeSince;
+        this.strobeSince[i] = NaN;
+      }
+    }
+    if (motors.length > 0) {
+      const m0 = this.motorStart[i]!;
+      const seen = this.motorsSeen[i] === 1;
+      let changed = false;
+      for (let j = 0; j < motors.length; j++) {
+        const v = out[at + motors[j]!] ?? 0;
+        if (seen && v !== this.lastMotor[m0 + j]) changed = true;
+        this.lastMotor[m0 + j] = v;
+      }
+      this.motorsSeen[i] = 1;
+      if (changed) {
+        // Still for STILL_MS since the last change (counted up to the previous sample): a new move.
+        const last = this.lastMoveSpan[i]!;
+        const moving = last === last && since - last < STILL_MS;
+        if (!moving) this.moves[i]!++;
+        this.lastMoveSpan[i] = this.spanMs;
       }
     }
   }
 
   /** What was measured so far. */
   report(): UsageReport {
-    const s = (ms: number): number => Math.round(ms) / 1000;
+    const fixtures: FixtureUsage[] = [];
+    for (let i = 0; i < this.fixtures.length; i++) fixtures.push(this.fixtureReport(i));
+    return { v: USAGE_FORMAT_VERSION, spanS: seconds3(this.spanMs), fixtures };
+  }
+
+  /**
+   * `report()` as JSON text, built a slice of fixtures per turn of the event loop (`yieldTurn`
+   * between slices), so a rig of tens of thousands of fixtures never stops the frame loop for the
+   * whole of it. Parses to exactly what `report()` returns.
+   */
+  async reportJson(yieldTurn: () => Promise<void>, slice = 1000): Promise<string> {
+    const parts: string[] = [`{"v":${USAGE_FORMAT_VERSION},"spanS":${seconds3(this.spanMs)},"fixtures":[`];
+    const n = this.fixtures.length;
+    for (let i = 0; i < n; i += slice) {
+      if (i > 0) await yieldTurn();
+      const chunk: string[] = [];
+      for (let j = i; j < Math.min(n, i + slice); j++) chunk.push(JSON.stringify(this.fixtureReport(j)));
+      parts.push(`${i > 0 ? ',\n' : '\n'}${chunk.join(',\n')}`);
+    }
+    parts.push(']}\n');
+    return parts.join('');
+  }
+
+  private fixtureReport(i: number): FixtureUsage {
+    const f = this.fixtures[i]!;
+    const kind = this.kinds[this.kindOf[i]!]!;
+    const span = this.spanMs;
+    const open = (since: number): number => (since !== since ? 0 : span - since);
+    const l0 = this.lampStart[i]!;
     return {
-      v: USAGE_FORMAT_VERSION,
-      spanS: s(this.spanMs),
-      fixtures: this.meters.map((m) => ({
-        id: m.fixture.id,
-        type: m.fixture.type,
-        ...(m.fixture.label !== undefined ? { label: m.fixture.label } : {}),
-        litS: s(m.litMs),
-        channels: m.lamps.map((l, i) => ({ name: l.name, onS: s(m.onMs[i]!) })),
-        strobes: m.strobes,
-        strobeS: s(m.strobeMs),
-        moves: m.moves,
-      })),
+      id: f.id,
+      type: f.type,
+      ...(f.label !== undefined ? { label: f.label } : {}),
+      litS: seconds3(this.litMs[i]! + open(this.litSince[i]!)),
+      channels: kind.lampNames.map((name, j) => ({ name, onS: seconds3(this.onMs[l0 + j]! + open(this.onSince[l0 + j]!)) })),
+      strobes: this.strobes[i]!,
+      strobeS: seconds3(this.strobeMs[i]! + open(this.strobeSince[i]!)),
+      moves: this.moves[i]!,
     };
   }
+}
+
+/** Milliseconds as seconds, to the millisecond. */
+function seconds3(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+/** What a profile is metered by (once per profile, however many fixtures share it). */
+function meterKind(p: FixtureProfile): MeterKind {
+  const coarse = p.channels.filter((c) => c.byte === 0);
+  const dimmers = coarse.filter((c) => c.attribute === 'intensity');
+  const emitters = coarse.filter((c) => c.emitter !== undefined && c.attribute === 'color');
+  const lamps = [...dimmers.map((c) => ({ offset: c.offset, name: c.name, emitter: 0 })), ...emitters.map((c) => ({ offset: c.offset, name: c.name, emitter: 1 }))];
+  const strobe = strobeChannels(p);
+  return {
+    dimmers: Int32Array.from(dimmers, (c) => c.offset),
+    emitters: Int32Array.from(emitters, (c) => c.offset),
+    lampNames: lamps.map((l) => l.name),
+    lamps: Int32Array.from(lamps, (l) => l.offset),
+    lampEmitter: Uint8Array.from(lamps, (l) => l.emitter),
+    strobeAt: Int32Array.from(strobe, (x) => x.offset),
+    strobeLo: Uint8Array.from(strobe, (x) => x.lo),
+    strobeHi: Uint8Array.from(strobe, (x) => x.hi),
+    motors: Int32Array.from(p.channels.filter((c) => c.attribute === 'pan' || c.attribute === 'tilt'), (c) => c.offset),
+  };
+}
+
+/** Whether a channel the universe's fixtures watch changed in a way that matters since the last sample. */
+function mattersChanged(u: UniverseMeters, out: Uint8Array): boolean {
+  const { watch, last } = u;
+  for (let i = 0; i < 512; i++) {
+    const w = watch[i]!;
+    if (w === 0) continue;
+    const v = out[i] ?? 0;
+    const was = last[i]!;
+    if (w === 2 ? v !== was : (v > 0) !== (was > 0)) return true;
+  }
+  return false;
 }
 
 /** Adds usage reports (several runs of a show) fixture by fixture, channel by channel. */

@@ -18,7 +18,7 @@ import { type UniverseOutput } from '../../core/show/schema.js';
 import { type Universe } from '../../core/universe/universe.js';
 import { type CloseMode } from '../dmx/driver.js';
 import { SMALL_WORKER_LIMITS, spawnModuleWorker } from '../workers.js';
-import { dataOffset, DOORBELL, MOVING, SEQ, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type OutputMode, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, URGENT, sharedBytes, type FrameClockStats, type FrameClockWorkerData, type FromWorker, type OutputMode, type ToWorker } from './protocol.js';
 
 /** Options for starting the clock. */
 export interface FrameClockOptions {
@@ -223,6 +223,18 @@ export class FrameClock {
     // Ring the doorbell: a worker resting between changes sends this look at once.
     Atomics.add(this.header, DOORBELL, 1);
     Atomics.notify(this.header, DOORBELL);
+  }
+
+  /**
+   * The looks written since the last grid point are urgent (a GO, a beat, PANIC — anything the show
+   * waits for): a worker in the middle of a fade sends them at once, off its grid, and carries on with
+   * the grid from there, instead of at the next grid point (up to one period later). Call it once
+   * after writing a frame's universes (each call is a wake-up of the sending thread). A worker at rest
+   * sends every new look at once anyway.
+   */
+  sendNow(): void {
+    Atomics.add(this.header, URGENT, 1);
+    Atomics.notify(this.header, URGENT);
   }
 
   /**

@@ -4,7 +4,8 @@
  *
  * Layout: an Int32Array header — [DOORBELL] bumped and notified after every write (a resting worker
  * sleeps on it), [MOVING] 1 while the engine's frame loop is moving (a fade or an effect running),
- * [SEQ + i] the write sequence of universe i (odd while the main thread is writing: a seqlock, so
+ * [URGENT] bumped and notified after a write that must not wait for the grid (a GO, a beat, PANIC:
+ * a moving worker sleeps on it between grid points), [SEQ + i] the write sequence of universe i (odd while the main thread is writing: a seqlock, so
  * the worker never sends half a look) — then 512 bytes per universe.
  */
 import { type UniverseOutput } from '../../core/show/schema.js';
@@ -14,8 +15,10 @@ import { type CloseMode } from '../dmx/driver.js';
 export const DOORBELL = 0;
 /** Header cell: 1 while the frame loop is moving, 0 at rest. */
 export const MOVING = 1;
+/** Header cell bumped and notified after an urgent write (it goes out off the grid, at once). */
+export const URGENT = 2;
 /** Header cell of universe 0's write sequence; universe i's is SEQ + i. */
-export const SEQ = 2;
+export const SEQ = 3;
 
 /** Byte offset of universe `index`'s 512 channels. */
 export function dataOffset(universeCount: number, index: number): number {

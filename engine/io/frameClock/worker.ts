@@ -7,7 +7,9 @@
  * A group of universes whose looks are all at rest leaves its grid and sleeps until a keep-alive is
  * due or the main thread rings the doorbell (header cell 0) with a new look: that look goes out at
  * once and the group's grid restarts from it, so a GO reaches the wire without waiting for a grid
- * point, and a rig at rest wakes this thread about once a second. Buffers are preallocated; a tick allocates
+ * point, and a rig at rest wakes this thread about once a second. A moving group sleeps between its
+ * grid points on the urgent cell: a look written as urgent (a GO, a beat, PANIC while something
+ * fades) goes out at once and the grid restarts from it, as after a rest. Buffers are preallocated; a tick allocates
  * nothing. A universe goes out when its look changed, then REPEATS_AFTER_CHANGE times more (and,
  * while the engine's looks are moving, at its full rate for MOVING_HOLD_MS after each change, so a
  * fade keeps its frame rate through a stall of the main thread), then every `keepAliveMs`
@@ -30,7 +32,7 @@ import { type CloseMode, type DmxDriver } from '../dmx/driver.js';
 import { ArtnetDriver, ArtSyncSender } from '../dmx/artnetDriver.js';
 import { SacnDiscoverySender, SacnDriver, SacnSyncSender } from '../dmx/sacnDriver.js';
 import { SACN_DISCOVERY_INTERVAL_MS } from '../../core/dmx/sacn.js';
-import { dataOffset, DOORBELL, MOVING, SEQ, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
+import { dataOffset, DOORBELL, MOVING, SEQ, URGENT, type FromWorker, type FrameClockStats, type FrameClockWorkerData, type OutputMode, type ToWorker } from './protocol.js';
 import { TimingHistogram } from './timing.js';
 
 const port = parentPort;
@@ -222,7 +224,8 @@ function tick(g: Group, idealMs: number): void {
   }
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** The urgent counter last seen (an urgent look since then goes out off the grid). */
+let seenUrgent = 0;
 /** Atomics.waitAsync (V8 since 8.7, Node 16; not yet in TypeScript's ES2023 lib). */
 const atomics = Atomics as unknown as {
   waitAsync(cell: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
@@ -254,6 +257,9 @@ function loop(): void {
     for (;;) {
       // Read the doorbell before looking for news: a look written after this makes the wait below return at once.
       const bell = Atomics.load(header, DOORBELL);
+      const urgent = Atomics.load(header, URGENT);
+      const urgentNews = urgent !== seenUrgent;
+      seenUrgent = urgent;
       let nextMs = Infinity;
       let now = performance.now();
       let resting = false;
@@ -281,6 +287,22 @@ function loop(): void {
           }
         }
         let ideal = g.anchorMs + g.k * g.periodMs;
+        if (urgentNews && ideal > now + 0.02 && hasNews(g)) {
+          // An urgent look (a GO, a beat, PANIC) in the middle of a fade: out now, off the grid, and
+          // the grid carries on from here (one shorter interval, never a longer one).
+          tick(g, NaN);
+          g.anchorMs = now;
+          g.k = 1;
+          now = performance.now();
+          if (g.mayRest && settled(g)) {
+            g.resting = true;
+            nextMs = Math.min(nextMs, keepAliveDue(g));
+            resting = true;
+            continue;
+          }
+          nextMs = Math.min(nextMs, g.anchorMs + g.k * g.periodMs);
+          continue;
+        }
         if (ideal <= now + 0.02) {
           if (now - ideal > g.periodMs) {
             // Fell behind (machine stalled): skip to the current grid point instead of bursting.
@@ -302,10 +324,9 @@ function loop(): void {
         nextMs = Math.min(nextMs, g.anchorMs + g.k * g.periodMs);
       }
       if (nextMs === Infinity) return;
-      // Resting groups must hear the doorbell; moving ones tick on their grid anyway.
-      const cell = resting ? header : sleepCell;
-      const value = resting ? bell : 0;
-      const index = resting ? DOORBELL : 0;
+      // Resting groups must hear the doorbell; moving ones tick on their grid, and hear only urgent looks.
+      const value = resting ? bell : urgent;
+      const index = resting ? DOORBELL : URGENT;
       const wait = nextMs - performance.now();
       if (wait > 5) {
         // Wake well before the deadline (timers run late on a loaded machine), then sleep precisely.
@@ -319,18 +340,16 @@ function loop(): void {
           loop();
         };
         const timer = setTimeout(wake, wait - 4);
-        if (resting) {
-          const w = atomics.waitAsync(header, DOORBELL, bell, wait - 4);
-          if (!w.async) {
-            woken = true;
-            clearTimeout(timer);
-            continue; // the doorbell rang meanwhile
-          }
-          void w.value.then(wake);
+        const w = atomics.waitAsync(header, index, value, wait - 4);
+        if (!w.async) {
+          woken = true;
+          clearTimeout(timer);
+          continue; // the doorbell (or an urgent look) rang meanwhile
         }
+        void w.value.then(wake);
         return;
       }
-      if (wait > 0) Atomics.wait(cell, index, value, wait);
+      if (wait > 0) Atomics.wait(header, index, value, wait);
     }
   } catch (err) {
     // A bug in a tick must not stop the look going out: report and carry on next period.

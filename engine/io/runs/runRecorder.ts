@@ -139,7 +139,9 @@ export class RunRecorder {
 
   private async writeUsage(): Promise<void> {
     if (this.meter === undefined) return;
-    await writeFileAtomic(join(this.dir, USAGE_FILE), `${JSON.stringify(this.meter.report(), null, 1)}\n`, { backup: false }).catch((err: unknown) =>
+    // Built a slice of fixtures per turn: a 32,768-fixture rig's report is megabytes of JSON.
+    const text = await this.meter.reportJson(() => new Promise((resolve) => setImmediate(resolve)));
+    await writeFileAtomic(join(this.dir, USAGE_FILE), text, { backup: false }).catch((err: unknown) =>
       this.config.log.warn(`fixture usage not written: ${err instanceof Error ? err.message : String(err)}`),
     );
   }

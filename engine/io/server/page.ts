@@ -7,9 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type * as Esbuild from 'esbuild';
 import { DeviceError } from '../../core/errors.js';
 
 /** One file the server sends. */
@@ -65,8 +67,10 @@ export async function writeConsolePage(webRoot: string, outDir: string): Promise
 }
 
 async function bundleScripts(webRoot: string, options: { minify?: boolean }): Promise<{ app: Buffer; venues: Buffer }> {
-  // esbuild loads only when bundling from source.
-  const { build } = await import('esbuild');
+  // esbuild loads only when bundling from source, and from the project the page comes from: the
+  // build (bin/build.js --out) runs this module from a staging folder with no node_modules of its own.
+  const esbuildPath = createRequire(join(webRoot, 'package.json')).resolve('esbuild');
+  const { build } = (await import(pathToFileURL(esbuildPath).href)) as typeof Esbuild;
   try {
     const result = await build({
       entryPoints: { app: join(webRoot, 'main.ts'), venues: join(webRoot, 'venues.ts') },

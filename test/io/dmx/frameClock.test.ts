@@ -84,6 +84,44 @@ describe('FrameClock', () => {
     }
   });
 
+  it('mid-fade, an urgent look (a GO) goes out at once and the grid restarts from it; a plain one waits for its grid point', async () => {
+    // A slow grid (2 Hz, streaming) makes "at once" and "at the next grid point" hundreds of ms apart.
+    const node = dgram.createSocket('udp4');
+    await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
+    const seen: { t: number; ch1: number }[] = [];
+    let onPacket: (() => void) | undefined;
+    node.on('message', (m) => {
+      const p = decodeArtnet(new Uint8Array(m));
+      if (p.op !== 'dmx') return;
+      seen.push({ t: performance.now(), ch1: p.data[0]! });
+      onPacket?.();
+    });
+    const nextPacket = (): Promise<number> => new Promise((r) => (onPacket = () => ((onPacket = undefined), r(performance.now()))));
+    const clock = await FrameClock.start({ universes: [{ id: 1, rateHz: 2, sendOnChange: false, keepAliveMs: 1000, driver: { kind: 'artnet', host: '127.0.0.1', port: node.address().port, net: 0, subnet: 0, universe: 0 } }] });
+    try {
+      clock.setMoving(true);
+      await nextPacket();
+      await sleep(50);
+      const tPlain = performance.now();
+      clock.write(1, new Uint8Array(512).fill(66));
+      const plainAt = await nextPacket();
+      expect(seen.at(-1)!.ch1).toBe(66);
+      expect(plainAt - tPlain).toBeGreaterThan(300); // on the grid, ~450 ms later
+      await sleep(50);
+      const tUrgent = performance.now();
+      clock.write(1, new Uint8Array(512).fill(77));
+      clock.sendNow();
+      const urgentAt = await nextPacket();
+      expect(seen.at(-1)!.ch1).toBe(77);
+      expect(urgentAt - tUrgent).toBeLessThan(200); // at once, not ~450 ms later at the grid point
+      const following = await nextPacket();
+      expect(following - urgentAt).toBeGreaterThan(400); // the grid restarted from the urgent packet: no burst
+    } finally {
+      await clock.stop('hold');
+      node.close();
+    }
+  });
+
   it('keeps sending the last look while the main thread is blocked', async () => {
     const clock = await FrameClock.start({ universes: [nullUniverse(1)] });
     try {
