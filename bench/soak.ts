@@ -16,7 +16,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
@@ -78,6 +78,9 @@ interface Sample {
   readonly wireGapMaxMs: number;
   readonly decisions: number;
   readonly consoleMessages: number;
+  /** Live: the longest garbage-collection pause of the engine's main thread in the window (the bench's own forced GC left out), ms, and its kind. */
+  readonly gcPauseMaxMs?: number;
+  readonly gcPauseKind?: string;
 }
 
 const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
@@ -227,6 +230,18 @@ async function runLive(): Promise<Sample[]> {
   const ws = new WebSocket(`${engine.server!.wsUrl}?token=${encodeURIComponent(token)}`);
   ws.on('message', () => consoleMessages++);
   ws.on('error', (err) => process.stderr.write(`console error: ${err.message}\n`));
+  // The main thread's GC pauses, to tell a stall of the engine's own work from a collection.
+  let gcMax = { ms: 0, kind: '' };
+  let forcing = false;
+  const GC_KINDS: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks' };
+  const gcObserver = new PerformanceObserver((list) => {
+    if (forcing) return;
+    for (const e of list.getEntries()) {
+      const kind = GC_KINDS[((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other';
+      if (e.duration > gcMax.ms) gcMax = { ms: e.duration, kind };
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
   const samples: Sample[] = [];
@@ -243,7 +258,9 @@ async function runLive(): Promise<Sample[]> {
       const wireGapMaxMs = (await artnet.report()).gapMaxMs;
       artnet.reset();
       const gcStart = performance.now();
-      const s: Sample = { tMin: tMs / 60_000, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages };
+      const window = gcMax;
+      forcing = true;
+      const s: Sample = { tMin: tMs / 60_000, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages, gcPauseMaxMs: window.ms, gcPauseKind: window.kind };
       const gcMs = performance.now() - gcStart;
       // The full GC this bench forces for its post-GC heap figure stops the engine's main thread (the
       // same isolate) for tens of ms: the frame ticks and loop delay across it are the bench's, not
@@ -251,9 +268,12 @@ async function runLive(): Promise<Sample[]> {
       await new Promise((r) => setTimeout(r, 100));
       await frames();
       eld.reset();
+      // The forced GC's entry arrives asynchronously: the window restarts after it.
+      forcing = false;
+      gcMax = { ms: 0, kind: '' };
       gcMsMax = Math.max(gcMsMax, gcMs);
       samples.push(s);
-      process.stderr.write(`  ${s.tMin.toFixed(1)} min: heap ${s.heapMB} MB, rss ${s.rssMB} MB, frame gap max ${s.frameGapMaxMs.toFixed(1)} ms, loop delay p99 ${s.loopDelayP99Ms.toFixed(1)} ms, ${decisions} decisions, ${consoleMessages} console messages\n`);
+      process.stderr.write(`  ${s.tMin.toFixed(1)} min: heap ${s.heapMB} MB, rss ${s.rssMB} MB, frame gap max ${s.frameGapMaxMs.toFixed(1)} ms (longest GC pause ${(s.gcPauseMaxMs ?? 0).toFixed(1)} ms ${s.gcPauseKind ?? ''}), loop delay p99 ${s.loopDelayP99Ms.toFixed(1)} ms, ${decisions} decisions, ${consoleMessages} console messages\n`);
       void writeFile(join(outDir, `${mode}.partial.json`), JSON.stringify(samples));
       if (tMs >= endMs) {
         clearInterval(timer);
@@ -262,6 +282,7 @@ async function runLive(): Promise<Sample[]> {
     };
   });
   eld.disable();
+  gcObserver.disconnect();
   if (gc !== undefined) process.stderr.write(`  the bench's own forced GC took up to ${gcMsMax.toFixed(1)} ms (the engine's frame ticks across it are not counted)\n`);
   ws.close();
   await engine.stop('clean');
