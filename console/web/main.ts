@@ -14,6 +14,7 @@ import { ContinuityStrip } from './continuity.js';
 import { isProgrammingCommand, ProgrammingPanel } from './programming.js';
 import { TimelinePanel } from './timeline.js';
 import { shadowLine } from './shadow.js';
+import { followerLostBadge } from './followerBadge.js';
 import {
   countdownText, deptView, headerView, keyEffect, lockoutText, logView, pct,
   type ButtonView, type DeptView, type PageState,
@@ -145,6 +146,8 @@ function renderDepts(s: EngineSnapshot): void {
     const box = renderDept(deptView(d, i, page));
     const shadow = shadowLine(s, d.id, d.mode);
     if (shadow !== null) box.querySelector('.prediction')?.after(shadow);
+    const lost = followerLostBadge(d);
+    if (lost !== null) box.querySelector('.prediction')?.after(lost);
     return box;
   }));
   for (const list of deptsBox.querySelectorAll<HTMLElement>('.stack')) {

@@ -164,7 +164,8 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
     panicked: d.panicked,
     modes: DEPT_MODES.map((m) => ({ mode: m, active: d.mode === m, key: MODE_KEY[m], command: { type: 'set-mode', dept: d.id, mode: m } })),
     prediction: p === null ? null : {
-      label: p.armed ? (d.mode === 'auto' ? 'AUTO FIRE' : 'ARMED') : 'PREDICTS',
+      // A lost follower: `auto` falls back to `assist` (followerBadge.ts says why).
+      label: p.armed ? (d.mode === 'auto' && p.lost === undefined ? 'AUTO FIRE' : 'ARMED') : 'PREDICTS',
       armed: p.armed,
       cue: p.cue,
       confidence: p.confidence,
@@ -172,7 +173,7 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
       overThreshold: p.confidence >= d.confidenceThreshold,
       threshold: d.confidenceThreshold,
       fireAtMs: p.fireAtMs,
-      hint: p.armed && d.mode === 'assist' ? 'ENTER confirm · X reject' : null,
+      hint: p.armed && (d.mode === 'assist' || p.lost !== undefined) ? 'ENTER confirm · X reject' : null,
     },
     idleText: d.mode === 'manual' ? 'model: watching' : 'model: no prediction',
     badges,

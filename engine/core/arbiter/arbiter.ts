@@ -107,6 +107,8 @@ export interface ShownPrediction {
   readonly reason?: string;
   /** The policy's reason for the prediction itself (what the follower and the network said). */
   readonly because?: string;
+  /** Why the follower is lost, when it is: in `auto` the department falls back to `assist` (armed, never fired by the model). */
+  readonly lost?: string;
 }
 
 /** The arbiter's view of one department. */
@@ -230,6 +232,7 @@ class ArbiterCore {
           armed: d.armed,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
           ...(reasonOf(d.prediction) !== undefined ? { because: reasonOf(d.prediction)! } : {}),
+          ...(d.prediction.lost !== undefined ? { lost: d.prediction.lost } : {}),
         },
         panicked: d.panicked,
         held: d.held,
@@ -285,7 +288,8 @@ class ArbiterCore {
     }
     d.reason = this.blocked(d, p);
     d.armed = d.reason === undefined;
-    if (d.armed && d.mode === 'auto') {
+    // A lost follower: `auto` acts as `assist` (armed for a person to confirm, never fired by the model).
+    if (d.armed && d.mode === 'auto' && p.lost === undefined) {
       const delay = Math.max(0, p.fireAt * 1000 - this.now());
       d.timer = this.scheduler.schedule(() => {
         d.timer = undefined;
@@ -295,7 +299,7 @@ class ArbiterCore {
   }
 
   private fireModel(d: DeptRuntime, p: Prediction): void {
-    if (d.prediction !== p || d.mode !== 'auto') return;
+    if (d.prediction !== p || d.mode !== 'auto' || p.lost !== undefined) return;
     const reason = this.blocked(d, p);
     if (reason !== undefined) {
       d.armed = false;

@@ -23,6 +23,11 @@ export interface Prediction {
    * rather than dropping it.
    */
   readonly heardAt?: number;
+  /**
+   * Set when the follower is lost (why, in one line): `auto` falls back to `assist` for this
+   * prediction — it is armed for a person to confirm, never fired by the model.
+   */
+  readonly lost?: string;
 }
 
 /** What a decision does to a department's stack. */

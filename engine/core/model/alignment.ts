@@ -29,6 +29,14 @@ const CHROMA_GAMMA = 100;
 const FLUX_WEIGHT = 0.5;
 /** Per-hop decay of the flux peak the flux is divided by (about a 9 s memory). */
 const FLUX_PEAK_DECAY = 0.995;
+/**
+ * A hop this many dB below the loudest hop heard so far (which fades by `LEVEL_PEAK_FALL_DB` per hop)
+ * is quiet: the band has stopped (a break), and nothing should fire until it plays again.
+ */
+const QUIET_BELOW_PEAK_DB = 30;
+const LEVEL_PEAK_FALL_DB = 0.02;
+/** Hops in a row that must be quiet before they count as a break (about 0.09 s; a single hop between notes is not one). */
+const QUIET_HOPS = 2;
 
 /**
  * Seconds from a frame's time (the centre of its analysis window) until it has been heard: half of
@@ -46,13 +54,21 @@ export class AlignmentFeatures {
   private fluxLowPeak = 1e-6;
   private n = 0;
   private t = 0;
+  private level = 0;
+  private levelPeak = Number.NEGATIVE_INFINITY;
+  private quietRun = 0;
 
-  /** Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames. */
-  push(f: FeatureFrame): { t: number; v: Float32Array } | undefined {
+  /**
+   * Adds a frame; returns a finished vector (and its time) every `ALIGN_FRAMES` frames, and whether
+   * the hop was quiet (`QUIET_HOPS` hops in a row `QUIET_BELOW_PEAK_DB` below the loudest so far: a
+   * break, not music).
+   */
+  push(f: FeatureFrame): { t: number; v: Float32Array; quiet: boolean } | undefined {
     if (f.reset === true) this.reset();
     for (let i = 0; i < 12; i++) this.acc[i]! += f.chroma[i] ?? 0;
     this.flux += Number.isFinite(f.flux) ? f.flux : 0;
     this.fluxLow += Number.isFinite(f.fluxLow) ? f.fluxLow : 0;
+    this.level += Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     this.n++;
     this.t = f.t;
     if (this.n < ALIGN_FRAMES) return undefined;
@@ -74,11 +90,16 @@ export class AlignmentFeatures {
     this.fluxLowPeak = Math.max(this.fluxLow, this.fluxLowPeak * FLUX_PEAK_DECAY);
     v[24] = (FLUX_WEIGHT * this.flux) / this.fluxPeak;
     v[25] = (FLUX_WEIGHT * this.fluxLow) / this.fluxLowPeak;
+    const level = this.level / ALIGN_FRAMES;
+    this.levelPeak = Math.max(level, this.levelPeak - LEVEL_PEAK_FALL_DB);
+    this.quietRun = level < this.levelPeak - QUIET_BELOW_PEAK_DB ? this.quietRun + 1 : 0;
+    const quiet = this.quietRun >= QUIET_HOPS;
     this.acc.fill(0);
     this.flux = 0;
     this.fluxLow = 0;
+    this.level = 0;
     this.n = 0;
-    return { t: this.t, v };
+    return { t: this.t, v, quiet };
   }
 
   private reset(): void {
@@ -88,6 +109,9 @@ export class AlignmentFeatures {
     this.fluxLow = 0;
     this.fluxPeak = 1e-6;
     this.fluxLowPeak = 1e-6;
+    this.level = 0;
+    this.levelPeak = Number.NEGATIVE_INFINITY;
+    this.quietRun = 0;
     this.n = 0;
   }
 }
@@ -108,7 +132,12 @@ export interface AlignerOptions {
   readonly tempoWindowS?: number;
   /** Seconds from a vector's time until it has been heard. Default `DEFAULT_ALIGN_LATENCY_S`. */
   readonly latencyS?: number;
+  /** Seconds over which the match (`AlignerState.match`) is smoothed. Default 1. */
+  readonly matchWindowS?: number;
 }
+
+/** Rehearsal cells sampled (evenly) to measure how well the live input matches the rehearsal at large. */
+const MATCH_SAMPLE = 192;
 
 const INF = Number.POSITIVE_INFINITY;
 
@@ -136,6 +165,9 @@ export class OnlineAligner {
   private readonly live = new Float64Array(ALIGN_DIMS);
   /** Highest rehearsal hop any path has reached (cells beyond stay unreachable without jumps). */
   private reach = 0;
+  /** The latest hop's match (see `match`) and its smoothed value; NaN before the first hop. */
+  private hopMatch = Number.NaN;
+  private smoothMatch = Number.NaN;
 
   constructor(
     private readonly ref: Float32Array,
@@ -154,6 +186,7 @@ export class OnlineAligner {
       staleS: options.staleS ?? 0.25,
       tempoWindowS: options.tempoWindowS ?? 3,
       latencyS: options.latencyS ?? DEFAULT_ALIGN_LATENCY_S,
+      matchWindowS: options.matchWindowS ?? 1,
     };
     // Before the first hop the follower sits at the top of the rehearsal; anywhere else costs a jump.
     this.prev = new Float64Array(this.n).fill(INF);
@@ -174,6 +207,22 @@ export class OnlineAligner {
   /** A move of more than this many rehearsal seconds counts as a jump (`AlignerOptions.jumpS`). */
   get jumpS(): number {
     return this.opt.jumpS;
+  }
+
+  /**
+   * How well the live input matches the rehearsal where the follower places it, smoothed over
+   * `matchWindowS`: the distance to the rehearsal at the position divided by the mean distance to the
+   * rehearsal at large (sampled). Near 0: the live sounds like that moment and unlike the rest; near 1
+   * or above: it sounds no more like that moment than like any other (crowd noise, silence, a band
+   * playing something the rehearsal never had). NaN before the first hop.
+   */
+  get match(): number {
+    return this.smoothMatch;
+  }
+
+  /** The latest hop's match, unsmoothed. */
+  get lastMatch(): number {
+    return this.hopMatch;
   }
 
   /** The local tempo ratio (rehearsal seconds per live second) the follower predicts with. */
@@ -216,7 +265,46 @@ export class OnlineAligner {
     this.cur = prev;
     this.total += bestCost;
     this.frames++;
+    this.measureMatch(best);
     return this.follow(best, t);
+  }
+
+  /**
+   * Squared distance from the live vector to rehearsal hop `i`; once it reaches `room` (checked every
+   * four entries) it stops early and returns infinity.
+   */
+  private squaredDistance(i: number, room = INF): number {
+    const ref = this.ref;
+    const live = this.live;
+    const base = i * ALIGN_DIMS;
+    let d = 0;
+    for (let k = 0; k < ALIGN_DIMS; k++) {
+      const x = live[k]! - ref[base + k]!;
+      d += x * x;
+      if ((k & 3) === 3 && d >= room) return INF;
+    }
+    return d;
+  }
+
+  /** Distance from the live vector to rehearsal hop `i`. */
+  private distance(i: number): number {
+    return Math.sqrt(this.squaredDistance(i));
+  }
+
+  /** Updates `match` after a hop placed at `best`. */
+  private measureMatch(best: number): void {
+    const stride = Math.max(1, Math.floor(this.n / MATCH_SAMPLE));
+    let sum = 0;
+    let count = 0;
+    for (let i = Math.floor(stride / 2); i < this.n; i += stride) {
+      sum += this.distance(i);
+      count++;
+    }
+    const typical = count > 0 ? sum / count : 0;
+    const m = typical > 1e-9 ? this.distance(best) / typical : 1;
+    this.hopMatch = m;
+    const a = Math.min(1, this.stepS / Math.max(this.stepS, this.opt.matchWindowS));
+    this.smoothMatch = Number.isNaN(this.smoothMatch) ? m : this.smoothMatch + a * (m - this.smoothMatch);
   }
 
   /**
@@ -234,16 +322,8 @@ export class OnlineAligner {
     if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
     if (c >= cap) return cap;
     const room = (cap - c) ** 2;
-    const ref = this.ref;
-    const live = this.live;
-    const base = i * ALIGN_DIMS;
-    let d = 0;
-    for (let k = 0; k < ALIGN_DIMS; k++) {
-      const x = live[k]! - ref[base + k]!;
-      d += x * x;
-      if ((k & 3) === 3 && d >= room) return cap;
-    }
-    return c + Math.sqrt(d);
+    const d = this.squaredDistance(i, room);
+    return d === INF ? cap : c + Math.sqrt(d);
   }
 
   /** Moves the position to `best` (live time `t`) and returns the cues due before the next hop. */

@@ -16,7 +16,7 @@ export interface AnalysedTake {
   readonly rows: readonly BeatRow[];
   readonly cues: readonly TakeCue[];
   /** Per row, the alignment vectors heard since the previous beat (for the follower input). */
-  readonly aligned?: readonly (readonly { t: number; v: Float32Array }[])[];
+  readonly aligned?: readonly (readonly { t: number; v: Float32Array; quiet?: boolean }[])[];
 }
 
 /** One beat of a sequence: its row and, per department, the vocabulary index of a cue due on the next beat (-1: none). */
@@ -24,7 +24,7 @@ interface Step {
   readonly row: BeatRow;
   readonly events: Int32Array;
   /** The alignment vectors heard since the previous beat, when the take has them. */
-  readonly aligned?: readonly { t: number; v: Float32Array }[];
+  readonly aligned?: readonly { t: number; v: Float32Array; quiet?: boolean }[];
 }
 
 /** A training sequence: unnormalised inputs plus targets, `length` steps. */
@@ -145,7 +145,7 @@ export function buildSequence(
     layout.write(inputs, base, 'history', h);
     if (follow !== undefined) {
       // The follower hears this beat's vectors at their place in the (possibly rearranged) sequence.
-      for (const a of steps[k]!.aligned ?? []) follow.push(a.v, t - (row.t - a.t));
+      for (const a of steps[k]!.aligned ?? []) follow.push(a.v, t - (row.t - a.t), a.quiet === true);
       layout.write(inputs, base, 'follow', follow.features(t + (row.nextBeatT - row.t), row.periodS));
     }
     for (let d = 0; d < D; d++) {

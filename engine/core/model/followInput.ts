@@ -7,7 +7,7 @@
  * rehearsal than the one it hears, rearranged copies included, so it meets the follower's real
  * mistakes.
  */
-import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner } from './alignment.js';
+import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
 
@@ -15,6 +15,33 @@ import type { TimedCue } from './metrics.js';
 const FOLLOW_SCALE = 8;
 /** Entries per department before the cue one-hot: beats to the cue (scaled), on the next beat, within one beat. */
 const FIXED = 3;
+
+/**
+ * The follower's own settings over the aligner's defaults: holding the position costs half as much, so
+ * in a ritardando or a held chord into a section end it waits for the band instead of running ahead
+ * and firing the next section's cues early (tuned on the stage development takes, POP909 001–002:
+ * false fires 44 → 34 and misses 71 → 57 in 67.7 min). The baselines keep the aligner's defaults.
+ */
+export const FOLLOWER_ALIGNER: AlignerOptions = { holdCost: 0.05 };
+
+/** Seconds of path the follower keeps for `FollowTrack.placement`. */
+const PLACEMENT_MEMORY_S = 10;
+
+/** How sure the follower is of its position (see `FollowTrack.placement`). */
+export interface FollowerPlacement {
+  /** 0: the live sounds just like the rehearsal where the follower is; about 1: no more like it than like anywhere. */
+  readonly match: number;
+  /** Rehearsal seconds moved through per live second over the window asked for; absent until it has followed that long since its last jump. */
+  readonly rate?: number;
+  /**
+   * The follower's last jump back, while this pass has not gone beyond where it jumped from: how far
+   * back it went (rehearsal seconds) and how far the position still is before that point (negative
+   * once past it). A short one is a vamp: the band playing a figure again.
+   */
+  readonly loop?: { readonly backS: number; readonly aheadS: number };
+  /** The latest hop was quiet (a break): nothing should fire until the band plays again. */
+  readonly quiet?: boolean;
+}
 
 /** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
 export interface FollowReference {
@@ -41,6 +68,12 @@ export class FollowTrack {
   private readonly reached: number[];
   /** The furthest position (rehearsal seconds) of this pass. */
   private furthest = Number.NEGATIVE_INFINITY;
+  /** Live time and position of the hops since the last jump (at most `PLACEMENT_MEMORY_S`), for `placement`. */
+  private path: { t: number; ref: number }[] = [];
+  /** The last jump back: from where (the furthest position of the pass before it) to where (rehearsal seconds). */
+  private loop: { from: number; to: number } | undefined;
+  /** Whether the latest hop was quiet. */
+  private quiet = false;
 
   constructor(
     private readonly reference: FollowReference,
@@ -48,7 +81,7 @@ export class FollowTrack {
     readonly vocab: Readonly<Record<string, readonly string[]>>,
   ) {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
-    this.aligner = new OnlineAligner(reference.vectors, reference.times, []);
+    this.aligner = new OnlineAligner(reference.vectors, reference.times, [], FOLLOWER_ALIGNER);
     this.dueNext = depts.map(() => -1);
     this.byDept = depts.map((d) =>
       reference.cues
@@ -67,12 +100,30 @@ export class FollowTrack {
 
   /** Starts over (a new take). */
   reset(): void {
-    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, []);
+    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, [], FOLLOWER_ALIGNER);
     this.latestT = undefined;
     this.dueNext.fill(-1);
     for (const p of this.passedAt) p.fill(Number.NaN);
     this.reached.fill(0);
     this.furthest = Number.NEGATIVE_INFINITY;
+    this.path = [];
+    this.loop = undefined;
+    this.quiet = false;
+  }
+
+  /**
+   * How sure the follower is of its position, as of its latest hop (undefined before the first):
+   * its match (`OnlineAligner.match`: 0 the live sounds just like the rehearsal there, about 1 no
+   * more like it than like anywhere else) and, when it has followed for `windowS` seconds without a
+   * jump, how many rehearsal seconds it moved through per live second over them.
+   */
+  placement(windowS: number): FollowerPlacement | undefined {
+    const last = this.path[this.path.length - 1];
+    if (last === undefined) return undefined;
+    const from = this.path.find((p) => p.t >= last.t - windowS - 1e-9)!;
+    const spanS = last.t - from.t;
+    const loop = this.loop === undefined ? {} : { loop: { backS: this.loop.from - this.loop.to, aheadS: this.loop.from - last.ref } };
+    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop, ...(this.quiet ? { quiet: true } : {}) };
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -80,13 +131,23 @@ export class FollowTrack {
     return this.dueNext[deptIndex] ?? -1;
   }
 
-  /** Adds one live alignment vector (frame time `t`). */
-  push(v: Float32Array, t: number): void {
+  /**
+   * Adds one live alignment vector (frame time `t`); `quiet` (`AlignmentFeatures`: the band has
+   * stopped) is passed on to `placement`. The follower keeps its course through a quiet hop: a rest the
+   * rehearsal has too must not leave it behind (holding its place there lost cues on a real recording).
+   */
+  push(v: Float32Array, t: number, quiet = false): void {
+    this.quiet = quiet;
+    const refBefore = this.aligner.refTime;
     this.aligner.push(v, t);
     this.latestT = t;
     const refNow = this.aligner.refTime;
+    if (this.path.length > 0 && Math.abs(refNow - refBefore) > this.aligner.jumpS) this.path = [];
+    this.path.push({ t, ref: refNow });
+    while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
+      this.loop = { from: this.furthest, to: refNow };
       this.byDept.forEach((cues, d) => {
         const keep = lowerBound(cues, refNow);
         this.passedAt[d]!.fill(Number.NaN, keep);
@@ -182,10 +243,10 @@ export function followReference(summary: { readonly name: string; readonly cues:
 }
 
 /** Alignment vectors grouped by beat: those finished after the previous beat, up to each beat. */
-export function alignedByBeat(events: readonly PredictorEvent[]): { t: number; v: Float32Array }[][] {
+export function alignedByBeat(events: readonly PredictorEvent[]): { t: number; v: Float32Array; quiet: boolean }[][] {
   const af = new AlignmentFeatures();
-  const out: { t: number; v: Float32Array }[][] = [];
-  let current: { t: number; v: Float32Array }[] = [];
+  const out: { t: number; v: Float32Array; quiet: boolean }[][] = [];
+  let current: { t: number; v: Float32Array; quiet: boolean }[] = [];
   for (const e of events) {
     if (e.kind === 'frame') {
       const r = af.push(e.v);

@@ -132,7 +132,7 @@ export class CuePredictor {
         this.accumulator.pushFrame(e.v);
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
-          if (a !== undefined) this.follow.push(a.v, a.t);
+          if (a !== undefined) this.follow.push(a.v, a.t, a.quiet);
         }
         this.levelDb = e.v.levelDb;
         this.nowT = e.v.t;
@@ -226,7 +226,7 @@ export type PolicyPrediction = Prediction & { readonly reason: string };
 
 /** A proposal as a prediction on the engine clock. */
 export function toPrediction(p: Proposal, offsetS: number, heardS: number): PolicyPrediction {
-  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS };
+  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS, ...(p.lost !== undefined ? { lost: p.lost } : {}) };
 }
 
 /** Optional inputs of `predictCues`. */

@@ -59,6 +59,13 @@ export interface FollowerView {
    * beat of `periodS`) and when, through the follower's position and local tempo, it falls live.
    */
   nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number; readonly ordinal?: number } | undefined;
+  /**
+   * How sure the follower is of its position (absent: the policy takes it as placed): its match (0:
+   * the live sounds just like the rehearsal where it is; about 1: no more like it than like anywhere)
+   * and, once it has followed `windowS` seconds without a jump, the rehearsal seconds it moved through
+   * per live second over them.
+   */
+  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean } | undefined;
 }
 
 /** What the policy proposes for one department, in the audio time base (seconds). */
@@ -71,6 +78,11 @@ export interface Proposal {
   readonly fireAt: number;
   /** Why, in one line. */
   readonly reason: string;
+  /**
+   * Set when the follower is lost (why, in one line): the department must not fire on its own; in
+   * `auto` it falls back to `assist` (armed, a person confirms) until the follower re-locks.
+   */
+  readonly lost?: string;
 }
 
 /** What the policy needs to know about the listening so far. */
@@ -128,6 +140,8 @@ export class CuePolicy {
   readonly numbers: PolicyNumbers;
   private readonly memory: DeptMemory[];
   private beat: PolicyBeat | undefined;
+  /** Why the follower is lost, and since when its placement has looked good again (for `relockS`), or undefined while it is placed. */
+  private lost: { why: string; goodSince: number | undefined } | undefined;
 
   constructor(
     readonly depts: readonly string[],
@@ -143,6 +157,7 @@ export class CuePolicy {
   /** Starts over (a new take). */
   reset(): void {
     this.beat = undefined;
+    this.lost = undefined;
     for (const m of this.memory) {
       m.vote = undefined;
       m.armed = undefined;
@@ -210,17 +225,41 @@ export class CuePolicy {
    * listening so far. Before the first beat only the start cues, once the music has started.
    */
   propose(follower: FollowerView | undefined, listening: ListeningView): Proposal[] {
+    const lost = this.hearsFollower() ? this.followerLost(follower, listening.now) : undefined;
     const out: Proposal[] = [];
     this.depts.forEach((dept, i) => {
-      const start = this.startProposal(dept, i, follower, listening);
-      if (start !== undefined) {
-        out.push(start);
-        return;
-      }
-      const p = this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now);
-      if (p !== undefined) out.push(p);
+      const p = this.startProposal(dept, i, follower, listening) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
+      if (p !== undefined) out.push(lost === undefined ? p : { ...p, lost });
     });
     return out;
+  }
+
+  /** Why the follower is lost as of `now` (undefined while it is placed); see `lostMatch` … `vampExitBeats`. */
+  followerLost(follower: FollowerView | undefined, now: number): string | undefined {
+    const place = follower?.placement?.(this.numbers.stallWindowS);
+    if (place === undefined || Number.isNaN(place.match)) return this.lost?.why;
+    // A break: nothing fires until the band plays again (no re-lock wait after).
+    if (place.quiet === true) return this.lost?.why ?? 'follower holding: the band has stopped (a break); nothing fires until it plays again';
+    const n = this.numbers;
+    const periodS = this.periodS();
+    const loop = place.loop;
+    const why =
+      place.match >= n.lostMatch ? `follower lost: the music does not sound like the rehearsal where it places it (match ${place.match.toFixed(2)} ≥ ${n.lostMatch})`
+      : place.rate !== undefined && place.rate < n.stallRate ? `follower lost: it has stopped moving through the rehearsal (${place.rate.toFixed(2)}× over ${n.stallWindowS} s)`
+      : loop !== undefined && loop.backS <= n.vampMaxBeats * periodS && loop.aheadS > -n.vampExitBeats * periodS ? `follower lost: the band is vamping (${(loop.backS / periodS).toFixed(0)} beats again); it cannot tell when the next section comes`
+      : undefined;
+    if (this.lost === undefined) {
+      if (why !== undefined) this.lost = { why, goodSince: undefined };
+      return this.lost?.why;
+    }
+    if (why === undefined && place.match <= n.relockMatch) {
+      this.lost.goodSince ??= now;
+      if (now - this.lost.goodSince >= n.relockS) this.lost = undefined;
+    } else {
+      this.lost.goodSince = undefined;
+      if (why !== undefined) this.lost.why = why;
+    }
+    return this.lost?.why;
   }
 
   private cueName(dept: string, index: number): string | undefined {

@@ -13,8 +13,11 @@ import { z } from 'zod';
  * from the same evidence.
  * 3: the follower offers a cue once per pass (engine/core/model/followInput.ts), so the follower's
  *    expectation, and the network inputs built from it, differ from version 2's on the same audio.
+ * 4: the lost state: when the follower cannot place the live music (it sounds unlike the rehearsal
+ *    where the follower is, it has stopped moving through it, or the band vamps) the policy marks its
+ *    proposals lost and `auto` falls back to `assist` until it re-locks (`lostMatch` and the rest).
  */
-export const POLICY_VERSION = 3;
+export const POLICY_VERSION = 4;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -74,6 +77,31 @@ export const policyNumbersSchema = z.object({
    * the stale window, shorter than any musical section.
    */
   refireMinMs: positive,
+  /**
+   * The follower is lost when its match (the live's distance to the rehearsal where it places it,
+   * over the mean distance to the whole rehearsal, smoothed over about a second: 0 a perfect match, 1
+   * no better than anywhere) reaches this: crowd noise, a band playing what the rehearsal never had.
+   */
+  lostMatch: positive,
+  /** A lost follower re-locks once its match has stayed at or below this for `relockS` (and it moves). */
+  relockMatch: positive,
+  /** Seconds of good match and steady movement before a lost follower counts as placed again. */
+  relockS: positive,
+  /**
+   * The follower is also lost when, over the last `stallWindowS` seconds, it moved through less than
+   * `stallRate` rehearsal seconds per live second (a walk-in it holds at the rehearsal's top through, a
+   * break, a passage it cannot place); a live tempo never falls that far below the rehearsal's.
+   */
+  stallWindowS: positive,
+  stallRate: positive,
+  /**
+   * A jump back by at most this many beats is a vamp (a figure played again an unknown number of
+   * times, not a repeated section, which is 8 bars or more): the follower counts as lost — it cannot
+   * know when the band goes on — until the position is `vampExitBeats` past where it jumped back from
+   * (the jump comes a little late, so that point lies somewhat beyond the figure's end).
+   */
+  vampMaxBeats: positive,
+  vampExitBeats: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -82,7 +110,8 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
 /**
  * The numbers a show runs with when no model supplies its own, and the starting point of training.
  * Measured on the POP909 development set (songs 001–010, bench/model.ts); `networkVeto` was checked
- * once on songs 011–020.
+ * once on songs 011–020. The lost state's numbers (`lostMatch` … `vampExitBeats`) were tuned on the stage
+ * development takes only (POP909 001–002, `bench/stage.ts --dev`).
  */
 export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   fireThreshold: 0.5,
@@ -98,6 +127,13 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   networkVeto: 0.1,
   staleMs: 500,
   refireMinMs: 1000,
+  lostMatch: 0.75,
+  relockMatch: 0.6,
+  relockS: 1,
+  stallWindowS: 3,
+  stallRate: 0.4,
+  vampMaxBeats: 20,
+  vampExitBeats: 0.5,
 };
 
 /** What the policy learned about one department at training time, and why. */

@@ -41,6 +41,11 @@ export const predictionSchema = z.strictObject({
   /** True when the arbiter armed it: in `assist` it waits for a confirm, in `auto` it will fire. */
   armed: z.boolean(),
   source: decisionSourceSchema,
+  /**
+   * Set (why, one line) when the score follower is lost: the department does not fire on its own, and
+   * in `auto` it falls back to `assist` (the armed prediction waits for a confirm) until it re-locks.
+   */
+  lost: z.string().max(300).optional(),
 });
 /** The model's idea of the next cue in a department. */
 export type Prediction = z.infer<typeof predictionSchema>;

@@ -67,6 +67,34 @@ describe('arbiter modes', () => {
     );
   });
 
+  it('in auto, a prediction from a lost follower is armed for a person to confirm (assist), never fired by the model; it fires again once the follower re-locks', () => {
+    const lost = { ...predict('2', 0.9, 1), lost: 'follower lost: test' };
+    run('auto', ({ hot }) => ({ predictions$: hot('a', { a: lost }) }), '', {});
+    run(
+      'auto',
+      ({ hot }) => ({
+        predictions$: hot('a', { a: lost }),
+        console$: hot('500ms c', { c: { command: { type: 'confirm-prediction', dept: 'LX', cue: '2' }, user: 'op' } }),
+      }),
+      '500ms a',
+      { a: { t: 0.5, dept: LX, action: 'go', cue: cueId('2'), source: 'operator', confidence: 0.9, user: 'op' } },
+    );
+    run('auto', ({ hot }) => ({ predictions$: hot('a 1s b', { a: { ...predict('3', 0.9, 1), lost: 'follower lost: test' }, b: predict('3', 0.9, 2) }) }), '2s b', { b: modelGo(2, '3', 0.9) });
+  });
+
+  it('shows why the follower is lost on the armed prediction', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ hot }) => {
+      const states: ArbiterState[] = [];
+      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: { ...predict('2', 0.9, 1), lost: 'follower lost: test' } }) }, config('auto'), ts);
+      decisions$.subscribe();
+      state$.subscribe((s) => states.push(s));
+      ts.flush();
+      const lx = states[states.length - 1]!.depts.find((d) => d.dept === LX)!;
+      expect(lx.prediction).toMatchObject({ cue: '2', armed: true, lost: 'follower lost: test' });
+    });
+  });
+
   it('the model is kept out of departments it may not drive', () => {
     run('auto', ({ hot }) => ({ predictions$: hot('a', { a: predict('2', 0.95, 1, VID) }) }), '', {}, config('auto', { modelDepts: [LX] }));
   });

@@ -44,4 +44,23 @@ describe('arbiter and playback wired together', () => {
     expect(states.some((s) => s[0]!.prediction?.armed === true && s[0]!.prediction.fireAtMs === 4000)).toBe(true);
     expect(intensityAt5s).toBe(0.5);
   });
+
+  it("carries a lost follower's reason to the console, armed but never fired by the model in auto", () => {
+    const show = makeShow([{ id: 'LX', mode: 'auto', minGoIntervalMs: 0, lockoutMs: 2000, cues: [{ number: '1', levels: { p1: { intensity: 1 } } }, { number: '2', levels: { p1: { intensity: 0.5 } } }] }]);
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const states: DeptState[][] = [];
+    const log: Decision[] = [];
+    const why = 'follower lost: the band is vamping (8 beats again); it cannot tell when the next section comes';
+    ts.run(({ hot }) => {
+      const playback = createPlayback(show, { renderers: renderersFor(show) }, ts);
+      const predictions$ = hot<Prediction>('1s a', { a: { dept: deptId('LX'), cue: cueId('2'), confidence: 0.9, fireAt: 2, source: 'model', lost: why } });
+      const arbiter = arbitrate({ predictions$, stacks$: playback.state$ }, arbiterConfigFromShow(show), ts);
+      const subs: Subscription[] = [consoleDeptStates(show, playback.state$, arbiter.state$).subscribe((s) => states.push(s)), arbiter.decisions$.subscribe((d) => log.push(d))];
+      playback.connect(arbiter.decisions$);
+      ts.schedule(() => subs.forEach((s) => s.unsubscribe()), 4000);
+    });
+    expect(log).toEqual([]);
+    for (const s of states) for (const d of s) deptStateSchema.parse(d);
+    expect(states.at(-1)![0]!.prediction).toMatchObject({ cue: '2', armed: true, lost: why });
+  });
 });

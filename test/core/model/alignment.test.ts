@@ -192,6 +192,26 @@ describe('alignment features', () => {
   });
 });
 
+describe('a break in the music', () => {
+  const frameAt = (t: number, levelDb: number): FeatureFrame => ({
+    t, rms: 0.1, levelDb, loudness: 1, spectralCentroidHz: 1000, spectralFlatness: 0.1, spectralRolloffHz: 4000, zcr: 0.05,
+    flux: 1, fluxLow: 0.5, chroma: Float32Array.from({ length: 12 }, (_, k) => (k === 0 ? 1 : 0.1)), mfcc: new Float32Array(13),
+  });
+
+  it('counts as quiet only after two hops in a row far below the loudest so far, never before any music', () => {
+    const af = new AlignmentFeatures();
+    const quiet: boolean[] = [];
+    const levels = [-90, -90, -20, -20, -70, -20, -70, -70, -70, -20];
+    levels.forEach((db, h) => {
+      for (let i = 0; i < ALIGN_FRAMES; i++) {
+        const r = af.push(frameAt((h * ALIGN_FRAMES + i) * 0.01, db));
+        if (r !== undefined) quiet.push(r.quiet);
+      }
+    });
+    expect(quiet).toEqual([false, false, false, false, false, false, false, true, true, false]);
+  });
+});
+
 describe('stored alignment features', () => {
   const summary = (name: string, offset: number, frames: number): RehearsalSummary => ({ name, durationS: frames * HOP, cues: [], alignment: { offset, frames, hopS: HOP, firstT: T0 }, openingLevelDb: -90 });
 

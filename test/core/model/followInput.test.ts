@@ -3,6 +3,7 @@ import { ALIGN_DIMS, ALIGN_FRAMES } from '../../../engine/core/model/alignment.j
 import { seededRandom } from '../../../engine/core/model/dataset.js';
 import { FollowTrack, followReference, followEntryNames } from '../../../engine/core/model/followInput.js';
 import { noteVectors } from './notes.js';
+import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
 
 const HOP = (ALIGN_FRAMES * 256) / 22050;
 
@@ -88,5 +89,36 @@ describe('the score follower as a model input', () => {
     expect(got.vectors.length).toBe(600 * ALIGN_DIMS);
     expect(got.times[10]).toBeCloseTo(10 * HOP);
     expect(() => followReference({ ...summary, alignment: { ...summary.alignment, frames: 700 } }, ref.vectors)).toThrow(/needs alignment vectors/);
+  });
+  it('says how sure it is of its position: a good match and a steady pace on the rehearsal, no match on noise, no pace when held at one spot', () => {
+    const ref = reference();
+    const rand = seededRandom(5);
+    const track = new FollowTrack(ref, ['LX'], vocab);
+    expect(track.placement(3)).toBeUndefined();
+    let t = 0;
+    for (let k = 0; k < 200; k++, t += HOP) track.push(ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS).map((x) => x + (rand() - 0.5) * 0.05), t);
+    const good = track.placement(3)!;
+    expect(good.match).toBeLessThan(DEFAULT_POLICY_NUMBERS.relockMatch);
+    expect(good.rate).toBeGreaterThan(0.9);
+    expect(good.rate).toBeLessThan(1.1);
+    // Noise the rehearsal never had (fresh random "notes"): no better a match here than anywhere.
+    const noise = noteVectors(100, 99);
+    for (let k = 0; k < 100; k++, t += HOP) track.push(noise.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS), t);
+    expect(track.placement(3)!.match).toBeGreaterThan(DEFAULT_POLICY_NUMBERS.lostMatch);
+    // The same chord, held for four seconds: the follower stops moving.
+    const fresh = new FollowTrack(ref, ['LX'], vocab);
+    for (let k = 0; k < Math.round(4 / HOP); k++) fresh.push(ref.vectors.slice(300 * ALIGN_DIMS, 301 * ALIGN_DIMS), k * HOP);
+    expect(fresh.placement(3)!.rate).toBeLessThan(DEFAULT_POLICY_NUMBERS.stallRate);
+    // Not followed a whole window yet: no pace.
+    expect(fresh.placement(8)!.rate).toBeUndefined();
+    expect(fresh.placement(3)!.loop).toBeUndefined();
+    // A jump back (the band plays hops 300–360 again): how far back, and how far to where it left off.
+    for (let k = 301; k <= 360; k++) fresh.push(ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS), (100 + k) * HOP);
+    for (let k = 300; k <= 330; k++) fresh.push(ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS), (200 + k) * HOP);
+    const loop = fresh.placement(3)!.loop!;
+    expect(loop.backS).toBeGreaterThan(40 * HOP);
+    expect(loop.backS).toBeLessThan(70 * HOP);
+    expect(loop.aheadS).toBeGreaterThan(15 * HOP);
+    expect(loop.aheadS).toBeLessThan(40 * HOP);
   });
 });

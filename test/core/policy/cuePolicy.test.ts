@@ -147,3 +147,103 @@ describe('gatePrediction', () => {
     expect(gate({ operatorCue: cueId('12') }, { cue: cueId('13') })).toBeUndefined();
   });
 });
+
+describe('CuePolicy: the lost state', () => {
+  const n = DEFAULT_POLICY_NUMBERS;
+  /** A follower with cue 2 of LX due at 10.5 s and a placement the test sets. */
+  function placed(): { f: FollowerView; set: (match: number, rate?: number) => void } {
+    let now: { match: number; rate?: number } = { match: 0.3, rate: 1 };
+    return {
+      f: { nextCue: (d) => (d === 0 ? { index: 1, when: 10.5 } : undefined), placement: () => now },
+      set: (match, rate) => void (now = rate === undefined ? { match } : { match, rate }),
+    };
+  }
+
+  it('marks every proposal lost while the music sounds unlike the rehearsal where the follower is, and re-locks after relockS of good match', () => {
+    const p = policy(false);
+    const { f, set } = placed();
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.propose(f, listening(10)).every((x) => x.lost === undefined)).toBe(true);
+    set(n.lostMatch + 0.01, 1);
+    const lost = p.propose(f, listening(10.05));
+    expect(lost[0]).toMatchObject({ cue: '2', fireAt: 10.5 });
+    expect(lost[0]!.lost).toMatch(/^follower lost: the music does not sound like the rehearsal where it places it \(match 0\.76 ≥ 0\.75\)$/);
+    // Between the two thresholds: still lost (hysteresis).
+    set((n.lostMatch + n.relockMatch) / 2, 1);
+    expect(p.propose(f, listening(10.1))[0]!.lost).toBeDefined();
+    // Good again, but not for long enough: still lost; then placed.
+    set(n.relockMatch - 0.05, 1);
+    expect(p.propose(f, listening(10.2))[0]!.lost).toBeDefined();
+    expect(p.propose(f, listening(10.2 + n.relockS * 0.5))[0]!.lost).toBeDefined();
+    expect(p.propose(f, listening(10.2 + n.relockS))[0]!.lost).toBeUndefined();
+  });
+
+  it('is lost when the follower stops moving through the rehearsal (a walk-in, a break), and a bad moment restarts the re-lock wait', () => {
+    const p = policy(false);
+    const { f, set } = placed();
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    set(0.3); // not followed a whole window yet: no rate, no verdict on it
+    expect(p.propose(f, listening(10))[0]!.lost).toBeUndefined();
+    set(0.3, n.stallRate / 2);
+    expect(p.propose(f, listening(10.1))[0]!.lost).toMatch(/^follower lost: it has stopped moving through the rehearsal \(0\.20× over 3 s\)$/);
+    set(0.3, 1);
+    p.propose(f, listening(10.2));
+    set(0.3, 0.1);
+    p.propose(f, listening(10.6));
+    set(0.3, 1);
+    expect(p.propose(f, listening(10.7 + n.relockS * 0.9))[0]!.lost).toBeDefined();
+    expect(p.propose(f, listening(10.7 + n.relockS))[0]!.lost).toBeDefined();
+    expect(p.propose(f, listening(10.7 + n.relockS * 2))[0]!.lost).toBeUndefined();
+  });
+
+  it('is lost while the band vamps (a short jump back), until the position has passed where it jumped back from; a long jump back (a repeated section) is followed', () => {
+    const p = policy(false);
+    let loop: { backS: number; aheadS: number } | undefined = { backS: 4, aheadS: 3 }; // 8 beats back, 3 s to go
+    const f: FollowerView = { nextCue: () => undefined, placement: () => ({ match: 0.3, rate: 1, ...(loop !== undefined ? { loop } : {}) }) };
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.followerLost(f, 10)).toBe('follower lost: the band is vamping (8 beats again); it cannot tell when the next section comes');
+    loop = { backS: 4, aheadS: 0.1 };
+    expect(p.followerLost(f, 11)).toBeDefined();
+    loop = { backS: 4, aheadS: -n.vampExitBeats * beat.periodS - 0.01 };
+    p.followerLost(f, 12);
+    expect(p.followerLost(f, 12 + n.relockS)).toBeUndefined();
+    const q = policy(false);
+    loop = { backS: (n.vampMaxBeats + 1) * beat.periodS, aheadS: 10 };
+    q.onBeat(beat, [vote(0), vote(0)], f);
+    expect(q.followerLost(f, 10)).toBeUndefined();
+  });
+
+  it('holds every department through a break (the follower says the band stopped), and fires again as soon as it plays, without a re-lock wait', () => {
+    const p = policy(false);
+    let quiet = true;
+    const f: FollowerView = { nextCue: (d) => (d === 0 ? { index: 1, when: 10.5 } : undefined), placement: () => ({ match: 0.3, rate: 1, ...(quiet ? { quiet } : {}) }) };
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.propose(f, listening(10))[0]!.lost).toBe('follower holding: the band has stopped (a break); nothing fires until it plays again');
+    quiet = false;
+    expect(p.propose(f, listening(10.05))[0]!.lost).toBeUndefined();
+  });
+
+  it('never marks the networkOnly ablation lost (it does not hear the follower), and starts over on reset', () => {
+    const { f, set } = placed();
+    set(0.99, 1);
+    const net = policy(true, 'networkOnly');
+    net.onBeat(beat, [vote(0.9), vote(0)], f);
+    expect(net.propose(f, listening(10.1)).every((x) => x.lost === undefined)).toBe(true);
+    const p = policy(false);
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.propose(f, listening(10.1))[0]!.lost).toBeDefined();
+    p.reset();
+    set(0.3, 1);
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    expect(p.propose(f, listening(10.1))[0]!.lost).toBeUndefined();
+  });
+
+  it('marks a start cue lost too: a walk-in never opens the show on its own', () => {
+    const p = policy(false, 'model', '1');
+    const { f, set } = placed();
+    set(0.3, 0.05);
+    const [lx] = p.propose(f, listening(9, 8.9, false));
+    expect(lx).toMatchObject({ cue: '1' });
+    expect(lx!.lost).toMatch(/stopped moving/);
+  });
+});
