@@ -287,32 +287,25 @@ function loop(): void {
           }
         }
         let ideal = g.anchorMs + g.k * g.periodMs;
-        if (urgentNews && ideal > now + 0.02 && hasNews(g)) {
-          // An urgent look (a GO, a beat, PANIC) in the middle of a fade: out now, off the grid, and
-          // the grid carries on from here (one shorter interval, never a longer one).
-          tick(g, NaN);
-          g.anchorMs = now;
-          g.k = 1;
-          now = performance.now();
-          if (g.mayRest && settled(g)) {
-            g.resting = true;
-            nextMs = Math.min(nextMs, keepAliveDue(g));
-            resting = true;
-            continue;
+        // An urgent look (a GO, a beat, PANIC) in the middle of a fade goes out now, off the grid, and
+        // the grid carries on from here (one shorter interval, never a longer one).
+        const offGrid = urgentNews && ideal > now + 0.02 && hasNews(g);
+        if (offGrid || ideal <= now + 0.02) {
+          if (offGrid) {
+            tick(g, NaN);
+            g.anchorMs = now;
+            g.k = 1;
+          } else {
+            if (now - ideal > g.periodMs) {
+              // Fell behind (machine stalled): skip to the current grid point instead of bursting.
+              const skip = Math.floor((now - ideal) / g.periodMs);
+              overruns += skip;
+              g.k += skip;
+              ideal = g.anchorMs + g.k * g.periodMs;
+            }
+            tick(g, ideal);
+            g.k++;
           }
-          nextMs = Math.min(nextMs, g.anchorMs + g.k * g.periodMs);
-          continue;
-        }
-        if (ideal <= now + 0.02) {
-          if (now - ideal > g.periodMs) {
-            // Fell behind (machine stalled): skip to the current grid point instead of bursting.
-            const skip = Math.floor((now - ideal) / g.periodMs);
-            overruns += skip;
-            g.k += skip;
-            ideal = g.anchorMs + g.k * g.periodMs;
-          }
-          tick(g, ideal);
-          g.k++;
           now = performance.now();
           if (g.mayRest && settled(g)) {
             g.resting = true;
@@ -331,7 +324,7 @@ function loop(): void {
       if (wait > 5) {
         // Wake well before the deadline (timers run late on a loaded machine), then sleep precisely.
         // The timeout is a libuv timer: a waitAsync timeout alone was seen never to fire in a worker
-        // whose event loop had nothing else to do. waitAsync only listens for the doorbell.
+        // whose event loop had nothing else to do. waitAsync only listens for the doorbell (or the urgent cell).
         let woken = false;
         const wake = (): void => {
           if (woken) return;
