@@ -10,7 +10,9 @@
  *   npx tsx bench/rig.ts                                   # N = 1, 16, 64, 256, 512; idle at 1 and 256
  *   npx tsx bench/rig.ts --universes 256 --seconds 30      # one size, longer window
  *   npx tsx bench/rig.ts --idle 1 --universes ''           # the idle comparison only
- *   options: --warmup <s> (5)  --idle <list> (1,256)  --qlc-max <n> (256: larger rigs run Precue alone)
+ *   options: --warmup <s> (5)  --idle-warmup <s> (30: an idle cost is a steady state, after the
+ *            start-up's compiling and the collector's first memory-reducing passes; both peers alike)
+ *            --idle <list> (1,256)  --qlc-max <n> (256: larger rigs run Precue alone)
  *            --qlc-rig <auto|pars|dimmers> (auto: the same 128 pars per universe up to 64 universes,
  *              then one 512-channel dimmer pack per universe, which QLC+ loads in seconds: see rigFiles.ts)
  *            --qlc-timeout <s> (300: how long QLC+ may take to load before it is given up)
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '1,256' },
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
+    'idle-warmup': { type: 'string', default: '30' },
     'qlc-max': { type: 'string', default: '256' },
     'qlc-rig': { type: 'string', default: 'auto' },
     'qlc-timeout': { type: 'string', default: '300' },
@@ -66,6 +69,7 @@ const sizes = list(values.universes);
 const idleSizes = list(values.idle);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
+const idleWarmup = Number(values['idle-warmup']);
 const qlcMax = Number(values['qlc-max']);
 const runner = values.runner;
 const qlcRigOption = values['qlc-rig'];
@@ -157,12 +161,12 @@ function summariseMax(report: CounterReport, universes: number): number {
   return max;
 }
 
-async function measure(counter: ArtnetCounter, child: ChildProcess, universes: number): Promise<Pick<Result, 'cpuCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
+async function measure(counter: ArtnetCounter, child: ChildProcess, universes: number, fading: boolean): Promise<Pick<Result, 'cpuCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
   const alive = (): void => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before the window ended`);
   };
   await settle(counter, universes);
-  await sleep(warmup * 1000);
+  await sleep((fading ? warmup : idleWarmup) * 1000);
   alive();
   const sampler = new ProcessSampler(child.pid!);
   counter.reset();
@@ -204,7 +208,7 @@ async function runPrecue(dir: string, universes: number, fading: boolean, counte
       go();
       goTimer = setInterval(go, RIG_FADE_MS);
     }
-    const m = await measure(counter, child, universes);
+    const m = await measure(counter, child, universes, fading);
     return { ...base, firstFrameMs, readyMs, ...m };
   } catch (err) {
     return failed(base, `${err instanceof Error ? err.message : String(err)}${stderr !== '' ? ` — ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
@@ -242,7 +246,7 @@ async function runQlcOnce(dir: string, universes: number, fading: boolean, count
   const base = { peer: 'qlcplus' as const, universes, fading, qlcRig: rig };
   try {
     const firstFrameMs = await firstFrame(counter, child, t0, qlcTimeoutMs);
-    const m = await measure(counter, child, universes);
+    const m = await measure(counter, child, universes, fading);
     return { ...base, firstFrameMs, readyMs: null, ...m };
   } catch (err) {
     return failed(base, `${err instanceof Error ? err.message : String(err)}${stderr !== '' ? ` — ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`);
@@ -312,7 +316,7 @@ async function main(): Promise<void> {
   const counters = { precue: await ArtnetCounter.start(PRECUE_HOST, ARTNET_PORT), qlcplus: await ArtnetCounter.start(QLC_HOST, ARTNET_PORT) };
   await Promise.all([counters.precue.assertQuiet(), counters.qlcplus.assertQuiet()]);
   const startLoad = loadLine();
-  console.log(`bench/rig.ts — ${startLoad}; ${seconds} s windows after ${warmup} s warm-up; Precue via bin/precue.js (runner ${runner}); ${qlc ? `QLC+ up to ${qlcMax} universes` : 'QLC+ not run'}; listener ${counters.precue.realtime ? 'SCHED_FIFO' : 'at normal priority (arrival times include its wait for a CPU)'}`);
+  console.log(`bench/rig.ts — ${startLoad}; ${seconds} s windows after ${warmup} s warm-up (idle: ${idleWarmup} s); Precue via bin/precue.js (runner ${runner}); ${qlc ? `QLC+ up to ${qlcMax} universes` : 'QLC+ not run'}; listener ${counters.precue.realtime ? 'SCHED_FIFO' : 'at normal priority (arrival times include its wait for a CPU)'}`);
   const results: Result[] = [];
   const plan: { n: number; fading: boolean }[] = [...sizes.map((n) => ({ n, fading: true })), ...idleSizes.map((n) => ({ n, fading: false }))];
   for (const { n, fading } of plan) {

@@ -40,6 +40,7 @@ import { createLogger } from '../engine/core/log.js';
 import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
 import { ArtnetCounter } from './lib/artnetCounter.js';
+import { Isolates, type IsolateHeap } from './lib/isolates.js';
 import { freePort } from './lib/processes.js';
 
 const { values } = parseArgs({
@@ -81,6 +82,8 @@ interface Sample {
   /** Live: the longest garbage-collection pause of the engine's main thread in the window (the bench's own forced GC left out), ms, and its kind. */
   readonly gcPauseMaxMs?: number;
   readonly gcPauseKind?: string;
+  /** Live: the heaps of the process's worker threads after a full collection in each, MB used (see `bench/lib/isolates.ts`). */
+  readonly workerHeaps?: readonly IsolateHeap[];
 }
 
 const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
@@ -205,6 +208,9 @@ async function runLive(): Promise<Sample[]> {
   // does), not on this thread, which the engine shares: its arrival times are the packets'.
   const artnetPort = await freePort('udp');
   const artnet = await ArtnetCounter.start('127.0.0.1', artnetPort, { movingOnly: true });
+  // Every isolate is collected before a sample: a worker that allocates slowly can go the whole hour
+  // without a major collection of its own, and its garbage would read as the engine's growth.
+  const isolates = await Isolates.attach();
   // As `precue run` does before it starts the engine.
   raiseEnginePriority(createLogger('bench/soak'));
   const engine = await startEngine({
@@ -260,20 +266,24 @@ async function runLive(): Promise<Sample[]> {
       const gcStart = performance.now();
       const window = gcMax;
       forcing = true;
-      const s: Sample = { tMin: tMs / 60_000, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages, gcPauseMaxMs: window.ms, gcPauseKind: window.kind };
+      await isolates.collectWorkers();
+      const workerHeaps = await isolates.workerHeaps();
+      const s: Sample = { tMin: tMs / 60_000, workerHeaps, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages, gcPauseMaxMs: window.ms, gcPauseKind: window.kind };
       const gcMs = performance.now() - gcStart;
       // The full GC this bench forces for its post-GC heap figure stops the engine's main thread (the
       // same isolate) for tens of ms: the frame ticks and loop delay across it are the bench's, not
       // the engine's, so that stretch is dropped (the wire, sent from the frame clock's own thread, is not).
       await new Promise((r) => setTimeout(r, 100));
       await frames();
+      // The frame clock worker's forced collection may hold a packet back: the wire's count restarts too.
+      artnet.reset(true);
       eld.reset();
       // The forced GC's entry arrives asynchronously: the window restarts after it.
       forcing = false;
       gcMax = { ms: 0, kind: '' };
       gcMsMax = Math.max(gcMsMax, gcMs);
       samples.push(s);
-      process.stderr.write(`  ${s.tMin.toFixed(1)} min: heap ${s.heapMB} MB, rss ${s.rssMB} MB, frame gap max ${s.frameGapMaxMs.toFixed(1)} ms (longest GC pause ${(s.gcPauseMaxMs ?? 0).toFixed(1)} ms ${s.gcPauseKind ?? ''}), loop delay p99 ${s.loopDelayP99Ms.toFixed(1)} ms, ${decisions} decisions, ${consoleMessages} console messages\n`);
+      process.stderr.write(`  ${s.tMin.toFixed(1)} min: heap ${s.heapMB} MB, rss ${s.rssMB} MB, frame gap max ${s.frameGapMaxMs.toFixed(1)} ms (longest GC pause ${(s.gcPauseMaxMs ?? 0).toFixed(1)} ms ${s.gcPauseKind ?? ''}), loop delay p99 ${s.loopDelayP99Ms.toFixed(1)} ms, workers' heaps ${workerHeaps.map((h) => `${h.name} ${h.usedMB}`).join(' / ')} MB, ${decisions} decisions, ${consoleMessages} console messages\n`);
       void writeFile(join(outDir, `${mode}.partial.json`), JSON.stringify(samples));
       if (tMs >= endMs) {
         clearInterval(timer);
@@ -286,6 +296,7 @@ async function runLive(): Promise<Sample[]> {
   if (gc !== undefined) process.stderr.write(`  the bench's own forced GC took up to ${gcMsMax.toFixed(1)} ms (the engine's frame ticks across it are not counted)\n`);
   ws.close();
   await engine.stop('clean');
+  await isolates.close();
   await artnet.close();
   return samples;
 }
@@ -299,6 +310,6 @@ const worstGap = maxOf(samples.filter((s) => s.tMin * 60_000 >= 60_000).map((s) 
 const ok = heapSlope <= 5 && worstGap <= 50 && (mode === 'offline' || rssSlope <= 5);
 const summary = { mode, hours, sampleS: sampleMs / 1000, warmupMin: warmupMs / 60_000, heapGrowthMBPerHour: heapSlope, rssGrowthMBPerHour: rssSlope, worstFrameGapMs: worstGap, ok };
 await writeFile(join(outDir, `${mode}.json`), JSON.stringify({ summary, samples }, null, 1));
-await renderLinePlot(join(outDir, `${mode}.png`), `Precue soak (${mode}, ${hours} h, demo show with model + console)`, samples.map((s) => ({ tMin: s.tMin, 'heap MB (post-GC)': s.heapMB, 'RSS MB': s.rssMB, 'frame gap max ms': s.frameGapMaxMs, ...(mode === 'live' ? { 'Art-Net gap max ms': s.wireGapMaxMs, 'loop delay p99 ms': s.loopDelayP99Ms } : {}) })));
+await renderLinePlot(join(outDir, `${mode}.png`), `Precue soak (${mode}, ${hours} h, demo show with model + console)`, samples.map((s) => ({ tMin: s.tMin, 'heap MB (post-GC)': s.heapMB, 'RSS MB': s.rssMB, 'frame gap max ms': s.frameGapMaxMs, ...(mode === 'live' ? { 'Art-Net gap max ms': s.wireGapMaxMs, 'loop delay p99 ms': s.loopDelayP99Ms, "workers' heaps MB (post-GC)": (s.workerHeaps ?? []).reduce((a, h) => a + h.usedMB, 0) } : {}) })));
 process.stdout.write(`${JSON.stringify(summary, null, 1)}\nwrote ${join(values.out, `${mode}.json`)} and ${mode}.png\n`);
 process.exitCode = ok ? 0 : 1;

@@ -58,6 +58,30 @@ interface SourceState {
   readonly active: Uint8Array;
   /** Merge order stamp of the last change per channel (for LTP). */
   readonly stamp: Float64Array;
+  /** `levels` four channels to a word: whole-universe writes and renders compare and copy by word. */
+  readonly levels32: Uint32Array;
+  /** Known to hold every channel (set by a whole-universe `setLevels`, cleared by `release`). */
+  activeAll: boolean;
+}
+
+/** Words in a universe (four channels each). */
+const DMX_WORDS = DMX_CHANNELS / 4;
+
+/**
+ * A whole universe's bytes seen as words, remembered for the buffer it was last asked for (playback
+ * hands the same buffer every frame): null where the buffer is not word-aligned or not 512 bytes.
+ */
+class WordView {
+  private bytes: Uint8Array | null = null;
+  private words: Uint32Array | null = null;
+
+  of(bytes: Uint8Array): Uint32Array | null {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.words = bytes.length === DMX_CHANNELS && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, DMX_WORDS) : null;
+    }
+    return this.words;
+  }
 }
 
 /** A timed ramp of a 0..1 value (grand master, PANIC amount). */
@@ -106,6 +130,8 @@ export class Universe {
   private dirty = true;
   /** The merged values before masters (pre-GM), kept for the console and for PANIC fades. */
   private readonly merged = new Uint8Array(DMX_CHANNELS);
+  private readonly inputWords = new WordView();
+  private readonly outputWords = new WordView();
 
   constructor(
     readonly id: UniverseId,
@@ -153,12 +179,15 @@ export class Universe {
     if (existing !== undefined) {
       existing.priority = source.priority;
     } else {
+      const levels = new Uint8Array(DMX_CHANNELS);
       this.sources.set(source.id, {
         id: source.id,
         priority: source.priority,
-        levels: new Uint8Array(DMX_CHANNELS),
+        levels,
         active: new Uint8Array(DMX_CHANNELS),
         stamp: new Float64Array(DMX_CHANNELS),
+        levels32: new Uint32Array(levels.buffer, 0, DMX_WORDS),
+        activeAll: false,
       });
     }
     this.ordered = [...this.sources.values()].sort((a, b) => b.priority - a.priority);
@@ -206,6 +235,25 @@ export class Universe {
     let changed = false;
     if (dmxValues instanceof Uint8Array) {
       // Bytes already (playback's buffers): nothing to clamp.
+      const words = s.activeAll && firstChannel === 1 ? this.inputWords.of(dmxValues) : null;
+      if (words !== null) {
+        // The whole universe over a source that holds it all: four channels per comparison.
+        const levels32 = s.levels32;
+        const levels = s.levels;
+        const stamps = s.stamp;
+        for (let w = 0; w < DMX_WORDS; w++) {
+          if (levels32[w] === words[w]) continue;
+          for (let i = w * 4; i < w * 4 + 4; i++) {
+            const v = dmxValues[i]!;
+            if (levels[i] === v) continue;
+            levels[i] = v;
+            stamps[i] = stamp;
+          }
+          changed = true;
+        }
+        if (changed) this.dirty = true;
+        return;
+      }
       const levels = s.levels;
       const active = s.active;
       for (let k = 0; k < dmxValues.length; k++) {
@@ -217,6 +265,7 @@ export class Universe {
         s.stamp[i] = stamp;
         changed = true;
       }
+      if (firstChannel === 1 && dmxValues.length === DMX_CHANNELS) s.activeAll = true;
       if (changed) this.dirty = true;
       return;
     }
@@ -229,12 +278,14 @@ export class Universe {
       s.stamp[i] = stamp;
       changed = true;
     }
+    if (firstChannel === 1 && dmxValues.length === DMX_CHANNELS) s.activeAll = true;
     if (changed) this.dirty = true;
   }
 
   /** Releases channels of a source (all of them when `channels` is omitted). */
   release(sourceId: string, channels?: Iterable<number>): void {
     const s = this.state(sourceId);
+    s.activeAll = false;
     if (channels === undefined) {
       s.active.fill(0);
     } else {
@@ -402,8 +453,8 @@ export class Universe {
 
   /** After a render: the output kept (PANIC starts from it), and still dirty while a master or PANIC fade runs. */
   private rendered(out: Uint8Array, nowMs: number): void {
-    const last = this.last;
-    for (let i = 0; i < DMX_CHANNELS; i++) last[i] = out[i]!; // no view allocated per frame
+    if (out.length === DMX_CHANNELS) this.last.set(out);
+    else this.last.set(out.subarray(0, DMX_CHANNELS));
     // While a fade runs, the next render differs again; the first render at or after its end lands the end value.
     if (this.fading(nowMs)) this.dirty = true;
   }
@@ -414,9 +465,22 @@ export class Universe {
    */
   private renderOneSource(out: Uint8Array, nowMs: number): boolean {
     const s = this.ordered[0]!;
+    let changed = false;
+    const outWords = s.activeAll ? this.outputWords.of(out) : null;
+    if (outWords !== null) {
+      const levels32 = s.levels32;
+      for (let w = 0; w < DMX_WORDS; w++) {
+        const v = levels32[w]!;
+        if (outWords[w] !== v) {
+          outWords[w] = v;
+          changed = true;
+        }
+      }
+      this.rendered(out, nowMs);
+      return changed;
+    }
     const levels = s.levels;
     const active = s.active;
-    let changed = false;
     for (let i = 0; i < DMX_CHANNELS; i++) {
       const b = active[i] === 1 ? levels[i]! : 0;
       if (out[i] !== b) {

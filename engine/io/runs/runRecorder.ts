@@ -29,8 +29,18 @@ import { createRunFolder, RUN_LOG_FILE, runName, USAGE_FILE } from './runFolder.
 
 /** How often the usage meter samples the outputs (ms): fast enough for a strobe start or a move, cheap. */
 const USAGE_SAMPLE_MS = 100;
-/** How often `fixtures-usage.json` is rewritten while the show runs (ms). */
+/** How often `fixtures-usage.json` is rewritten while the show runs (ms), at least. */
 const USAGE_WRITE_MS = 10_000;
+/**
+ * The share of the main thread the rewrite may take: a big rig's file (megabytes of JSON for tens
+ * of thousands of fixtures) is rewritten less often, so it never costs the frame loop more than this.
+ */
+const USAGE_WRITE_SHARE = 0.0025;
+
+/** The wait before the next usage rewrite, after one that kept the main thread `busyMs`. */
+export function usageWriteDelayMs(busyMs: number): number {
+  return Math.max(USAGE_WRITE_MS, busyMs / USAGE_WRITE_SHARE);
+}
 
 /** What a run needs to know. */
 export interface RunRecorderConfig {
@@ -52,6 +62,7 @@ export class RunRecorder {
   private readonly subscription = new Subscription();
   private journal: RunJournal | undefined;
   private meter: UsageMeter | undefined;
+  private usageTimer: Subscription | undefined;
   private readonly take: LiveTake | undefined;
   private readonly scores = new Subject<ShadowScore>();
   private audioOffsetMs = 0;
@@ -134,16 +145,32 @@ export class RunRecorder {
     const meter = new UsageMeter(show.fixtures, this.config.profiles);
     this.meter = meter;
     this.subscription.add(interval(USAGE_SAMPLE_MS, scheduler).subscribe(() => meter.sample(scheduler.now(), pipeline.outputs)));
-    this.subscription.add(interval(USAGE_WRITE_MS, scheduler).subscribe(() => void this.writeUsage()));
+    const rewrite = (delayMs: number): void => {
+      this.usageTimer = scheduler.schedule(() => {
+        void this.writeUsage().then((busyMs) => {
+          if (!this.closed) rewrite(usageWriteDelayMs(busyMs));
+        });
+      }, delayMs);
+    };
+    rewrite(USAGE_WRITE_MS);
   }
 
-  private async writeUsage(): Promise<void> {
-    if (this.meter === undefined) return;
+  /** Writes the usage file; resolves to the main thread's time it took (ms), the waits between slices left out. */
+  private async writeUsage(): Promise<number> {
+    if (this.meter === undefined) return 0;
     // Built a slice of fixtures per turn: a 32,768-fixture rig's report is megabytes of JSON.
-    const text = await this.meter.reportJson(() => new Promise((resolve) => setImmediate(resolve)));
+    let busyMs = 0;
+    let from = performance.now();
+    const text = await this.meter.reportJson(async () => {
+      busyMs += performance.now() - from;
+      await new Promise((resolve) => setImmediate(resolve));
+      from = performance.now();
+    });
+    busyMs += performance.now() - from;
     await writeFileAtomic(join(this.dir, USAGE_FILE), text, { backup: false }).catch((err: unknown) =>
       this.config.log.warn(`fixture usage not written: ${err instanceof Error ? err.message : String(err)}`),
     );
+    return busyMs;
   }
 
   /** Engine ms of audio time 0 (for callers that add lines of their own). */
@@ -161,6 +188,7 @@ export class RunRecorder {
     if (mode === 'clean') this.journal?.end();
     this.journal?.dispose();
     this.subscription.unsubscribe();
+    this.usageTimer?.unsubscribe();
     this.scores.complete();
     await this.writeUsage();
     await this.take?.close().catch((err: unknown) => this.config.log.error(`run audio not closed cleanly: ${err instanceof Error ? err.message : String(err)}`));
