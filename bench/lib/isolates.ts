@@ -34,7 +34,7 @@ export class Isolates {
       const p = m.params as { sessionId: string; workerInfo: WorkerInfo };
       this.workers.set(p.sessionId, p.workerInfo);
     });
-    session.on('NodeWorker.detachedFromWorker', (m) => this.workers.delete((m.params as { sessionId: string }).sessionId));
+    session.on('NodeWorker.detachedFromWorker', (m) => this.workers.delete((m.params).sessionId));
     session.on('NodeWorker.receivedMessageFromWorker', (m) => {
       const p = m.params as { message: string };
       const reply = JSON.parse(p.message) as { id?: number; result?: unknown; error?: { message: string } };
