@@ -6,6 +6,11 @@
  *   npx tsx --expose-gc bench/soak.ts --offline --hours 8    # 8 show-hours on virtual time, as fast as the CPU allows
  *   npx tsx --expose-gc bench/soak.ts --live --hours 1       # 1 real hour: the real engine (startEngine), a WebSocket
  *                                                            # console, Art-Net received and timed on loopback
+ *        … --live --dist                                    # the compiled engine (`npm run build`), as `precue run` ships
+ *
+ * Before each sample every isolate is collected (the main thread's, and each worker's through the
+ * inspector), so a slow worker's uncollected garbage does not read as growth; the workers' heaps are
+ * reported by name.
  *
  * Offline, a "frame gap" is the CPU time one 44 Hz frame tick takes to compute (the virtual clock has
  * no gaps; its wall time, which includes being descheduled on a shared machine, is kept as
@@ -34,9 +39,10 @@ import { readWavFile } from '../engine/io/audio/wavFile.js';
 import { loadFixtureLibrary } from '../engine/io/fixtures/loadFixtureLibrary.js';
 import { loadModelFolder } from '../engine/io/model/modelFolder.js';
 import { loadShow } from '../engine/io/show/loadShow.js';
-import { startEngine } from '../engine/main.js';
-import { raiseEnginePriority } from '../engine/io/enginePriority.js';
-import { createLogger } from '../engine/core/log.js';
+import type * as EngineMain from '../engine/main.js';
+import type * as EnginePriority from '../engine/io/enginePriority.js';
+import type * as EngineLog from '../engine/core/log.js';
+import { existsSync } from 'node:fs';
 import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
 import { ArtnetCounter } from './lib/artnetCounter.js';
@@ -51,6 +57,7 @@ const { values } = parseArgs({
     'sample-s': { type: 'string', default: '30' },
     'warmup-min': { type: 'string', default: '10' },
     out: { type: 'string', default: '.tmp/soak' },
+    dist: { type: 'boolean', default: false },
   },
 });
 const root = resolve(import.meta.dirname, '..');
@@ -202,7 +209,26 @@ async function runOffline(): Promise<Sample[]> {
   return samples;
 }
 
+/**
+ * The live engine's modules: the compiled ones in dist/ with `--dist` (what `precue run` ships; its
+ * worker threads then run without the TypeScript loader), else the sources.
+ */
+async function engineModules(): Promise<{ startEngine: typeof EngineMain.startEngine; raiseEnginePriority: typeof EnginePriority.raiseEnginePriority; createLogger: typeof EngineLog.createLogger }> {
+  if (values.dist) {
+    const built = join(root, 'dist', 'engine');
+    if (!existsSync(join(built, 'main.js'))) throw new Error('--dist: run `npm run build` first');
+    const m = (await import(join(built, 'main.js'))) as typeof EngineMain;
+    const p = (await import(join(built, 'io', 'enginePriority.js'))) as typeof EnginePriority;
+    const l = (await import(join(built, 'core', 'log.js'))) as typeof EngineLog;
+    return { startEngine: m.startEngine, raiseEnginePriority: p.raiseEnginePriority, createLogger: l.createLogger };
+  }
+  const [m, p, l] = await Promise.all([import('../engine/main.js'), import('../engine/io/enginePriority.js'), import('../engine/core/log.js')]);
+  return { startEngine: m.startEngine, raiseEnginePriority: p.raiseEnginePriority, createLogger: l.createLogger };
+}
+
 async function runLive(): Promise<Sample[]> {
+  const { startEngine, raiseEnginePriority, createLogger } = await engineModules();
+  process.stderr.write(`soak: the engine from ${values.dist ? 'dist/ (compiled)' : 'the TypeScript sources (tsx)'}\n`);
   const token = 'soak-operator-token-0123456789';
   // Art-Net is received and timed in a counting thread of its own at real-time priority (as bench/rig.ts
   // does), not on this thread, which the engine shares: its arrival times are the packets'.

@@ -69,7 +69,10 @@ export class Isolates {
     });
   }
 
+  /** The worker's name (`[worker 3] frameClockWorker` → `frameClockWorker`), else its script, else its title. */
   private static nameOf(info: WorkerInfo): string {
+    const named = /^\[worker \d+\] (.+)$/.exec(info.title);
+    if (named !== null) return named[1]!;
     const file = info.url.split('/').pop();
     return file !== undefined && file !== '' ? file : info.title;
   }

@@ -29,6 +29,8 @@ export const SMALL_WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
  * `name.ts` through tsx when the caller itself is TypeScript, else `name.js`.
  */
 export function spawnModuleWorker(callerUrl: string, name: string, options: WorkerOptions = {}): Worker {
+  // The thread is named after its module (inspector, heap reports, `--cpu-prof` files).
+  options = { name: name.split('/').pop(), ...options };
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`${name}.js`, callerUrl), options);
   const script = new URL(`${name}.ts`, callerUrl).href;
   const boot = `import(${JSON.stringify(tsxEsmApi(callerUrl))}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;

@@ -47,7 +47,7 @@ export interface FrameClockOptions {
 }
 
 function spawnWorker(data: FrameClockWorkerData): Worker {
-  return spawnModuleWorker(import.meta.url, './worker', { workerData: data, resourceLimits: SMALL_WORKER_LIMITS });
+  return spawnModuleWorker(import.meta.url, './worker', { name: 'frameClock', workerData: data, resourceLimits: SMALL_WORKER_LIMITS });
 }
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
