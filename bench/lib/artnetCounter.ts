@@ -74,7 +74,9 @@ s.on('message', (b) => {
     let h = 0x811c9dc5 | 0;
     for (let i = 18; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
     counts = counts && moved[pa] === 1;
-    moved[pa] = prev > 0 && h === lastHash[pa] ? 0 : 1;
+    // The first packet after a fresh start is not known to be new: the gap after it counts only
+    // once a look is seen to move (a universe at rest sends keep-alives a second apart).
+    moved[pa] = prev > 0 && h !== lastHash[pa] ? 1 : 0;
     lastHash[pa] = h;
   }
   if (counts) {
