@@ -68,8 +68,11 @@ export const usageReportSchema = z.object({
 
 /** A move is over when pan/tilt has been still this long. */
 const STILL_MS = 300;
-/** Samples further apart than this (the meter was not sampled: a stall, a paused replay) count this long at most. */
-const MAX_STEP_MS = 1000;
+/**
+ * Samples further apart than this (the meter was not sampled: a stall, a paused replay) count this
+ * long at most; whoever samples must do so at least this often, also while nothing changes.
+ */
+export const USAGE_MAX_STEP_MS = 1000;
 /** Strobe rates the renderer is asked about to find a channel's strobe values. */
 const PROBE_HZ = [0.5, 1, 2, 4, 8, 12, 16, 20, 25, 30];
 
@@ -123,7 +126,7 @@ export function strobeChannels(profile: FixtureProfile): { offset: number; lo: n
  *
  * Accounting is lazy: a state (lit, a lamp on, strobing) keeps the measured span at which it began,
  * and its time is added when it ends or a report is asked for, so a fixture whose universe did not
- * change costs nothing. "Span" is the sum of the sample steps (each capped at MAX_STEP_MS), so the
+ * change costs nothing. "Span" is the sum of the sample steps (each capped at USAGE_MAX_STEP_MS), so the
  * totals are those of adding every step. State lives in typed arrays indexed by fixture (and by lamp
  * and motor): a rig of 32,768 fixtures keeps a few MB, not an object graph per fixture.
  */
@@ -205,7 +208,7 @@ export class UsageMeter {
 
   /** One sample of the outputs at engine time `tMs` (channel 1 at index 0 of each universe's buffer). */
   sample(tMs: number, outputs: ReadonlyMap<number, Uint8Array>): void {
-    const dt = this.lastMs === undefined ? 0 : Math.max(0, Math.min(MAX_STEP_MS, tMs - this.lastMs));
+    const dt = this.lastMs === undefined ? 0 : Math.max(0, Math.min(USAGE_MAX_STEP_MS, tMs - this.lastMs));
     this.lastMs = tMs;
     // States read now hold since the previous sample: they begin at the span before this step.
     const since = this.spanMs;

@@ -9,7 +9,7 @@
  * before the first cue can fire), attaches it to the pipeline, and closes it last.
  */
 import { join } from 'node:path';
-import { interval, Subject, Subscription, type Observable, type Observer, type SchedulerLike } from 'rxjs';
+import { Subject, Subscription, take, type Observable, type Observer, type SchedulerLike } from 'rxjs';
 import type { AudioBlock, Beat } from '../../core/audio/types.js';
 import type { FixtureProfile } from '../../core/fixtures/profile.js';
 import type { Logger } from '../../core/log.js';
@@ -18,7 +18,7 @@ import { DEFAULT_POLICY_NUMBERS } from '../../core/policy/numbers.js';
 import type { ShadowScore } from '../../core/protocol/state.js';
 import { RunJournal } from '../../core/runs/journal.js';
 import type { StartLine } from '../../core/runs/runLog.js';
-import { UsageMeter } from '../../core/runs/usage.js';
+import { USAGE_MAX_STEP_MS, UsageMeter } from '../../core/runs/usage.js';
 import type { ShowFile } from '../../core/show/schema.js';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import type { ModelFolder } from '../model/modelFolder.js';
@@ -63,6 +63,9 @@ export class RunRecorder {
   private journal: RunJournal | undefined;
   private meter: UsageMeter | undefined;
   private usageTimer: Subscription | undefined;
+  private samplingTimer: Subscription | undefined;
+  private sampleOutputs: (() => void) | undefined;
+  private usageWrite: Promise<number> = Promise.resolve(0);
   private readonly take: LiveTake | undefined;
   private readonly scores = new Subject<ShadowScore>();
   private audioOffsetMs = 0;
@@ -144,7 +147,29 @@ export class RunRecorder {
     }
     const meter = new UsageMeter(show.fixtures, this.config.profiles);
     this.meter = meter;
-    this.subscription.add(interval(USAGE_SAMPLE_MS, scheduler).subscribe(() => meter.sample(scheduler.now(), pipeline.outputs)));
+    // The outputs change only while the frame loop moves: sampled every USAGE_SAMPLE_MS then; at rest
+    // only as often as the meter needs to count the time (USAGE_MAX_STEP_MS), so a rig at rest is
+    // hardly woken for it. Work for the loop brings the fast sampling back one period after it (the
+    // frame that answers the work has gone out by then).
+    this.sampleOutputs = () => meter.sample(scheduler.now(), pipeline.outputs);
+    const sampling = (): void => {
+      if (this.closed) return;
+      this.sampleOutputs?.();
+      if (pipeline.busy(scheduler.now())) {
+        this.samplingTimer = scheduler.schedule(sampling, USAGE_SAMPLE_MS);
+        return;
+      }
+      const resting = new Subscription();
+      resting.add(scheduler.schedule(() => (resting.unsubscribe(), sampling()), USAGE_MAX_STEP_MS));
+      resting.add(
+        pipeline.work$.pipe(take(1)).subscribe(() => {
+          resting.unsubscribe();
+          this.samplingTimer = scheduler.schedule(sampling, USAGE_SAMPLE_MS);
+        }),
+      );
+      this.samplingTimer = resting;
+    };
+    this.samplingTimer = scheduler.schedule(sampling, USAGE_SAMPLE_MS);
     const rewrite = (delayMs: number): void => {
       this.usageTimer = scheduler.schedule(() => {
         void this.writeUsage().then((busyMs) => {
@@ -155,9 +180,21 @@ export class RunRecorder {
     rewrite(USAGE_WRITE_MS);
   }
 
-  /** Writes the usage file; resolves to the main thread's time it took (ms), the waits between slices left out. */
-  private async writeUsage(): Promise<number> {
+  /**
+   * Writes the usage file after any write still under way (the last report written is the newest:
+   * a periodic write that finishes late never replaces the one made at close). Resolves to the main
+   * thread's time it took (ms), the waits between slices left out.
+   */
+  private writeUsage(): Promise<number> {
+    const next = this.usageWrite.then(() => this.writeUsageNow());
+    this.usageWrite = next.catch(() => 0);
+    return next;
+  }
+
+  private async writeUsageNow(): Promise<number> {
     if (this.meter === undefined) return 0;
+    // Up to now, also at rest (no samples are taken then).
+    this.sampleOutputs?.();
     // Built a slice of fixtures per turn: a 32,768-fixture rig's report is megabytes of JSON.
     let busyMs = 0;
     let from = performance.now();
@@ -189,6 +226,7 @@ export class RunRecorder {
     this.journal?.dispose();
     this.subscription.unsubscribe();
     this.usageTimer?.unsubscribe();
+    this.samplingTimer?.unsubscribe();
     this.scores.complete();
     await this.writeUsage();
     await this.take?.close().catch((err: unknown) => this.config.log.error(`run audio not closed cleanly: ${err instanceof Error ? err.message : String(err)}`));
