@@ -47,6 +47,7 @@ import type { FrameTickWindow } from '../engine/io/frameTicks.js';
 import { renderLinePlot } from './lib/plot.js';
 import { ArtnetCounter } from './lib/artnetCounter.js';
 import { Isolates, type IsolateHeap } from './lib/isolates.js';
+import { readRssByKind, type RssByKind } from './lib/smaps.js';
 import { freePort } from './lib/processes.js';
 
 const { values } = parseArgs({
@@ -91,6 +92,8 @@ interface Sample {
   readonly gcPauseKind?: string;
   /** Live: the heaps of the process's worker threads after a full collection in each, MB used (see `bench/lib/isolates.ts`). */
   readonly workerHeaps?: readonly IsolateHeap[];
+  /** RSS split into malloc's arenas and the rest (see `bench/lib/smaps.ts`), where /proc has it. */
+  readonly rssKinds?: RssByKind;
 }
 
 const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
@@ -106,16 +109,17 @@ function memory(): { heapMB: number; rssMB: number; externalMB: number } {
   return { heapMB: mb(m.heapUsed), rssMB: mb(m.rss), externalMB: mb(m.external) };
 }
 
-/** Least-squares slope (MB per hour) of `key` over samples after warm-up. */
-function slopePerHour(samples: readonly Sample[], key: 'heapMB' | 'rssMB'): number {
+/** Least-squares slope (MB per hour) of `key` (or what `value` reads) over samples after warm-up. */
+function slopePerHour(samples: readonly Sample[], key: 'heapMB' | 'rssMB' | ((s: Sample) => number)): number {
+  const value = typeof key === 'function' ? key : (s: Sample): number => s[key];
   const xs = samples.filter((s) => s.tMin * 60_000 >= warmupMs);
   if (xs.length < 3) return NaN;
   const mx = xs.reduce((a, s) => a + s.tMin, 0) / xs.length;
-  const my = xs.reduce((a, s) => a + s[key], 0) / xs.length;
+  const my = xs.reduce((a, s) => a + value(s), 0) / xs.length;
   let num = 0;
   let den = 0;
   for (const s of xs) {
-    num += (s.tMin - mx) * (s[key] - my);
+    num += (s.tMin - mx) * (value(s) - my);
     den += (s.tMin - mx) ** 2;
   }
   return (num / den) * 60;
@@ -198,7 +202,8 @@ async function runOffline(): Promise<Sample[]> {
       }
     }
     advance(t);
-    const s: Sample = { tMin: t / 60_000, ...memory(), loopDelayP99Ms: 0, loopDelayMaxMs: 0, frameGapMaxMs: maxOf(gaps), frameGapP99Ms: p99(gaps), wireGapMaxMs: maxOf(wallGaps), decisions, consoleMessages };
+    const rssKinds = await readRssByKind();
+    const s: Sample = { tMin: t / 60_000, ...memory(), ...(rssKinds !== undefined ? { rssKinds } : {}), loopDelayP99Ms: 0, loopDelayMaxMs: 0, frameGapMaxMs: maxOf(gaps), frameGapP99Ms: p99(gaps), wireGapMaxMs: maxOf(wallGaps), decisions, consoleMessages };
     gaps = [];
     wallGaps = [];
     samples.push(s);
@@ -294,7 +299,8 @@ async function runLive(): Promise<Sample[]> {
       forcing = true;
       await isolates.collectWorkers();
       const workerHeaps = await isolates.workerHeaps();
-      const s: Sample = { tMin: tMs / 60_000, workerHeaps, ...memory(), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages, gcPauseMaxMs: window.ms, gcPauseKind: window.kind };
+      const rssKinds = await readRssByKind();
+      const s: Sample = { tMin: tMs / 60_000, workerHeaps, ...memory(), ...(rssKinds !== undefined ? { rssKinds } : {}), loopDelayP99Ms, loopDelayMaxMs, frameGapMaxMs: f.gapMaxMs, frameGapP99Ms: f.gapP99Ms, wireGapMaxMs, decisions, consoleMessages, gcPauseMaxMs: window.ms, gcPauseKind: window.kind };
       const gcMs = performance.now() - gcStart;
       // The full GC this bench forces for its post-GC heap figure stops the engine's main thread (the
       // same isolate) for tens of ms: the frame ticks and loop delay across it are the bench's, not
@@ -334,7 +340,12 @@ const heapSlope = slopePerHour(samples, 'heapMB');
 const rssSlope = slopePerHour(samples, 'rssMB');
 const worstGap = maxOf(samples.filter((s) => s.tMin * 60_000 >= 60_000).map((s) => Math.max(s.frameGapMaxMs, mode === 'live' ? s.wireGapMaxMs : 0)));
 const ok = heapSlope <= 5 && worstGap <= 50 && (mode === 'offline' || rssSlope <= 5);
-const summary = { mode, hours, sampleS: sampleMs / 1000, warmupMin: warmupMs / 60_000, heapGrowthMBPerHour: heapSlope, rssGrowthMBPerHour: rssSlope, worstFrameGapMs: worstGap, ok };
+// Where RSS growth lives: malloc (main arena, thread arenas) or V8 and the rest.
+const kindSlope = (k: keyof RssByKind): number => slopePerHour(samples.filter((s) => s.rssKinds !== undefined), (s) => s.rssKinds![k]);
+const rssGrowthByKindMBPerHour = samples.some((s) => s.rssKinds !== undefined)
+  ? { mallocMain: kindSlope('mallocMainMB'), mallocThreads: kindSlope('mallocThreadsMB'), anon: kindSlope('anonMB'), file: kindSlope('fileMB') }
+  : undefined;
+const summary = { mode, hours, sampleS: sampleMs / 1000, warmupMin: warmupMs / 60_000, heapGrowthMBPerHour: heapSlope, rssGrowthMBPerHour: rssSlope, rssGrowthByKindMBPerHour, worstFrameGapMs: worstGap, ok };
 await writeFile(join(outDir, `${mode}.json`), JSON.stringify({ summary, samples }, null, 1));
 await renderLinePlot(join(outDir, `${mode}.png`), `Precue soak (${mode}, ${hours} h, demo show with model + console)`, samples.map((s) => ({ tMin: s.tMin, 'heap MB (post-GC)': s.heapMB, 'RSS MB': s.rssMB, 'frame gap max ms': s.frameGapMaxMs, ...(mode === 'live' ? { 'Art-Net gap max ms': s.wireGapMaxMs, 'loop delay p99 ms': s.loopDelayP99Ms, "workers' heaps MB (post-GC)": (s.workerHeaps ?? []).reduce((a, h) => a + h.usedMB, 0) } : {}) })));
 process.stdout.write(`${JSON.stringify(summary, null, 1)}\nwrote ${join(values.out, `${mode}.json`)} and ${mode}.png\n`);
