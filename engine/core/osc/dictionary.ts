@@ -97,7 +97,7 @@ function level(address: string, a: OscValue | undefined): number | undefined {
   return v;
 }
 
-/** What a pattern's placeholders matched. */
+/** An OSC message as matched against a dictionary row: its address, its arguments, and what the row's `{dept}` and `{number}` segments matched. */
 interface Params {
   readonly address: string;
   readonly args: readonly OscValue[];
