@@ -17,7 +17,7 @@ import { AudioFeed } from './audioFeed.js';
 import { buildFixtureSpace, compileDepartment, type CompiledDept, type FixtureSpace } from './compile.js';
 import { DeptPlayback, type PlaybackEvent, type StackState, type TimedMessage } from './deptPlayback.js';
 import { FixtureSet } from './fades.js';
-import { LookView, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
+import { LookView, sameLook, SLOT_INTENSITY, SLOTS_PER_FIXTURE } from './slots.js';
 import { BLANK_LOOK } from './looks.js';
 
 /** Turns a look into DMX: the fixture model's compiled profile satisfies this. */
@@ -416,16 +416,6 @@ export class Playback {
     for (const d of this.depts.values()) d.dispose();
     this.stateSubject.complete();
   }
-}
-
-/** Whether two fixtures' slot vectors are equal (NaN equal to NaN: "not set" on both). */
-function sameLook(slots: Float64Array, a: number, b: number): boolean {
-  for (let k = 0; k < SLOTS_PER_FIXTURE; k++) {
-    const x = slots[a + k]!;
-    const y = slots[b + k]!;
-    if (x !== y && (x === x || y === y)) return false;
-  }
-  return true;
 }
 
 /** Builds playback for a show (the composition root's entry point). */
