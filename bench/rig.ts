@@ -10,7 +10,10 @@
  *   npx tsx bench/rig.ts                                   # N = 1, 16, 64, 256, 512; idle at 1 and 256
  *   npx tsx bench/rig.ts --universes 256 --seconds 30      # one size, longer window
  *   npx tsx bench/rig.ts --idle 1 --universes ''           # the idle comparison only
- *   options: --warmup <s> (5)  --idle-warmup <s> (30: an idle cost is a steady state, after the
+ *   options: --warmup <s> (30: a fading cost is a steady state too — in the first 5–30 s of fades the
+ *              engine's main thread costs 2–3× its steady cost while V8 optimises, deoptimises and
+ *              re-optimises the frame loop's functions on the paths the first fades open; both peers alike)
+ *            --idle-warmup <s> (30: an idle cost is a steady state, after the
  *            start-up's compiling and the collector's first memory-reducing passes; both peers alike)
  *            --idle <list> (1,256)  --qlc-max <n> (256: larger rigs run Precue alone)
  *            --qlc-rig <auto|pars|dimmers> (auto: the same 128 pars per universe up to 64 universes,
@@ -53,7 +56,7 @@ const { values } = parseArgs({
     universes: { type: 'string', default: '1,16,64,256,512' },
     idle: { type: 'string', default: '1,256' },
     seconds: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '30' },
     'idle-warmup': { type: 'string', default: '30' },
     'qlc-max': { type: 'string', default: '256' },
     'qlc-rig': { type: 'string', default: 'auto' },
@@ -97,6 +100,9 @@ interface Result {
   /** Spawn → "precue: running" (Precue only), ms. */
   readonly readyMs: number | null;
   readonly cpuCores: number;
+  /** Of `cpuCores`: the main thread's share and the busiest other thread's (Precue's DMX frame clock). */
+  readonly mainCores: number;
+  readonly busiestOtherCores: number;
   readonly rssMeanMb: number;
   readonly rssMaxMb: number;
   /** Frames per second of the slowest universe and the mean over universes. */
@@ -161,7 +167,7 @@ function summariseMax(report: CounterReport, universes: number): number {
   return max;
 }
 
-async function measure(counter: ArtnetCounter, child: ChildProcess, universes: number, fading: boolean): Promise<Pick<Result, 'cpuCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
+async function measure(counter: ArtnetCounter, child: ChildProcess, universes: number, fading: boolean): Promise<Pick<Result, 'cpuCores' | 'mainCores' | 'busiestOtherCores' | 'rssMeanMb' | 'rssMaxMb'> & ReturnType<typeof summarise>> {
   const alive = (): void => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before the window ended`);
   };
@@ -175,7 +181,7 @@ async function measure(counter: ArtnetCounter, child: ChildProcess, universes: n
   const proc = sampler.stop();
   alive();
   const report = await counter.report();
-  return { cpuCores: proc.cpuCores, rssMeanMb: proc.rssMeanMb, rssMaxMb: proc.rssMaxMb, ...summarise(report, universes) };
+  return { cpuCores: proc.cpuCores, mainCores: proc.mainCores, busiestOtherCores: proc.busiestOtherCores, rssMeanMb: proc.rssMeanMb, rssMaxMb: proc.rssMaxMb, ...summarise(report, universes) };
 }
 
 async function runPrecue(dir: string, universes: number, fading: boolean, counter: ArtnetCounter): Promise<Result> {
@@ -256,7 +262,7 @@ async function runQlcOnce(dir: string, universes: number, fading: boolean, count
 }
 
 function failed(base: Pick<Result, 'peer' | 'universes' | 'fading' | 'qlcRig'>, error: string): Result {
-  return { ...base, firstFrameMs: NaN, readyMs: null, cpuCores: NaN, rssMeanMb: NaN, rssMaxMb: NaN, minRateHz: NaN, meanRateHz: NaN, maxRateHz: NaN, gapP50Ms: NaN, gapP99Ms: NaN, gapMaxMs: NaN, silent: base.universes, error };
+  return { ...base, firstFrameMs: NaN, readyMs: null, cpuCores: NaN, mainCores: NaN, busiestOtherCores: NaN, rssMeanMb: NaN, rssMaxMb: NaN, minRateHz: NaN, meanRateHz: NaN, maxRateHz: NaN, gapP50Ms: NaN, gapP99Ms: NaN, gapMaxMs: NaN, silent: base.universes, error };
 }
 
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
@@ -324,7 +330,7 @@ async function main(): Promise<void> {
     await mkdir(dir, { recursive: true });
     const p = await runPrecue(dir, n, fading, counters.precue);
     results.push(p);
-    console.log(`  ${n} ${fading ? 'fading' : 'idle'}: Precue CPU ${pct(p.cpuCores)}, RSS ${f1(p.rssMeanMb)} MB, slowest universe ${f1(p.minRateHz)} Hz, gap p99 ${f1(p.gapP99Ms)} ms${p.error !== undefined ? ` — ${p.error}` : ''}`);
+    console.log(`  ${n} ${fading ? 'fading' : 'idle'}: Precue CPU ${pct(p.cpuCores)} (main thread ${pct(p.mainCores)}, busiest other ${pct(p.busiestOtherCores)}), RSS ${f1(p.rssMeanMb)} MB, slowest universe ${f1(p.minRateHz)} Hz, gap p99 ${f1(p.gapP99Ms)} ms${p.error !== undefined ? ` — ${p.error}` : ''}`);
     if (qlc && n <= qlcMax) {
       const q = await runQlc(dir, n, fading, counters.qlcplus);
       results.push(q);

@@ -2,7 +2,7 @@
  * CPU time and resident memory of a process from /proc (Linux): what `top` would show, sampled the
  * same way for every peer a benchmark compares.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 
@@ -32,6 +32,27 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** User + system CPU seconds of each thread of the process, by thread id (empty once it is gone). */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / ticksPerSecond());
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 /** Resident set size in MB (VmRSS), or NaN once the process is gone. */
 export function rssMb(pid: number): number {
   try {
@@ -48,6 +69,7 @@ export class ProcessSampler {
   private timer: NodeJS.Timeout | undefined;
   private cpu0 = 0;
   private wall0 = 0;
+  private threads0 = new Map<number, number>();
 
   constructor(
     readonly pid: number,
@@ -56,17 +78,25 @@ export class ProcessSampler {
 
   start(): void {
     this.cpu0 = cpuSeconds(this.pid);
+    this.threads0 = threadCpuSeconds(this.pid);
     this.wall0 = performance.now();
     this.rss.length = 0;
     this.timer = setInterval(() => this.rss.push(rssMb(this.pid)), this.everyMs);
     this.rss.push(rssMb(this.pid));
   }
 
-  /** CPU share of one core over the window (1 = a whole core), RSS mean and peak (MB). */
-  stop(): { cpuCores: number; rssMeanMb: number; rssMaxMb: number; seconds: number } {
+  /**
+   * CPU share of one core over the window (1 = a whole core), RSS mean and peak (MB), and the CPU split
+   * by thread: the main thread, the busiest other thread, and the rest (threads that ended in the
+   * window are in the total only).
+   */
+  stop(): { cpuCores: number; rssMeanMb: number; rssMaxMb: number; seconds: number; mainCores: number; busiestOtherCores: number } {
     if (this.timer !== undefined) clearInterval(this.timer);
     const seconds = (performance.now() - this.wall0) / 1000;
     const cpu = cpuSeconds(this.pid) - this.cpu0;
+    const used = [...threadCpuSeconds(this.pid)].map(([tid, s]) => ({ tid, s: s - (this.threads0.get(tid) ?? 0) }));
+    const main = used.find((t) => t.tid === this.pid)?.s ?? NaN;
+    const busiestOther = Math.max(0, ...used.filter((t) => t.tid !== this.pid).map((t) => t.s));
     this.rss.push(rssMb(this.pid));
     const ok = this.rss.filter((x) => Number.isFinite(x));
     return {
@@ -74,6 +104,8 @@ export class ProcessSampler {
       rssMeanMb: ok.reduce((a, b) => a + b, 0) / Math.max(1, ok.length),
       rssMaxMb: Math.max(...ok),
       seconds,
+      mainCores: main / seconds,
+      busiestOtherCores: busiestOther / seconds,
     };
   }
 }
