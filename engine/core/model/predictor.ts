@@ -96,7 +96,7 @@ export class CuePredictor {
     this.net = options.net ?? new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;
-    this.policy = new CuePolicy(meta.depts, meta.vocab, meta.policy.depts, meta.policy.numbers, options.votes ?? 'model');
+    this.policy = new CuePolicy(meta.depts, meta.vocab, meta.policy.depts, meta.policy.numbers, options.votes ?? 'model', meta.policy.confidence);
     const follow = meta.features.follow;
     if (follow !== undefined) {
       const summary = meta.rehearsals.find((r) => r.name === follow.reference);

@@ -15,7 +15,8 @@ import { openingLevelDb } from './opening.js';
 import type { ListenedTake } from './events.js';
 import { InputLayout } from './inputLayout.js';
 import type { LoadedModel } from './predictor.js';
-import { DEFAULT_POLICY_NUMBERS, POLICY_VERSION, type DeptPolicy } from '../policy/numbers.js';
+import { DEFAULT_POLICY_NUMBERS, POLICY_VERSION, type ConfidenceTable, type DeptPolicy } from '../policy/numbers.js';
+import { confidenceTable, countReliability, emptyCounts, followerCertainties } from './reliability.js';
 import type { TempoRange } from './tempoFit.js';
 import { MODEL_FORMAT_VERSION, type ModelMeta, type RehearsalSummary, type TakeCue } from './types.js';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -236,12 +237,32 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   };
   const calibration = valTakes.length > 0 ? sorted.filter((_, i) => validationIdx.has(i)) : sorted;
   const policyDepts = calibratePolicy({ meta, weights, alignment }, calibration, valTakes.length > 0);
+  const calibrated: ModelMeta = { ...meta, policy: { ...meta.policy, depts: policyDepts } };
+  const confidence = calibrateConfidence({ meta: calibrated, weights, alignment }, calibration, `${valTakes.length > 0 ? 'held-out rehearsal' : 'training take (no held-out take)'} ${calibration.map((t) => t.name).join(', ')}`);
   const finalMeta: ModelMeta = {
-    ...meta,
-    policy: { ...meta.policy, depts: policyDepts },
+    ...calibrated,
+    policy: { ...calibrated.policy, ...(confidence !== undefined ? { confidence } : {}) },
     training: { ...meta.training, seconds: clock() - started },
   };
   return { model: result.model, meta: finalMeta, alignment };
+}
+
+/**
+ * The follower's calibration (`ConfidenceTable`): the model's fires on `takes` (held-out rehearsal
+ * takes where there are any) in the departments that run on the follower alone, through the very
+ * pipeline `precue eval` and `precue run` use, counted by the follower's certainty at each fire and
+ * whether it was right. Undefined without a follower.
+ */
+export function calibrateConfidence(model: LoadedModel, takes: readonly TrainingTake[], on: string): ConfidenceTable | undefined {
+  const counts = emptyCounts();
+  for (const take of takes) {
+    const certainties = followerCertainties(model, take.events, model.meta.policy.numbers.stallWindowS);
+    if (certainties === undefined) return undefined;
+    // Only where the follower decides alone: a department the network votes in has its own calibration (its fire point).
+    const alone = (d: string): boolean => model.meta.policy.depts[d]?.useNetwork === false;
+    countReliability(counts, replayModel(model, { listened: take }).fired.filter((f) => alone(f.dept)), take.cues.filter((c) => alone(c.dept)), certainties);
+  }
+  return confidenceTable(counts, on);
 }
 
 /** Fire points tried per department when calibrating (raw network outputs that read as the fire threshold). */

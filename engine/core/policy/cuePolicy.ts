@@ -20,7 +20,7 @@
  */
 import { compareCueNumbers, type CueId } from '../ids.js';
 import type { AutomationMode } from '../show/schema.js';
-import { DEFAULT_POLICY_NUMBERS, type DeptPolicy, type PolicyNumbers } from './numbers.js';
+import { calibratedFollowerConfidence, certaintyOf, DEFAULT_POLICY_NUMBERS, type ConfidenceTable, type DeptPolicy, type PolicyNumbers } from './numbers.js';
 
 /**
  * Which voters the policy listens to: `model` (each department as training chose), or one of the
@@ -149,6 +149,8 @@ export class CuePolicy {
     readonly deptPolicies: Readonly<Record<string, DeptPolicy>>,
     numbers: PolicyNumbers = DEFAULT_POLICY_NUMBERS,
     readonly votes: PolicyVotes = 'model',
+    /** The follower's calibration (training, on held-out rehearsal takes); absent: its proposals read 100%. */
+    readonly confidenceTable?: ConfidenceTable,
   ) {
     this.numbers = numbers;
     this.memory = depts.map(() => ({ vote: undefined, armed: undefined }));
@@ -226,12 +228,31 @@ export class CuePolicy {
    */
   propose(follower: FollowerView | undefined, listening: ListeningView): Proposal[] {
     const lost = this.hearsFollower() ? this.followerLost(follower, listening.now) : undefined;
+    const sure = this.followerConfidence(follower);
     const out: Proposal[] = [];
     this.depts.forEach((dept, i) => {
-      const p = this.startProposal(dept, i, follower, listening) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
-      if (p !== undefined) out.push(lost === undefined ? p : { ...p, lost });
+      let p = this.startProposal(dept, i, follower, listening) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
+      if (p === undefined) return;
+      if (sure !== undefined && !this.usesNetwork(i) && sure.confidence < p.confidence) p = { ...p, confidence: sure.confidence, reason: `${p.reason} (${sure.why})` };
+      out.push(lost === undefined ? p : { ...p, lost });
     });
     return out;
+  }
+
+  /**
+   * What the follower's certainty now is worth, by the model's calibration on held-out rehearsal
+   * takes: a proposal of a department that runs on the follower alone is never more confident than
+   * that (where the network votes, its own calibrated fire point speaks). Undefined without a
+   * calibration or a follower.
+   */
+  private followerConfidence(follower: FollowerView | undefined): { confidence: number; why: string } | undefined {
+    const table = this.confidenceTable;
+    if (table === undefined || !this.hearsFollower()) return undefined;
+    const match = follower?.placement?.(this.numbers.stallWindowS)?.match;
+    if (match === undefined || Number.isNaN(match)) return undefined;
+    const certainty = certaintyOf(match);
+    const confidence = calibratedFollowerConfidence(table, certainty);
+    return { confidence, why: `follower certainty ${certainty.toFixed(2)}: calibrated ${Math.round(confidence * 100)}% on ${table.on}` };
   }
 
   /** Why the follower is lost as of `now` (undefined while it is placed); see `lostMatch` … `vampExitBeats`. */

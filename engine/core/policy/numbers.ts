@@ -154,11 +154,92 @@ export const deptPolicySchema = z.object({
 /** What the policy learned about one department. */
 export type DeptPolicy = z.infer<typeof deptPolicySchema>;
 
+/**
+ * Upper edges of the follower-certainty bins (certainty = 1 − the follower's match, 0..1) a
+ * confidence is calibrated on.
+ */
+export const CERTAINTY_EDGES: readonly number[] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0001];
+
+/**
+ * How often a follower fire in each certainty bin (`CERTAINTY_EDGES`) was right on the development
+ * stage takes, (hits + 1) / (fires + 2) made monotone: `bench/stageReliability.ts --dev` (POP909
+ * 001–002, every stage condition, 1,115 fires; 2026-12-06). The prior a show's own held-out
+ * rehearsal counts update (`calibrateFollower`). Never measured on held-out songs.
+ */
+export const FOLLOWER_HIT_PRIOR: readonly number[] = [0.591, 0.591, 0.925, 0.945, 0.985, 0.985, 0.985];
+
+/** How many fires the prior weighs in each bin: a bin with many more of the show's own fires reads those. */
+export const FOLLOWER_PRIOR_FIRES = 20;
+
+/**
+ * Per certainty bin, the confidence a follower proposal carries: the show's own counts of fires and
+ * hits on held-out rehearsal takes, each bin pulled towards `FOLLOWER_HIT_PRIOR` by
+ * `FOLLOWER_PRIOR_FIRES` fires, then made non-decreasing in certainty (weighted pool-adjacent-violators:
+ * a surer follower is never worth less).
+ */
+export function calibrateFollower(fires: readonly number[], hits: readonly number[]): number[] {
+  const k = FOLLOWER_PRIOR_FIRES;
+  const rate = CERTAINTY_EDGES.map((_, i) => ((hits[i] ?? 0) + k * FOLLOWER_HIT_PRIOR[i]!) / ((fires[i] ?? 0) + k));
+  return nonDecreasing(rate, CERTAINTY_EDGES.map((_, i) => (fires[i] ?? 0) + k));
+}
+
+/** The weighted least-squares non-decreasing fit of `values` (pool adjacent violators). */
+export function nonDecreasing(values: readonly number[], weights: readonly number[]): number[] {
+  const blocks: { value: number; weight: number; size: number }[] = [];
+  values.forEach((value, i) => {
+    blocks.push({ value, weight: weights[i]!, size: 1 });
+    while (blocks.length > 1 && blocks[blocks.length - 2]!.value > blocks[blocks.length - 1]!.value) {
+      const b = blocks.pop()!;
+      const a = blocks[blocks.length - 1]!;
+      const weight = a.weight + b.weight;
+      a.value = (a.value * a.weight + b.value * b.weight) / weight;
+      a.weight = weight;
+      a.size += b.size;
+    }
+  });
+  return blocks.flatMap((b) => Array.from({ length: b.size }, () => b.value));
+}
+
+/**
+ * The follower's calibration: per certainty bin, how many of the model's fires (in departments that
+ * run on the follower alone) on held-out rehearsal takes came at that certainty, how many were right
+ * (a cue of the department within ±100 ms), and the confidence a proposal made at that certainty
+ * carries (`calibrateFollower`, stored so a model reads the same whatever the code's prior becomes).
+ */
+export const confidenceTableSchema = z.object({
+  edges: z.array(finite).min(1).max(50),
+  fires: z.array(z.number().int().nonnegative()).max(50),
+  hits: z.array(z.number().int().nonnegative()).max(50),
+  confidence: z.array(fraction).max(50),
+  /** Which takes it was made on. */
+  on: z.string(),
+}).refine(
+  (t) => t.fires.length === t.edges.length && t.hits.length === t.edges.length && t.confidence.length === t.edges.length && t.hits.every((h, i) => h <= t.fires[i]!),
+  'one count of fires and hits and one confidence per bin, hits no more than fires',
+);
+
+/** The follower's calibration. */
+export type ConfidenceTable = z.infer<typeof confidenceTableSchema>;
+
+/** The follower's certainty for a match (0: the live sounds just like the rehearsal there): 1 − match, within 0..1; 0 without one. */
+export function certaintyOf(match: number | undefined): number {
+  return match === undefined || Number.isNaN(match) ? 0 : Math.min(1, Math.max(0, 1 - match));
+}
+
+/** The calibrated confidence of a follower proposal made at `certainty` (see `confidenceTableSchema`). */
+export function calibratedFollowerConfidence(table: ConfidenceTable, certainty: number): number {
+  let i = table.edges.findIndex((edge) => certainty < edge);
+  if (i < 0) i = table.edges.length - 1;
+  return table.confidence[i] ?? 0;
+}
+
 /** The policy as stored in a model folder (`precue-model.json`'s `policy`). */
 export const storedPolicySchema = z.object({
   version: z.number().int().positive(),
   numbers: policyNumbersSchema,
   depts: z.record(z.string(), deptPolicySchema),
+  /** The follower's calibration on held-out rehearsal data (absent: the follower's proposals read 100%). */
+  confidence: confidenceTableSchema.optional(),
 });
 
 /** The policy as stored in a model folder. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cueId } from '../../../engine/core/ids.js';
 import { CuePolicy, gatePrediction, type FollowerView, type NetVote, type OperatorView, type PolicyBeat, type PolicyVotes } from '../../../engine/core/policy/cuePolicy.js';
-import { DEFAULT_POLICY_NUMBERS, type DeptPolicy } from '../../../engine/core/policy/numbers.js';
+import fc from 'fast-check';
+import { calibratedFollowerConfidence, calibrateFollower, CERTAINTY_EDGES, DEFAULT_POLICY_NUMBERS, FOLLOWER_HIT_PRIOR, nonDecreasing, type ConfidenceTable, type DeptPolicy } from '../../../engine/core/policy/numbers.js';
 
 const vocab = { LX: ['1', '2', '3'], CAM: ['1', '2'] };
 const dept = (useNetwork: boolean, startCue?: string): DeptPolicy => ({ firePoint: 0.4, useNetwork, why: 'test', ...(startCue !== undefined ? { startCue } : {}) });
@@ -245,5 +246,76 @@ describe('CuePolicy: the lost state', () => {
     const [lx] = p.propose(f, listening(9, 8.9, false));
     expect(lx).toMatchObject({ cue: '1' });
     expect(lx!.lost).toMatch(/stopped moving/);
+  });
+});
+
+describe('CuePolicy: a calibrated confidence', () => {
+  // Held-out rehearsal counts per certainty bin, and the confidence each bin carries.
+  const table: ConfidenceTable = {
+    edges: [...CERTAINTY_EDGES],
+    fires: [0, 4, 0, 10, 100, 0, 0],
+    hits: [0, 1, 0, 9, 98, 0, 0],
+    confidence: [0.2, 0.33, 0.6, 0.9, 0.97, 0.98, 0.99],
+    on: 'held-out rehearsal r2',
+  };
+
+  it("reads a certainty's bin", () => {
+    expect(calibratedFollowerConfidence(table, 0.65)).toBe(0.97);
+    expect(calibratedFollowerConfidence(table, 0.35)).toBe(0.33);
+    expect(calibratedFollowerConfidence(table, 0)).toBe(0.2);
+    expect(calibratedFollowerConfidence(table, 1)).toBe(0.99);
+  });
+
+  it("caps the confidence of a department on the follower alone at what the follower's certainty is worth, and says so; where the network votes, it does not", () => {
+    let match = 0.35; // certainty 0.65
+    const f: FollowerView = { nextCue: (d) => (d === 0 ? { index: 1, when: 10.5 } : undefined), placement: () => ({ match, rate: 1 }) };
+    const p = new CuePolicy(['LX', 'CAM'], vocab, { LX: dept(false), CAM: dept(false) }, DEFAULT_POLICY_NUMBERS, 'model', table);
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    const [lx] = p.propose(f, listening(10.1));
+    expect(lx!.confidence).toBe(0.97);
+    expect(lx!.reason).toBe('follower: cue 2 at beat 3 of bar 3; LX runs on the follower alone (follower certainty 0.65: calibrated 97% on held-out rehearsal r2)');
+    match = 0.65; // certainty 0.35: one in three, below the fire threshold
+    expect(p.propose(f, listening(10.2))[0]!.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
+    const net = new CuePolicy(['LX', 'CAM'], vocab, { LX: dept(true), CAM: dept(true) }, DEFAULT_POLICY_NUMBERS, 'networkOnly', table);
+    net.onBeat(beat, [vote(0.9, 1), vote(0)], f);
+    expect(net.propose(f, listening(10.1))[0]!.reason).not.toMatch(/certainty/);
+  });
+});
+
+describe('calibrateFollower', () => {
+  it('reads the prior where the show has no fires, the show\'s own hit rate where it has many, and never less for a surer follower', () => {
+    const none = CERTAINTY_EDGES.map(() => 0);
+    expect(calibrateFollower(none, none)).toEqual(nonDecreasing(FOLLOWER_HIT_PRIOR, CERTAINTY_EDGES.map(() => 1)));
+    const fires = none.map((_, i) => (i === 4 ? 10_000 : 0));
+    const hits = none.map((_, i) => (i === 4 ? 5_000 : 0));
+    const c = calibrateFollower(fires, hits);
+    // 50% right over 10,000 fires outweighs the prior there; the bins above, pooled with it where the
+    // prior read higher, stay at least as high.
+    expect(c[4]!).toBeLessThan(0.52);
+    for (let i = 1; i < c.length; i++) expect(c[i]!).toBeGreaterThanOrEqual(c[i - 1]!);
+  });
+});
+
+describe('nonDecreasing (pool adjacent violators)', () => {
+  it('pools violators into their weighted mean', () => {
+    expect(nonDecreasing([0.5, 0.3, 0.9], [1, 1, 1]).map((v) => +v.toFixed(6))).toEqual([0.4, 0.4, 0.9]);
+    expect(nonDecreasing([0.5, 0.3, 0.9], [3, 1, 1]).map((v) => +v.toFixed(6))).toEqual([0.45, 0.45, 0.9]);
+    expect(nonDecreasing([0.9, 0.1, 0.2, 0.3], [1, 1, 1, 1]).map((v) => +v.toFixed(6))).toEqual([0.375, 0.375, 0.375, 0.375]);
+  });
+
+  it('gives a non-decreasing sequence with the same weighted sum, and leaves one that already is alone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 100, noNaN: true })), { minLength: 1, maxLength: 12 }), (pairs) => {
+        const values = pairs.map((p) => p[0]);
+        const weights = pairs.map((p) => p[1]);
+        const fit = nonDecreasing(values, weights);
+        expect(fit).toHaveLength(values.length);
+        for (let i = 1; i < fit.length; i++) expect(fit[i]!).toBeGreaterThanOrEqual(fit[i - 1]! - 1e-12);
+        const sum = (xs: number[]): number => xs.reduce((a, x, i) => a + x * weights[i]!, 0);
+        expect(sum(fit)).toBeCloseTo(sum(values), 9);
+        const sorted = [...values].sort((x, y) => x - y);
+        expect(nonDecreasing(sorted, weights)).toEqual(sorted);
+      }),
+    );
   });
 });
