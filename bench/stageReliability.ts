@@ -6,6 +6,10 @@
  * whether the fire was right (a cue of its department within ±100 ms). A calibrated "90%" should be
  * right about 90% of the time here too: the second table bins the fires by that confidence.
  *
+ * Last, the model's fires scored twice with its calibration in force: gated as `precue eval` gates
+ * (each department's threshold is the policy's `fireThreshold`) and as a show gates that keeps the
+ * show file's default department threshold — what calibration changes in a show run in auto.
+ *
  * `--dev` also prints the development set's hit rate per certainty bin, made monotone: the prior
  * `FOLLOWER_HIT_PRIOR` in engine/core/policy/numbers.ts comes from it (and only from the dev set).
  *
@@ -17,7 +21,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { replayModel } from '../engine/core/model/evaluate.js';
+import { evalShow, replayModel } from '../engine/core/model/evaluate.js';
+import { poolTakes } from '../engine/core/model/metrics.js';
+import type { TimedCue } from '../engine/core/model/metrics.js';
+import { showFileSchema, SHOW_VERSION, type ShowFile } from '../engine/core/show/schema.js';
 import { followerCertainties, judgeFires } from '../engine/core/model/reliability.js';
 import { calibrateConfidence } from '../engine/core/model/train.js';
 import { modelListening } from '../engine/core/model/types.js';
@@ -56,6 +63,9 @@ async function main(): Promise<void> {
   const judged: Judged[] = [];
   const rehearsalFires = CERTAINTY_EDGES.map(() => 0);
   let otherFires = 0;
+  // Per stage take, the model's fires (calibration in force) at eval's gate and at a show's default gate.
+  const gated: { evalGate: TimedCue[]; showGate: TimedCue[]; expected: TimedCue[]; durationS: number }[] = [];
+  let depts: string[] = [];
   for (const song of songs) {
     const model = await loadModelFolder(join(modelsDir, song));
     const table: ConfidenceTable | undefined = model.meta.policy.confidence ?? (await tableFromRehearsal(model, join(dataDir, 'takes', `${song}-rehearsal-2`), cache));
@@ -67,6 +77,14 @@ async function main(): Promise<void> {
       const [replay] = await replayAllCached([{ audioPath: take.audioPath, settings: modelListening(model.meta) }], cache);
       const certainties = followerCertainties(model, replay!.events, DEFAULT_POLICY_NUMBERS.stallWindowS)!;
       const fired = replayModel(model, { listened: replay! }).fired;
+      const calibrated = { ...model, meta: { ...model.meta, policy: { ...model.meta.policy, confidence: table } } };
+      gated.push({
+        evalGate: replayModel(calibrated, { listened: replay! }).fired,
+        showGate: replayModel(calibrated, { listened: replay! }, { show: atShowDefaultThreshold(evalShow(model.meta)) }).fired,
+        expected: take.cues,
+        durationS: replay!.durationS,
+      });
+      depts = [...new Set([...depts, ...model.meta.depts])];
       otherFires += fired.filter((f) => !alone(f.dept)).length;
       for (const j of judgeFires(fired.filter((f) => alone(f.dept)), take.cues, certainties)) {
         judged.push({ song, certainty: j.certainty, confidence: calibratedFollowerConfidence(table, j.certainty), hit: j.hit });
@@ -103,11 +121,27 @@ async function main(): Promise<void> {
     lo = edge;
   }
   out(`expected calibration error (fire-weighted |confidence − hit rate|): ${(gap * 100).toFixed(1)} points`);
+  out('');
+  out(`The model's fires with its calibration in force (every department in auto, ${gated.length} takes, ${(gated.reduce((a, g) => a + g.durationS, 0) / 60).toFixed(1)} min):`);
+  out('| gate | F1 ±100 ms | median error (ms) | false fires/h | fired / expected |');
+  out('|---|---|---|---|---|');
+  for (const [label, pick] of [[`eval's (the policy's fireThreshold)`, 'evalGate'], [`a show's default (${DEFAULT_DEPT_THRESHOLD})`, 'showGate']] as const) {
+    const m = poolTakes(gated.map((g) => ({ fired: g[pick], expected: g.expected, durationS: g.durationS })), depts).overall;
+    out(`| ${label} | ${m.f1.toFixed(3)} | ${m.medianAbsErrorMs.toFixed(0)} | ${m.falseFiresPerHour.toFixed(1)} | ${m.fired} / ${m.expected} |`);
+  }
   if (dev) {
     // The prior: each bin's hit rate, (hits + 1) / (fires + 2), made non-decreasing weighted by fires.
     const prior = nonDecreasing(stageFires.map((n, i) => (stageHits[i]! + 1) / (n + 2)), stageFires.map((n) => n + 2));
     out(`prior for FOLLOWER_HIT_PRIOR (dev stage hit rate per certainty bin, monotone): [${prior.map((p) => p.toFixed(3)).join(', ')}]`);
   }
+}
+
+/** The confidence threshold a show file's department has unless it sets one. */
+const DEFAULT_DEPT_THRESHOLD = showFileSchema.parse({ version: SHOW_VERSION, name: 'defaults', departments: [{ id: 'LX', cues: [{ number: '1' }] }] }).departments[0]!.confidenceThreshold;
+
+/** `show` with every department at the show file's default confidence threshold. */
+function atShowDefaultThreshold(show: ShowFile): ShowFile {
+  return { ...show, departments: show.departments.map((d) => ({ ...d, confidenceThreshold: DEFAULT_DEPT_THRESHOLD })) };
 }
 
 /** The calibration training would store, made from the song's held-out rehearsal take. */
