@@ -72,6 +72,9 @@ function quantile(sorted: readonly number[], q: number): number {
 
 const f1Of = (m: number, fired: number, expected: number): number => (fired + expected === 0 ? 1 : (2 * m) / (fired + expected));
 
+/** The window a fire must fall within of its cue to count as right (F1, hit rate, false fires): ±100 ms. */
+export const F1_WINDOW_S = 0.1;
+
 /** Scores one set of fires against the expected cues (already of one department, or pooled). */
 export function scoreCues(fired: readonly TimedCue[], expected: readonly TimedCue[], durationS: number): Metrics {
   const f = [...fired].sort((a, b) => a.t - b.t);
@@ -79,7 +82,7 @@ export function scoreCues(fired: readonly TimedCue[], expected: readonly TimedCu
   // Match per department even when pooled, so an LX fire never matches a CAM cue.
   const depts = [...new Set([...f, ...e].map((c) => c.dept))];
   const at = (w: number): Match[] => depts.flatMap((d) => matchCues(f.filter((c) => c.dept === d), e.filter((c) => c.dept === d), w));
-  const m100 = at(0.1);
+  const m100 = at(F1_WINDOW_S);
   const errs = m100.map((m) => Math.abs(m.errorS) * 1000).sort((a, b) => a - b);
   const n = m100.length;
   return {

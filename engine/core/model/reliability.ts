@@ -7,12 +7,10 @@
 import { AlignmentFeatures } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import { FollowTrack, followReference } from './followInput.js';
-import type { TimedCue } from './metrics.js';
+import { F1_WINDOW_S, type TimedCue } from './metrics.js';
 import type { ModelMeta } from './types.js';
 import { calibrateFollower, CERTAINTY_EDGES, certaintyOf, type ConfidenceTable } from '../policy/numbers.js';
 
-/** A fire is right when a cue of its department was due within this many seconds (the F1 window). */
-export const HIT_WINDOW_S = 0.1;
 
 /** The follower's certainty (1 − match, 0..1) at every hop of a take, or undefined when the model has no follower. */
 export function followerCertainties(model: { readonly meta: ModelMeta; readonly alignment?: Float32Array }, events: readonly PredictorEvent[], windowS: number): { t: number; certainty: number }[] | undefined {
@@ -32,12 +30,12 @@ export function followerCertainties(model: { readonly meta: ModelMeta; readonly 
   return out;
 }
 
-/** Each fire of a take with the follower's certainty at it and whether it was right (a cue of its department within `HIT_WINDOW_S`). */
+/** Each fire of a take with the follower's certainty at it and whether it was right (a cue of its department within `F1_WINDOW_S`). */
 export function judgeFires(fired: readonly TimedCue[], expected: readonly TimedCue[], certainties: readonly { t: number; certainty: number }[]): { fire: TimedCue; certainty: number; hit: boolean }[] {
   let h = 0;
   return [...fired].sort((a, b) => a.t - b.t).map((fire) => {
     while (h + 1 < certainties.length && certainties[h + 1]!.t <= fire.t) h++;
-    const hit = expected.some((e) => e.dept === fire.dept && Math.abs(e.t - fire.t) <= HIT_WINDOW_S);
+    const hit = expected.some((e) => e.dept === fire.dept && Math.abs(e.t - fire.t) <= F1_WINDOW_S);
     return { fire, certainty: certainties[h]?.certainty ?? 0, hit };
   });
 }

@@ -16,8 +16,11 @@ import { z } from 'zod';
  * 4: the lost state: when the follower cannot place the live music (it sounds unlike the rehearsal
  *    where the follower is, it has stopped moving through it, or the band vamps) the policy marks its
  *    proposals lost and `auto` falls back to `assist` until it re-locks (`lostMatch` and the rest).
+ * 5: a follower-alone department's proposal carries the model's calibrated confidence for the
+ *    follower's certainty (`policy.confidence`, `calibrateFollower`); an engine of version 4 would
+ *    ignore the table and read every follower proposal as 100%, so it must refuse such a model.
  */
-export const POLICY_VERSION = 4;
+export const POLICY_VERSION = 5;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
