@@ -100,7 +100,9 @@ function renderDept(v: DeptView): HTMLElement {
     pred.append(el('span', 'pred-none', v.idleText));
   } else {
     pred.classList.add(p.armed ? 'armed' : 'shown');
-    pred.append(el('span', 'pred-label', p.label), el('span', 'pred-cue', `Q ${p.cue}`));
+    const label = el('span', 'pred-label', p.label);
+    if (p.waitingFor !== null) label.title = p.waitingFor;
+    pred.append(label, el('span', 'pred-cue', `Q ${p.cue}`));
     const conf = el('span', 'pred-conf');
     const bar = el('span', 'conf-bar');
     const fill = el('span', `conf-fill${p.overThreshold ? ' over' : ''}`);

@@ -114,7 +114,9 @@ export interface BadgeView {
 
 /** The model's prediction as shown. */
 export interface PredictionView {
-  readonly label: 'AUTO FIRE' | 'ARMED' | 'PREDICTS';
+  readonly label: 'AUTO FIRE' | 'ON ATTACK' | 'ARMED' | 'PREDICTS';
+  /** What an `ON ATTACK` cue waits for, in one line (the label's tooltip), or null. */
+  readonly waitingFor: string | null;
   readonly armed: boolean;
   readonly cue: string;
   readonly confidence: number;
@@ -164,8 +166,10 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
     panicked: d.panicked,
     modes: DEPT_MODES.map((m) => ({ mode: m, active: d.mode === m, key: MODE_KEY[m], command: { type: 'set-mode', dept: d.id, mode: m } })),
     prediction: p === null ? null : {
-      // A lost follower: `auto` falls back to `assist` (followerBadge.ts says why).
-      label: p.armed ? (d.mode === 'auto' && p.lost === undefined ? 'AUTO FIRE' : 'ARMED') : 'PREDICTS',
+      // A lost follower: `auto` falls back to `assist` (followerBadge.ts says why); a cue awaiting the
+      // band's attack fires in `auto` once it is heard.
+      label: p.armed ? (d.mode === 'auto' && p.lost === undefined ? (p.awaiting !== undefined ? 'ON ATTACK' : 'AUTO FIRE') : 'ARMED') : 'PREDICTS',
+      waitingFor: p.awaiting ?? null,
       armed: p.armed,
       cue: p.cue,
       confidence: p.confidence,
@@ -173,7 +177,7 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
       overThreshold: p.confidence >= d.confidenceThreshold,
       threshold: d.confidenceThreshold,
       fireAtMs: p.fireAtMs,
-      hint: p.armed && (d.mode === 'assist' || p.lost !== undefined) ? 'ENTER confirm · X reject' : null,
+      hint: p.armed && (d.mode === 'assist' || p.lost !== undefined || p.awaiting !== undefined) ? 'ENTER confirm · X reject' : null,
     },
     idleText: d.mode === 'manual' ? 'model: watching' : 'model: no prediction',
     badges,

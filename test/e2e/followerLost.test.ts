@@ -50,6 +50,14 @@ describe.skipIf(!haveChromium)('console: the lost-follower badge (Chromium)', ()
     engine.emit({ type: 'dept', dept: 'VID', patch: { prediction } });
     await expect.poll(() => badge.count()).toBe(0);
     expect(await page.locator('.dept[data-dept="VID"] .prediction').textContent()).toMatch(/AUTO FIRE/);
+    // A cue waiting for the band's attack: armed, fired by the model once the attack is heard; a person may confirm it.
+    const awaiting = "waiting for the band's attack on cue 2";
+    engine.emit({ type: 'dept', dept: 'VID', patch: { prediction: { ...prediction, awaiting } } });
+    const label = page.locator('.dept[data-dept="VID"] .pred-label');
+    await expect.poll(() => label.textContent()).toBe('ON ATTACK');
+    expect(await label.getAttribute('title')).toBe(awaiting);
+    expect(await page.locator('.dept[data-dept="VID"] .prediction').textContent()).toMatch(/ENTER confirm/);
+    await page.screenshot({ path: 'test-output/on-attack.png' }).catch(() => undefined);
     await page.close();
   });
 });

@@ -109,6 +109,8 @@ export interface ShownPrediction {
   readonly because?: string;
   /** Why the follower is lost, when it is: in `auto` the department falls back to `assist` (armed, never fired by the model). */
   readonly lost?: string;
+  /** What the cue waits for before `auto` fires it (the band's attack), when it waits. */
+  readonly awaiting?: string;
 }
 
 /** The arbiter's view of one department. */
@@ -233,6 +235,7 @@ class ArbiterCore {
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
           ...(reasonOf(d.prediction) !== undefined ? { because: reasonOf(d.prediction)! } : {}),
           ...(d.prediction.lost !== undefined ? { lost: d.prediction.lost } : {}),
+          ...(d.prediction.awaiting !== undefined ? { awaiting: d.prediction.awaiting } : {}),
         },
         panicked: d.panicked,
         held: d.held,
@@ -288,8 +291,9 @@ class ArbiterCore {
     }
     d.reason = this.blocked(d, p);
     d.armed = d.reason === undefined;
-    // A lost follower: `auto` acts as `assist` (armed for a person to confirm, never fired by the model).
-    if (d.armed && d.mode === 'auto' && p.lost === undefined) {
+    // A lost follower: `auto` acts as `assist` (armed for a person to confirm, never fired by the model);
+    // a cue awaiting the band's attack is armed, but not fired on its timer.
+    if (d.armed && d.mode === 'auto' && p.lost === undefined && p.awaiting === undefined) {
       const delay = Math.max(0, p.fireAt * 1000 - this.now());
       d.timer = this.scheduler.schedule(() => {
         d.timer = undefined;
@@ -299,7 +303,7 @@ class ArbiterCore {
   }
 
   private fireModel(d: DeptRuntime, p: Prediction): void {
-    if (d.prediction !== p || d.mode !== 'auto' || p.lost !== undefined) return;
+    if (d.prediction !== p || d.mode !== 'auto' || p.lost !== undefined || p.awaiting !== undefined) return;
     const reason = this.blocked(d, p);
     if (reason !== undefined) {
       d.armed = false;

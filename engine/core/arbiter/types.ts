@@ -28,6 +28,11 @@ export interface Prediction {
    * prediction — it is armed for a person to confirm, never fired by the model.
    */
   readonly lost?: string;
+  /**
+   * Set while the cue waits for evidence the model fires it on (why, in one line; the band's attack):
+   * armed, so `assist` counts down and a person may confirm, but `auto` does not fire it on its timer.
+   */
+  readonly awaiting?: string;
 }
 
 /** What a decision does to a department's stack. */

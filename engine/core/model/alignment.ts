@@ -33,8 +33,8 @@ const FLUX_PEAK_DECAY = 0.995;
  * A hop this many dB below the loudest hop heard so far (which fades by `LEVEL_PEAK_FALL_DB` per hop)
  * is quiet: the band has stopped (a break), and nothing should fire until it plays again.
  */
-const QUIET_BELOW_PEAK_DB = 30;
-const LEVEL_PEAK_FALL_DB = 0.02;
+export const QUIET_BELOW_PEAK_DB = 30;
+export const LEVEL_PEAK_FALL_DB = 0.02;
 /** Hops in a row that must be quiet before they count as a break (about 0.09 s; a single hop between notes is not one). */
 const QUIET_HOPS = 2;
 

@@ -14,6 +14,7 @@ import { predictorEvents, type PredictorEvent } from './events.js';
 import { BeatAccumulator, CueHistory } from './beatInput.js';
 import { StreamingNet, type DeptOutput } from './streamingNet.js';
 import { AlignmentFeatures } from './alignment.js';
+import { AttackDetector } from './attack.js';
 import { FollowTrack, followReference } from './followInput.js';
 import { InputLayout, layoutDifferences } from './inputLayout.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
@@ -64,6 +65,9 @@ export interface PredictorOptions {
 export class CuePredictor {
   private readonly accumulator = new BeatAccumulator();
   private readonly alignFeatures = new AlignmentFeatures();
+  private readonly attacks = new AttackDetector();
+  /** Audio time of the latest attack heard. */
+  private lastAttackAt: number | undefined;
   private readonly follow: FollowTrack | undefined;
   private readonly history: CueHistory;
   private readonly net: PredictorNet;
@@ -113,6 +117,8 @@ export class CuePredictor {
     this.accumulator.reset();
     this.history.reset();
     this.follow?.reset();
+    this.attacks.reset();
+    this.lastAttackAt = undefined;
     this.net.reset();
     this.policy.reset();
     this.lastBeat = undefined;
@@ -130,6 +136,7 @@ export class CuePredictor {
       case 'frame': {
         if (e.v.reset === true) this.reset();
         this.accumulator.pushFrame(e.v);
+        if (this.attacks.push(e.v)) this.lastAttackAt = e.v.t;
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
           if (a !== undefined) this.follow.push(a.v, a.t, a.quiet);
@@ -212,7 +219,7 @@ export class CuePredictor {
   /** The policy's proposal for every department as of the latest frame (audio time base). */
   predictions(): Proposal[] {
     const history = this.history;
-    return this.policy.propose(this.follow, { now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d) });
+    return this.policy.propose(this.follow, { now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d), ...(this.lastAttackAt !== undefined ? { lastAttackAt: this.lastAttackAt } : {}) });
   }
 
   /** The beat the model last advanced on. */
@@ -226,7 +233,7 @@ export type PolicyPrediction = Prediction & { readonly reason: string };
 
 /** A proposal as a prediction on the engine clock. */
 export function toPrediction(p: Proposal, offsetS: number, heardS: number): PolicyPrediction {
-  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS, ...(p.lost !== undefined ? { lost: p.lost } : {}) };
+  return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS, ...(p.lost !== undefined ? { lost: p.lost } : {}), ...(p.awaiting !== undefined ? { awaiting: p.awaiting } : {}) };
 }
 
 /** Optional inputs of `predictCues`. */

@@ -83,6 +83,11 @@ export interface Proposal {
    * `auto` it falls back to `assist` (armed, a person confirms) until the follower re-locks.
    */
   readonly lost?: string;
+  /**
+   * Set while a follower's cue waits for the band's attack (why, in one line): armed, so the console
+   * counts down and a person may confirm, but the model does not fire it until the attack is heard.
+   */
+  readonly awaiting?: string;
 }
 
 /** What the policy needs to know about the listening so far. */
@@ -95,6 +100,8 @@ export interface ListeningView {
   readonly startedBy?: string;
   /** Whether the department has fired any cue yet (its start cue is offered until it has). */
   hasFired(dept: string): boolean;
+  /** Audio time of the latest attack heard (`AttackDetector`), if any. */
+  readonly lastAttackAt?: number;
 }
 
 /** The operator's side of one department, as the arbiter knows it. */
@@ -133,6 +140,10 @@ interface DeptMemory {
   vote: NetVote | undefined;
   /** A network fire armed for a moment still to come: it stands while the model, a beat on, no longer calls it. */
   armed: Proposal | undefined;
+  /** The follower's cue waiting for the band's attack (`onAttack`); after a break it goes on the band's return (`afterBreak`). */
+  waiting: { cue: string; fireAt: number; returnAt?: number } | undefined;
+  /** The cue last confirmed by an attack, and when (audio seconds). */
+  heard: { cue: string; at: number } | undefined;
 }
 
 /** The one cue policy. Not thread-safe; one per pipeline. */
@@ -142,6 +153,10 @@ export class CuePolicy {
   private beat: PolicyBeat | undefined;
   /** Why the follower is lost, and since when its placement has looked good again (for `relockS`), or undefined while it is placed. */
   private lost: { why: string; goodSince: number | undefined } | undefined;
+  /** The latest attack heard (audio seconds), as of the last `propose`. */
+  private attackAt: number | undefined;
+  /** When the follower last held through a quiet hop (a break), audio seconds. */
+  private quietAt: number | undefined;
 
   constructor(
     readonly depts: readonly string[],
@@ -153,16 +168,20 @@ export class CuePolicy {
     readonly confidenceTable?: ConfidenceTable,
   ) {
     this.numbers = numbers;
-    this.memory = depts.map(() => ({ vote: undefined, armed: undefined }));
+    this.memory = depts.map(() => ({ vote: undefined, armed: undefined, waiting: undefined, heard: undefined }));
   }
 
   /** Starts over (a new take). */
   reset(): void {
     this.beat = undefined;
     this.lost = undefined;
+    this.attackAt = undefined;
+    this.quietAt = undefined;
     for (const m of this.memory) {
       m.vote = undefined;
       m.armed = undefined;
+      m.waiting = undefined;
+      m.heard = undefined;
     }
   }
 
@@ -227,11 +246,12 @@ export class CuePolicy {
    * listening so far. Before the first beat only the start cues, once the music has started.
    */
   propose(follower: FollowerView | undefined, listening: ListeningView): Proposal[] {
+    this.attackAt = listening.lastAttackAt;
     const lost = this.hearsFollower() ? this.followerLost(follower, listening.now) : undefined;
     const sure = this.followerConfidence(follower);
     const out: Proposal[] = [];
     this.depts.forEach((dept, i) => {
-      let p = this.startProposal(dept, i, follower, listening) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
+      let p = this.startProposal(dept, i, follower, listening) ?? this.afterBreak(dept, i, listening.now) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
       if (p === undefined) return;
       if (sure !== undefined && !this.usesNetwork(i) && sure.confidence < p.confidence) p = { ...p, confidence: sure.confidence, reason: `${p.reason} (${sure.why})` };
       out.push(lost === undefined ? p : { ...p, lost });
@@ -259,14 +279,21 @@ export class CuePolicy {
   followerLost(follower: FollowerView | undefined, now: number): string | undefined {
     const place = follower?.placement?.(this.numbers.stallWindowS);
     if (place === undefined || Number.isNaN(place.match)) return this.lost?.why;
-    // A break: nothing fires until the band plays again (no re-lock wait after).
-    if (place.quiet === true) return this.lost?.why ?? 'follower holding: the band has stopped (a break); nothing fires until it plays again';
     const n = this.numbers;
+    // A break: nothing fires until the band plays again (no re-lock wait after). The quiet flag comes
+    // per alignment hop: an attack heard since is the band playing again.
+    const attackAt = this.attackAt;
+    if (place.quiet === true && !(attackAt !== undefined && now - attackAt <= n.attackAfterS)) {
+      this.quietAt = now;
+      return this.lost?.why ?? 'follower holding: the band has stopped (a break); nothing fires until it plays again';
+    }
+    // The follower holds its place through a break: its movement counts again a stall window after.
+    const afterBreak = this.quietAt !== undefined && now - this.quietAt < n.stallWindowS;
     const periodS = this.periodS();
     const loop = place.loop;
     const why =
       place.match >= n.lostMatch ? `follower lost: the music does not sound like the rehearsal where it places it (match ${place.match.toFixed(2)} ≥ ${n.lostMatch})`
-      : place.rate !== undefined && place.rate < n.stallRate ? `follower lost: it has stopped moving through the rehearsal (${place.rate.toFixed(2)}× over ${n.stallWindowS} s)`
+      : place.rate !== undefined && place.rate < n.stallRate && !afterBreak ? `follower lost: it has stopped moving through the rehearsal (${place.rate.toFixed(2)}× over ${n.stallWindowS} s)`
       : loop !== undefined && loop.backS <= n.vampMaxBeats * periodS && loop.aheadS > -n.vampExitBeats * periodS ? `follower lost: the band is vamping (${(loop.backS / periodS).toFixed(0)} beats again); it cannot tell when the next section comes`
       : undefined;
     if (this.lost === undefined) {
@@ -318,11 +345,11 @@ export class CuePolicy {
       if (cue !== undefined) {
         const onBeat = Math.abs(next.when - b.nextBeatT) <= n.followAgreeBeats * b.periodS;
         if (!useNet || vote === undefined) {
-          return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` };
+          return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
         }
-        if (!onBeat) return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` };
+        if (!onBeat) return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` }, now);
         const conf = this.confidence(i, vote.fire);
-        if (vote.fire >= n.networkVeto) return { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` };
+        if (vote.fire >= n.networkVeto) return this.onAttack(m, { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` }, now);
         if (armedStands !== undefined) return armedStands;
         return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt: next.when, reason: `network vetoes the follower's cue ${cue} at ${this.where(next.when)} (${vote.fire.toFixed(2)} < ${n.networkVeto})` };
       }
@@ -345,7 +372,7 @@ export class CuePolicy {
     // 1b. The follower's cue further ahead, armed `armLeadS` before its time (the network votes on the beat before it).
     if (next !== undefined && next.when <= now + n.armLeadS) {
       const cue = this.cueName(dept, next.index);
-      if (cue !== undefined) return { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` };
+      if (cue !== undefined) return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
     }
     if (vote === undefined) return undefined;
     // 3. Not armed: what comes next, and when.
@@ -353,6 +380,54 @@ export class CuePolicy {
     const cue = this.cueName(dept, next?.index ?? vote.cueIndex) ?? '';
     const fireAt = next?.when ?? b.nextBeatT + (beats - 1) * b.periodS;
     return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt, reason: `next: cue ${cue} at ${this.where(fireAt)}${useNet ? `, network ${vote.fire.toFixed(2)}` : ''}` };
+  }
+
+  /**
+   * A follower-timed proposal, fired on the band's attack: with an attack heard within
+   * `attackBeforeS`/`attackAfterS` of its moment it goes at that moment (at once if it has passed);
+   * without one it waits (armed, not fired by the model) and is remembered for `afterBreak`.
+   */
+  private onAttack(m: DeptMemory, p: Proposal, now: number): Proposal {
+    const n = this.numbers;
+    const a = this.attackAt;
+    if (a !== undefined && a >= p.fireAt - n.attackBeforeS && a <= p.fireAt + n.attackAfterS) {
+      m.waiting = undefined;
+      if (m.heard?.cue !== p.cue || now - m.heard.at >= n.refireMinMs / 1000) m.heard = { cue: p.cue, at: now };
+      return { ...p, reason: `${p.reason}, the band's attack heard at ${a.toFixed(2)} s` };
+    }
+    // The same cue just went on its attack: the follower still offers it as it moves past.
+    if (m.heard?.cue === p.cue && now - m.heard.at < n.refireMinMs / 1000) return p;
+    m.waiting = { cue: p.cue, fireAt: p.fireAt };
+    return {
+      ...p,
+      awaiting: now <= p.fireAt + n.attackAfterS ? `waiting for the band's attack on cue ${p.cue}` : `no attack heard at cue ${p.cue}'s moment (the band broke off or holds): the model leaves it to the operator, or fires it when the band plays again after a break`,
+    };
+  }
+
+  /**
+   * A cue that waited for its attack when the band stopped (a break): it goes on the band's first
+   * attack when it plays again, whatever the follower, holding or running on through the silence, now
+   * says. Without a break within a second of its moment it is dropped (the band held a chord: the
+   * follower's next cue takes over).
+   */
+  private afterBreak(dept: string, i: number, now: number): Proposal | undefined {
+    const m = this.memory[i]!;
+    const w = m.waiting;
+    if (w === undefined) return undefined;
+    const n = this.numbers;
+    const broke = this.quietAt !== undefined && this.quietAt >= w.fireAt - n.attackBeforeS;
+    if (!broke) {
+      if (now > w.fireAt + 1) m.waiting = undefined;
+      return undefined;
+    }
+    const a = w.returnAt ?? (this.attackAt !== undefined && this.attackAt > this.quietAt! ? this.attackAt : undefined);
+    if (a === undefined) return { dept, cue: w.cue, confidence: 1, fireAt: now, reason: `cue ${w.cue}: the band stopped at its moment (a break); it goes on the band's first attack`, awaiting: 'waiting for the band to play again' };
+    if (now - a > n.staleMs / 1000) {
+      m.waiting = undefined;
+      return undefined;
+    }
+    w.returnAt = a;
+    return { dept, cue: w.cue, confidence: 1, fireAt: a, reason: `cue ${w.cue} on the band's first attack after the break, at ${a.toFixed(2)} s` };
   }
 
   /**

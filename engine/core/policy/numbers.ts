@@ -19,8 +19,10 @@ import { z } from 'zod';
  * 5: a follower-alone department's proposal carries the model's calibrated confidence for the
  *    follower's certainty (`policy.confidence`, `calibrateFollower`); an engine of version 4 would
  *    ignore the table and read every follower proposal as 100%, so it must refuse such a model.
+ * 6: a follower's cue goes on the band's attack (`attackBeforeS`/`attackAfterS`): it waits for it, and
+ *    a cue whose moment falls in a break goes on the band's first attack when it plays again.
  */
-export const POLICY_VERSION = 5;
+export const POLICY_VERSION = 6;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -105,6 +107,15 @@ export const policyNumbersSchema = z.object({
    */
   vampMaxBeats: positive,
   vampExitBeats: positive,
+  /**
+   * A follower's cue fires on the band's attack (`AttackDetector`): the first heard within
+   * `attackBeforeS` before and `attackAfterS` after the follower's moment for it. Until then it is
+   * armed but waits; with no attack in that window (the band broke off, or holds a chord) the model
+   * does not fire it, except after a break, where it goes on the band's first attack when it plays
+   * again. A rehearsal cannot say where a band will break; its attack can.
+   */
+  attackBeforeS: positive,
+  attackAfterS: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -137,6 +148,8 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   stallRate: 0.4,
   vampMaxBeats: 20,
   vampExitBeats: 0.5,
+  attackBeforeS: 0.06,
+  attackAfterS: 0.08,
 };
 
 /** What the policy learned about one department at training time, and why. */

@@ -8,8 +8,11 @@ import { MESSAGE_JSON_BOUNDS, parseBoundedJson } from '../json/bounded.js';
 import { cueNumberSchema, deptIdSchema, deptModeSchema, engineDeltaSchema, engineSnapshotSchema } from './state.js';
 import { programmingCommandSchemas } from './programming.js';
 
-/** Bumped on any incompatible change; a page refuses an `init` with another version. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any incompatible change; a page refuses an `init` with another version.
+ * 3: a prediction may say what it waits for before `auto` fires it (`awaiting`: the band's attack).
+ */
+export const PROTOCOL_VERSION = 3;
 
 /** Who a console user is, least power first. */
 export const roleSchema = z.enum(['viewer', 'operator', 'admin']);

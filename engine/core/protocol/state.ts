@@ -46,6 +46,11 @@ export const predictionSchema = z.strictObject({
    * in `auto` it falls back to `assist` (the armed prediction waits for a confirm) until it re-locks.
    */
   lost: z.string().max(300).optional(),
+  /**
+   * Set (what, one line) while the cue waits for the band's attack: armed, counting down, and a
+   * person may confirm it, but `auto` fires it only once the attack is heard.
+   */
+  awaiting: z.string().max(300).optional(),
 });
 /** The model's idea of the next cue in a department. */
 export type Prediction = z.infer<typeof predictionSchema>;

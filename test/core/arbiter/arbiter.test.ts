@@ -82,6 +82,30 @@ describe('arbiter modes', () => {
     run('auto', ({ hot }) => ({ predictions$: hot('a 1s b', { a: { ...predict('3', 0.9, 1), lost: 'follower lost: test' }, b: predict('3', 0.9, 2) }) }), '2s b', { b: modelGo(2, '3', 0.9) });
   });
 
+  it("in auto, a cue awaiting the band's attack is armed but not fired on its timer; the confirmed prediction fires at once, and a person may confirm the waiting one", () => {
+    const waiting = { ...predict('2', 0.9, 1), awaiting: "waiting for the band's attack on cue 2" };
+    run('auto', ({ hot }) => ({ predictions$: hot('a', { a: waiting }) }), '', {});
+    run('auto', ({ hot }) => ({ predictions$: hot('a 1199ms b', { a: waiting, b: predict('2', 0.9, 1) }) }), '1200ms b', { b: modelGo(1.2, '2', 0.9) });
+    run(
+      'auto',
+      ({ hot }) => ({
+        predictions$: hot('a', { a: waiting }),
+        console$: hot('500ms c', { c: { command: { type: 'confirm-prediction', dept: 'LX', cue: '2' }, user: 'op' } }),
+      }),
+      '500ms a',
+      { a: { t: 0.5, dept: LX, action: 'go', cue: cueId('2'), source: 'operator', confidence: 0.9, user: 'op' } },
+    );
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ hot }) => {
+      const states: ArbiterState[] = [];
+      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: waiting }) }, config('auto'), ts);
+      decisions$.subscribe();
+      state$.subscribe((s) => states.push(s));
+      ts.flush();
+      expect(states[states.length - 1]!.depts.find((d) => d.dept === LX)!.prediction).toMatchObject({ cue: '2', armed: true, awaiting: "waiting for the band's attack on cue 2" });
+    });
+  });
+
   it('shows why the follower is lost on the armed prediction', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(({ hot }) => {

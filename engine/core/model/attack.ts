@@ -1,0 +1,54 @@
+/**
+ * The band's attack as soon as it is heard, for the cue policy, which fires a follower's cue on it
+ * (`attackBeforeS`/`attackAfterS` in `policy/numbers.ts`): the first frame whose flux rises above the
+ * onset threshold (`OnsetTuning`'s ratio over the running mean of the last half second, and its
+ * floor), without waiting for the peak as `OnsetPicker` does, so about one hop sooner than an onset.
+ * A rise in a break does not count: the frame must sound within `QUIET_BELOW_PEAK_DB` of the loudest
+ * heard lately (the same measure that calls a hop quiet), so a reverb tail or the room's noise is not
+ * the band coming back.
+ */
+import { defaultOnsetTuning, type OnsetTuning } from '../audio/detectOnsets.js';
+import type { FeatureFrame } from '../audio/types.js';
+import { ALIGN_FRAMES, LEVEL_PEAK_FALL_DB, QUIET_BELOW_PEAK_DB } from './alignment.js';
+
+/** Seconds of past flux an attack's threshold is measured against (as `OnsetPicker`'s half second). */
+const ATTACK_MEAN_S = 0.5;
+
+/** Finds attacks in feature frames, causally. Not thread-safe; one per predictor. */
+export class AttackDetector {
+  private readonly history: { t: number; flux: number }[] = [];
+  private sum = 0;
+  private above = false;
+  private lastT = Number.NEGATIVE_INFINITY;
+  private levelPeak = Number.NEGATIVE_INFINITY;
+  private readonly tuning: OnsetTuning;
+
+  constructor(tuning: Partial<OnsetTuning> = {}) {
+    this.tuning = { ...defaultOnsetTuning, ...tuning };
+  }
+
+  reset(): void {
+    this.history.length = 0;
+    this.sum = 0;
+    this.above = false;
+    this.lastT = Number.NEGATIVE_INFINITY;
+    this.levelPeak = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Adds a frame; true when an attack starts in it. */
+  push(f: FeatureFrame): boolean {
+    if (f.reset === true) this.reset();
+    const flux = Number.isFinite(f.flux) ? f.flux : 0;
+    const level = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
+    this.levelPeak = Math.max(level, this.levelPeak - LEVEL_PEAK_FALL_DB / ALIGN_FRAMES);
+    const mean = this.history.length > 0 ? this.sum / this.history.length : 0;
+    const above = flux > Math.max(this.tuning.floor, mean * this.tuning.ratio);
+    const attack = above && !this.above && level >= this.levelPeak - QUIET_BELOW_PEAK_DB && f.t - this.lastT >= this.tuning.minIntervalS;
+    if (attack) this.lastT = f.t;
+    this.above = above;
+    this.history.push({ t: f.t, flux });
+    this.sum += flux;
+    while (this.history.length > 1 && this.history[0]!.t < f.t - ATTACK_MEAN_S) this.sum -= this.history.shift()!.flux;
+    return attack;
+  }
+}
