@@ -28,7 +28,7 @@ const CHROMA_GAMMA = 100;
 /** Weight of the two flux entries against the unit-length chroma. */
 const FLUX_WEIGHT = 0.5;
 /** Per-hop decay of the flux peak the flux is divided by (about a 9 s memory). */
-const FLUX_PEAK_DECAY = 0.995;
+export const FLUX_PEAK_DECAY = 0.995;
 /**
  * A hop this many dB below the loudest hop heard so far (which fades by `LEVEL_PEAK_FALL_DB` per hop)
  * is quiet: the band has stopped (a break), and nothing should fire until it plays again.

@@ -4,15 +4,18 @@
  * onset threshold (`OnsetTuning`'s ratio over the running mean of the last half second, and its
  * floor), without waiting for the peak as `OnsetPicker` does, so about one hop sooner than an onset.
  * A rise in a break does not count: the frame must sound within `QUIET_BELOW_PEAK_DB` of the loudest
- * heard lately (the same measure that calls a hop quiet), so a reverb tail or the room's noise is not
- * the band coming back.
+ * heard lately (the same measure that calls a hop quiet), and its flux must reach `peakFraction` of the
+ * loudest flux heard lately (the policy's `attackPeakFraction`), so a reverb tail or the room's noise
+ * is not the band coming back.
  */
 import { defaultOnsetTuning, type OnsetTuning } from '../audio/detectOnsets.js';
 import type { FeatureFrame } from '../audio/types.js';
-import { ALIGN_FRAMES, LEVEL_PEAK_FALL_DB, QUIET_BELOW_PEAK_DB } from './alignment.js';
+import { ALIGN_FRAMES, FLUX_PEAK_DECAY, LEVEL_PEAK_FALL_DB, QUIET_BELOW_PEAK_DB } from './alignment.js';
 
 /** Seconds of past flux an attack's threshold is measured against (as `OnsetPicker`'s half second). */
 const ATTACK_MEAN_S = 0.5;
+/** `FLUX_PEAK_DECAY` (per alignment hop) per feature frame. */
+const FRAME_PEAK_DECAY = FLUX_PEAK_DECAY ** (1 / ALIGN_FRAMES);
 
 /** Finds attacks in feature frames, causally. Not thread-safe; one per predictor. */
 export class AttackDetector {
@@ -21,9 +24,14 @@ export class AttackDetector {
   private above = false;
   private lastT = Number.NEGATIVE_INFINITY;
   private levelPeak = Number.NEGATIVE_INFINITY;
+  private fluxPeak = 0;
   private readonly tuning: OnsetTuning;
 
-  constructor(tuning: Partial<OnsetTuning> = {}) {
+  constructor(
+    /** Fraction of the recent flux peak an attack must reach (`attackPeakFraction`). */
+    private readonly peakFraction: number,
+    tuning: Partial<OnsetTuning> = {},
+  ) {
     this.tuning = { ...defaultOnsetTuning, ...tuning };
   }
 
@@ -33,6 +41,7 @@ export class AttackDetector {
     this.above = false;
     this.lastT = Number.NEGATIVE_INFINITY;
     this.levelPeak = Number.NEGATIVE_INFINITY;
+    this.fluxPeak = 0;
   }
 
   /** Adds a frame; true when an attack starts in it. */
@@ -41,8 +50,9 @@ export class AttackDetector {
     const flux = Number.isFinite(f.flux) ? f.flux : 0;
     const level = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     this.levelPeak = Math.max(level, this.levelPeak - LEVEL_PEAK_FALL_DB / ALIGN_FRAMES);
+    this.fluxPeak = Math.max(flux, this.fluxPeak * FRAME_PEAK_DECAY);
     const mean = this.history.length > 0 ? this.sum / this.history.length : 0;
-    const above = flux > Math.max(this.tuning.floor, mean * this.tuning.ratio);
+    const above = flux > Math.max(this.tuning.floor, mean * this.tuning.ratio, this.peakFraction * this.fluxPeak);
     const attack = above && !this.above && level >= this.levelPeak - QUIET_BELOW_PEAK_DB && f.t - this.lastT >= this.tuning.minIntervalS;
     if (attack) this.lastT = f.t;
     this.above = above;

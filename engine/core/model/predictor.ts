@@ -65,7 +65,7 @@ export interface PredictorOptions {
 export class CuePredictor {
   private readonly accumulator = new BeatAccumulator();
   private readonly alignFeatures = new AlignmentFeatures();
-  private readonly attacks = new AttackDetector();
+  private readonly attacks: AttackDetector;
   /** Audio time of the latest attack heard. */
   private lastAttackAt: number | undefined;
   private readonly follow: FollowTrack | undefined;
@@ -100,6 +100,7 @@ export class CuePredictor {
     this.net = options.net ?? new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;
+    this.attacks = new AttackDetector(meta.policy.numbers.attackPeakFraction);
     this.policy = new CuePolicy(meta.depts, meta.vocab, meta.policy.depts, meta.policy.numbers, options.votes ?? 'model', meta.policy.confidence);
     const follow = meta.features.follow;
     if (follow !== undefined) {

@@ -116,6 +116,12 @@ export const policyNumbersSchema = z.object({
    */
   attackBeforeS: positive,
   attackAfterS: positive,
+  /**
+   * An attack must also reach this fraction of the loudest flux heard lately (a peak that fades over
+   * about 9 s, `FLUX_PEAK_DECAY`): in a noisy room the noise's own flux rises over its mean all the
+   * time, and a break must not sound like the band's attack.
+   */
+  attackPeakFraction: fraction,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -150,6 +156,7 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   vampExitBeats: 0.5,
   attackBeforeS: 0.06,
   attackAfterS: 0.08,
+  attackPeakFraction: 0.2,
 };
 
 /** What the policy learned about one department at training time, and why. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureFrame } from '../../../engine/core/audio/types.js';
 import { AttackDetector } from '../../../engine/core/model/attack.js';
+import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
 
 const HOP = 256 / 22050;
 const frame = (i: number, flux: number, levelDb: number): FeatureFrame => ({
@@ -10,7 +11,7 @@ const frame = (i: number, flux: number, levelDb: number): FeatureFrame => ({
 
 /** The frames (by index) an attack detector reports. */
 function attacksOf(frames: readonly FeatureFrame[]): number[] {
-  const d = new AttackDetector();
+  const d = new AttackDetector(DEFAULT_POLICY_NUMBERS.attackPeakFraction);
   return frames.filter((f) => d.push(f)).map((f) => Math.round(f.t / HOP));
 }
 
@@ -31,13 +32,26 @@ describe('AttackDetector', () => {
     expect(attacksOf(frames)).toEqual([0, 20, 60, 260]);
   });
 
+  it("does not take a noisy room's flux in a break (the band 20 dB down, not quiet) for an attack", () => {
+    // The band: a note every 40 frames at -25 dB; the break: noise at -44 dB whose flux jumps about.
+    const noise = [0.02, 0.09, 0.03, 0.05, 0.08, 0.02, 0.06, 0.04];
+    const frames = Array.from({ length: 300 }, (_, i) => {
+      if (i < 100) return frame(i, i % 40 === 20 ? 1 : 0.05, -25);
+      if (i < 260) return frame(i, noise[i % noise.length]!, -44);
+      return frame(i, i === 260 ? 1 : 0.05, -25);
+    });
+    expect(attacksOf(frames)).toEqual([0, 20, 60, 260]);
+    const plain = new AttackDetector(0);
+    expect(frames.filter((f) => plain.push(f)).length).toBeGreaterThan(10);
+  });
+
   it('starts over on a reset frame', () => {
-    const d = new AttackDetector();
+    const d = new AttackDetector(DEFAULT_POLICY_NUMBERS.attackPeakFraction);
     for (let i = 0; i < 50; i++) d.push(frame(i, 5, -10));
     // After a reset, a quieter band's attack counts: the loud past (35 dB up) is forgotten.
     expect(d.push({ ...frame(50, 0.01, -45), reset: true })).toBe(false);
     expect(d.push(frame(51, 1, -45))).toBe(true);
-    const kept = new AttackDetector();
+    const kept = new AttackDetector(DEFAULT_POLICY_NUMBERS.attackPeakFraction);
     for (let i = 0; i < 50; i++) kept.push(frame(i, 5, -10));
     kept.push(frame(50, 0.01, -45));
     expect(kept.push(frame(51, 1, -45))).toBe(false);
