@@ -10,8 +10,9 @@
  * onlineAlignment; then the pooled table per department; rendered songs and recordings apart.
  *
  * Two sets (bench/README.md, "Which songs are for what"): `--dev` is the development set (POP909
- * 001–002, tune on it), the default is the held-out stage set (POP909 021–024 and the recordings;
- * report on it, never tune on it).
+ * 001–002 and the recordings `DEV_STAGE_RECORDINGS`, frontiers and hr3-caves; tune on it), the
+ * default is the held-out stage set (POP909 021–024 and `STAGE_RECORDINGS`; report on it, never tune
+ * on it).
  *
  * `../shared/data/real-beats` is not used here: its clips are 30 s excerpts, too short for the cue
  * design (at least 16 bars heard); `bench/beats.ts` scores listening on them.
@@ -25,7 +26,7 @@
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateStage } from './dataset/stage.js';
-import { generateRecordingTakes } from './dataset/stageRecordings.js';
+import { DEV_STAGE_RECORDINGS, generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './dataset/stageTruth.js';
 import { fireAll, formatTable, poolFires, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
 import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   // The whole set is made (or reused) as `dataset/stage.ts` makes it; --songs picks from it.
   const made = await generateStage({ out: dataDir, ...(dev ? { songs: DEV_STAGE_SONGS } : {}), log });
-  if (!dev && !args.includes('--no-recordings')) made.push(...(await generateRecordingTakes({ out: dataDir, conditions: TAKE_CONDITIONS, cache, log })));
+  if (!args.includes('--no-recordings')) made.push(...(await generateRecordingTakes({ out: dataDir, conditions: TAKE_CONDITIONS, cache, log, ...(dev ? { recordings: DEV_STAGE_RECORDINGS } : {}) })));
   const songs = opt('songs')?.split(',');
   const takes = made.filter((t) => (songs === undefined || songs.includes(t.song)) && (t.kind === 'rehearsal' || conditions.includes(t.condition as TakeCondition)));
   const infos = new Map(takes.map((t) => [t.name, t]));

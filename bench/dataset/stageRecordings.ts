@@ -34,6 +34,12 @@ export const STAGE_RECORDINGS = [
   '/usr/share/hyperrogue/music/hr3-laboratory.ogg',
 ];
 
+/**
+ * Recordings of the development set (tune on these; never on `STAGE_RECORDINGS`): one from each
+ * package, neither used before in any figure.
+ */
+export const DEV_STAGE_RECORDINGS = ['/usr/share/games/asc/music/frontiers.mp3', '/usr/share/hyperrogue/music/hr3-caves.ogg'];
+
 /** The id of a recording's takes, e.g. `rec-machine_wars`. */
 export function recordingId(path: string): string {
   return `rec-${basename(path, extname(path)).replace(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -14,10 +14,12 @@ import { ALIGN_FRAMES, FLUX_PEAK_DECAY, LEVEL_PEAK_FALL_DB, QUIET_BELOW_PEAK_DB 
 
 /** Seconds of past flux an attack's threshold is measured against (as `OnsetPicker`'s half second). */
 const ATTACK_MEAN_S = 0.5;
+/** Seconds of frame levels kept for `loudestSince`. */
+const LEVEL_MEMORY_S = 1;
 /** `FLUX_PEAK_DECAY` (per alignment hop) per feature frame. */
 const FRAME_PEAK_DECAY = FLUX_PEAK_DECAY ** (1 / ALIGN_FRAMES);
 
-/** Finds attacks in feature frames, causally. Not thread-safe; one per predictor. */
+/** Finds attacks in feature frames, causally, and keeps the level they are judged by. Not thread-safe; one per predictor. */
 export class AttackDetector {
   private readonly history: { t: number; flux: number }[] = [];
   private sum = 0;
@@ -25,6 +27,8 @@ export class AttackDetector {
   private lastT = Number.NEGATIVE_INFINITY;
   private levelPeak = Number.NEGATIVE_INFINITY;
   private fluxPeak = 0;
+  /** Frame levels of the last `LEVEL_MEMORY_S` (time, dBFS). */
+  private readonly levels: { t: number; db: number }[] = [];
   private readonly tuning: OnsetTuning;
 
   constructor(
@@ -42,6 +46,24 @@ export class AttackDetector {
     this.lastT = Number.NEGATIVE_INFINITY;
     this.levelPeak = Number.NEGATIVE_INFINITY;
     this.fluxPeak = 0;
+    this.levels.length = 0;
+  }
+
+  /** The latest frame's level (dBFS), or -120 before any. */
+  get levelDb(): number {
+    return this.levels[this.levels.length - 1]?.db ?? -120;
+  }
+
+  /** The loudest level heard lately (a peak that falls as the quiet test's), dBFS. */
+  get levelPeakDb(): number {
+    return this.levelPeak;
+  }
+
+  /** The loudest frame level at or after `t` (within the last `LEVEL_MEMORY_S`), dBFS. */
+  loudestSince(t: number): number {
+    let db = -120;
+    for (let i = this.levels.length - 1; i >= 0 && this.levels[i]!.t >= t; i--) db = Math.max(db, this.levels[i]!.db);
+    return db;
   }
 
   /** Adds a frame; true when an attack starts in it. */
@@ -50,6 +72,8 @@ export class AttackDetector {
     const flux = Number.isFinite(f.flux) ? f.flux : 0;
     const level = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     this.levelPeak = Math.max(level, this.levelPeak - LEVEL_PEAK_FALL_DB / ALIGN_FRAMES);
+    this.levels.push({ t: f.t, db: level });
+    while (this.levels.length > 1 && this.levels[0]!.t < f.t - LEVEL_MEMORY_S) this.levels.shift();
     this.fluxPeak = Math.max(flux, this.fluxPeak * FRAME_PEAK_DECAY);
     const mean = this.history.length > 0 ? this.sum / this.history.length : 0;
     const above = flux > Math.max(this.tuning.floor, mean * this.tuning.ratio, this.peakFraction * this.fluxPeak);

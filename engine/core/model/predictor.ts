@@ -68,6 +68,8 @@ export class CuePredictor {
   private readonly attacks: AttackDetector;
   /** Audio time of the latest attack heard. */
   private lastAttackAt: number | undefined;
+  /** The band's level as the policy reads it (from the attack detector). */
+  private readonly level: { readonly nowDb: number; readonly peakDb: number; loudestSince(t: number): number };
   private readonly follow: FollowTrack | undefined;
   private readonly history: CueHistory;
   private readonly net: PredictorNet;
@@ -100,7 +102,17 @@ export class CuePredictor {
     this.net = options.net ?? new StreamingNet(model.weights);
     this.input = new Float32Array(meta.inputSize);
     this.audioN = meta.features.mean.length;
-    this.attacks = new AttackDetector(meta.policy.numbers.attackPeakFraction);
+    const attacks = new AttackDetector(meta.policy.numbers.attackPeakFraction);
+    this.attacks = attacks;
+    this.level = {
+      get nowDb() {
+        return attacks.levelDb;
+      },
+      get peakDb() {
+        return attacks.levelPeakDb;
+      },
+      loudestSince: (t) => attacks.loudestSince(t),
+    };
     this.policy = new CuePolicy(meta.depts, meta.vocab, meta.policy.depts, meta.policy.numbers, options.votes ?? 'model', meta.policy.confidence);
     const follow = meta.features.follow;
     if (follow !== undefined) {
@@ -220,7 +232,7 @@ export class CuePredictor {
   /** The policy's proposal for every department as of the latest frame (audio time base). */
   predictions(): Proposal[] {
     const history = this.history;
-    return this.policy.propose(this.follow, { now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d), ...(this.lastAttackAt !== undefined ? { lastAttackAt: this.lastAttackAt } : {}) });
+    return this.policy.propose(this.follow, { now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d), ...(this.lastAttackAt !== undefined ? { lastAttackAt: this.lastAttackAt } : {}), level: this.level });
   }
 
   /** The beat the model last advanced on. */

@@ -102,6 +102,11 @@ export interface ListeningView {
   hasFired(dept: string): boolean;
   /** Audio time of the latest attack heard (`AttackDetector`), if any. */
   readonly lastAttackAt?: number;
+  /**
+   * The band's level now, the loudest heard lately (a slowly falling peak) and the loudest since a
+   * moment (within the last second), dBFS: whether it sounds on through a cue's moment.
+   */
+  readonly level?: { readonly nowDb: number; readonly peakDb: number; loudestSince(t: number): number };
 }
 
 /** The operator's side of one department, as the arbiter knows it. */
@@ -157,6 +162,8 @@ export class CuePolicy {
   private attackAt: number | undefined;
   /** When the follower last held through a quiet hop (a break), audio seconds. */
   private quietAt: number | undefined;
+  /** The band's level, as of the last `propose`. */
+  private level: ListeningView['level'];
 
   constructor(
     readonly depts: readonly string[],
@@ -247,6 +254,7 @@ export class CuePolicy {
    */
   propose(follower: FollowerView | undefined, listening: ListeningView): Proposal[] {
     this.attackAt = listening.lastAttackAt;
+    this.level = listening.level;
     const lost = this.hearsFollower() ? this.followerLost(follower, listening.now) : undefined;
     const sure = this.followerConfidence(follower);
     const out: Proposal[] = [];
@@ -383,9 +391,10 @@ export class CuePolicy {
   }
 
   /**
-   * A follower-timed proposal, fired on the band's attack: with an attack heard within
-   * `attackBeforeS`/`attackAfterS` of its moment it goes at that moment (at once if it has passed);
-   * without one it waits (armed, not fired by the model) and is remembered for `afterBreak`.
+   * A follower-timed proposal goes at its moment unless the band is falling silent there
+   * (`fallingSilent`: a break the rehearsal never had); then it waits (armed, not fired by the model)
+   * for the band's attack within `attackBeforeS`/`attackAfterS` of its moment, and is remembered for
+   * `afterBreak`. An attack heard in that window always lets it go.
    */
   private onAttack(m: DeptMemory, p: Proposal, now: number): Proposal {
     const n = this.numbers;
@@ -397,18 +406,35 @@ export class CuePolicy {
     }
     // The same cue just went on its attack: the follower still offers it as it moves past.
     if (m.heard?.cue === p.cue && now - m.heard.at < n.refireMinMs / 1000) return p;
+    // The band sounds on: the cue goes at its moment (at once, up to attackAfterS after it).
+    const silent = this.fallingSilent(now);
+    if (silent === undefined && now <= p.fireAt + n.attackAfterS) {
+      m.waiting = undefined;
+      return p;
+    }
     m.waiting = { cue: p.cue, fireAt: p.fireAt };
     return {
       ...p,
-      awaiting: now <= p.fireAt + n.attackAfterS ? `waiting for the band's attack on cue ${p.cue}` : `no attack heard at cue ${p.cue}'s moment (the band broke off or holds): the model leaves it to the operator, or fires it when the band plays again after a break`,
+      awaiting: now <= p.fireAt + n.attackAfterS ? `${silent ?? 'the band is falling silent'}: cue ${p.cue} waits for its attack` : `no attack at cue ${p.cue}'s moment and the band fell silent: the model leaves it to the operator, or fires it when the band plays again after a break`,
     };
+  }
+
+  /** Why the band sounds as if it is stopping (undefined while it sounds on): see `fallWindowS`. */
+  private fallingSilent(now: number): string | undefined {
+    const lv = this.level;
+    if (lv === undefined) return undefined;
+    const n = this.numbers;
+    const before = lv.loudestSince(now - n.fallWindowS);
+    if (lv.nowDb <= before - n.stopDropDb) return `the band's level fell ${(before - lv.nowDb).toFixed(0)} dB in ${Math.round(n.fallWindowS * 1000)} ms`;
+    if (lv.nowDb < lv.peakDb - n.soundingBelowPeakDb) return `the band sounds ${(lv.peakDb - lv.nowDb).toFixed(0)} dB under its level`;
+    return undefined;
   }
 
   /**
    * A cue that waited for its attack when the band stopped (a break): it goes on the band's first
    * attack when it plays again, whatever the follower, holding or running on through the silence, now
-   * says. Without a break within a second of its moment it is dropped (the band held a chord: the
-   * follower's next cue takes over).
+   * says. Without a break before its moment is stale (`staleMs`) it is dropped (the band held a chord:
+   * the follower's next cue takes over).
    */
   private afterBreak(dept: string, i: number, now: number): Proposal | undefined {
     const m = this.memory[i]!;
@@ -417,7 +443,7 @@ export class CuePolicy {
     const n = this.numbers;
     const broke = this.quietAt !== undefined && this.quietAt >= w.fireAt - n.attackBeforeS;
     if (!broke) {
-      if (now > w.fireAt + 1) m.waiting = undefined;
+      if (now > w.fireAt + n.staleMs / 1000) m.waiting = undefined;
       return undefined;
     }
     const a = w.returnAt ?? (this.attackAt !== undefined && this.attackAt > this.quietAt! ? this.attackAt : undefined);

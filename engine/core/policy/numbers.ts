@@ -108,11 +108,11 @@ export const policyNumbersSchema = z.object({
   vampMaxBeats: positive,
   vampExitBeats: positive,
   /**
-   * A follower's cue fires on the band's attack (`AttackDetector`): the first heard within
-   * `attackBeforeS` before and `attackAfterS` after the follower's moment for it. Until then it is
-   * armed but waits; with no attack in that window (the band broke off, or holds a chord) the model
-   * does not fire it, except after a break, where it goes on the band's first attack when it plays
-   * again. A rehearsal cannot say where a band will break; its attack can.
+   * A follower's cue goes at its moment unless the band is falling silent there (see `fallWindowS`);
+   * then it waits for the band's attack (`AttackDetector`) within `attackBeforeS` before and
+   * `attackAfterS` after that moment. With none, the model does not fire it, except after a break,
+   * where it goes on the band's first attack when it plays again. A rehearsal cannot say where a band
+   * will break; its level and its attack can.
    */
   attackBeforeS: positive,
   attackAfterS: positive,
@@ -122,6 +122,14 @@ export const policyNumbersSchema = z.object({
    * time, and a break must not sound like the band's attack.
    */
   attackPeakFraction: fraction,
+  /**
+   * The band is falling silent when its level is `stopDropDb` under the loudest of the last
+   * `fallWindowS`, or `soundingBelowPeakDb` under the loudest heard lately (a noisy room's break is not
+   * quiet, but far under the band).
+   */
+  fallWindowS: positive,
+  stopDropDb: positive,
+  soundingBelowPeakDb: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -157,6 +165,9 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   attackBeforeS: 0.06,
   attackAfterS: 0.08,
   attackPeakFraction: 0.2,
+  fallWindowS: 0.1,
+  stopDropDb: 4,
+  soundingBelowPeakDb: 15,
 };
 
 /** What the policy learned about one department at training time, and why. */

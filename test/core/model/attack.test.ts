@@ -45,6 +45,16 @@ describe('AttackDetector', () => {
     expect(frames.filter((f) => plain.push(f)).length).toBeGreaterThan(10);
   });
 
+  it('keeps the level the policy judges a held chord by: now, the loudest lately, and the loudest since a moment', () => {
+    const d = new AttackDetector(DEFAULT_POLICY_NUMBERS.attackPeakFraction);
+    expect(d.levelDb).toBe(-120);
+    for (let i = 0; i < 100; i++) d.push(frame(i, 0.05, i < 50 ? -10 : -30));
+    expect(d.levelDb).toBe(-30);
+    expect(d.levelPeakDb).toBeGreaterThan(-11);
+    expect(d.loudestSince(49 * HOP)).toBe(-10);
+    expect(d.loudestSince(50 * HOP)).toBe(-30);
+  });
+
   it('starts over on a reset frame', () => {
     const d = new AttackDetector(DEFAULT_POLICY_NUMBERS.attackPeakFraction);
     for (let i = 0; i < 50; i++) d.push(frame(i, 5, -10));

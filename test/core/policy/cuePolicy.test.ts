@@ -320,10 +320,14 @@ describe('nonDecreasing (pool adjacent violators)', () => {
   });
 });
 
-describe("CuePolicy: a follower's cue goes on the band's attack", () => {
+describe("CuePolicy: a follower's cue does not go into a band falling silent", () => {
   const n = DEFAULT_POLICY_NUMBERS;
-  const at = (now: number, attack?: number) => ({ ...listening(now), ...(attack !== undefined ? { lastAttackAt: attack } : {}) });
-  /** LX cue 2 due at 10.5 s; the test sets whether the follower hears a break. */
+  /** The band's level: now, the loudest of the last fallWindowS, and the loudest heard lately. */
+  const level = (nowDb: number, recentDb = nowDb, peakDb = -20) => ({ nowDb, peakDb, loudestSince: () => recentDb });
+  const sounding = level(-22);
+  const falling = level(-21 - n.stopDropDb, -21);
+  const at = (now: number, lv: ReturnType<typeof level>, attack?: number) => ({ ...listening(now), level: lv, ...(attack !== undefined ? { lastAttackAt: attack } : {}) });
+  /** LX cue 2 due at 10.5 s; the test sets whether the follower hears a break and what comes next. */
   function band(): { f: FollowerView; quiet: (q: boolean) => void; next: (x: { index: number; when: number } | undefined) => void } {
     let quiet = false;
     let next: { index: number; when: number } | undefined = { index: 1, when: 10.5 };
@@ -334,65 +338,71 @@ describe("CuePolicy: a follower's cue goes on the band's attack", () => {
     };
   }
 
-  it('waits (armed, not fired by the model) until an attack is heard within attackBeforeS/attackAfterS of its moment, then goes at that moment', () => {
+  it('goes at its moment while the band sounds on, attack or not (a held chord, an anticipated downbeat)', () => {
     const p = policy(false);
     const { f } = band();
     p.onBeat(beat, [vote(0), vote(0)], f);
-    const waiting = p.propose(f, at(10.3, 9.9))[0]!;
-    expect(waiting).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1, awaiting: "waiting for the band's attack on cue 2" });
-    // An attack too long before the moment (the band's last notes before it) does not confirm it.
-    expect(p.propose(f, at(10.5, 10.5 - n.attackBeforeS - 0.01))[0]!.awaiting).toBeDefined();
-    const heard = p.propose(f, at(10.53, 10.52))[0]!;
+    const before = p.propose(f, at(10.49, sounding))[0]!;
+    expect(before).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
+    expect(before.awaiting).toBeUndefined();
+    expect(p.propose(f, at(10.5 + n.attackAfterS, sounding))[0]!.awaiting).toBeUndefined();
+  });
+
+  it('waits (armed, not fired by the model) while the band falls silent at its moment, and goes on an attack heard within attackBeforeS/attackAfterS of it', () => {
+    const p = policy(false);
+    const { f } = band();
+    p.onBeat(beat, [vote(0), vote(0)], f);
+    const waiting = p.propose(f, at(10.48, falling))[0]!;
+    expect(waiting).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
+    expect(waiting.awaiting).toBe(`the band's level fell ${n.stopDropDb} dB in ${n.fallWindowS * 1000} ms: cue 2 waits for its attack`);
+    // A noisy room's break: not quiet, but far under the band.
+    expect(p.propose(f, at(10.49, level(-20 - n.soundingBelowPeakDb - 1, -36)))[0]!.awaiting).toMatch(/^the band sounds \d+ dB under its level: cue 2 waits/);
+    // An attack too long before the moment (the band's last notes before it) does not let it go.
+    expect(p.propose(f, at(10.5, falling, 10.5 - n.attackBeforeS - 0.01))[0]!.awaiting).toBeDefined();
+    const heard = p.propose(f, at(10.53, falling, 10.52))[0]!;
     expect(heard.awaiting).toBeUndefined();
     expect(heard).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
     expect(heard.reason).toBe("follower: cue 2 at beat 3 of bar 3; LX runs on the follower alone, the band's attack heard at 10.52 s");
-    // An attack just before the moment confirms it too; it still goes at the moment.
-    const q = policy(false);
-    q.onBeat(beat, [vote(0), vote(0)], f);
-    expect(q.propose(f, at(10.46, 10.5 - n.attackBeforeS + 0.01))[0]).toMatchObject({ fireAt: 10.5 });
-    expect(q.propose(f, at(10.46, 10.5 - n.attackBeforeS + 0.01))[0]!.awaiting).toBeUndefined();
+    // Gone on its attack, the same cue is not held again as the follower moves past it.
+    expect(p.propose(f, at(10.75, falling, 10.52))[0]!.awaiting).toBeUndefined();
   });
 
-  it("leaves a cue with no attack in its window to the operator; the same cue, once it went on its attack, is not held again as the follower moves past it", () => {
+  it('leaves a cue whose window passed in a falling band to the operator, and drops it once stale without a break', () => {
     const p = policy(false);
-    const { f } = band();
+    const { f, next } = band();
     p.onBeat(beat, [vote(0), vote(0)], f);
-    const late = p.propose(f, at(10.5 + n.attackAfterS + 0.02, 10.2))[0]!;
-    expect(late.awaiting).toMatch(/^no attack heard at cue 2's moment/);
-    // No break within a second: dropped, the follower's next cue takes over.
-    const { f: g, next } = band();
+    p.propose(f, at(10.48, falling));
+    expect(p.propose(f, at(10.5 + n.attackAfterS + 0.02, falling))[0]!.awaiting).toMatch(/^no attack at cue 2's moment and the band fell silent/);
+    // The band sounds on again, but after the window: the model does not fire it late.
+    expect(p.propose(f, at(10.5 + n.attackAfterS + 0.05, sounding))[0]!.awaiting).toBeDefined();
     next({ index: 2, when: 12 });
-    expect(p.propose(g, at(11.6, 10.2))[0]).toMatchObject({ cue: '3', fireAt: 12 });
-    const q = policy(false);
-    q.onBeat(beat, [vote(0), vote(0)], f);
-    q.propose(f, at(10.51, 10.5));
-    expect(q.propose(f, at(10.75, 10.5))[0]!.awaiting).toBeUndefined();
+    expect(p.propose(f, at(10.5 + n.staleMs / 1000 + 0.1, sounding))[0]).toMatchObject({ cue: '3', fireAt: 12 });
   });
 
-  it('holds a cue whose moment falls in a break and fires it once, on the band\'s first attack when it plays again, wherever the follower has run to', () => {
+  it("holds a cue whose moment falls in a break and fires it once, on the band's first attack when it plays again, wherever the follower has run to", () => {
     const p = policy(false);
     const { f, quiet, next } = band();
     p.onBeat(beat, [vote(0), vote(0)], f);
-    expect(p.propose(f, at(10.45, 10.2))[0]!.awaiting).toBeDefined();
+    expect(p.propose(f, at(10.45, falling, 10.2))[0]!.awaiting).toBeDefined();
     quiet(true);
     // The break: the follower runs on past the cue; the cue is held for the band's return.
     next({ index: 2, when: 14 });
-    const held = p.propose(f, at(10.7, 10.2))[0]!;
+    const held = p.propose(f, at(10.7, level(-60, -50), 10.2))[0]!;
     expect(held).toMatchObject({ cue: '2', awaiting: 'waiting for the band to play again' });
     expect(held.lost).toMatch(/^follower holding: the band has stopped/);
-    expect(p.propose(f, at(12, 10.2))[0]).toMatchObject({ cue: '2', awaiting: 'waiting for the band to play again' });
+    expect(p.propose(f, at(12, level(-60), 10.2))[0]).toMatchObject({ cue: '2', awaiting: 'waiting for the band to play again' });
     // The band comes back (the quiet flag trails the attack by a hop): the cue goes at its attack, not lost.
-    const back = p.propose(f, at(12.51, 12.5))[0]!;
+    const back = p.propose(f, at(12.51, sounding, 12.5))[0]!;
     expect(back).toMatchObject({ cue: '2', fireAt: 12.5, confidence: 1, reason: "cue 2 on the band's first attack after the break, at 12.50 s" });
     expect(back.awaiting).toBeUndefined();
     expect(back.lost).toBeUndefined();
     quiet(false);
     // Later attacks do not move it; once its moment is stale, the follower speaks again.
-    expect(p.propose(f, at(12.7, 12.68))[0]).toMatchObject({ cue: '2', fireAt: 12.5 });
-    expect(p.propose(f, at(12.5 + n.staleMs / 1000 + 0.05, 12.68))[0]).toMatchObject({ cue: '3', fireAt: 14 });
+    expect(p.propose(f, at(12.7, sounding, 12.68))[0]).toMatchObject({ cue: '2', fireAt: 12.5 });
+    expect(p.propose(f, at(12.5 + n.staleMs / 1000 + 0.05, sounding, 12.68))[0]).toMatchObject({ cue: '3', fireAt: 14 });
   });
 
-  it("does not call the follower stalled for holding its place through a break", () => {
+  it('does not call the follower stalled for holding its place through a break', () => {
     const p = policy(false);
     let place: { match: number; rate?: number; quiet?: boolean } = { match: 0.3, rate: 1, quiet: true };
     const f: FollowerView = { nextCue: () => undefined, placement: () => place };
