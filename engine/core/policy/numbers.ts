@@ -19,8 +19,9 @@ import { z } from 'zod';
  * 5: a follower-alone department's proposal carries the model's calibrated confidence for the
  *    follower's certainty (`policy.confidence`, `calibrateFollower`); an engine of version 4 would
  *    ignore the table and read every follower proposal as 100%, so it must refuse such a model.
- * 6: a follower's cue goes on the band's attack (`attackBeforeS`/`attackAfterS`): it waits for it, and
- *    a cue whose moment falls in a break goes on the band's first attack when it plays again.
+ * 6: a follower's cue does not go into a band falling silent (`fallWindowS` … `soundingBelowPeakDb`):
+ *    it waits for the band's attack (`attackBeforeS`/`attackAfterS`), and a cue whose moment falls in
+ *    a break goes on the band's first attack when it plays again.
  */
 export const POLICY_VERSION = 6;
 
@@ -139,7 +140,12 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * The numbers a show runs with when no model supplies its own, and the starting point of training.
  * Measured on the POP909 development set (songs 001–010, bench/model.ts); `networkVeto` was checked
  * once on songs 011–020. The lost state's numbers (`lostMatch` … `vampExitBeats`) were tuned on the stage
- * development takes only (POP909 001–002, `bench/stage.ts --dev`).
+ * development takes only (POP909 001–002, `bench/stage.ts --dev`). The band-falling-silent numbers
+ * (`attackBeforeS` … `soundingBelowPeakDb`) were set on the stage development set with its recording
+ * (POP909 001–002 and frontiers, 2026-12-06) from level and flux traces at its breaks and at its cue
+ * moments: `attackPeakFraction` 0.2 hears no attack in any of its breaks and one at 619 of 621 cue
+ * moments; a break there falls 5–11 dB in 100 ms or sits 20 dB or more under the band, a cue moment
+ * with no attack 0–4 dB (one filtered drop-out 10 dB).
  */
 export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   fireThreshold: 0.5,
