@@ -145,7 +145,7 @@ interface DeptMemory {
   vote: NetVote | undefined;
   /** A network fire armed for a moment still to come: it stands while the model, a beat on, no longer calls it. */
   armed: Proposal | undefined;
-  /** The follower's cue waiting for the band's attack (`onAttack`); after a break it goes on the band's return (`afterBreak`). */
+  /** The follower's cue waiting for the band's attack (`unlessFallingSilent`); after a break it goes on the band's return (`afterBreak`). */
   waiting: { cue: string; fireAt: number; returnAt?: number } | undefined;
   /** The cue last confirmed by an attack, and when (audio seconds). */
   heard: { cue: string; at: number } | undefined;
@@ -353,11 +353,11 @@ export class CuePolicy {
       if (cue !== undefined) {
         const onBeat = Math.abs(next.when - b.nextBeatT) <= n.followAgreeBeats * b.periodS;
         if (!useNet || vote === undefined) {
-          return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
+          return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
         }
-        if (!onBeat) return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` }, now);
+        if (!onBeat) return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` }, now);
         const conf = this.confidence(i, vote.fire);
-        if (vote.fire >= n.networkVeto) return this.onAttack(m, { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` }, now);
+        if (vote.fire >= n.networkVeto) return this.unlessFallingSilent(m, { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` }, now);
         if (armedStands !== undefined) return armedStands;
         return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt: next.when, reason: `network vetoes the follower's cue ${cue} at ${this.where(next.when)} (${vote.fire.toFixed(2)} < ${n.networkVeto})` };
       }
@@ -380,7 +380,7 @@ export class CuePolicy {
     // 1b. The follower's cue further ahead, armed `armLeadS` before its time (the network votes on the beat before it).
     if (next !== undefined && next.when <= now + n.armLeadS) {
       const cue = this.cueName(dept, next.index);
-      if (cue !== undefined) return this.onAttack(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
+      if (cue !== undefined) return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
     }
     if (vote === undefined) return undefined;
     // 3. Not armed: what comes next, and when.
@@ -391,12 +391,12 @@ export class CuePolicy {
   }
 
   /**
-   * A follower-timed proposal goes at its moment unless the band is falling silent there
-   * (`fallingSilent`: a break the rehearsal never had); then it waits (armed, not fired by the model)
+   * A follower-timed proposal goes at its moment unless the band is falling silent there (in the
+   * last `fallWindowS` before it or after it; `fallingSilent`: a break the rehearsal never had); then it waits (armed, not fired by the model)
    * for the band's attack within `attackBeforeS`/`attackAfterS` of its moment, and is remembered for
    * `afterBreak`. An attack heard in that window always lets it go.
    */
-  private onAttack(m: DeptMemory, p: Proposal, now: number): Proposal {
+  private unlessFallingSilent(m: DeptMemory, p: Proposal, now: number): Proposal {
     const n = this.numbers;
     const a = this.attackAt;
     if (a !== undefined && a >= p.fireAt - n.attackBeforeS && a <= p.fireAt + n.attackAfterS) {
@@ -406,6 +406,8 @@ export class CuePolicy {
     }
     // The same cue just went on its attack: the follower still offers it as it moves past.
     if (m.heard?.cue === p.cue && now - m.heard.at < n.refireMinMs / 1000) return p;
+    // Judged at its moment only: a band that falls quiet between two notes long before it is no break.
+    if (now < p.fireAt - n.fallWindowS) return p;
     // The band sounds on: the cue goes at its moment (at once, up to attackAfterS after it).
     const silent = this.fallingSilent(now);
     if (silent === undefined && now <= p.fireAt + n.attackAfterS) {

@@ -346,6 +346,11 @@ describe("CuePolicy: a follower's cue does not go into a band falling silent", (
     expect(before).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
     expect(before.awaiting).toBeUndefined();
     expect(p.propose(f, at(10.5 + n.attackAfterS, sounding))[0]!.awaiting).toBeUndefined();
+    // A level falling between two notes well before the moment is judged at the moment, not then.
+    const q = policy(false);
+    q.onBeat(beat, [vote(0), vote(0)], f);
+    expect(q.propose(f, at(10.5 - n.fallWindowS - 0.05, falling))[0]!.awaiting).toBeUndefined();
+    expect(q.propose(f, at(10.5 - n.fallWindowS + 0.01, falling))[0]!.awaiting).toBeDefined();
   });
 
   it('waits (armed, not fired by the model) while the band falls silent at its moment, and goes on an attack heard within attackBeforeS/attackAfterS of it', () => {
