@@ -67,18 +67,22 @@ describe('arbiter modes', () => {
     );
   });
 
-  it('in auto, a prediction from a lost follower is armed for a person to confirm (assist), never fired by the model; it fires again once the follower re-locks', () => {
-    const lost = { ...predict('2', 0.9, 1), lost: 'follower lost: test' };
-    run('auto', ({ hot }) => ({ predictions$: hot('a', { a: lost }) }), '', {});
+  /** In auto, a person confirming the armed prediction (cue 2, 0.9) at 500 ms fires it as theirs. */
+  const confirmsInAuto = (p: Prediction): void =>
     run(
       'auto',
       ({ hot }) => ({
-        predictions$: hot('a', { a: lost }),
+        predictions$: hot('a', { a: p }),
         console$: hot('500ms c', { c: { command: { type: 'confirm-prediction', dept: 'LX', cue: '2' }, user: 'op' } }),
       }),
       '500ms a',
       { a: { t: 0.5, dept: LX, action: 'go', cue: cueId('2'), source: 'operator', confidence: 0.9, user: 'op' } },
     );
+
+  it('in auto, a prediction from a lost follower is armed for a person to confirm (assist), never fired by the model; it fires again once the follower re-locks', () => {
+    const lost = { ...predict('2', 0.9, 1), lost: 'follower lost: test' };
+    run('auto', ({ hot }) => ({ predictions$: hot('a', { a: lost }) }), '', {});
+    confirmsInAuto(lost);
     run('auto', ({ hot }) => ({ predictions$: hot('a 1s b', { a: { ...predict('3', 0.9, 1), lost: 'follower lost: test' }, b: predict('3', 0.9, 2) }) }), '2s b', { b: modelGo(2, '3', 0.9) });
   });
 
@@ -86,15 +90,7 @@ describe('arbiter modes', () => {
     const waiting = { ...predict('2', 0.9, 1), awaiting: "waiting for the band's attack on cue 2" };
     run('auto', ({ hot }) => ({ predictions$: hot('a', { a: waiting }) }), '', {});
     run('auto', ({ hot }) => ({ predictions$: hot('a 1199ms b', { a: waiting, b: predict('2', 0.9, 1) }) }), '1200ms b', { b: modelGo(1.2, '2', 0.9) });
-    run(
-      'auto',
-      ({ hot }) => ({
-        predictions$: hot('a', { a: waiting }),
-        console$: hot('500ms c', { c: { command: { type: 'confirm-prediction', dept: 'LX', cue: '2' }, user: 'op' } }),
-      }),
-      '500ms a',
-      { a: { t: 0.5, dept: LX, action: 'go', cue: cueId('2'), source: 'operator', confidence: 0.9, user: 'op' } },
-    );
+    confirmsInAuto(waiting);
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(({ hot }) => {
       const states: ArbiterState[] = [];

@@ -338,10 +338,16 @@ describe("CuePolicy: a follower's cue does not go into a band falling silent", (
     };
   }
 
-  it('goes at its moment while the band sounds on, attack or not (a held chord, an anticipated downbeat)', () => {
+  /** A follower-alone policy after the first beat, following `band()`. */
+  function started(): { p: CuePolicy; f: FollowerView } {
     const p = policy(false);
     const { f } = band();
     p.onBeat(beat, [vote(0), vote(0)], f);
+    return { p, f };
+  }
+
+  it('goes at its moment while the band sounds on, attack or not (a held chord, an anticipated downbeat)', () => {
+    const { p, f } = started();
     const before = p.propose(f, at(10.49, sounding))[0]!;
     expect(before).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
     expect(before.awaiting).toBeUndefined();
@@ -354,9 +360,7 @@ describe("CuePolicy: a follower's cue does not go into a band falling silent", (
   });
 
   it('waits (armed, not fired by the model) while the band falls silent at its moment, and goes on an attack heard within attackBeforeS/attackAfterS of it', () => {
-    const p = policy(false);
-    const { f } = band();
-    p.onBeat(beat, [vote(0), vote(0)], f);
+    const { p, f } = started();
     const waiting = p.propose(f, at(10.48, falling))[0]!;
     expect(waiting).toMatchObject({ cue: '2', fireAt: 10.5, confidence: 1 });
     expect(waiting.awaiting).toBe(`the band's level fell ${n.stopDropDb} dB in ${n.fallWindowS * 1000} ms: cue 2 waits for its attack`);
