@@ -17,7 +17,8 @@
  *  (b) the three real recordings in ../shared/data/real-beats (human beat annotations).
  *
  * Beat F-measure: ±70 ms, beats in the first 5 s ignored (mir_eval's defaults); downbeat F the same
- * on downbeats. Every Precue figure is causal (the live pipeline, offline clock). aubio tracks the
+ * on downbeats ("downF": the learned tracker as shipped, its bar network placing the beats in the bar;
+ * "ptr dF": the frame-level bar pointer's own place, without the bar network). Every Precue figure is causal (the live pipeline, offline clock). aubio tracks the
  * same files; it has no downbeats.
  */
 import { execFile } from 'node:child_process';
@@ -30,6 +31,9 @@ import { resolveListeningSettings } from '../engine/core/audio/listen.js';
 import { rehearsalPriorOf, type RehearsalReference } from '../engine/core/rehearsal/rehearsalPrior.js';
 import type { TrackerKind } from '../engine/core/audio/types.js';
 import { SHIPPED_BEAT_NET } from '../engine/core/audio/beatNetWeights.js';
+import { SHIPPED_BAR_NET } from '../engine/core/audio/barNetWeights.js';
+import { BEAT_FPS, beatBandCount, beatFramesOf } from '../engine/core/audio/beatFrames.js';
+import { LearnedBeatTracker } from '../engine/core/audio/learnedTracker.js';
 import { readWavFile } from '../engine/io/audio/wavFile.js';
 import { rehearsalFromAudio } from '../engine/io/takes/beatGrid.js';
 import { fMeasure, mean } from './lib/beatEval.js';
@@ -53,6 +57,8 @@ interface Row {
   readonly name: string;
   readonly learned: number;
   readonly learnedDown: number;
+  /** Downbeat F of the frame-level bar pointer alone (no bar network), same beats. */
+  readonly pointerDown: number;
   readonly prior?: number;
   readonly priorDown?: number;
   readonly dsp?: number;
@@ -104,10 +110,25 @@ async function track(wavPath: string, tracker: TrackerKind, rehearsals?: Rehears
   };
 }
 
+/** Downbeats of the learned tracker without its bar network: the frame-level bar pointer's. */
+async function pointerDownbeats(wavPath: string): Promise<number[]> {
+  const wav = await readWavFile(wavPath);
+  const { bands, count } = beatFramesOf(wav.samples, wav.sampleRate);
+  const B = beatBandCount();
+  const tracker = new LearnedBeatTracker(resolveListeningSettings({ tracker: 'learned' }), { barModel: null });
+  const downs: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const b = tracker.pushBeatFrame({ t: n / BEAT_FPS, bands: bands.subarray(n * B, (n + 1) * B) }).beat;
+    if (b?.isDownbeat === true) downs.push(b.t);
+  }
+  return downs;
+}
+
 async function score(items: readonly Item[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const it of items) {
     const l = await track(it.wav, 'learned');
+    const ptr = await pointerDownbeats(it.wav);
     const p = it.rehearsals !== undefined ? await track(it.wav, 'learned', it.rehearsals) : undefined;
     const d = withDsp ? await track(it.wav, 'dsp') : undefined;
     const a = withAubio ? await aubioBeats(it.wav) : undefined;
@@ -115,6 +136,7 @@ async function score(items: readonly Item[]): Promise<Row[]> {
       name: it.name,
       learned: fMeasure(it.beats, l.beats).f,
       learnedDown: fMeasure(it.downbeats, l.downs).f,
+      pointerDown: fMeasure(it.downbeats, ptr).f,
       ...(p !== undefined ? { prior: fMeasure(it.beats, p.beats).f, priorDown: fMeasure(it.downbeats, p.downs).f } : {}),
       ...(d !== undefined ? { dsp: fMeasure(it.beats, d.beats).f } : {}),
       ...(a !== undefined ? { aubio: fMeasure(it.beats, a).f } : {}),
@@ -130,19 +152,19 @@ async function score(items: readonly Item[]): Promise<Row[]> {
 const f3 = (x: number | undefined): string => (x === undefined ? '    -' : x.toFixed(3).padStart(5));
 function table(title: string, rows: readonly Row[]): Record<string, number | undefined> {
   console.log(`\n${title}`);
-  console.log(`${'track'.padEnd(30)}  beatF  downF  +reh F +reh dF  dspF  aubioF    bpm   speed`);
+  console.log(`${'track'.padEnd(30)}  beatF  downF  ptr dF  +reh F +reh dF  dspF  aubioF    bpm   speed`);
   for (const r of rows) {
-    console.log(`${r.name.padEnd(30)}  ${f3(r.learned)}  ${f3(r.learnedDown)}  ${f3(r.prior)}  ${f3(r.priorDown)}  ${f3(r.dsp)}  ${f3(r.aubio)}  ${r.bpm.toFixed(1).padStart(5)}  ${r.speed.toFixed(0).padStart(4)}×`);
+    console.log(`${r.name.padEnd(30)}  ${f3(r.learned)}  ${f3(r.learnedDown)}  ${f3(r.pointerDown)}  ${f3(r.prior)}  ${f3(r.priorDown)}  ${f3(r.dsp)}  ${f3(r.aubio)}  ${r.bpm.toFixed(1).padStart(5)}  ${r.speed.toFixed(0).padStart(4)}×`);
   }
   const m = (k: keyof Row): number | undefined => (rows.every((r) => typeof r[k] === 'number') && rows.length > 0 ? mean(rows.map((r) => r[k] as number)) : undefined);
   const min = (k: keyof Row): number | undefined => (rows.every((r) => typeof r[k] === 'number') && rows.length > 0 ? Math.min(...rows.map((r) => r[k] as number)) : undefined);
-  const s = { beatF: m('learned'), downbeatF: m('learnedDown'), priorF: m('prior'), priorDownF: m('priorDown'), dspF: m('dsp'), aubioF: m('aubio'), minBeatF: min('learned'), minPriorF: min('prior') };
-  console.log(`${'MEAN'.padEnd(30)}  ${f3(s.beatF)}  ${f3(s.downbeatF)}  ${f3(s.priorF)}  ${f3(s.priorDownF)}  ${f3(s.dspF)}  ${f3(s.aubioF)}`);
-  console.log(`${'MIN'.padEnd(30)}  ${f3(s.minBeatF)}         ${f3(s.minPriorF)}`);
+  const s = { beatF: m('learned'), downbeatF: m('learnedDown'), pointerDownF: m('pointerDown'), priorF: m('prior'), priorDownF: m('priorDown'), dspF: m('dsp'), aubioF: m('aubio'), minBeatF: min('learned'), minPriorF: min('prior') };
+  console.log(`${'MEAN'.padEnd(30)}  ${f3(s.beatF)}  ${f3(s.downbeatF)}  ${f3(s.pointerDownF)}  ${f3(s.priorF)}  ${f3(s.priorDownF)}  ${f3(s.dspF)}  ${f3(s.aubioF)}`);
+  console.log(`${'MIN'.padEnd(30)}  ${f3(s.minBeatF)}                ${f3(s.minPriorF)}`);
   return s;
 }
 
-console.log(`beat network ${SHIPPED_BEAT_NET.version}; recipe ${RECIPE_VERSION}; F ±70 ms, first 5 s skipped; all Precue figures causal`);
+console.log(`beat network ${SHIPPED_BEAT_NET.version}, bar network ${SHIPPED_BAR_NET.version}; recipe ${RECIPE_VERSION}; F ±70 ms, first 5 s skipped; all Precue figures causal`);
 const out: Record<string, { rows: Row[]; summary: Record<string, number | undefined> }> = {};
 
 // (a) held-out renders.
@@ -222,4 +244,4 @@ if (real !== undefined) {
   check('(b real) beat F − aubio', real.beatF !== undefined && real.aubioF !== undefined ? real.beatF - real.aubioF : undefined, (v) => v >= 0.1, '≥ 0.10');
 }
 console.log(`\nacceptance (issue 15)\n${lines.join('\n')}`);
-if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ model: SHIPPED_BEAT_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));
+if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ model: SHIPPED_BEAT_NET.version, barModel: SHIPPED_BAR_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));

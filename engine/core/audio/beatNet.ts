@@ -66,6 +66,15 @@ function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
+/** Decodes base64 little-endian float32 values (the inverse of `float32ToBase64`). */
+export function base64ToFloat32(b64: string): Float32Array {
+  const bytes = base64ToBytes(b64);
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(Math.floor(bytes.length / 4));
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  return out;
+}
+
 /** Encodes float32 values as base64 (little-endian), the `weights` field of a `BeatNetModel`. */
 export function float32ToBase64(values: Float32Array): string {
   const bytes = new Uint8Array(values.length * 4);

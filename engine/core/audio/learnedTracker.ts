@@ -4,6 +4,9 @@
  * decodes them causally into beats with their place in the bar. With rehearsal grids
  * (`core/rehearsal/rehearsalPrior.ts`) the score follower's idea of where the music is weighs every beat hypothesis.
  */
+import { BarFeatures, BarNet, decodeBarNet, type BarNetModel, type BarNetWeights } from './barNet.js';
+import { SHIPPED_BAR_NET } from './barNetWeights.js';
+import { BarPhaseFilter, type BarPhaseTuning, type BarPlacePrior } from './barPhase.js';
 import { BarPointerFilter, type BarPointerTuning, type EntryPrior } from './barPointer.js';
 import { BEAT_FPS, BEAT_FRAME_LAG_S, type BeatFrame } from './beatFrames.js';
 import { BeatNet, decodeBeatNet, type BeatNetModel, type BeatNetWeights } from './beatNet.js';
@@ -18,6 +21,18 @@ export function beatNetWeights(model: BeatNetModel = SHIPPED_BEAT_NET): BeatNetW
   if (w === undefined) {
     w = decodeBeatNet(model);
     decoded.set(model, w);
+  }
+  return w;
+}
+
+const decodedBars = new WeakMap<BarNetModel, BarNetWeights>();
+
+/** The decoded weights of a bar network (decoded once per model object). */
+export function barNetWeights(model: BarNetModel = SHIPPED_BAR_NET): BarNetWeights {
+  let w = decodedBars.get(model);
+  if (w === undefined) {
+    w = decodeBarNet(model);
+    decodedBars.set(model, w);
   }
   return w;
 }
@@ -55,6 +70,11 @@ export class LearnedBeatTracker {
   private readonly net: BeatNet;
   private readonly filter: BarPointerFilter;
   private readonly prior: BeatPrior | undefined;
+  /** The bar's place, beat by beat (undefined: the frame-level bar pointer's place is used). */
+  private readonly bars: { readonly features: BarFeatures; readonly net: BarNet; readonly phase: BarPhaseFilter } | undefined;
+  /** Frames since the reset, and the frame of the last beat emitted. */
+  private frame = 0;
+  private lastBeatFrame = -1;
   private beatIndex = 0;
   private barIndex = -1;
   private lastTempoT = -Infinity;
@@ -62,10 +82,20 @@ export class LearnedBeatTracker {
   /** Confidence of the last beat (the tempo estimate carries it). */
   private lastConfidence = 0;
 
-  constructor(settings: ListeningSettings, options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: BeatPrior } = {}) {
+  /**
+   * `barModel`: the bar network that places each beat in its bar (default the shipped one; `null`:
+   * the frame-level bar pointer's place, as before the bar network).
+   */
+  constructor(
+    settings: ListeningSettings,
+    options: { model?: BeatNetModel; tuning?: Partial<BarPointerTuning>; prior?: BeatPrior; barModel?: BarNetModel | null; barTuning?: Partial<BarPhaseTuning> } = {},
+  ) {
     this.net = new BeatNet(beatNetWeights(options.model));
     this.filter = new BarPointerFilter(barPointerTuningFor(settings, options.tuning));
     this.prior = options.prior;
+    const barModel = options.barModel === undefined ? SHIPPED_BAR_NET : options.barModel;
+    this.bars =
+      barModel === null ? undefined : { features: new BarFeatures(), net: new BarNet(barNetWeights(barModel)), phase: new BarPhaseFilter(barModel.downbeatRate, options.barTuning) };
   }
 
   /** Forgets everything (new song). */
@@ -73,6 +103,13 @@ export class LearnedBeatTracker {
     this.net.reset();
     this.filter.reset();
     this.prior?.reset();
+    if (this.bars !== undefined) {
+      this.bars.features.reset();
+      this.bars.net.reset();
+      this.bars.phase.reset();
+    }
+    this.frame = 0;
+    this.lastBeatFrame = -1;
     this.beatIndex = 0;
     this.barIndex = -1;
     this.lastTempoT = -Infinity;
@@ -92,6 +129,8 @@ export class LearnedBeatTracker {
     const t = f.t;
     const entryPrior = this.prior?.entryPrior(t, BEAT_FPS);
     const fb = this.filter.step(p[1]!, p[2]!, entryPrior);
+    const n = this.frame++;
+    this.bars?.features.pushFrame(f.bands, p[1]!, p[2]!);
     const out: TrackerOutput = {};
     const state = this.filter.state;
     if (state !== undefined) {
@@ -106,16 +145,29 @@ export class LearnedBeatTracker {
     const bpm = (60 * BEAT_FPS) / fb.tau;
     this.lastConfidence = fb.confidence;
     if (out.tempo !== undefined) out.tempo = { ...out.tempo, confidence: fb.confidence };
+    let beatInBar = fb.beatInBar;
+    let beatsPerBar = fb.meter;
+    if (this.bars !== undefined) {
+      const interval = this.lastBeatFrame < 0 ? 0 : n - this.lastBeatFrame;
+      const evidence = this.bars.net.step(this.bars.features.beat(interval, fb.beatInBar));
+      const steps = interval > 0 ? Math.max(1, Math.round(interval / fb.tau)) : 1;
+      const placePrior: BarPlacePrior | undefined = entryPrior !== undefined ? (meter, q) => entryPrior(meter, fb.tau, q) : undefined;
+      // The beat before is one beat back only when no gap came between.
+      const place = this.bars.phase.step(evidence.down, steps, placePrior, steps === 1 ? evidence.previousDown : undefined);
+      beatInBar = place.beatInBar;
+      beatsPerBar = place.meter;
+    }
+    this.lastBeatFrame = n;
     const index = this.beatIndex++;
-    if (fb.beatInBar === 0 || this.barIndex < 0) this.barIndex++;
+    if (beatInBar === 0 || this.barIndex < 0) this.barIndex++;
     out.beat = {
       t,
       index,
       bpm,
       confidence: fb.confidence,
-      beatInBar: fb.beatInBar,
-      beatsPerBar: fb.meter,
-      isDownbeat: fb.beatInBar === 0,
+      beatInBar,
+      beatsPerBar,
+      isDownbeat: beatInBar === 0,
       barIndex: this.barIndex,
       nextBeatT: t + fb.tau / BEAT_FPS,
       decidedT: f.t + BEAT_FRAME_LAG_S,
