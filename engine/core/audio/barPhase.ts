@@ -121,3 +121,65 @@ export class BarPhaseFilter {
     return { meter: t.meters[mi]!, beatInBar: best - this.offsets[mi]!, confidence: a[best]! };
   }
 }
+
+/**
+ * The single most likely places of a whole take's beats (Viterbi, look-ahead allowed): what a
+ * rehearsal grid stores. `down[i]` and `previousDown[i]` are the bar network's two outputs on beat i,
+ * `steps[i]` the beats its gap spanned (1 normally; the previous-beat evidence counts only then).
+ */
+export function decodeBarPhase(
+  down: ArrayLike<number>,
+  previousDown: ArrayLike<number>,
+  steps: ArrayLike<number>,
+  downbeatRate: number,
+  tuning: Partial<BarPhaseTuning> = {},
+): Pick<BarPlace, 'meter' | 'beatInBar'>[] {
+  const filter = new BarPhaseFilter(downbeatRate, tuning);
+  const t = filter.tuning;
+  const states: { meter: number; q: number }[] = [];
+  t.meters.forEach((meter) => {
+    for (let q = 0; q < meter; q++) states.push({ meter, q });
+  });
+  const S = states.length;
+  const n = down.length;
+  if (n === 0) return [];
+  const sum = t.meterPrior.reduce((s, x) => s + x, 0);
+  const restart = states.map((s) => t.meterPrior[t.meters.indexOf(s.meter)]! / sum / s.meter);
+  const clamp = (p: number): number => (Number.isFinite(p) ? Math.min(1 - 1e-4, Math.max(1e-4, p)) : downbeatRate);
+  const logObs = (i: number, s: { meter: number; q: number }): number => {
+    const p = clamp(down[i]!);
+    let v = Math.log(s.q === 0 ? p / downbeatRate : (1 - p) / (1 - downbeatRate));
+    const k = Number.isFinite(steps[i]!) && steps[i]! >= 1 ? Math.round(steps[i]!) : 1;
+    if (i > 0 && k === 1) {
+      const pp = clamp(previousDown[i]!);
+      v += Math.log((s.q - 1 + s.meter) % s.meter === 0 ? pp / downbeatRate : (1 - pp) / (1 - downbeatRate));
+    }
+    return t.sharpness * v;
+  };
+  const back = new Int32Array(n * S);
+  let score = states.map((s, j) => Math.log(restart[j]!) + logObs(0, s));
+  for (let i = 1; i < n; i++) {
+    const k = Number.isFinite(steps[i]!) && steps[i]! >= 1 ? Math.round(steps[i]!) : 1;
+    const stay = (1 - t.jump) ** k;
+    // Best predecessor overall (for a jump) and along the bar (for a stay).
+    let bestAny = 0;
+    for (let j = 1; j < S; j++) if (score[j]! > score[bestAny]!) bestAny = j;
+    const next = states.map((s, j) => {
+      const from = states.findIndex((p) => p.meter === s.meter && (p.q + k) % s.meter === s.q);
+      const viaStay = Math.log(stay) + score[from]!;
+      const viaJump = Math.log(1 - stay) + Math.log(restart[j]!) + score[bestAny]!;
+      back[i * S + j] = viaStay >= viaJump ? from : bestAny;
+      return Math.max(viaStay, viaJump) + logObs(i, s);
+    });
+    const max = Math.max(...next);
+    score = next.map((v) => v - max);
+  }
+  let j = 0;
+  for (let k = 1; k < S; k++) if (score[k]! > score[j]!) j = k;
+  const out: Pick<BarPlace, 'meter' | 'beatInBar'>[] = new Array<Pick<BarPlace, 'meter' | 'beatInBar'>>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = { meter: states[j]!.meter, beatInBar: states[j]!.q };
+    if (i > 0) j = back[i * S + j]!;
+  }
+  return out;
+}

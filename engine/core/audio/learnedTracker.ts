@@ -1,8 +1,10 @@
 /**
  * The learned beat and downbeat tracker: the beat network (`beatNet.ts`) turns each 50 fps filterbank
  * frame into beat and downbeat probabilities, and the online bar-pointer filter (`barPointer.ts`)
- * decodes them causally into beats with their place in the bar. With rehearsal grids
- * (`core/rehearsal/rehearsalPrior.ts`) the score follower's idea of where the music is weighs every beat hypothesis.
+ * decodes them causally into beats. Each beat is then placed in its bar by the beat-synchronous bar
+ * network (`barNet.ts`) and the bar-phase filter (`barPhase.ts`), which hear a bar's first beat far
+ * better than the frame-level pointer. With rehearsal grids (`core/rehearsal/rehearsalPrior.ts`) the
+ * score follower's idea of where the music is weighs every beat hypothesis and every place in the bar.
  */
 import { BarFeatures, BarNet, decodeBarNet, type BarNetModel, type BarNetWeights } from './barNet.js';
 import { SHIPPED_BAR_NET } from './barNetWeights.js';

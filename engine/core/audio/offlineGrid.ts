@@ -1,13 +1,17 @@
 /**
- * A recording's beat grid, analysed offline with look-ahead: the beat network over every frame, then
- * the single most likely bar-pointer path (Viterbi) — what a rehearsal take stores as `beats.json`.
+ * A recording's beat grid, analysed offline with look-ahead: the beat network over every frame, the
+ * single most likely bar-pointer path (Viterbi) for the beats, then the bar network over those beats
+ * and the most likely places in the bar (Viterbi again) — what a rehearsal take stores as `beats.json`.
  */
-import { decodeBarPointer } from './barPointer.js';
+import { BarFeatures, BarNet, type BarNetModel } from './barNet.js';
+import { SHIPPED_BAR_NET } from './barNetWeights.js';
+import { decodeBarPhase } from './barPhase.js';
+import { decodeBarPointer, type DecodedBeat } from './barPointer.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from './beatFrames.js';
 import { makeGrid, type BeatGrid } from './beatGrid.js';
 import { BeatNet, beatActivations, type BeatNetModel } from './beatNet.js';
 import { SHIPPED_BEAT_NET } from './beatNetWeights.js';
-import { barPointerTuningFor, beatNetWeights } from './learnedTracker.js';
+import { barNetWeights, barPointerTuningFor, beatNetWeights } from './learnedTracker.js';
 import { defaultListeningSettings, type ListeningSettings } from './types.js';
 
 /** The offline grid of a whole recording (mono samples at any rate). */
@@ -16,12 +20,43 @@ export function analyzeGrid(
   sampleRate: number,
   settings: Pick<ListeningSettings, 'minBpm' | 'maxBpm' | 'priorBpm' | 'priorWidthOctaves'> = defaultListeningSettings,
   model: BeatNetModel = SHIPPED_BEAT_NET,
+  barModel: BarNetModel = SHIPPED_BAR_NET,
 ): BeatGrid {
-  const { bands } = beatFramesOf(samples, sampleRate);
+  const { bands, count } = beatFramesOf(samples, sampleRate);
   const acts = beatActivations(new BeatNet(beatNetWeights(model)), bands, beatBandCount());
   const beats = decodeBarPointer(acts, barPointerTuningFor(settings));
+  const places = placeInBars(beats, bands, count, acts, barModel);
   return makeGrid(
-    `learned ${model.version} (offline Viterbi)`,
-    beats.map((b) => [b.frame / BEAT_FPS, b.beatInBar] as const),
+    `learned ${model.version} + ${barModel.version} (offline Viterbi)`,
+    beats.map((b, i) => [b.frame / BEAT_FPS, places[i]!] as const),
   );
+}
+
+/** Each beat's place in its bar: the bar network over the beats (as live), then the most likely places of the whole take. */
+function placeInBars(beats: readonly DecodedBeat[], bands: Float32Array, count: number, acts: Float32Array, barModel: BarNetModel): number[] {
+  if (beats.length === 0) return [];
+  const B = beatBandCount();
+  const intervals = beats.slice(1).map((b, i) => b.frame - beats[i]!.frame).sort((a, b) => a - b);
+  const typical = intervals.length > 0 ? intervals[Math.floor(intervals.length / 2)]! : 1;
+  const features = new BarFeatures(B);
+  const net = new BarNet(barNetWeights(barModel));
+  const down: number[] = [];
+  const previousDown: number[] = [];
+  const steps: number[] = [];
+  let k = 0;
+  let last = -1;
+  for (let n = 0; n < count && k < beats.length; n++) {
+    features.pushFrame(bands.subarray(n * B, (n + 1) * B), acts[2 * n]!, acts[2 * n + 1]!);
+    if (beats[k]!.frame !== n) continue;
+    const interval = last < 0 ? 0 : n - last;
+    const e = net.step(features.beat(interval, beats[k]!.beatInBar));
+    down.push(e.down);
+    previousDown.push(e.previousDown);
+    steps.push(interval > 0 ? Math.max(1, Math.round(interval / typical)) : 1);
+    last = n;
+    k++;
+  }
+  const places = decodeBarPhase(down, previousDown, steps, barModel.downbeatRate);
+  // Beats past the last frame (cannot happen with the decoder's own frames) keep the pointer's place.
+  return beats.map((b, i) => places[i]?.beatInBar ?? b.beatInBar);
 }

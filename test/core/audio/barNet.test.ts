@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BarFeatures, BarNet, barFeatureCount, barNetParameterCount, buildBarNetwork, decodeBarNet, packBarNet } from '../../../engine/core/audio/barNet.js';
 import { SHIPPED_BAR_NET } from '../../../engine/core/audio/barNetWeights.js';
-import { BarPhaseFilter } from '../../../engine/core/audio/barPhase.js';
+import { BarPhaseFilter, decodeBarPhase } from '../../../engine/core/audio/barPhase.js';
 import { beatBandCount } from '../../../engine/core/audio/beatFrames.js';
 import { SHIPPED_BEAT_NET } from '../../../engine/core/audio/beatNetWeights.js';
 import { seededRandom } from '../../../engine/core/model/dataset.js';
@@ -146,6 +146,21 @@ describe('bar phase filter', () => {
     // This beat's own evidence says nothing; the evidence about the beat before marks every fourth.
     const places = Array.from({ length: 16 }, (_, i) => f.step(0.25, 1, undefined, i % 4 === 3 ? 0.6 : 0.15));
     expect(places.slice(8).every((p, k) => (p.beatInBar === 1) === ((k + 8) % 4 === 3))).toBe(true);
+  });
+
+  it('offline, places every beat of a take with hindsight: the bar found late is right from the first beat', () => {
+    // Nothing is heard for the first eight beats; then every fourth beat from beat 2 on is marked.
+    const n = 24;
+    const down = Array.from({ length: n }, (_, i) => (i < 8 ? 0.25 : i % 4 === 2 ? 0.6 : 0.15));
+    const places = decodeBarPhase(down, new Array<number>(n).fill(0.25), new Array<number>(n).fill(1), 0.25);
+    expect(places.map((p) => p.beatInBar)).toEqual(Array.from({ length: n }, (_, i) => (i + 2) % 4));
+    expect(places.every((p) => p.meter === 4)).toBe(true);
+    // A gap of two beats keeps the count; a take in three is heard in three.
+    const gap = decodeBarPhase([0.6, 0.15, 0.15, 0.6, 0.15, 0.15, 0.15, 0.6], new Array<number>(8).fill(0.25), [1, 1, 2, 1, 1, 1, 1, 1], 0.25, { meters: [4], meterPrior: [1] });
+    expect(gap.map((p) => p.beatInBar)).toEqual([0, 1, 3, 0, 1, 2, 3, 0]);
+    const three = decodeBarPhase(Array.from({ length: 18 }, (_, i) => (i % 3 === 0 ? 0.6 : 0.15)), new Array<number>(18).fill(0.25), new Array<number>(18).fill(1), 0.25);
+    expect(three.every((p, i) => p.meter === 3 && p.beatInBar === i % 3)).toBe(true);
+    expect(decodeBarPhase([], [], [], 0.25)).toEqual([]);
   });
 
   it('refuses a base rate outside (0, 1) and meters without priors', () => {
