@@ -7,7 +7,7 @@
  *    the learned beat tracker, sections) over the real-beats recordings and a few renders, as audio
  *    seconds per CPU second of this process (process.cpuUsage, so other load on the machine does not
  *    flatter or hurt it); the same with the DSP tracker; and the learned tracker alone (its frames,
- *    network and bar-pointer filter).
+ *    beat network, bar-pointer filter and bar network).
  * 2. Latency, in audio time: how long after a click's first sample its onset is emitted, and how long
  *    after a beat's time the beat is emitted, feeding 256-sample blocks (≈11.6 ms at 22.05 kHz).
  * 3. The live worker's step: blocks of 441 samples (one tracker frame, 20 ms) through the analysis
@@ -21,11 +21,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { analyzeRecording, audioBlocks } from '../engine/core/audio/analyze.js';
-import { filterActivations } from '../engine/core/audio/barPointer.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from '../engine/core/audio/beatFrames.js';
-import { BeatNet, beatActivations } from '../engine/core/audio/beatNet.js';
 import { FeatureFramer } from '../engine/core/audio/extractFeatures.js';
-import { LearnedBeatTracker, beatNetWeights } from '../engine/core/audio/learnedTracker.js';
+import { LearnedBeatTracker } from '../engine/core/audio/learnedTracker.js';
 import { OnsetPicker } from '../engine/core/audio/detectOnsets.js';
 import { resolveListeningSettings } from '../engine/core/audio/listen.js';
 import { analyzeGrid } from '../engine/core/audio/offlineGrid.js';
@@ -62,8 +60,10 @@ for (const file of files) {
   await analyzeRecording(w.samples, w.sampleRate, { tracker: 'dsp' });
   const dsp = cpuS() - c0;
   c0 = cpuS();
-  const { bands } = beatFramesOf(w.samples, w.sampleRate);
-  filterActivations(beatActivations(new BeatNet(beatNetWeights()), bands, beatBandCount()), { fps: BEAT_FPS });
+  const { bands, count } = beatFramesOf(w.samples, w.sampleRate);
+  const alone = new LearnedBeatTracker(S);
+  const B = beatBandCount();
+  for (let n = 0; n < count; n++) alone.pushBeatFrame({ t: n / BEAT_FPS, bands: bands.subarray(n * B, (n + 1) * B) });
   const tracker = cpuS() - c0;
   totals.audio += w.durationS;
   totals.learned += learned;
