@@ -14,7 +14,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { GruCell, sigmoid, type GruWeights } from '../gru.js';
-import { BEAT_FRONTEND, base64ToFloat32, float32ToBase64, type Tf } from './beatNet.js';
+import { BEAT_FRONTEND, base64ToFloat32, float32ToBase64, packedWeights, type Tf } from './beatNet.js';
 import { beatBandCount } from './beatFrames.js';
 
 /** Frames at and before a beat whose beat-network evidence counts for it. */
@@ -330,15 +330,7 @@ export function packBarNet(
   inputStd: Float32Array,
   weights: readonly Float32Array[],
 ): BarNetModel {
-  const parts = [inputMean, inputStd, ...weights];
-  const flat = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    flat.set(p, at);
-    at += p.length;
-  }
-  const expected = barNetParameterCount(meta.features, meta.denseUnits, meta.gruUnits);
-  if (flat.length !== expected) throw new RangeError(`packBarNet: ${flat.length} values for a shape that needs ${expected}`);
+  const flat = packedWeights('packBarNet', [inputMean, inputStd, ...weights], barNetParameterCount(meta.features, meta.denseUnits, meta.gruUnits));
   return {
     version: meta.version,
     frontend: BEAT_FRONTEND,

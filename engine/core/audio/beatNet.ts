@@ -242,6 +242,18 @@ export function buildBeatNetwork(tf: Tf, shape: BeatNetShape): tfTypes.LayersMod
   return tf.model({ inputs: input, outputs: out, name: 'beatnet' });
 }
 
+/** The normalisation and a model's weights (getWeights order) as one float32 array, checked against the count its shape needs. */
+export function packedWeights(what: string, parts: readonly Float32Array[], expected: number): Float32Array {
+  const flat = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    flat.set(p, at);
+    at += p.length;
+  }
+  if (flat.length !== expected) throw new RangeError(`${what}: ${flat.length} values for a shape that needs ${expected}`);
+  return flat;
+}
+
 /** Packs the normalisation and a `buildBeatNetwork` model's weights (getWeights order) as a `BeatNetModel`. */
 export function packBeatNet(
   meta: Pick<BeatNetModel, 'version' | 'recipe'> & BeatNetShape,
@@ -249,15 +261,7 @@ export function packBeatNet(
   inputStd: Float32Array,
   weights: readonly Float32Array[],
 ): BeatNetModel {
-  const parts = [inputMean, inputStd, ...weights];
-  const flat = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    flat.set(p, at);
-    at += p.length;
-  }
-  const expected = beatNetParameterCount(meta.bands, meta.denseUnits, meta.gruUnits);
-  if (flat.length !== expected) throw new RangeError(`packBeatNet: ${flat.length} values for a shape that needs ${expected}`);
+  const flat = packedWeights('packBeatNet', [inputMean, inputStd, ...weights], beatNetParameterCount(meta.bands, meta.denseUnits, meta.gruUnits));
   return {
     version: meta.version,
     frontend: BEAT_FRONTEND,
