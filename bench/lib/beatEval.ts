@@ -14,7 +14,10 @@ export interface FScore {
 }
 
 /** F-measure of `estimated` against `reference` times (seconds). Greedy one-to-one matching in time order. */
-export function fMeasure(reference: readonly number[], estimated: readonly number[], windowS = 0.07, skipS = 5): FScore {
+/** The tolerance of a beat (mir_eval's default): ±70 ms. */
+export const BEAT_WINDOW_S = 0.07;
+
+export function fMeasure(reference: readonly number[], estimated: readonly number[], windowS = BEAT_WINDOW_S, skipS = 5): FScore {
   const ref = reference.filter((t) => t >= skipS).sort((a, b) => a - b);
   const est = estimated.filter((t) => t >= skipS).sort((a, b) => a - b);
   if (ref.length === 0 && est.length === 0) return { f: 1, precision: 1, recall: 1, matched: 0, estimated: 0, reference: 0 };

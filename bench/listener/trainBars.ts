@@ -28,7 +28,7 @@ import { barPointerTuningFor, beatNetWeights } from '../../engine/core/audio/lea
 import { resolveListeningSettings } from '../../engine/core/audio/listen.js';
 import { seededRandom } from '../../engine/core/model/dataset.js';
 import { loadTf } from '../../engine/io/model/backend.js';
-import { fMeasure, mean } from '../lib/beatEval.js';
+import { BEAT_WINDOW_S, fMeasure, mean } from '../lib/beatEval.js';
 import { FEATURE_DIR, pool, takeFrames, type TakeFrames } from './data.js';
 import { writeTrainingCurve, type CurvePoint } from './plot.js';
 import { RECIPE_VERSION, spreadSongs } from './recipe.js';
@@ -113,7 +113,7 @@ function sequenceOf(t: TakeFrames): BeatSequence {
     // Truth: the nearest true beat within ±70 ms.
     const tt = n / BEAT_FPS;
     let bestK = -1;
-    let bestD = 0.07;
+    let bestD = BEAT_WINDOW_S;
     for (let k = 0; k < t.beats.length; k++) {
       const d = Math.abs(t.beats[k]! - tt);
       if (d <= bestD) {
