@@ -13,10 +13,10 @@ export interface FScore {
   readonly reference: number;
 }
 
-/** F-measure of `estimated` against `reference` times (seconds). Greedy one-to-one matching in time order. */
 /** The tolerance of a beat (mir_eval's default): ±70 ms. */
 export const BEAT_WINDOW_S = 0.07;
 
+/** F-measure of `estimated` against `reference` times (seconds). Greedy one-to-one matching in time order. */
 export function fMeasure(reference: readonly number[], estimated: readonly number[], windowS = BEAT_WINDOW_S, skipS = 5): FScore {
   const ref = reference.filter((t) => t >= skipS).sort((a, b) => a - b);
   const est = estimated.filter((t) => t >= skipS).sort((a, b) => a - b);
