@@ -15,28 +15,30 @@ import { BeatNet, decodeBeatNet, type BeatNetModel, type BeatNetWeights } from '
 import { SHIPPED_BEAT_NET } from './beatNetWeights.js';
 import type { Beat, FeatureFrame, ListeningSettings, TempoEstimate } from './types.js';
 
-const decoded = new WeakMap<BeatNetModel, BeatNetWeights>();
-
-/** The decoded weights of `model` (decoded once per model object). */
-export function beatNetWeights(model: BeatNetModel = SHIPPED_BEAT_NET): BeatNetWeights {
-  let w = decoded.get(model);
-  if (w === undefined) {
-    w = decodeBeatNet(model);
-    decoded.set(model, w);
-  }
-  return w;
+/** `decode`, run once per model object (the weights are decoded from base64 on first use). */
+function decodedOnce<M extends object, W>(decode: (model: M) => W): (model: M) => W {
+  const cache = new WeakMap<M, W>();
+  return (model) => {
+    let w = cache.get(model);
+    if (w === undefined) {
+      w = decode(model);
+      cache.set(model, w);
+    }
+    return w;
+  };
 }
 
-const decodedBars = new WeakMap<BarNetModel, BarNetWeights>();
+const beatNetOnce = decodedOnce(decodeBeatNet);
+const barNetOnce = decodedOnce(decodeBarNet);
+
+/** The decoded weights of a beat network (decoded once per model object). */
+export function beatNetWeights(model: BeatNetModel = SHIPPED_BEAT_NET): BeatNetWeights {
+  return beatNetOnce(model);
+}
 
 /** The decoded weights of a bar network (decoded once per model object). */
 export function barNetWeights(model: BarNetModel = SHIPPED_BAR_NET): BarNetWeights {
-  let w = decodedBars.get(model);
-  if (w === undefined) {
-    w = decodeBarNet(model);
-    decodedBars.set(model, w);
-  }
-  return w;
+  return barNetOnce(model);
 }
 
 /**
