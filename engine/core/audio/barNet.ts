@@ -4,9 +4,10 @@
  * bar's first beat poorly (a kick on 1 and 3 and a snare on 2 and 4 look alike half a bar apart). A bar
  * is told by what changes on its first beat — the chord, the bass note, the groove's cycle — and by
  * bars of memory. So, on every beat the online filter emits, `BarFeatures` summarises the beat that
- * just ended (its mean log bands, how they differ from the beat before, the beat network's evidence
- * at the beat, the interval's change) and `BarNet`, a small GRU stepped once per beat, says how likely
- * this beat is the first of a bar. `barPhase.ts` turns that into the place in the bar.
+ * just ended (its level per band group and how it changed from the beat before, how the spectrum's
+ * shape changed, the beat network's evidence at the beat, the interval's change, the frame pointer's
+ * guess) and `BarNet`, a small GRU stepped once per beat, says how likely this beat is the first of a
+ * bar, and how likely the beat before was. `barPhase.ts` turns that into the place in the bar.
  *
  * Causal: the features of beat i use frames up to beat i's own frame, nothing later. The weights
  * travel as a `BarNetModel` written by `bench/listener/trainBars.ts`; the shipped one is

@@ -42,6 +42,22 @@ export function barNetWeights(model: BarNetModel = SHIPPED_BAR_NET): BarNetWeigh
 }
 
 /**
+ * The bar network to run behind `beatModel`: `barModel` when given (refused if it was trained behind
+ * another beat network: its evidence would mean something else), `null` for none; by default the
+ * shipped one if it was trained behind `beatModel`, else none (the frame-level bar pointer's place).
+ */
+export function barModelFor(beatModel: BeatNetModel, barModel?: BarNetModel | null): BarNetModel | null {
+  if (barModel === null) return null;
+  if (barModel !== undefined) {
+    if (barModel.beatNet !== beatModel.version) {
+      throw new RangeError(`bar network ${barModel.version} was trained behind beat network ${barModel.beatNet}, not ${beatModel.version}: retrain it with 'npx tsx bench/listener/trainBars.ts'`);
+    }
+    return barModel;
+  }
+  return SHIPPED_BAR_NET.beatNet === beatModel.version ? SHIPPED_BAR_NET : null;
+}
+
+/**
  * What the show knows, as the learned tracker hears it: fed every feature frame, it weighs the beat
  * hypotheses the bar-pointer filter enters (the rehearsal grids' prior, `core/rehearsal`).
  */
@@ -87,8 +103,8 @@ export class LearnedBeatTracker {
   private lastConfidence = 0;
 
   /**
-   * `barModel`: the bar network that places each beat in its bar (default the shipped one; `null`:
-   * the frame-level bar pointer's place, as before the bar network).
+   * `barModel`: the bar network that places each beat in its bar (see `barModelFor`; `null`: the
+   * frame-level bar pointer's place, as before the bar network).
    */
   constructor(
     settings: ListeningSettings,
@@ -97,7 +113,7 @@ export class LearnedBeatTracker {
     this.net = new BeatNet(beatNetWeights(options.model));
     this.filter = new BarPointerFilter(barPointerTuningFor(settings, options.tuning));
     this.prior = options.prior;
-    const barModel = options.barModel === undefined ? SHIPPED_BAR_NET : options.barModel;
+    const barModel = barModelFor(options.model ?? SHIPPED_BEAT_NET, options.barModel);
     this.bars =
       barModel === null ? undefined : { features: new BarFeatures(), net: new BarNet(barNetWeights(barModel)), phase: new BarPhaseFilter(barModel.downbeatRate, options.barTuning) };
   }

@@ -4,14 +4,13 @@
  * and the most likely places in the bar (Viterbi again) — what a rehearsal take stores as `beats.json`.
  */
 import { BarFeatures, BarNet, type BarNetModel } from './barNet.js';
-import { SHIPPED_BAR_NET } from './barNetWeights.js';
 import { decodeBarPhase } from './barPhase.js';
 import { decodeBarPointer, type DecodedBeat } from './barPointer.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from './beatFrames.js';
 import { makeGrid, type BeatGrid } from './beatGrid.js';
 import { BeatNet, beatActivations, type BeatNetModel } from './beatNet.js';
 import { SHIPPED_BEAT_NET } from './beatNetWeights.js';
-import { barNetWeights, barPointerTuningFor, beatNetWeights } from './learnedTracker.js';
+import { barModelFor, barNetWeights, barPointerTuningFor, beatNetWeights } from './learnedTracker.js';
 import { defaultListeningSettings, type ListeningSettings } from './types.js';
 
 /** The offline grid of a whole recording (mono samples at any rate). */
@@ -20,14 +19,15 @@ export function analyzeGrid(
   sampleRate: number,
   settings: Pick<ListeningSettings, 'minBpm' | 'maxBpm' | 'priorBpm' | 'priorWidthOctaves'> = defaultListeningSettings,
   model: BeatNetModel = SHIPPED_BEAT_NET,
-  barModel: BarNetModel = SHIPPED_BAR_NET,
+  barModel?: BarNetModel | null,
 ): BeatGrid {
   const { bands, count } = beatFramesOf(samples, sampleRate);
   const acts = beatActivations(new BeatNet(beatNetWeights(model)), bands, beatBandCount());
   const beats = decodeBarPointer(acts, barPointerTuningFor(settings));
-  const places = placeInBars(beats, bands, count, acts, barModel);
+  const bars = barModelFor(model, barModel);
+  const places = bars !== null ? placeInBars(beats, bands, count, acts, bars) : beats.map((b) => b.beatInBar);
   return makeGrid(
-    `learned ${model.version} + ${barModel.version} (offline Viterbi)`,
+    `learned ${model.version}${bars !== null ? ` + ${bars.version}` : ''} (offline Viterbi)`,
     beats.map((b, i) => [b.frame / BEAT_FPS, places[i]!] as const),
   );
 }

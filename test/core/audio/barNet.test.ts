@@ -5,6 +5,7 @@ import { SHIPPED_BAR_NET } from '../../../engine/core/audio/barNetWeights.js';
 import { BarPhaseFilter, decodeBarPhase } from '../../../engine/core/audio/barPhase.js';
 import { beatBandCount } from '../../../engine/core/audio/beatFrames.js';
 import { SHIPPED_BEAT_NET } from '../../../engine/core/audio/beatNetWeights.js';
+import { barModelFor } from '../../../engine/core/audio/learnedTracker.js';
 import { seededRandom } from '../../../engine/core/model/dataset.js';
 
 beforeAll(async () => {
@@ -82,6 +83,16 @@ describe('bar network', () => {
     expect(() => decodeBarNet({ ...SHIPPED_BAR_NET, frontend: 'other' })).toThrow(/bench\/listener\/trainBars\.ts/);
     expect(() => decodeBarNet({ ...SHIPPED_BAR_NET, features: F + 1 })).toThrow(/bench\/listener\/trainBars\.ts/);
     expect(() => decodeBarNet({ ...SHIPPED_BAR_NET, gruUnits: SHIPPED_BAR_NET.gruUnits + 1 })).toThrow(/weights stored/);
+  });
+
+  it('runs only behind the beat network it was trained behind', () => {
+    expect(barModelFor(SHIPPED_BEAT_NET)).toBe(SHIPPED_BAR_NET);
+    expect(barModelFor(SHIPPED_BEAT_NET, null)).toBeNull();
+    // Another beat network: no bar network by default (the frame pointer places the beats), and a
+    // bar network trained behind the shipped one is refused, naming the command that retrains it.
+    const other = { ...SHIPPED_BEAT_NET, version: 'listener-other' };
+    expect(barModelFor(other)).toBeNull();
+    expect(() => barModelFor(other, SHIPPED_BAR_NET)).toThrow(/trained behind beat network .*trainBars\.ts/);
   });
 
   it('ships small weights with their version, seed, recipe and the beat network they were trained behind', () => {
