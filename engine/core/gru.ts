@@ -18,6 +18,24 @@ export interface GruWeights {
   readonly bias: Float32Array;
 }
 
+/**
+ * A dense layer in place: `out` = bias + x · kernel (kernel [x.length × out.length], row-major, as
+ * tfjs stores it), then ReLU if asked. The one dense product of the engine's small networks (the GRU's
+ * input gates, the beat, bar and cue networks' dense layers).
+ */
+export function denseInto(out: Float32Array, bias: ArrayLike<number>, x: ArrayLike<number>, inputs: number, kernel: Float32Array, relu = false): Float32Array {
+  const n = out.length;
+  for (let j = 0; j < n; j++) out[j] = bias[j]!;
+  for (let i = 0; i < inputs; i++) {
+    const xi = x[i]!;
+    if (xi === 0) continue;
+    const row = i * n;
+    for (let j = 0; j < n; j++) out[j]! += xi * kernel[row + j]!;
+  }
+  if (relu) for (let j = 0; j < n; j++) if (out[j]! < 0) out[j] = 0;
+  return out;
+}
+
 /** Logistic sigmoid. */
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -49,14 +67,7 @@ export class GruCell {
   step(x: ArrayLike<number>): Float32Array {
     const { inputSize: I, hiddenSize: H, kernel, recurrentKernel, bias } = this.weights;
     const G = 3 * H;
-    const gx = this.gx;
-    gx.set(bias);
-    for (let i = 0; i < I; i++) {
-      const xi = x[i]!;
-      if (xi === 0) continue;
-      const row = i * G;
-      for (let j = 0; j < G; j++) gx[j]! += xi * kernel[row + j]!;
-    }
+    const gx = denseInto(this.gx, bias, x, I, kernel);
     // Recurrent products for z and r (first 2H columns).
     const gh = this.gh;
     gh.fill(0, 0, 2 * H);

@@ -14,7 +14,7 @@
  * `barNetWeights.ts`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { GruCell, sigmoid, type GruWeights } from '../gru.js';
+import { denseInto, GruCell, sigmoid, type GruWeights } from '../gru.js';
 import { BEAT_FRONTEND, base64ToFloat32, float32ToBase64, packedWeights, type Tf } from './beatNet.js';
 import { beatBandCount } from './beatFrames.js';
 
@@ -272,17 +272,7 @@ export class BarNet {
       const v = features[i]!;
       x[i] = ((Number.isFinite(v) ? v : inputMean[i]!) - inputMean[i]!) / inputStd[i]!;
     }
-    const D = this.dense.length;
-    const dense = this.dense;
-    dense.set(denseBias);
-    for (let i = 0; i < F; i++) {
-      const xi = x[i]!;
-      if (xi === 0) continue;
-      const row = i * D;
-      for (let j = 0; j < D; j++) dense[j]! += xi * denseKernel[row + j]!;
-    }
-    for (let j = 0; j < D; j++) if (dense[j]! < 0) dense[j] = 0;
-    const h = this.gru.step(dense);
+    const h = this.gru.step(denseInto(this.dense, denseBias, x, F, denseKernel, true));
     let now = outBias[0]!;
     let before = outBias[1]!;
     for (let i = 0; i < h.length; i++) {

@@ -9,7 +9,7 @@
  * written by `bench/listener/train.ts`; the shipped one is `beatNetWeights.ts`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { GruCell, type GruWeights } from '../gru.js';
+import { denseInto, GruCell, type GruWeights } from '../gru.js';
 import { BEAT_BANDS_PER_OCTAVE, BEAT_FMAX_HZ, BEAT_FMIN_HZ, BEAT_HOP, BEAT_LOG_GAIN, BEAT_SAMPLE_RATE, BEAT_WINDOW, beatBandCount } from './beatFrames.js';
 
 /** The frontend a model was trained on; a model whose string differs is refused. */
@@ -162,16 +162,7 @@ export class BeatNet {
       this.prev[i] = v;
     }
     this.havePrev = true;
-    const D = this.dense.length;
-    const dense = this.dense;
-    dense.set(denseBias);
-    for (let i = 0; i < 2 * B; i++) {
-      const xi = x[i]!;
-      const row = i * D;
-      for (let j = 0; j < D; j++) dense[j]! += xi * denseKernel[row + j]!;
-    }
-    for (let j = 0; j < D; j++) if (dense[j]! < 0) dense[j] = 0;
-    let h: Float32Array = dense;
+    let h: Float32Array = denseInto(this.dense, denseBias, x, 2 * B, denseKernel, true);
     for (const g of this.grus) h = g.step(h);
     const H = h.length;
     const logits = this.logits;

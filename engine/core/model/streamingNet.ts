@@ -3,7 +3,7 @@
  * the live path, no allocation per step, and the recurrent state carried from beat to beat. The GRU
  * is the engine's one `GruCell` (exactly what the tfjs GRU computes).
  */
-import { GruCell, sigmoid } from '../gru.js';
+import { denseInto, GruCell, sigmoid } from '../gru.js';
 import type { NetWeights } from './types.js';
 
 /** One department's outputs for the next beat. */
@@ -47,15 +47,7 @@ export class StreamingNet {
     const { hiddenSize: H, headSize: S } = this.weights;
     const h = this.gru.step(x);
     // Shared dense + ReLU.
-    const sh = this.shared;
-    sh.set(this.weights.sharedBias);
-    const sk = this.weights.sharedKernel;
-    for (let i = 0; i < H; i++) {
-      const hi = h[i]!;
-      const row = i * S;
-      for (let j = 0; j < S; j++) sh[j]! += hi * sk[row + j]!;
-    }
-    for (let j = 0; j < S; j++) if (sh[j]! < 0) sh[j] = 0;
+    const sh = denseInto(this.shared, this.weights.sharedBias, h, H, this.weights.sharedKernel, true);
     this.weights.heads.forEach((hw, d) => {
       const out = this.outputs[d]!;
       out.fire = sigmoid(dot1(sh, hw.fireKernel, hw.fireBias));
