@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { BarPointerFilter } from '../../engine/core/audio/barPointer.js';
 import { BAR_FEATURES_VERSION, BAR_OUTPUTS, BarFeatures, BarNet, barFeatureCount, buildBarNetwork, decodeBarNet, packBarNet, type BarNetModel } from '../../engine/core/audio/barNet.js';
-import { BarPhaseFilter } from '../../engine/core/audio/barPhase.js';
+import { BarPhaseFilter, beatsSpanned } from '../../engine/core/audio/barPhase.js';
 import { BEAT_FPS, beatBandCount } from '../../engine/core/audio/beatFrames.js';
 import { BeatNet } from '../../engine/core/audio/beatNet.js';
 import { SHIPPED_BEAT_NET } from '../../engine/core/audio/beatNetWeights.js';
@@ -107,7 +107,7 @@ function sequenceOf(t: TakeFrames): BeatSequence {
     const interval = last < 0 ? 0 : n - last;
     last = n;
     xs.push(...feats.beat(interval, fb.beatInBar));
-    steps.push(interval > 0 ? Math.max(1, Math.round(interval / fb.tau)) : 1);
+    steps.push(beatsSpanned(interval, fb.tau));
     frames.push(n);
     if (fb.beatInBar === 0) pointerDowns.push(n / BEAT_FPS);
     // Truth: the nearest true beat within ±70 ms.
@@ -209,8 +209,7 @@ function validate(m: BarNetModel): { downF: number; loss: number } {
       const y = q.y[i]!;
       loss -= y * Math.log(Math.max(1e-7, e.down)) + (1 - y) * Math.log(Math.max(1e-7, 1 - e.down));
       n++;
-      const steps = q.steps[i]!;
-      if (phase.step(e.down, steps, undefined, steps === 1 ? e.previousDown : undefined).beatInBar === 0) downs.push(q.frames[i]! / BEAT_FPS);
+      if (phase.step(e.down, q.steps[i], undefined, e.previousDown).beatInBar === 0) downs.push(q.frames[i]! / BEAT_FPS);
     }
     fs.push(fMeasure(q.downbeats, downs).f);
   }

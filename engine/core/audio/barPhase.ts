@@ -25,6 +25,11 @@ export const defaultBarPhaseTuning: BarPhaseTuning = {
   sharpness: 1,
 };
 
+/** Beats a gap of `intervalFrames` spans at a beat interval of `tauFrames` (1 for the first beat, at least 1). */
+export function beatsSpanned(intervalFrames: number, tauFrames: number): number {
+  return intervalFrames > 0 && tauFrames > 0 ? Math.max(1, Math.round(intervalFrames / tauFrames)) : 1;
+}
+
 /** The filter's answer for one beat. */
 export interface BarPlace {
   readonly meter: number;
@@ -76,7 +81,7 @@ export class BarPhaseFilter {
   /**
    * A beat, `steps` beats after the last one (1 normally; more after a gap the tracker did not beat
    * through), with the bar network's probability `pDown` that it begins a bar and, if known,
-   * `pPreviousDown` that the beat before it did.
+   * `pPreviousDown` that the beat before it did (ignored after a gap).
    */
   step(pDown: number, steps = 1, prior?: BarPlacePrior, pPreviousDown?: number): BarPlace {
     const t = this.tuning;
@@ -91,7 +96,8 @@ export class BarPhaseFilter {
     const p = Number.isFinite(pDown) ? Math.min(1 - 1e-4, Math.max(1e-4, pDown)) : this.downbeatRate;
     const down = (p / this.downbeatRate) ** t.sharpness;
     const other = ((1 - p) / (1 - this.downbeatRate)) ** t.sharpness;
-    const pp = pPreviousDown !== undefined && Number.isFinite(pPreviousDown) ? Math.min(1 - 1e-4, Math.max(1e-4, pPreviousDown)) : this.downbeatRate;
+    // What the network says of the beat before counts only when that beat was one beat back.
+    const pp = k === 1 && pPreviousDown !== undefined && Number.isFinite(pPreviousDown) ? Math.min(1 - 1e-4, Math.max(1e-4, pPreviousDown)) : this.downbeatRate;
     const prevDown = (pp / this.downbeatRate) ** t.sharpness;
     const prevOther = ((1 - pp) / (1 - this.downbeatRate)) ** t.sharpness;
     let sum = 0;

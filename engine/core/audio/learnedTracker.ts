@@ -8,7 +8,7 @@
  */
 import { BarFeatures, BarNet, decodeBarNet, type BarNetModel, type BarNetWeights } from './barNet.js';
 import { SHIPPED_BAR_NET } from './barNetWeights.js';
-import { BarPhaseFilter, type BarPhaseTuning, type BarPlacePrior } from './barPhase.js';
+import { BarPhaseFilter, beatsSpanned, type BarPhaseTuning, type BarPlacePrior } from './barPhase.js';
 import { BarPointerFilter, type BarPointerTuning, type EntryPrior } from './barPointer.js';
 import { BEAT_FPS, BEAT_FRAME_LAG_S, type BeatFrame } from './beatFrames.js';
 import { BeatNet, decodeBeatNet, type BeatNetModel, type BeatNetWeights } from './beatNet.js';
@@ -170,10 +170,9 @@ export class LearnedBeatTracker {
     if (this.bars !== undefined) {
       const interval = this.lastBeatFrame < 0 ? 0 : n - this.lastBeatFrame;
       const evidence = this.bars.net.step(this.bars.features.beat(interval, fb.beatInBar));
-      const steps = interval > 0 ? Math.max(1, Math.round(interval / fb.tau)) : 1;
+      const steps = beatsSpanned(interval, fb.tau);
       const placePrior: BarPlacePrior | undefined = entryPrior !== undefined ? (meter, q) => entryPrior(meter, fb.tau, q) : undefined;
-      // The beat before is one beat back only when no gap came between.
-      const place = this.bars.phase.step(evidence.down, steps, placePrior, steps === 1 ? evidence.previousDown : undefined);
+      const place = this.bars.phase.step(evidence.down, steps, placePrior, evidence.previousDown);
       beatInBar = place.beatInBar;
       beatsPerBar = place.meter;
     }

@@ -4,7 +4,7 @@
  * and the most likely places in the bar (Viterbi again) — what a rehearsal take stores as `beats.json`.
  */
 import { BarFeatures, BarNet, type BarNetModel } from './barNet.js';
-import { decodeBarPhase } from './barPhase.js';
+import { beatsSpanned, decodeBarPhase } from './barPhase.js';
 import { decodeBarPointer, type DecodedBeat } from './barPointer.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from './beatFrames.js';
 import { makeGrid, type BeatGrid } from './beatGrid.js';
@@ -52,7 +52,7 @@ function placeInBars(beats: readonly DecodedBeat[], bands: Float32Array, count: 
     const e = net.step(features.beat(interval, beats[k]!.beatInBar));
     down.push(e.down);
     previousDown.push(e.previousDown);
-    steps.push(interval > 0 ? Math.max(1, Math.round(interval / typical)) : 1);
+    steps.push(beatsSpanned(interval, typical));
     last = n;
     k++;
   }
