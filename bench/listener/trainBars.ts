@@ -4,7 +4,9 @@
  * with its version, seed and data recipe, and the training curve as a picture.
  *
  *   nice -n 10 npx tsx bench/listener/trainBars.ts [--seed 1] [--songs 200] [--with-beat-songs] [--val 20]
- *        [--epochs 40] [--dense 24] [--gru 32] [--batch 32] [--seq 64] [--lr 0.003] [--dropout 0.2]
+ *        [--epochs 40] [--dense 24] [--gru 32] [--batch 32] [--seq 64] [--lr 0.003] [--dropout 0.2] [--keep-renders]
+ * (`--keep-renders`: keep the WAV renders after their frames are cached, so that a change to the frontend re-reads
+ * them instead of rendering again; a few GB)
  *
  * Data: `--songs` training-split songs the beat network was NOT trained on (its recipe names its 160),
  * so the bar network learns how far to trust the beat network on music it has not heard, and with
@@ -46,6 +48,7 @@ const { values: opts } = parseArgs({
     lr: { type: 'string', default: '0.003' },
     'beat-songs': { type: 'string', default: '160' },
     'with-beat-songs': { type: 'boolean', default: false },
+    'keep-renders': { type: 'boolean', default: false },
     dropout: { type: 'string', default: '0.2' },
     out: { type: 'string', default: 'engine/core/audio/barNetWeights.ts' },
     curve: { type: 'string', default: 'bench/listener/bar-training-curve.png' },
@@ -144,7 +147,7 @@ async function cachedSequence(id: string, kind: 'train' | 'validation'): Promise
     const j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     return { ...(j as unknown as BeatSequence), x: Float32Array.from(j.x as number[]), y: Float32Array.from(j.y as number[]), steps: Float32Array.from(j.steps as number[]), frames: Int32Array.from(j.frames as number[]) };
   }
-  const s = sequenceOf(await takeFrames({ id, kind, take: 0 }));
+  const s = sequenceOf(await takeFrames({ id, kind, take: 0 }, opts['keep-renders']));
   writeFileSync(file, JSON.stringify({ ...s, x: Array.from(s.x), y: Array.from(s.y), steps: Array.from(s.steps), frames: Array.from(s.frames) }));
   return s;
 }
