@@ -17,6 +17,7 @@
  * `bassAlone` keeps below 250 Hz. The count-in is four synthesised stick clicks. Nothing of the audio
  * is copied into the repository: decoded recordings and takes go to `.tmp/`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -45,13 +46,34 @@ export function recordingId(path: string): string {
   return `rec-${basename(path, extname(path)).replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-/** The recordings present on this machine, and a line saying which are missing and how to get them. */
-export function availableRecordings(paths: readonly string[] = STAGE_RECORDINGS): { present: string[]; missing: string | undefined } {
-  const present = paths.filter((p) => existsSync(p));
+/** Audio file formats this machine's sox reads (`sox -h`), or none without sox. */
+function soxFormats(): Set<string> {
+  try {
+    const help = execFileSync('sox', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const line = help.split('\n').find((l) => l.startsWith('AUDIO FILE FORMATS:')) ?? '';
+    return new Set(line.slice('AUDIO FILE FORMATS:'.length).trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * The recordings this machine can use, and a line saying which are skipped and how to get them: a
+ * recording must be installed, and sox must read its format (MP3 needs `libsox-fmt-mp3`; without it
+ * sox fails mid-run with "no handler for file extension").
+ */
+export function availableRecordings(paths: readonly string[] = STAGE_RECORDINGS, formats: ReadonlySet<string> = soxFormats()): { present: string[]; missing: string | undefined } {
+  const readable = (p: string): boolean => formats.has(extname(p).slice(1).toLowerCase());
+  const present = paths.filter((p) => existsSync(p) && readable(p));
   const absent = paths.filter((p) => !existsSync(p));
+  const unreadable = paths.filter((p) => existsSync(p) && !readable(p));
+  const why = [
+    absent.length > 0 ? `${absent.map((p) => basename(p)).join(', ')} not found` : '',
+    unreadable.length > 0 ? `sox cannot read ${[...new Set(unreadable.map((p) => extname(p).slice(1)))].join(', ')} (${unreadable.map((p) => basename(p)).join(', ')})${formats.size === 0 ? ': sox not found' : ''}` : '',
+  ].filter((w) => w !== '');
   return {
     present,
-    missing: absent.length === 0 ? undefined : `real recordings skipped (${absent.map((p) => basename(p)).join(', ')} not found): apt-get install asc-music hyperrogue-music libsox-fmt-mp3`,
+    missing: why.length === 0 ? undefined : `real recordings skipped (${why.join('; ')}): apt-get install sox asc-music hyperrogue-music libsox-fmt-mp3`,
   };
 }
 

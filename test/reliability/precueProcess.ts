@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { precueArgs } from '../../bench/lib/processes.js';
 
 export const root = resolve(import.meta.dirname, '../..');
 
@@ -16,9 +17,13 @@ export interface PrecueProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<boolean>;
 }
 
-/** Starts `precue <args>` from the repository root. */
+/**
+ * Starts `precue <args>` from the repository root, with the Node flags the installed command runs with
+ * (`precueArgs`: its first line's flags; without them V8's young generation grows 4× larger, and a
+ * memory figure would not be the engine's).
+ */
 export function startPrecue(args: readonly string[], env: NodeJS.ProcessEnv = {}): PrecueProcess {
-  const child = spawn(process.execPath, [resolve(root, 'bin/precue.js'), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, precueArgs(args), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

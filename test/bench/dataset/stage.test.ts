@@ -4,11 +4,14 @@
  * follow the map exactly, the same seed makes the same take, and a drop-out lays the right
  * instruments out. Pure: no rendering, no POP909.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../bench/dataset/generate.js';
 import { DRUM_CHANNEL, BASS_CHANNEL, orchestrate, playMap } from '../../../bench/dataset/stageBand.js';
 import { designCues, mapBeats, mapCues, rehearsalPlan, sectionBars, stagePlan, STAGE_CONDITIONS, type EditMap, type SongForm } from '../../../bench/dataset/stageEdit.js';
-import { editRecording, recordingForm } from '../../../bench/dataset/stageRecordings.js';
+import { availableRecordings, editRecording, recordingForm } from '../../../bench/dataset/stageRecordings.js';
 import { STAGE_RATE } from '../../../bench/dataset/stageAudio.js';
 import { conditionSet, songMaps, TAKE_CONDITIONS } from '../../../bench/dataset/stageTruth.js';
 
@@ -233,5 +236,24 @@ describe('re-edited recordings', () => {
     const out = await editRecording(source, map, 4, '/nonexistent/scratch');
     const clicks = [...out.keys()].filter((i) => out[i]! > 0.5);
     expect(clicks).toEqual([100, STAGE_RATE + 100, 2 * STAGE_RATE + 100, 3 * STAGE_RATE + 100]);
+  });
+
+  it('skips a recording sox cannot read, saying which package reads it, and one not installed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'precue-rec-'));
+    const mp3 = join(dir, 'song.mp3');
+    const ogg = join(dir, 'song.ogg');
+    writeFileSync(mp3, '');
+    writeFileSync(ogg, '');
+    try {
+      const noMp3 = availableRecordings([mp3, ogg, join(dir, 'absent.ogg')], new Set(['wav', 'ogg']));
+      expect(noMp3.present).toEqual([ogg]);
+      expect(noMp3.missing).toMatch(/absent\.ogg not found/);
+      expect(noMp3.missing).toMatch(/sox cannot read mp3 \(song\.mp3\)/);
+      expect(noMp3.missing).toMatch(/libsox-fmt-mp3/);
+      expect(availableRecordings([mp3, ogg], new Set(['mp3', 'ogg']))).toEqual({ present: [mp3, ogg], missing: undefined });
+      expect(availableRecordings([ogg], new Set()).missing).toMatch(/sox not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
