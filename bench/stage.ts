@@ -6,7 +6,7 @@
  * live pipeline (`precue eval`'s `fireAll`: listening, the model and its cue policy, the arbiter,
  * playback, on the offline clock, every department in auto) beside the ablations and the baselines in
  * the same run. Prints, per condition (each alone, then `all`), overall F1 at ±100 ms, median timing
- * error and false fires per hour for model, followerOnly, networkOnly, rehearsalTiming and
+ * error and false fires per hour (and of them, early, late and far: `falseFireKinds`) for model, followerOnly, networkOnly, rehearsalTiming and
  * onlineAlignment; then the pooled table per department; rendered songs and recordings apart.
  *
  * Two sets (bench/README.md, "Which songs are for what"): `--dev` is the development set (POP909
@@ -31,7 +31,7 @@ import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './datas
 import { fireAll, formatTable, poolFires, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
 import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
 import { modelListening } from '../engine/core/model/types.js';
-import { scoreCues, type TimedCue } from '../engine/core/model/metrics.js';
+import { FAR_FIRE_S, falseFireKinds, scoreCues, type TimedCue } from '../engine/core/model/metrics.js';
 import { loadTf } from '../engine/io/model/backend.js';
 import { listenTakes } from '../engine/io/model/listenTakes.js';
 import { loadModelFolder, saveModelFolder, type ModelFolder } from '../engine/io/model/modelFolder.js';
@@ -48,15 +48,6 @@ const out = (s: string): boolean => process.stdout.write(`${s}\n`);
 /** Development songs of the stage bench (tune on these only). */
 export const DEV_STAGE_SONGS = ['001', '002'];
 
-/** Fires more than this far from every cue of their department are fires in the wrong place. */
-const FAR_S = 1;
-
-/** Fires per hour that land more than `FAR_S` from any cue of their department (a cue in the wrong place, not a late one). */
-export function farFiresPerHour(fired: readonly TimedCue[], expected: readonly TimedCue[], durationS: number): number {
-  const far = fired.filter((f) => !expected.some((e) => e.dept === f.dept && Math.abs(e.t - f.t) <= FAR_S)).length;
-  return durationS > 0 ? (far * 3600) / durationS : 0;
-}
-
 type Scored = (typeof EVAL_SCORES)[number];
 
 /** One row of the per-condition table: pooled over the takes of one condition. */
@@ -71,6 +62,7 @@ function conditionRow(name: string, fires: readonly TakeFires[]): string {
   const f = pooled('followerOnly');
   const ms = scoreCues(m.fired, m.expected, durationS);
   const fs = scoreCues(f.fired, f.expected, durationS);
+  const mk = falseFireKinds(m.fired, m.expected, durationS);
   return [
     name.padEnd(10),
     String(fires.length).padStart(3),
@@ -78,18 +70,20 @@ function conditionRow(name: string, fires: readonly TakeFires[]): string {
     ...(['model', 'followerOnly', 'networkOnly', 'rehearsalTiming', 'onlineAlignment', 'followerWithJumps'] as const).map((p) => cell(p).padStart(7)),
     ms.medianAbsErrorMs.toFixed(0).padStart(5),
     ms.falseFiresPerHour.toFixed(0).padStart(6),
-    farFiresPerHour(m.fired, m.expected, durationS).toFixed(0).padStart(6),
+    mk.early.toFixed(0).padStart(6),
+    mk.late.toFixed(0).padStart(5),
+    mk.far.toFixed(0).padStart(5),
     fs.falseFiresPerHour.toFixed(0).padStart(6),
-    farFiresPerHour(f.fired, f.expected, durationS).toFixed(0).padStart(6),
+    falseFireKinds(f.fired, f.expected, durationS).far.toFixed(0).padStart(6),
   ].join(' ');
 }
 
-const HEADER = `condition  takes  min   model  follow  netOnly rehTime onlineAl  (f+j)  med  FF/h  far/h fFF/h ffar/h`;
+const HEADER = `condition  takes  min   model  follow  netOnly rehTime onlineAl  (f+j)  med  FF/h  early late   far fFF/h ffar/h`;
 
 /** Prints the per-condition table of `fires` (each take's condition from `infos`). */
 function conditionTable(title: string, fires: readonly TakeFires[], infos: ReadonlyMap<string, Pick<StageTakeInfo, 'condition'>>): void {
   if (fires.length === 0) return;
-  out(`\n${title}: overall F1 ±100 ms per condition (model, followerOnly, networkOnly, rehearsalTiming, onlineAlignment, (follower+jumps) for reference); model's median |error| (ms), false fires/h (unmatched ±100 ms) and far fires/h (> ${FAR_S} s from any cue of the department); the same two for followerOnly`);
+  out(`\n${title}: overall F1 ±100 ms per condition (model, followerOnly, networkOnly, rehearsalTiming, onlineAlignment, (follower+jumps) for reference); model's median |error| (ms), false fires/h (unmatched ±100 ms) and of them, per hour, early and late (within ${FAR_FIRE_S} s of a cue of the department: mistimed) and far (further from all: a cue in the wrong place); followerOnly's false and far fires/h`);
   out(HEADER);
   for (const c of TAKE_CONDITIONS) {
     const of = fires.filter((f) => infos.get(f.take)?.condition === c);

@@ -38,6 +38,9 @@ export interface Report {
 interface Match {
   readonly errorS: number;
   readonly sameCue: boolean;
+  /** Indices of the pair in the (time-sorted) lists matched. */
+  readonly firedIndex: number;
+  readonly expectedIndex: number;
 }
 
 /** One-to-one matching: closest pairs first, each within `windowS`. */
@@ -57,7 +60,7 @@ export function matchCues(fired: readonly TimedCue[], expected: readonly TimedCu
     if (usedF.has(p.i) || usedE.has(p.j)) continue;
     usedF.add(p.i);
     usedE.add(p.j);
-    out.push({ errorS: p.e, sameCue: fired[p.i]!.cue === expected[p.j]!.cue });
+    out.push({ errorS: p.e, sameCue: fired[p.i]!.cue === expected[p.j]!.cue, firedIndex: p.i, expectedIndex: p.j });
   }
   return out;
 }
@@ -100,6 +103,50 @@ export function scoreCues(fired: readonly TimedCue[], expected: readonly TimedCu
     fired: f.length,
     expected: e.length,
   };
+}
+
+/** A fire with no cue of its department within ±`F1_WINDOW_S` (a false fire), and where the nearest cue of its department lies. */
+export interface UnmatchedFire {
+  readonly fire: TimedCue;
+  /** Seconds from the nearest cue of the department to the fire (negative: fired early); undefined when the department has no cue. */
+  readonly fromNearestS: number | undefined;
+}
+
+/** The false fires of `fired`, matched against `expected` exactly as `scoreCues` matches (per department, one-to-one, ±`F1_WINDOW_S`), in time order. */
+export function unmatchedFires(fired: readonly TimedCue[], expected: readonly TimedCue[]): UnmatchedFire[] {
+  const out: UnmatchedFire[] = [];
+  for (const d of new Set(fired.map((c) => c.dept))) {
+    const f = fired.filter((c) => c.dept === d).sort((a, b) => a.t - b.t);
+    const e = expected.filter((c) => c.dept === d).sort((a, b) => a.t - b.t);
+    const matched = new Set(matchCues(f, e, F1_WINDOW_S).map((m) => m.firedIndex));
+    f.forEach((fire, i) => {
+      if (matched.has(i)) return;
+      let nearest: number | undefined;
+      for (const c of e) if (nearest === undefined || Math.abs(fire.t - c.t) < Math.abs(nearest)) nearest = fire.t - c.t;
+      out.push({ fire, fromNearestS: nearest });
+    });
+  }
+  return out.sort((a, b) => a.fire.t - b.fire.t);
+}
+
+/** A false fire further than this from every cue of its department is a cue in the wrong place, not a mistimed one. */
+export const FAR_FIRE_S = 1;
+
+/**
+ * False fires per hour by kind: `early` and `late` lie within `FAR_FIRE_S` of a cue of their
+ * department (a cue mistimed by more than the window, or fired twice), `far` further from all of them
+ * (a cue in the wrong place: a section the band did not play, a break, a vamp).
+ */
+export function falseFireKinds(fired: readonly TimedCue[], expected: readonly TimedCue[], durationS: number): { early: number; late: number; far: number } {
+  const n = { early: 0, late: 0, far: 0 };
+  for (const u of unmatchedFires(fired, expected)) {
+    const d = u.fromNearestS;
+    if (d === undefined || Math.abs(d) > FAR_FIRE_S) n.far++;
+    else if (d < 0) n.early++;
+    else n.late++;
+  }
+  const perHour = (k: number): number => (durationS > 0 ? (k * 3600) / durationS : 0);
+  return { early: perHour(n.early), late: perHour(n.late), far: perHour(n.far) };
 }
 
 /** Per-department and overall scores. */
