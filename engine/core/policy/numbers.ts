@@ -146,6 +146,15 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * moments: `attackPeakFraction` 0.2 hears no attack in any of its breaks and one at 619 of 621 cue
  * moments; a break there falls 5–11 dB in 100 ms or sits 20 dB or more under the band, a cue moment
  * with no attack 0–4 dB (one filtered drop-out 10 dB).
+ *
+ * Tried and not kept (2026-12-07): judging a cue with no attack heard by its moment on a frame heard
+ * after the moment (so that a band stopping exactly on the downbeat is heard stopping before the cue
+ * goes). On the frame centred 20 ms past it, the stage development set (POP909 001–002 + frontiers)
+ * went F1 0.952 → 0.941 and false fires 30 → 35 /h: rendered songs' breaks were caught (19 → 11 /h),
+ * but on the recording the follower's moments already trail the cue truth, and the added ~45 ms
+ * pushed its unattacked cues past the ±100 ms window (40 → 58 /h). On the frame heard ~8 ms past it
+ * (the best of six offsets on that set: 0.954, 27 /h) the held-out pair 022 + time_to_strike went
+ * 0.944 → 0.943 and 50 → 52 /h, so the timer still decides at the moment.
  */
 export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   fireThreshold: 0.5,
