@@ -43,7 +43,7 @@ export interface ConsoleServerOptions {
   /** Sustained messages per second per connection (default 30) and burst (default 60). */
   readonly messagesPerSecond?: number;
   readonly burst?: number;
-  /** Messages refused for rate in a row before the connection is closed as flooding (default 200). */
+  /** Messages refused for rate within one second before the connection is closed as flooding (default 200). */
   readonly floodCloseAfter?: number;
   /** More for `/healthz` (the engine's frame ticks since the last read…). */
   readonly health?: () => Readonly<Record<string, unknown>>;

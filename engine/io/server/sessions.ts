@@ -13,6 +13,9 @@ import {
 import type { CommandResult, ConsoleEngine } from '../../core/protocol/port.js';
 import { TokenBucket } from './rateLimit.js';
 
+/** The window (ms) over which a console's messages refused for rate are counted against `floodCloseAfter`. */
+export const FLOOD_WINDOW_MS = 1000;
+
 /** Counters a test, the log or `/healthz` can read. */
 export interface ConsoleServerStats {
   clients: number;
@@ -53,7 +56,11 @@ export function emptyStats(): ConsoleServerStats {
 /** Limits and timings of the sessions. */
 export interface SessionSettings {
   readonly limits: ConnectionLimits;
-  /** Messages refused for rate in a row before the connection is closed as flooding. */
+  /**
+   * Messages refused for rate within one second (`FLOOD_WINDOW_MS`) before the connection is closed as
+   * flooding. Counted per window, not in a row: the bucket lets a message through every
+   * 1/messagesPerSecond, so a steady flood of a few hundred messages a second never makes a long run.
+   */
   readonly floodCloseAfter: number;
   /** Bytes queued for a slow client before it is dropped (it reconnects and gets a fresh init). */
   readonly maxBufferedBytes: number;
@@ -68,7 +75,9 @@ interface Client {
   readonly role: Role;
   readonly name: string;
   readonly bucket: TokenBucket;
-  refusedInARow: number;
+  /** Messages refused for rate since `refusedSince` (the start of the current flood window). */
+  refusedInWindow: number;
+  refusedSince: number;
   lastRateNoticeAt: number;
   alive: boolean;
 }
@@ -105,7 +114,7 @@ export class ConsoleSessions {
     const client: Client = {
       ws, role, name,
       bucket: new TokenBucket(this.settings.limits.messagesPerSecond, this.settings.limits.burst, this.settings.now()),
-      refusedInARow: 0, lastRateNoticeAt: -Infinity, alive: true,
+      refusedInWindow: 0, refusedSince: -Infinity, lastRateNoticeAt: -Infinity, alive: true,
     };
     this.clients.add(client);
     this.stats.connections++;
@@ -197,8 +206,12 @@ export class ConsoleSessions {
     const t = this.settings.now();
     if (!client.bucket.take(t)) {
       this.stats.rateLimited++;
-      client.refusedInARow++;
-      if (client.refusedInARow >= floodCloseAfter) {
+      if (t - client.refusedSince >= FLOOD_WINDOW_MS) {
+        client.refusedSince = t;
+        client.refusedInWindow = 0;
+      }
+      client.refusedInWindow++;
+      if (client.refusedInWindow >= floodCloseAfter) {
         this.stats.closedForFlooding++;
         this.log.warn('closing a flooding console', { name: client.name });
         client.ws.close(1008, 'flooding');
@@ -210,7 +223,6 @@ export class ConsoleSessions {
       }
       return;
     }
-    client.refusedInARow = 0;
     const length = rawLength(data);
     if (length > limits.maxMessageBytes) {
       this.stats.oversized++;

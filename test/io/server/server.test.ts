@@ -223,6 +223,38 @@ describe('console server: bad input is refused, counted, and the engine keeps ru
   });
 });
 
+describe('console server: a steady flood', () => {
+  it('closes a console flooding at a steady rate, which the bucket lets a message through every few dozen refusals', async () => {
+    // 5 ms pass per message the server reads: 200 messages a second against 10 allowed. A token comes
+    // back every 100 ms (every 20 messages), so refusals never run 100 in a row; 100 refused within
+    // a second still close the connection.
+    let clock = 0;
+    const { server } = await start(undefined, { messagesPerSecond: 10, burst: 20, floodCloseAfter: 100, now: () => (clock += 5) });
+    const flooder = await client(server, tokens.operator);
+    await flooder.nextOf('init');
+    for (let i = 0; i < 400; i++) flooder.send({ type: 'ping', id: `f${i}`, clientTime: i });
+    expect((await flooder.closed).code).toBe(1008);
+    const s = server.stats();
+    expect(s.closedForFlooding).toBe(1);
+    expect(s.rateLimited).toBe(100);
+    // Let through: the burst and about one message in twenty while the window filled.
+    expect(flooder.messages.filter((m) => m.type === 'pong').length).toBeGreaterThan(20);
+    expect(flooder.messages.filter((m) => m.type === 'pong').length).toBeLessThan(30);
+  });
+
+  it('does not close a console refused now and then, over many seconds', async () => {
+    let clock = 0;
+    const { server } = await start(undefined, { messagesPerSecond: 10, burst: 20, floodCloseAfter: 100, now: () => (clock += 60) });
+    const op = await client(server, tokens.operator);
+    await op.nextOf('init');
+    // 16 messages a second against 10 allowed, for 30 s: some are refused, never 100 within a second.
+    for (let i = 0; i < 500; i++) op.send({ type: 'ping', id: `p${i}`, clientTime: i });
+    await expect.poll(() => op.messages.filter((m) => m.type === 'pong').length + server.stats().rateLimited, { timeout: 5000 }).toBe(500);
+    expect(server.stats().rateLimited).toBeGreaterThan(0);
+    expect(server.stats().closedForFlooding).toBe(0);
+  });
+});
+
 describe('console server: reconnects and TLS', () => {
   it('gives a reconnecting console the current state in a fresh init', async () => {
     const { server } = await start();
