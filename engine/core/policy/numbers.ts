@@ -150,7 +150,7 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * Tried and not kept (2026-12-07): judging a cue with no attack heard by its moment on a frame heard
  * after the moment (so that a band stopping exactly on the downbeat is heard stopping before the cue
  * goes). On the frame centred 20 ms past it, the stage development set (POP909 001–002 + frontiers)
- * went F1 0.952 → 0.941 and false fires 30 → 35 /h: rendered songs' breaks were caught (19 → 11 /h),
+ * went F1 0.952 → 0.941 and false fires 30 → 35 /h: rendered songs' breaks were caught (19 → 12 /h),
  * but on the recording the follower's moments already trail the cue truth, and the added ~45 ms
  * pushed its unattacked cues past the ±100 ms window (40 → 58 /h). On the frame heard ~8 ms past it
  * (the best of six offsets on that set: 0.954, 27 /h) the held-out pair 022 + time_to_strike went
