@@ -26,8 +26,18 @@ export interface BarPointerTuning {
   readonly maxBpm: number;
   /** Meters (beats per bar) considered. */
   readonly meters: readonly number[];
-  /** Tempo-change sharpness at a beat boundary: P(τ→τ') ∝ exp(−λ·|τ'/τ − 1|). */
+  /**
+   * Tempo-change sharpness at a beat boundary: P(τ→τ') ∝ exp(−λ·max(0, |τ' − τ| − s)/τ), τ in frames,
+   * s = `transitionSlackFrames`.
+   */
   readonly transitionLambda: number;
+  /**
+   * Interval change (frames) forgiven at a beat boundary: the grid's own quantisation. A steady tempo
+   * whose beat is not a whole number of frames (140 BPM at 50 fps: 21.4) alternates between two
+   * intervals; at fast tempi one frame is a 5 % step, which λ = 100 all but forbids (a click track at
+   * 170 BPM was followed at half tempo, F 0.64). With 0.5 a one-frame step costs what half a frame did.
+   */
+  readonly transitionSlackFrames: number;
   /** The first 1/observationLambda of each beat is its "beat zone" (at least one frame). */
   readonly observationLambda: number;
   /**
@@ -61,6 +71,7 @@ export const defaultBarPointerTuning: BarPointerTuning = {
   maxBpm: 200,
   meters: [3, 4],
   transitionLambda: 100,
+  transitionSlackFrames: 0.5,
   observationLambda: 16,
   downbeatSharpness: 1,
   restart: 1e-4,
@@ -128,13 +139,18 @@ function buildTaus(t: BarPointerTuning): number[] {
   return out;
 }
 
-function tempoTransitions(taus: readonly number[], lambda: number): Float64Array {
+/** Frames of a beat's zone at interval `tau`. */
+function zoneFrames(tau: number, t: BarPointerTuning): number {
+  return Math.max(1, Math.floor(tau / t.observationLambda));
+}
+
+function tempoTransitions(taus: readonly number[], lambda: number, slackFrames: number): Float64Array {
   const n = taus.length;
   const m = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     let sum = 0;
     for (let j = 0; j < n; j++) {
-      const v = Math.exp(-lambda * Math.abs(taus[j]! / taus[i]! - 1));
+      const v = Math.exp((-lambda * Math.max(0, Math.abs(taus[j]! - taus[i]!) - slackFrames)) / taus[i]!);
       m[i * n + j] = v;
       sum += v;
     }
@@ -184,7 +200,7 @@ export class BarPointerFilter {
     const t = this.tuning;
     if (t.meters.length === 0 || t.meters.length !== t.meterPrior.length) throw new RangeError('bar pointer: one prior weight per meter');
     this.taus = buildTaus(t);
-    this.trans = tempoTransitions(this.taus, t.transitionLambda);
+    this.trans = tempoTransitions(this.taus, t.transitionLambda, t.transitionSlackFrames);
     const prior = priorWeights(t, this.taus);
     const meterSum = t.meterPrior.reduce((a, x) => a + x, 0);
     this.blocks = [];
@@ -197,7 +213,7 @@ export class BarPointerFilter {
           len,
           ti,
           mi,
-          zone: Math.max(1, Math.floor(tau / t.observationLambda)),
+          zone: zoneFrames(tau, t),
           a: new Float64Array(len),
           head: 0,
           restartWeight: ((t.meterPrior[mi]! / meterSum) * prior[ti]!) / meter,
@@ -366,7 +382,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
   if (frames === 0) return [];
   const taus = buildTaus(t);
   const nT = taus.length;
-  const trans = tempoTransitions(taus, t.transitionLambda);
+  const trans = tempoTransitions(taus, t.transitionLambda, t.transitionSlackFrames);
   const logTrans = trans.map((v) => Math.log(v + 1e-300));
   const prior = priorWeights(t, taus);
   const meterSum = t.meterPrior.reduce((a, x) => a + x, 0);
@@ -387,7 +403,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
     taus.forEach((tau, ti) => {
       const len = meter * tau;
       const w = ((t.meterPrior[mi]! / meterSum) * prior[ti]!) / len;
-      blocks.push({ meter, tau, len, ti, zone: Math.max(1, Math.floor(tau / t.observationLambda)), d: new Float64Array(len).fill(Math.log(w)), head: 0, entryAt: entries });
+      blocks.push({ meter, tau, len, ti, zone: zoneFrames(tau, t), d: new Float64Array(len).fill(Math.log(w)), head: 0, entryAt: entries });
       entries += meter;
     });
   });

@@ -71,6 +71,38 @@ describe('bar-pointer HMM', () => {
     for (const x of late) expect(Math.abs((60 * FPS) / x.tau - 140)).toBeLessThan(8);
   });
 
+  it('online: holds fast tempi whose beat is not a whole number of frames (clicks as the network hears them)', () => {
+    // Each click spread over the two frames around it and split between beat and downbeat, no bar
+    // (what the beat network gives on a click track). 170 BPM is 17.6 frames a beat, 140 BPM 21.4:
+    // the filter must alternate between two intervals (stop 34: it held half the tempo, F 0.64 / 0.57).
+    const clicks = (frames: number, at: readonly number[]): Float32Array => {
+      const a = new Float32Array(2 * frames);
+      for (let n = 0; n < frames; n++) {
+        a[2 * n] = 0.005;
+        a[2 * n + 1] = 0.002;
+      }
+      for (const t of at) {
+        const x = t * FPS;
+        const n = Math.floor(x);
+        const w = x - n;
+        if (n + 1 >= frames) continue;
+        a[2 * n] = 0.6 * (1 - w) + 0.1;
+        a[2 * n + 1] = 0.25 * (1 - w);
+        a[2 * (n + 1)] = 0.6 * w + 0.1;
+        a[2 * (n + 1) + 1] = 0.25 * w;
+      }
+      return a;
+    };
+    for (const [from, to] of [[170, 170], [100, 140]] as const) {
+      const at: number[] = [];
+      for (let t = 0.2; t < 20; t += 60 / from) at.push(t);
+      for (let t = 20; t < 45; t += 60 / to) at.push(t);
+      const beats = times(filterActivations(clicks(45 * FPS, at), { fps: FPS }));
+      const settled = (xs: readonly number[]): number[] => xs.filter((t) => t >= 26);
+      expect(fMeasure(settled(at), settled(beats), 0.07, 0).f, `${from} → ${to} BPM`).toBeGreaterThan(0.95);
+    }
+  });
+
   it('emits no beats without evidence (silence) and never NaN on non-finite input', () => {
     const f = new BarPointerFilter({ fps: FPS });
     let beats = 0;
