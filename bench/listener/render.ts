@@ -648,3 +648,22 @@ export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Pro
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * A take played `factor` times faster (sox `tempo -m`: pitch kept), cached beside the renders; the
+ * take itself at 1. Its truth is the take's times divided by `factor`. POP909 is slow (most songs
+ * 58–103 BPM): this is how the benches hear the same songs at the tempi of faster music.
+ */
+export async function takeAtTempo(wavPath: string, factor: number, cacheDir = join(RENDER_DIR, '..', 'tempo')): Promise<string> {
+  if (factor === 1) return wavPath;
+  if (!(factor >= 0.5 && factor <= 2)) throw new RangeError(`a tempo factor from 0.5 to 2, got ${factor}`);
+  mkdirSync(cacheDir, { recursive: true });
+  const name = wavPath.slice(wavPath.lastIndexOf('/') + 1).replace(/\.wav$/, '');
+  const out = join(cacheDir, `${name}-x${factor}.wav`);
+  if (!existsSync(out)) {
+    const part = `${out}.part.wav`;
+    await run('sox', [wavPath, part, 'tempo', '-m', String(factor)]);
+    renameSync(part, out);
+  }
+  return out;
+}

@@ -14,9 +14,7 @@
  * are written by hand into `defaultBarPointerTuning` / `defaultRehearsalPriorTuning`.
  */
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { BarPointerTuning } from '../../engine/core/audio/barPointer.js';
 import { audioBlocks } from '../../engine/core/audio/analyze.js';
 import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
@@ -29,21 +27,12 @@ import { decodeWav } from '../../engine/core/audio/wav.js';
 import { rehearsalFromAudio } from '../../engine/io/takes/beatGrid.js';
 import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
-import { renderTake } from './render.js';
+import { renderTake, takeAtTempo } from './render.js';
 
 const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, verbose: { type: 'boolean', default: false } } });
 const tempo = Number(opts.tempo);
 if (!(tempo >= 0.5 && tempo <= 2)) throw new RangeError(`--tempo: a factor from 0.5 to 2, got ${opts.tempo}`);
 
-/** A take played `tempo` times faster (cached beside the renders), or the take itself at 1. */
-function atTempo(wavPath: string): string {
-  if (tempo === 1) return wavPath;
-  const dir = join('.tmp', 'listener', 'tempo');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${basename(wavPath, '.wav')}-x${tempo}.wav`);
-  if (!existsSync(out)) execFileSync('sox', [wavPath, out, 'tempo', '-m', String(tempo)]);
-  return out;
-}
 const settings = resolveListeningSettings({ tracker: 'learned' });
 
 interface Case {
@@ -66,13 +55,13 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
   const rehearsals: RehearsalReference[] = [];
   for (const take of [0, 1]) {
     const r = await renderTake({ id, kind: 'rehearsal', take });
-    const path = atTempo(r.wav);
+    const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
     rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings), settings));
   }
   for (const kind of ['performance', 'stage'] as const) {
     const r = await renderTake({ id, kind, take: 0 });
-    const path = atTempo(r.wav);
+    const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
     const beats = r.beats.map((t) => t / tempo);
     cases.push({ name: `${id} ${kind}`, frames: framesOf(wav.samples, wav.sampleRate), beats, downbeats: beats.filter((_, i) => r.beatInBar[i] === 0), rehearsals });
