@@ -589,7 +589,8 @@ export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Pro
   if (plan.bass !== undefined) notes.push(...bassNotes(plan.bass.pattern, notes, tw.out, positions));
   notes.sort((a, b) => a.on - b.on);
   const endT = notes.reduce((m, nn) => Math.max(m, nn.off), 0) + 1.5;
-  const work = `${wav}.work`;
+  // Per process: two benches may render the same take at once (each renames its own result in place).
+  const work = `${wav}.work-${process.pid}`;
   mkdirSync(work, { recursive: true });
   try {
     const mid = join(work, 'song.mid');
@@ -638,11 +639,12 @@ export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Pro
     }
     const offset = pre / rate;
     const beats = tw.out.map((t) => Math.round((t + offset) * 1e4) / 1e4);
-    const part = `${wav}.part.wav`;
-    writeFileSync(part, encodeWav([outS], rate, 's16le'));
-    renameSync(part, wav);
     const info: Omit<RenderedTake, 'wav'> = { beats, beatInBar: positions, durationS: total / rate, sampleRate: rate, summary: summaryOf(plan) };
-    writeFileSync(meta, JSON.stringify(info));
+    // The truth first, the audio last: a take is cached once both are there, each whole.
+    writeFileSync(join(work, 'meta.json'), JSON.stringify(info));
+    renameSync(join(work, 'meta.json'), meta);
+    writeFileSync(join(work, 'take.wav'), encodeWav([outS], rate, 's16le'));
+    renameSync(join(work, 'take.wav'), wav);
     return { wav, ...info };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -661,7 +663,7 @@ export async function takeAtTempo(wavPath: string, factor: number, cacheDir = jo
   const name = wavPath.slice(wavPath.lastIndexOf('/') + 1).replace(/\.wav$/, '');
   const out = join(cacheDir, `${name}-x${factor}.wav`);
   if (!existsSync(out)) {
-    const part = `${out}.part.wav`;
+    const part = `${out}.${process.pid}.part.wav`;
     await run('sox', [wavPath, part, 'tempo', '-m', String(factor)]);
     renameSync(part, out);
   }
