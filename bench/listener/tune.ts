@@ -130,6 +130,7 @@ if (what === 'decoder' || what === 'both') {
   // Stop 34 (12 songs, --tempo 1 / 1.6, beat F performance | stage): slack 0 0.902 | 0.877 and 0.718 | 0.705;
   // 0.5 (chosen) 0.900 | 0.884 and 0.750 | 0.742; 1 0.900 | 0.881 and 0.717 | 0.704.
   for (const transitionSlackFrames of [0, 1]) report(`transitionSlackFrames ${transitionSlackFrames}`, { transitionSlackFrames });
+  for (const [observationLambda, beatFactorFloor] of [[4, 0.2], [4, 0.3], [3, 0.3]] as const) report(`beatZoneFrames 3 λ ${observationLambda} floor ${beatFactorFloor}`, { beatZoneFrames: 3, observationLambda, beatFactorFloor });
   for (const observationLambda of [8, 16, 32]) report(`observationLambda ${observationLambda}`, { observationLambda });
   for (const restart of [1e-6, 1e-5, 1e-3]) report(`restart ${restart}`, { restart });
   for (const priorWidthOctaves of [0.5, 2]) report(`priorWidthOctaves ${priorWidthOctaves}`, { priorWidthOctaves });
