@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import type { BarPointerTuning } from '../../engine/core/audio/barPointer.js';
+import { oneFactorPerBeat, type BarPointerTuning } from '../../engine/core/audio/barPointer.js';
 import { audioBlocks } from '../../engine/core/audio/analyze.js';
 import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
 import { LearnedBeatTracker } from '../../engine/core/audio/learnedTracker.js';
@@ -133,8 +133,11 @@ if (what === 'decoder' || what === 'both') {
   // Stop 35, one factor per beat (an option, not the default; the whole table is in README.md): λ 4 floor 0.3
   // 0.895 | 0.883 and 0.902 | 0.847 against the default zones' 0.900 | 0.884 and 0.750 | 0.742 on validation,
   // but 0.804 against 0.913 on the held-out performances (seven more songs at double tempo).
-  for (const [observationLambda, beatFactorFloor] of [[3, 0.3], [4, 0], [4, 0.2], [4, 0.5], [8, 0.3]] as const) report(`beatZoneFrames 3 λ ${observationLambda} floor ${beatFactorFloor}`, { beatZoneFrames: 3, observationLambda, beatFactorFloor });
-  report('beatZoneFrames 5', { beatZoneFrames: 5 });
+  report('one factor per beat', oneFactorPerBeat);
+  // Around it: λ (where a frame stops counting for a beat) and the floor of a beat's factor.
+  for (const observationLambda of [3, 8]) report(`one factor per beat, λ ${observationLambda}`, { ...oneFactorPerBeat, observationLambda });
+  for (const beatFactorFloor of [0, 0.2, 0.5]) report(`one factor per beat, floor ${beatFactorFloor}`, { ...oneFactorPerBeat, beatFactorFloor });
+  report('one factor per beat, 5 frames', { ...oneFactorPerBeat, beatZoneFrames: 5 });
   for (const restart of [1e-6, 1e-5, 1e-3]) report(`restart ${restart}`, { restart });
   for (const priorWidthOctaves of [0.5, 2]) report(`priorWidthOctaves ${priorWidthOctaves}`, { priorWidthOctaves });
   for (const minActivation of [0.05, 0.3]) report(`minActivation ${minActivation}`, { minActivation });
@@ -146,7 +149,7 @@ if (what === 'prior' || what === 'both') {
   console.log('rehearsal prior');
   report('defaults', {}, {});
   // The rehearsals' grids stay the default decoder's (analysed once, at load).
-  report('one factor per beat (beatZoneFrames 3, λ 4, floor 0.3)', { beatZoneFrames: 3, observationLambda: 4, beatFactorFloor: 0.3 }, {});
+  report('one factor per beat', oneFactorPerBeat, {});
   for (const phaseSigmaBeats of [0.08, 0.18]) report(`phaseSigmaBeats ${phaseSigmaBeats}`, {}, { phaseSigmaBeats });
   for (const tempoSigma of [0.03, 0.12]) report(`tempoSigma ${tempoSigma}`, {}, { tempoSigma });
   for (const maxConfidence of [0.7, 0.97]) report(`maxConfidence ${maxConfidence}`, {}, { maxConfidence });

@@ -107,6 +107,13 @@ export const defaultBarPointerTuning: BarPointerTuning = {
   evidenceHoldS: 4,
 };
 
+/**
+ * The one-factor-per-beat observation tried in stop 35 and not the default (better on validation
+ * played faster, worse held out: see `beatZoneFrames`); its floor is `beatFactorFloor`'s default.
+ * The one home of its numbers, for tune.ts and the tests.
+ */
+export const oneFactorPerBeat: Partial<BarPointerTuning> = { beatZoneFrames: 3, observationLambda: 4 };
+
 /** One (meter, interval) block of the state space. */
 interface Block {
   readonly meter: number;

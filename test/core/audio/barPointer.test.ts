@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BarPointerFilter, decodeBarPointer, filterActivations } from '../../../engine/core/audio/barPointer.js';
+import { BarPointerFilter, decodeBarPointer, filterActivations, oneFactorPerBeat } from '../../../engine/core/audio/barPointer.js';
 import { fMeasure } from '../../../bench/lib/beatEval.js';
 
 const FPS = 50;
@@ -134,7 +134,7 @@ describe('bar-pointer HMM', () => {
 
   // The observation tried in stop 35 and not shipped (bench/listener/README.md, "One factor per beat"):
   // better on validation played faster, worse on the held-out renders. Kept as an option for tune.ts.
-  const ONE_FACTOR = { beatZoneFrames: 3, observationLambda: 4, beatFactorFloor: 0.3 } as const;
+  const ONE_FACTOR = oneFactorPerBeat;
 
   it('one factor per beat: hears the octave the peaks say, every peak at 160 BPM, not every other, however they jitter', () => {
     // What the beat network gives on a band at 160 BPM (18.75 frames a beat): each beat a peak over
