@@ -54,6 +54,12 @@ export const GROOVE_LIBRARY: Readonly<Record<string, Groove>> = {
   waltz: g('waltz', 3, 4, { K: 'x...........', S: '....x...x...', H: 'x.x.x.x.x.x.' }),
   waltz2: g('waltz2', 3, 4, { K: 'x.......x...', s: '....x.......', R: 'x...x...x...' }),
   six: g('six', 6, 2, { K: 'x.....x.....', S: '......X.....', H: 'x.x.x.x.x.x.' }),
+  // Validation only (`GROOVES.validation`): syncopated like the test's funk and bossa, written apart
+  // from them, so a decoder rule is chosen on peaks between the beats before the test hears any.
+  dembow: g('dembow', 4, 4, { K: 'x...x...x...x...', S: '...x..x....x..x.', H: 'x.x.x.x.x.x.x.x.' }),
+  breakbeat: g('breakbeat', 4, 4, { K: 'x.x.......xx....', S: '....X..o.o..X..o', R: 'x.x.x.x.x.x.x.x.' }),
+  clave: g('clave', 4, 4, { K: '......x.......x.', s: 'x..x..x...x.x...', H: 'x.xxx.xxx.xxx.xx' }),
+  waltz3: g('waltz3', 3, 4, { K: 'x.....x.....', s: '....x.....x.', H: 'x.xxx.xxx.xx' }),
 };
 
 /** A one-beat fill (toms and snare in sixteenths) for the last beat of a phrase. */

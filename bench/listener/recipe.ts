@@ -53,15 +53,31 @@ export const SOUNDFONTS = {
   test: '/usr/share/sounds/sf2/TimGM6mb.sf2',
   /** Rehearsals of a held-out song (the priors): a band's rehearsal recorded on another rig. */
   rehearsal: '/usr/share/sounds/sf2/FluidR3_GM.sf2',
+  /**
+   * A validation song played by an unseen band (`RenderRequest.unseen`): the test set's situation
+   * without its songs or sounds. musescore-general-soundfont (the full MuseScore General, of which
+   * training hears only the Lite cut) for the band and a drum kit no render has used:
+   * avldrums.lv2-soundfont's Red Zeppelin (acoustic multi-samples, GM keys, program 0 of bank 0).
+   */
+  unseen: '/usr/share/sounds/sf3/MuseScore_General.sf3',
+  unseenDrums: '/usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2',
 } as const;
 
 /** Debian packages the renders need. */
 export const SOUNDFONT_PACKAGES = 'fluidsynth sox fluid-soundfont-gm musescore-general-soundfont-small opl3-soundfont csound-soundfont timgm6mb-soundfont';
+/** What the unseen-band validation renders need besides. */
+export const UNSEEN_PACKAGES = 'musescore-general-soundfont avldrums.lv2-soundfont';
 
-/** Drum grooves by name. funk, bossa and waltz2 (3/4) are test-only; the test set shares the others with training. */
+/**
+ * Drum grooves by name. funk, bossa and waltz2 (3/4) are test-only; the test set shares the others with
+ * training. The unseen-band validation renders play grooves of their own, built the way the test's are
+ * (two syncopated 4/4 grooves, a 3/4 one, the same shared ones), so that a rule chosen on validation
+ * has met peaks between the beats before the test set is run.
+ */
 export const GROOVES = {
   train: ['rock', 'pop16', 'disco', 'halftime', 'ballad', 'ride', 'reggae', 'train', 'shuffle', 'jazz', 'waltz', 'six'],
   test: ['funk', 'bossa', 'pop16', 'ballad', 'rock', 'waltz2', 'six'],
+  validation: ['dembow', 'breakbeat', 'clave', 'pop16', 'ballad', 'rock', 'waltz3', 'six'],
 } as const;
 
 /** GM programs per part (melody, counter-line, accompaniment, bass) and drum kits. */

@@ -43,6 +43,13 @@ export interface RenderRequest {
   readonly id: string;
   readonly kind: RenderKind;
   readonly take: number;
+  /**
+   * A validation song's performance, stage take or rehearsal played by a band training never heard:
+   * validation-only grooves, and for performances the held-back soundfont and drum kit
+   * (`SOUNDFONTS.unseen`, `unseenDrums`) — the test set's situation on validation songs. Every other
+   * draw is the ordinary render's, so the two differ only in sound and groove.
+   */
+  readonly unseen?: boolean;
 }
 
 /** A rendered take and its truth. */
@@ -103,6 +110,15 @@ const gauss = (r: () => number): number => Math.sqrt(-2 * Math.log(r() + 1e-12))
 
 function seedOf(...parts: (string | number)[]): number {
   return createHash('sha256').update(parts.join('/')).digest().readUInt32LE(0);
+}
+
+/** An unseen-band request, checked: validation songs' shows and rehearsals only. */
+function isUnseen(req: RenderRequest): boolean {
+  if (req.unseen !== true) return false;
+  if (songSet(req.id) !== 'validation' || req.kind === 'train' || req.kind === 'validation') {
+    throw new RangeError(`render ${req.id} ${req.kind}: an unseen band plays validation songs' performances, stage takes and rehearsals only`);
+  }
+  return true;
 }
 
 function rangesOf(kind: RenderKind): AugmentRanges {
@@ -265,6 +281,8 @@ interface Plan {
   programs: number[];
   volumes: number[];
   kit: number;
+  /** A drum kit from its own soundfont (program 0 of bank 0), rendered apart and mixed in. */
+  drumFont: string | undefined;
   groove: string | undefined;
   bass: { program: number; pattern: string } | undefined;
   threeFour: boolean;
@@ -295,27 +313,30 @@ interface Band {
   readonly grooveNames: readonly string[];
 }
 
-function drawBand(id: string, kind: RenderKind): Band {
+function drawBand(id: string, kind: RenderKind, unseen: boolean): Band {
   const show = kind === 'performance' || kind === 'stage' || kind === 'rehearsal';
   // The same band plays a song's rehearsals and its performances.
   const r = seededRandom(seedOf('band', id, show ? 'show' : kind));
   const programs = [pick(r, PROGRAMS.melody), pick(r, PROGRAMS.bridge), pick(r, PROGRAMS.accompaniment)];
   const volumes = [Math.round(uniform(r, [95, 120])), Math.round(uniform(r, [60, 100])), Math.round(uniform(r, [75, 110])), Math.round(uniform(r, [85, 115])), Math.round(uniform(r, [70, 115]))];
   const kit = pick(r, PROGRAMS.kits);
-  // Only the test set hears the held-out grooves.
-  const grooveNames = songSet(id) === 'test' ? GROOVES.test : GROOVES.train;
+  // Only the test set hears the held-out grooves; only an unseen band on validation its own.
+  const grooveNames = songSet(id) === 'test' ? GROOVES.test : unseen ? GROOVES.validation : GROOVES.train;
   const bass = { program: pick(r, PROGRAMS.bass), pattern: pick(r, BASS_PATTERNS) };
   return { programs, volumes, kit, grooveRoll: r(), bass, grooveNames };
 }
 
 function makePlan(req: RenderRequest, src: Source): { plan: Plan; line: Timeline; positions: number[]; speeds: number[]; groove: Groove | undefined } {
   const aug = rangesOf(req.kind);
-  const band = drawBand(req.id, req.kind);
+  const unseen = isUnseen(req);
+  const band = drawBand(req.id, req.kind, unseen);
   // A stage render is the very performance of the same take, put in a room (same draws up to the room).
   const r = seededRandom(seedOf('take', RECIPE_VERSION, req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
   // Performances of a test song use the held-out soundfont; of a validation song, a training one.
   const performance = req.kind === 'performance' || req.kind === 'stage';
-  const soundfont = performance && songSet(req.id) === 'test' ? SOUNDFONTS.test : req.kind === 'rehearsal' ? SOUNDFONTS.rehearsal : pick(r, SOUNDFONTS.train);
+  let soundfont: string = performance && songSet(req.id) === 'test' ? SOUNDFONTS.test : req.kind === 'rehearsal' ? SOUNDFONTS.rehearsal : pick(r, SOUNDFONTS.train);
+  // An unseen band: drawn as the ordinary take (the same draws follow), then other sounds.
+  if (unseen && performance) soundfont = SOUNDFONTS.unseen;
   const threeFour = r() < aug.threeFourChance;
   const wantRearrange = r() < aug.rearrangeChance;
   let pieces: Piece[] = [{ a: 0, b: src.endT + 0.5 }];
@@ -395,6 +416,7 @@ function makePlan(req: RenderRequest, src: Source): { plan: Plan; line: Timeline
     programs: band.programs,
     volumes: band.volumes,
     kit: band.kit,
+    drumFont: unseen && performance ? SOUNDFONTS.unseenDrums : undefined,
     groove: groove?.name,
     bass: withBass ? band.bass : undefined,
     threeFour,
@@ -548,7 +570,7 @@ function roomNoise(length: number, sampleRate: number, humHz: number, r: () => n
 
 function summaryOf(plan: Plan): string {
   const parts = [
-    plan.soundfont.split('/').pop()!,
+    plan.soundfont.split('/').pop()! + (plan.drumFont !== undefined ? ` + kit ${plan.drumFont.split('/').pop()!}` : ''),
     `${plan.sampleRate} Hz`,
     `tempo×${plan.tempoScale.toFixed(2)}`,
     plan.step !== undefined ? `step×${plan.step.factor.toFixed(2)}` : '',
@@ -570,7 +592,7 @@ function summaryOf(plan: Plan): string {
 /** Renders (or reuses) one take. */
 export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Promise<RenderedTake> {
   mkdirSync(cacheDir, { recursive: true });
-  const key = `${req.id}-${req.kind}-${req.take}-${RECIPE_VERSION}`;
+  const key = `${req.id}-${req.kind}-${req.take}${req.unseen === true ? '-unseen' : ''}-${RECIPE_VERSION}`;
   const wav = join(cacheDir, `${key}.wav`);
   const meta = join(cacheDir, `${key}.json`);
   if (existsSync(wav) && existsSync(meta)) return { wav, ...(JSON.parse(readFileSync(meta, 'utf8')) as Omit<RenderedTake, 'wav'>) };
@@ -585,10 +607,11 @@ export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Pro
   if (plan.bass !== undefined) setup.push({ t: 0, status: 0xc3, data: Uint8Array.of(plan.bass.program) });
   setup.push({ t: 0, status: 0xc9, data: Uint8Array.of(plan.kit) });
   [0, 1, 2, 3, 9].forEach((ch, i) => setup.push({ t: 0, status: 0xb0 | ch, data: Uint8Array.of(7, plan.volumes[i] ?? 100) }));
-  if (groove !== undefined) notes.push(...drumNotes(plan, groove, tw.out, positions, r));
+  const drums = groove !== undefined ? drumNotes(plan, groove, tw.out, positions, r) : [];
+  if (plan.drumFont === undefined) notes.push(...drums);
   if (plan.bass !== undefined) notes.push(...bassNotes(plan.bass.pattern, notes, tw.out, positions));
   notes.sort((a, b) => a.on - b.on);
-  const endT = notes.reduce((m, nn) => Math.max(m, nn.off), 0) + 1.5;
+  const endT = [...notes, ...drums].reduce((m, nn) => Math.max(m, nn.off), 0) + 1.5;
   // Per process: two benches may render the same take at once (each renames its own result in place).
   const work = `${wav}.work-${process.pid}`;
   mkdirSync(work, { recursive: true });
@@ -596,7 +619,17 @@ export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Pro
     const mid = join(work, 'song.mid');
     writeFileSync(mid, writeSmf({ notes, controls: [...setup, ...controls].sort((a, b) => a.t - b.t) }));
     const stereo = join(work, 'stereo.wav');
-    await run('fluidsynth', ['-ni', '-q', '-F', stereo, '-r', String(plan.sampleRate), '-g', '0.5', plan.soundfont, mid], { maxBuffer: 1 << 24 });
+    if (plan.drumFont === undefined) await run('fluidsynth', ['-ni', '-q', '-F', stereo, '-r', String(plan.sampleRate), '-g', '0.5', plan.soundfont, mid], { maxBuffer: 1 << 24 });
+    else {
+      // The kit is a melodic preset (bank 0, program 0) of its own soundfont: its notes on the first channel, rendered apart, mixed in.
+      const band = join(work, 'band.wav');
+      const kit = join(work, 'kit.wav');
+      const kitMid = join(work, 'kit.mid');
+      writeFileSync(kitMid, writeSmf({ notes: drums.map((d) => ({ ...d, channel: 0 })), controls: [{ t: 0, status: 0xc0, data: Uint8Array.of(0) }, { t: 0, status: 0xb0, data: Uint8Array.of(7, plan.volumes[4] ?? 100) }] }));
+      await run('fluidsynth', ['-ni', '-q', '-F', band, '-r', String(plan.sampleRate), '-g', '0.5', plan.soundfont, mid], { maxBuffer: 1 << 24 });
+      await run('fluidsynth', ['-ni', '-q', '-F', kit, '-r', String(plan.sampleRate), '-g', '0.5', plan.drumFont, kitMid], { maxBuffer: 1 << 24 });
+      await run('sox', ['-m', band, kit, stereo], { maxBuffer: 1 << 24 });
+    }
     const mono = join(work, 'mono.wav');
     const effects: string[] = [...plan.eq];
     if (plan.reverb !== undefined) effects.push('reverb', String(plan.reverb), '50', '70');

@@ -4,11 +4,15 @@
  * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
  * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
  *
- *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--verbose]
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--verbose]
  *
  * `--tempo F` plays every take (performance, stage and the rehearsals) F times faster (sox `tempo -m`, pitch kept; the
  * truth scaled): POP909's songs are slow (58–103 BPM among the first 12 validation songs), and a
  * decoder number must also hold where a beat is few frames long.
+ *
+ * `--unseen` plays the same songs by a band training never heard (`RenderRequest.unseen`: validation-only
+ * syncopated grooves, a held-back soundfont and drum kit): the test set's situation, on validation
+ * songs. A rule that only wins on the training sounds and grooves shows it here.
  *
  * Prints beat F (causal, ±70 ms, first 5 s skipped) and downbeat F per candidate; the chosen numbers
  * are written by hand into `defaultBarPointerTuning` / `defaultRehearsalPriorTuning`.
@@ -29,8 +33,9 @@ import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
 import { renderTake, takeAtTempo } from './render.js';
 
-const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, verbose: { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
 const tempo = Number(opts.tempo);
+const unseen = opts.unseen === true;
 if (!(tempo >= 0.5 && tempo <= 2)) throw new RangeError(`--tempo: a factor from 0.5 to 2, got ${opts.tempo}`);
 
 const settings = resolveListeningSettings({ tracker: 'learned' });
@@ -54,13 +59,13 @@ const cases: Case[] = [];
 for (const id of spreadSongs('validation', Number(opts.songs))) {
   const rehearsals: RehearsalReference[] = [];
   for (const take of [0, 1]) {
-    const r = await renderTake({ id, kind: 'rehearsal', take });
+    const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
     const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
     rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings), settings));
   }
   for (const kind of ['performance', 'stage'] as const) {
-    const r = await renderTake({ id, kind, take: 0 });
+    const r = await renderTake({ id, kind, take: 0, unseen });
     const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
     const beats = r.beats.map((t) => t / tempo);

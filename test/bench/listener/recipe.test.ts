@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { GROOVE_LIBRARY } from '../../../bench/listener/grooves.js';
+import { GROOVES, SOUNDFONTS, songSet } from '../../../bench/listener/recipe.js';
+
+// The listener's split must stay honest: what the test set hears, training and validation never do,
+// and what the unseen-band validation renders hear, training and the test set never do.
+describe('the listener recipe keeps its sets apart', () => {
+  it('gives every named groove a definition', () => {
+    for (const name of [...GROOVES.train, ...GROOVES.test, ...GROOVES.validation]) expect(GROOVE_LIBRARY[name], name).toBeDefined();
+  });
+
+  it('keeps the test-only and validation-only grooves out of every other set', () => {
+    const testOnly = GROOVES.test.filter((g) => !(GROOVES.train as readonly string[]).includes(g));
+    const validationOnly = GROOVES.validation.filter((g) => !(GROOVES.train as readonly string[]).includes(g));
+    expect(testOnly).toEqual(['funk', 'bossa', 'waltz2']);
+    expect(validationOnly).toEqual(['dembow', 'breakbeat', 'clave', 'waltz3']);
+    for (const g of testOnly) expect(GROOVES.validation as readonly string[]).not.toContain(g);
+    for (const g of validationOnly) expect(GROOVES.test as readonly string[]).not.toContain(g);
+  });
+
+  it('keeps the held-back sounds out of training, and the test sound out of validation', () => {
+    const train = SOUNDFONTS.train as readonly string[];
+    for (const sf of [SOUNDFONTS.test, SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]) expect(train).not.toContain(sf);
+    expect([SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]).not.toContain(SOUNDFONTS.test);
+  });
+
+  it('splits by song number', () => {
+    expect([songSet(10), songSet(15), songSet(11), songSet('905'), songSet('900')]).toEqual(['test', 'validation', 'train', 'validation', 'test']);
+  });
+});
