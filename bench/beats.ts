@@ -2,11 +2,13 @@
  * bench/beats — the listening acceptance: how well Precue's causal tracker finds beats and downbeats
  * on music it was never trained or tuned on, beside aubio (`aubiotrack`) on the same audio, in one run.
  *
- *   nice -n 10 npx tsx bench/beats.ts [--songs 20] [--split test|validation] [--no-aubio] [--no-rehearsals] [--no-dsp] [--faster 1.6] [--json out.json]
+ *   nice -n 10 npx tsx bench/beats.ts [--songs 20] [--split test|validation] [--unseen] [--no-aubio] [--no-rehearsals] [--no-dsp] [--faster 1.6] [--json out.json]
  *
  * `--split validation` runs the same on the validation songs (≡ 5 mod 10, rendered with the training
  * soundfonts) and leaves out the real recordings: what choices are made on, so that the test figures
- * stay unseen until the end.
+ * stay unseen until the end. `--split validation --unseen`: the validation songs played by a band
+ * training never heard (validation-only syncopated grooves, a held-back soundfont and drum kit; see
+ * `RenderRequest.unseen`) — the test set's situation, on songs choices may be made on.
  *
  * Sets (see bench/listener/README.md for the split and the recipe):
  *  (a) POP909 songs held out from training and tuning (song number ≡ 0 mod 10), rendered with a
@@ -58,6 +60,7 @@ const { values: opts } = parseArgs({
     'no-dsp': { type: 'boolean', default: false },
     json: { type: 'string' },
     faster: { type: 'string' },
+    unseen: { type: 'boolean', default: false },
   },
 });
 
@@ -103,6 +106,11 @@ if (!(faster >= 0.5 && faster <= 2)) {
   process.exit(2);
 }
 const split = opts.split;
+const unseen = opts.unseen === true;
+if (unseen && split !== 'validation') {
+  console.error('bench/beats: --unseen plays the validation songs (--split validation); the test set is unseen already');
+  process.exit(2);
+}
 if (split !== 'test' && split !== 'validation') {
   console.error(`bench/beats: --split must be 'test' or 'validation', got '${split}'`);
   process.exit(2);
@@ -207,19 +215,19 @@ else {
     if (!opts['no-rehearsals']) {
       rehearsals = [];
       for (const take of [0, 1]) {
-        const r = await renderTake({ id, kind: 'rehearsal', take });
+        const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
         const wav = await readWavFile(r.wav);
         // An uncorrected grid: what `precue grid --analyze` would store for this rehearsal.
         const grid = analyzeGrid(wav.samples, wav.sampleRate, settings);
         rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, grid, settings));
       }
     }
-    perf.push(withTruth(await renderTake({ id, kind: 'performance', take: 0 }), `${id} performance`, rehearsals));
-    stage.push(withTruth(await renderTake({ id, kind: 'stage', take: 0 }), `${id} stage`, rehearsals));
+    perf.push(withTruth(await renderTake({ id, kind: 'performance', take: 0, unseen }), `${id} performance`, rehearsals));
+    stage.push(withTruth(await renderTake({ id, kind: 'stage', take: 0, unseen }), `${id} stage`, rehearsals));
   }
   const rowsP = await score(perf);
-  const setName = split === 'test' ? 'held-out POP909' : 'VALIDATION POP909 (not held out)';
-  const soundfont = split === 'test' ? 'TimGM6mb' : 'training soundfonts';
+  const setName = split === 'test' ? 'held-out POP909' : `VALIDATION POP909 (not held out${unseen ? ', an unseen band' : ''})`;
+  const soundfont = split === 'test' ? 'TimGM6mb' : unseen ? 'MuseScore General + AVL Red Zeppelin kit, validation-only grooves' : 'training soundfonts';
   out.performance = { rows: rowsP, summary: table(`(a) ${setName}, ${ids.length} songs, performance (${soundfont}, tempo step/curve/breath, drums rest, repeat+skip)`, rowsP) };
   const rowsS = await score(stage);
   out.stage = { rows: rowsS, summary: table(`(a) ${setName}, ${ids.length} songs, stage (the same + room noise, reverb, EQ, level rides, 44.1/48 kHz)`, rowsS) };
@@ -275,4 +283,4 @@ if (real !== undefined) {
   check('(b real) beat F − aubio', real.beatF !== undefined && real.aubioF !== undefined ? real.beatF - real.aubioF : undefined, (v) => v >= 0.1, '≥ 0.10');
 }
 console.log(`\nacceptance (issue 15)${split === 'test' ? '' : ' — on the VALIDATION split, not the acceptance set'}\n${lines.join('\n')}`);
-if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ split, model: SHIPPED_BEAT_NET.version, barModel: SHIPPED_BAR_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));
+if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ split, unseen, model: SHIPPED_BEAT_NET.version, barModel: SHIPPED_BAR_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));
