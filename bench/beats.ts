@@ -47,7 +47,7 @@ import { readWavFile } from '../engine/io/audio/wavFile.js';
 import { rehearsalFromAudio } from '../engine/io/takes/beatGrid.js';
 import { fMeasure, mean } from './lib/beatEval.js';
 import { pop909Dir } from './lib/pop909.js';
-import { RECIPE_VERSION, SOUNDFONT_PACKAGES, spreadSongs } from './listener/recipe.js';
+import { EVAL_RENDER_VERSION, SOUNDFONT_PACKAGES, spreadSongs } from './listener/recipe.js';
 import { renderTake, takeAtTempo, type RenderedTake } from './listener/render.js';
 
 const run = promisify(execFile);
@@ -191,7 +191,7 @@ function table(title: string, rows: readonly Row[]): Record<string, number | und
   return s;
 }
 
-console.log(`beat network ${SHIPPED_BEAT_NET.version}, bar network ${SHIPPED_BAR_NET.version}; recipe ${RECIPE_VERSION}; F ±70 ms, first 5 s skipped; all Precue figures causal`);
+console.log(`beat network ${SHIPPED_BEAT_NET.version}, bar network ${SHIPPED_BAR_NET.version}; renders ${EVAL_RENDER_VERSION}; F ±70 ms, first 5 s skipped; all Precue figures causal`);
 const out: Record<string, { rows: Row[]; summary: Record<string, number | undefined> }> = {};
 
 // (a) held-out renders.
@@ -283,4 +283,4 @@ if (real !== undefined) {
   check('(b real) beat F − aubio', real.beatF !== undefined && real.aubioF !== undefined ? real.beatF - real.aubioF : undefined, (v) => v >= 0.1, '≥ 0.10');
 }
 console.log(`\nacceptance (issue 15)${split === 'test' ? '' : ' — on the VALIDATION split, not the acceptance set'}\n${lines.join('\n')}`);
-if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ split, unseen, model: SHIPPED_BEAT_NET.version, barModel: SHIPPED_BAR_NET.version, recipe: RECIPE_VERSION, ...out }, null, 2));
+if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify({ split, unseen, model: SHIPPED_BEAT_NET.version, barModel: SHIPPED_BAR_NET.version, renders: EVAL_RENDER_VERSION, ...out }, null, 2));

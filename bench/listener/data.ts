@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from '../../engine/core/audio/beatFrames.js';
 import { decodeWav } from '../../engine/core/audio/wav.js';
-import { RECIPE_VERSION } from './recipe.js';
+import { renderVersion } from './recipe.js';
 import { renderTake, type RenderRequest } from './render.js';
 
 /** Frames and truth of one rendered take. */
@@ -26,7 +26,7 @@ export const FEATURE_DIR = join(process.cwd(), '.tmp', 'listener', 'features');
 /** Frames of one take, rendering it first if need be. `keepWav` keeps the render (held-out sets). */
 export async function takeFrames(req: RenderRequest, keepWav = false): Promise<TakeFrames> {
   mkdirSync(FEATURE_DIR, { recursive: true });
-  const key = `${req.id}-${req.kind}-${req.take}-${RECIPE_VERSION}-b${beatBandCount()}`;
+  const key = `${req.id}-${req.kind}-${req.take}${req.unseen === true ? '-unseen' : ''}-${renderVersion(req.kind)}-b${beatBandCount()}`;
   const bin = join(FEATURE_DIR, `${key}.f32`);
   const meta = join(FEATURE_DIR, `${key}.json`);
   if (existsSync(bin) && existsSync(meta)) {

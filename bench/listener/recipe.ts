@@ -10,8 +10,23 @@
  *   train       every other song
  */
 
-/** Bumped whenever anything below changes what a render sounds like. */
+/**
+ * The training recipe: bumped whenever anything below changes what a training render (kinds 'train' and
+ * 'validation', the network's data and its epoch choice) sounds like. The trained weights carry it.
+ */
 export const RECIPE_VERSION = 'pop909-stage-1';
+
+/**
+ * The evaluation renders' version: it seeds and keys every performance, stage take and rehearsal (of the
+ * validation and the test songs). Frozen on purpose: a new training recipe must not change the takes
+ * that judge it, or figures before and after a retrain would be on different music.
+ */
+export const EVAL_RENDER_VERSION = 'pop909-stage-1';
+
+/** The version that seeds and keys a render of `kind`. */
+export function renderVersion(kind: 'train' | 'validation' | 'performance' | 'stage' | 'rehearsal'): string {
+  return kind === 'train' || kind === 'validation' ? RECIPE_VERSION : EVAL_RENDER_VERSION;
+}
 
 /** Which set a song belongs to. */
 export type SongSet = 'train' | 'validation' | 'test';

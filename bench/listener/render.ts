@@ -8,7 +8,8 @@
  * kHz). Every change happens before or with the timing, so the beat and downbeat truth follows exactly.
  *
  * Everything is drawn from seeded generators: the same request renders the same file. Renders are
- * cached under `.tmp/listener/` by a key of the request and `RECIPE_VERSION`.
+ * cached under `.tmp/listener/` by a key of the request and its version (`renderVersion`: the training
+ * recipe's for training renders, the frozen evaluation version for performances, stage takes and rehearsals).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,7 +25,7 @@ import {
   GROOVES,
   PERFORMANCE_AUGMENT,
   PROGRAMS,
-  RECIPE_VERSION,
+  renderVersion,
   REHEARSAL_AUGMENT,
   SOUNDFONTS,
   STAGE_AUGMENT,
@@ -331,7 +332,7 @@ function makePlan(req: RenderRequest, src: Source): { plan: Plan; line: Timeline
   const unseen = isUnseen(req);
   const band = drawBand(req.id, req.kind, unseen);
   // A stage render is the very performance of the same take, put in a room (same draws up to the room).
-  const r = seededRandom(seedOf('take', RECIPE_VERSION, req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
+  const r = seededRandom(seedOf('take', renderVersion(req.kind), req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
   // Performances of a test song use the held-out soundfont; of a validation song, a training one.
   const performance = req.kind === 'performance' || req.kind === 'stage';
   let soundfont: string = performance && songSet(req.id) === 'test' ? SOUNDFONTS.test : req.kind === 'rehearsal' ? SOUNDFONTS.rehearsal : pick(r, SOUNDFONTS.train);
@@ -592,14 +593,14 @@ function summaryOf(plan: Plan): string {
 /** Renders (or reuses) one take. */
 export async function renderTake(req: RenderRequest, cacheDir = RENDER_DIR): Promise<RenderedTake> {
   mkdirSync(cacheDir, { recursive: true });
-  const key = `${req.id}-${req.kind}-${req.take}${req.unseen === true ? '-unseen' : ''}-${RECIPE_VERSION}`;
+  const key = `${req.id}-${req.kind}-${req.take}${req.unseen === true ? '-unseen' : ''}-${renderVersion(req.kind)}`;
   const wav = join(cacheDir, `${key}.wav`);
   const meta = join(cacheDir, `${key}.json`);
   if (existsSync(wav) && existsSync(meta)) return { wav, ...(JSON.parse(readFileSync(meta, 'utf8')) as Omit<RenderedTake, 'wav'>) };
   const src = loadSource(req.id);
   const { plan, line, positions, speeds, groove } = makePlan(req, src);
   const tw = warp(line.beats, speeds);
-  const r = seededRandom(seedOf('notes', RECIPE_VERSION, req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
+  const r = seededRandom(seedOf('notes', renderVersion(req.kind), req.id, req.kind === 'stage' ? 'performance' : req.kind, req.take));
   const notes: MidiNote[] = line.notes.map((nn) => ({ ...nn, on: tw.map(nn.on), off: Math.max(tw.map(nn.on) + 0.02, tw.map(nn.off)) }));
   const controls: MidiEvent[] = line.controls.map((c) => ({ ...c, t: tw.map(c.t) }));
   const setup: MidiEvent[] = [];
