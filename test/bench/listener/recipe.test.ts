@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GROOVE_LIBRARY } from '../../../bench/listener/grooves.js';
-import { GROOVES, SOUNDFONTS, songSet } from '../../../bench/listener/recipe.js';
+import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, SOUNDFONTS, renderVersion, songSet } from '../../../bench/listener/recipe.js';
 
 // The listener's split must stay honest: what the test set hears, training and validation never do,
 // and what the unseen-band validation renders hear, training and the test set never do.
@@ -22,6 +22,13 @@ describe('the listener recipe keeps its sets apart', () => {
     const train = SOUNDFONTS.train as readonly string[];
     for (const sf of [SOUNDFONTS.test, SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]) expect(train).not.toContain(sf);
     expect([SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]).not.toContain(SOUNDFONTS.test);
+  });
+
+  it('seeds the evaluation renders apart from the training recipe, which may change', () => {
+    expect(['train', 'validation'].map((k) => renderVersion(k as 'train'))).toEqual([RECIPE_VERSION, RECIPE_VERSION]);
+    expect((['performance', 'stage', 'rehearsal'] as const).map(renderVersion)).toEqual([EVAL_RENDER_VERSION, EVAL_RENDER_VERSION, EVAL_RENDER_VERSION]);
+    // The held-out takes every figure so far was measured on.
+    expect(EVAL_RENDER_VERSION).toBe('pop909-stage-1');
   });
 
   it('splits by song number', () => {
