@@ -54,6 +54,14 @@ export const GROOVE_LIBRARY: Readonly<Record<string, Groove>> = {
   waltz: g('waltz', 3, 4, { K: 'x...........', S: '....x...x...', H: 'x.x.x.x.x.x.' }),
   waltz2: g('waltz2', 3, 4, { K: 'x.......x...', s: '....x.......', R: 'x...x...x...' }),
   six: g('six', 6, 2, { K: 'x.....x.....', S: '......X.....', H: 'x.x.x.x.x.x.' }),
+  // Training only (`GROOVES.trainOnly`, recipe pop909-stage-2): drums that do not mark the beat with the
+  // kick — a kick only off the beats, accents on the "and", a half-time clap — so the network learns the
+  // beat from the whole band. Written apart from the validation and test grooves below.
+  songo: g('songo', 4, 4, { K: '...x.......x..x.', s: '..x..x.x..x..x..', H: 'x...x...x...x...' }),
+  trap: g('trap', 4, 4, { K: 'x......x..x.....', L: '........X.......', H: 'x.x.xxx.x.x.xxxx' }),
+  skank: g('skank', 4, 4, { K: 'x.......x.......', s: '..X...X...X...X.', H: 'xxxxxxxxxxxxxxxx' }),
+  tresillo: g('tresillo', 4, 4, { K: 'x..x..x.x..x..x.', S: '....X.......X...', O: '..x...x...x...x.' }),
+  waltzsync: g('waltzsync', 3, 4, { K: '......x.....', S: '....x.......', H: 'x.x.x.x.x.x.' }),
   // Validation only (`GROOVES.validation`): syncopated like the test's funk and bossa, written apart
   // from them, so a decoder rule is chosen on peaks between the beats before the test hears any.
   dembow: g('dembow', 4, 4, { K: 'x...x...x...x...', S: '...x..x....x..x.', H: 'x.x.x.x.x.x.x.x.' }),

@@ -9,7 +9,7 @@
  *
  * Training songs and validation songs come from the fixed split in recipe.ts (never the test set).
  * Renders and their frames are cached under .tmp/listener/; the run checkpoints after every epoch to
- * .tmp/listener/checkpoint-<seed>.json and resumes from it unless --fresh. The epoch with the best
+ * .tmp/listener/checkpoint-<recipe>-<seed>-….json and resumes from it unless --fresh. The epoch with the best
  * validation beat F + downbeat F (causal decoding, ±70 ms, first 5 s skipped) is the one written out.
  * `--lr-drop N`: from epoch N on (1-based) the learning rate is a third of `--lr` (a step schedule, so a
  * resumed run and a run straight through train the same).
@@ -146,7 +146,7 @@ interface Checkpoint {
   /** The best epoch so far by validation beat F + downbeat F (`score`; checkpoints from before it was kept count by beat F alone). */
   best: { f: number; score?: number; epoch: number; weights: string[] } | undefined;
 }
-const ckptFile = resolve('.tmp/listener', `checkpoint-${seed}-${gruUnits.join('x')}-${denseUnits}.json`);
+const ckptFile = resolve('.tmp/listener', `checkpoint-${RECIPE_VERSION}-${seed}-${gruUnits.join('x')}-${denseUnits}.json`);
 let curve: CurvePoint[] = [];
 let startEpoch = 0;
 let best: Checkpoint['best'];

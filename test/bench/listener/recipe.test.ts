@@ -6,7 +6,15 @@ import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, SOUNDFONTS, renderVersion
 // and what the unseen-band validation renders hear, training and the test set never do.
 describe('the listener recipe keeps its sets apart', () => {
   it('gives every named groove a definition', () => {
-    for (const name of [...GROOVES.train, ...GROOVES.test, ...GROOVES.validation]) expect(GROOVE_LIBRARY[name], name).toBeDefined();
+    for (const name of [...GROOVES.train, ...GROOVES.trainOnly, ...GROOVES.test, ...GROOVES.validation]) expect(GROOVE_LIBRARY[name], name).toBeDefined();
+  });
+
+  it('keeps the training-only grooves out of validation and test', () => {
+    for (const g of GROOVES.trainOnly) {
+      expect(GROOVES.validation as readonly string[]).not.toContain(g);
+      expect(GROOVES.test as readonly string[]).not.toContain(g);
+      expect(GROOVES.train as readonly string[]).not.toContain(g);
+    }
   });
 
   it('keeps the test-only and validation-only grooves out of every other set', () => {
