@@ -4,7 +4,7 @@
  * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
  * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
  *
- *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--verbose]
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--model <weights.ts>] [--verbose]
  *
  * `--tempo F` plays every take (performance, stage and the rehearsals) F times faster (sox `tempo -m`, pitch kept; the
  * truth scaled): POP909's songs are slow (58–103 BPM among the first 12 validation songs), and a
@@ -14,15 +14,22 @@
  * syncopated grooves, a held-back soundfont and drum kit): the test set's situation, on validation
  * songs. A rule that only wins on the training sounds and grooves shows it here.
  *
+ * `--model F` listens with the beat network in F (a weights module `train.ts --out` wrote) instead of the
+ * shipped one, for the live tracker and the rehearsals' grids alike; the bar network is used only if it
+ * was trained behind that beat network (else the frame pointer places the downbeats).
+ *
  * Prints beat F (causal, ±70 ms, first 5 s skipped) and downbeat F per candidate; the chosen numbers
  * are written by hand into `defaultBarPointerTuning` / `defaultRehearsalPriorTuning`.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { oneFactorPerBeat, type BarPointerTuning } from '../../engine/core/audio/barPointer.js';
 import { audioBlocks } from '../../engine/core/audio/analyze.js';
 import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
 import { LearnedBeatTracker } from '../../engine/core/audio/learnedTracker.js';
+import type { BeatNetModel } from '../../engine/core/audio/beatNet.js';
 import { resolveListeningSettings } from '../../engine/core/audio/listen.js';
 import { analyzeGrid } from '../../engine/core/audio/offlineGrid.js';
 import { RehearsalPrior, type RehearsalPriorTuning, type RehearsalReference } from '../../engine/core/rehearsal/rehearsalPrior.js';
@@ -33,9 +40,19 @@ import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
 import { renderTake, takeAtTempo } from './render.js';
 
-const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, model: { type: 'string' }, verbose: { type: 'boolean', default: false } } });
 const tempo = Number(opts.tempo);
 const unseen = opts.unseen === true;
+const model = opts.model === undefined ? undefined : await loadBeatNetModule(opts.model);
+
+/** The BeatNetModel a weights module exports (`train.ts --out`). */
+async function loadBeatNetModule(path: string): Promise<BeatNetModel> {
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  const found = Object.values(mod).find((v): v is BeatNetModel => typeof v === 'object' && v !== null && 'version' in v && 'weights' in v);
+  if (found === undefined) throw new Error(`--model ${path}: no beat network exported there`);
+  console.log(`beat network ${found.version} (from ${path})`);
+  return found;
+}
 if (!(tempo >= 0.5 && tempo <= 2)) throw new RangeError(`--tempo: a factor from 0.5 to 2, got ${opts.tempo}`);
 
 const settings = resolveListeningSettings({ tracker: 'learned' });
@@ -62,7 +79,7 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
     const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
     const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
-    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings), settings));
+    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings, model), settings));
   }
   for (const kind of ['performance', 'stage'] as const) {
     const r = await renderTake({ id, kind, take: 0, unseen });
@@ -75,7 +92,7 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
 }
 
 function run(c: Case, tuning: Partial<BarPointerTuning>, prior: Partial<RehearsalPriorTuning> | undefined): { f: number; down: number; bpm: number; trueBpm: number } {
-  const tracker = new LearnedBeatTracker(settings, { tuning, ...(prior !== undefined ? { prior: new RehearsalPrior(c.rehearsals, prior) } : {}) });
+  const tracker = new LearnedBeatTracker(settings, { tuning, ...(model !== undefined ? { model } : {}), ...(prior !== undefined ? { prior: new RehearsalPrior(c.rehearsals, prior) } : {}) });
   const beats: number[] = [];
   const downs: number[] = [];
   for (const f of c.frames) {
