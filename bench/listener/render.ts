@@ -23,6 +23,7 @@ import { readSmf, toSong, writeSmf, type MidiEvent, type MidiNote } from '../dat
 import { DRUM_KEYS, FILL, groovesFor, type Groove } from './grooves.js';
 import {
   GROOVES,
+  TRAINING_GROOVES,
   PERFORMANCE_AUGMENT,
   PROGRAMS,
   renderVersion,
@@ -322,10 +323,10 @@ function drawBand(id: string, kind: RenderKind, unseen: boolean): Band {
   const volumes = [Math.round(uniform(r, [95, 120])), Math.round(uniform(r, [60, 100])), Math.round(uniform(r, [75, 110])), Math.round(uniform(r, [85, 115])), Math.round(uniform(r, [70, 115]))];
   const kit = pick(r, PROGRAMS.kits);
   // Only the test set hears the held-out grooves; only an unseen band on validation its own.
-  // Training-style renders also play the training-only grooves; the evaluation takes of validation songs
-  // keep stage 1's list, so they stay the same music whatever the training recipe.
+  // Training-style renders play the recipe's grooves; the evaluation takes of validation songs keep
+  // stage 1's list, so they stay the same music whatever the training recipe.
   const training = kind === 'train' || kind === 'validation';
-  const grooveNames = songSet(id) === 'test' ? GROOVES.test : unseen ? GROOVES.validation : training ? [...GROOVES.train, ...GROOVES.trainOnly] : GROOVES.train;
+  const grooveNames = songSet(id) === 'test' ? GROOVES.test : unseen ? GROOVES.validation : training ? TRAINING_GROOVES : GROOVES.train;
   const bass = { program: pick(r, PROGRAMS.bass), pattern: pick(r, BASS_PATTERNS) };
   return { programs, volumes, kit, grooveRoll: r(), bass, grooveNames };
 }

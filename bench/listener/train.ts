@@ -8,6 +8,7 @@
  *        [--curve bench/listener/training-curve.png] [--fresh]
  *
  * Training songs and validation songs come from the fixed split in recipe.ts (never the test set).
+ * `LISTENER_RECIPE=<version>` in the environment trains on another recipe of `RECIPES` (recipe.ts).
  * Renders and their frames are cached under .tmp/listener/; the run checkpoints after every epoch to
  * .tmp/listener/checkpoint-<recipe>-<seed>-….json and resumes from it unless --fresh. The epoch with the best
  * validation beat F + downbeat F (causal decoding, ±70 ms, first 5 s skipped) is the one written out.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GROOVE_LIBRARY } from '../../../bench/listener/grooves.js';
-import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, SOUNDFONTS, renderVersion, songSet } from '../../../bench/listener/recipe.js';
+import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, SOUNDFONTS, TRAINING_GROOVES, renderVersion, songSet } from '../../../bench/listener/recipe.js';
 
 // The listener's split must stay honest: what the test set hears, training and validation never do,
 // and what the unseen-band validation renders hear, training and the test set never do.
@@ -30,6 +30,12 @@ describe('the listener recipe keeps its sets apart', () => {
     const train = SOUNDFONTS.train as readonly string[];
     for (const sf of [SOUNDFONTS.test, SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]) expect(train).not.toContain(sf);
     expect([SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]).not.toContain(SOUNDFONTS.test);
+  });
+
+  it("trains on the shipped networks' recipe unless another is named", () => {
+    if (process.env['LISTENER_RECIPE'] !== undefined) return;
+    expect(RECIPE_VERSION).toBe('pop909-stage-1');
+    expect(TRAINING_GROOVES).toEqual(GROOVES.train);
   });
 
   it('seeds the evaluation renders apart from the training recipe, which may change', () => {
