@@ -29,6 +29,7 @@ import {
   renderVersion,
   REHEARSAL_AUGMENT,
   SOUNDFONTS,
+  UNSEEN_PACKAGES,
   STAGE_AUGMENT,
   TRAIN_AUGMENT,
   songSet,
@@ -119,6 +120,9 @@ function isUnseen(req: RenderRequest): boolean {
   if (req.unseen !== true) return false;
   if (songSet(req.id) !== 'validation' || req.kind === 'train' || req.kind === 'validation') {
     throw new RangeError(`render ${req.id} ${req.kind}: an unseen band plays validation songs' performances, stage takes and rehearsals only`);
+  }
+  for (const sf of [SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]) {
+    if (!existsSync(sf)) throw new Error(`render ${req.id} ${req.kind} (an unseen band): ${sf} is missing; install the Debian packages ${UNSEEN_PACKAGES}`);
   }
   return true;
 }
