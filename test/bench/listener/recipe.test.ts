@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GROOVE_LIBRARY } from '../../../bench/listener/grooves.js';
-import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, SOUNDFONTS, TRAINING_GROOVES, renderVersion, songSet } from '../../../bench/listener/recipe.js';
+import { EVAL_RENDER_VERSION, GROOVES, RECIPE_VERSION, RECIPES, SOUNDFONTS, TRAINING_GROOVES, renderVersion, songSet } from '../../../bench/listener/recipe.js';
 
 // The listener's split must stay honest: what the test set hears, training and validation never do,
 // and what the unseen-band validation renders hear, training and the test set never do.
@@ -32,10 +32,11 @@ describe('the listener recipe keeps its sets apart', () => {
     expect([SOUNDFONTS.unseen, SOUNDFONTS.unseenDrums]).not.toContain(SOUNDFONTS.test);
   });
 
-  it("trains on the shipped networks' recipe unless another is named", () => {
-    if (process.env['LISTENER_RECIPE'] !== undefined) return;
-    expect(RECIPE_VERSION).toBe('pop909-stage-1');
-    expect(TRAINING_GROOVES).toEqual(GROOVES.train);
+  it("trains on the recipe in use: the shipped networks' adds nothing to the shared grooves", () => {
+    expect(RECIPES['pop909-stage-1'].extraGrooves).toEqual([]);
+    expect(RECIPES['pop909-stage-2'].extraGrooves).toEqual(GROOVES.trainOnly);
+    expect(TRAINING_GROOVES).toEqual([...GROOVES.train, ...RECIPES[RECIPE_VERSION].extraGrooves]);
+    expect(RECIPE_VERSION).toBe(process.env['LISTENER_RECIPE'] ?? 'pop909-stage-1');
   });
 
   it('seeds the evaluation renders apart from the training recipe, which may change', () => {
