@@ -141,6 +141,8 @@ async function goTrials(counter: ArtnetCounter, send: (cue: '1' | '2') => void, 
   }
   counter.watch(null);
   if (lost > 0) console.log(`  ${label}: ${lost} of ${trials} GOs brought no packet with the cue's level within 2 s`);
+  const slowest = out.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  console.log(`  ${label}: slowest GOs ${slowest.map((s) => `#${s.i + 1} ${s.ms.toFixed(2)} ms`).join(', ')}`);
   return out;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The pipeline's frame loop resting between changes (live): off its grid while nothing moves, a frame
  * at the very moment a GO or a safety command lands, the grid again while a fade runs. On a virtual
- * clock, so every time is exact; and once on the wall clock, for the same-turn wake-up.
+ * clock, so every time is exact; and on the wall clock, for the same-turn wake-up and for the order
+ * live: the journal, then the wire, then everyone else.
  */
 import { resolve } from 'node:path';
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
@@ -45,7 +46,7 @@ function setup(scheduler?: VirtualTimeScheduler) {
     { restWhenIdle: true },
   );
   const go = (): void => console$.next({ command: { type: 'go', dept: 'LX' }, user: 'test' });
-  return { frames, urgent, go, controls$, dispose: () => (loop.unsubscribe(), pipeline.dispose()) };
+  return { pipeline, frames, urgent, go, controls$, dispose: () => (loop.unsubscribe(), pipeline.dispose()) };
 }
 
 describe('frame loop at rest', () => {
@@ -90,8 +91,36 @@ describe('frame loop at rest', () => {
       const n = frames.length;
       go();
       await new Promise((r) => setImmediate(r)); // microtasks have run; no timer has
-      expect(frames.slice(n).map((f) => f.ch1)).toEqual([255]);
+      // The GO's frame, and at most one more for work announced after it in the same turn (nothing changed).
+      const after = frames.slice(n);
+      expect(after[0]).toMatchObject({ changed: [1], ch1: 255 });
+      expect(after.slice(1)).toEqual(after.slice(1).map((f) => ({ ...f, changed: [], ch1: 255 })));
+      expect(after.length).toBeLessThanOrEqual(2);
       expect(performance.now() - t0).toBeLessThan(20);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('on the wall clock, a GO reaches the sink right after the journal records it, before consoles and logs hear of it', async () => {
+    const { pipeline, frames, go, dispose } = setup();
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const order: string[] = [];
+      const n = frames.length;
+      const seenSink = (): string => (frames.length > n ? `sink ${frames[n]!.ch1}` : 'no sink yet');
+      // The journal is a recorder; the console model listens to state$; the run log to decisions$.
+      const stopRecording = pipeline.playback.record((e) => { if (e.kind === 'fire') order.push(`journal (${seenSink()})`); });
+      const state = pipeline.playback.state$.subscribe(() => order.push(`state (${seenSink()})`));
+      const decisions = pipeline.decisions$.subscribe(() => order.push(`decision (${seenSink()})`));
+      order.length = 0; // state$ replays the current state on subscribe
+      go();
+      // Synchronously, inside the GO: no microtask has run yet.
+      expect(order).toEqual(['journal (no sink yet)', 'state (sink 255)', 'decision (sink 255)']);
+      expect(frames.slice(n).map((f) => f.ch1)).toEqual([255]);
+      stopRecording();
+      state.unsubscribe();
+      decisions.unsubscribe();
     } finally {
       dispose();
     }

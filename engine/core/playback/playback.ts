@@ -182,12 +182,14 @@ export class Playback {
     this.subscription.add(
       this.events$.subscribe((e) => {
         for (const r of [...this.recorders]) r(e);
+        for (const c of [...this.committers]) c(e);
         this.stateSubject.next(this.snapshot());
       }),
     );
   }
 
   private readonly recorders: Array<(e: PlaybackEvent) => void> = [];
+  private readonly committers: Array<(e: PlaybackEvent) => void> = [];
 
   /**
    * Calls `recorder` with every event before the state it leads to is published (`state$`, and so
@@ -199,6 +201,20 @@ export class Playback {
     return () => {
       const i = this.recorders.indexOf(recorder);
       if (i >= 0) this.recorders.splice(i, 1);
+    };
+  }
+
+  /**
+   * Calls `committer` with every event after the recorders and before anyone else hears of it: the
+   * live frame loop, which puts the new look on the wire here. So a GO reaches the wire right after
+   * the journal, and consoles, logs and the model hear of it after the light (bench/latency.ts).
+   * Returns the function that stops it. A committer must not throw.
+   */
+  onCommit(committer: (e: PlaybackEvent) => void): () => void {
+    this.committers.push(committer);
+    return () => {
+      const i = this.committers.indexOf(committer);
+      if (i >= 0) this.committers.splice(i, 1);
     };
   }
 
