@@ -349,7 +349,19 @@ export function buildShowPipeline(
         // and the model hear of it: their work used to come first (bench/latency.ts, console GO → wire
         // at rest: p50 2.4 → 1.4 ms; the first GO after start ~10 → ~7 ms). Work announced later in the
         // same turn still goes out in the wake-up above. On a virtual clock (replays) nothing changes.
-        if (scheduler === asyncScheduler) loop.add(playback.onCommit(wake));
+        // One such frame per turn: a decision that moves several departments (PANIC, STOP all) sends
+        // the first change at once and the rest together in the wake-up, not a packet per department.
+        if (scheduler === asyncScheduler) {
+          let committed = false;
+          loop.add(
+            playback.onCommit(() => {
+              if (committed) return;
+              committed = true;
+              asapScheduler.schedule(() => (committed = false));
+              wake();
+            }),
+          );
+        }
       }
       loop.add(() => {
         pending?.unsubscribe();

@@ -125,4 +125,34 @@ describe('frame loop at rest', () => {
       dispose();
     }
   });
+
+  it('on the wall clock, a decision that moves several departments sends one frame at once and the rest in the same turn', async () => {
+    const twoDepts = showFileSchema.parse({
+      ...show,
+      fixtures: [...show.fixtures, { id: 'p2', type: 'generic/dimmer', mode: '8-bit', universe: 1, address: 2 }],
+      departments: [
+        { id: 'LX', mode: 'manual', minGoIntervalMs: 0, cues: [{ number: '1', levels: { p1: { intensity: 1 } } }] },
+        { id: 'FX', mode: 'manual', minGoIntervalMs: 0, cues: [{ number: '1', levels: { p2: { intensity: 1 } } }] },
+      ],
+    });
+    const console$ = new Subject<ConsoleInput>();
+    const pipeline = buildShowPipeline(twoDepts, new Map([...profiles.values()].slice(0, 1).flatMap((p) => [['p1', p], ['p2', p]] as const)), { console$ });
+    const frames: number[] = [];
+    const loop = pipeline.runFrames((t, _, urgent) => { if (urgent) frames.push(t); }, { restWhenIdle: true });
+    try {
+      console$.next({ command: { type: 'goto', dept: 'LX', cue: '1' }, user: 'test' });
+      console$.next({ command: { type: 'goto', dept: 'FX', cue: '1' }, user: 'test' });
+      await new Promise((r) => setTimeout(r, 50));
+      frames.length = 0;
+      // PANIC: every department's event in one turn.
+      console$.next({ command: { type: 'panic', fadeMs: 0 }, user: 'test' });
+      expect(pipeline.safety.current.panic).toBe(true);
+      expect(frames.length).toBe(1); // the first change goes at once (not one frame per department)
+      await new Promise((r) => setImmediate(r));
+      expect(frames.length).toBe(2); // the rest together in the wake-up
+    } finally {
+      loop.unsubscribe();
+      pipeline.dispose();
+    }
+  });
 });
