@@ -145,7 +145,7 @@ describe('frame loop at rest', () => {
       await new Promise((r) => setTimeout(r, 50));
       frames.length = 0;
       // PANIC: every department's event in one turn.
-      console$.next({ command: { type: 'panic', fadeMs: 0 }, user: 'test' });
+      console$.next({ command: { type: 'panic' }, user: 'test' });
       expect(pipeline.safety.current.panic).toBe(true);
       expect(frames.length).toBe(1); // the first change goes at once (not one frame per department)
       await new Promise((r) => setImmediate(r));
