@@ -4,7 +4,7 @@
  * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
  * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
  *
- *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--model <weights.ts>] [--verbose]
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--model <weights.ts>] [--bar-model <weights.ts>] [--verbose]
  *
  * `--tempo F` plays every take (performance, stage and the rehearsals) F times faster (sox `tempo -m`, pitch kept; the
  * truth scaled): POP909's songs are slow (58–103 BPM among the first 12 validation songs), and a
@@ -14,6 +14,8 @@
  * syncopated grooves, a held-back soundfont and drum kit): the test set's situation, on validation
  * songs. A rule that only wins on the training sounds and grooves shows it here.
  *
+ * `--bar-model F` places beats in their bars with the bar network in F (`trainBars.ts --out`), live and in the
+ * rehearsals' grids; it must have been trained behind the beat network in use.
  * `--model F` listens with the beat network in F (a weights module `train.ts --out` wrote) instead of the
  * shipped one, for the live tracker and the rehearsals' grids alike; the bar network is used only if it
  * was trained behind that beat network (else the frame pointer places the downbeats).
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BarNetModel } from '../../engine/core/audio/barNet.js';
 import { oneFactorPerBeat, type BarPointerTuning } from '../../engine/core/audio/barPointer.js';
 import { audioBlocks } from '../../engine/core/audio/analyze.js';
 import { FeatureFramer } from '../../engine/core/audio/extractFeatures.js';
@@ -40,10 +43,20 @@ import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
 import { renderTake, takeAtTempo } from './render.js';
 
-const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, model: { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, model: { type: 'string' }, 'bar-model': { type: 'string' }, verbose: { type: 'boolean', default: false } } });
 const tempo = Number(opts.tempo);
 const unseen = opts.unseen === true;
 const model = opts.model === undefined ? undefined : await loadBeatNetModule(opts.model);
+const barModel = opts['bar-model'] === undefined ? undefined : await loadBarNetModule(opts['bar-model']);
+
+/** The BarNetModel a weights module exports (`trainBars.ts --out`). */
+async function loadBarNetModule(path: string): Promise<BarNetModel> {
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  const found = Object.values(mod).find((v): v is BarNetModel => typeof v === 'object' && v !== null && 'beatNet' in v && 'weights' in v);
+  if (found === undefined) throw new Error(`--bar-model ${path}: no bar network exported there`);
+  console.log(`bar network ${found.version}, ${found.features} features (from ${path})`);
+  return found;
+}
 
 /** The BeatNetModel a weights module exports (`train.ts --out`). */
 async function loadBeatNetModule(path: string): Promise<BeatNetModel> {
@@ -79,7 +92,7 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
     const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
     const path = await takeAtTempo(r.wav, tempo);
     const wav = decodeWav(readFileSync(path), path);
-    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings, model), settings));
+    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings, model, barModel), settings));
   }
   for (const kind of ['performance', 'stage'] as const) {
     const r = await renderTake({ id, kind, take: 0, unseen });
@@ -92,7 +105,7 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
 }
 
 function run(c: Case, tuning: Partial<BarPointerTuning>, prior: Partial<RehearsalPriorTuning> | undefined): { f: number; down: number; bpm: number; trueBpm: number } {
-  const tracker = new LearnedBeatTracker(settings, { tuning, ...(model !== undefined ? { model } : {}), ...(prior !== undefined ? { prior: new RehearsalPrior(c.rehearsals, prior) } : {}) });
+  const tracker = new LearnedBeatTracker(settings, { tuning, ...(model !== undefined ? { model } : {}), ...(barModel !== undefined ? { barModel } : {}), ...(prior !== undefined ? { prior: new RehearsalPrior(c.rehearsals, prior) } : {}) });
   const beats: number[] = [];
   const downs: number[] = [];
   for (const f of c.frames) {
