@@ -25,7 +25,7 @@
  */
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { generateStage } from './dataset/stage.js';
+import { DEV_STAGE_SONGS, generateStage } from './dataset/stage.js';
 import { DEV_STAGE_RECORDINGS, generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './dataset/stageTruth.js';
 import { fireAll, formatTable, poolFires, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
@@ -45,8 +45,6 @@ const opt = (name: string): string | undefined => {
 };
 const out = (s: string): boolean => process.stdout.write(`${s}\n`);
 
-/** Development songs of the stage bench (tune on these only). */
-export const DEV_STAGE_SONGS = ['001', '002'];
 
 type Scored = (typeof EVAL_SCORES)[number];
 

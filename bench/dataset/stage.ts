@@ -35,6 +35,9 @@ export const STAGE_SOUND = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 /** Songs of the stage set when none are named: never used for tuning (see bench/README.md). */
 export const STAGE_SONGS = ['021', '022', '023', '024'];
 
+/** Development songs of the stage bench (tune on these only; `bench/stage.ts --dev`). */
+export const DEV_STAGE_SONGS = ['001', '002'];
+
 /** Reads POP909's beat annotation: every beat with its downbeat flag. */
 async function readBeats(dir: string, id: string): Promise<SongForm['beats']> {
   return (await readFile(join(dir, id, 'beat_midi.txt'), 'utf8'))
