@@ -28,6 +28,7 @@ import { DeviceError } from './core/errors.js';
 import type { FixtureProfile } from './core/fixtures/profile.js';
 import { createLogger, type Logger } from './core/log.js';
 import { buildShowPipeline, DEFAULT_FRAME_RATE_HZ, type ShowPipeline } from './core/pipeline.js';
+import { warmUpGoPath } from './core/warmUp.js';
 import { catalogFromDefinitions } from './core/show/catalog.js';
 import type { FixtureCatalog } from './core/show/validate.js';
 import { ShowEditor } from './core/edit/showEditor.js';
@@ -778,6 +779,12 @@ export async function startEngine(config: EngineConfig, log: Logger = createLogg
       scheduler,
     );
     closers.add(() => pipeline.dispose());
+    // The first GO is as quick to the wire as the rest (core/warmUp.ts); a failure here is never the show's.
+    try {
+      warmUpGoPath(show, profiles);
+    } catch (err) {
+      log.debug(`warm-up of the GO path skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
     run?.attach(pipeline, audioOffsetMs, scheduler, listening?.beats$);
     parts.onPipeline?.(pipeline, audioOffsetMs);
     let modes: ReadonlyArray<{ readonly dept: string; readonly mode: string }> = show.departments.map((d) => ({ dept: d.id, mode: d.mode }));

@@ -42,6 +42,20 @@ export function setLogSink(next: LogSink | undefined, minLevel: LogLevel = 'info
   return previous;
 }
 
+/**
+ * Runs `fn` with every logger silent and returns what it returns: for work that is not the show's
+ * (the GO path's warm-up on a scratch show, `core/warmUp.ts`). Synchronous work only.
+ */
+export function withLogsMuted<T>(fn: () => T): T {
+  const previous = sink;
+  sink = undefined;
+  try {
+    return fn();
+  } finally {
+    sink = previous;
+  }
+}
+
 /** Creates a logger for a module, e.g. `createLogger('io/artnet')`. */
 export function createLogger(module: string): Logger {
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
