@@ -17,7 +17,7 @@ import { DEV_STAGE_SONGS, generateStage } from './dataset/stage.js';
 import { DEV_STAGE_RECORDINGS, generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS } from './dataset/stageTruth.js';
 import { replayModel } from '../engine/core/model/evaluate.js';
-import { FAR_FIRE_S, unmatchedFires } from '../engine/core/model/metrics.js';
+import { FAR_FIRE_S, poolTakes, unmatchedFires, type TimedCue } from '../engine/core/model/metrics.js';
 import { modelListening } from '../engine/core/model/types.js';
 import { loadModelFolder } from '../engine/io/model/modelFolder.js';
 import { replayAllCached } from '../engine/io/model/replayPool.js';
@@ -47,6 +47,8 @@ const made = await generateStage({ out: dataDir, ...(opts.dev ? { songs: DEV_STA
 made.push(...(await generateRecordingTakes({ out: dataDir, conditions: TAKE_CONDITIONS, cache, log, ...(opts.dev ? { recordings: DEV_STAGE_RECORDINGS } : {}) })));
 const songs = opts.songs?.split(',');
 const fires: Fire[] = [];
+/** Each take's fires and truth, for the pooled F1 (renders and recordings apart). */
+const scored: { recording: boolean; fired: readonly TimedCue[]; expected: readonly TimedCue[]; durationS: number }[] = [];
 let durationS = 0;
 for (const song of [...new Set(made.map((t) => t.song))].filter((s) => songs === undefined || songs.includes(s))) {
   const model = await loadModelFolder(join(modelsDir, song)).catch((err: unknown) => {
@@ -60,6 +62,7 @@ for (const song of [...new Set(made.map((t) => t.song))].filter((s) => songs ===
   for (const [i, take] of takes.entries()) {
     const { fired, replay } = replayModel(model, { listened: replays[i]! }, { votes: 'model' });
     durationS += replays[i]!.durationS;
+    scored.push({ recording: song.startsWith('rec-'), fired, expected: take.cues, durationS: replays[i]!.durationS });
     const decisions = replay.decisions.filter((d) => d.source === 'model' && (d.action === 'go' || d.action === 'goto'));
     const unmatched = new Map(unmatchedFires(fired, take.cues).map((u) => [u.fire, u.fromNearestS]));
     for (const f of fired) {
@@ -74,6 +77,12 @@ for (const song of [...new Set(made.map((t) => t.song))].filter((s) => songs ===
 
 const falseOnes = fires.filter((f) => f.isFalse);
 out(`${set}: ${fires.length} model fires on ${(durationS / 3600).toFixed(2)} h of stage takes, ${falseOnes.length} false (${((falseOnes.length * 3600) / Math.max(1, durationS)).toFixed(0)} /h)`);
+for (const [name, recording] of [['renders', false], ['recordings', true]] as const) {
+  const takes = scored.filter((t) => t.recording === recording);
+  if (takes.length === 0) continue;
+  const m = poolTakes(takes, []).overall;
+  out(`  ${name}: ${takes.length} takes, F1 ${m.f1.toFixed(3)}, median |error| ${m.medianAbsErrorMs.toFixed(0)} ms, p90 ${m.p90AbsErrorMs.toFixed(0)} ms, false fires ${m.falseFiresPerHour.toFixed(0)} /h`);
+}
 const quantiles = (xs: number[]): string => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s.length === 0 ? '–' : [0, 0.1, 0.25, 0.5].map((q) => s[Math.floor(q * (s.length - 1))]!.toFixed(3)).join(' / ');

@@ -177,7 +177,7 @@ export class FollowTrack {
     const grace = this.latestT - 0.5 * periodS;
     while (lo < cues.length && passed[lo]! < grace) lo++;
     const next = cues[lo];
-    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - refNow) / ratio, ordinal: lo };
+    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - this.aligner.cueRefTime) / ratio, ordinal: lo };
   }
 
   /**

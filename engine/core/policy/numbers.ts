@@ -22,8 +22,10 @@ import { z } from 'zod';
  * 6: a follower's cue does not go into a band falling silent (`fallWindowS` … `soundingBelowPeakDb`):
  *    it waits for the band's attack (`attackBeforeS`/`attackAfterS`), and a cue whose moment falls in
  *    a break goes on the band's first attack when it plays again.
+ * 7: the follower times its cues from a line through its recent path, not from the path's end
+ *    (`OnlineAligner.cueRefTime`): the same audio gives other cue moments and network inputs.
  */
-export const POLICY_VERSION = 6;
+export const POLICY_VERSION = 7;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');

@@ -125,6 +125,35 @@ describe('online alignment (the score-following baseline)', () => {
     expect(scoreCues(fired, live.expected, 72).f1).toBeLessThan(1);
   });
 
+  it('times cues from a line through the recent path, not its wavering end: fewer late or early cues on held notes', () => {
+    // One minute of notes held 6 hops (≈ 0.28 s) or 24 hops (≈ 1.1 s), played steadily 10% slower or
+    // faster; a cue every ~2 s, some inside a note. Within a held note every rehearsal cell sounds
+    // the same, so the path's end wanders over it; the fitted line does not.
+    for (const [hold, speed] of [[6, 0.9], [6, 1.1], [24, 0.9], [24, 1.1]] as const) {
+      const n = Math.round(60 / HOP);
+      const ref = noteVectors(n, 3, hold);
+      const times = Float32Array.from({ length: n }, (_, i) => i * HOP);
+      const cues: TimedCue[] = Array.from({ length: 27 }, (_, k) => ({ t: (k + 1) * 2 + 0.13 * ((k + 1) % 3), dept: 'LX', cue: String(k + 1) }));
+      const expected = cues.map((c) => ({ ...c, t: c.t / speed })).filter((c) => c.t < 59);
+      const score = (anchorStepS: number): ReturnType<typeof scoreCues> => {
+        const rand = seededRandom(5);
+        const aligner = new OnlineAligner(ref, times, cues, { anchorStepS });
+        const fired: TimedCue[] = [];
+        const v = new Float32Array(ALIGN_DIMS);
+        for (let j = 0; j * HOP * speed < 59; j++) {
+          const i = Math.min(n - 1, Math.round(j * speed));
+          for (let k = 0; k < ALIGN_DIMS; k++) v[k] = ref[i * ALIGN_DIMS + k]! + (rand() - 0.5) * 0.3;
+          fired.push(...aligner.push(v, j * HOP));
+        }
+        return scoreCues(fired, expected, 60);
+      };
+      const end = score(0);
+      const line = score(0.25);
+      expect(line.f1, `hold ${hold}, speed ${speed}`).toBeGreaterThanOrEqual(end.f1);
+      expect(line.p90AbsErrorMs, `hold ${hold}, speed ${speed}`).toBeLessThan(end.p90AbsErrorMs);
+    }
+  });
+
   it('keeps its position and fires nothing on silence-like input it cannot place', () => {
     const r = rehearsal();
     const aligner = new OnlineAligner(r.ref, r.times, r.cues.filter((c) => c.t > 1));
