@@ -8,7 +8,9 @@
  * anywhere at a fixed cost, so a repeated or skipped section is followed instead of derailing it (as
  * the "any-time" followers of Arzt and Widmer). The position is the end of the cheapest path. Cues
  * are fired ahead of time: from the position and the local tempo ratio the follower predicts when the
- * next cue falls and schedules it then, never before the moment the deciding frame was heard.
+ * next cue falls and schedules it then, never before the moment the deciding frame was heard. The
+ * prediction starts from a line fitted through the last seconds of path rather than from its end,
+ * which wavers by a hop or two on held chords and real recordings (`cueRefTime`).
  */
 import type { FeatureFrame } from '../audio/types.js';
 import type { TimedCue } from './metrics.js';
