@@ -71,11 +71,17 @@ function stats(xs: readonly number[]): Stats {
 
 const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(2)} ms (n=${s.n})`;
 
+/**
+ * Extra Node flags for the engine under test, e.g. `PRECUE_BENCH_ENGINE_FLAGS='--cpu-prof
+ * --cpu-prof-dir=/tmp/prof'` to see where a slow GO went (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const engineFlags = process.env.PRECUE_BENCH_ENGINE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
+
 /** Starts `precue run` on a show folder; resolves once it prints that it runs. */
 async function startEngine(showDir: string, extra: string[], stdin: 'pipe' | 'ignore'): Promise<ChildProcess> {
   // The console's operator token goes in the environment (precue refuses secrets on the command line).
   const env = { ...process.env, PRECUE_TOKEN_OPERATOR: TOKEN, ...(runner === 'tsx' ? { PRECUE_SOURCE: '1' } : runner === 'dist' ? { PRECUE_DIST: '1' } : {}) };
-  const child = spawn(process.execPath, precueArgs(['run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra]), { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...engineFlags, ...precueArgs(['run', showDir, '--no-model', '--log-level', process.env.PRECUE_BENCH_LOG ?? 'warn', ...extra])], { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-2000);
@@ -119,6 +125,7 @@ function goShow(oscPort: number): Record<string, unknown> {
 /** GO → wire: `send(cue)` fires cue 1 or 2 of LX; returns ms from each send to the first packet with its level. */
 async function goTrials(counter: ArtnetCounter, send: (cue: '1' | '2') => void, label: string): Promise<number[]> {
   const out: number[] = [];
+  const hrs: bigint[] = [];
   let lost = 0;
   let waiting: { want: number; resolve: (hit: WatchHit) => void } | undefined;
   counter.watch(0, [1], (hit) => {
@@ -133,16 +140,21 @@ async function goTrials(counter: ArtnetCounter, send: (cue: '1' | '2') => void, 
     const want = cue === '1' ? 255 : 0;
     const hit = new Promise<WatchHit>((r) => (waiting = { want, resolve: r }));
     const t0 = wallMs();
+    const sentUs = process.hrtime.bigint() / 1000n;
     send(cue);
     const h = await Promise.race([hit, sleep(2000).then(() => undefined)]);
     if (h === undefined) lost++;
-    else out.push(h.atMs - t0);
+    else {
+      out.push(h.atMs - t0);
+      hrs.push(sentUs);
+    }
     await sleep(120 + Math.random() * 60); // at rest between GOs (keep-alives only), at a random phase of the grid
   }
   counter.watch(null);
   if (lost > 0) console.log(`  ${label}: ${lost} of ${trials} GOs brought no packet with the cue's level within 2 s`);
   const slowest = out.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 3);
-  console.log(`  ${label}: slowest GOs ${slowest.map((s) => `#${s.i + 1} ${s.ms.toFixed(2)} ms`).join(', ')}`);
+  // Each with when it was sent on the monotonic clock (µs), which a --cpu-prof profile of the engine also uses.
+  console.log(`  ${label}: slowest GOs ${slowest.map((s) => `#${s.i + 1} ${s.ms.toFixed(2)} ms (sent at ${hrs[s.i]} µs)`).join(', ')}`);
   return out;
 }
 
