@@ -1,6 +1,6 @@
 /**
  * The stage-conditions data set (never committed: it lands in `.tmp/stage`): per POP909 song, two
- * rehearsal takes that breathe and one stage take per condition — each condition alone, every one
+ * rehearsal takes that breathe and vamp open (`rehearsalPlan`) and one stage take per condition — each condition alone, every one
  * combined (`all`), and `plain` (only the stage sound and a tempo 0–3% off) — with exact cue and beat
  * truth following the edit map (`stageEdit.ts`). Real recordings are re-edited the same way
  * (`stageRecordings.ts`).
@@ -25,7 +25,7 @@ import { orchestrate, playMap } from './stageBand.js';
 import { stageSound } from './stageAudio.js';
 import type { SongForm } from './stageEdit.js';
 import { generateRecordingTakes } from './stageRecordings.js';
-import { songMaps, songSeed, TAKE_CONDITIONS, twoAtATime, writeTruth, type StageTakeInfo, type TakeCondition } from './stageTruth.js';
+import { songMaps, songSeed, STAGE_PLAN_VERSION, TAKE_CONDITIONS, twoAtATime, writeTruth, type StageTakeInfo, type TakeCondition } from './stageTruth.js';
 
 /** Rehearsal soundfonts (one per rehearsal; neither is used by the development set). */
 export const REHEARSAL_SOUNDS = ['/usr/share/sounds/sf3/MuseScore_General_Lite.sf3', '/usr/share/sounds/sf2/sf_GMbank.sf2'] as const;
@@ -68,7 +68,7 @@ export async function generateStage(options: StageOptions): Promise<StageTakeInf
   const songs = options.songs ?? STAGE_SONGS;
   const conditions = options.conditions ?? TAKE_CONDITIONS;
   const manifest = join(options.out, 'stage.json');
-  const key = `${songs.join(',')}|${conditions.join(',')}`;
+  const key = `${songs.join(',')}|${conditions.join(',')}|plan ${STAGE_PLAN_VERSION}`;
   if (existsSync(manifest)) {
     const old = JSON.parse(await readFile(manifest, 'utf8')) as { key: string; takes: StageTakeInfo[] };
     if (old.key === key && old.takes.every((t) => existsSync(join(options.out, 'takes', t.name, 'audio.wav')))) return old.takes;
@@ -82,13 +82,14 @@ export async function generateStage(options: StageOptions): Promise<StageTakeInf
     const band = orchestrate(src.song, form, rng(songSeed(id)));
     for (const t of songMaps(form, id, conditions)) {
       const dir = join(options.out, 'takes', t.name);
-      const cues = await writeTruth(dir, t.map, form, { song: id, condition: t.condition });
+      const { cues, reusable } = await writeTruth(dir, t.map, form, { song: id, condition: t.condition });
       const { song, lastOffS } = playMap(band, t.map);
       const durationS = Math.round(Math.max(t.map.endS, lastOffS + 1, (cues[cues.length - 1]?.t ?? 0) + 1.5) * 1000) / 1000;
       const mid = join(options.out, 'midi', `${t.name}.mid`);
       await writeFile(mid, writeSmf(song));
       const sound = t.kind === 'rehearsal' ? REHEARSAL_SOUNDS[t.name.endsWith('-1') ? 0 : 1] : STAGE_SOUND;
       takes.push({ song: id, name: t.name, kind: t.kind, condition: t.condition, source: 'pop909', sound, durationS, cues: cues.length, notes: t.map.notes });
+      if (reusable) continue;
       jobs.push(async () => {
         const wav = join(dir, 'audio.wav');
         await renderMono(mid, sound, wav, durationS);

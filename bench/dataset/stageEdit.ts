@@ -17,7 +17,10 @@
  *   walkIn    8–15 s of crowd, then a 4-beat count-in, then the song;
  *   room      audio only (reverb, EQ, level, noise under it, a microphone's band): see `RoomSettings`.
  * Every stage take also plays at a global tempo 0–3% off the rehearsals'; rehearsals breathe too
- * (`rehearsalPlan`: mild rubato, ±1–3% tempo).
+ * (`rehearsalPlan`: mild rubato, ±1–3% tempo), and the vamp is the arrangement's, so the band rehearses
+ * it too: at the same place (`vampPlace`), open — each rehearsal plays the figure its own number of
+ * extra times (0–3, the two rehearsals never the same), as a band rehearses a vamp whose length the
+ * singer decides.
  *
  * Cue design (the POP909 design of `generate.ts`, on bars): LX at each section start (the look chosen
  * by the section's label), VID every 8 bars from a section start, CAM every 2 bars cycling shots 1–4.
@@ -222,14 +225,47 @@ export interface PlanOptions {
   readonly tailS?: number;
 }
 
-/** The edit map of a rehearsal that breathes: the whole song at a tempo 1–3% off, mild rubato bar by bar. */
-export function rehearsalPlan(form: SongForm, rand: () => number, options: { leadInS?: number; tailS?: number } = {}): EditMap {
+/**
+ * The edit map of a rehearsal that breathes: the whole song at a tempo 1–3% off, mild rubato bar by
+ * bar, and the vamp's figure (`vampPlace`) played `vampTimes` more times (default 0; its extra passes
+ * carry no cues, as on stage). `vampTimes` is drawn after everything else, so a rehearsal is the same
+ * bar for bar whatever its vamp.
+ */
+export function rehearsalPlan(form: SongForm, rand: () => number, options: { leadInS?: number; tailS?: number; vampTimes?: number } = {}): EditMap {
   const base = 1 + (rand() < 0.5 ? -1 : 1) * (0.01 + rand() * 0.02);
   const rub = rubatoFactors(form, 0.012, 0.97, rand);
-  const slots: Slot[] = rub.map((f, bar) => ({ bar, speed: base * f, cues: true }));
+  const order = form.sections.map((_, i) => i);
+  const vamp = (options.vampTimes ?? 0) > 0 ? vampPlace(form, order) : -1;
+  const first = sectionBars(form);
+  const slots: Slot[] = [];
+  const notes = [`tempo ×${base.toFixed(3)}`, 'mild rubato'];
+  order.forEach((s, k) => {
+    const sec = form.sections[s]!;
+    for (let j = 0; j < sec.bars; j++) slots.push({ bar: first[s]! + j, speed: base * rub[first[s]! + j]!, cues: true });
+    if (k + 1 === vamp) {
+      const a = first[s]! + sec.bars - 2;
+      for (let r = 0; r < options.vampTimes!; r++) for (const bar of [a, a + 1]) slots.push({ bar, speed: base * rub[bar]!, cues: false });
+      notes.push(`vamp: bars ${a}-${a + 1} (end of ${sec.label}) ${options.vampTimes} more time(s) before ${form.sections[order[k + 1]!]!.label}`);
+    }
+  });
   const leadInS = options.leadInS ?? 1;
   const pieces = layOut(form, slots, 0, leadInS);
-  return { pieces, leadInS, walkInS: 0, countIn: [], endS: endOf(pieces) + (options.tailS ?? 2), notes: [`tempo ×${base.toFixed(3)}`, 'mild rubato'] };
+  return { pieces, leadInS, walkInS: 0, countIn: [], endS: endOf(pieces) + (options.tailS ?? 2), notes };
+}
+
+/**
+ * Where the arrangement vamps, given the order the sections are played in: the index in `order` of
+ * the first vocal section that follows a non-vocal one of at least 2 bars (the vamp is that one's last
+ * 2 bars, played again before it), or -1 where the form has none.
+ */
+export function vampPlace(form: SongForm, order: readonly number[]): number {
+  return order.findIndex((s, k) => k > 0 && isVocal(form.sections[s]!.label) && !isVocal(form.sections[order[k - 1]!]!.label) && form.sections[order[k - 1]!]!.bars >= 2);
+}
+
+/** Extra passes of the vamp's figure in each of a song's two rehearsals: 0–3, never the same twice. */
+export function rehearsalVampTimes(rand: () => number): [number, number] {
+  const a = Math.floor(rand() * 4);
+  return [a, (a + 1 + Math.floor(rand() * 3)) % 4];
 }
 
 function endOf(pieces: readonly Piece[]): number {
@@ -307,7 +343,7 @@ export function stagePlan(form: SongForm, options: PlanOptions): EditMap {
 
   // 2. Bars, with the vamp before the first vocal section that follows a non-vocal one.
   const slots: Slot[] = [];
-  const vampBefore = on.has('vamp') ? order.findIndex((s, k) => k > 0 && isVocal(form.sections[s]!.label) && !isVocal(form.sections[order[k - 1]!]!.label) && form.sections[order[k - 1]!]!.bars >= 2) : -1;
+  const vampBefore = on.has('vamp') ? vampPlace(form, order) : -1;
   if (on.has('vamp') && vampBefore < 0) notes.push('vamp: no section to vamp into, left out');
   order.forEach((s, k) => {
     const sec = form.sections[s]!;

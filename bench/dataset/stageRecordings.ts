@@ -25,7 +25,7 @@ import { decodeWav, encodeWav } from '../../engine/core/audio/wav.js';
 import { replayAllCached } from '../../engine/io/model/replayPool.js';
 import { sox, stageSound, STAGE_RATE } from './stageAudio.js';
 import { sectionBars, type EditMap, type SongForm } from './stageEdit.js';
-import { songMaps, twoAtATime, writeTruth, type StageTakeInfo, type TakeCondition } from './stageTruth.js';
+import { songMaps, STAGE_PLAN_VERSION, twoAtATime, writeTruth, type StageTakeInfo, type TakeCondition } from './stageTruth.js';
 
 /** The recordings of the stage set: a few from each package (paths as the Debian packages install them). */
 export const STAGE_RECORDINGS = [
@@ -238,7 +238,7 @@ export async function generateRecordingTakes(options: { out: string; recordings?
   const { present, missing } = availableRecordings(options.recordings);
   if (missing !== undefined) log(missing);
   const manifest = join(options.out, 'recordings.json');
-  const key = `${present.join(',')}|${options.conditions.join(',')}`;
+  const key = `${present.join(',')}|${options.conditions.join(',')}|plan ${STAGE_PLAN_VERSION}`;
   if (existsSync(manifest)) {
     const old = JSON.parse(await readFile(manifest, 'utf8')) as { key: string; takes: StageTakeInfo[] };
     if (old.key === key && old.takes.every((t) => existsSync(join(options.out, 'takes', t.name, 'audio.wav')))) return old.takes;
@@ -261,9 +261,10 @@ export async function generateRecordingTakes(options: { out: string; recordings?
     log(`${id}: ${form.barStarts.length - 1} bars, form ${form.sections.map((s, i) => `${s.label}${s.bars}@${form.barStarts[first[i]!]!.toFixed(0)}s`).join(' ')}`);
     for (const t of songMaps(form, id, options.conditions)) {
       const dir = join(options.out, 'takes', t.name);
-      const cues = await writeTruth(dir, t.map, form, { recording: basename(path), condition: t.condition });
+      const { cues, reusable } = await writeTruth(dir, t.map, form, { recording: basename(path), condition: t.condition });
       const durationS = Math.round(Math.max(t.map.endS, (cues[cues.length - 1]?.t ?? 0) + 1.5) * 1000) / 1000;
       takes.push({ song: id, name: t.name, kind: t.kind, condition: t.condition, source: 'recording', sound: basename(path), durationS, cues: cues.length, notes: t.map.notes });
+      if (reusable) continue;
       jobs.push(async () => {
         const wav = join(dir, 'audio.wav');
         const dry = await editRecording(source, t.map, durationS, join(dir, 'scratch'));

@@ -114,8 +114,8 @@ export interface BadgeView {
 
 /** The model's prediction as shown. */
 export interface PredictionView {
-  readonly label: 'AUTO FIRE' | 'ON ATTACK' | 'ARMED' | 'PREDICTS';
-  /** What an `ON ATTACK` cue waits for, in one line (the label's tooltip), or null. */
+  readonly label: 'AUTO FIRE' | 'ON ATTACK' | 'YOUR GO' | 'ARMED' | 'PREDICTS';
+  /** What an `ON ATTACK` cue waits for, or why a `YOUR GO` cue is left to a person, in one line (the label's tooltip), or null. */
   readonly waitingFor: string | null;
   readonly armed: boolean;
   readonly cue: string;
@@ -167,9 +167,9 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
     modes: DEPT_MODES.map((m) => ({ mode: m, active: d.mode === m, key: MODE_KEY[m], command: { type: 'set-mode', dept: d.id, mode: m } })),
     prediction: p === null ? null : {
       // A lost follower: `auto` falls back to `assist` (followerBadge.ts says why); a cue awaiting the
-      // band's attack fires in `auto` once it is heard.
-      label: p.armed ? (d.mode === 'auto' && p.lost === undefined ? (p.awaiting !== undefined ? 'ON ATTACK' : 'AUTO FIRE') : 'ARMED') : 'PREDICTS',
-      waitingFor: p.awaiting ?? null,
+      // band's attack fires in `auto` once it is heard; an open entry in `auto` waits for a person's GO.
+      label: p.armed ? (d.mode === 'auto' && p.lost === undefined ? (p.open !== undefined ? 'YOUR GO' : p.awaiting !== undefined ? 'ON ATTACK' : 'AUTO FIRE') : 'ARMED') : 'PREDICTS',
+      waitingFor: p.open ?? p.awaiting ?? null,
       armed: p.armed,
       cue: p.cue,
       confidence: p.confidence,
@@ -177,7 +177,7 @@ export function deptView(d: DeptState, index: number, page: PageState): DeptView
       overThreshold: p.confidence >= d.confidenceThreshold,
       threshold: d.confidenceThreshold,
       fireAtMs: p.fireAtMs,
-      hint: p.armed && (d.mode === 'assist' || p.lost !== undefined || p.awaiting !== undefined) ? 'ENTER confirm · X reject' : null,
+      hint: p.armed && (d.mode === 'assist' || p.lost !== undefined || p.awaiting !== undefined || p.open !== undefined) ? 'ENTER confirm · X reject' : null,
     },
     idleText: d.mode === 'manual' ? 'model: watching' : 'model: no prediction',
     badges,

@@ -33,7 +33,7 @@ describe.skipIf(!haveChromium)('console: the lost-follower badge (Chromium)', ()
     await server?.close();
   });
 
-  it('shows AUTO → ASSIST with why while the follower is lost, and drops it when it re-locks', async () => {
+  it('shows AUTO → ASSIST with why while the follower is lost, and drops it when it re-locks; ON ATTACK and YOUR GO say what a cue waits for', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}#token=${encodeURIComponent(token)}`);
@@ -58,6 +58,13 @@ describe.skipIf(!haveChromium)('console: the lost-follower badge (Chromium)', ()
     expect(await label.getAttribute('title')).toBe(awaiting);
     expect(await page.locator('.dept[data-dept="VID"] .prediction').textContent()).toMatch(/ENTER confirm/);
     await page.screenshot({ path: 'test-output/on-attack.png' }).catch(() => undefined);
+    // An open entry (the rehearsals disagree on when it comes): armed, only a person fires it.
+    const open = 'cue 2 is an open entry: the rehearsals disagree on when it comes (the band decides, as after a vamp); GO it on the entry';
+    engine.emit({ type: 'dept', dept: 'VID', patch: { prediction: { ...prediction, open } } });
+    await expect.poll(() => label.textContent()).toBe('YOUR GO');
+    expect(await label.getAttribute('title')).toBe(open);
+    expect(await page.locator('.dept[data-dept="VID"] .prediction').textContent()).toMatch(/ENTER confirm/);
+    await page.screenshot({ path: 'test-output/your-go.png' }).catch(() => undefined);
     await page.close();
   });
 });

@@ -111,6 +111,8 @@ export interface ShownPrediction {
   readonly lost?: string;
   /** What the cue waits for before `auto` fires it (the band's attack), when it waits. */
   readonly awaiting?: string;
+  /** Why the cue is an open entry, when it is: armed for a person's GO, never fired by the model. */
+  readonly open?: string;
 }
 
 /** The arbiter's view of one department. */
@@ -236,6 +238,7 @@ class ArbiterCore {
           ...(reasonOf(d.prediction) !== undefined ? { because: reasonOf(d.prediction)! } : {}),
           ...(d.prediction.lost !== undefined ? { lost: d.prediction.lost } : {}),
           ...(d.prediction.awaiting !== undefined ? { awaiting: d.prediction.awaiting } : {}),
+          ...(d.prediction.open !== undefined ? { open: d.prediction.open } : {}),
         },
         panicked: d.panicked,
         held: d.held,
@@ -292,8 +295,8 @@ class ArbiterCore {
     d.reason = this.blocked(d, p);
     d.armed = d.reason === undefined;
     // A lost follower: `auto` acts as `assist` (armed for a person to confirm, never fired by the model);
-    // a cue awaiting the band's attack is armed, but not fired on its timer.
-    if (d.armed && d.mode === 'auto' && p.lost === undefined && p.awaiting === undefined) {
+    // a cue awaiting the band's attack is armed, but not fired on its timer; an open entry waits for a person.
+    if (d.armed && d.mode === 'auto' && p.lost === undefined && p.awaiting === undefined && p.open === undefined) {
       const delay = Math.max(0, p.fireAt * 1000 - this.now());
       d.timer = this.scheduler.schedule(() => {
         d.timer = undefined;
@@ -303,7 +306,7 @@ class ArbiterCore {
   }
 
   private fireModel(d: DeptRuntime, p: Prediction): void {
-    if (d.prediction !== p || d.mode !== 'auto' || p.lost !== undefined || p.awaiting !== undefined) return;
+    if (d.prediction !== p || d.mode !== 'auto' || p.lost !== undefined || p.awaiting !== undefined || p.open !== undefined) return;
     const reason = this.blocked(d, p);
     if (reason !== undefined) {
       d.armed = false;

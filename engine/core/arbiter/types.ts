@@ -33,6 +33,11 @@ export interface Prediction {
    * armed, so `assist` counts down and a person may confirm, but `auto` does not fire it on its timer.
    */
   readonly awaiting?: string;
+  /**
+   * Set on an open entry (why, in one line: the rehearsals disagree on when it comes): armed for a
+   * person to GO on the entry, never fired by the model, in `auto` too.
+   */
+  readonly open?: string;
 }
 
 /** What a decision does to a department's stack. */

@@ -68,7 +68,7 @@ export function deptStates(show: Pick<ShowFile, 'departments'>, playback: Playba
       panicked: arb?.panicked ?? false,
       fadeProgress: stack?.fadeProgress ?? null,
       lockoutUntilMs: arb?.lockoutUntilMs ?? null,
-      prediction: p === null ? null : { cue: p.cue, confidence: p.confidence, fireAtMs: p.fireAtMs, armed: p.armed, source: 'model', ...(p.lost !== undefined ? { lost: p.lost.slice(0, 300) } : {}), ...(p.awaiting !== undefined ? { awaiting: p.awaiting.slice(0, 300) } : {}) },
+      prediction: p === null ? null : { cue: p.cue, confidence: p.confidence, fireAtMs: p.fireAtMs, armed: p.armed, source: 'model', ...(p.lost !== undefined ? { lost: p.lost.slice(0, 300) } : {}), ...(p.awaiting !== undefined ? { awaiting: p.awaiting.slice(0, 300) } : {}), ...(p.open !== undefined ? { open: p.open.slice(0, 300) } : {}) },
     };
   });
 }

@@ -16,6 +16,7 @@ import { modelPredictor, type LoadedModel, type PredictorEvent, type PredictorNe
 import type { PolicyVotes } from '../policy/cuePolicy.js';
 import type { ListenedTake } from './events.js';
 import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
+import { sameSong } from './openEntries.js';
 
 /**
  * The show an evaluation runs: one department per model department holding its cue vocabulary (no
@@ -115,12 +116,6 @@ export function alignmentFromEvents(events: readonly PredictorEvent[]): { times:
   const vectors = new Float32Array(vecs.length * ALIGN_DIMS);
   vecs.forEach((v, i) => vectors.set(v, i * ALIGN_DIMS));
   return { times: Float32Array.from(times), vectors };
-}
-
-/** Groups rehearsals that carry the same cue list (the same song) and returns the group of `ref`. */
-function sameSong(rehearsals: readonly RehearsalSummary[], ref: RehearsalSummary): RehearsalSummary[] {
-  const key = (r: RehearsalSummary): string => r.cues.map((c) => `${c.dept}:${c.cue}`).join(',');
-  return rehearsals.filter((r) => key(r) === key(ref));
 }
 
 /**

@@ -10,6 +10,7 @@
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
+import { openCues, sameSong } from './openEntries.js';
 
 /** Beats either side over which the distance to the follower's next cue is scaled to -1..1. */
 const FOLLOW_SCALE = 8;
@@ -48,13 +49,15 @@ export interface FollowReference {
   readonly vectors: Float32Array;
   readonly times: Float32Array;
   readonly cues: readonly TimedCue[];
+  /** Per cue (in `cues` order), whether it is an open entry (`openCues`); absent: none is. */
+  readonly open?: readonly boolean[];
 }
 
 /** Follows one reference and yields the per-beat follower entries of the model's input. */
 export class FollowTrack {
   private aligner: OnlineAligner;
   /** Per department, the reference's cues of that department in time order. */
-  private readonly byDept: { t: number; index: number }[][];
+  private readonly byDept: { t: number; index: number; open: boolean }[][];
   private latestT: number | undefined;
   /** Per department, after `features`: the vocabulary index of the cue the follower expects within 1.5 beats of the next beat (-1: none). */
   private readonly dueNext: number[];
@@ -85,8 +88,9 @@ export class FollowTrack {
     this.dueNext = depts.map(() => -1);
     this.byDept = depts.map((d) =>
       reference.cues
-        .filter((c) => c.dept === d)
-        .map((c) => ({ t: c.t, index: vocab[d]?.indexOf(c.cue) ?? -1 }))
+        .map((c, k) => ({ c, open: reference.open?.[k] === true }))
+        .filter(({ c }) => c.dept === d)
+        .map(({ c, open }) => ({ t: c.t, index: vocab[d]?.indexOf(c.cue) ?? -1, open }))
         .sort((a, b) => a.t - b.t),
     );
     this.passedAt = this.byDept.map((c) => new Float64Array(c.length).fill(Number.NaN));
@@ -163,10 +167,10 @@ export class FollowTrack {
   /**
    * The department's next cue in the reference (the first not passed by more than half a beat of
    * `periodS`, neither in the reference's seconds nor since the position first reached it on this
-   * pass), when, through the follower's position and local tempo, it falls live, and which of the
-   * department's cues in the reference it is (0: its first).
+   * pass), when, through the follower's position and local tempo, it falls live, which of the
+   * department's cues in the reference it is (0: its first), and whether it is an open entry.
    */
-  nextCue(deptIndex: number, periodS: number): { index: number; when: number; ordinal: number } | undefined {
+  nextCue(deptIndex: number, periodS: number): { index: number; when: number; ordinal: number; open?: true } | undefined {
     if (this.latestT === undefined) return undefined;
     const cues = this.byDept[deptIndex] ?? [];
     const refNow = this.aligner.refTime;
@@ -177,7 +181,7 @@ export class FollowTrack {
     const grace = this.latestT - 0.5 * periodS;
     while (lo < cues.length && passed[lo]! < grace) lo++;
     const next = cues[lo];
-    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - this.aligner.cueRefTime) / ratio, ordinal: lo };
+    return next === undefined ? undefined : { index: next.index, when: this.latestT + (next.t - this.aligner.cueRefTime) / ratio, ordinal: lo, ...(next.open ? { open: true as const } : {}) };
   }
 
   /**
@@ -230,8 +234,11 @@ export function followEntryNames(depts: readonly string[], vocab: Readonly<Recor
   return out;
 }
 
-/** A stored rehearsal's alignment vectors and times, as a follower reference. */
-export function followReference(summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } }, alignment: Float32Array): FollowReference {
+/**
+ * A stored rehearsal's alignment vectors and times, as a follower reference; its open entries are
+ * judged against `rehearsals` (the model's others: those of the same song count, `sameSong`).
+ */
+export function followReference(summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } }, alignment: Float32Array, rehearsals: readonly { readonly cues: readonly TimedCue[] }[] = []): FollowReference {
   const { offset, frames, hopS, firstT } = summary.alignment;
   const end = (offset + frames) * ALIGN_DIMS;
   if (end > alignment.length) throw new RangeError(`rehearsal '${summary.name}' needs alignment vectors up to ${end}, the model has ${alignment.length}`);
@@ -239,6 +246,7 @@ export function followReference(summary: { readonly name: string; readonly cues:
     vectors: alignment.subarray(offset * ALIGN_DIMS, end),
     times: Float32Array.from({ length: frames }, (_, i) => firstT + i * hopS),
     cues: summary.cues,
+    open: openCues(summary, sameSong(rehearsals, summary)),
   };
 }
 

@@ -13,7 +13,8 @@
  *   department's mode and the operator's state; it is pure.
  *
  * The follower leads: its next cue, due by the next tracked beat, is proposed at the follower's own
- * time. Where a department uses the network's vote, the network confirms or vetoes that cue on the beat
+ * time — except an open entry (a cue the rehearsals disagree on the moment of, as after a vamp the band
+ * ends when the singer comes in), which is armed for a person and never fired by the model. Where a department uses the network's vote, the network confirms or vetoes that cue on the beat
  * it was asked about, and may fire on its own where the follower expects nothing; where it does not
  * (training found it no better than the follower alone on held-out rehearsal data), the department
  * runs on the follower alone and every proposal says so.
@@ -56,9 +57,10 @@ export interface PolicyBeat {
 export interface FollowerView {
   /**
    * The department's next cue in the rehearsal (vocabulary index; not passed by more than half a
-   * beat of `periodS`) and when, through the follower's position and local tempo, it falls live.
+   * beat of `periodS`) and when, through the follower's position and local tempo, it falls live;
+   * `open` when the rehearsals disagree on when it comes (`openCues`: the band decides on the night).
    */
-  nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number; readonly ordinal?: number } | undefined;
+  nextCue(deptIndex: number, periodS: number): { readonly index: number; readonly when: number; readonly ordinal?: number; readonly open?: boolean } | undefined;
   /**
    * How sure the follower is of its position (absent: the policy takes it as placed): its match (0:
    * the live sounds just like the rehearsal where it is; about 1: no more like it than like anywhere)
@@ -88,6 +90,11 @@ export interface Proposal {
    * counts down and a person may confirm, but the model does not fire it until the attack is heard.
    */
   readonly awaiting?: string;
+  /**
+   * Set on an open entry (why, in one line; `openCues`: the rehearsals disagree on when it comes):
+   * armed and counted down, but never fired by the model — a person GOes it on the entry.
+   */
+  readonly open?: string;
 }
 
 /** What the policy needs to know about the listening so far. */
@@ -352,12 +359,13 @@ export class CuePolicy {
       const cue = this.cueName(dept, next.index);
       if (cue !== undefined) {
         const onBeat = Math.abs(next.when - b.nextBeatT) <= n.followAgreeBeats * b.periodS;
+        const goes = (p: Proposal): Proposal => (next.open === true ? this.leftOpen(p) : this.unlessFallingSilent(m, p, now));
         if (!useNet || vote === undefined) {
-          return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
+          return goes({ dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet ? '' : `; ${dept} runs on the follower alone`}` });
         }
-        if (!onBeat) return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` }, now);
+        if (!onBeat) return goes({ dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${next.when.toFixed(2)} s, off the beat grid (the network voted on ${this.where(b.nextBeatT)})` });
         const conf = this.confidence(i, vote.fire);
-        if (vote.fire >= n.networkVeto) return this.unlessFallingSilent(m, { dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` }, now);
+        if (vote.fire >= n.networkVeto) return goes({ dept, cue, confidence: Math.max(conf, threshold), fireAt: next.when, reason: `follower + network agree: cue ${cue} at ${this.where(next.when)}, network ${vote.fire.toFixed(2)}` });
         if (armedStands !== undefined) return armedStands;
         return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt: next.when, reason: `network vetoes the follower's cue ${cue} at ${this.where(next.when)} (${vote.fire.toFixed(2)} < ${n.networkVeto})` };
       }
@@ -373,6 +381,7 @@ export class CuePolicy {
         dept, cue, confidence: conf, fireAt,
         reason: `network ${vote.fire.toFixed(2)}: cue ${cue}${named !== undefined ? ' (named by the follower)' : ''} at ${this.where(fireAt)}${onFollowerTime ? " on the follower's time" : ''}`,
       };
+      if (named?.open === true) return this.leftOpen(p);
       m.armed = p;
       return p;
     }
@@ -380,7 +389,10 @@ export class CuePolicy {
     // 1b. The follower's cue further ahead, armed `armLeadS` before its time (the network votes on the beat before it).
     if (next !== undefined && next.when <= now + n.armLeadS) {
       const cue = this.cueName(dept, next.index);
-      if (cue !== undefined) return this.unlessFallingSilent(m, { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` }, now);
+      if (cue !== undefined) {
+        const p: Proposal = { dept, cue, confidence: 1, fireAt: next.when, reason: `follower: cue ${cue} at ${this.where(next.when)}${useNet && vote !== undefined ? '; the network votes on the beat before it' : useNet ? '' : `; ${dept} runs on the follower alone`}` };
+        return next.open === true ? this.leftOpen(p) : this.unlessFallingSilent(m, p, now);
+      }
     }
     if (vote === undefined) return undefined;
     // 3. Not armed: what comes next, and when.
@@ -388,6 +400,15 @@ export class CuePolicy {
     const cue = this.cueName(dept, next?.index ?? vote.cueIndex) ?? '';
     const fireAt = next?.when ?? b.nextBeatT + (beats - 1) * b.periodS;
     return { dept, cue, confidence: Math.min(conf, threshold * 0.99), fireAt, reason: `next: cue ${cue} at ${this.where(fireAt)}${useNet ? `, network ${vote.fire.toFixed(2)}` : ''}` };
+  }
+
+  /**
+   * An open entry (the rehearsals disagree on when it comes: the band decides, as at the end of a
+   * vamp): armed and counted down at the follower's moment, never fired by the model; in `auto` a
+   * person GOes it on the entry.
+   */
+  private leftOpen(p: Proposal): Proposal {
+    return { ...p, open: `cue ${p.cue} is an open entry: the rehearsals disagree on when it comes (the band decides, as after a vamp); GO it on the entry` };
   }
 
   /**

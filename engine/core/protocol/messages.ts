@@ -11,8 +11,9 @@ import { programmingCommandSchemas } from './programming.js';
 /**
  * Bumped on any incompatible change; a page refuses an `init` with another version.
  * 3: a prediction may say what it waits for before `auto` fires it (`awaiting`: the band's attack).
+ * 4: a prediction may be an open entry (`open`): only a person fires it.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Who a console user is, least power first. */
 export const roleSchema = z.enum(['viewer', 'operator', 'admin']);

@@ -51,6 +51,11 @@ export const predictionSchema = z.strictObject({
    * person may confirm it, but `auto` fires it only once the attack is heard.
    */
   awaiting: z.string().max(300).optional(),
+  /**
+   * Set (why, one line) on an open entry — a cue the rehearsals disagree on the moment of, as after a
+   * vamp: armed and counting down, but only a person fires it, in `auto` too.
+   */
+  open: z.string().max(300).optional(),
 });
 /** The model's idea of the next cue in a department. */
 export type Prediction = z.infer<typeof predictionSchema>;

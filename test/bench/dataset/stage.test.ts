@@ -13,7 +13,7 @@ import { DRUM_CHANNEL, BASS_CHANNEL, orchestrate, playMap } from '../../../bench
 import { designCues, mapBeats, mapCues, rehearsalPlan, sectionBars, stagePlan, STAGE_CONDITIONS, type EditMap, type SongForm } from '../../../bench/dataset/stageEdit.js';
 import { availableRecordings, editRecording, recordingForm } from '../../../bench/dataset/stageRecordings.js';
 import { STAGE_RATE } from '../../../bench/dataset/stageAudio.js';
-import { conditionSet, songMaps, TAKE_CONDITIONS } from '../../../bench/dataset/stageTruth.js';
+import { conditionSet, songMaps, songSeed, TAKE_CONDITIONS } from '../../../bench/dataset/stageTruth.js';
 
 /** A song of 2 s bars at 120 BPM in 4/4: intro, verse, chorus, verse, chorus, bridge, chorus, outro. */
 function form(): SongForm {
@@ -172,6 +172,30 @@ describe('stage edit map', () => {
       expect(new Set(speeds.map((s) => s.toFixed(4))).size).toBeGreaterThan(40);
       for (const s of speeds) expect(Math.abs(Math.log(s))).toBeLessThan(0.12);
     }
+  });
+
+  it("rehearses the vamp open: each rehearsal plays the stage vamp's figure its own number of extra times (0–3), without cues, and is otherwise bar for bar the rehearsal without it", () => {
+    const counts = new Set<string>();
+    for (const id of ['001', '021', '123', '999', 'rec-x']) {
+      const maps = songMaps(form(), id, ['vamp']);
+      const extra = maps.slice(0, 2).map((r) => r.map.pieces.filter((p) => !p.cues));
+      const times = extra.map((e) => e.length / 2);
+      expect(times[0]).not.toBe(times[1]);
+      counts.add(times.join('/'));
+      for (const [k, e] of extra.entries()) {
+        expect(times[k]).toBeLessThanOrEqual(3);
+        // The same figure as the stage take's vamp, right before the verse.
+        const stage = new Set(maps[2]!.map.pieces.filter((p) => !p.cues).map((p) => p.bar));
+        for (const p of e) expect(stage.has(p.bar)).toBe(true);
+        const pieces = maps[k]!.map.pieces;
+        if (e.length > 0) expect(pieces[pieces.findIndex((p) => p.bar === 4) - 1]!.cues).toBe(false);
+        expect(mapCues(maps[k]!.map, designCues(form()))).toHaveLength(designCues(form()).length);
+        // Without its extra passes, the rehearsal is the one drawn without a vamp.
+        const plain = rehearsalPlan(form(), rng(songSeed(id) + k + 1));
+        expect(pieces.filter((p) => p.cues).map((p) => [p.bar, p.speed])).toEqual(plain.pieces.map((p) => [p.bar, p.speed]));
+      }
+    }
+    expect(counts.size).toBeGreaterThan(1);
   });
 
   it("names a song's takes: two rehearsals, then one stage take per condition", () => {

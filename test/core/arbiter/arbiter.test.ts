@@ -102,6 +102,21 @@ describe('arbiter modes', () => {
     });
   });
 
+  it('in auto, an open entry is armed for a person and never fired by the model, and the console state says why', () => {
+    const open = { ...predict('2', 0.9, 1), open: 'cue 2 is an open entry: test' };
+    run('auto', ({ hot }) => ({ predictions$: hot('a', { a: open }) }), '', {});
+    confirmsInAuto(open);
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ hot }) => {
+      const states: ArbiterState[] = [];
+      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: open }) }, config('auto'), ts);
+      decisions$.subscribe();
+      state$.subscribe((s) => states.push(s));
+      ts.flush();
+      expect(states[states.length - 1]!.depts.find((d) => d.dept === LX)!.prediction).toMatchObject({ cue: '2', armed: true, open: 'cue 2 is an open entry: test' });
+    });
+  });
+
   it('shows why the follower is lost on the armed prediction', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(({ hot }) => {

@@ -11,7 +11,7 @@ const dept = (useNetwork: boolean, startCue?: string): DeptPolicy => ({ firePoin
 const beat: PolicyBeat = { t: 10, nextBeatT: 10.5, periodS: 0.5, beatInBar: 1, beatsPerBar: 4, barIndex: 2 };
 
 /** A follower that expects one cue per department at a given time. */
-function follower(next: Partial<Record<number, { index: number; when: number; ordinal?: number }>>): FollowerView {
+function follower(next: Partial<Record<number, { index: number; when: number; ordinal?: number; open?: boolean }>>): FollowerView {
   return { nextCue: (d) => next[d] };
 }
 
@@ -93,6 +93,31 @@ describe('CuePolicy.propose', () => {
     const lx = no.propose(f, listening(10.1))[0]!;
     expect(lx.confidence).toBeLessThan(DEFAULT_POLICY_NUMBERS.fireThreshold);
     expect(lx.cue).toBe('3');
+  });
+
+  it('leaves an open entry to the operator: armed at the follower\'s moment with the reason, never for the model to fire, whoever votes', () => {
+    for (const useNetwork of [false, true]) {
+      const p = policy(useNetwork);
+      const f = follower({ 0: { index: 1, when: 10.5, open: true }, 1: { index: 1, when: 10.5 } });
+      p.onBeat(beat, [vote(0.9), vote(0.9)], f);
+      const [lx, cam] = p.propose(f, { ...listening(10.45), lastAttackAt: 10.49 });
+      expect(lx).toMatchObject({ dept: 'LX', cue: '2', fireAt: 10.5 });
+      expect(lx!.open).toBe('cue 2 is an open entry: the rehearsals disagree on when it comes (the band decides, as after a vamp); GO it on the entry');
+      // The other department's cue at the same moment is not open: it goes.
+      expect(cam!.open).toBeUndefined();
+      expect(cam!.awaiting).toBeUndefined();
+      // Further ahead (armed armLeadS before its time) it is open too.
+      const ahead = follower({ 0: { index: 2, when: 11.8, open: true } });
+      p.onBeat(beat, [vote(0.01), vote(0.01)], ahead);
+      expect(p.propose(ahead, listening(10.1))[0]!.open).toMatch(/^cue 3 is an open entry/);
+    }
+    // Named by the follower when the network fires on its own.
+    const p = policy(true);
+    const named = follower({ 0: { index: 0, when: 11.1, open: true } });
+    p.onBeat(beat, [vote(0.9, 2), vote(0.01)], named);
+    const [lx] = p.propose(named, listening(10.1));
+    expect(lx!.cue).toBe('1');
+    expect(lx!.open).toMatch(/open entry/);
   });
 
   it("hears the follower only once the music has started", () => {

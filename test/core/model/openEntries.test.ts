@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { OPEN_ENTRY_MIN_S, openCues, sameSong } from '../../../engine/core/model/openEntries.js';
+import type { TimedCue } from '../../../engine/core/model/metrics.js';
+
+/**
+ * A rehearsal of a 24-bar song at `barS` seconds a bar: LX on bars 0, 8 and 16, CAM every 2 bars;
+ * after bar 7 the band plays its last 2 bars `vamp` more times (no cues in those passes).
+ */
+function rehearsal(barS: number, vamp: number, jitter: (k: number) => number = () => 0): { cues: TimedCue[] } {
+  const cues: TimedCue[] = [];
+  for (let bar = 0; bar < 24; bar++) {
+    const t = (bar + (bar >= 8 ? 2 * vamp : 0)) * barS + 1 + jitter(bar);
+    if (bar % 8 === 0) cues.push({ t, dept: 'LX', cue: String(bar / 8 + 1) });
+    if (bar % 2 === 0) cues.push({ t, dept: 'CAM', cue: String(1 + ((bar / 2) % 4)) });
+  }
+  return { cues: cues.sort((a, b) => a.t - b.t) };
+}
+
+const openOnes = (r: { cues: TimedCue[] }, flags: boolean[]): string[] => r.cues.filter((_, i) => flags[i]).map((c) => `${c.dept} ${c.cue} @${c.t.toFixed(1)}`);
+
+describe('openCues', () => {
+  it('marks the cues after a vamp whose length the two rehearsals differ on, and nothing else', () => {
+    const a = rehearsal(2, 0);
+    const b = rehearsal(2.06, 2, (k) => 0.03 * Math.sin(k));
+    expect(openOnes(a, openCues(a, [a, b]))).toEqual(['LX 2 @17.0', 'CAM 1 @17.0']);
+    // Judged from either side.
+    expect(openOnes(b, openCues(b, [a, b]))).toEqual(['LX 2 @25.7', 'CAM 1 @25.7']);
+  });
+
+  it('marks nothing where the rehearsals differ only in tempo and rubato, or where there is one rehearsal', () => {
+    const a = rehearsal(2, 1);
+    const b = rehearsal(1.9, 1, (k) => 0.08 * Math.sin(1.7 * k));
+    expect(openCues(a, [a, b]).some(Boolean)).toBe(false);
+    expect(openCues(a, [a]).some(Boolean)).toBe(false);
+    expect(openCues(a, []).some(Boolean)).toBe(false);
+  });
+
+  it('marks a cue an operator gave well late in one rehearsal (and the one after it): the rehearsals disagree on them', () => {
+    const a = rehearsal(2, 0);
+    const late = rehearsal(2, 0, (k) => (k === 12 ? OPEN_ENTRY_MIN_S + 0.3 : 0));
+    expect(openOnes(a, openCues(a, [late]))).toEqual(['CAM 3 @25.0', 'CAM 4 @29.0']);
+  });
+
+  it('groups rehearsals of the same song by their cue lists', () => {
+    const a = rehearsal(2, 0);
+    const b = rehearsal(2, 3);
+    const other = { cues: [{ t: 1, dept: 'LX', cue: '9' }] };
+    expect(sameSong([a, other, b], a)).toEqual([a, b]);
+  });
+});
