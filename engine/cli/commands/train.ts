@@ -1,5 +1,6 @@
 /** `precue train`: learns a model from rehearsal takes and writes a model folder. */
 import { UsageError } from '../../core/errors.js';
+import { openEntriesOf } from '../../core/model/openEntries.js';
 import { TEMPO_CANDIDATES_BPM } from '../../core/model/tempoFit.js';
 import { TRAINING_DEFAULTS, trainModel } from '../../core/model/train.js';
 import { listenTakes, type TempoMode } from '../../io/model/listenTakes.js';
@@ -134,8 +135,14 @@ export const command: Command = {
       `wrote ${values.out}: ${trained.meta.depts.map((d) => `${d} ${trained.meta.vocab[d]?.length ?? 0} cues`).join(', ')}; ` +
         `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
         `${t.epochs} epochs, ${t.validationLoss === null ? 'not validated (no take held out: record another take to measure the model; the best epoch was chosen on the training loss)' : `validation loss ${t.validationLoss.toFixed(4)}`}, ${duration(clock())}\n` +
-        Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join(''),
+        Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join('') +
+        openLine(openEntriesOf(trained.meta), trained.meta.features.follow?.reference),
     );
     return EXIT.ok;
   },
 };
+
+/** The open entries line of `precue train`'s report (empty when there are none). */
+function openLine(entries: readonly string[], reference: string | undefined): string {
+  return entries.length === 0 ? '' : `  open entries (the rehearsals disagree on when they come; armed for your GO, never fired by the model): ${entries.join(', ')} (times in ${reference ?? 'the followed rehearsal'})\n`;
+}

@@ -82,3 +82,14 @@ export function openCues(reference: { readonly cues: readonly TimedCue[] }, othe
   }
   return open;
 }
+
+/**
+ * The open entries of a model's followed rehearsal, for a person to read (`precue train` prints them):
+ * `LX 2 at 22.2 s` for each, in time order; empty when the model has no follower or none is open.
+ */
+export function openEntriesOf(meta: { readonly features: { readonly follow?: { readonly reference: string } | undefined }; readonly rehearsals: readonly { readonly name: string; readonly cues: readonly TimedCue[] }[] }): string[] {
+  const ref = meta.rehearsals.find((r) => r.name === meta.features.follow?.reference);
+  if (ref === undefined) return [];
+  const open = openCues(ref, sameSong(meta.rehearsals, ref));
+  return ref.cues.flatMap((c, i) => (open[i] === true ? [`${c.dept} ${c.cue} at ${c.t.toFixed(1)} s`] : []));
+}

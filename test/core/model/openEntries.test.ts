@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPEN_ENTRY_MIN_S, openCues, sameSong } from '../../../engine/core/model/openEntries.js';
+import { OPEN_ENTRY_MIN_S, openCues, openEntriesOf, sameSong } from '../../../engine/core/model/openEntries.js';
 import type { TimedCue } from '../../../engine/core/model/metrics.js';
 
 /**
@@ -46,5 +46,12 @@ describe('openCues', () => {
     const b = rehearsal(2, 3);
     const other = { cues: [{ t: 1, dept: 'LX', cue: '9' }] };
     expect(sameSong([a, other, b], a)).toEqual([a, b]);
+  });
+
+  it("names the followed rehearsal's open entries for `precue train`'s report", () => {
+    const a = { name: 'r1', ...rehearsal(2, 0) };
+    const b = { name: 'r2', ...rehearsal(2, 2) };
+    expect(openEntriesOf({ features: { follow: { reference: 'r1' } }, rehearsals: [a, b] })).toEqual(['LX 2 at 17.0 s', 'CAM 1 at 17.0 s']);
+    expect(openEntriesOf({ features: {}, rehearsals: [a, b] })).toEqual([]);
   });
 });
