@@ -67,6 +67,19 @@ describe('arbiter modes', () => {
     );
   });
 
+  /** What the arbiter's state shows of LX after prediction `p` in auto. */
+  const shownAfter = (p: Prediction): unknown => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const states: ArbiterState[] = [];
+    ts.run(({ hot }) => {
+      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: p }) }, config('auto'), ts);
+      decisions$.subscribe();
+      state$.subscribe((s) => states.push(s));
+      ts.flush();
+    });
+    return states[states.length - 1]!.depts.find((d) => d.dept === LX)!.prediction;
+  };
+
   /** In auto, a person confirming the armed prediction (cue 2, 0.9) at 500 ms fires it as theirs. */
   const confirmsInAuto = (p: Prediction): void =>
     run(
@@ -91,43 +104,18 @@ describe('arbiter modes', () => {
     run('auto', ({ hot }) => ({ predictions$: hot('a', { a: waiting }) }), '', {});
     run('auto', ({ hot }) => ({ predictions$: hot('a 1199ms b', { a: waiting, b: predict('2', 0.9, 1) }) }), '1200ms b', { b: modelGo(1.2, '2', 0.9) });
     confirmsInAuto(waiting);
-    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
-    ts.run(({ hot }) => {
-      const states: ArbiterState[] = [];
-      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: waiting }) }, config('auto'), ts);
-      decisions$.subscribe();
-      state$.subscribe((s) => states.push(s));
-      ts.flush();
-      expect(states[states.length - 1]!.depts.find((d) => d.dept === LX)!.prediction).toMatchObject({ cue: '2', armed: true, awaiting: "waiting for the band's attack on cue 2" });
-    });
+    expect(shownAfter(waiting)).toMatchObject({ cue: '2', armed: true, awaiting: "waiting for the band's attack on cue 2" });
   });
 
   it('in auto, an open entry is armed for a person and never fired by the model, and the console state says why', () => {
     const open = { ...predict('2', 0.9, 1), open: 'cue 2 is an open entry: test' };
     run('auto', ({ hot }) => ({ predictions$: hot('a', { a: open }) }), '', {});
     confirmsInAuto(open);
-    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
-    ts.run(({ hot }) => {
-      const states: ArbiterState[] = [];
-      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: open }) }, config('auto'), ts);
-      decisions$.subscribe();
-      state$.subscribe((s) => states.push(s));
-      ts.flush();
-      expect(states[states.length - 1]!.depts.find((d) => d.dept === LX)!.prediction).toMatchObject({ cue: '2', armed: true, open: 'cue 2 is an open entry: test' });
-    });
+    expect(shownAfter(open)).toMatchObject({ cue: '2', armed: true, open: 'cue 2 is an open entry: test' });
   });
 
   it('shows why the follower is lost on the armed prediction', () => {
-    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
-    ts.run(({ hot }) => {
-      const states: ArbiterState[] = [];
-      const { decisions$, state$ } = arbitrate({ predictions$: hot('a', { a: { ...predict('2', 0.9, 1), lost: 'follower lost: test' } }) }, config('auto'), ts);
-      decisions$.subscribe();
-      state$.subscribe((s) => states.push(s));
-      ts.flush();
-      const lx = states[states.length - 1]!.depts.find((d) => d.dept === LX)!;
-      expect(lx.prediction).toMatchObject({ cue: '2', armed: true, lost: 'follower lost: test' });
-    });
+    expect(shownAfter({ ...predict('2', 0.9, 1), lost: 'follower lost: test' })).toMatchObject({ cue: '2', armed: true, lost: 'follower lost: test' });
   });
 
   it('the model is kept out of departments it may not drive', () => {
