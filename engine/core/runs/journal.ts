@@ -143,8 +143,9 @@ export class RunJournal {
       cue: p.cue,
       fireAtS: this.audioS(p.fireAt * 1000),
       confidence: Math.round(p.confidence * 1000) / 1000,
-      // Confident enough, and not already past its moment on the audio's clock (the gate refuses those too).
-      wouldFire: meetsFireThreshold(p.confidence, threshold, this.options.policy) && !momentHasPassed(p.fireAt * 1000, p.heardAt !== undefined ? p.heardAt * 1000 : this.now(), this.options.policy),
+      // Confident enough, not already past its moment on the audio's clock (the gate refuses those too),
+      // and one the model fires at all: never a lost follower's or an open entry (a person's GO in `auto` too).
+      wouldFire: p.lost === undefined && p.open === undefined && meetsFireThreshold(p.confidence, threshold, this.options.policy) && !momentHasPassed(p.fireAt * 1000, p.heardAt !== undefined ? p.heardAt * 1000 : this.now(), this.options.policy),
       ...(p.reason !== undefined ? { reason: p.reason } : {}),
     };
     this.scorer.predicted({ ...ref, dept: p.dept, atS: nowS });

@@ -13,7 +13,8 @@ import { collectRunLog, type RunLogLine } from '../../../engine/core/runs/runLog
 const LX = deptId('LX');
 
 describe('the run journal', () => {
-  it('logs a GO with the prediction it overrode, the music position and its shadow verdict, and scores it live', () => {
+  /** A journal of LX (assist, threshold 0.7) on a virtual clock whose audio time 0 is engine ms `offset`. */
+  const rig = () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
     const decisions$ = new Subject<Decision>();
     const predictions$ = new Subject<Prediction>();
@@ -27,9 +28,14 @@ describe('the run journal', () => {
       { header: { run: 'r', show: 's', showDir: '/s', startedAt: '2026-01-01T00:00:00Z', engineVersion: 't', audio: { kept: false }, model: null }, audioOffsetMs: offset, policy: DEFAULT_POLICY_NUMBERS, beats$, write: (l) => lines.push(l) },
       scheduler,
     );
+    const at = (audioS: number, run: () => void): void => void scheduler.schedule(run, offset + audioS * 1000);
+    return { scheduler, decisions$, predictions$, events$, state$, beats$, lines, offset, journal, at };
+  };
+
+  it('logs a GO with the prediction it overrode, the music position and its shadow verdict, and scores it live', () => {
+    const { scheduler, decisions$, predictions$, events$, state$, beats$, lines, offset, journal, at } = rig();
     const scores: unknown[] = [];
     journal.scores$.subscribe((s) => scores.push(s));
-    const at = (audioS: number, run: () => void): void => void scheduler.schedule(run, offset + audioS * 1000);
     at(8, () => beats$.next({ t: 8, index: 16, bpm: 120, confidence: 1, beatInBar: 0, beatsPerBar: 4, isDownbeat: true, barIndex: 4, nextBeatT: 8.5, decidedT: 8.05 }));
     at(8.1, () => predictions$.next({ dept: LX, cue: cueId('2'), confidence: 0.9, fireAt: (offset + 10_000) / 1000, source: 'model', reason: 'follower: cue 2 at bar 6' }));
     // The operator GOes 250 ms late (within the 500 ms beat, outside ±100 ms).
@@ -55,6 +61,19 @@ describe('the run journal', () => {
     const delta = engineDeltaSchema.parse({ type: 'shadow', shadow: scores[0] });
     const snap = applyDelta({ shadow: [] } as unknown as EngineSnapshot, delta, 0);
     expect(snap.shadow).toEqual([{ id: 'LX', gos: 1, within100ms: 0, withinBeat: 1, meanLeadMs: expect.closeTo(250, 6) as number, last: { cue: '2', leadMs: expect.closeTo(250, 6) as number, atMs: 10_250 } }]);
+    journal.dispose();
+  });
+
+  it("never counts a lost follower's prediction or an open entry as one the model would fire", () => {
+    const { scheduler, predictions$, lines, offset, journal, at } = rig();
+    const predict = (cue: string, fireAtS: number, extra: Partial<Prediction>): Prediction => ({ dept: LX, cue: cueId(cue), confidence: 0.95, fireAt: (offset + fireAtS * 1000) / 1000, source: 'model', ...extra });
+    at(1, () => predictions$.next(predict('2', 3, { open: 'cue 2 is an open entry: test' })));
+    at(4, () => predictions$.next(predict('3', 6, { lost: 'follower lost: test' })));
+    at(7, () => predictions$.next(predict('4', 9, {})));
+    at(10, () => undefined);
+    scheduler.flush();
+    journal.end();
+    expect(collectRunLog(lines)!.predictions.map((p) => [p.cue, p.wouldFire])).toEqual([['2', false], ['3', false], ['4', true]]);
     journal.dispose();
   });
 });
