@@ -71,10 +71,10 @@ export function openCues(reference: { readonly cues: readonly TimedCue[] }, othe
       const b = byKey.get(k);
       if (a !== undefined && b !== undefined) pairs.push({ a, b, i });
     });
-    // The two rehearsals' tempo ratio: the median ratio of the distances (a vamp moves only one or two).
+    // The two rehearsals' tempo ratio: the median ratio of the distances (a vamp moves only one or
+    // two); with fewer than three to take it from, none (rehearsals of a song are within a few per cent).
     const ratios = pairs.filter((p) => p.a > 0.5 && p.b > 0.5).map((p) => p.b / p.a).sort((x, y) => x - y);
-    if (ratios.length === 0) continue;
-    const ratio = ratios[Math.floor(ratios.length / 2)]!;
+    const ratio = ratios.length >= 3 ? ratios[Math.floor(ratios.length / 2)]! : 1;
     for (const { a, b, i } of pairs) {
       const diff = Math.abs(b / ratio - a);
       if (diff > OPEN_ENTRY_MIN_S && diff > OPEN_ENTRY_SHARE * Math.min(a, b / ratio)) open[i] = true;

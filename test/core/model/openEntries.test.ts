@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPEN_ENTRY_MIN_S, openCues, openEntriesOf, sameSong } from '../../../engine/core/model/openEntries.js';
+import { OPEN_ENTRY_MIN_S, OPEN_ENTRY_SHARE, openCues, openEntriesOf, sameSong } from '../../../engine/core/model/openEntries.js';
 import type { TimedCue } from '../../../engine/core/model/metrics.js';
 
 /**
@@ -53,5 +54,24 @@ describe('openCues', () => {
     const b = { name: 'r2', ...rehearsal(2, 2) };
     expect(openEntriesOf({ features: { follow: { reference: 'r1' } }, rehearsals: [a, b] })).toEqual(['LX 2 at 17.0 s', 'CAM 1 at 17.0 s']);
     expect(openEntriesOf({ features: {}, rehearsals: [a, b] })).toEqual([]);
+  });
+
+  it('never marks a cue of a rehearsal played faster or slower with rubato; always marks the entry after an inserted figure of a second or more', () => {
+    const cueList = fc.array(fc.record({ gap: fc.double({ min: 0.3, max: 8, noNaN: true }), dept: fc.constantFrom('LX', 'VID', 'CAM') }), { minLength: 3, maxLength: 60 });
+    fc.assert(
+      fc.property(cueList, fc.double({ min: 0.9, max: 1.1, noNaN: true }), fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 60, maxLength: 60 }), fc.nat(), fc.double({ min: 1.2, max: 12, noNaN: true }), (list, ratio, jitter, at, figureS) => {
+        let t = 1;
+        const a: TimedCue[] = list.map((c, i) => ({ t: (t += c.gap), dept: c.dept, cue: String(i) }));
+        const b = { cues: a.map((c, i) => ({ ...c, t: c.t * ratio + jitter[i]! })) };
+        expect(openCues({ cues: a }, [b]).some(Boolean)).toBe(false);
+        // A figure inserted before cue k (k ≥ 1) of the other rehearsal: k is open when the figure is more than a quarter of its distance.
+        const k = 1 + (at % (a.length - 1));
+        const vamped = { cues: a.map((c, i) => ({ ...c, t: c.t + (i >= k ? figureS : 0) })) };
+        const open = openCues({ cues: a }, [vamped]);
+        expect(open[k]).toBe(figureS > OPEN_ENTRY_SHARE * (a[k]!.t - a[k - 1]!.t));
+        open.forEach((o, i) => i !== k && expect(o).toBe(false));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
