@@ -4,6 +4,7 @@ import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, reh
 import type { ListenedTake } from '../../core/model/events.js';
 import type { PolicyVotes } from '../../core/policy/cuePolicy.js';
 import { modelListening } from '../../core/model/types.js';
+import { openEntriesOf } from '../../core/model/openEntries.js';
 import { scoreReport, type Metrics, type Report, type TimedCue } from '../../core/model/metrics.js';
 import { loadModelFolder, type ModelFolder } from '../../io/model/modelFolder.js';
 import { replayAllCached } from '../../io/model/replayPool.js';
@@ -188,10 +189,13 @@ export const command: Command = {
     const result = report(fires, depts);
     const said = verdicts(result, depts, model.meta.policy);
     const policy = Object.fromEntries(Object.entries(model.meta.policy.depts).map(([d, p]) => [d, { useNetwork: p.useNetwork, why: p.why }]));
-    if (values.json === true) ctx.stdout(JSON.stringify({ ...result, verdicts: said, policy }) + '\n');
+    const open = openEntriesOf(model.meta);
+    if (values.json === true) ctx.stdout(JSON.stringify({ ...result, verdicts: said, policy, openEntries: open }) + '\n');
     else {
       ctx.stdout(`${takes.length} take(s), ${(fires.reduce((s, f) => s + f.durationS, 0) / 60).toFixed(1)} min; all departments in auto (cue policy ${model.meta.policy.version}, fire threshold ${model.meta.policy.numbers.fireThreshold})\n` + formatTable(result, depts));
       for (const [scope, v] of Object.entries(said)) ctx.stdout(`${scope}: ${v}\n`);
+      // Scored as misses in auto: a person GOes them.
+      if (open.length > 0) ctx.stdout(`open entries, left to a person's GO (misses in auto): ${open.join(', ')} (times in ${model.meta.features.follow?.reference ?? 'the followed rehearsal'})\n`);
     }
     return EXIT.ok;
   },
