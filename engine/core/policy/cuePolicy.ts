@@ -13,8 +13,9 @@
  *   department's mode and the operator's state; it is pure.
  *
  * The follower leads: its next cue, due by the next tracked beat, is proposed at the follower's own
- * time — except an open entry (a cue the rehearsals disagree on the moment of, as after a vamp the band
- * ends when the singer comes in), which is armed for a person and never fired by the model. Where a department uses the network's vote, the network confirms or vetoes that cue on the beat
+ * time — except an open entry (a cue the rehearsals disagree on the moment of, as after a vamp the
+ * band ends when the singer comes in), which is armed for a person and never fired by the model.
+ * Where a department uses the network's vote, the network confirms or vetoes that cue on the beat
  * it was asked about, and may fire on its own where the follower expects nothing; where it does not
  * (training found it no better than the follower alone on held-out rehearsal data), the department
  * runs on the follower alone and every proposal says so.
@@ -381,7 +382,8 @@ export class CuePolicy {
         dept, cue, confidence: conf, fireAt,
         reason: `network ${vote.fire.toFixed(2)}: cue ${cue}${named !== undefined ? ' (named by the follower)' : ''} at ${this.where(fireAt)}${onFollowerTime ? " on the follower's time" : ''}`,
       };
-      if (named?.open === true) return this.leftOpen(p);
+      // The follower's open entry stays a person's GO, whether the network names it through the follower or on its own.
+      if (next?.open === true && next.index === (named?.index ?? vote.cueIndex)) return this.leftOpen(p);
       m.armed = p;
       return p;
     }

@@ -118,6 +118,12 @@ describe('CuePolicy.propose', () => {
     const [lx] = p.propose(named, listening(10.1));
     expect(lx!.cue).toBe('1');
     expect(lx!.open).toMatch(/open entry/);
+    // …and on its own, the follower's open entry further off: still a person's GO; another cue goes.
+    const later = follower({ 0: { index: 2, when: 13, open: true } });
+    p.onBeat(beat, [vote(0.9, 2), vote(0.01)], later);
+    expect(p.propose(later, listening(10.1))[0]).toMatchObject({ cue: '3', fireAt: 10.5, open: expect.any(String) as string });
+    p.onBeat(beat, [vote(0.9, 1), vote(0.01)], later);
+    expect(p.propose(later, listening(10.1))[0]!.open).toBeUndefined();
   });
 
   it("hears the follower only once the music has started", () => {
