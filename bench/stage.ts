@@ -31,6 +31,7 @@ import { TAKE_CONDITIONS, type StageTakeInfo, type TakeCondition } from './datas
 import { fireAll, formatTable, poolFires, report, type EVAL_SCORES, type TakeFires } from '../engine/cli/commands/eval.js';
 import { TRAINING_DEFAULTS, trainModel } from '../engine/core/model/train.js';
 import { modelListening } from '../engine/core/model/types.js';
+import { openEntriesOf } from '../engine/core/model/openEntries.js';
 import { FAR_FIRE_S, falseFireKinds, scoreCues, type TimedCue } from '../engine/core/model/metrics.js';
 import { loadTf } from '../engine/io/model/backend.js';
 import { listenTakes } from '../engine/io/model/listenTakes.js';
@@ -171,7 +172,8 @@ async function main(): Promise<void> {
       line.push(`${stage[i]!.condition} ${one(f.model)}/${one(f.followerOnly)}`);
     }
     const votes = Object.entries(model.meta.policy.depts).map(([d, p]) => `${d} ${p.useNetwork ? `net@${p.firePoint}` : 'follower'}`).join(' ');
-    out(`  ${song} (model/followerOnly F1): ${line.join(', ')}  [${votes}]`);
+    const open = openEntriesOf(model.meta);
+    out(`  ${song} (model/followerOnly F1): ${line.join(', ')}  [${votes}]${open.length > 0 ? `  open entries: ${open.join(', ')}` : ''}`);
   }
   if (!args.includes('--skip-train')) out(`training (tfjs ${backend}, ${epochs} epochs, augment ${augment}): ${trainS.toFixed(0)} s`);
   out(`stage takes through the live pipeline (offline clock): ${pipelineS.toFixed(0)} s for ${stageMinutes.toFixed(1)} min (${((stageMinutes * 60) / Math.max(1e-9, pipelineS)).toFixed(0)}× real time)`);
