@@ -10,7 +10,7 @@
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
-import { openCues, sameSong } from './openEntries.js';
+import { openCues, sameSong, type OpenEntryNumbers } from './openEntries.js';
 
 /** Beats either side over which the distance to the follower's next cue is scaled to -1..1. */
 const FOLLOW_SCALE = 8;
@@ -235,10 +235,15 @@ export function followEntryNames(depts: readonly string[], vocab: Readonly<Recor
 }
 
 /**
- * A stored rehearsal's alignment vectors and times, as a follower reference; its open entries are
- * judged against `rehearsals` (the model's others: those of the same song count, `sameSong`).
+ * A stored rehearsal's alignment vectors and times, as a follower reference; with `openFrom`, its open
+ * entries, judged against the model's rehearsals (those of the same song count, `sameSong`) by the
+ * model's policy numbers.
  */
-export function followReference(summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } }, alignment: Float32Array, rehearsals: readonly { readonly cues: readonly TimedCue[] }[] = []): FollowReference {
+export function followReference(
+  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } },
+  alignment: Float32Array,
+  openFrom?: { readonly rehearsals: readonly { readonly cues: readonly TimedCue[] }[]; readonly numbers: OpenEntryNumbers },
+): FollowReference {
   const { offset, frames, hopS, firstT } = summary.alignment;
   const end = (offset + frames) * ALIGN_DIMS;
   if (end > alignment.length) throw new RangeError(`rehearsal '${summary.name}' needs alignment vectors up to ${end}, the model has ${alignment.length}`);
@@ -246,7 +251,7 @@ export function followReference(summary: { readonly name: string; readonly cues:
     vectors: alignment.subarray(offset * ALIGN_DIMS, end),
     times: Float32Array.from({ length: frames }, (_, i) => firstT + i * hopS),
     cues: summary.cues,
-    open: openCues(summary, sameSong(rehearsals, summary)),
+    ...(openFrom !== undefined ? { open: openCues(summary, sameSong(openFrom.rehearsals, summary), openFrom.numbers) } : {}),
   };
 }
 

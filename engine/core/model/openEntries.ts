@@ -9,16 +9,16 @@
  *
  * Read from the cue logs alone, so it holds for any rehearsal, however its cues were given: a cue is
  * open when the time from the previous cue moment to it differs between two rehearsals of the song by
- * more than `OPEN_ENTRY_MIN_S` and more than `OPEN_ENTRY_SHARE` of that time, after the rehearsals'
- * tempo difference is taken out. A cue an operator gave late in one rehearsal is open too: the
- * rehearsals disagree on it, and a person confirms it.
+ * more than the policy's `openEntryMinS` and more than `openEntryShare` of that time, after the
+ * rehearsals' tempo difference is taken out. A cue an operator gave late in one rehearsal is open too:
+ * the rehearsals disagree on it, and a person confirms it.
  */
+import type { PolicyNumbers } from '../policy/numbers.js';
 import type { TimedCue } from './metrics.js';
 
-/** Seconds by which two rehearsals must disagree on a cue's distance from the cue moment before it (one bar at 240 BPM). */
-export const OPEN_ENTRY_MIN_S = 1;
-/** …and the share of that distance they must disagree by (rubato moves a few per cent; a vamp's figure adds a whole figure). */
-export const OPEN_ENTRY_SHARE = 0.25;
+/** The policy's numbers the rule reads (see `PolicyNumbers`). */
+export type OpenEntryNumbers = Pick<PolicyNumbers, 'openEntryMinS' | 'openEntryShare'>;
+
 /** Cues this close in time are one cue moment. */
 const SAME_MOMENT_S = 0.05;
 
@@ -57,7 +57,7 @@ function occurrences(cues: readonly TimedCue[]): string[] {
  * against the other rehearsals of the same song (`others`; the reference itself is skipped). Cues
  * are paired by department, cue and occurrence; a cue without a partner is judged on the others.
  */
-export function openCues(reference: { readonly cues: readonly TimedCue[] }, others: readonly { readonly cues: readonly TimedCue[] }[]): boolean[] {
+export function openCues(reference: { readonly cues: readonly TimedCue[] }, others: readonly { readonly cues: readonly TimedCue[] }[], numbers: OpenEntryNumbers): boolean[] {
   const open = reference.cues.map(() => false);
   const gapsRef = sincePrevious(reference.cues);
   const keysRef = occurrences(reference.cues);
@@ -77,7 +77,7 @@ export function openCues(reference: { readonly cues: readonly TimedCue[] }, othe
     const ratio = ratios.length >= 3 ? ratios[Math.floor(ratios.length / 2)]! : 1;
     for (const { a, b, i } of pairs) {
       const diff = Math.abs(b / ratio - a);
-      if (diff > OPEN_ENTRY_MIN_S && diff > OPEN_ENTRY_SHARE * Math.min(a, b / ratio)) open[i] = true;
+      if (diff > numbers.openEntryMinS && diff > numbers.openEntryShare * Math.min(a, b / ratio)) open[i] = true;
     }
   }
   return open;
@@ -87,9 +87,9 @@ export function openCues(reference: { readonly cues: readonly TimedCue[] }, othe
  * The open entries of a model's followed rehearsal, for a person to read (`precue train` prints them):
  * `LX 2 at 22.2 s` for each, in time order; empty when the model has no follower or none is open.
  */
-export function openEntriesOf(meta: { readonly features: { readonly follow?: { readonly reference: string } | undefined }; readonly rehearsals: readonly { readonly name: string; readonly cues: readonly TimedCue[] }[] }): string[] {
+export function openEntriesOf(meta: { readonly features: { readonly follow?: { readonly reference: string } | undefined }; readonly rehearsals: readonly { readonly name: string; readonly cues: readonly TimedCue[] }[]; readonly policy: { readonly numbers: OpenEntryNumbers } }): string[] {
   const ref = meta.rehearsals.find((r) => r.name === meta.features.follow?.reference);
   if (ref === undefined) return [];
-  const open = openCues(ref, sameSong(meta.rehearsals, ref));
+  const open = openCues(ref, sameSong(meta.rehearsals, ref), meta.policy.numbers);
   return ref.cues.flatMap((c, i) => (open[i] === true ? [`${c.dept} ${c.cue} at ${c.t.toFixed(1)} s`] : []));
 }

@@ -24,8 +24,11 @@ import { z } from 'zod';
  *    a break goes on the band's first attack when it plays again.
  * 7: the follower times its cues from a line through its recent path, not from the path's end
  *    (`OnlineAligner.cueRefTime`): the same audio gives other cue moments and network inputs.
+ * 8: open entries (`openEntryMinS`, `openEntryShare`; engine/core/model/openEntries.ts): a cue the
+ *    rehearsals disagree on the moment of is never fired by the model, so the same evidence fires
+ *    fewer cues, and training's calibration replays (the follower's confidence table) count other fires.
  */
-export const POLICY_VERSION = 7;
+export const POLICY_VERSION = 8;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -133,6 +136,14 @@ export const policyNumbersSchema = z.object({
   fallWindowS: positive,
   stopDropDb: positive,
   soundingBelowPeakDb: positive,
+  /**
+   * A cue is an open entry — armed for a person's GO, never fired by the model — when two rehearsals
+   * of the song disagree on its distance from the cue moment before it by more than `openEntryMinS`
+   * seconds and more than `openEntryShare` of that distance, their tempo difference taken out (the
+   * section after a vamp the band ends when the singer comes in; `openCues`).
+   */
+  openEntryMinS: positive,
+  openEntryShare: fraction,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -147,7 +158,9 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * (POP909 001–002 and frontiers, 2026-12-06) from level and flux traces at its breaks and at its cue
  * moments: `attackPeakFraction` 0.2 hears no attack in any of its breaks and one at 619 of 621 cue
  * moments; a break there falls 5–11 dB in 100 ms or sits 20 dB or more under the band, a cue moment
- * with no attack 0–4 dB (one filtered drop-out 10 dB).
+ * with no attack 0–4 dB (one filtered drop-out 10 dB). The open-entry numbers (`openEntryMinS`,
+ * `openEntryShare`) were set before any run, from what rubato can (a few per cent of a gap) and a
+ * vamp's figure does (a whole figure) move a cue, and not tuned.
  *
  * Tried and not kept (2026-12-07): judging a cue with no attack heard by its moment on a frame heard
  * after the moment (so that a band stopping exactly on the downbeat is heard stopping before the cue
@@ -185,6 +198,8 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   fallWindowS: 0.1,
   stopDropDb: 4,
   soundingBelowPeakDb: 15,
+  openEntryMinS: 1,
+  openEntryShare: 0.25,
 };
 
 /** What the policy learned about one department at training time, and why. */

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPEN_ENTRY_MIN_S, OPEN_ENTRY_SHARE, openCues, openEntriesOf, sameSong } from '../../../engine/core/model/openEntries.js';
+import { openCues as openCuesWith, openEntriesOf, sameSong } from '../../../engine/core/model/openEntries.js';
+import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
+
+const { openEntryMinS: OPEN_ENTRY_MIN_S, openEntryShare: OPEN_ENTRY_SHARE } = DEFAULT_POLICY_NUMBERS;
+/** The rule with the policy's default numbers. */
+const openCues = (ref: Parameters<typeof openCuesWith>[0], others: Parameters<typeof openCuesWith>[1]): boolean[] => openCuesWith(ref, others, DEFAULT_POLICY_NUMBERS);
 import type { TimedCue } from '../../../engine/core/model/metrics.js';
 
 /**
@@ -52,8 +57,8 @@ describe('openCues', () => {
   it("names the followed rehearsal's open entries for `precue train`'s report", () => {
     const a = { name: 'r1', ...rehearsal(2, 0) };
     const b = { name: 'r2', ...rehearsal(2, 2) };
-    expect(openEntriesOf({ features: { follow: { reference: 'r1' } }, rehearsals: [a, b] })).toEqual(['LX 2 at 17.0 s', 'CAM 1 at 17.0 s']);
-    expect(openEntriesOf({ features: {}, rehearsals: [a, b] })).toEqual([]);
+    expect(openEntriesOf({ features: { follow: { reference: 'r1' } }, rehearsals: [a, b], policy: { numbers: DEFAULT_POLICY_NUMBERS } })).toEqual(['LX 2 at 17.0 s', 'CAM 1 at 17.0 s']);
+    expect(openEntriesOf({ features: {}, rehearsals: [a, b], policy: { numbers: DEFAULT_POLICY_NUMBERS } })).toEqual([]);
   });
 
   it('never marks a cue of a rehearsal played faster or slower with rubato; always marks the entry after an inserted figure of a second or more', () => {
@@ -73,5 +78,12 @@ describe('openCues', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("reads its numbers from the model's policy: a stricter minimum leaves a one-figure vamp closed", () => {
+    const a = rehearsal(2, 0);
+    const b = rehearsal(2, 1);
+    expect(openCuesWith(a, [b], DEFAULT_POLICY_NUMBERS).some(Boolean)).toBe(true);
+    expect(openCuesWith(a, [b], { ...DEFAULT_POLICY_NUMBERS, openEntryMinS: 5 }).some(Boolean)).toBe(false);
   });
 });
