@@ -7,7 +7,7 @@
  * rehearsal than the one it hears, rearranged copies included, so it meets the follower's real
  * mistakes.
  */
-import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
+import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
 import { openCues, sameSong, type OpenEntryNumbers } from './openEntries.js';
@@ -51,6 +51,8 @@ export interface FollowReference {
   readonly cues: readonly TimedCue[];
   /** Per cue (in `cues` order), whether it is an open entry (`openCues`); absent: none is. */
   readonly open?: readonly boolean[];
+  /** Whether the rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
+  readonly opensOnAttack?: boolean;
 }
 
 /** Follows one reference and yields the per-beat follower entries of the model's input. */
@@ -95,6 +97,24 @@ export class FollowTrack {
     );
     this.passedAt = this.byDept.map((c) => new Float64Array(c.length).fill(Number.NaN));
     this.reached = depts.map(() => 0);
+  }
+
+  /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
+  get opensOnAttack(): boolean {
+    return this.reference.opensOnAttack === true;
+  }
+
+  /**
+   * Whether the department's first cue in the rehearsal went at the rehearsal's opening moment (its
+   * first cue of any department, within an alignment hop): the band's entry opens it too.
+   */
+  opensWith(deptIndex: number): boolean {
+    const first = this.byDept[deptIndex]?.[0]?.t;
+    if (first === undefined) return false;
+    const opening = Math.min(...this.byDept.map((c) => c[0]?.t ?? Number.POSITIVE_INFINITY));
+    const times = this.reference.times;
+    const hopS = times.length > 1 ? times[1]! - times[0]! : (ALIGN_FRAMES * 256) / 22050;
+    return first - opening <= hopS + 1e-9;
   }
 
   /** Width of the follower entries. */
@@ -240,7 +260,7 @@ export function followEntryNames(depts: readonly string[], vocab: Readonly<Recor
  * model's policy numbers.
  */
 export function followReference(
-  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number } },
+  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number }; readonly opensOnAttack?: boolean },
   alignment: Float32Array,
   openFrom?: { readonly rehearsals: readonly { readonly cues: readonly TimedCue[] }[]; readonly numbers: OpenEntryNumbers },
 ): FollowReference {
@@ -252,6 +272,7 @@ export function followReference(
     times: Float32Array.from({ length: frames }, (_, i) => firstT + i * hopS),
     cues: summary.cues,
     ...(openFrom !== undefined ? { open: openCues(summary, sameSong(openFrom.rehearsals, summary), openFrom.numbers) } : {}),
+    ...(summary.opensOnAttack === true ? { opensOnAttack: true } : {}),
   };
 }
 

@@ -3,6 +3,9 @@
  * model, so the live predictor can tell a show that opens as its rehearsal did (a track starting in
  * silence) from a walk-in (crowd noise before the music).
  */
+import type { FeatureFrame } from '../audio/types.js';
+import type { PolicyNumbers } from '../policy/numbers.js';
+import { AttackDetector } from './attack.js';
 import type { PredictorEvent } from './events.js';
 
 /** Seconds of audio before a take's first cue over which its opening level is measured. */
@@ -23,3 +26,182 @@ export function openingLevelDb(events: readonly PredictorEvent[], firstCueT: num
   return levels[Math.floor(levels.length / 2)] ?? -100;
 }
 
+
+/** The policy numbers the opening attack is judged by. */
+export type OpeningAttackNumbers = Pick<PolicyNumbers, 'startAboveFloorDb' | 'attackPeakFraction' | 'attackBeforeS' | 'attackAfterS'>;
+
+/** The policy numbers clear attacks are judged by. */
+export type ClearAttackNumbers = Pick<PolicyNumbers, 'startAboveFloorDb'>;
+
+/**
+ * Attacks that rise clearly out of what came before: the band's first note after silence, room noise
+ * or a crowd, not a swell of the crowd itself. An attack (`AttackDetector`, run by the caller) counts
+ * when its frame sounds at least `startAboveFloorDb` above the median level of the `OPENING_WINDOW_S` before it.
+ * Causal: decided on the attack's own frame. The same judge runs over a rehearsal in training
+ * (`opensOnAttack`) and over the live input (the predictor), so both mean one thing by it.
+ */
+export class ClearAttacks {
+  private readonly levels: { t: number; db: number }[] = [];
+  private latest: number | undefined;
+  private outOfQuiet: number | undefined;
+
+  constructor(private readonly numbers: ClearAttackNumbers) {}
+
+  reset(): void {
+    this.levels.length = 0;
+    this.latest = undefined;
+    this.outOfQuiet = undefined;
+  }
+
+  /** Time of the latest clear attack, if any. */
+  get latestAt(): number | undefined {
+    return this.latest;
+  }
+
+  /**
+   * Time of the latest clear attack that came out of quiet: no other clear attack in the
+   * `OPENING_WINDOW_S` before it (a band's entry, not a count-in's second click or a phrase going on).
+   */
+  get outOfQuietAt(): number | undefined {
+    return this.outOfQuiet;
+  }
+
+  /** Adds a frame and whether an attack (`AttackDetector`) starts in it; true when that attack is clear. */
+  push(f: FeatureFrame, attack: boolean): boolean {
+    if (f.reset === true) this.reset();
+    const db = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
+    let clear = false;
+    if (attack && this.levels.length > 0 && f.t - this.levels[0]!.t >= OPENING_WINDOW_S / 2) {
+      const sorted = this.levels.map((x) => x.db).sort((a, b) => a - b);
+      clear = db >= sorted[Math.floor(sorted.length / 2)]! + this.numbers.startAboveFloorDb;
+    }
+    if (clear) {
+      if (this.latest === undefined || f.t - this.latest >= OPENING_WINDOW_S) this.outOfQuiet = f.t;
+      this.latest = f.t;
+    }
+    this.levels.push({ t: f.t, db });
+    while (this.levels.length > 1 && this.levels[0]!.t < f.t - OPENING_WINDOW_S) this.levels.shift();
+    return clear;
+  }
+}
+
+/**
+ * Whether a take's first cue went on the band's first attack: its first clear attack (`ClearAttacks`)
+ * lies within `attackBeforeS` before to `attackAfterS` after the cue. Such a rehearsal opened out of
+ * silence or noise on the cue; a show that opens the same way can take its opening cue from the attack
+ * it hears, not from where the follower places it. False where music came before the first cue (a
+ * pickup, a recording's lead-in) or where no attack marks it.
+ */
+export function opensOnAttack(events: readonly PredictorEvent[], firstCueT: number, numbers: OpeningAttackNumbers): boolean {
+  const attacks = new AttackDetector(numbers.attackPeakFraction);
+  const clear = new ClearAttacks(numbers);
+  for (const e of events) {
+    if (e.kind !== 'frame') continue;
+    if (e.v.t > firstCueT + numbers.attackAfterS) break;
+    if (clear.push(e.v, attacks.push(e.v))) return e.v.t >= firstCueT - numbers.attackBeforeS;
+  }
+  return false;
+}
+
+/** The policy numbers a count-in is heard by. */
+export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitterS' | 'countInFallDb'>;
+
+/** Seconds after a clear attack over which its level must fall back for it to be a click (from … to). */
+const CLICK_FALL_FROM_S = 0.05;
+const CLICK_FALL_TO_S = 0.15;
+/** Seconds after a clear attack over which its peak level is taken (about an alignment hop). */
+const CLICK_PEAK_S = 0.035;
+
+/** A count-in heard: when the band comes in (the beat after the last click), and why, in one line. */
+export interface HeardCountIn {
+  readonly one: number;
+  readonly why: string;
+}
+
+/**
+ * A drummer's count-in, heard: `countInBeats` clicks evenly spaced (within `countInJitterS` of their
+ * mean spacing) at a beat inside the show's tempo range, the band coming in on the next beat. A click
+ * is a clear attack (`ClearAttacks`: out of the crowd's murmur, not a swell of it) whose level falls
+ * back by `countInFallDb` between 50 and 150 ms after it — sticks, a side stick, a cowbell; a band's
+ * first chord sounds on. Other attacks between the clicks (a lead-in played under the count) do not
+ * break it. Causal: a click is known 150 ms after it, so a count-in faster than 400 BPM is not heard.
+ */
+export class CountIn {
+  private readonly minPeriodS: number;
+  private readonly maxPeriodS: number;
+  /** Clear attacks still being judged: time, peak level, and the lowest level in the fall window. */
+  private pending: { t: number; peakDb: number; lowDb: number }[] = [];
+  private clicks: number[] = [];
+  private heard: HeardCountIn | undefined;
+
+  constructor(
+    private readonly numbers: CountInNumbers,
+    tempo: { readonly minBpm: number; readonly maxBpm: number },
+  ) {
+    this.minPeriodS = 60 / tempo.maxBpm;
+    this.maxPeriodS = 60 / tempo.minBpm;
+  }
+
+  reset(): void {
+    this.pending = [];
+    this.clicks = [];
+    this.heard = undefined;
+  }
+
+  /** The latest count-in heard, if any. */
+  get latest(): HeardCountIn | undefined {
+    return this.heard;
+  }
+
+  /** Adds a frame and whether a clear attack starts in it; returns a count-in when this frame completes one. */
+  push(f: FeatureFrame, clearAttack: boolean): HeardCountIn | undefined {
+    if (f.reset === true) this.reset();
+    const db = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
+    let found: HeardCountIn | undefined;
+    const still: typeof this.pending = [];
+    for (const p of this.pending) {
+      const dt = f.t - p.t;
+      if (dt <= CLICK_PEAK_S) p.peakDb = Math.max(p.peakDb, db);
+      if (dt >= CLICK_FALL_FROM_S && dt <= CLICK_FALL_TO_S) p.lowDb = Math.min(p.lowDb, db);
+      if (dt <= CLICK_FALL_TO_S) {
+        still.push(p);
+        continue;
+      }
+      if (p.peakDb - p.lowDb >= this.numbers.countInFallDb) found = this.click(p.t) ?? found;
+    }
+    this.pending = still;
+    if (clearAttack) this.pending.push({ t: f.t, peakDb: db, lowDb: Number.POSITIVE_INFINITY });
+    return found;
+  }
+
+  /** A click heard at `t`: does it end a count-in? */
+  private click(t: number): HeardCountIn | undefined {
+    const n = this.numbers.countInBeats;
+    const keep = t - (n + 1) * this.maxPeriodS;
+    this.clicks = this.clicks.filter((c) => c >= keep);
+    this.clicks.push(t);
+    const jitter = this.numbers.countInJitterS;
+    // The latest click ends the count; try each earlier click as the one before it, nearest first.
+    for (let k = this.clicks.length - 2; k >= 0; k--) {
+      const period = t - this.clicks[k]!;
+      if (period < this.minPeriodS) continue;
+      if (period > this.maxPeriodS) break;
+      const times = [t, this.clicks[k]!];
+      for (let j = 2; j < n; j++) {
+        const want = times[j - 1]! - period;
+        let best: number | undefined;
+        for (const c of this.clicks) if (Math.abs(c - want) <= jitter && (best === undefined || Math.abs(c - want) < Math.abs(best - want))) best = c;
+        if (best === undefined) break;
+        times.push(best);
+      }
+      if (times.length < n) continue;
+      const mean = (times[0]! - times[n - 1]!) / (n - 1);
+      let even = true;
+      for (let j = 0; j < n - 1; j++) if (Math.abs(times[j]! - times[j + 1]! - mean) > jitter) even = false;
+      if (!even) continue;
+      this.heard = { one: t + mean, why: `a count-in of ${n} at ${(60 / mean).toFixed(0)} BPM (last click ${t.toFixed(2)} s)` };
+      return this.heard;
+    }
+    return undefined;
+  }
+}

@@ -18,7 +18,8 @@ import { AttackDetector } from './attack.js';
 import { FollowTrack, followReference } from './followInput.js';
 import { InputLayout, layoutDifferences } from './inputLayout.js';
 import type { ModelMeta, NetWeights, PerformerEvent } from './types.js';
-import { OPENING_WINDOW_S } from './opening.js';
+import { ClearAttacks, CountIn, OPENING_WINDOW_S } from './opening.js';
+import { defaultListeningSettings } from '../audio/types.js';
 
 /** A model ready for inference: its metadata and plain weights. */
 export interface LoadedModel {
@@ -66,6 +67,9 @@ export class CuePredictor {
   private readonly accumulator = new BeatAccumulator();
   private readonly alignFeatures = new AlignmentFeatures();
   private readonly attacks: AttackDetector;
+  /** The show's opening as heard: clear attacks (a band's entry) and a drummer's count-in. */
+  private readonly clearAttacks: ClearAttacks;
+  private readonly countIn: CountIn;
   /** Audio time of the latest attack heard. */
   private lastAttackAt: number | undefined;
   /** The band's level as the policy reads it (from the attack detector). */
@@ -104,6 +108,9 @@ export class CuePredictor {
     this.audioN = meta.features.mean.length;
     const attacks = new AttackDetector(meta.policy.numbers.attackPeakFraction);
     this.attacks = attacks;
+    this.clearAttacks = new ClearAttacks(meta.policy.numbers);
+    // The count's tempo is a person's, in the listening's default range: a show's learned range may sit an octave above it (a tracker on the eighths).
+    this.countIn = new CountIn(meta.policy.numbers, defaultListeningSettings);
     this.level = {
       get nowDb() {
         return attacks.levelDb;
@@ -131,6 +138,8 @@ export class CuePredictor {
     this.history.reset();
     this.follow?.reset();
     this.attacks.reset();
+    this.clearAttacks.reset();
+    this.countIn.reset();
     this.lastAttackAt = undefined;
     this.net.reset();
     this.policy.reset();
@@ -149,7 +158,9 @@ export class CuePredictor {
       case 'frame': {
         if (e.v.reset === true) this.reset();
         this.accumulator.pushFrame(e.v);
-        if (this.attacks.push(e.v)) this.lastAttackAt = e.v.t;
+        const attack = this.attacks.push(e.v);
+        if (attack) this.lastAttackAt = e.v.t;
+        this.countIn.push(e.v, this.clearAttacks.push(e.v, attack));
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
           if (a !== undefined) this.follow.push(a.v, a.t, a.quiet);
@@ -232,7 +243,13 @@ export class CuePredictor {
   /** The policy's proposal for every department as of the latest frame (audio time base). */
   predictions(): Proposal[] {
     const history = this.history;
-    return this.policy.propose(this.follow, { now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d), ...(this.lastAttackAt !== undefined ? { lastAttackAt: this.lastAttackAt } : {}), level: this.level });
+    const entryAttackAt = this.clearAttacks.outOfQuietAt;
+    const countIn = this.countIn.latest;
+    return this.policy.propose(this.follow, {
+      now: this.nowT, musicStartedAt: this.startAt, startedBy: this.startedBy, hasFired: (d) => history.hasFired(d),
+      ...(this.lastAttackAt !== undefined ? { lastAttackAt: this.lastAttackAt } : {}), level: this.level,
+      ...(entryAttackAt !== undefined ? { entryAttackAt } : {}), ...(countIn !== undefined ? { countIn } : {}),
+    });
   }
 
   /** The beat the model last advanced on. */

@@ -52,6 +52,11 @@ export const rehearsalSummarySchema = z.object({
    * when the show's opening cue went (see `openingLevelDb`).
    */
   openingLevelDb: finite,
+  /**
+   * Whether the take's first cue went on the band's first attack (`opensOnAttack`): the show's start
+   * cue may then go on the attack it hears. Absent in models made before cue policy 9: false.
+   */
+  opensOnAttack: z.boolean().optional(),
 });
 
 /** Schema of `precue-model.json`. */

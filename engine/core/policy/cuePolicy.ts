@@ -69,6 +69,10 @@ export interface FollowerView {
    * per live second over them.
    */
   placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean } | undefined;
+  /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
+  readonly opensOnAttack?: boolean;
+  /** Whether the department's first cue in the rehearsal went at its opening moment (the first cue of any department). */
+  opensWith?(deptIndex: number): boolean;
 }
 
 /** What the policy proposes for one department, in the audio time base (seconds). */
@@ -110,6 +114,14 @@ export interface ListeningView {
   hasFired(dept: string): boolean;
   /** Audio time of the latest attack heard (`AttackDetector`), if any. */
   readonly lastAttackAt?: number;
+  /**
+   * The latest clear attack that came out of quiet (`ClearAttacks.outOfQuietAt`: well above the second
+   * before it, and no other such attack in that second), if any: a band's entry after silence, the
+   * room's noise or a crowd.
+   */
+  readonly entryAttackAt?: number;
+  /** A drummer's count-in heard (`CountIn`): when the band comes in, and why. */
+  readonly countIn?: { readonly one: number; readonly why: string };
   /**
    * The band's level now, the loudest heard lately (a slowly falling peak) and the loudest since a
    * moment (within the last second), dBFS: whether it sounds on through a cue's moment.
@@ -267,6 +279,12 @@ export class CuePolicy {
     const sure = this.followerConfidence(follower);
     const out: Proposal[] = [];
     this.depts.forEach((dept, i) => {
+      // The show's opening as heard stands on its own evidence, not on the follower's place or certainty.
+      const opening = this.openingProposal(dept, i, follower, listening);
+      if (opening !== undefined) {
+        out.push(opening);
+        return;
+      }
       let p = this.startProposal(dept, i, follower, listening) ?? this.afterBreak(dept, i, listening.now) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
       if (p === undefined) return;
       if (sure !== undefined && !this.usesNetwork(i) && sure.confidence < p.confidence) p = { ...p, confidence: sure.confidence, reason: `${p.reason} (${sure.why})` };
@@ -479,6 +497,34 @@ export class CuePolicy {
     }
     w.returnAt = a;
     return { dept, cue: w.cue, confidence: 1, fireAt: a, reason: `cue ${w.cue} on the band's first attack after the break, at ${a.toFixed(2)} s` };
+  }
+
+  /**
+   * The show's opening as heard, whatever the follower says (its place and certainty through a walk-in
+   * or the room's noise before the band mean nothing): a department whose first cue in the followed
+   * rehearsal went at its opening moment (`opensWith`) and that has not fired takes its start cue
+   * 1. on the one after a drummer's count-in (`CountIn`), counted down from the last click;
+   * 2. on the band's first clear attack (`ClearAttacks`) where the rehearsal's opening cue went on its
+   *    first attack (`opensOnAttack`): the follower still expects that cue within `startLookaheadS`,
+   *    the attack came out of quiet (`entryAttackAt`: not a count-in's second click, not a phrase
+   *    going on) and the follower has not stalled (a walk-in it has been hearing for a while, whose
+   *    first click is no band).
+   */
+  private openingProposal(dept: string, i: number, follower: FollowerView | undefined, listening: ListeningView): Proposal | undefined {
+    const cue = this.deptPolicies[dept]?.startCue;
+    if (cue === undefined || follower === undefined || !this.hearsFollower() || listening.hasFired(dept) || follower.opensWith?.(i) !== true) return undefined;
+    const n = this.numbers;
+    const now = listening.now;
+    const stale = n.staleMs / 1000;
+    const count = listening.countIn;
+    if (count !== undefined && now <= count.one + stale) return { dept, cue, confidence: 1, fireAt: count.one, reason: `start cue ${cue} on the one: ${count.why}` };
+    const a = listening.entryAttackAt;
+    if (a === undefined || follower.opensOnAttack !== true || now - a > stale) return undefined;
+    const next = follower.nextCue(i, this.periodS());
+    if (next === undefined || this.vocab[dept]?.[next.index] !== cue || (next.ordinal ?? 0) !== 0 || next.when - now > n.startLookaheadS) return undefined;
+    const rate = follower.placement?.(n.stallWindowS)?.rate;
+    if (rate !== undefined && rate < n.stallRate) return undefined;
+    return { dept, cue, confidence: 1, fireAt: a, reason: `start cue ${cue} on the band's first attack at ${a.toFixed(2)} s, as the rehearsal opened` };
   }
 
   /**

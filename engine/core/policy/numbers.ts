@@ -27,8 +27,12 @@ import { z } from 'zod';
  * 8: open entries (`openEntryMinS`, `openEntryShare`; engine/core/model/openEntries.ts): a cue the
  *    rehearsals disagree on the moment of is never fired by the model, so the same evidence fires
  *    fewer cues, and training's calibration replays (the follower's confidence table) count other fires.
+ * 9: the show's opening: a start cue the rehearsal gave on the band's first attack goes on the show's
+ *    first clear attack (`ClearAttacks`, `opensOnAttack`), and a drummer's count-in (`CountIn`,
+ *    `countInBeats` … `countInFallDb`) puts the start cue on the one after it, whatever the follower
+ *    heard through a walk-in; the same audio fires the opening at other moments.
  */
-export const POLICY_VERSION = 8;
+export const POLICY_VERSION = 9;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -144,6 +148,15 @@ export const policyNumbersSchema = z.object({
    */
   openEntryMinS: positive,
   openEntryShare: fraction,
+  /**
+   * A count-in (`CountIn`): `countInBeats` clicks — clear attacks (`ClearAttacks`) whose level falls
+   * back by `countInFallDb` within 50–150 ms, as a stick click does and a band's first chord does not —
+   * evenly spaced within `countInJitterS` of their mean spacing, at a tempo inside the show's range:
+   * the band comes in on the next beat, and the start cue goes there.
+   */
+  countInBeats: z.number().int().min(2),
+  countInJitterS: positive,
+  countInFallDb: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -161,6 +174,12 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * with no attack 0–4 dB (one filtered drop-out 10 dB). The open-entry numbers (`openEntryMinS`,
  * `openEntryShare`) were set before any run, from what rubato can (a few per cent of a gap) and a
  * vamp's figure does (a whole figure) move a cue, and not tuned.
+ * The count-in numbers (`countInBeats` … `countInFallDb`) were set on the stage development set's six
+ * walk-in takes (POP909 001–002 and frontiers, `walkIn` and `all`) from their level traces: a count
+ * is four clicks (the one-bar count of a song in four), their spacing within 16 ms of its mean
+ * (`countInJitterS` 30 ms, about two and a half frames; a lead-in attack 39 ms off its place is not
+ * taken for a click), each falling back 9–51 dB within 50–150 ms while the band's first chord falls
+ * 4–6 dB (`countInFallDb` 8).
  *
  * Tried and not kept (2026-12-07): judging a cue with no attack heard by its moment on a frame heard
  * after the moment (so that a band stopping exactly on the downbeat is heard stopping before the cue
@@ -200,6 +219,9 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   soundingBelowPeakDb: 15,
   openEntryMinS: 1,
   openEntryShare: 0.25,
+  countInBeats: 4,
+  countInJitterS: 0.03,
+  countInFallDb: 8,
 };
 
 /** What the policy learned about one department at training time, and why. */

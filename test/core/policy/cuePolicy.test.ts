@@ -280,6 +280,59 @@ describe('CuePolicy: the lost state', () => {
   });
 });
 
+describe("CuePolicy: the show's opening as heard", () => {
+  const n = DEFAULT_POLICY_NUMBERS;
+  /**
+   * A follower lost through a walk-in (stalled, its match poor) whose rehearsal opened every department
+   * but CAM on its first attack; it expects LX's opening cue `when` (or has wandered on to cue 2).
+   */
+  function walkIn(options: { when?: number; wandered?: boolean; opensOnAttack?: boolean; rate?: number } = {}): FollowerView {
+    return {
+      nextCue: (d) => (d === 0 ? { index: options.wandered === true ? 1 : 0, when: options.when ?? 30, ordinal: 0 } : { index: 1, when: 40 }),
+      placement: () => ({ match: 0.9, ...(options.rate !== undefined ? { rate: options.rate } : { rate: 0.05 }) }),
+      opensOnAttack: options.opensOnAttack ?? true,
+      opensWith: (d) => d === 0,
+    };
+  }
+  const heard = (now: number, extra: { countIn?: { one: number; why: string }; entryAttackAt?: number }, fired = false) => ({ ...listening(now, 3, fired), ...extra });
+
+  it("goes on the one after a count-in, counted down from the last click, lost follower or not, and only for a department the band's entry opens", () => {
+    const p = policy(false, 'model', '1');
+    const f = walkIn({ wandered: true });
+    const count = { one: 14.14, why: 'a count-in of 4 at 87 BPM (last click 13.46 s)' };
+    const [lx, cam] = p.propose(f, heard(13.6, { countIn: count }));
+    expect(lx).toMatchObject({ cue: '1', fireAt: 14.14, confidence: 1, reason: 'start cue 1 on the one: a count-in of 4 at 87 BPM (last click 13.46 s)' });
+    expect(lx!.lost).toBeUndefined();
+    // CAM's first cue came later in the rehearsal: the count-in says nothing about it.
+    expect(cam?.dept === 'CAM' ? cam.reason : '').not.toMatch(/count-in/);
+    // Until the moment is stale, and never once LX has fired.
+    expect(p.propose(f, heard(14.14 + n.staleMs / 1000, { countIn: count }))[0]!.reason).toMatch(/on the one/);
+    expect(p.propose(f, heard(14.2 + n.staleMs / 1000, { countIn: count }))[0]?.reason ?? '').not.toMatch(/on the one/);
+    expect(p.propose(f, heard(13.6, { countIn: count }, true))[0]?.reason ?? '').not.toMatch(/on the one/);
+  });
+
+  it("goes on the band's first attack out of quiet where the rehearsal opened on one, even with the follower unsure of the room's noise before it", () => {
+    const p = policy(false, 'model', '1');
+    // Its match is poor (room noise against the rehearsal's silence) but it has not stalled.
+    const unsure: FollowerView = { ...walkIn({ when: 1.3 }), placement: () => ({ match: 0.9 }) };
+    const [lx] = p.propose(unsure, heard(1.03, { entryAttackAt: 1.01 }));
+    expect(lx).toMatchObject({ cue: '1', fireAt: 1.01, confidence: 1, reason: "start cue 1 on the band's first attack at 1.01 s, as the rehearsal opened" });
+    expect(lx!.lost).toBeUndefined();
+  });
+
+  it('does not take an attack for the opening where the rehearsal did not open on one, the follower stalled through a walk-in, expects the cue later or has moved on, or the attack is stale', () => {
+    const p = () => policy(false, 'model', '1');
+    const at = heard(1.03, { entryAttackAt: 1.01 });
+    const placedAt = (x: FollowerView): FollowerView => ({ ...x, placement: () => ({ match: 0.9 }) });
+    expect(p().propose(placedAt(walkIn({ when: 1.3, opensOnAttack: false })), at)[0]!.reason).not.toMatch(/first attack/);
+    // A stalled follower: a walk-in's first count-in click is no band.
+    expect(p().propose(walkIn({ when: 1.3, rate: 0.05 }), at)[0]!.reason).not.toMatch(/first attack/);
+    expect(p().propose(placedAt(walkIn({ when: 1.03 + n.startLookaheadS + 0.1 })), at)[0]?.reason ?? '').not.toMatch(/first attack/);
+    expect(p().propose(placedAt(walkIn({ when: 1.3, wandered: true })), at)[0]?.reason ?? '').not.toMatch(/first attack/);
+    expect(p().propose(placedAt(walkIn({ when: 1.3 })), heard(1.02 + n.staleMs / 1000, { entryAttackAt: 1.01 }))[0]?.reason ?? '').not.toMatch(/first attack/);
+  });
+});
+
 describe('CuePolicy: a calibrated confidence', () => {
   // Held-out rehearsal counts per certainty bin, and the confidence each bin carries.
   const table: ConfidenceTable = {
