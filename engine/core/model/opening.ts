@@ -44,6 +44,7 @@ export class ClearAttacks {
   private readonly levels: { t: number; db: number }[] = [];
   private latest: number | undefined;
   private outOfQuiet: number | undefined;
+  private background: number | undefined;
 
   constructor(private readonly numbers: ClearAttackNumbers) {}
 
@@ -51,6 +52,15 @@ export class ClearAttacks {
     this.levels.length = 0;
     this.latest = undefined;
     this.outOfQuiet = undefined;
+    this.background = undefined;
+  }
+
+  /**
+   * The median level (dBFS) of the `OPENING_WINDOW_S` before the latest attack pushed (clear or not),
+   * what it has to rise out of; undefined until half that much has been heard.
+   */
+  get attackBackgroundDb(): number | undefined {
+    return this.background;
   }
 
   /** Time of the latest clear attack, if any. */
@@ -71,9 +81,13 @@ export class ClearAttacks {
     if (f.reset === true) this.reset();
     const db = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     let clear = false;
-    if (attack && this.levels.length > 0 && f.t - this.levels[0]!.t >= OPENING_WINDOW_S / 2) {
-      const sorted = this.levels.map((x) => x.db).sort((a, b) => a - b);
-      clear = db >= sorted[Math.floor(sorted.length / 2)]! + this.numbers.startAboveFloorDb;
+    if (attack) {
+      this.background = undefined;
+      if (this.levels.length > 0 && f.t - this.levels[0]!.t >= OPENING_WINDOW_S / 2) {
+        const sorted = this.levels.map((x) => x.db).sort((a, b) => a - b);
+        this.background = sorted[Math.floor(sorted.length / 2)]!;
+        clear = db >= this.background + this.numbers.startAboveFloorDb;
+      }
     }
     if (clear) {
       if (this.latest === undefined || f.t - this.latest >= OPENING_WINDOW_S) this.outOfQuiet = f.t;
@@ -104,13 +118,13 @@ export function opensOnAttack(events: readonly PredictorEvent[], firstCueT: numb
 }
 
 /** The policy numbers a count-in is heard by. */
-export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitterS' | 'countInFallDb'>;
+export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitterS' | 'countInFallDb' | 'startAboveFloorDb'>;
 
 /** Seconds after a clear attack over which its level must fall back for it to be a click (from … to). */
 const CLICK_FALL_FROM_S = 0.05;
 const CLICK_FALL_TO_S = 0.15;
-/** Seconds after a clear attack over which its peak level is taken (about an alignment hop). */
-const CLICK_PEAK_S = 0.035;
+/** Seconds after an attack over which its peak level is taken (an attack a murmur started early peaks up to ~60 ms on). */
+const CLICK_PEAK_S = 0.06;
 
 /** A count-in heard: when the band comes in (the beat after the last click), and why, in one line. */
 export interface HeardCountIn {
@@ -121,16 +135,18 @@ export interface HeardCountIn {
 /**
  * A drummer's count-in, heard: `countInBeats` clicks evenly spaced (within `countInJitterS` of their
  * mean spacing) at a beat inside the show's tempo range, the band coming in on the next beat. A click
- * is a clear attack (`ClearAttacks`: out of the crowd's murmur, not a swell of it) whose level falls
- * back by `countInFallDb` between 50 and 150 ms after it — sticks, a side stick, a cowbell; a band's
- * first chord sounds on. Other attacks between the clicks (a lead-in played under the count) do not
+ * is an attack whose peak (within 60 ms) rises `startAboveFloorDb` out of the second before it, as a
+ * clear attack's frame does (`ClearAttacks`: out of the crowd's murmur, not a swell of it; the peak,
+ * because a murmur's bump just before a click starts the attack a frame or three early), and whose
+ * level falls back by `countInFallDb` between 50 and 150 ms after it — sticks, a side stick, a
+ * cowbell; a band's first chord sounds on. Other attacks between the clicks (a lead-in played under the count) do not
  * break it. Causal: a click is known 150 ms after it, so a count-in faster than 400 BPM is not heard.
  */
 export class CountIn {
   private readonly minPeriodS: number;
   private readonly maxPeriodS: number;
-  /** Clear attacks still being judged: time, peak level, and the lowest level in the fall window. */
-  private pending: { t: number; peakDb: number; lowDb: number }[] = [];
+  /** Attacks still being judged: time, what they rose out of, peak level, and the lowest level in the fall window. */
+  private pending: { t: number; backgroundDb: number; peakDb: number; lowDb: number }[] = [];
   private clicks: number[] = [];
   private heard: HeardCountIn | undefined;
 
@@ -153,8 +169,11 @@ export class CountIn {
     return this.heard;
   }
 
-  /** Adds a frame and whether a clear attack starts in it; returns a count-in when this frame completes one. */
-  push(f: FeatureFrame, clearAttack: boolean): HeardCountIn | undefined {
+  /**
+   * Adds a frame and, when an attack starts in it, the level it rose out of (`ClearAttacks.attackBackgroundDb`);
+   * returns a count-in when this frame completes one.
+   */
+  push(f: FeatureFrame, attackBackgroundDb: number | undefined): HeardCountIn | undefined {
     if (f.reset === true) this.reset();
     const db = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
     let found: HeardCountIn | undefined;
@@ -167,10 +186,10 @@ export class CountIn {
         still.push(p);
         continue;
       }
-      if (p.peakDb - p.lowDb >= this.numbers.countInFallDb) found = this.click(p.t) ?? found;
+      if (p.peakDb >= p.backgroundDb + this.numbers.startAboveFloorDb && p.peakDb - p.lowDb >= this.numbers.countInFallDb) found = this.click(p.t) ?? found;
     }
     this.pending = still;
-    if (clearAttack) this.pending.push({ t: f.t, peakDb: db, lowDb: Number.POSITIVE_INFINITY });
+    if (attackBackgroundDb !== undefined) this.pending.push({ t: f.t, backgroundDb: attackBackgroundDb, peakDb: db, lowDb: Number.POSITIVE_INFINITY });
     return found;
   }
 
@@ -188,9 +207,10 @@ export class CountIn {
       if (period > this.maxPeriodS) break;
       const times = [t, this.clicks[k]!];
       for (let j = 2; j < n; j++) {
-        const want = times[j - 1]! - period;
+        // Each earlier click where the spacing so far puts it (within twice the jitter: the evenness check below decides).
+        const want = times[j - 1]! - (t - times[j - 1]!) / (j - 1);
         let best: number | undefined;
-        for (const c of this.clicks) if (Math.abs(c - want) <= jitter && (best === undefined || Math.abs(c - want) < Math.abs(best - want))) best = c;
+        for (const c of this.clicks) if (Math.abs(c - want) <= 2 * jitter && (best === undefined || Math.abs(c - want) < Math.abs(best - want))) best = c;
         if (best === undefined) break;
         times.push(best);
       }

@@ -160,7 +160,8 @@ export class CuePredictor {
         this.accumulator.pushFrame(e.v);
         const attack = this.attacks.push(e.v);
         if (attack) this.lastAttackAt = e.v.t;
-        this.countIn.push(e.v, this.clearAttacks.push(e.v, attack));
+        this.clearAttacks.push(e.v, attack);
+        this.countIn.push(e.v, attack ? this.clearAttacks.attackBackgroundDb : undefined);
         if (this.follow !== undefined) {
           const a = this.alignFeatures.push(e.v);
           if (a !== undefined) this.follow.push(a.v, a.t, a.quiet);
