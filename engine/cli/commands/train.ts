@@ -1,6 +1,7 @@
 /** `precue train`: learns a model from rehearsal takes and writes a model folder. */
 import { UsageError } from '../../core/errors.js';
 import { openEntriesOf } from '../../core/model/openEntries.js';
+import { openingLine } from '../../core/model/opening.js';
 import { TEMPO_CANDIDATES_BPM } from '../../core/model/tempoFit.js';
 import { TRAINING_DEFAULTS, trainModel } from '../../core/model/train.js';
 import { listenTakes, type TempoMode } from '../../io/model/listenTakes.js';
@@ -131,12 +132,14 @@ export const command: Command = {
     });
     await saveModelFolder(values.out, trained.model, trained.meta, trained.alignment);
     const t = trained.meta.training;
+    const opening = openingLine(trained.meta);
     ctx.stdout(
       `wrote ${values.out}: ${trained.meta.depts.map((d) => `${d} ${trained.meta.vocab[d]?.length ?? 0} cues`).join(', ')}; ` +
         `${t.takes.length} training + ${t.validationTakes.length} validation takes (${t.audioMinutes.toFixed(1)} min of audio), ` +
         `${t.epochs} epochs, ${t.validationLoss === null ? 'not validated (no take held out: record another take to measure the model; the best epoch was chosen on the training loss)' : `validation loss ${t.validationLoss.toFixed(4)}`}, ${duration(clock())}\n` +
         Object.entries(trained.meta.policy.depts).map(([d, p]) => `  ${d}: fire point ${p.firePoint}; ${p.why}\n`).join('') +
-        openLine(openEntriesOf(trained.meta), trained.meta.features.follow?.reference),
+        openLine(openEntriesOf(trained.meta), trained.meta.features.follow?.reference) +
+        (opening === undefined ? '' : `  ${opening}\n`),
     );
     return EXIT.ok;
   },

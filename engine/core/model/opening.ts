@@ -225,3 +225,15 @@ export class CountIn {
     return undefined;
   }
 }
+
+/**
+ * How the show's start cues go, in one line (`precue train`'s report): on the band's first attack
+ * where the followed rehearsal opened on it, else where the follower places them; a count-in's one
+ * outranks both. Undefined for a model without a follower.
+ */
+export function openingLine(meta: { readonly features: { readonly follow?: { readonly reference: string } }; readonly rehearsals: readonly { readonly name: string; readonly opensOnAttack?: boolean }[] }): string | undefined {
+  const reference = meta.features.follow?.reference;
+  if (reference === undefined) return undefined;
+  const onAttack = meta.rehearsals.find((r) => r.name === reference)?.opensOnAttack === true;
+  return `opening: start cues go ${onAttack ? `on the band's first attack heard out of quiet (${reference}'s first cue went on its first attack)` : `where the follower places ${reference}'s (music came before its first cue)`}, or on the one after a drummer's count-in`;
+}

@@ -149,10 +149,10 @@ export const policyNumbersSchema = z.object({
   openEntryMinS: positive,
   openEntryShare: fraction,
   /**
-   * A count-in (`CountIn`): `countInBeats` clicks — clear attacks (`ClearAttacks`) whose level falls
-   * back by `countInFallDb` within 50–150 ms, as a stick click does and a band's first chord does not —
-   * evenly spaced within `countInJitterS` of their mean spacing, at a tempo inside the show's range:
-   * the band comes in on the next beat, and the start cue goes there.
+   * A count-in (`CountIn`): `countInBeats` clicks — attacks that rise `startAboveFloorDb` out of the
+   * second before them (as `ClearAttacks` judges) and fall back by `countInFallDb` within 50–150 ms, as
+   * a stick click does and a band's first chord does not — evenly spaced within `countInJitterS` of
+   * their mean spacing, at 50–200 BPM: the band comes in on the next beat, and the start cue goes there.
    */
   countInBeats: z.number().int().min(2),
   countInJitterS: positive,

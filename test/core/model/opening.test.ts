@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultListeningSettings, type FeatureFrame } from '../../../engine/core/audio/types.js';
 import { AttackDetector } from '../../../engine/core/model/attack.js';
 import type { PredictorEvent } from '../../../engine/core/model/events.js';
-import { ClearAttacks, CountIn, opensOnAttack, type HeardCountIn } from '../../../engine/core/model/opening.js';
+import { ClearAttacks, CountIn, openingLine, opensOnAttack, type HeardCountIn } from '../../../engine/core/model/opening.js';
 import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
 
 const HOP = 256 / 22050;
@@ -135,5 +135,15 @@ describe('CountIn', () => {
     const heard = countInsOf(take({ durationS: 9, background: faded, clicks: [5, 5.7, 6.4, 7.1], leadIn: [7.03, 7.3, 7.55], bandAt: 7.8 }));
     expect(heard.length).toBeGreaterThanOrEqual(1);
     expect(near(heard[0]!.one, 7.8, HOP)).toBe(true);
+  });
+});
+
+describe('openingLine', () => {
+  it("says how the show's start cues go: on the first attack where the followed rehearsal opened on one, else where the follower places them; nothing without a follower", () => {
+    const meta = (opensOnAttack?: boolean) => ({ features: { follow: { reference: 'r1' } }, rehearsals: [{ name: 'r0', opensOnAttack: true }, { name: 'r1', ...(opensOnAttack !== undefined ? { opensOnAttack } : {}) }] });
+    expect(openingLine(meta(true))).toBe("opening: start cues go on the band's first attack heard out of quiet (r1's first cue went on its first attack), or on the one after a drummer's count-in");
+    expect(openingLine(meta(false))).toMatch(/^opening: start cues go where the follower places r1's \(music came before its first cue\), or on the one after/);
+    expect(openingLine(meta())).toMatch(/where the follower places r1's/);
+    expect(openingLine({ features: {}, rehearsals: [] })).toBeUndefined();
   });
 });
