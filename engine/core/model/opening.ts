@@ -118,13 +118,7 @@ export function opensOnAttack(events: readonly PredictorEvent[], firstCueT: numb
 }
 
 /** The policy numbers a count-in is heard by. */
-export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitterS' | 'countInFallDb' | 'startAboveFloorDb'>;
-
-/** Seconds after a clear attack over which its level must fall back for it to be a click (from … to). */
-const CLICK_FALL_FROM_S = 0.05;
-const CLICK_FALL_TO_S = 0.15;
-/** Seconds after an attack over which its peak level is taken (an attack a murmur started early peaks up to ~60 ms on). */
-const CLICK_PEAK_S = 0.06;
+export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitterS' | 'countInFallDb' | 'countInPeakS' | 'countInFallFromS' | 'countInFallToS' | 'startAboveFloorDb'>;
 
 /** A count-in heard: when the band comes in (the beat after the last click), and why, in one line. */
 export interface HeardCountIn {
@@ -134,13 +128,14 @@ export interface HeardCountIn {
 
 /**
  * A drummer's count-in, heard: `countInBeats` clicks evenly spaced (within `countInJitterS` of their
- * mean spacing) at a beat inside the show's tempo range, the band coming in on the next beat. A click
- * is an attack whose peak (within 60 ms) rises `startAboveFloorDb` out of the second before it, as a
- * clear attack's frame does (`ClearAttacks`: out of the crowd's murmur, not a swell of it; the peak,
- * because a murmur's bump just before a click starts the attack a frame or three early), and whose
- * level falls back by `countInFallDb` between 50 and 150 ms after it — sticks, a side stick, a
- * cowbell; a band's first chord sounds on. Other attacks between the clicks (a lead-in played under the count) do not
- * break it. Causal: a click is known 150 ms after it, so a count-in faster than 400 BPM is not heard.
+ * mean spacing) at a beat inside the tempo range given (a person's: the listening's default), the
+ * band coming in on the next beat. A click is an attack whose peak (its loudest frame within
+ * `countInPeakS`) rises `startAboveFloorDb` out of the second before it, as a clear attack's frame
+ * does (`ClearAttacks`: out of the crowd's murmur, not a swell of it; the peak, because a murmur's
+ * bump just before a click starts the attack a frame or three early), and whose level falls back by
+ * `countInFallDb` between `countInFallFromS` and `countInFallToS` after it — sticks, a side stick, a
+ * cowbell; a band's first chord sounds on. Other attacks between the clicks (a lead-in played under
+ * the count) do not break it. Causal: a click is known `countInFallToS` after it, well before the one.
  */
 export class CountIn {
   private readonly minPeriodS: number;
@@ -176,17 +171,18 @@ export class CountIn {
   push(f: FeatureFrame, attackBackgroundDb: number | undefined): HeardCountIn | undefined {
     if (f.reset === true) this.reset();
     const db = Number.isFinite(f.levelDb) ? Math.max(-120, f.levelDb) : -120;
+    const n = this.numbers;
     let found: HeardCountIn | undefined;
     const still: typeof this.pending = [];
     for (const p of this.pending) {
       const dt = f.t - p.t;
-      if (dt <= CLICK_PEAK_S) p.peakDb = Math.max(p.peakDb, db);
-      if (dt >= CLICK_FALL_FROM_S && dt <= CLICK_FALL_TO_S) p.lowDb = Math.min(p.lowDb, db);
-      if (dt <= CLICK_FALL_TO_S) {
+      if (dt <= n.countInPeakS) p.peakDb = Math.max(p.peakDb, db);
+      if (dt >= n.countInFallFromS && dt <= n.countInFallToS) p.lowDb = Math.min(p.lowDb, db);
+      if (dt <= n.countInFallToS) {
         still.push(p);
         continue;
       }
-      if (p.peakDb >= p.backgroundDb + this.numbers.startAboveFloorDb && p.peakDb - p.lowDb >= this.numbers.countInFallDb) found = this.click(p.t) ?? found;
+      if (p.peakDb >= p.backgroundDb + n.startAboveFloorDb && p.peakDb - p.lowDb >= n.countInFallDb) found = this.click(p.t) ?? found;
     }
     this.pending = still;
     if (attackBackgroundDb !== undefined) this.pending.push({ t: f.t, backgroundDb: attackBackgroundDb, peakDb: db, lowDb: Number.POSITIVE_INFINITY });

@@ -153,10 +153,16 @@ export const policyNumbersSchema = z.object({
    * second before them (as `ClearAttacks` judges) and fall back by `countInFallDb` within 50–150 ms, as
    * a stick click does and a band's first chord does not — evenly spaced within `countInJitterS` of
    * their mean spacing, at 50–200 BPM: the band comes in on the next beat, and the start cue goes there.
+   * A click's peak is its loudest frame within `countInPeakS` of its attack (a murmur's bump just
+   * before a click starts the attack early), its fall the quietest within `countInFallFromS` …
+   * `countInFallToS` after it.
    */
   countInBeats: z.number().int().min(2),
   countInJitterS: positive,
   countInFallDb: positive,
+  countInPeakS: positive,
+  countInFallFromS: positive,
+  countInFallToS: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -179,7 +185,8 @@ export type PolicyNumbers = z.infer<typeof policyNumbersSchema>;
  * is four clicks (the one-bar count of a song in four), their spacing within 16 ms of its mean
  * (`countInJitterS` 30 ms, about two and a half frames; a lead-in attack 39 ms off its place is not
  * taken for a click), each falling back 9–51 dB within 50–150 ms while the band's first chord falls
- * 4–6 dB (`countInFallDb` 8).
+ * 4–6 dB (`countInFallDb` 8); `countInPeakS` 60 ms because the crowd's murmur started the attack of
+ * development 002 `all`'s first click 34 ms before the click, which peaked 35–58 ms after it.
  *
  * Tried and not kept (2026-12-07): judging a cue with no attack heard by its moment on a frame heard
  * after the moment (so that a band stopping exactly on the downbeat is heard stopping before the cue
@@ -222,6 +229,9 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   countInBeats: 4,
   countInJitterS: 0.03,
   countInFallDb: 8,
+  countInPeakS: 0.06,
+  countInFallFromS: 0.05,
+  countInFallToS: 0.15,
 };
 
 /** What the policy learned about one department at training time, and why. */
