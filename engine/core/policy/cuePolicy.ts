@@ -501,25 +501,27 @@ export class CuePolicy {
 
   /**
    * The show's opening as heard, whatever the follower says (its place and certainty through a walk-in
-   * or the room's noise before the band mean nothing): a department whose first cue in the followed
-   * rehearsal went at its opening moment (`opensWith`) and that has not fired takes its start cue
+   * or the room's noise before the band mean nothing). Where the followed rehearsal's opening cue went
+   * on the band's entry (`opensOnAttack`: its first clear attack), a department whose first cue went at
+   * that moment (`opensWith`) and that has not fired takes its start cue
    * 1. on the one after a drummer's count-in (`CountIn`), counted down from the last click;
-   * 2. on the band's first clear attack (`ClearAttacks`) where the rehearsal's opening cue went on its
-   *    first attack (`opensOnAttack`): the follower still expects that cue within `startLookaheadS`,
+   * 2. on the band's first clear attack (`ClearAttacks`): the follower still expects that cue within `startLookaheadS`,
    *    the attack came out of quiet (`entryAttackAt`: not a count-in's second click, not a phrase
    *    going on) and the follower has not stalled (a walk-in it has been hearing for a while, whose
    *    first click is no band).
    */
   private openingProposal(dept: string, i: number, follower: FollowerView | undefined, listening: ListeningView): Proposal | undefined {
     const cue = this.deptPolicies[dept]?.startCue;
-    if (cue === undefined || follower === undefined || !this.hearsFollower() || listening.hasFired(dept) || follower.opensWith?.(i) !== true) return undefined;
+    // Only where the rehearsal's opening cue went on the band's entry: a song whose first look comes
+    // eight bars in must not get it on the one after the count.
+    if (cue === undefined || follower === undefined || !this.hearsFollower() || listening.hasFired(dept) || follower.opensOnAttack !== true || follower.opensWith?.(i) !== true) return undefined;
     const n = this.numbers;
     const now = listening.now;
     const stale = n.staleMs / 1000;
     const count = listening.countIn;
     if (count !== undefined && now <= count.one + stale) return { dept, cue, confidence: 1, fireAt: count.one, reason: `start cue ${cue} on the one: ${count.why}` };
     const a = listening.entryAttackAt;
-    if (a === undefined || follower.opensOnAttack !== true || now - a > stale) return undefined;
+    if (a === undefined || now - a > stale) return undefined;
     const next = follower.nextCue(i, this.periodS());
     if (next === undefined || this.vocab[dept]?.[next.index] !== cue || (next.ordinal ?? 0) !== 0 || next.when - now > n.startLookaheadS) return undefined;
     const rate = follower.placement?.(n.stallWindowS)?.rate;

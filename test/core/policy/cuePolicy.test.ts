@@ -309,6 +309,9 @@ describe("CuePolicy: the show's opening as heard", () => {
     expect(p.propose(f, heard(14.14 + n.staleMs / 1000, { countIn: count }))[0]!.reason).toMatch(/on the one/);
     expect(p.propose(f, heard(14.2 + n.staleMs / 1000, { countIn: count }))[0]?.reason ?? '').not.toMatch(/on the one/);
     expect(p.propose(f, heard(13.6, { countIn: count }, true))[0]?.reason ?? '').not.toMatch(/on the one/);
+    // A rehearsal whose opening cue did not go on the band's entry (its first look came bars in): the one is not its moment.
+    const later = walkIn({ wandered: true, opensOnAttack: false });
+    expect(policy(false, 'model', '1').propose(later, heard(13.6, { countIn: count }))[0]?.reason ?? '').not.toMatch(/on the one/);
   });
 
   it("goes on the band's first attack out of quiet where the rehearsal opened on one, even with the follower unsure of the room's noise before it", () => {
