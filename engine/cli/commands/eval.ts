@@ -1,6 +1,7 @@
 /** `precue eval`: replays held-out takes with every department in auto and scores the model beside its ablations and two baselines. */
 import { UsageError } from '../../core/errors.js';
 import { alignmentFromEvents, nearestRehearsal, onlineAlignment, refTimesOf, rehearsalTiming, replayModel } from '../../core/model/evaluate.js';
+import { AlignerTape } from '../../core/model/alignment.js';
 import type { ListenedTake } from '../../core/model/events.js';
 import type { PolicyVotes } from '../../core/policy/cuePolicy.js';
 import { modelListening } from '../../core/model/types.js';
@@ -64,17 +65,23 @@ export type TakeFires = { readonly take: string; readonly durationS: number; rea
  * on one take, all from what listening to the take emitted (`replay`, made with the model's listening
  * settings).
  */
-export function fireAll(model: ModelFolder, take: Take, replay: ListenedTake): TakeFires {
+export function fireAll(model: ModelFolder, take: Take, replay: ListenedTake, onScored?: (name: Scored) => void): TakeFires {
   const trained = new Set([...model.meta.training.takes, ...model.meta.training.validationTakes]);
   if (trained.has(take.name)) throw new UsageError(`precue eval: take '${take.name}' was used to train this model; evaluate on a held-out take.`);
-  const fired = (votes: PolicyVotes): TimedCue[] => replayModel(model, { listened: replay }, { votes }).fired;
+  // The three follow the take the same way: the alignment is computed once and read back.
+  const followTape = new AlignerTape();
+  const scored = <T>(name: Scored, fires: T): T => {
+    onScored?.(name);
+    return fires;
+  };
+  const fired = (votes: PolicyVotes): TimedCue[] => scored(votes, replayModel(model, { listened: replay }, { votes, followTape }).fired);
   const live = alignmentFromEvents(replay.events);
   const ref = nearestRehearsal(model.meta.rehearsals, model.alignment, live);
-  const timing = ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref);
+  const timing = scored('rehearsalTiming', ref === undefined ? [] : rehearsalTiming(model.meta.rehearsals, ref));
   // The baseline is classical online DTW, which cannot jump; the jump-capable follower is what the
   // model listens to, scored on its own for reference.
-  const aligned = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live, { jumpCost: Number.POSITIVE_INFINITY });
-  const jumping = ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live);
+  const aligned = scored('onlineAlignment', ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live, { jumpCost: Number.POSITIVE_INFINITY }));
+  const jumping = scored('followerWithJumps', ref === undefined ? [] : onlineAlignment(ref, model.alignment, refTimesOf(ref), live));
   return {
     take: take.name, durationS: replay.durationS, expected: take.cues,
     model: fired('model'), followerOnly: fired('followerOnly'), networkOnly: fired('networkOnly'),
@@ -182,8 +189,16 @@ export const command: Command = {
     );
     const fires: TakeFires[] = [];
     for (const [i, t] of takes.entries()) {
-      fires.push(fireAll(model, t, replays[i]!));
-      ctx.stderr(`\rprecue eval: replayed ${i + 1}/${takes.length} take(s) through the pipeline (model, followerOnly, networkOnly)  ${elapsed()}${i + 1 === takes.length ? '\n' : ''}`);
+      // Progress within a take too: a long take's six scorings take a while each.
+      const done: string[] = [];
+      const clear = process.stderr.isTTY ? '\x1b[K' : '';
+      fires.push(
+        fireAll(model, t, replays[i]!, (name) => {
+          done.push(name);
+          ctx.stderr(`\rprecue eval: take ${i + 1}/${takes.length}, scored ${done.length}/${EVAL_SCORES.length} (${name})  ${elapsed()}${clear}`);
+        }),
+      );
+      ctx.stderr(`\rprecue eval: replayed ${i + 1}/${takes.length} take(s) through the pipeline (model, followerOnly, networkOnly) and the baselines  ${elapsed()}${clear}${i + 1 === takes.length ? '\n' : ''}`);
     }
     const depts = [...new Set([...model.meta.depts, ...takes.flatMap((t) => t.cues.map((c) => c.dept))])];
     const result = report(fires, depts);

@@ -277,14 +277,49 @@ export class OnlineAligner {
     // most cells far from the position stop after a few entries). `bound` (≥ the column's best) starts
     // from the cell one hop on from the position.
     let bound = this.cellCost(Math.min(last, this.position + 1), INF);
+    // `cellCost` written out: this loop is nearly all of the follower's time (rehearsal hops × live
+    // hops), and inlined it runs several times faster with the same arithmetic in the same order.
+    const { holdCost, skipCost } = this.opt;
+    const ref = this.ref;
     for (let i = 0; i <= last; i++) {
-      const c = this.cellCost(i, bound + jumpCost);
-      cur[i] = c;
-      if (c < bestCost) {
-        bestCost = c;
+      const cap = bound + jumpCost;
+      let c = jumpCost;
+      const hold = prev[i]! + holdCost;
+      if (hold < c) c = hold;
+      if (i > 0 && prev[i - 1]! < c) c = prev[i - 1]!;
+      if (i > 1 && prev[i - 2]! + skipCost < c) c = prev[i - 2]! + skipCost;
+      let cost = cap;
+      if (c < cap) {
+        // The squared distance, given up (the cell is `cap`) once it passes the room left under the cap.
+        const room = (cap - c) ** 2;
+        const base = i * ALIGN_DIMS;
+        let d = 0;
+        let k = 0;
+        for (; k < ALIGN_DIMS - 3; k += 4) {
+          const x0 = live[k]! - ref[base + k]!;
+          const x1 = live[k + 1]! - ref[base + k + 1]!;
+          const x2 = live[k + 2]! - ref[base + k + 2]!;
+          const x3 = live[k + 3]! - ref[base + k + 3]!;
+          d += x0 * x0;
+          d += x1 * x1;
+          d += x2 * x2;
+          d += x3 * x3;
+          if (d >= room) break;
+        }
+        if (k >= ALIGN_DIMS - 3) {
+          for (; k < ALIGN_DIMS; k++) {
+            const x = live[k]! - ref[base + k]!;
+            d += x * x;
+          }
+          cost = c + Math.sqrt(d);
+        }
+      }
+      cur[i] = cost;
+      if (cost < bestCost) {
+        bestCost = cost;
         best = i;
       }
-      if (c < bound) bound = c;
+      if (cost < bound) bound = cost;
     }
     for (let i = 0; i <= last; i++) cur[i]! -= bestCost;
     this.reach = last;
@@ -438,6 +473,104 @@ export class OnlineAligner {
     const fit = my - (sxx > 0 ? sxy / sxx : this.ratio) * mx;
     return refNow + Math.max(-ANCHOR_CAP_S, Math.min(ANCHOR_CAP_S, fit - refNow));
   }
-
-
 }
+
+/** What a follower reads from its aligner after a hop. */
+export interface AlignerReading {
+  readonly refTime: number;
+  readonly match: number;
+  readonly tempoRatio: number;
+  readonly cueRefTime: number;
+}
+
+function readingOf(a: OnlineAligner): AlignerReading {
+  return { refTime: a.refTime, match: a.match, tempoRatio: a.tempoRatio, cueRefTime: a.cueRefTime };
+}
+
+interface TapeHop {
+  readonly t: number;
+  readonly v: Float32Array;
+  readonly reading: AlignerReading;
+}
+
+/**
+ * What a cue-less aligner said after each hop of a take, so following the same take through the same
+ * reference again — `precue eval`'s model and its ablations, training's calibration replays — reads
+ * the alignment back instead of computing it again (it is nearly all of a replay's time). Exact: a hop
+ * is read back only where its time and vector equal the recorded ones; from the first that differs the
+ * aligner catches up on the hops before it and aligns from there, and the tape records the new course.
+ * Kept in stretches: each start of a follower (a new take) is the next stretch.
+ */
+export class AlignerTape {
+  private reference: { readonly vectors: Float32Array; readonly options: AlignerOptions } | undefined;
+  private readonly stretches: TapeHop[][] = [];
+
+  /** The hops of stretch `index` through `vectors` with `options`; a tape follows one reference only. */
+  stretch(index: number, vectors: Float32Array, options: AlignerOptions): TapeHop[] {
+    const r = this.reference;
+    if (r === undefined) this.reference = { vectors, options };
+    else if (r.options !== options || r.vectors.buffer !== vectors.buffer || r.vectors.byteOffset !== vectors.byteOffset || r.vectors.length !== vectors.length) {
+      throw new RangeError('AlignerTape: this tape was recorded through another reference or with other aligner options');
+    }
+    while (this.stretches.length <= index) this.stretches.push([]);
+    return this.stretches[index]!;
+  }
+}
+
+/** An `OnlineAligner` without cues that reads its hops back from an `AlignerTape` where it can (see there). */
+export class TapedAligner {
+  private readonly aligner: OnlineAligner;
+  private readonly hops: TapeHop[];
+  /** Hops pushed, and hops the inner aligner has taken (fewer while read back from the tape). */
+  private pushed = 0;
+  private aligned = 0;
+  private reading: AlignerReading;
+
+  constructor(vectors: Float32Array, times: Float32Array, options: AlignerOptions, tape?: { readonly tape: AlignerTape; readonly stretch: number }) {
+    this.aligner = new OnlineAligner(vectors, times, [], options);
+    this.hops = tape === undefined ? [] : tape.tape.stretch(tape.stretch, vectors, options);
+    this.reading = readingOf(this.aligner);
+  }
+
+  get refTime(): number {
+    return this.reading.refTime;
+  }
+  get match(): number {
+    return this.reading.match;
+  }
+  get tempoRatio(): number {
+    return this.reading.tempoRatio;
+  }
+  get cueRefTime(): number {
+    return this.reading.cueRefTime;
+  }
+  get jumpS(): number {
+    return this.aligner.jumpS;
+  }
+
+  /** Adds one live vector (its frame time `t`). */
+  push(v: Float32Array, t: number): void {
+    const k = this.pushed++;
+    const hop = this.hops[k];
+    if (hop !== undefined && hop.t === t && sameVector(hop.v, v)) {
+      this.reading = hop.reading;
+      return;
+    }
+    while (this.aligned < k) {
+      const h = this.hops[this.aligned++]!;
+      this.aligner.push(h.v, h.t);
+    }
+    this.aligner.push(v, t);
+    this.aligned++;
+    this.reading = readingOf(this.aligner);
+    this.hops.length = k;
+    this.hops.push({ t, v: Float32Array.from(v), reading: this.reading });
+  }
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+

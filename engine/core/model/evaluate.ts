@@ -12,8 +12,7 @@ import { InputError } from '../errors.js';
 import { ALIGN_DIMS, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
 import { BeatAccumulator, type BeatRow } from './beatInput.js';
 import type { TimedCue } from './metrics.js';
-import { modelPredictor, type LoadedModel, type PredictorEvent, type PredictorNet } from './predictor.js';
-import type { PolicyVotes } from '../policy/cuePolicy.js';
+import { modelPredictor, type LoadedModel, type PredictorEvent, type PredictorOptions } from './predictor.js';
 import type { ListenedTake } from './events.js';
 import { modelListening, type ModelMeta, type RehearsalSummary } from './types.js';
 import { sameSong } from './openEntries.js';
@@ -52,15 +51,16 @@ export type TakeSource = { readonly blocks: readonly AudioBlock[] } | { readonly
  * actually fired), the arbiter with every department in auto (or `show`'s modes), playback and the
  * frame loop. The model's fires are the cues playback fired on the arbiter's model decisions.
  */
-export function replayModel(model: LoadedModel, source: TakeSource, options: { show?: ShowFile; votes?: PolicyVotes; net?: PredictorNet } = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
+export function replayModel(model: LoadedModel, source: TakeSource, options: { show?: ShowFile } & PredictorOptions = {}, scheduler: VirtualTimeScheduler = offlineScheduler()): ModelReplay {
   const startS = scheduler.now() / 1000;
+  const { show, ...predictorOptions } = options;
   const replay = replayTake(
     {
-      show: options.show ?? evalShow(model.meta),
+      show: show ?? evalShow(model.meta),
       profiles: new Map(),
       ...source,
       listening: modelListening(model.meta),
-      predict: modelPredictor(model, { audioOffsetMs: startS * 1000, ...(options.votes !== undefined ? { votes: options.votes } : {}), ...(options.net !== undefined ? { net: options.net } : {}) }, scheduler),
+      predict: modelPredictor(model, { audioOffsetMs: startS * 1000, ...predictorOptions }, scheduler),
       policy: model.meta.policy.numbers,
       modelDepts: model.meta.depts.map((d) => deptId(d)),
     },

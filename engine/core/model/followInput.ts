@@ -7,7 +7,7 @@
  * rehearsal than the one it hears, rearranged copies included, so it meets the follower's real
  * mistakes.
  */
-import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, OnlineAligner, type AlignerOptions } from './alignment.js';
+import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, TapedAligner, type AlignerOptions, type AlignerTape } from './alignment.js';
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
 import { openCues, sameSong, type OpenEntryNumbers } from './openEntries.js';
@@ -57,7 +57,9 @@ export interface FollowReference {
 
 /** Follows one reference and yields the per-beat follower entries of the model's input. */
 export class FollowTrack {
-  private aligner: OnlineAligner;
+  private aligner: TapedAligner;
+  /** Takes started (each reads its own stretch of `tape`). */
+  private stretch = 0;
   /** Per department, the reference's cues of that department in time order. */
   private readonly byDept: { t: number; index: number; open: boolean }[][];
   private latestT: number | undefined;
@@ -84,9 +86,11 @@ export class FollowTrack {
     private readonly reference: FollowReference,
     readonly depts: readonly string[],
     readonly vocab: Readonly<Record<string, readonly string[]>>,
+    /** Where the same take was followed before (through this reference), to read the alignment back. */
+    private readonly tape?: AlignerTape,
   ) {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
-    this.aligner = new OnlineAligner(reference.vectors, reference.times, [], FOLLOWER_ALIGNER);
+    this.aligner = this.newAligner();
     this.dueNext = depts.map(() => -1);
     this.byDept = depts.map((d) =>
       reference.cues
@@ -97,6 +101,10 @@ export class FollowTrack {
     );
     this.passedAt = this.byDept.map((c) => new Float64Array(c.length).fill(Number.NaN));
     this.reached = depts.map(() => 0);
+  }
+
+  private newAligner(): TapedAligner {
+    return new TapedAligner(this.reference.vectors, this.reference.times, FOLLOWER_ALIGNER, this.tape === undefined ? undefined : { tape: this.tape, stretch: this.stretch });
   }
 
   /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
@@ -124,7 +132,8 @@ export class FollowTrack {
 
   /** Starts over (a new take). */
   reset(): void {
-    this.aligner = new OnlineAligner(this.reference.vectors, this.reference.times, [], FOLLOWER_ALIGNER);
+    this.stretch++;
+    this.aligner = this.newAligner();
     this.latestT = undefined;
     this.dueNext.fill(-1);
     for (const p of this.passedAt) p.fill(Number.NaN);

@@ -13,7 +13,7 @@ import type { Predict } from '../pipeline.js';
 import { predictorEvents, type PredictorEvent } from './events.js';
 import { BeatAccumulator, CueHistory } from './beatInput.js';
 import { StreamingNet, type DeptOutput } from './streamingNet.js';
-import { AlignmentFeatures } from './alignment.js';
+import { AlignmentFeatures, type AlignerTape } from './alignment.js';
 import { AttackDetector } from './attack.js';
 import { FollowTrack, followReference } from './followInput.js';
 import { InputLayout, layoutDifferences } from './inputLayout.js';
@@ -53,10 +53,14 @@ export function checkedLayout(meta: ModelMeta): InputLayout {
   return layout;
 }
 
-/** Options of a predictor: which voters the policy hears (`precue eval`'s ablations), a scripted network (tests). */
+/** Options of a predictor. */
 export interface PredictorOptions {
+  /** Which voters the policy hears (default `model`; `precue eval`'s ablations). */
   readonly votes?: PolicyVotes;
+  /** A scripted network in place of the model's (tests). */
   readonly net?: PredictorNet;
+  /** Where the follower recorded this take before, to read its alignment back (`AlignerTape`). */
+  readonly followTape?: AlignerTape;
 }
 
 /**
@@ -126,7 +130,7 @@ export class CuePredictor {
       const summary = meta.rehearsals.find((r) => r.name === follow.reference);
       if (summary === undefined) throw new RangeError(`the model's follower tracks rehearsal '${follow.reference}', which the model does not store`);
       if (model.alignment === undefined) throw new RangeError("the model has a follower input but no alignment data (alignment.bin) was loaded");
-      this.follow = new FollowTrack(followReference(summary, model.alignment, { rehearsals: meta.rehearsals, numbers: meta.policy.numbers }), meta.depts, meta.vocab);
+      this.follow = new FollowTrack(followReference(summary, model.alignment, { rehearsals: meta.rehearsals, numbers: meta.policy.numbers }), meta.depts, meta.vocab, options.followTape);
       const first = Math.min(...summary.cues.map((c) => c.t));
       this.opening = { levelDb: summary.openingLevelDb, windowS: Math.min(OPENING_WINDOW_S, Math.max(0, first)) };
     }
@@ -267,8 +271,8 @@ export function toPrediction(p: Proposal, offsetS: number, heardS: number): Poli
   return { dept: deptId(p.dept), cue: cueId(p.cue), confidence: p.confidence, fireAt: p.fireAt + offsetS, source: 'model', reason: p.reason, heardAt: heardS + offsetS, ...(p.lost !== undefined ? { lost: p.lost } : {}), ...(p.awaiting !== undefined ? { awaiting: p.awaiting } : {}), ...(p.open !== undefined ? { open: p.open } : {}) };
 }
 
-/** Optional inputs of `predictCues`. */
-export interface PredictCuesInputs {
+/** Optional inputs of `predictCues` (and the predictor's own options). */
+export interface PredictCuesInputs extends PredictorOptions {
   /** Performer events (audio time base). */
   readonly performer$?: Observable<PerformerEvent>;
   /**
@@ -281,10 +285,6 @@ export interface PredictCuesInputs {
    * are engine-clock seconds, audio times plus this offset. Default 0 (offline: the clocks coincide).
    */
   readonly audioOffsetMs?: number;
-  /** Which voters the policy hears (default `model`; `precue eval`'s ablations). */
-  readonly votes?: PolicyVotes;
-  /** A scripted network in place of the model's (tests). */
-  readonly net?: PredictorNet;
 }
 
 /**
@@ -301,7 +301,7 @@ export function predictCues(
   const offsetS = (inputs.audioOffsetMs ?? 0) / 1000;
   const fired$ = inputs.fired$?.pipe(map((f) => ({ ...f, t: f.t - offsetS })));
   return new Observable<PolicyPrediction>((subscriber) => {
-    const predictor = new CuePredictor(model, { ...(inputs.votes !== undefined ? { votes: inputs.votes } : {}), ...(inputs.net !== undefined ? { net: inputs.net } : {}) });
+    const predictor = new CuePredictor(model, inputs);
     return predictorEvents(streams, inputs.performer$, fired$)
       .pipe(observeOn(scheduler))
       .subscribe({
@@ -323,18 +323,6 @@ export function predictCues(
  * The model as the show pipeline wires it (`buildShowPipeline`'s `predict`): the live composition and
  * every offline replay build the predictor through this one function.
  */
-export function modelPredictor(model: LoadedModel, options: { readonly audioOffsetMs?: number; readonly votes?: PolicyVotes; readonly net?: PredictorNet } = {}, scheduler: SchedulerLike = asyncScheduler): Predict {
-  return (streams, fired$) =>
-    predictCues(
-      model,
-      streams,
-      {
-        fired$,
-        ...(streams.performer$ !== undefined ? { performer$: streams.performer$ } : {}),
-        ...(options.audioOffsetMs !== undefined ? { audioOffsetMs: options.audioOffsetMs } : {}),
-        ...(options.votes !== undefined ? { votes: options.votes } : {}),
-        ...(options.net !== undefined ? { net: options.net } : {}),
-      },
-      scheduler,
-    );
+export function modelPredictor(model: LoadedModel, options: PredictorOptions & { readonly audioOffsetMs?: number } = {}, scheduler: SchedulerLike = asyncScheduler): Predict {
+  return (streams, fired$) => predictCues(model, streams, { ...options, fired$, ...(streams.performer$ !== undefined ? { performer$: streams.performer$ } : {}) }, scheduler);
 }

@@ -4,7 +4,7 @@
  * network, calibrates the fire threshold on the validation takes, and assembles `precue-model.json`.
  */
 import { ShowFileError, type FileProblem } from '../errors.js';
-import { ALIGN_DIMS, ALIGN_FRAMES } from './alignment.js';
+import { ALIGN_DIMS, ALIGN_FRAMES, AlignerTape } from './alignment.js';
 import { BEAT_FEATURE_NAMES } from './beatInput.js';
 import { alignedByBeat, FollowTrack, followReference } from './followInput.js';
 import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
@@ -280,9 +280,11 @@ export function calibratePolicy(model: LoadedModel, takes: readonly TrainingTake
   const { meta } = model;
   const depts = meta.depts;
   const policy: Record<string, DeptPolicy> = structuredClone(meta.policy.depts);
+  // Every replay of a take follows it the same way: the alignment is computed once and read back.
+  const tapes = takes.map(() => new AlignerTape());
   const score = (p: Record<string, DeptPolicy>, votes: 'model' | 'followerOnly'): Record<string, number> => {
     const m: LoadedModel = { ...model, meta: { ...meta, policy: { ...meta.policy, depts: p } } };
-    const fires = takes.map((take) => ({ fired: replayModel(m, { listened: take }, { votes }).fired, expected: take.cues, durationS: take.durationS }));
+    const fires = takes.map((take, i) => ({ fired: replayModel(m, { listened: take }, { votes, followTape: tapes[i]! }).fired, expected: take.cues, durationS: take.durationS }));
     return Object.fromEntries(depts.map((d) => [d, evaluateDeptFires(fires, depts, d)]));
   };
   for (const d of depts) policy[d] = { ...policy[d]!, useNetwork: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureFrame } from '../../../engine/core/audio/types.js';
-import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, DEFAULT_ALIGN_LATENCY_S, OnlineAligner } from '../../../engine/core/model/alignment.js';
+import { ALIGN_DIMS, ALIGN_FRAMES, AlignerTape, AlignmentFeatures, DEFAULT_ALIGN_LATENCY_S, OnlineAligner, TapedAligner, type AlignerOptions } from '../../../engine/core/model/alignment.js';
 import { checkAlignment, onlineAlignment, rehearsalVectors } from '../../../engine/core/model/evaluate.js';
 import { scoreCues, type TimedCue } from '../../../engine/core/model/metrics.js';
 import type { RehearsalSummary } from '../../../engine/core/model/types.js';
@@ -162,6 +162,48 @@ describe('online alignment (the score-following baseline)', () => {
     expect(aligner.refTime).toBeLessThan(1);
     expect(fired).toHaveLength(0);
     expect(Number.isFinite(aligner.score)).toBe(true);
+  });
+});
+
+describe('a follower tape (the same take followed again reads the alignment back)', () => {
+  const options: AlignerOptions = { holdCost: 0.05 };
+  type Reading = [number, number, number, number];
+  /** What the follower reads after each hop, through `a`. */
+  function readings(a: { push(v: Float32Array, t: number): unknown; refTime: number; match: number; tempoRatio: number; cueRefTime: number }, live: { times: Float32Array; vectors: Float32Array }): Reading[] {
+    const out: Reading[] = [];
+    for (let j = 0; j < live.times.length; j++) {
+      a.push(live.vectors.subarray(j * ALIGN_DIMS, (j + 1) * ALIGN_DIMS), live.times[j]!);
+      out.push([a.refTime, a.match, a.tempoRatio, a.cueRefTime]);
+    }
+    return out;
+  }
+
+  it('reads back exactly what aligning computes, and follows a changed take from where it changes', () => {
+    const r = rehearsal();
+    const live = perform(r, [0, 1, 1, 2, 4], () => 1.03);
+    const fresh = readings(new OnlineAligner(r.ref, r.times, [], options), live);
+    const tape = new AlignerTape();
+    expect(readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 }), live)).toEqual(fresh);
+    // The second pass reads every hop back: the same readings.
+    expect(readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 }), live)).toEqual(fresh);
+    // Another take that equals this one up to a point: after it, the aligner catches up and aligns the new hops.
+    const other = perform(r, [0, 1, 2, 3, 4], () => 1.03);
+    const changed = { times: other.times, vectors: Float32Array.from(other.vectors) };
+    const expected = readings(new OnlineAligner(r.ref, r.times, [], options), changed);
+    const fromTape = readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 }), changed);
+    expect(fromTape).toEqual(expected);
+    // And the tape now holds the new course.
+    expect(readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 }), changed)).toEqual(expected);
+    // A second stretch (the follower started over) is its own.
+    expect(readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 1 }), live)).toEqual(fresh);
+  });
+
+  it('refuses a tape recorded through another reference or with other options', () => {
+    const r = rehearsal();
+    const tape = new AlignerTape();
+    new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 });
+    expect(() => new TapedAligner(r.ref.slice(), r.times, options, { tape, stretch: 0 })).toThrow(/another reference/);
+    expect(() => new TapedAligner(r.ref, r.times, { holdCost: 0.05 }, { tape, stretch: 0 })).toThrow(/other aligner options/);
   });
 });
 
