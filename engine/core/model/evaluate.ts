@@ -100,22 +100,37 @@ export function rowsFromEvents(events: readonly PredictorEvent[]): BeatRow[] {
   return rows;
 }
 
-/** Alignment vectors and their times from a replay's events. */
-export function alignmentFromEvents(events: readonly PredictorEvent[]): { times: Float32Array; vectors: Float32Array } {
+/** Alignment vectors and their times from a replay's events, and which hops were quiet (`AlignmentFeatures`: the band had stopped). */
+export function alignmentFromEvents(events: readonly PredictorEvent[]): { times: Float32Array; vectors: Float32Array; quiet: boolean[] } {
   const af = new AlignmentFeatures();
   const times: number[] = [];
   const vecs: Float32Array[] = [];
+  const quiet: boolean[] = [];
   for (const e of events) {
     if (e.kind !== 'frame') continue;
     const out = af.push(e.v);
     if (out !== undefined) {
       times.push(out.t);
       vecs.push(out.v);
+      quiet.push(out.quiet);
     }
   }
   const vectors = new Float32Array(vecs.length * ALIGN_DIMS);
   vecs.forEach((v, i) => vectors.set(v, i * ALIGN_DIMS));
-  return { times: Float32Array.from(times), vectors };
+  return { times: Float32Array.from(times), vectors, quiet };
+}
+
+/** The stretches (from, to: seconds of the first and last hop) of consecutive quiet hops. */
+export function quietStretches(times: ArrayLike<number>, quiet: readonly boolean[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < quiet.length; i++) {
+    if (!quiet[i]) continue;
+    let j = i;
+    while (j + 1 < quiet.length && quiet[j + 1]) j++;
+    out.push([Math.round(times[i]! * 1000) / 1000, Math.round(times[j]! * 1000) / 1000]);
+    i = j;
+  }
+  return out;
 }
 
 /**

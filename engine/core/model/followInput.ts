@@ -25,6 +25,18 @@ const FIXED = 3;
  */
 export const FOLLOWER_ALIGNER: AlignerOptions = { holdCost: 0.05 };
 
+/**
+ * A live break counts as a rest the rehearsal has too when the rehearsal was quiet within this many
+ * of its seconds of the follower's position (the follower may lag or lead it by a beat or so).
+ */
+const BREAK_MATCH_S = 1;
+
+/**
+ * Seconds a quiet run must last before the follower holds its place through it: the gaps between a
+ * sparse passage's notes (a bass alone) can read as quiet for a hop or two, and are followed on.
+ */
+const BREAK_HOLD_S = 0.5;
+
 /** Seconds of path the follower keeps for `FollowTrack.placement`. */
 const PLACEMENT_MEMORY_S = 10;
 
@@ -42,6 +54,8 @@ export interface FollowerPlacement {
   readonly loop?: { readonly backS: number; readonly aheadS: number };
   /** The latest hop was quiet (a break): nothing should fire until the band plays again. */
   readonly quiet?: boolean;
+  /** The latest hop was a break the rehearsal does not have, and the follower held its place through it. */
+  readonly held?: boolean;
 }
 
 /** The reference a follower tracks: a rehearsal's alignment vectors, their times and its cues. */
@@ -53,6 +67,8 @@ export interface FollowReference {
   readonly open?: readonly boolean[];
   /** Whether the rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
   readonly opensOnAttack?: boolean;
+  /** Where the rehearsal was quiet (seconds from, to; `RehearsalSummary.quietS`); absent: unknown. */
+  readonly quietS?: readonly (readonly [number, number])[];
 }
 
 /** Follows one reference and yields the per-beat follower entries of the model's input. */
@@ -81,6 +97,13 @@ export class FollowTrack {
   private loop: { from: number; to: number } | undefined;
   /** Whether the latest hop was quiet. */
   private quiet = false;
+  /** The quiet hops not yet followed while a quiet run is judged (`BREAK_HOLD_S`), and the live time of the last hop followed or held. */
+  private pending: { v: Float32Array; t: number }[] = [];
+  private lastAlignedT = 0;
+  /** Whether the latest hop was held (a break the rehearsal does not have). */
+  private held = false;
+  /** Live seconds the follower has held its place through breaks the rehearsal does not have (its clock stood still). */
+  private heldS = 0;
 
   constructor(
     private readonly reference: FollowReference,
@@ -142,6 +165,10 @@ export class FollowTrack {
     this.path = [];
     this.loop = undefined;
     this.quiet = false;
+    this.heldS = 0;
+    this.held = false;
+    this.pending = [];
+    this.lastAlignedT = 0;
   }
 
   /**
@@ -156,7 +183,7 @@ export class FollowTrack {
     const from = this.path.find((p) => p.t >= last.t - windowS - 1e-9)!;
     const spanS = last.t - from.t;
     const loop = this.loop === undefined ? {} : { loop: { backS: this.loop.from - this.loop.to, aheadS: this.loop.from - last.ref } };
-    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop, ...(this.quiet ? { quiet: true } : {}) };
+    return { match: this.aligner.match, ...(spanS >= windowS * 0.9 && spanS > 0 ? { rate: (last.ref - from.ref) / spanS } : {}), ...loop, ...(this.quiet ? { quiet: true } : {}), ...(this.held ? { held: true } : {}) };
   }
 
   /** The cue (vocabulary index) the follower expected around the next beat (within 1.5 beats) at the last `features` call, or -1. */
@@ -171,13 +198,48 @@ export class FollowTrack {
    */
   push(v: Float32Array, t: number, quiet = false): void {
     this.quiet = quiet;
+    if (quiet && this.reference.quietS !== undefined && this.latestT !== undefined) {
+      this.latestT = t;
+      if (this.held) {
+        this.heldS += t - this.lastAlignedT;
+        this.lastAlignedT = t;
+        return;
+      }
+      // A quiet run is judged once it has lasted `BREAK_HOLD_S` (the gaps of a sparse passage do not):
+      // until then its hops wait, and the follower reads as it was before it.
+      this.pending.push({ v: Float32Array.from(v), t });
+      if (t - this.pending[0]!.t < BREAK_HOLD_S) return;
+      if (this.breakNotRehearsed()) {
+        // A break where the rehearsal played on: the follower holds its place (and its clock stands
+        // still) until the band plays again. Aligned, the silence matches the rehearsal's own silence
+        // (its start, its end) better than anything and the follower jumps there.
+        this.held = true;
+        this.heldS += t - this.lastAlignedT;
+        this.lastAlignedT = t;
+        this.pending = [];
+        return;
+      }
+    }
+    // The band plays (or a rest the rehearsal has too): what waited is followed first, as it came.
+    this.held = false;
+    const waited = this.pending;
+    this.pending = [];
+    for (const h of waited) this.advance(h.v, h.t);
+    if (waited[waited.length - 1]?.t !== t) this.advance(v, t);
+  }
+
+  /** Moves the follower on by one live hop. */
+  private advance(v: Float32Array, t: number): void {
     const refBefore = this.aligner.refTime;
-    this.aligner.push(v, t);
+    const ft = t - this.heldS;
+    this.aligner.push(v, ft);
     this.latestT = t;
+    this.lastAlignedT = t;
     const refNow = this.aligner.refTime;
     if (this.path.length > 0 && Math.abs(refNow - refBefore) > this.aligner.jumpS) this.path = [];
-    this.path.push({ t, ref: refNow });
-    while (this.path.length > 1 && this.path[0]!.t < t - PLACEMENT_MEMORY_S) this.path.shift();
+    // The path is kept on the follower's clock, so a held break does not read as a stall after it.
+    this.path.push({ t: ft, ref: refNow });
+    while (this.path.length > 1 && this.path[0]!.t < ft - PLACEMENT_MEMORY_S) this.path.shift();
     if (refNow < this.furthest - this.aligner.jumpS) {
       // Back by more than a jump: a new pass over what follows the new position.
       this.loop = { from: this.furthest, to: refNow };
@@ -191,6 +253,18 @@ export class FollowTrack {
     this.byDept.forEach((cues, d) => {
       while (this.reached[d]! < cues.length && cues[this.reached[d]!]!.t <= refNow) this.passedAt[d]![this.reached[d]!++] = t;
     });
+  }
+
+  /**
+   * Whether the rehearsal played on where the follower is: it has stored quiet stretches
+   * (`FollowReference.quietS`) and none within `BREAK_MATCH_S` of the position. Without them (an older
+   * model) a break is taken for a rest the rehearsal has too.
+   */
+  private breakNotRehearsed(): boolean {
+    const quietS = this.reference.quietS;
+    if (quietS === undefined) return false;
+    const at = this.aligner.refTime;
+    return !quietS.some(([from, to]) => from <= at + BREAK_MATCH_S && to >= at - BREAK_MATCH_S);
   }
 
   /**
@@ -269,7 +343,7 @@ export function followEntryNames(depts: readonly string[], vocab: Readonly<Recor
  * model's policy numbers.
  */
 export function followReference(
-  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number }; readonly opensOnAttack?: boolean },
+  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number }; readonly opensOnAttack?: boolean; readonly quietS?: readonly (readonly [number, number])[] },
   alignment: Float32Array,
   openFrom?: { readonly rehearsals: readonly { readonly cues: readonly TimedCue[] }[]; readonly numbers: OpenEntryNumbers },
 ): FollowReference {
@@ -282,6 +356,7 @@ export function followReference(
     cues: summary.cues,
     ...(openFrom !== undefined ? { open: openCues(summary, sameSong(openFrom.rehearsals, summary), openFrom.numbers) } : {}),
     ...(summary.opensOnAttack === true ? { opensOnAttack: true } : {}),
+    ...(summary.quietS !== undefined ? { quietS: summary.quietS } : {}),
   };
 }
 

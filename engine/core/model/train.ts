@@ -10,7 +10,7 @@ import { alignedByBeat, FollowTrack, followReference } from './followInput.js';
 import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSchedule, rearrange, seededRandom, type AnalysedTake, type Sequence } from './dataset.js';
 import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
-import { alignmentFromEvents, replayModel, rowsFromEvents } from './evaluate.js';
+import { alignmentFromEvents, quietStretches, replayModel, rowsFromEvents } from './evaluate.js';
 import { openingLevelDb, opensOnAttack } from './opening.js';
 import type { ListenedTake } from './events.js';
 import { InputLayout } from './inputLayout.js';
@@ -118,7 +118,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const t of sorted) {
-    const { times, vectors } = alignmentFromEvents(t.events);
+    const { times, vectors, quiet } = alignmentFromEvents(t.events);
     const firstCueT = Math.min(...t.cues.map((c) => c.t));
     const frames = times.length;
     const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
@@ -126,6 +126,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
       name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 },
       openingLevelDb: openingLevelDb(t.events, firstCueT),
       opensOnAttack: opensOnAttack(t.events, firstCueT, DEFAULT_POLICY_NUMBERS),
+      quietS: quietStretches(times, quiet),
     });
     chunks.push(vectors);
     offset += frames;

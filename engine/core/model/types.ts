@@ -57,6 +57,13 @@ export const rehearsalSummarySchema = z.object({
    * cue may then go on the attack it hears. Absent in models made before cue policy 9: false.
    */
   opensOnAttack: z.boolean().optional(),
+  /**
+   * The stretches (seconds from, to) where the take was quiet (`AlignmentFeatures`: the band had
+   * stopped): the follower keeps its course through a live break the rehearsal has too and holds its
+   * place through one it does not (`FollowTrack.push`). Absent in models made before it was stored:
+   * unknown, and the follower keeps its course through every break.
+   */
+  quietS: z.array(z.tuple([finite, finite])).optional(),
 });
 
 /** Schema of `precue-model.json`. */

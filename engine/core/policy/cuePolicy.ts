@@ -68,7 +68,7 @@ export interface FollowerView {
    * and, once it has followed `windowS` seconds without a jump, the rehearsal seconds it moved through
    * per live second over them.
    */
-  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean } | undefined;
+  placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean; readonly held?: boolean } | undefined;
   /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
   readonly opensOnAttack?: boolean;
   /** Whether the department's first cue in the rehearsal went at its opening moment (the first cue of any department). */
@@ -285,6 +285,7 @@ export class CuePolicy {
         out.push(opening);
         return;
       }
+      this.waitThroughBreak(dept, i, follower, listening.now);
       let p = this.startProposal(dept, i, follower, listening) ?? this.afterBreak(dept, i, listening.now) ?? (this.beat === undefined ? undefined : this.deptProposal(dept, i, listening.musicStartedAt !== undefined ? follower : undefined, listening.now));
       if (p === undefined) return;
       if (sure !== undefined && !this.usesNetwork(i) && sure.confidence < p.confidence) p = { ...p, confidence: sure.confidence, reason: `${p.reason} (${sure.why})` };
@@ -471,6 +472,22 @@ export class CuePolicy {
     if (lv.nowDb <= before - n.stopDropDb) return `the band's level fell ${(before - lv.nowDb).toFixed(0)} dB in ${Math.round(n.fallWindowS * 1000)} ms`;
     if (lv.nowDb < lv.peakDb - n.soundingBelowPeakDb) return `the band sounds ${(lv.peakDb - lv.nowDb).toFixed(0)} dB under its level`;
     return undefined;
+  }
+
+  /**
+   * A break the followed rehearsal does not have: the follower holds its place through it (`held`), so
+   * the department's next cue, when it was due within `breakCueWithinS` of music as the band stopped
+   * (a band that stops before a section comes back on its downbeat), waits for the band's first attack
+   * when it plays again (`afterBreak`), as a cue whose moment fell in the break does. Never an open entry.
+   */
+  private waitThroughBreak(dept: string, i: number, follower: FollowerView | undefined, now: number): void {
+    const m = this.memory[i]!;
+    if (m.waiting !== undefined || follower === undefined || !this.hearsFollower()) return;
+    if (follower.placement?.(this.numbers.stallWindowS)?.held !== true) return;
+    const next = follower.nextCue(i, this.periodS());
+    if (next === undefined || next.open === true || next.when - now > this.numbers.breakCueWithinS) return;
+    const cue = this.vocab[dept]?.[next.index];
+    if (cue !== undefined) m.waiting = { cue, fireAt: now };
   }
 
   /**

@@ -31,8 +31,11 @@ import { z } from 'zod';
  *    first clear attack (`ClearAttacks`, `opensOnAttack`), and a drummer's count-in (`CountIn`,
  *    `countInBeats` … `countInFallDb`) puts the start cue on the one after it, whatever the follower
  *    heard through a walk-in; the same audio fires the opening at other moments.
+ * 10: a break the followed rehearsal does not have (`RehearsalSummary.quietS`): the follower holds its
+ *    place through it, and a cue due within `breakCueWithinS` of music as the band stopped waits for
+ *    the band's first attack when it plays again; the same audio fires those cues at other moments.
  */
-export const POLICY_VERSION = 9;
+export const POLICY_VERSION = 10;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -127,6 +130,14 @@ export const policyNumbersSchema = z.object({
   attackBeforeS: positive,
   attackAfterS: positive,
   /**
+   * A break where the followed rehearsal played on: the follower holds its place through it
+   * (`FollowTrack`), and a department's next cue, when it was due within this many seconds of music as
+   * the band stopped, waits for the band's first attack when it plays again (a band that stops before
+   * a section comes back on its downbeat). Set on the development stage takes (a break at a section
+   * start of frontiers' tempoStep take, the follower 0.4 s behind the band as it stopped); not tuned.
+   */
+  breakCueWithinS: positive,
+  /**
    * An attack must also reach this fraction of the loudest flux heard lately (a peak that fades over
    * about 9 s, `FLUX_PEAK_DECAY`): in a noisy room the noise's own flux rises over its mean all the
    * time, and a break must not sound like the band's attack.
@@ -220,6 +231,7 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   vampExitBeats: 0.5,
   attackBeforeS: 0.06,
   attackAfterS: 0.08,
+  breakCueWithinS: 1,
   attackPeakFraction: 0.2,
   fallWindowS: 0.1,
   stopDropDb: 4,

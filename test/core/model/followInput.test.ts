@@ -121,4 +121,72 @@ describe('the score follower as a model input', () => {
     expect(loop.aheadS).toBeGreaterThan(15 * HOP);
     expect(loop.aheadS).toBeLessThan(40 * HOP);
   });
+
+  describe('a break in the music', () => {
+    /** The reference with a rest at hops 300–329 and silence from hop 560 (zero vectors, as digital silence gives). */
+    function withRests(stored: boolean): ReturnType<typeof reference> & { quietS?: [number, number][] } {
+      const ref = reference();
+      for (const [from, to] of [[300, 330], [560, 600]] as const) ref.vectors.fill(0, from * ALIGN_DIMS, to * ALIGN_DIMS);
+      return stored ? { ...ref, quietS: [[300 * HOP, 329 * HOP], [560 * HOP, 599 * HOP]] } : ref;
+    }
+    const hop = (ref: ReturnType<typeof reference>, k: number): Float32Array => ref.vectors.slice(k * ALIGN_DIMS, (k + 1) * ALIGN_DIMS);
+    const silence = new Float32Array(ALIGN_DIMS);
+
+    it('holds its place through a break the rehearsal does not have, where the silence would take it to the rehearsal\'s own', () => {
+      for (const stored of [true, false]) {
+        const ref = withRests(stored);
+        const track = new FollowTrack(ref, ['LX'], vocab);
+        let t = 0;
+        for (let k = 0; k <= 130; k++, t += HOP) track.push(hop(ref, k), t);
+        // The band stops for three seconds, 20 hops before cue 1.
+        for (let k = 0; k < Math.round(3 / HOP); k++, t += HOP) track.push(silence, t, true);
+        const next = track.nextCue(0, 0.5);
+        if (!stored) {
+          // Not knowing where the rehearsal was quiet (an older model): the silence matched the end's.
+          expect(next === undefined || next.index !== 0).toBe(true);
+          continue;
+        }
+        // Cue 1 is still ahead, where it was when the band stopped (20 hops on from the last heard).
+        expect(next).toMatchObject({ index: 0, ordinal: 0 });
+        expect(next!.when - (t - HOP)).toBeGreaterThan(15 * HOP);
+        expect(next!.when - (t - HOP)).toBeLessThan(25 * HOP);
+        // The band comes back where it stopped: the follower goes on from there, at its pace.
+        for (let k = 131; k <= 160; k++, t += HOP) track.push(hop(ref, k), t);
+        expect(track.nextCue(0, 0.5)).toMatchObject({ index: 1 });
+        const p = track.placement(1)!;
+        expect(p.rate).toBeGreaterThan(0.8);
+        expect(p.rate).toBeLessThan(1.2);
+      }
+    });
+
+    it('follows the short gaps of a sparse passage as before (a quiet run under half a second is no break)', () => {
+      const follow = (stored: boolean): unknown[] => {
+        const ref = withRests(stored);
+        const track = new FollowTrack(ref, ['LX'], vocab);
+        const seen: unknown[] = [];
+        let t = 0;
+        for (let k = 0; k < 250; k++, t += HOP) {
+          // Every 20th hop starts a gap of four quiet hops (0.19 s).
+          const gap = k % 20 >= 16;
+          track.push(gap ? silence : hop(ref, k), t, gap && k % 20 >= 17);
+          // Once the band plays again the follower is where it would have been (during a gap its reading may wait).
+          if (!gap) seen.push(track.nextCue(0, 0.5), track.placement(3));
+        }
+        return seen;
+      };
+      expect(follow(true)).toEqual(follow(false));
+    });
+
+    it('keeps its course through a rest the rehearsal has too', () => {
+      const ref = withRests(true);
+      const track = new FollowTrack(ref, ['LX'], vocab);
+      let t = 0;
+      for (let k = 0; k < 300; k++, t += HOP) track.push(hop(ref, k), t);
+      // The rest at the same place, as long: the follower walks through it and comes out in step.
+      for (let k = 300; k < 330; k++, t += HOP) track.push(silence, t, k >= 302);
+      for (let k = 330; k < 360; k++, t += HOP) track.push(hop(ref, k), t);
+      expect(track.nextCue(0, 0.5)).toMatchObject({ index: 1 });
+      expect(track.nextCue(0, 0.5)!.when).toBeCloseTo(t - HOP + 40 * HOP, 0);
+    });
+  });
 });

@@ -498,6 +498,31 @@ describe("CuePolicy: a follower's cue does not go into a band falling silent", (
     expect(p.propose(f, at(12.5 + n.staleMs / 1000 + 0.05, sounding, 12.68))[0]).toMatchObject({ cue: '3', fireAt: 14 });
   });
 
+  it('a break the rehearsal does not have: the cue due as the band stopped goes on its return; one due later waits for the follower', () => {
+    for (const dueIn of [n.breakCueWithinS - 0.3, n.breakCueWithinS + 1]) {
+      const p = policy(false);
+      let place: { match: number; rate: number; quiet?: boolean; held?: boolean } = { match: 0.3, rate: 1 };
+      // The follower holds its place: its next cue stays `dueIn` seconds of music ahead while the band is silent.
+      let now = 10;
+      const f: FollowerView = { nextCue: (d) => (d === 0 ? { index: 1, when: now + dueIn } : undefined), placement: () => place };
+      p.onBeat(beat, [vote(0), vote(0)], f);
+      place = { match: 0.3, rate: 1, quiet: true, held: true };
+      for (now = 10.5; now <= 13; now += 0.5) {
+        const held = p.propose(f, at(now, level(-60), 9.9))[0]!;
+        expect(held.lost).toMatch(/^follower holding/);
+        if (dueIn < n.breakCueWithinS) expect(held).toMatchObject({ cue: '2', awaiting: 'waiting for the band to play again' });
+        else expect(held.awaiting).toBeUndefined();
+      }
+      // The band comes back: the attack at 13.2 s.
+      place = { match: 0.3, rate: 1 };
+      now = 13.21;
+      const back = p.propose(f, at(now, sounding, 13.2))[0]!;
+      if (dueIn < n.breakCueWithinS) expect(back).toMatchObject({ cue: '2', fireAt: 13.2, reason: "cue 2 on the band's first attack after the break, at 13.20 s" });
+      else expect(back).toMatchObject({ cue: '2', fireAt: now + dueIn });
+      expect(back.lost).toBeUndefined();
+    }
+  });
+
   it('does not call the follower stalled for holding its place through a break', () => {
     const p = policy(false);
     let place: { match: number; rate?: number; quiet?: boolean } = { match: 0.3, rate: 1, quiet: true };
