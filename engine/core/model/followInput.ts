@@ -193,8 +193,10 @@ export class FollowTrack {
 
   /**
    * Adds one live alignment vector (frame time `t`); `quiet` (`AlignmentFeatures`: the band has
-   * stopped) is passed on to `placement`. The follower keeps its course through a quiet hop: a rest the
-   * rehearsal has too must not leave it behind (holding its place there lost cues on a real recording).
+   * stopped) is passed on to `placement`. The follower keeps its course through a rest the rehearsal
+   * has too (holding its place there lost cues on a real recording), and through every quiet hop where
+   * the model does not say where its rehearsal was quiet; it holds its place through a break of
+   * `BREAK_HOLD_S` or more where the rehearsal played on (`breakNotRehearsed`).
    */
   push(v: Float32Array, t: number, quiet = false): void {
     this.quiet = quiet;
