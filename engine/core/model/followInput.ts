@@ -67,6 +67,8 @@ export interface FollowReference {
   readonly open?: readonly boolean[];
   /** Whether the rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
   readonly opensOnAttack?: boolean;
+  /** Seconds from the rehearsal's first clear attack to its first cue, where the band entered before it (`entryLeadS`). */
+  readonly entryLeadS?: number;
   /** Where the rehearsal was quiet (seconds from, to; `RehearsalSummary.quietS`); absent: unknown. */
   readonly quietS?: readonly (readonly [number, number])[];
 }
@@ -133,6 +135,11 @@ export class FollowTrack {
   /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
   get opensOnAttack(): boolean {
     return this.reference.opensOnAttack === true;
+  }
+
+  /** Seconds from the followed rehearsal's first clear attack to its first cue, where the band entered before it. */
+  get entryLeadS(): number | undefined {
+    return this.reference.entryLeadS;
   }
 
   /**
@@ -345,7 +352,7 @@ export function followEntryNames(depts: readonly string[], vocab: Readonly<Recor
  * model's policy numbers.
  */
 export function followReference(
-  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number }; readonly opensOnAttack?: boolean; readonly quietS?: readonly (readonly [number, number])[] },
+  summary: { readonly name: string; readonly cues: readonly TimedCue[]; readonly alignment: { readonly offset: number; readonly frames: number; readonly hopS: number; readonly firstT: number }; readonly opensOnAttack?: boolean; readonly entryLeadS?: number; readonly quietS?: readonly (readonly [number, number])[] },
   alignment: Float32Array,
   openFrom?: { readonly rehearsals: readonly { readonly cues: readonly TimedCue[] }[]; readonly numbers: OpenEntryNumbers },
 ): FollowReference {
@@ -358,6 +365,7 @@ export function followReference(
     cues: summary.cues,
     ...(openFrom !== undefined ? { open: openCues(summary, sameSong(openFrom.rehearsals, summary), openFrom.numbers) } : {}),
     ...(summary.opensOnAttack === true ? { opensOnAttack: true } : {}),
+    ...(summary.entryLeadS !== undefined ? { entryLeadS: summary.entryLeadS } : {}),
     ...(summary.quietS !== undefined ? { quietS: summary.quietS } : {}),
   };
 }

@@ -107,14 +107,31 @@ export class ClearAttacks {
  * pickup, a recording's lead-in) or where no attack marks it.
  */
 export function opensOnAttack(events: readonly PredictorEvent[], firstCueT: number, numbers: OpeningAttackNumbers): boolean {
+  const at = entryAttackAt(events, firstCueT, numbers);
+  return at !== undefined && at >= firstCueT - numbers.attackBeforeS;
+}
+
+/** A take's first clear attack (`ClearAttacks`) up to `attackAfterS` after its first cue, if any. */
+function entryAttackAt(events: readonly PredictorEvent[], firstCueT: number, numbers: OpeningAttackNumbers): number | undefined {
   const attacks = new AttackDetector(numbers.attackPeakFraction);
   const clear = new ClearAttacks(numbers);
   for (const e of events) {
     if (e.kind !== 'frame') continue;
     if (e.v.t > firstCueT + numbers.attackAfterS) break;
-    if (clear.push(e.v, attacks.push(e.v))) return e.v.t >= firstCueT - numbers.attackBeforeS;
+    if (clear.push(e.v, attacks.push(e.v))) return e.v.t;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Seconds from a take's first clear attack (the band's entry) to its first cue, when the band entered
+ * before it (a pickup, a recording's lead-in, an intro); undefined where no clear attack came first.
+ * A show's count-in puts the band's downbeat on its one: a first cue less than
+ * `countInPickupBeats` of the count after the entry was that downbeat.
+ */
+export function entryLeadS(events: readonly PredictorEvent[], firstCueT: number, numbers: OpeningAttackNumbers): number | undefined {
+  const at = entryAttackAt(events, firstCueT, numbers);
+  return at === undefined ? undefined : Math.round(Math.max(0, firstCueT - at) * 1000) / 1000;
 }
 
 /** The policy numbers a count-in is heard by. */
@@ -123,6 +140,8 @@ export type CountInNumbers = Pick<PolicyNumbers, 'countInBeats' | 'countInJitter
 /** A count-in heard: when the band comes in (the beat after the last click), and why, in one line. */
 export interface HeardCountIn {
   readonly one: number;
+  /** Seconds between its clicks (their mean). */
+  readonly beatS: number;
   readonly why: string;
 }
 
@@ -215,7 +234,7 @@ export class CountIn {
       let even = true;
       for (let j = 0; j < n - 1; j++) if (Math.abs(times[j]! - times[j + 1]! - mean) > jitter) even = false;
       if (!even) continue;
-      this.heard = { one: t + mean, why: `a count-in of ${n} at ${(60 / mean).toFixed(0)} BPM (last click ${t.toFixed(2)} s)` };
+      this.heard = { one: t + mean, beatS: mean, why: `a count-in of ${n} at ${(60 / mean).toFixed(0)} BPM (last click ${t.toFixed(2)} s)` };
       return this.heard;
     }
     return undefined;
@@ -227,9 +246,12 @@ export class CountIn {
  * where the followed rehearsal opened on it, else where the follower places them; a count-in's one
  * outranks both. Undefined for a model without a follower.
  */
-export function openingLine(meta: { readonly features: { readonly follow?: { readonly reference: string } }; readonly rehearsals: readonly { readonly name: string; readonly opensOnAttack?: boolean }[] }): string | undefined {
+export function openingLine(meta: { readonly features: { readonly follow?: { readonly reference: string } }; readonly rehearsals: readonly { readonly name: string; readonly opensOnAttack?: boolean; readonly entryLeadS?: number }[]; readonly policy: { readonly numbers: Pick<PolicyNumbers, 'countInPickupBeats'> } }): string | undefined {
   const reference = meta.features.follow?.reference;
   if (reference === undefined) return undefined;
-  const onAttack = meta.rehearsals.find((r) => r.name === reference)?.opensOnAttack === true;
-  return `opening: start cues go ${onAttack ? `on the band's first attack heard out of quiet (${reference}'s first cue went on its first attack)` : `where the follower places ${reference}'s (music came before its first cue)`}, or on the one after a drummer's count-in`;
+  const r = meta.rehearsals.find((x) => x.name === reference);
+  if (r?.opensOnAttack === true) return `opening: start cues go on the band's first attack heard out of quiet (${reference}'s first cue went on its first attack), or on the one after a drummer's count-in`;
+  const lead = r?.entryLeadS;
+  const count = lead === undefined ? '' : `, or on the one after a drummer's count-in whose ${meta.policy.numbers.countInPickupBeats === 1 ? 'beat lasts' : `${meta.policy.numbers.countInPickupBeats} beats last`} longer than the ${lead.toFixed(2)} s from the band's entry to that cue (a pickup)`;
+  return `opening: start cues go where the follower places ${reference}'s (music came before its first cue)${count}`;
 }

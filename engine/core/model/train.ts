@@ -11,7 +11,7 @@ import { audioStats, buildSequence, buildVocab, labelSteps, learnOrder, learnSch
 import { evaluateDeptFires } from './fireScore.js';
 import { extractWeights, trainNetwork, type EpochProgress, type Tf, type TrainConfig } from './network.js';
 import { alignmentFromEvents, quietStretches, replayModel, rowsFromEvents } from './evaluate.js';
-import { openingLevelDb, opensOnAttack } from './opening.js';
+import { entryLeadS, openingLevelDb, opensOnAttack } from './opening.js';
 import type { ListenedTake } from './events.js';
 import { InputLayout } from './inputLayout.js';
 import type { LoadedModel } from './predictor.js';
@@ -120,12 +120,14 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   for (const t of sorted) {
     const { times, vectors, quiet } = alignmentFromEvents(t.events);
     const firstCueT = Math.min(...t.cues.map((c) => c.t));
+    const lead = entryLeadS(t.events, firstCueT, DEFAULT_POLICY_NUMBERS);
     const frames = times.length;
     const hopS = frames > 1 ? (times[frames - 1]! - times[0]!) / (frames - 1) : ALIGN_FRAMES * (256 / 22050);
     rehearsals.push({
       name: t.name, durationS: t.durationS, cues: t.cues.map((c) => ({ t: c.t, dept: c.dept, cue: c.cue })), alignment: { offset, frames, hopS, firstT: times[0] ?? 0 },
       openingLevelDb: openingLevelDb(t.events, firstCueT),
       opensOnAttack: opensOnAttack(t.events, firstCueT, DEFAULT_POLICY_NUMBERS),
+      ...(lead !== undefined ? { entryLeadS: lead } : {}),
       quietS: quietStretches(times, quiet),
     });
     chunks.push(vectors);

@@ -58,6 +58,13 @@ export const rehearsalSummarySchema = z.object({
    */
   opensOnAttack: z.boolean().optional(),
   /**
+   * Seconds from the take's first clear attack (the band's entry) to its first cue, where the band
+   * entered before it (`entryLeadS`): a count-in's one opens the show where this is under
+   * `countInPickupBeats` of the count (a pickup). Absent: no clear attack came first, or a model made
+   * before cue policy 11.
+   */
+  entryLeadS: finite.optional(),
+  /**
    * The stretches (seconds from, to) where the take was quiet (`AlignmentFeatures`: the band had
    * stopped): the follower keeps its course through a live break the rehearsal has too and holds its
    * place through one it does not (`FollowTrack.push`). Absent in models made before it was stored:

@@ -71,6 +71,8 @@ export interface FollowerView {
   placement?(windowS: number): { readonly match: number; readonly rate?: number; readonly loop?: { readonly backS: number; readonly aheadS: number }; readonly quiet?: boolean; readonly held?: boolean } | undefined;
   /** Whether the followed rehearsal's first cue went on the band's first attack (`opensOnAttack`). */
   readonly opensOnAttack?: boolean;
+  /** Seconds from the followed rehearsal's first clear attack to its first cue, where the band entered before it (`entryLeadS`). */
+  readonly entryLeadS?: number | undefined;
   /** Whether the department's first cue in the rehearsal went at its opening moment (the first cue of any department). */
   opensWith?(deptIndex: number): boolean;
 }
@@ -121,7 +123,7 @@ export interface ListeningView {
    */
   readonly entryAttackAt?: number;
   /** A drummer's count-in heard (`CountIn`): when the band comes in, and why. */
-  readonly countIn?: { readonly one: number; readonly why: string };
+  readonly countIn?: { readonly one: number; readonly beatS: number; readonly why: string };
   /**
    * The band's level now, the loudest heard lately (a slowly falling peak) and the loudest since a
    * moment (within the last second), dBFS: whether it sounds on through a cue's moment.
@@ -531,12 +533,18 @@ export class CuePolicy {
     const cue = this.deptPolicies[dept]?.startCue;
     // Only where the rehearsal's opening cue went on the band's entry: a song whose first look comes
     // eight bars in must not get it on the one after the count.
-    if (cue === undefined || follower === undefined || !this.hearsFollower() || listening.hasFired(dept) || follower.opensOnAttack !== true || follower.opensWith?.(i) !== true) return undefined;
+    if (cue === undefined || follower === undefined || !this.hearsFollower() || listening.hasFired(dept) || follower.opensWith?.(i) !== true) return undefined;
     const n = this.numbers;
     const now = listening.now;
     const stale = n.staleMs / 1000;
     const count = listening.countIn;
-    if (count !== undefined && now <= count.one + stale) return { dept, cue, confidence: 1, fireAt: count.one, reason: `start cue ${cue} on the one: ${count.why}` };
+    // A pickup: the rehearsal's band came in less than `countInPickupBeats` of the count before its first cue, which was the downbeat the count leads to.
+    const lead = follower.entryLeadS;
+    const pickup = count !== undefined && lead !== undefined && lead < n.countInPickupBeats * count.beatS;
+    if (count !== undefined && now <= count.one + stale && (follower.opensOnAttack === true || pickup)) {
+      return { dept, cue, confidence: 1, fireAt: count.one, reason: `start cue ${cue} on the one: ${count.why}${pickup && follower.opensOnAttack !== true ? `; the rehearsal's band came in ${lead.toFixed(2)} s before it (a pickup)` : ''}` };
+    }
+    if (follower.opensOnAttack !== true) return undefined;
     const a = listening.entryAttackAt;
     if (a === undefined || now - a > stale) return undefined;
     const next = follower.nextCue(i, this.periodS());

@@ -34,8 +34,11 @@ import { z } from 'zod';
  * 10: a break the followed rehearsal does not have (`RehearsalSummary.quietS`): the follower holds its
  *    place through it, and a cue due within `breakCueWithinS` of music as the band stopped waits for
  *    the band's first attack when it plays again; the same audio fires those cues at other moments.
+ * 11: a count-in's one opens a rehearsal whose band came in less than `countInPickupBeats` of the
+ *    count before its first cue (a pickup, a recording's lead-in: `RehearsalSummary.entryLeadS`), not
+ *    only one whose first cue went on the band's first attack; the same audio fires such openings.
  */
-export const POLICY_VERSION = 10;
+export const POLICY_VERSION = 11;
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const positive = finite.refine((v) => v > 0, 'a positive number');
@@ -174,6 +177,14 @@ export const policyNumbersSchema = z.object({
   countInPeakS: positive,
   countInFallFromS: positive,
   countInFallToS: positive,
+  /**
+   * The count-in's one opens a rehearsal whose first cue came less than this many of the count's beats
+   * after the band's entry there (`entryLeadS`: a pickup, a recording's lead-in under the count), not
+   * only one whose first cue went on the entry (`opensOnAttack`); a first look a beat or more into the
+   * music stays with the follower. Set before any run: under one beat is a pickup (development
+   * frontiers' rehearsals come in 0.45 s, 0.59 of its count's beat, before their first cue).
+   */
+  countInPickupBeats: positive,
 });
 
 /** The policy's numbers that hold for every department. */
@@ -244,6 +255,7 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   countInPeakS: 0.06,
   countInFallFromS: 0.05,
   countInFallToS: 0.15,
+  countInPickupBeats: 1,
 };
 
 /** What the policy learned about one department at training time, and why. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultListeningSettings, type FeatureFrame } from '../../../engine/core/audio/types.js';
 import { AttackDetector } from '../../../engine/core/model/attack.js';
 import type { PredictorEvent } from '../../../engine/core/model/events.js';
-import { ClearAttacks, CountIn, openingLine, opensOnAttack, type HeardCountIn } from '../../../engine/core/model/opening.js';
+import { ClearAttacks, CountIn, entryLeadS, openingLine, opensOnAttack, type HeardCountIn } from '../../../engine/core/model/opening.js';
 import { DEFAULT_POLICY_NUMBERS } from '../../../engine/core/policy/numbers.js';
 
 const HOP = 256 / 22050;
@@ -104,6 +104,13 @@ describe('opensOnAttack', () => {
     // A cue in the silence before any attack.
     expect(opensOnAttack(opening, 0.6, DEFAULT_POLICY_NUMBERS)).toBe(false);
   });
+
+  it("entryLeadS: how long before the first cue the band came in (a pickup's half second), none where no attack came first", () => {
+    const opening = events(take({ durationS: 3, background: () => ({ flux: 0, db: -96 }), bandAt: 1 }));
+    expect(entryLeadS(opening, 1.5, DEFAULT_POLICY_NUMBERS)).toBeCloseTo(0.5, 1);
+    expect(entryLeadS(opening, 1, DEFAULT_POLICY_NUMBERS)).toBeLessThan(0.03);
+    expect(entryLeadS(opening, 0.6, DEFAULT_POLICY_NUMBERS)).toBeUndefined();
+  });
 });
 
 describe('CountIn', () => {
@@ -139,11 +146,13 @@ describe('CountIn', () => {
 });
 
 describe('openingLine', () => {
-  it("says how the show's start cues go: on the first attack where the followed rehearsal opened on one, else where the follower places them; nothing without a follower", () => {
-    const meta = (opensOnAttack?: boolean) => ({ features: { follow: { reference: 'r1' } }, rehearsals: [{ name: 'r0', opensOnAttack: true }, { name: 'r1', ...(opensOnAttack !== undefined ? { opensOnAttack } : {}) }] });
-    expect(openingLine(meta(true))).toBe("opening: start cues go on the band's first attack heard out of quiet (r1's first cue went on its first attack), or on the one after a drummer's count-in");
-    expect(openingLine(meta(false))).toMatch(/^opening: start cues go where the follower places r1's \(music came before its first cue\), or on the one after/);
-    expect(openingLine(meta())).toMatch(/where the follower places r1's/);
-    expect(openingLine({ features: {}, rehearsals: [] })).toBeUndefined();
+  it("says how the show's start cues go: on the first attack where the followed rehearsal opened on one, else where the follower places them (and a count-in's one after a pickup); nothing without a follower", () => {
+    const policy = { numbers: { countInPickupBeats: 1 } };
+    const meta = (r1: { opensOnAttack?: boolean; entryLeadS?: number }) => ({ features: { follow: { reference: 'r1' } }, rehearsals: [{ name: 'r0', opensOnAttack: true }, { name: 'r1', ...r1 }], policy });
+    expect(openingLine(meta({ opensOnAttack: true }))).toBe("opening: start cues go on the band's first attack heard out of quiet (r1's first cue went on its first attack), or on the one after a drummer's count-in");
+    expect(openingLine(meta({ opensOnAttack: false, entryLeadS: 0.454 }))).toBe("opening: start cues go where the follower places r1's (music came before its first cue), or on the one after a drummer's count-in whose beat lasts longer than the 0.45 s from the band's entry to that cue (a pickup)");
+    expect(openingLine(meta({ opensOnAttack: false }))).toBe("opening: start cues go where the follower places r1's (music came before its first cue)");
+    expect(openingLine(meta({}))).toMatch(/where the follower places r1's/);
+    expect(openingLine({ features: {}, rehearsals: [], policy })).toBeUndefined();
   });
 });

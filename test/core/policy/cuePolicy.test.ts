@@ -286,20 +286,21 @@ describe("CuePolicy: the show's opening as heard", () => {
    * A follower lost through a walk-in (stalled, its match poor) whose rehearsal opened every department
    * but CAM on its first attack; it expects LX's opening cue `when` (or has wandered on to cue 2).
    */
-  function walkIn(options: { when?: number; wandered?: boolean; opensOnAttack?: boolean; rate?: number } = {}): FollowerView {
+  function walkIn(options: { when?: number; wandered?: boolean; opensOnAttack?: boolean; rate?: number; entryLeadS?: number } = {}): FollowerView {
     return {
       nextCue: (d) => (d === 0 ? { index: options.wandered === true ? 1 : 0, when: options.when ?? 30, ordinal: 0 } : { index: 1, when: 40 }),
       placement: () => ({ match: 0.9, ...(options.rate !== undefined ? { rate: options.rate } : { rate: 0.05 }) }),
       opensOnAttack: options.opensOnAttack ?? true,
+      ...(options.entryLeadS !== undefined ? { entryLeadS: options.entryLeadS } : {}),
       opensWith: (d) => d === 0,
     };
   }
-  const heard = (now: number, extra: { countIn?: { one: number; why: string }; entryAttackAt?: number }, fired = false) => ({ ...listening(now, 3, fired), ...extra });
+  const heard = (now: number, extra: { countIn?: { one: number; beatS: number; why: string }; entryAttackAt?: number }, fired = false) => ({ ...listening(now, 3, fired), ...extra });
 
   it("goes on the one after a count-in, counted down from the last click, lost follower or not, and only for a department the band's entry opens", () => {
     const p = policy(false, 'model', '1');
     const f = walkIn({ wandered: true });
-    const count = { one: 14.14, why: 'a count-in of 4 at 87 BPM (last click 13.46 s)' };
+    const count = { one: 14.14, beatS: 0.69, why: 'a count-in of 4 at 87 BPM (last click 13.46 s)' };
     const [lx, cam] = p.propose(f, heard(13.6, { countIn: count }));
     expect(lx).toMatchObject({ cue: '1', fireAt: 14.14, confidence: 1, reason: 'start cue 1 on the one: a count-in of 4 at 87 BPM (last click 13.46 s)' });
     expect(lx!.lost).toBeUndefined();
@@ -312,6 +313,16 @@ describe("CuePolicy: the show's opening as heard", () => {
     // A rehearsal whose opening cue did not go on the band's entry (its first look came bars in): the one is not its moment.
     const later = walkIn({ wandered: true, opensOnAttack: false });
     expect(policy(false, 'model', '1').propose(later, heard(13.6, { countIn: count }))[0]?.reason ?? '').not.toMatch(/on the one/);
+    // Nor one whose band came in a count beat or more before its first look.
+    const intro = walkIn({ wandered: true, opensOnAttack: false, entryLeadS: n.countInPickupBeats * count.beatS + 0.01 });
+    expect(policy(false, 'model', '1').propose(intro, heard(13.6, { countIn: count }))[0]?.reason ?? '').not.toMatch(/on the one/);
+    // A pickup (the rehearsal's band came in half a beat before its first cue): the one is that cue's downbeat.
+    const pickup = walkIn({ wandered: true, opensOnAttack: false, entryLeadS: 0.5 * count.beatS });
+    expect(policy(false, 'model', '1').propose(pickup, heard(13.6, { countIn: count }))[0]).toMatchObject({
+      cue: '1', fireAt: 14.14, reason: "start cue 1 on the one: a count-in of 4 at 87 BPM (last click 13.46 s); the rehearsal's band came in 0.34 s before it (a pickup)",
+    });
+    // Without a count-in a pickup's rehearsal keeps its opening on the follower: no attack opens it.
+    expect(policy(false, 'model', '1').propose({ ...pickup, placement: () => ({ match: 0.9 }) }, heard(1.03, { entryAttackAt: 1.01 }))[0]?.reason ?? '').not.toMatch(/first attack|on the one/);
   });
 
   it("goes on the band's first attack out of quiet where the rehearsal opened on one, even with the follower unsure of the room's noise before it", () => {
