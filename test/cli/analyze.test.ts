@@ -3,17 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../engine/core/audio/wav.js';
-import { runCli } from '../../engine/cli/main.js';
+import { runCaptured } from './captured.js';
 import { beatTimes, clicks } from '../core/audio/signals.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'precue-analyze-'));
 
-async function analyze(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['analyze', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), exit: () => undefined });
-  return { code, out, err };
-}
+const analyze = (...args: string[]): ReturnType<typeof runCaptured> => runCaptured(['analyze', ...args]);
 
 describe('precue analyze', () => {
   it('prints tempo, beats, downbeats, onsets and sections as JSON, and writes a plot', async () => {

@@ -7,18 +7,13 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../engine/cli/main.js';
+import { runCaptured } from './captured.js';
 import { EVAL_SCORES } from '../../engine/cli/commands/eval.js';
 import { POLICY_VERSION } from '../../engine/core/policy/numbers.js';
 
 const demo = resolve(import.meta.dirname, '../../shows/demo');
 
-async function evalCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['eval', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), exit: () => undefined });
-  return { code, out, err };
-}
+const evalCli = (...args: string[]): ReturnType<typeof runCaptured> => runCaptured(['eval', ...args]);
 
 describe('precue eval', () => {
   it('scores the demo model on the demo take beside its ablations and baselines, and shows its progress', async () => {

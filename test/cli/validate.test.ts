@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../engine/cli/main.js';
+import { runCaptured } from './captured.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-async function validate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['validate', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), exit: () => undefined });
-  return { code, out, err };
-}
+const validate = (...args: string[]): ReturnType<typeof runCaptured> => runCaptured(['validate', ...args]);
 
 describe('precue validate', () => {
   it('passes the demo show and its touring venue', async () => {
