@@ -520,7 +520,8 @@ export class AlignerTape {
 /** An `OnlineAligner` without cues that reads its hops back from an `AlignerTape` where it can (see there). */
 export class TapedAligner {
   private readonly aligner: OnlineAligner;
-  private readonly hops: TapeHop[];
+  /** The tape's hops; undefined without a tape (the live engine: nothing is kept, a show runs for hours). */
+  private readonly hops: TapeHop[] | undefined;
   /** Hops pushed, and hops the inner aligner has taken (fewer while read back from the tape). */
   private pushed = 0;
   private aligned = 0;
@@ -528,7 +529,7 @@ export class TapedAligner {
 
   constructor(vectors: Float32Array, times: Float32Array, options: AlignerOptions, tape?: { readonly tape: AlignerTape; readonly stretch: number }) {
     this.aligner = new OnlineAligner(vectors, times, [], options);
-    this.hops = tape === undefined ? [] : tape.tape.stretch(tape.stretch, vectors, options);
+    this.hops = tape === undefined ? undefined : tape.tape.stretch(tape.stretch, vectors, options);
     this.reading = readingOf(this.aligner);
   }
 
@@ -550,21 +551,27 @@ export class TapedAligner {
 
   /** Adds one live vector (its frame time `t`). */
   push(v: Float32Array, t: number): void {
+    const hops = this.hops;
+    if (hops === undefined) {
+      this.aligner.push(v, t);
+      this.reading = readingOf(this.aligner);
+      return;
+    }
     const k = this.pushed++;
-    const hop = this.hops[k];
+    const hop = hops[k];
     if (hop !== undefined && hop.t === t && sameVector(hop.v, v)) {
       this.reading = hop.reading;
       return;
     }
     while (this.aligned < k) {
-      const h = this.hops[this.aligned++]!;
+      const h = hops[this.aligned++]!;
       this.aligner.push(h.v, h.t);
     }
     this.aligner.push(v, t);
     this.aligned++;
     this.reading = readingOf(this.aligner);
-    this.hops.length = k;
-    this.hops.push({ t, v: Float32Array.from(v), reading: this.reading });
+    hops.length = k;
+    hops.push({ t, v: Float32Array.from(v), reading: this.reading });
   }
 }
 

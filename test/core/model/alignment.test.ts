@@ -182,6 +182,8 @@ describe('a follower tape (the same take followed again reads the alignment back
     const r = rehearsal();
     const live = perform(r, [0, 1, 1, 2, 4], () => 1.03);
     const fresh = readings(new OnlineAligner(r.ref, r.times, [], options), live);
+    // Without a tape (the live engine) it aligns every hop itself and keeps nothing.
+    expect(readings(new TapedAligner(r.ref, r.times, options), live)).toEqual(fresh);
     const tape = new AlignerTape();
     expect(readings(new TapedAligner(r.ref, r.times, options, { tape, stretch: 0 }), live)).toEqual(fresh);
     // The second pass reads every hop back: the same readings.
