@@ -11,6 +11,7 @@ import { ALIGN_DIMS, ALIGN_FRAMES, AlignmentFeatures, TapedAligner, type Aligner
 import type { PredictorEvent } from './events.js';
 import type { TimedCue } from './metrics.js';
 import { openCues, sameSong, type OpenEntryNumbers } from './openEntries.js';
+import { DEFAULT_POLICY_NUMBERS, type PolicyNumbers } from '../policy/numbers.js';
 
 /** Beats either side over which the distance to the follower's next cue is scaled to -1..1. */
 const FOLLOW_SCALE = 8;
@@ -24,18 +25,6 @@ const FIXED = 3;
  * false fires 44 → 34 and misses 71 → 57 in 67.7 min). The baselines keep the aligner's defaults.
  */
 export const FOLLOWER_ALIGNER: AlignerOptions = { holdCost: 0.05 };
-
-/**
- * A live break counts as a rest the rehearsal has too when the rehearsal was quiet within this many
- * of its seconds of the follower's position (the follower may lag or lead it by a beat or so).
- */
-const BREAK_MATCH_S = 1;
-
-/**
- * Seconds a quiet run must last before the follower holds its place through it: the gaps between a
- * sparse passage's notes (a bass alone) can read as quiet for a hop or two, and are followed on.
- */
-const BREAK_HOLD_S = 0.5;
 
 /** Seconds of path the follower keeps for `FollowTrack.placement`. */
 const PLACEMENT_MEMORY_S = 10;
@@ -99,7 +88,7 @@ export class FollowTrack {
   private loop: { from: number; to: number } | undefined;
   /** Whether the latest hop was quiet. */
   private quiet = false;
-  /** The quiet hops not yet followed while a quiet run is judged (`BREAK_HOLD_S`), and the live time of the last hop followed or held. */
+  /** The quiet hops not yet followed while a quiet run is judged (`breakHoldS`), and the live time of the last hop followed or held. */
   private pending: { v: Float32Array; t: number }[] = [];
   private lastAlignedT = 0;
   /** Whether the latest hop was held (a break the rehearsal does not have). */
@@ -113,6 +102,8 @@ export class FollowTrack {
     readonly vocab: Readonly<Record<string, readonly string[]>>,
     /** Where the same take was followed before (through this reference), to read the alignment back. */
     private readonly tape?: AlignerTape,
+    /** The policy's break numbers (`breakHoldS`, `breakMatchS`): the model's, or the defaults in training. */
+    private readonly numbers: Pick<PolicyNumbers, 'breakHoldS' | 'breakMatchS'> = DEFAULT_POLICY_NUMBERS,
   ) {
     if (reference.vectors.length < reference.times.length * ALIGN_DIMS) throw new RangeError(`FollowTrack: ${reference.vectors.length} values cannot hold ${reference.times.length} alignment vectors`);
     this.aligner = this.newAligner();
@@ -203,7 +194,7 @@ export class FollowTrack {
    * stopped) is passed on to `placement`. The follower keeps its course through a rest the rehearsal
    * has too (holding its place there lost cues on a real recording), and through every quiet hop where
    * the model does not say where its rehearsal was quiet; it holds its place through a break of
-   * `BREAK_HOLD_S` or more where the rehearsal played on (`breakNotRehearsed`).
+   * `breakHoldS` or more where the rehearsal played on (`breakNotRehearsed`).
    */
   push(v: Float32Array, t: number, quiet = false): void {
     this.quiet = quiet;
@@ -214,10 +205,10 @@ export class FollowTrack {
         this.lastAlignedT = t;
         return;
       }
-      // A quiet run is judged once it has lasted `BREAK_HOLD_S` (the gaps of a sparse passage do not):
+      // A quiet run is judged once it has lasted `breakHoldS` (the gaps of a sparse passage do not):
       // until then its hops wait, and the follower reads as it was before it.
       this.pending.push({ v: Float32Array.from(v), t });
-      if (t - this.pending[0]!.t < BREAK_HOLD_S) return;
+      if (t - this.pending[0]!.t < this.numbers.breakHoldS) return;
       if (this.breakNotRehearsed()) {
         // A break where the rehearsal played on: the follower holds its place (and its clock stands
         // still) until the band plays again. Aligned, the silence matches the rehearsal's own silence
@@ -266,14 +257,15 @@ export class FollowTrack {
 
   /**
    * Whether the rehearsal played on where the follower is: it has stored quiet stretches
-   * (`FollowReference.quietS`) and none within `BREAK_MATCH_S` of the position. Without them (an older
+   * (`FollowReference.quietS`) and none within `breakMatchS` of the position. Without them (an older
    * model) a break is taken for a rest the rehearsal has too.
    */
   private breakNotRehearsed(): boolean {
     const quietS = this.reference.quietS;
     if (quietS === undefined) return false;
     const at = this.aligner.refTime;
-    return !quietS.some(([from, to]) => from <= at + BREAK_MATCH_S && to >= at - BREAK_MATCH_S);
+    const m = this.numbers.breakMatchS;
+    return !quietS.some(([from, to]) => from <= at + m && to >= at - m);
   }
 
   /**

@@ -130,7 +130,7 @@ export class CuePredictor {
       const summary = meta.rehearsals.find((r) => r.name === follow.reference);
       if (summary === undefined) throw new RangeError(`the model's follower tracks rehearsal '${follow.reference}', which the model does not store`);
       if (model.alignment === undefined) throw new RangeError("the model has a follower input but no alignment data (alignment.bin) was loaded");
-      this.follow = new FollowTrack(followReference(summary, model.alignment, { rehearsals: meta.rehearsals, numbers: meta.policy.numbers }), meta.depts, meta.vocab, options.followTape);
+      this.follow = new FollowTrack(followReference(summary, model.alignment, { rehearsals: meta.rehearsals, numbers: meta.policy.numbers }), meta.depts, meta.vocab, options.followTape, meta.policy.numbers);
       const first = Math.min(...summary.cues.map((c) => c.t));
       this.opening = { levelDb: summary.openingLevelDb, windowS: Math.min(OPENING_WINDOW_S, Math.max(0, first)) };
     }

@@ -17,7 +17,7 @@ export function followerCertainties(model: { readonly meta: ModelMeta; readonly 
   const follow = model.meta.features.follow;
   const summary = follow === undefined ? undefined : model.meta.rehearsals.find((r) => r.name === follow.reference);
   if (summary === undefined || model.alignment === undefined) return undefined;
-  const track = new FollowTrack(followReference(summary, model.alignment, { rehearsals: model.meta.rehearsals, numbers: model.meta.policy.numbers }), model.meta.depts, model.meta.vocab);
+  const track = new FollowTrack(followReference(summary, model.alignment, { rehearsals: model.meta.rehearsals, numbers: model.meta.policy.numbers }), model.meta.depts, model.meta.vocab, undefined, model.meta.policy.numbers);
   const af = new AlignmentFeatures();
   const out: { t: number; certainty: number }[] = [];
   for (const e of events) {

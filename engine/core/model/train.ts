@@ -144,7 +144,7 @@ export async function trainModel(tf: Tf, takes: readonly TrainingTake[], options
   const analysed: AnalysedTake[] = sorted.map((t) => ({ name: t.name, durationS: t.durationS, cues: t.cues, rows: rowsFromEvents(t.events), ...(follow ? { aligned: alignedByBeat(t.events) } : {}) }));
   // Each take is heard by a follower tracking another rehearsal (the next one by name), as the show
   // will be: following the take itself would be perfect and teach the model to trust it blindly.
-  const trackFor = (i: number): FollowTrack | undefined => (follow ? new FollowTrack(followReference(rehearsals[(i + 1) % rehearsals.length]!, alignment), depts, vocab) : undefined);
+  const trackFor = (i: number): FollowTrack | undefined => (follow ? new FollowTrack(followReference(rehearsals[(i + 1) % rehearsals.length]!, alignment), depts, vocab, undefined, DEFAULT_POLICY_NUMBERS) : undefined);
   const validationIdx = new Set<number>();
   if (sorted.length >= 5) for (let i = 4; i < sorted.length; i += 5) validationIdx.add(i);
   else if (sorted.length >= 2) validationIdx.add(sorted.length - 1);

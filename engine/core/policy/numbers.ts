@@ -141,6 +141,16 @@ export const policyNumbersSchema = z.object({
    */
   breakCueWithinS: positive,
   /**
+   * The follower (`FollowTrack`) judges a quiet run once it has lasted `breakHoldS` (the gaps of a
+   * sparse passage, a bass alone, are shorter and are followed on as before); it is a break the
+   * rehearsal does not have, and the follower holds its place through it, where the rehearsal was not
+   * quiet (`RehearsalSummary.quietS`) within `breakMatchS` of its seconds of the follower's place (it may
+   * lag or lead by a beat or so). Set on the development stage takes (frontiers `tempoStep`, 002
+   * `dropouts`: holding from the first quiet hop cost a false fire there).
+   */
+  breakHoldS: positive,
+  breakMatchS: positive,
+  /**
    * An attack must also reach this fraction of the loudest flux heard lately (a peak that fades over
    * about 9 s, `FLUX_PEAK_DECAY`): in a noisy room the noise's own flux rises over its mean all the
    * time, and a break must not sound like the band's attack.
@@ -243,6 +253,8 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   attackBeforeS: 0.06,
   attackAfterS: 0.08,
   breakCueWithinS: 1,
+  breakHoldS: 0.5,
+  breakMatchS: 1,
   attackPeakFraction: 0.2,
   fallWindowS: 0.1,
   stopDropDb: 4,
