@@ -11,9 +11,11 @@
  * Use it on the development set (`--dev`). On the held-out set it only describes: nothing read from it
  * may choose a rule or a number (bench/README.md, "Which songs are for what").
  */
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEV_STAGE_SONGS, generateStage } from './dataset/stage.js';
+import { breaksOf, type EditMap } from './dataset/stageEdit.js';
 import { DEV_STAGE_RECORDINGS, generateRecordingTakes } from './dataset/stageRecordings.js';
 import { TAKE_CONDITIONS } from './dataset/stageTruth.js';
 import { replayModel } from '../engine/core/model/evaluate.js';
@@ -41,7 +43,15 @@ interface Fire {
   /** Seconds from the nearest cue of the department (negative: early); undefined when matched. */
   readonly fromNearestS: number | undefined;
   readonly isFalse: boolean;
+  /** The fire went in a break the band took (the generator's pause before a section start), or just before its silence. */
+  readonly atBreak: boolean;
 }
+
+/**
+ * Seconds before a break's silence that a fire still counts as at the break: the follower places the
+ * section start the band then does not play within about this much of the silence's start.
+ */
+const BREAK_EDGE_S = 0.15;
 
 const made = await generateStage({ out: dataDir, ...(opts.dev ? { songs: DEV_STAGE_SONGS } : {}), log });
 made.push(...(await generateRecordingTakes({ out: dataDir, conditions: TAKE_CONDITIONS, cache, log, ...(opts.dev ? { recordings: DEV_STAGE_RECORDINGS } : {}) })));
@@ -60,6 +70,8 @@ for (const song of [...new Set(made.map((t) => t.song))].filter((s) => songs ===
   const takes = await Promise.all(stage.map((t) => readTake(join(dataDir, 'takes', t.name))));
   const replays = await replayAllCached(takes.map((s) => ({ audioPath: s.audioPath, settings: modelListening(model.meta) })), cache);
   for (const [i, take] of takes.entries()) {
+    const edit = JSON.parse(await readFile(join(dataDir, 'takes', take.name, 'edit.json'), 'utf8')) as Pick<EditMap, 'pieces'>;
+    const breaks = breaksOf(edit);
     const { fired, replay } = replayModel(model, { listened: replays[i]! }, { votes: 'model' });
     durationS += replays[i]!.durationS;
     scored.push({ recording: song.startsWith('rec-'), fired, expected: take.cues, durationS: replays[i]!.durationS });
@@ -69,7 +81,8 @@ for (const song of [...new Set(made.map((t) => t.song))].filter((s) => songs ===
       // The decision behind a fire: the model's GO of its department nearest in time (playback fires at once).
       const d = decisions.filter((x) => x.dept === f.dept).sort((a, b) => Math.abs(a.t - f.t) - Math.abs(b.t - f.t))[0];
       const isFalse = unmatched.has(f);
-      fires.push({ take: take.name, dept: f.dept, t: f.t, cue: f.cue, confidence: d?.confidence, reason: d?.reason ?? '', fromNearestS: unmatched.get(f), isFalse });
+      const atBreak = breaks.some(([from, to]) => f.t >= from - BREAK_EDGE_S && f.t <= to);
+      fires.push({ take: take.name, dept: f.dept, t: f.t, cue: f.cue, confidence: d?.confidence, reason: d?.reason ?? '', fromNearestS: unmatched.get(f), isFalse, atBreak });
     }
     log(`${take.name}: ${fired.length} fires, ${unmatched.size} false`);
   }
@@ -102,6 +115,15 @@ for (const [k, v] of kinds) out(`  ${String(v.ok).padStart(5)} / ${String(v.bad)
 const near = falseOnes.filter((f) => f.fromNearestS !== undefined && Math.abs(f.fromNearestS) <= 0.25).length;
 const far = falseOnes.filter((f) => f.fromNearestS === undefined || Math.abs(f.fromNearestS) > FAR_FIRE_S).length;
 out(`false fires by distance to the nearest cue of their department: ${near} within 250 ms (mistimed), ${falseOnes.length - near - far} within ${FAR_FIRE_S} s, ${far} further (a cue in the wrong place)`);
+const farOnes = falseOnes.filter((f) => f.fromNearestS === undefined || Math.abs(f.fromNearestS) > FAR_FIRE_S);
+const condition = (f: Fire): string => f.take.replace(/^.*-stage-/, '');
+out(
+  `of the far ones, ${farOnes.filter((f) => f.atBreak).length} went at a break the band took where the rehearsal played on (from ${BREAK_EDGE_S} s before its silence to the band's return; the section's cues belong on the return): ` +
+    TAKE_CONDITIONS.map((c) => ({ c, far: farOnes.filter((f) => condition(f) === c) }))
+      .filter(({ far }) => far.length > 0)
+      .map(({ c, far }) => `${c} ${far.filter((f) => f.atBreak).length}/${far.length}`)
+      .join(', '),
+);
 for (const f of falseOnes) {
-  out(`  ${f.take.padEnd(30)} ${f.dept.padEnd(4)} ${f.t.toFixed(2).padStart(8)} s  cue ${f.cue.padEnd(3)} conf ${f.confidence?.toFixed(3) ?? '–'}  ${f.fromNearestS === undefined ? 'no cue' : `${f.fromNearestS >= 0 ? '+' : ''}${f.fromNearestS.toFixed(3)} s`}  ${f.reason.slice(0, 90)}`);
+  out(`  ${f.take.padEnd(30)} ${f.dept.padEnd(4)} ${f.t.toFixed(2).padStart(8)} s  cue ${f.cue.padEnd(3)} conf ${f.confidence?.toFixed(3) ?? '–'}  ${f.fromNearestS === undefined ? 'no cue' : `${f.fromNearestS >= 0 ? '+' : ''}${f.fromNearestS.toFixed(3)} s`}  ${f.atBreak ? '[at a break] ' : ''}${f.reason.slice(0, 90)}`);
 }

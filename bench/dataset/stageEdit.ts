@@ -157,6 +157,22 @@ export function mapBeats(map: Pick<EditMap, 'pieces'>, beats: SongForm['beats'])
   return out;
 }
 
+/**
+ * The breaks of a take: output seconds (from, to) where the band is silent between two played bars
+ * (`tempoStep`'s pause before a section start; at least `minS` long). The walk-in before the first
+ * bar is not one.
+ */
+export function breaksOf(map: Pick<EditMap, 'pieces'>, minS = 0.5): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 1; i < map.pieces.length; i++) {
+    const a = map.pieces[i - 1]!;
+    const end = a.outFrom + (a.srcTo - a.srcFrom) / a.speed;
+    const next = map.pieces[i]!.outFrom;
+    if (next - end >= minS) out.push([end, next]);
+  }
+  return out;
+}
+
 /** Maps a source second inside piece `p` to the output. */
 export function outTime(p: Piece, src: number): number {
   return p.outFrom + (src - p.srcFrom) / p.speed;

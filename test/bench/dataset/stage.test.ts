@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../bench/dataset/generate.js';
 import { DRUM_CHANNEL, BASS_CHANNEL, orchestrate, playMap } from '../../../bench/dataset/stageBand.js';
-import { designCues, mapBeats, mapCues, rehearsalPlan, sectionBars, stagePlan, STAGE_CONDITIONS, type EditMap, type SongForm } from '../../../bench/dataset/stageEdit.js';
+import { breaksOf, designCues, mapBeats, mapCues, rehearsalPlan, sectionBars, stagePlan, STAGE_CONDITIONS, type EditMap, type SongForm } from '../../../bench/dataset/stageEdit.js';
 import { availableRecordings, editRecording, recordingForm } from '../../../bench/dataset/stageRecordings.js';
 import { STAGE_RATE } from '../../../bench/dataset/stageAudio.js';
 import { conditionSet, songMaps, songSeed, TAKE_CONDITIONS } from '../../../bench/dataset/stageTruth.js';
@@ -106,6 +106,10 @@ describe('stage edit map', () => {
     expect(gap).toBeGreaterThanOrEqual(1.5);
     expect(gap).toBeLessThanOrEqual(3.5);
     expect(m.pieces[i]!.continues).toBe(false);
+    // The break is where the section's cues would have gone: `breaksOf` finds it, and only it.
+    const end = m.pieces[i - 1]!.outFrom + dur(m.pieces[i - 1]!);
+    expect(breaksOf(m)).toEqual([[end, m.pieces[i]!.outFrom]]);
+    expect(breaksOf(plan('plain'))).toEqual([]);
   });
 
   it('dropouts lay the drums out for 8 played bars and leave the bass alone for 4–8', () => {
