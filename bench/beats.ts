@@ -2,7 +2,7 @@
  * bench/beats — the listening acceptance: how well Precue's causal tracker finds beats and downbeats
  * on music it was never trained or tuned on, beside aubio (`aubiotrack`) on the same audio, in one run.
  *
- *   nice -n 10 npx tsx bench/beats.ts [--songs 20] [--split test|validation] [--unseen] [--no-aubio] [--no-rehearsals] [--no-dsp] [--faster 1.6] [--json out.json]
+ *   nice -n 10 npx tsx bench/beats.ts [--songs 20] [--split test|validation] [--unseen] [--no-aubio] [--no-rehearsals] [--no-dsp] [--faster 1.6] [--grids together|alone] [--json out.json]
  *
  * `--split validation` runs the same on the validation songs (≡ 5 mod 10, rendered with the training
  * soundfonts) and leaves out the real recordings: what choices are made on, so that the test figures
@@ -18,8 +18,9 @@
  *        performance — as played (22.05 kHz, clean);
  *        stage       — in a room: noise before and under the band, reverb, EQ, level rides, 44.1/48 kHz.
  *      With --rehearsals (default on) each song also gets two rehearsal takes (another soundfont,
- *      the song as written at ±3 % tempo), analysed offline into uncorrected grids, and the tracker
- *      runs again with them as its prior.
+ *      the song as written at ±3 % tempo), analysed offline into uncorrected grids — together, so the
+ *      two takes agree on their beat's level (`--grids alone`: each on its own) — and the tracker runs
+ *      again with them as its prior.
  *  (b) the three real recordings in ../shared/data/real-beats (human beat annotations).
  * `--faster F` adds the performances of (a) played F times faster (sox `tempo -m`, truth scaled, no
  * rehearsals): POP909 is slow, and a tracker tuned on it can halve the tempo of faster music
@@ -44,7 +45,7 @@ import { SHIPPED_BAR_NET } from '../engine/core/audio/barNetWeights.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from '../engine/core/audio/beatFrames.js';
 import { LearnedBeatTracker } from '../engine/core/audio/learnedTracker.js';
 import { readWavFile } from '../engine/io/audio/wavFile.js';
-import { rehearsalFromAudio } from '../engine/io/takes/beatGrid.js';
+import { rehearsalFromAudio, songRehearsalsFromAudio } from '../engine/io/takes/beatGrid.js';
 import { fMeasure, mean } from './lib/beatEval.js';
 import { pop909Dir } from './lib/pop909.js';
 import { EVAL_RENDER_VERSION, SOUNDFONT_PACKAGES, spreadSongs } from './listener/recipe.js';
@@ -61,8 +62,11 @@ const { values: opts } = parseArgs({
     json: { type: 'string' },
     faster: { type: 'string' },
     unseen: { type: 'boolean', default: false },
+    grids: { type: 'string', default: 'together' },
   },
 });
+if (opts.grids !== 'together' && opts.grids !== 'alone') throw new RangeError(`--grids: together or alone, got ${opts.grids}`);
+const gridsAlone = opts.grids === 'alone';
 
 /** Figures of one track. */
 interface Row {
@@ -213,13 +217,19 @@ else {
     });
     let rehearsals: RehearsalReference[] | undefined;
     if (!opts['no-rehearsals']) {
-      rehearsals = [];
+      const takes: { name: string; wav: Awaited<ReturnType<typeof readWavFile>> }[] = [];
       for (const take of [0, 1]) {
         const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
-        const wav = await readWavFile(r.wav);
-        // An uncorrected grid: what `precue grid --analyze` would store for this rehearsal.
-        const grid = analyzeGrid(wav.samples, wav.sampleRate, settings);
-        rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, grid, settings));
+        takes.push({ name: `${id}-rehearsal-${take}`, wav: await readWavFile(r.wav) });
+      }
+      // Uncorrected grids: analysed together as `precue analyze --rehearsals` and a show load them
+      // (the takes of one song agree on their beat's level), or with `--grids alone` each on its own,
+      // as `precue grid` stores one take's.
+      if (gridsAlone) rehearsals = takes.map((t) => rehearsalFromAudio(t.name, t.wav, analyzeGrid(t.wav.samples, t.wav.sampleRate, settings), settings));
+      else {
+        const song = songRehearsalsFromAudio(takes, settings);
+        rehearsals = song.references;
+        for (const note of song.notes) if (note !== undefined) process.stderr.write(`  rehearsal grid: ${note}\n`);
       }
     }
     perf.push(withTruth(await renderTake({ id, kind: 'performance', take: 0, unseen }), `${id} performance`, rehearsals));

@@ -4,7 +4,7 @@
  * rehearsals (training soundfonts), then scores candidate settings of the bar-pointer filter and of
  * the prior with the engine's own classes, fed exactly the frames the live pipeline produces.
  *
- *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--model <weights.ts>] [--bar-model <weights.ts>] [--verbose]
+ *   nice -n 10 npx tsx bench/listener/tune.ts [--songs 12] [--what decoder|prior|both|costs] [--only <label words,…>] [--tempo 1.6] [--unseen] [--model <weights.ts>] [--bar-model <weights.ts>] [--grids together|alone] [--verbose]
  *
  * `--tempo F` plays every take (performance, stage and the rehearsals) F times faster (sox `tempo -m`, pitch kept; the
  * truth scaled): POP909's songs are slow (58–103 BPM among the first 12 validation songs), and a
@@ -38,14 +38,16 @@ import { analyzeGrid } from '../../engine/core/audio/offlineGrid.js';
 import { RehearsalPrior, type RehearsalPriorTuning, type RehearsalReference } from '../../engine/core/rehearsal/rehearsalPrior.js';
 import type { ListeningFrame } from '../../engine/core/audio/types.js';
 import { decodeWav } from '../../engine/core/audio/wav.js';
-import { rehearsalFromAudio } from '../../engine/io/takes/beatGrid.js';
+import { rehearsalFromAudio, songRehearsalsFromAudio } from '../../engine/io/takes/beatGrid.js';
 import { fMeasure, mean } from '../lib/beatEval.js';
 import { spreadSongs } from './recipe.js';
 import { renderTake, takeAtTempo } from './render.js';
 
-const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, model: { type: 'string' }, 'bar-model': { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { songs: { type: 'string', default: '12' }, what: { type: 'string', default: 'both' }, only: { type: 'string' }, tempo: { type: 'string', default: '1' }, unseen: { type: 'boolean', default: false }, model: { type: 'string' }, 'bar-model': { type: 'string' }, grids: { type: 'string', default: 'together' }, verbose: { type: 'boolean', default: false } } });
 const tempo = Number(opts.tempo);
 const unseen = opts.unseen === true;
+if (opts.grids !== 'together' && opts.grids !== 'alone') throw new RangeError(`--grids: together or alone, got ${opts.grids}`);
+const gridsAlone = opts.grids === 'alone';
 const model = opts.model === undefined ? undefined : await loadBeatNetModule(opts.model);
 const barModel = opts['bar-model'] === undefined ? undefined : await loadBarNetModule(opts['bar-model']);
 
@@ -87,13 +89,16 @@ function framesOf(samples: Float32Array, rate: number): ListeningFrame[] {
 
 const cases: Case[] = [];
 for (const id of spreadSongs('validation', Number(opts.songs))) {
-  const rehearsals: RehearsalReference[] = [];
+  const takes: { name: string; wav: ReturnType<typeof decodeWav> }[] = [];
   for (const take of [0, 1]) {
     const r = await renderTake({ id, kind: 'rehearsal', take, unseen });
     const path = await takeAtTempo(r.wav, tempo);
-    const wav = decodeWav(readFileSync(path), path);
-    rehearsals.push(rehearsalFromAudio(`${id}-rehearsal-${take}`, wav, analyzeGrid(wav.samples, wav.sampleRate, settings, model, barModel), settings));
+    takes.push({ name: `${id}-rehearsal-${take}`, wav: decodeWav(readFileSync(path), path) });
   }
+  // The two rehearsals analysed together, as `precue analyze --rehearsals` and a show load them (`--grids alone`: each on its own).
+  const rehearsals: RehearsalReference[] = gridsAlone
+    ? takes.map((t) => rehearsalFromAudio(t.name, t.wav, analyzeGrid(t.wav.samples, t.wav.sampleRate, settings, model, barModel), settings))
+    : songRehearsalsFromAudio(takes, settings, model, barModel).references;
   for (const kind of ['performance', 'stage'] as const) {
     const r = await renderTake({ id, kind, take: 0, unseen });
     const path = await takeAtTempo(r.wav, tempo);

@@ -10,7 +10,7 @@ import { pcmBlocks, checkPcmLayout } from '../../io/audio/pcmStream.js';
 import { listenInWorker } from '../../io/audio/workerListen.js';
 import { writePlot } from '../../io/audio/plot.js';
 import { readWavFile } from '../../io/audio/wavFile.js';
-import { loadRehearsal } from '../../io/takes/beatGrid.js';
+import { loadRehearsals } from '../../io/takes/beatGrid.js';
 import { lastValueFrom, reduce, timer, takeUntil, type Observable } from 'rxjs';
 import type { CliContext } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -133,10 +133,11 @@ Examples:
     if (values.tracker === 'dsp' && rehearsalDirs.length > 0) throw new UsageError('precue analyze: --rehearsals guide the learned tracker only; drop --tracker dsp.');
     const tracker: TrackerKind = chooseTracker(values.tracker, rehearsalDirs.length > 0);
     const rehearsals: RehearsalReference[] = [];
-    for (const dir of rehearsalDirs) {
-      const { reference, analyzed } = await loadRehearsal(dir, { tracker });
-      rehearsals.push(reference);
-      ctx.stderr(`rehearsal ${reference.name}: ${reference.grid.beats.length} beats${analyzed ? " (no beats.json: analysed now, uncorrected; store one with 'precue grid')" : ' from beats.json'}\n`);
+    for (const r of await loadRehearsals(rehearsalDirs, { tracker })) {
+      if ('error' in r) throw r.error;
+      rehearsals.push(r.reference);
+      ctx.stderr(`rehearsal ${r.reference.name}: ${r.reference.grid.beats.length} beats${r.analyzed ? " (no beats.json: analysed now, uncorrected; store one with 'precue grid')" : ' from beats.json'}\n`);
+      if (r.note !== undefined) ctx.stderr(`rehearsal ${r.note}\n`);
     }
     if (values.live === true) {
       if (positionals.length > 0 && values.rehearsals === undefined) throw new UsageError('precue analyze: --live takes no audio file.');

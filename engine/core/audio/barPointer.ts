@@ -458,9 +458,27 @@ export interface DecodedBeat {
  * ahead allowed). `acts` holds (beat, downbeat) per frame. Returns the path's beats in order.
  */
 export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerTuning> = {}): DecodedBeat[] {
+  return decodeBarPointerScored(acts, tuning).beats;
+}
+
+/** A Viterbi decode and the log-probability of its path (the model's, observations included). */
+export interface ScoredDecode {
+  readonly beats: DecodedBeat[];
+  /** Natural log of the best path's joint probability with the activations; −Infinity when no path is allowed. */
+  readonly logProb: number;
+}
+
+/**
+ * `decodeBarPointer` with the path's log-probability, optionally restricted to beats of `allowedBpm`
+ * ([low, high]): the other tempi keep their place in the model (its tempo prior and transitions are
+ * those of the whole range) but no path may enter them, so decodes restricted to different ranges
+ * compare by their log-probabilities — how one song's takes agree on a tempo octave
+ * (`core/rehearsal/songGrids.ts`).
+ */
+export function decodeBarPointerScored(acts: Float32Array, tuning: Partial<BarPointerTuning> = {}, allowedBpm?: readonly [number, number]): ScoredDecode {
   const t = { ...defaultBarPointerTuning, ...tuning };
   const frames = Math.floor(acts.length / 2);
-  if (frames === 0) return [];
+  if (frames === 0) return { beats: [], logProb: 0 };
   const taus = buildTaus(t);
   const nT = taus.length;
   const trans = tempoTransitions(taus, t.transitionLambda, t.transitionSlackFrames);
@@ -477,14 +495,18 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
     head: number;
     /** Offset of this block's entries in the per-frame backpointer row. */
     entryAt: number;
+    /** Outside `allowedBpm`: no path may be here. */
+    barred: boolean;
   }
   const blocks: VBlock[] = [];
   let entries = 0;
+  const barredTau = (tau: number): boolean => allowedBpm !== undefined && !((60 * t.fps) / tau >= allowedBpm[0] && (60 * t.fps) / tau <= allowedBpm[1]);
   t.meters.forEach((meter, mi) => {
     taus.forEach((tau, ti) => {
       const len = meter * tau;
       const w = ((t.meterPrior[mi]! / meterSum) * prior[ti]!) / len;
-      blocks.push({ meter, tau, len, ti, zone: zoneFrames(tau, t), d: new Float64Array(len).fill(Math.log(w)), head: 0, entryAt: entries });
+      const barred = barredTau(tau);
+      blocks.push({ meter, tau, len, ti, zone: zoneFrames(tau, t), d: new Float64Array(len).fill(barred ? -Infinity : Math.log(w)), head: 0, entryAt: entries, barred });
       entries += meter;
     });
   });
@@ -512,6 +534,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
     }
   };
   observe(0);
+  let logScale = 0;
   for (let n = 1; n < frames; n++) {
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k]!;
@@ -521,6 +544,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
     const row = n * entries;
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k]!;
+      if (b.barred) continue;
       const first = k - b.ti;
       for (let beatIdx = 0; beatIdx < b.meter; beatIdx++) {
         const from = (beatIdx - 1 + b.meter) % b.meter;
@@ -541,7 +565,10 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
     // Keep the numbers small.
     let max = -Infinity;
     for (const b of blocks) for (let i = 0; i < b.len; i++) if (b.d[i]! > max) max = b.d[i]!;
-    if (Number.isFinite(max)) for (const b of blocks) for (let i = 0; i < b.len; i++) b.d[i]! -= max;
+    if (Number.isFinite(max)) {
+      for (const b of blocks) for (let i = 0; i < b.len; i++) b.d[i]! -= max;
+      logScale += max;
+    }
   }
   // Best final state, then back along the path.
   let bk = 0;
@@ -557,6 +584,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
       }
     }
   });
+  if (bestV === -Infinity) return { beats: [], logProb: -Infinity };
   const out: DecodedBeat[] = [];
   for (let n = frames - 1; n >= 0; n--) {
     const b = blocks[bk]!;
@@ -572,7 +600,7 @@ export function decodeBarPointer(acts: Float32Array, tuning: Partial<BarPointerT
       pos = (from + 1) * nb.tau - 1;
     } else pos--;
   }
-  return out.reverse();
+  return { beats: out.reverse(), logProb: logScale + bestV };
 }
 
 /** Runs the online filter over a whole activation sequence ((beat, downbeat) per frame); returns its beats. */

@@ -21,11 +21,29 @@ export function analyzeGrid(
   model: BeatNetModel = SHIPPED_BEAT_NET,
   barModel?: BarNetModel | null,
 ): BeatGrid {
+  const evidence = gridEvidence(samples, sampleRate, model);
+  return gridOfBeats(evidence, decodeBarPointer(evidence.acts, barPointerTuningFor(settings)), model, barModel);
+}
+
+/** What a grid is decoded from: the beat network's frames and its activations over a whole recording. */
+export interface GridEvidence {
+  readonly bands: Float32Array;
+  /** Frames (at `BEAT_FPS`). */
+  readonly count: number;
+  /** (beat, downbeat) per frame. */
+  readonly acts: Float32Array;
+}
+
+/** The beat network over every frame of a recording. */
+export function gridEvidence(samples: Float32Array, sampleRate: number, model: BeatNetModel = SHIPPED_BEAT_NET): GridEvidence {
   const { bands, count } = beatFramesOf(samples, sampleRate);
-  const acts = beatActivations(new BeatNet(beatNetWeights(model)), bands, beatBandCount());
-  const beats = decodeBarPointer(acts, barPointerTuningFor(settings));
+  return { bands, count, acts: beatActivations(new BeatNet(beatNetWeights(model)), bands, beatBandCount()) };
+}
+
+/** A grid from decoded beats: the bar network (when `model` has one) places them in their bars. */
+export function gridOfBeats(evidence: GridEvidence, beats: readonly DecodedBeat[], model: BeatNetModel = SHIPPED_BEAT_NET, barModel?: BarNetModel | null): BeatGrid {
   const bars = barModelFor(model, barModel);
-  const places = bars !== null ? placeInBars(beats, bands, count, acts, bars) : beats.map((b) => b.beatInBar);
+  const places = bars !== null ? placeInBars(beats, evidence.bands, evidence.count, evidence.acts, bars) : beats.map((b) => b.beatInBar);
   return makeGrid(
     `learned ${model.version}${bars !== null ? ` + ${bars.version}` : ''} (offline Viterbi)`,
     beats.map((b, i) => [b.frame / BEAT_FPS, places[i]!] as const),

@@ -10,6 +10,9 @@ import { audioBlocks } from '../../core/audio/analyze.js';
 import { FeatureFramer } from '../../core/audio/extractFeatures.js';
 import { resolveListeningSettings, type ListenOptions } from '../../core/audio/listen.js';
 import type { RehearsalReference } from '../../core/rehearsal/rehearsalPrior.js';
+import { analyzeSongGrids } from '../../core/rehearsal/songGrids.js';
+import type { BarNetModel } from '../../core/audio/barNet.js';
+import type { BeatNetModel } from '../../core/audio/beatNet.js';
 import type { FeatureFrame } from '../../core/audio/types.js';
 import type { DecodedWav } from '../../core/audio/wav.js';
 import { ShowFileError } from '../../core/errors.js';
@@ -60,25 +63,73 @@ export async function analyzeTakeGrid(takeDir: string, settings: ListenOptions =
 
 /** A rehearsal ready for the live prior from its decoded audio and grid: the alignment vectors under `settings`. */
 export function rehearsalFromAudio(name: string, wav: Pick<DecodedWav, 'samples' | 'sampleRate'>, grid: BeatGrid, settings: ListenOptions = {}): RehearsalReference {
+  return { name, grid, ...alignmentOfAudio(wav, settings) };
+}
+
+/** A recording's alignment vectors (what the score follower follows) under `settings`. */
+export function alignmentOfAudio(wav: Pick<DecodedWav, 'samples' | 'sampleRate'>, settings: ListenOptions = {}): { times: Float32Array; vectors: Float32Array } {
   const framer = new FeatureFramer(resolveListeningSettings({ ...settings, tracker: 'dsp' }));
   const frames: FeatureFrame[] = [];
   audioBlocks(wav.samples, wav.sampleRate, 4096).subscribe((b) => {
     for (const f of framer.push(b)) frames.push(f);
   });
   const { times, vectors } = alignmentFromEvents(frames.map((v) => ({ kind: 'frame' as const, v })));
-  return { name, grid, times, vectors };
+  return { times, vectors };
 }
 
 /**
- * A rehearsal take ready for the live prior: its grid (the stored one, or — `analyzed: true` — one
- * analysed now when it has none) and the alignment vectors of its audio.
+ * Rehearsals of one song (or several) from their audio, analysed together (`analyzeSongGrids`): takes
+ * of the same music agree on their beat's level. Returns each take's reference and, where the
+ * agreement changed a take's grid, a line saying so (undefined for the others).
  */
-export async function loadRehearsal(takeDir: string, settings: ListenOptions = {}): Promise<{ reference: RehearsalReference; analyzed: boolean }> {
-  const dir = resolve(takeDir);
-  const wav = await readWavFile(join(dir, 'audio.wav'));
-  const stored = await readBeatGrid(dir);
-  const grid = stored ?? analyzeGrid(wav.samples, wav.sampleRate, resolveListeningSettings(settings));
-  return { reference: rehearsalFromAudio(basename(dir), wav, grid, settings), analyzed: stored === undefined };
+export function songRehearsalsFromAudio(
+  takes: readonly { name: string; wav: Pick<DecodedWav, 'samples' | 'sampleRate'> }[],
+  settings: ListenOptions = {},
+  model?: BeatNetModel,
+  barModel?: BarNetModel | null,
+): { references: RehearsalReference[]; notes: (string | undefined)[] } {
+  const song = takes.map((t) => ({ name: t.name, samples: t.wav.samples, sampleRate: t.wav.sampleRate, ...alignmentOfAudio(t.wav, settings) }));
+  const grids = analyzeSongGrids(song, resolveListeningSettings(settings), { ...(model !== undefined ? { model } : {}), ...(barModel !== undefined ? { barModel } : {}) });
+  return {
+    references: song.map((t, i) => ({ name: t.name, grid: grids[i]!.grid, times: t.times, vectors: t.vectors })),
+    notes: grids.map((g) => g.note),
+  };
+}
+
+/** A rehearsal take loaded for the live prior, or why it could not be. */
+export type LoadedRehearsal =
+  | { readonly dir: string; readonly reference: RehearsalReference; readonly analyzed: boolean; readonly note?: string }
+  | { readonly dir: string; readonly error: Error };
+
+/**
+ * Rehearsal takes ready for the live prior, in order: each with its stored grid, or — `analyzed: true`
+ * — one analysed now when it has none. Takes analysed now are analysed together
+ * (`songRehearsalsFromAudio`), so takes of one song agree on their beat's level; `note` says where
+ * that changed a take's grid. A take that cannot be read comes back as its error; the others load.
+ */
+export async function loadRehearsals(takeDirs: readonly string[], settings: ListenOptions = {}): Promise<LoadedRehearsal[]> {
+  type Read = { dir: string; wav: DecodedWav; stored: BeatGrid | undefined } | { dir: string; error: Error };
+  const read = await Promise.all(
+    takeDirs.map(async (d): Promise<Read> => {
+      const dir = resolve(d);
+      try {
+        const wav = await readWavFile(join(dir, 'audio.wav'));
+        return { dir, wav, stored: await readBeatGrid(dir) };
+      } catch (err) {
+        return { dir, error: err instanceof Error ? err : new Error(String(err)) };
+      }
+    }),
+  );
+  const fresh = read.flatMap((r, i) => ('wav' in r && r.stored === undefined ? [{ i, name: basename(r.dir), wav: r.wav }] : []));
+  const analyzed = songRehearsalsFromAudio(fresh, settings);
+  return read.map((r, i): LoadedRehearsal => {
+    if ('error' in r) return { dir: r.dir, error: r.error };
+    if (r.stored !== undefined) return { dir: r.dir, reference: rehearsalFromAudio(basename(r.dir), r.wav, r.stored, settings), analyzed: false };
+    const k = fresh.findIndex((f) => f.i === i);
+    const reference = analyzed.references[k]!;
+    const note = analyzed.notes[k];
+    return note === undefined ? { dir: r.dir, reference, analyzed: true } : { dir: r.dir, reference, analyzed: true, note };
+  });
 }
 
 /**
@@ -89,14 +140,19 @@ export async function loadRehearsal(takeDir: string, settings: ListenOptions = {
 export async function loadShowRehearsals(takes: readonly string[], showDir: string, settings: ListenOptions = {}): Promise<{ references: RehearsalReference[]; lines: string[] }> {
   const references: RehearsalReference[] = [];
   const lines: string[] = [];
-  for (const take of takes) {
-    try {
-      const { reference, analyzed } = await loadRehearsal(resolve(showDir, take), settings);
-      references.push(reference);
-      lines.push(`rehearsal grid: ${take} (${reference.grid.beats.length} beats${analyzed ? "; no beats.json, analysed now, uncorrected — store one with 'precue grid'" : ''})`);
-    } catch (err) {
-      lines.push(`rehearsal grid: ${take} NOT USED — ${err instanceof Error ? err.message : String(err)}`);
+  const loaded = await loadRehearsals(
+    takes.map((t) => resolve(showDir, t)),
+    settings,
+  );
+  loaded.forEach((r, i) => {
+    const take = takes[i]!;
+    if ('error' in r) {
+      lines.push(`rehearsal grid: ${take} NOT USED — ${r.error.message}`);
+      return;
     }
-  }
+    references.push(r.reference);
+    lines.push(`rehearsal grid: ${take} (${r.reference.grid.beats.length} beats${r.analyzed ? "; no beats.json, analysed now, uncorrected — store one with 'precue grid'" : ''})`);
+    if (r.note !== undefined) lines.push(`rehearsal grid: ${r.note}`);
+  });
   return { references, lines };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BarPointerFilter, decodeBarPointer, filterActivations, oneFactorPerBeat } from '../../../engine/core/audio/barPointer.js';
+import { BarPointerFilter, decodeBarPointer, decodeBarPointerScored, filterActivations, oneFactorPerBeat } from '../../../engine/core/audio/barPointer.js';
 import { fMeasure } from '../../../bench/lib/beatEval.js';
 
 const FPS = 50;
@@ -196,5 +196,29 @@ describe('bar-pointer HMM', () => {
     const downs = beats.filter((b) => b.beatInBar === 0).map((b) => b.frame);
     for (const d of downs) expect(Math.round((d - 12) / 27) % 4).toBe(0);
     expect(decodeBarPointer(new Float32Array(0))).toEqual([]);
+  });
+
+  it('offline Viterbi held to a tempo range: beats only there, a path no likelier than the free one, comparable scores', () => {
+    // A pulse at 111 BPM (27 frames) whose every other beat is weak: the free decode and one held to
+    // the half tempo, one held to the full.
+    const frames = 40 * FPS;
+    const a = activations(frames, 27, 12, 4, 0.02, 0.6);
+    for (let k = 1; 12 + k * 27 < frames; k += 2) a[2 * (12 + k * 27)] = 0.15;
+    const free = decodeBarPointerScored(a, { fps: FPS });
+    expect(free.beats).toEqual(decodeBarPointer(a, { fps: FPS }));
+    const bpmOf = (bs: readonly { frame: number }[]): number => (60 * FPS * (bs.length - 1)) / (bs.at(-1)!.frame - bs[0]!.frame);
+    const half = decodeBarPointerScored(a, { fps: FPS }, [45, 65]);
+    const full = decodeBarPointerScored(a, { fps: FPS }, [95, 130]);
+    expect(bpmOf(half.beats)).toBeGreaterThan(45);
+    expect(bpmOf(half.beats)).toBeLessThan(65);
+    expect(bpmOf(full.beats)).toBeGreaterThan(95);
+    expect(bpmOf(full.beats)).toBeLessThan(130);
+    expect(fMeasure(truth(frames, 27, 12), times(full.beats), 0.07, 0).f).toBeGreaterThan(0.97);
+    // The free path is the best of all: no restricted one beats it, and it equals the better of the two here.
+    expect(free.logProb).toBeGreaterThanOrEqual(Math.max(half.logProb, full.logProb) - 1e-6);
+    expect(Math.max(half.logProb, full.logProb)).toBeCloseTo(free.logProb, 6);
+    expect(Number.isFinite(half.logProb) && Number.isFinite(full.logProb)).toBe(true);
+    // No tempo of the model in the range: no path at all.
+    expect(decodeBarPointerScored(a, { fps: FPS }, [300, 400])).toEqual({ beats: [], logProb: -Infinity });
   });
 });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { audioBlocks } from '../../../engine/core/audio/analyze.js';
+import { FeatureFramer } from '../../../engine/core/audio/extractFeatures.js';
+import { resolveListeningSettings } from '../../../engine/core/audio/listen.js';
+import { analyzeGrid } from '../../../engine/core/audio/offlineGrid.js';
+import type { FeatureFrame } from '../../../engine/core/audio/types.js';
+import { alignmentFromEvents } from '../../../engine/core/model/evaluate.js';
+import { analyzeSongGrids, sameMusic, type SongTake } from '../../../engine/core/rehearsal/songGrids.js';
+import { fMeasure } from '../../../bench/lib/beatEval.js';
+
+const SR = 22050;
+const LISTEN = resolveListeningSettings({ tracker: 'learned' });
+
+/**
+ * A melody of 16 notes looping, one note per beat at `bpm` (4/4, louder on the downbeat); every other
+ * note at `offBeatLevel` — soft enough (0.1 at 110 BPM) and the decoder, alone, takes half the tempo.
+ * `square`: another timbre and other notes (another song).
+ */
+function melody(bpm: number, seconds: number, offBeatLevel = 0.3, square = false): { samples: Float32Array; beats: number[] } {
+  const out = new Float32Array(Math.round(seconds * SR));
+  const notes = square ? [50, 57, 53, 45, 52, 59, 55, 47, 48, 55, 52, 43, 53, 60, 57, 50] : [60, 64, 67, 72, 62, 65, 69, 74, 57, 60, 64, 69, 59, 62, 67, 71];
+  const period = 60 / bpm;
+  const beats: number[] = [];
+  for (let k = 0; (k + 1) * period < seconds; k++) {
+    const f = 440 * 2 ** ((notes[k % 16]! - 69) / 12);
+    const start = Math.round(k * period * SR);
+    beats.push(k * period);
+    const level = square ? 0.4 : k % 2 === 1 ? offBeatLevel : k % 4 === 0 ? 0.5 : 0.3;
+    for (let i = 0; i < period * SR && start + i < out.length; i++) {
+      const s = Math.sin((2 * Math.PI * f * i) / SR);
+      out[start + i] = level * Math.exp(-i / ((square ? 0.1 : 0.3) * SR)) * (square ? Math.sign(s) : s);
+    }
+  }
+  return { samples: out, beats };
+}
+
+function take(name: string, m: { samples: Float32Array }): SongTake {
+  const framer = new FeatureFramer(resolveListeningSettings({ tracker: 'dsp' }));
+  const frames: FeatureFrame[] = [];
+  audioBlocks(m.samples, SR, 2048).subscribe((b) => frames.push(...framer.push(b)));
+  const { times, vectors } = alignmentFromEvents(frames.map((v) => ({ kind: 'frame' as const, v })));
+  return { name, samples: m.samples, sampleRate: SR, times, vectors };
+}
+
+const bpmOf = (beats: readonly (readonly [number, number])[]): number => (60 * (beats.length - 1)) / (beats.at(-1)![0] - beats[0]![0]);
+
+describe('one song’s rehearsal grids, analysed together', () => {
+  it('a take decoded alone at half the tempo joins the level its song’s other takes agree on (a slower take counts on its own level)', () => {
+    const soft = melody(110, 40, 0.1);
+    const plain = melody(110, 40);
+    const slower = melody(80, 40);
+    // Alone, the soft take's off-beat notes are not beats.
+    expect(bpmOf(analyzeGrid(soft.samples, SR, LISTEN).beats)).toBeLessThan(60);
+    const grids = analyzeSongGrids([take('soft', soft), take('plain', plain), take('slower', slower)], LISTEN);
+    expect(bpmOf(grids[0]!.grid.beats)).toBeGreaterThan(100);
+    expect(fMeasure(soft.beats, grids[0]!.grid.beats.map((b) => b[0])).f).toBeGreaterThan(0.9);
+    expect(grids[0]!.note).toMatch(/^soft: decoded alone at 5\d\.\d BPM.*\(plain, slower\).*decoded again at theirs \(1\d\d\.\d BPM\)/);
+    // The others keep what they had alone: the 80 BPM take is the same level, played slower.
+    expect(grids[1]!.note).toBeUndefined();
+    expect(grids[2]!.note).toBeUndefined();
+    expect(grids[1]!.grid).toEqual(analyzeGrid(plain.samples, SR, LISTEN));
+    expect(grids[2]!.grid).toEqual(analyzeGrid(slower.samples, SR, LISTEN));
+  });
+
+  it('takes of another song keep their own tempo', () => {
+    const plain = take('plain', melody(110, 40));
+    const other = melody(60, 40, 0.3, true);
+    const otherTake = take('other', other);
+    expect(sameMusic(plain, otherTake)).toBe(false);
+    expect(sameMusic(plain, take('again', melody(106, 40)))).toBe(true);
+    const grids = analyzeSongGrids([plain, otherTake], LISTEN);
+    expect(grids.map((g) => g.note)).toEqual([undefined, undefined]);
+    expect(grids[1]!.grid).toEqual(analyzeGrid(other.samples, SR, LISTEN));
+  });
+});
