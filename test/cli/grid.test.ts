@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { beatGridSchema, gridPeriod } from '../../engine/core/audio/beatGrid.js';
 import { encodeWav } from '../../engine/core/audio/wav.js';
 import { runCli } from '../../engine/cli/main.js';
-import { readBeatGrid } from '../../engine/io/takes/beatGrid.js';
-import { beatTimes, clicks } from '../core/audio/signals.js';
+import { loadRehearsals, loadShowRehearsals, readBeatGrid, writeBeatGrid } from '../../engine/io/takes/beatGrid.js';
+import { analyzeGrid } from '../../engine/core/audio/offlineGrid.js';
+import { resolveListeningSettings } from '../../engine/core/audio/listen.js';
+import { beatTimes, clicks, melodyTake } from '../core/audio/signals.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'precue-grid-'));
 
@@ -76,5 +78,38 @@ describe('precue grid', () => {
     expect((await cli('analyze', file, '--tracker', 'magic')).err).toMatch(/--tracker must be learned or dsp/);
     // The grids guide the learned tracker only: asking for the DSP one with them is a usage error.
     expect((await cli('analyze', file, '--tracker', 'dsp', '--rehearsals', a)).err).toMatch(/guide the learned tracker only/);
+  });
+
+  it('rehearsals analysed now agree on their beat level; a stored grid is kept as stored; an unreadable take is left out with why', async () => {
+    const song = (name: string, offBeatLevel: number, bpm = 110): string => {
+      const t = join(dir, name);
+      mkdirSync(t, { recursive: true });
+      writeFileSync(join(t, 'audio.wav'), encodeWav([melodyTake(bpm, 40, offBeatLevel).samples], 22050));
+      return t;
+    };
+    const soft = song('song-soft', 0.1);
+    const plain = song('song-plain', 0.3);
+    const slower = song('song-slower', 0.3, 80);
+    const stored = song('song-stored', 0.1);
+    const listen = resolveListeningSettings({ tracker: 'learned' });
+    const alone = analyzeGrid(melodyTake(110, 40, 0.1).samples, 22050, listen);
+    await writeBeatGrid(stored, alone);
+    const loaded = await loadRehearsals([soft, plain, stored, join(dir, 'no-such-take'), slower], { tracker: 'learned' });
+    const [a, b, c, d] = loaded;
+    if (!a || 'error' in a || !b || 'error' in b || !c || 'error' in c) throw new Error('three takes should load');
+    expect(a.analyzed && b.analyzed && !c.analyzed).toBe(true);
+    // Alone, the soft take is heard at half its tempo; beside the plain one it takes the plain one's level.
+    expect(alone.beats.length).toBeLessThan(45);
+    expect(a.reference.grid.beats.length).toBeGreaterThan(65);
+    expect(a.note).toMatch(/^song-soft: decoded alone at .* \(song-plain, song-slower\)/);
+    expect(b.note).toBeUndefined();
+    // What a person stored (or corrected) is used as it is.
+    expect(c.reference.grid).toEqual((await readBeatGrid(stored))!);
+    expect(d !== undefined && 'error' in d && d.error.message).toMatch(/no-such-take/);
+    // A show says all of it on its banner lines.
+    const show = await loadShowRehearsals(['song-soft', 'song-plain', 'no-such-take', 'song-slower'], dir, { tracker: 'learned' });
+    expect(show.references.map((r) => r.name)).toEqual(['song-soft', 'song-plain', 'song-slower']);
+    expect(show.lines.join('\n')).toMatch(/rehearsal grid: song-soft: decoded alone/);
+    expect(show.lines.join('\n')).toMatch(/rehearsal grid: no-such-take NOT USED — .*no-such-take/);
   });
 });

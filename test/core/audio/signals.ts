@@ -25,3 +25,27 @@ export function beatTimes(bpm: number, startS: number, endS: number): number[] {
   for (let t = startS; t < endS; t += 60 / bpm) out.push(t);
   return out;
 }
+
+/**
+ * A melody of 16 notes looping, one note per beat at `bpm` (4/4, louder on the downbeat); every other
+ * note at `offBeatLevel` — soft enough (0.1 at 110 BPM) and the decoder, alone, takes half the tempo.
+ * `square`: another timbre and other notes (another song). At 22.05 kHz.
+ */
+export function melodyTake(bpm: number, seconds: number, offBeatLevel = 0.3, square = false): { samples: Float32Array; beats: number[] } {
+  const SR = 22050;
+  const out = new Float32Array(Math.round(seconds * SR));
+  const notes = square ? [50, 57, 53, 45, 52, 59, 55, 47, 48, 55, 52, 43, 53, 60, 57, 50] : [60, 64, 67, 72, 62, 65, 69, 74, 57, 60, 64, 69, 59, 62, 67, 71];
+  const period = 60 / bpm;
+  const beats: number[] = [];
+  for (let k = 0; (k + 1) * period < seconds; k++) {
+    const f = 440 * 2 ** ((notes[k % 16]! - 69) / 12);
+    const start = Math.round(k * period * SR);
+    beats.push(k * period);
+    const level = square ? 0.4 : k % 2 === 1 ? offBeatLevel : k % 4 === 0 ? 0.5 : 0.3;
+    for (let i = 0; i < period * SR && start + i < out.length; i++) {
+      const s = Math.sin((2 * Math.PI * f * i) / SR);
+      out[start + i] = level * Math.exp(-i / ((square ? 0.1 : 0.3) * SR)) * (square ? Math.sign(s) : s);
+    }
+  }
+  return { samples: out, beats };
+}

@@ -7,32 +7,10 @@ import type { FeatureFrame } from '../../../engine/core/audio/types.js';
 import { alignmentFromEvents } from '../../../engine/core/model/evaluate.js';
 import { analyzeSongGrids, sameMusic, type SongTake } from '../../../engine/core/rehearsal/songGrids.js';
 import { fMeasure } from '../../../bench/lib/beatEval.js';
+import { melodyTake } from '../audio/signals.js';
 
 const SR = 22050;
 const LISTEN = resolveListeningSettings({ tracker: 'learned' });
-
-/**
- * A melody of 16 notes looping, one note per beat at `bpm` (4/4, louder on the downbeat); every other
- * note at `offBeatLevel` — soft enough (0.1 at 110 BPM) and the decoder, alone, takes half the tempo.
- * `square`: another timbre and other notes (another song).
- */
-function melody(bpm: number, seconds: number, offBeatLevel = 0.3, square = false): { samples: Float32Array; beats: number[] } {
-  const out = new Float32Array(Math.round(seconds * SR));
-  const notes = square ? [50, 57, 53, 45, 52, 59, 55, 47, 48, 55, 52, 43, 53, 60, 57, 50] : [60, 64, 67, 72, 62, 65, 69, 74, 57, 60, 64, 69, 59, 62, 67, 71];
-  const period = 60 / bpm;
-  const beats: number[] = [];
-  for (let k = 0; (k + 1) * period < seconds; k++) {
-    const f = 440 * 2 ** ((notes[k % 16]! - 69) / 12);
-    const start = Math.round(k * period * SR);
-    beats.push(k * period);
-    const level = square ? 0.4 : k % 2 === 1 ? offBeatLevel : k % 4 === 0 ? 0.5 : 0.3;
-    for (let i = 0; i < period * SR && start + i < out.length; i++) {
-      const s = Math.sin((2 * Math.PI * f * i) / SR);
-      out[start + i] = level * Math.exp(-i / ((square ? 0.1 : 0.3) * SR)) * (square ? Math.sign(s) : s);
-    }
-  }
-  return { samples: out, beats };
-}
 
 function take(name: string, m: { samples: Float32Array }): SongTake {
   const framer = new FeatureFramer(resolveListeningSettings({ tracker: 'dsp' }));
@@ -46,9 +24,9 @@ const bpmOf = (beats: readonly (readonly [number, number])[]): number => (60 * (
 
 describe('one song’s rehearsal grids, analysed together', () => {
   it('a take decoded alone at half the tempo joins the level its song’s other takes agree on (a slower take counts on its own level)', () => {
-    const soft = melody(110, 40, 0.1);
-    const plain = melody(110, 40);
-    const slower = melody(80, 40);
+    const soft = melodyTake(110, 40, 0.1);
+    const plain = melodyTake(110, 40);
+    const slower = melodyTake(80, 40);
     // Alone, the soft take's off-beat notes are not beats.
     expect(bpmOf(analyzeGrid(soft.samples, SR, LISTEN).beats)).toBeLessThan(60);
     const grids = analyzeSongGrids([take('soft', soft), take('plain', plain), take('slower', slower)], LISTEN);
@@ -63,11 +41,11 @@ describe('one song’s rehearsal grids, analysed together', () => {
   });
 
   it('takes of another song keep their own tempo', () => {
-    const plain = take('plain', melody(110, 40));
-    const other = melody(60, 40, 0.3, true);
+    const plain = take('plain', melodyTake(110, 40));
+    const other = melodyTake(60, 40, 0.3, true);
     const otherTake = take('other', other);
     expect(sameMusic(plain, otherTake)).toBe(false);
-    expect(sameMusic(plain, take('again', melody(106, 40)))).toBe(true);
+    expect(sameMusic(plain, take('again', melodyTake(106, 40)))).toBe(true);
     const grids = analyzeSongGrids([plain, otherTake], LISTEN);
     expect(grids.map((g) => g.note)).toEqual([undefined, undefined]);
     expect(grids[1]!.grid).toEqual(analyzeGrid(other.samples, SR, LISTEN));
