@@ -37,6 +37,11 @@ export interface SongTake {
   readonly sampleRate: number;
   readonly vectors: Float32Array;
   readonly times: Float32Array;
+  /**
+   * A grid a person stored (or corrected) for this take: kept as it is, and the level its song's other
+   * takes are decoded at (where stored grids disagree, the likeliest of theirs).
+   */
+  readonly grid?: BeatGrid;
 }
 
 /** A take's grid, and a line when the takes' agreement changed it. */
@@ -97,19 +102,26 @@ export function analyzeSongGrids(
 ): SongGrid[] {
   const { model = SHIPPED_BEAT_NET, barModel } = options;
   const tuning = barPointerTuningFor(settings);
-  const evidence: GridEvidence[] = takes.map((t) => gridEvidence(t.samples, t.sampleRate, model));
-  const own: ScoredDecode[] = evidence.map((e) => decodeBarPointerScored(e.acts, tuning));
-  const bpm = own.map((d) => decodedBpm(d.beats));
-  const chosen: DecodedBeat[][] = own.map((d) => d.beats);
+  const evidence: (GridEvidence | undefined)[] = takes.map((t) => (t.grid === undefined ? gridEvidence(t.samples, t.sampleRate, model) : undefined));
+  const own: (ScoredDecode | undefined)[] = evidence.map((e) => (e !== undefined ? decodeBarPointerScored(e.acts, tuning) : undefined));
+  const bpm = takes.map((t, i) => (t.grid !== undefined ? gridBpm(t.grid) : decodedBpm(own[i]!.beats)));
+  const chosen: (DecodedBeat[] | undefined)[] = own.map((d) => d?.beats);
   const notes: (string | undefined)[] = takes.map(() => undefined);
+  const result = (): SongGrid[] =>
+    takes.map((t, i) => {
+      if (t.grid !== undefined) return { grid: t.grid };
+      const grid = gridOfBeats(evidence[i]!, chosen[i]!, model, barModel);
+      const note = notes[i];
+      return note === undefined ? { grid } : { grid, note };
+    });
 
-  // Songs: takes joined where one follows another as closely as the prior trusts a follower.
+  // Where every take is on one level there is nothing to choose (and nothing to follow).
+  const finite = bpm.map((b) => Number.isFinite(b));
+  const found = bpm.filter((_, i) => finite[i]);
+  if (found.length < 2 || found.every((b) => sameLevel(b, found[0]!))) return result();
+  // Songs: takes joined where each follows the other as closely as the prior trusts a follower.
   const group = takes.map((_, i) => i);
   const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i]!)));
-  const finite = bpm.map((b) => Number.isFinite(b));
-  // Where every take is on one level there is nothing to choose (and nothing to follow).
-  const found = bpm.filter((_, i) => finite[i]);
-  if (found.length < 2 || found.every((b) => sameLevel(b, found[0]!))) return chosen.map((beats, i) => ({ grid: gridOfBeats(evidence[i]!, beats, model, barModel) }));
   for (let i = 0; i < takes.length; i++) {
     for (let j = i + 1; j < takes.length; j++) {
       if (!finite[i] || !finite[j] || root(i) === root(j)) continue;
@@ -117,7 +129,9 @@ export function analyzeSongGrids(
     }
   }
   const songs = new Map<number, number[]>();
-  takes.forEach((_, i) => songs.set(root(i), [...(songs.get(root(i)) ?? []), i]));
+  takes.forEach((_, i) => {
+    if (finite[i]) songs.set(root(i), [...(songs.get(root(i)) ?? []), i]);
+  });
 
   for (const members of songs.values()) {
     if (members.length < 2) continue;
@@ -125,9 +139,12 @@ export function analyzeSongGrids(
     const first = members[0]!;
     const ratio = new Map(members.map((i) => [i, i === first ? 1 : followTake(takes[first]!, takes[i]!).ratio]));
     const level = (i: number): number => bpm[i]! / ratio.get(i)!;
+    // The levels to choose from: a stored grid's, where the song has one; else every take's.
+    const stored = members.filter((i) => takes[i]!.grid !== undefined);
     const levels: number[] = [];
-    for (const i of members) if (!levels.some((l) => sameLevel(l, level(i)))) levels.push(level(i));
-    if (levels.length < 2) continue;
+    for (const i of stored.length > 0 ? stored : members) if (!levels.some((l) => sameLevel(l, level(i)))) levels.push(level(i));
+    const fresh = members.filter((i) => takes[i]!.grid === undefined);
+    if (fresh.every((i) => levels.length === 1 && sameLevel(level(i), levels[0]!))) continue;
     const held = new Map<string, ScoredDecode>();
     const at = (i: number, l: number): ScoredDecode => {
       if (sameLevel(level(i), l)) return own[i]!;
@@ -143,25 +160,34 @@ export function analyzeSongGrids(
     let best = levels[0]!;
     let bestScore = -Infinity;
     for (const l of levels) {
-      const score = members.reduce((s, i) => s + at(i, l).logProb, 0);
+      const score = fresh.reduce((sum, i) => sum + at(i, l).logProb, 0);
       if (score > bestScore) {
         bestScore = score;
         best = l;
       }
     }
-    const agreeing = members.filter((i) => sameLevel(level(i), best)).map((i) => takes[i]!.name);
-    for (const i of members) {
+    const names = (xs: number[]): string => xs.map((i) => takes[i]!.name).join(', ');
+    const whose =
+      stored.length > 0
+        ? `its song's stored grid (${names(stored.filter((i) => sameLevel(level(i), best)))}) does not share`
+        : `its song's other takes (${names(members.filter((i) => sameLevel(level(i), best)))}) do not share`;
+    for (const i of fresh) {
       const d = at(i, best);
       if (d === own[i] || d.beats.length < 2) continue;
       chosen[i] = d.beats;
       notes[i] =
-        `${takes[i]!.name}: decoded alone at ${bpm[i]!.toFixed(1)} BPM, a level its song's other takes (${agreeing.join(', ')}) do not share; ` +
-        `decoded again at theirs (${decodedBpm(d.beats).toFixed(1)} BPM), under which the takes together are likelier`;
+        `${takes[i]!.name}: decoded alone at ${bpm[i]!.toFixed(1)} BPM, a level ${whose}; ` +
+        `decoded again at that level (${decodedBpm(d.beats).toFixed(1)} BPM)${stored.length > 0 ? '' : ', under which the takes together are likelier'}`;
     }
   }
-  return chosen.map((beats, i) => {
-    const grid = gridOfBeats(evidence[i]!, beats, model, barModel);
-    const note = notes[i];
-    return note === undefined ? { grid } : { grid, note };
-  });
+  return result();
+}
+
+/** Median tempo of a stored grid (BPM; NaN with fewer than two beats). */
+function gridBpm(grid: BeatGrid): number {
+  const iv = grid.beats
+    .slice(1)
+    .map((b, i) => b[0] - grid.beats[i]![0])
+    .sort((a, b) => a - b);
+  return iv.length === 0 ? Number.NaN : 60 / iv[Math.floor(iv.length / 2)]!;
 }

@@ -79,16 +79,17 @@ export function alignmentOfAudio(wav: Pick<DecodedWav, 'samples' | 'sampleRate'>
 
 /**
  * Rehearsals of one song (or several) from their audio, analysed together (`analyzeSongGrids`): takes
- * of the same music agree on their beat's level. Returns each take's reference and, where the
+ * of the same music agree on their beat's level, a take with a `grid` (stored, or corrected) keeps it
+ * and sets that level. Returns each take's reference and, where the
  * agreement changed a take's grid, a line saying so (undefined for the others).
  */
 export function songRehearsalsFromAudio(
-  takes: readonly { name: string; wav: Pick<DecodedWav, 'samples' | 'sampleRate'> }[],
+  takes: readonly { name: string; wav: Pick<DecodedWav, 'samples' | 'sampleRate'>; grid?: BeatGrid }[],
   settings: ListenOptions = {},
   model?: BeatNetModel,
   barModel?: BarNetModel | null,
 ): { references: RehearsalReference[]; notes: (string | undefined)[] } {
-  const song = takes.map((t) => ({ name: t.name, samples: t.wav.samples, sampleRate: t.wav.sampleRate, ...alignmentOfAudio(t.wav, settings) }));
+  const song = takes.map((t) => ({ name: t.name, samples: t.wav.samples, sampleRate: t.wav.sampleRate, ...alignmentOfAudio(t.wav, settings), ...(t.grid !== undefined ? { grid: t.grid } : {}) }));
   const grids = analyzeSongGrids(song, resolveListeningSettings(settings), { ...(model !== undefined ? { model } : {}), ...(barModel !== undefined ? { barModel } : {}) });
   return {
     references: song.map((t, i) => ({ name: t.name, grid: grids[i]!.grid, times: t.times, vectors: t.vectors })),
@@ -103,9 +104,9 @@ export type LoadedRehearsal =
 
 /**
  * Rehearsal takes ready for the live prior, in order: each with its stored grid, or — `analyzed: true`
- * — one analysed now when it has none. Takes analysed now are analysed together
- * (`songRehearsalsFromAudio`), so takes of one song agree on their beat's level; `note` says where
- * that changed a take's grid. A take that cannot be read comes back as its error; the others load.
+ * — one analysed now when it has none. They are analysed together (`songRehearsalsFromAudio`): takes
+ * of one song agree on their beat's level, and a stored grid (a person's correction) sets it; `note`
+ * says where that changed a take's grid. A take that cannot be read comes back as its error; the others load.
  */
 export async function loadRehearsals(takeDirs: readonly string[], settings: ListenOptions = {}): Promise<LoadedRehearsal[]> {
   type Read = { dir: string; wav: DecodedWav; stored: BeatGrid | undefined } | { dir: string; error: Error };
@@ -120,15 +121,15 @@ export async function loadRehearsals(takeDirs: readonly string[], settings: List
       }
     }),
   );
-  const fresh = read.flatMap((r, i) => ('wav' in r && r.stored === undefined ? [{ i, name: basename(r.dir), wav: r.wav }] : []));
-  const analyzed = songRehearsalsFromAudio(fresh, settings);
+  const readable = read.flatMap((r, i) => ('wav' in r ? [{ i, name: basename(r.dir), wav: r.wav, ...(r.stored !== undefined ? { grid: r.stored } : {}) }] : []));
+  const song = songRehearsalsFromAudio(readable, settings);
   return read.map((r, i): LoadedRehearsal => {
     if ('error' in r) return { dir: r.dir, error: r.error };
-    if (r.stored !== undefined) return { dir: r.dir, reference: rehearsalFromAudio(basename(r.dir), r.wav, r.stored, settings), analyzed: false };
-    const k = fresh.findIndex((f) => f.i === i);
-    const reference = analyzed.references[k]!;
-    const note = analyzed.notes[k];
-    return note === undefined ? { dir: r.dir, reference, analyzed: true } : { dir: r.dir, reference, analyzed: true, note };
+    const k = readable.findIndex((f) => f.i === i);
+    const reference = song.references[k]!;
+    const note = song.notes[k];
+    const analyzed = r.stored === undefined;
+    return note === undefined ? { dir: r.dir, reference, analyzed } : { dir: r.dir, reference, analyzed, note };
   });
 }
 

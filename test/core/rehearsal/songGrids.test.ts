@@ -32,12 +32,23 @@ describe('one song’s rehearsal grids, analysed together', () => {
     const grids = analyzeSongGrids([take('soft', soft), take('plain', plain), take('slower', slower)], LISTEN);
     expect(bpmOf(grids[0]!.grid.beats)).toBeGreaterThan(100);
     expect(fMeasure(soft.beats, grids[0]!.grid.beats.map((b) => b[0])).f).toBeGreaterThan(0.9);
-    expect(grids[0]!.note).toMatch(/^soft: decoded alone at 5\d\.\d BPM.*\(plain, slower\).*decoded again at theirs \(1\d\d\.\d BPM\)/);
+    expect(grids[0]!.note).toMatch(/^soft: decoded alone at 5\d\.\d BPM.*\(plain, slower\).*decoded again at that level \(1\d\d\.\d BPM\), under which the takes together are likelier$/);
     // The others keep what they had alone: the 80 BPM take is the same level, played slower.
     expect(grids[1]!.note).toBeUndefined();
     expect(grids[2]!.note).toBeUndefined();
     expect(grids[1]!.grid).toEqual(analyzeGrid(plain.samples, SR, LISTEN));
     expect(grids[2]!.grid).toEqual(analyzeGrid(slower.samples, SR, LISTEN));
+  });
+
+  it('a stored (corrected) grid is kept, and its level is the one its song\'s fresh takes are decoded at', () => {
+    const soft = melodyTake(110, 40, 0.1);
+    const plain = melodyTake(110, 40);
+    const storedGrid = analyzeGrid(plain.samples, SR, LISTEN);
+    const grids = analyzeSongGrids([take('soft', soft), { ...take('plain', plain), grid: storedGrid }], LISTEN);
+    expect(grids[1]!.grid).toBe(storedGrid);
+    expect(grids[1]!.note).toBeUndefined();
+    expect(bpmOf(grids[0]!.grid.beats)).toBeGreaterThan(100);
+    expect(grids[0]!.note).toMatch(/^soft: decoded alone at 5\d\.\d BPM, a level its song's stored grid \(plain\) does not share; decoded again at that level \(1\d\d\.\d BPM\)$/);
   });
 
   it('takes of another song keep their own tempo', () => {
