@@ -109,5 +109,16 @@ describe('precue grid', () => {
     expect(show.references.map((r) => r.name)).toEqual(['song-soft', 'song-stored']);
     expect(show.lines.join('\n')).toMatch(/rehearsal grid: song-soft: decoded alone/);
     expect(show.lines.join('\n')).toMatch(/rehearsal grid: no-such-take NOT USED — .*no-such-take/);
+    // 'precue grid' analyses the takes it names together, the same way.
+    const r = await cli('grid', stored, soft, '--analyze');
+    expect(r.code).toBe(0);
+    const bpms = [...r.out.matchAll(/analysed — \d+ beats, ([\d.]+) BPM/g)].map((m) => Number(m[1]));
+    expect(bpms).toHaveLength(2);
+    expect(Math.max(...bpms) / Math.min(...bpms)).toBeLessThan(1.3);
+    expect(r.out.match(/decoded alone at/g)).toHaveLength(1);
+    await writeBeatGrid(stored, analyzeGrid(melodyTake(110, 40).samples, 22050, listen));
+    const kept = await cli('grid', stored, song('song-soft-2', 0.1));
+    expect(kept.out).toMatch(/song-soft-2: analysed — 7\d beats/);
+    expect(kept.out).toMatch(/song-soft-2: decoded alone at .* stored grid \(song-stored\) does not share/);
   });
 });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { editGrid, gridMeter, gridPeriod, type BeatGrid, type GridEdit } from '../../core/audio/beatGrid.js';
 import { UsageError } from '../../core/errors.js';
-import { analyzeTakeGrid, gridFileOf, readBeatGrid, writeBeatGrid } from '../../io/takes/beatGrid.js';
+import { analyzeTakeGrids, gridFileOf, readBeatGrid, writeBeatGrid } from '../../io/takes/beatGrid.js';
 import type { Command } from '../command.js';
 
 function describe(grid: BeatGrid): string {
@@ -31,6 +31,9 @@ A rehearsal take's beat grid (beats.json beside cues.jsonl: every beat and its p
 what the live tracker uses, through the score follower, as its prior on tempo, meter and phase. This
 command analyses a take's audio into a grid (the learned tracker with look-ahead: the best path over
 the whole take), prints it, and applies corrections in the order given, writing beats.json each time.
+Takes named together are analysed together: takes of one song agree on the level of their beat (one
+heard at half the tempo the others agree on is decoded again at theirs, and says so), and a named
+take's stored grid — a corrected one — sets that level.
 
 Options:
   --analyze          analyse the audio and replace the grid (done anyway when the take has none)
@@ -44,6 +47,7 @@ Options:
 Examples:
   precue grid shows/demo/takes/demo --analyze
   precue grid takes/rehearsal-2 --double --downbeat 12.48
+  precue grid takes/rehearsal-2 takes/rehearsal-3   (3 has no beats.json yet: analysed at 2's level)
 `,
   async run(args, ctx) {
     let tokens;
@@ -102,12 +106,19 @@ Examples:
           break;
       }
     }
-    for (const take of positionals) {
-      let grid = analyze ? undefined : await readBeatGrid(take);
+    const stored: (BeatGrid | undefined)[] = [];
+    for (const take of positionals) stored.push(analyze ? undefined : await readBeatGrid(take));
+    // Takes analysed now are analysed together: one song's takes agree on their beat's level, and a
+    // named take's stored grid sets it.
+    const analysed = stored.some((g) => g === undefined) ? await analyzeTakeGrids(positionals.map((dir, i) => ({ dir, ...(stored[i] !== undefined ? { keep: stored[i] } : {}) }))) : [];
+    for (const [i, take] of positionals.entries()) {
+      let grid = stored[i];
       if (grid === undefined) {
-        grid = await analyzeTakeGrid(take);
+        const fresh = analysed[i]!;
+        grid = fresh.grid;
         await writeBeatGrid(take, grid);
         ctx.stdout(`${take}: analysed — ${describe(grid)}\n`);
+        if (fresh.note !== undefined) ctx.stdout(`  ${fresh.note}\n`);
       } else if (edits.length === 0) ctx.stdout(`${take}: ${describe(grid)}\n`);
       for (const e of edits) grid = editGrid(grid, e);
       if (edits.length > 0) {

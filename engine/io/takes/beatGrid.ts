@@ -55,10 +55,22 @@ export async function writeBeatGrid(takeDir: string, grid: BeatGrid): Promise<vo
   await writeFileAtomic(gridFileOf(takeDir), text);
 }
 
-/** Analyses a take's audio into a grid (offline, look-ahead). */
-export async function analyzeTakeGrid(takeDir: string, settings: ListenOptions = {}): Promise<BeatGrid> {
-  const wav = await readWavFile(join(resolve(takeDir), 'audio.wav'));
-  return analyzeGrid(wav.samples, wav.sampleRate, resolveListeningSettings(settings));
+/**
+ * Analyses takes' audio into grids (offline, look-ahead), together (`songRehearsalsFromAudio`): the
+ * takes of one song agree on their beat's level, and a take given with `keep` (its stored grid) keeps
+ * it and sets that level. Returns each take's grid and, where the agreement changed it, a line saying so.
+ */
+export async function analyzeTakeGrids(takes: readonly { dir: string; keep?: BeatGrid }[], settings: ListenOptions = {}): Promise<{ grid: BeatGrid; note?: string }[]> {
+  const read = [];
+  for (const t of takes) {
+    const dir = resolve(t.dir);
+    read.push({ name: basename(dir), wav: await readWavFile(join(dir, 'audio.wav')), ...(t.keep !== undefined ? { grid: t.keep } : {}) });
+  }
+  const song = songRehearsalsFromAudio(read, settings);
+  return song.references.map((r, i) => {
+    const note = song.notes[i];
+    return note === undefined ? { grid: r.grid } : { grid: r.grid, note };
+  });
 }
 
 /** A rehearsal ready for the live prior from its decoded audio and grid: the alignment vectors under `settings`. */
