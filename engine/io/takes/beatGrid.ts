@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
-import { analyzeGrid } from '../../core/audio/offlineGrid.js';
 import { BEAT_GRID_FILE, beatGridSchema, type BeatGrid } from '../../core/audio/beatGrid.js';
 import { audioBlocks } from '../../core/audio/analyze.js';
 import { FeatureFramer } from '../../core/audio/extractFeatures.js';
