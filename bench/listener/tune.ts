@@ -96,9 +96,13 @@ for (const id of spreadSongs('validation', Number(opts.songs))) {
     takes.push({ name: `${id}-rehearsal-${take}`, wav: decodeWav(readFileSync(path), path) });
   }
   // The two rehearsals analysed together, as `precue analyze --rehearsals` and a show load them (`--grids alone`: each on its own).
-  const rehearsals: RehearsalReference[] = gridsAlone
-    ? takes.map((t) => rehearsalFromAudio(t.name, t.wav, analyzeGrid(t.wav.samples, t.wav.sampleRate, settings, model, barModel), settings))
-    : songRehearsalsFromAudio(takes, settings, model, barModel).references;
+  let rehearsals: RehearsalReference[];
+  if (gridsAlone) rehearsals = takes.map((t) => rehearsalFromAudio(t.name, t.wav, analyzeGrid(t.wav.samples, t.wav.sampleRate, settings, model, barModel), settings));
+  else {
+    const song = songRehearsalsFromAudio(takes, settings, model, barModel);
+    rehearsals = song.references;
+    for (const note of song.notes) if (note !== undefined) process.stderr.write(`  rehearsal grid: ${note}\n`);
+  }
   for (const kind of ['performance', 'stage'] as const) {
     const r = await renderTake({ id, kind, take: 0, unseen });
     const path = await takeAtTempo(r.wav, tempo);
