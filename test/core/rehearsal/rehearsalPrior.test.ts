@@ -6,25 +6,14 @@ import { resolveListeningSettings } from '../../../engine/core/audio/listen.js';
 import { RehearsalPrior, type RehearsalReference } from '../../../engine/core/rehearsal/rehearsalPrior.js';
 import type { FeatureFrame } from '../../../engine/core/audio/types.js';
 import { alignmentFromEvents } from '../../../engine/core/model/evaluate.js';
+import { melodyTake } from '../audio/signals.js';
 
 const SR = 22050;
 const S = resolveListeningSettings({ tracker: 'dsp' });
 /** The follower's cost on these plain sine melodies is higher than on band renders (whose calibration is the default). */
 const TUNING = { goodCost: 0.3, badCost: 0.45 };
 /** A melody of 16 notes looping, one note per beat at `bpm`, with a louder note on each downbeat (4/4). */
-function melody(bpm: number, seconds: number): { samples: Float32Array; beats: number[] } {
-  const out = new Float32Array(Math.round(seconds * SR));
-  const notes = [60, 64, 67, 72, 62, 65, 69, 74, 57, 60, 64, 69, 59, 62, 67, 71];
-  const period = 60 / bpm;
-  const beats: number[] = [];
-  for (let k = 0; (k + 1) * period < seconds; k++) {
-    const f = 440 * 2 ** ((notes[k % 16]! - 69) / 12);
-    const start = Math.round(k * period * SR);
-    beats.push(k * period);
-    for (let i = 0; i < period * SR && start + i < out.length; i++) out[start + i] = (k % 4 === 0 ? 0.5 : 0.3) * Math.exp(-i / (0.3 * SR)) * Math.sin((2 * Math.PI * f * i) / SR);
-  }
-  return { samples: out, beats };
-}
+const melody = (bpm: number, seconds: number): { samples: Float32Array; beats: number[] } => melodyTake(bpm, seconds);
 function frames(samples: Float32Array): FeatureFrame[] {
   const framer = new FeatureFramer(S);
   const out: FeatureFrame[] = [];
