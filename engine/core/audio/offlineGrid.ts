@@ -5,7 +5,7 @@
  */
 import { BarFeatures, BarNet, type BarNetModel } from './barNet.js';
 import { beatsSpanned, decodeBarPhase } from './barPhase.js';
-import { decodeBarPointer, type DecodedBeat } from './barPointer.js';
+import { decodeBarPointer, defaultBarPointerTuning, type DecodedBeat } from './barPointer.js';
 import { BEAT_FPS, beatBandCount, beatFramesOf } from './beatFrames.js';
 import { makeGrid, type BeatGrid } from './beatGrid.js';
 import { BeatNet, beatActivations, type BeatNetModel } from './beatNet.js';
@@ -40,14 +40,36 @@ export function gridEvidence(samples: Float32Array, sampleRate: number, model: B
   return { bands, count, acts: beatActivations(new BeatNet(beatNetWeights(model)), bands, beatBandCount()) };
 }
 
-/** A grid from decoded beats: the bar network (when `model` has one) places them in their bars. */
-export function gridOfBeats(evidence: GridEvidence, beats: readonly DecodedBeat[], model: BeatNetModel = SHIPPED_BEAT_NET, barModel?: BarNetModel | null): BeatGrid {
+/**
+ * A grid from decoded beats: the beats the music gives evidence of (as live: `heardBeats`), placed in
+ * their bars by the bar network when `model` has one.
+ */
+export function gridOfBeats(evidence: GridEvidence, decoded: readonly DecodedBeat[], model: BeatNetModel = SHIPPED_BEAT_NET, barModel?: BarNetModel | null): BeatGrid {
+  const beats = heardBeats(decoded, evidence.acts);
   const bars = barModelFor(model, barModel);
   const places = bars !== null ? placeInBars(beats, evidence.bands, evidence.count, evidence.acts, bars) : beats.map((b) => b.beatInBar);
   return makeGrid(
     `learned ${model.version}${bars !== null ? ` + ${bars.version}` : ''} (offline Viterbi)`,
     beats.map((b, i) => [b.frame / BEAT_FPS, places[i]!] as const),
   );
+}
+
+/**
+ * The decoded beats the music gives evidence of, by the online filter's rule (`minActivation` within
+ * the last `evidenceHoldS`): a path runs through silence too, and its beats there — a silent take, a
+ * long walk-in — are the decoder's guess, not the music's.
+ */
+export function heardBeats(beats: readonly DecodedBeat[], acts: Float32Array): DecodedBeat[] {
+  const { minActivation, evidenceHoldS } = defaultBarPointerTuning;
+  const hold = evidenceHoldS * BEAT_FPS;
+  const out: DecodedBeat[] = [];
+  let last = -Infinity;
+  let n = 0;
+  for (const b of beats) {
+    for (; n <= b.frame && 2 * n + 1 < acts.length; n++) if (acts[2 * n]! + acts[2 * n + 1]! >= minActivation) last = n;
+    if (b.frame - last <= hold) out.push(b);
+  }
+  return out;
 }
 
 /** Each beat's place in its bar: the bar network over the beats (as live), then the most likely places of the whole take. */

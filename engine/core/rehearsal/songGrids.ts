@@ -20,7 +20,7 @@ import type { BarNetModel } from '../audio/barNet.js';
 import type { BeatNetModel } from '../audio/beatNet.js';
 import { SHIPPED_BEAT_NET } from '../audio/beatNetWeights.js';
 import { barPointerTuningFor } from '../audio/learnedTracker.js';
-import { gridEvidence, gridOfBeats, type GridEvidence } from '../audio/offlineGrid.js';
+import { gridEvidence, gridOfBeats, heardBeats, type GridEvidence } from '../audio/offlineGrid.js';
 import { defaultListeningSettings, type ListeningSettings } from '../audio/types.js';
 import { ALIGN_DIMS, OnlineAligner } from '../model/alignment.js';
 import { defaultRehearsalPriorTuning } from './rehearsalPrior.js';
@@ -115,7 +115,7 @@ export function analyzeSongGrids(
   const tuning = barPointerTuningFor(settings);
   const evidence: (GridEvidence | undefined)[] = takes.map((t) => (t.grid === undefined ? gridEvidence(t.samples, t.sampleRate, model) : undefined));
   const own: (ScoredDecode | undefined)[] = evidence.map((e) => (e !== undefined ? decodeBarPointerScored(e.acts, tuning) : undefined));
-  const bpm = takes.map((t, i) => (t.grid !== undefined ? gridBpm(t.grid) : decodedBpm(own[i]!.beats)));
+  const bpm = takes.map((t, i) => (t.grid !== undefined ? gridBpm(t.grid) : decodedBpm(heardBeats(own[i]!.beats, evidence[i]!.acts))));
   const chosen: (DecodedBeat[] | undefined)[] = own.map((d) => d?.beats);
   const notes: (string | undefined)[] = takes.map(() => undefined);
   const result = (): SongGrid[] =>

@@ -51,6 +51,17 @@ describe('one song’s rehearsal grids, analysed together', () => {
     expect(grids[0]!.note).toMatch(/^soft: decoded alone at 5\d\.\d BPM, a level its song's stored grid \(plain\) does not share; decoded again at that level \(1\d\d\.\d BPM\)$/);
   });
 
+  it('a silent or empty take gets an empty grid and leaves the others alone', () => {
+    const plain = melodyTake(110, 40);
+    const silent = { samples: new Float32Array(20 * SR) };
+    const empty = { samples: new Float32Array(0) };
+    const grids = analyzeSongGrids([take('silent', silent), take('plain', plain), take('empty', empty)], LISTEN);
+    expect(grids.map((g) => g.note)).toEqual([undefined, undefined, undefined]);
+    expect(grids[0]!.grid.beats.length).toBe(0);
+    expect(grids[2]!.grid.beats.length).toBe(0);
+    expect(grids[1]!.grid).toEqual(analyzeGrid(plain.samples, SR, LISTEN));
+  });
+
   it('takes of another song keep their own tempo', () => {
     const plain = take('plain', melodyTake(110, 40));
     const other = melodyTake(60, 40, 0.3, true);
