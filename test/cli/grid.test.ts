@@ -109,6 +109,13 @@ describe('precue grid', () => {
     expect(show.references.map((r) => r.name)).toEqual(['song-soft', 'song-stored']);
     expect(show.lines.join('\n')).toMatch(/rehearsal grid: song-soft: decoded alone/);
     expect(show.lines.join('\n')).toMatch(/rehearsal grid: no-such-take NOT USED — .*no-such-take/);
+    // A silent take (a dead input) is left out, loudly, not followed with a guessed grid.
+    const silent = join(dir, 'song-silent');
+    mkdirSync(silent, { recursive: true });
+    writeFileSync(join(silent, 'audio.wav'), encodeWav([new Float32Array(20 * 22050)], 22050));
+    const withSilent = await loadShowRehearsals(['song-silent', 'song-stored'], dir, { tracker: 'learned' });
+    expect(withSilent.references.map((x) => x.name)).toEqual(['song-stored']);
+    expect(withSilent.lines.join('\n')).toMatch(/rehearsal grid: song-silent NOT USED — its grid has no beats \(silent audio, a dead input\?\)/);
     // 'precue grid' analyses the takes it names together, the same way.
     const r = await cli('grid', stored, soft, '--analyze');
     expect(r.code).toBe(0);

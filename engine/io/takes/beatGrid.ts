@@ -162,6 +162,10 @@ export async function loadShowRehearsals(takes: readonly string[], showDir: stri
       lines.push(`rehearsal grid: ${take} NOT USED — ${r.error.message}`);
       return;
     }
+    if (r.reference.grid.beats.length < 2) {
+      lines.push(`rehearsal grid: ${take} NOT USED — its grid has ${r.reference.grid.beats.length === 0 ? 'no beats' : 'one beat'} (silent audio, a dead input?); check its audio.wav, or store a grid with 'precue grid'`);
+      return;
+    }
     references.push(r.reference);
     lines.push(`rehearsal grid: ${take} (${r.reference.grid.beats.length} beats${r.analyzed ? "; no beats.json, analysed now, uncorrected — store one with 'precue grid'" : ''})`);
     if (r.note !== undefined) lines.push(`rehearsal grid: ${r.note}`);
